@@ -1,0 +1,209 @@
+import type { DType, DataArray } from './dtype.js';
+
+/**
+ * The Backend contract. A backend only computes: every argument has already been
+ * checked by core, shapes are consistent, and every input buffer is contiguous
+ * (row-major). Each method returns a new buffer it owns; core releases it.
+ *
+ * `Buf` is whatever the backend uses for memory (a typed array, a native handle,
+ * a GPUBuffer); core never looks inside it.
+ */
+export interface TensorRef<Buf = unknown> {
+  readonly buf: Buf;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'sign'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'sin'
+  | 'cos'
+  | 'erf'
+  | 'logicalNot';
+
+export type BinaryOp =
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr';
+
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
+export type ArgReduceOp = 'argmax' | 'argmin';
+export type PoolOp = 'max' | 'avg';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg', 'abs', 'sign', 'exp', 'log', 'sqrt', 'sigmoid', 'tanh', 'relu',
+  'floor', 'ceil', 'round', 'sin', 'cos', 'erf', 'logicalNot',
+];
+export const BINARY_OPS: readonly BinaryOp[] = [
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
+];
+/** Binary ops whose result is bool whatever the input dtype. */
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set([
+  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
+]);
+
+/**
+ * Batched matrix product out[b] = op(a[b]) · op(b[b]).
+ * a is [batchA, M, K] (or [batchA, K, M] when transA), b is [batchB, K, N]
+ * (or [batchB, N, K] when transB); batchA and batchB are each 1 or `batch`
+ * (1 means the same matrix for every batch entry). Output is [batch, M, N].
+ */
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  batchA: number;
+  batchB: number;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as MegEngine and PyTorch). x is [N, C, H, W],
+ * w is [O, C/groups, KH, KW], y is [N, O, OH, OW].
+ * OH = floor((H + 2·ph − dh·(KH−1) − 1) / sh) + 1, likewise OW.
+ */
+export interface Conv2dParams {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  groups: number;
+}
+
+/**
+ * 2-D pooling over x [N, C, H, W] → [N, C, OH, OW]. Padding never wins a max
+ * (padded cells are −∞); avg divides by the number of non-padded cells
+ * (MegEngine's default "average_count_exclude_padding"). A max pool's gradient
+ * goes to the first maximum of the window in row-major order.
+ */
+export interface Pool2dParams {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+}
+
+export interface BackendMemory {
+  /** Buffers currently handed out to tensors. */
+  liveBuffers: number;
+  liveBytes: number;
+  /** Bytes kept by the backend for reuse (not owned by any tensor). */
+  pooledBytes: number;
+}
+
+export interface Backend<Buf = any> {
+  readonly name: string;
+
+  // ---- memory -------------------------------------------------------------
+  /** A zero-filled buffer of `size` elements. */
+  allocate(dtype: DType, size: number): Buf;
+  /** A buffer holding a copy of `data`. */
+  upload(data: DataArray): Buf;
+  /** A copy of the buffer's contents. Resolves once all queued work that writes it is done. */
+  read(buf: Buf, dtype: DType, size: number): Promise<DataArray>;
+  /** Present only on backends that can read synchronously (js, cpu). */
+  readSync?(buf: Buf, dtype: DType, size: number): DataArray;
+  /** The buffer is no longer used by core; the backend may reuse it once pending work is done. */
+  release(buf: Buf): void;
+  memory(): BackendMemory;
+  /** Optional: resolves once all queued work has finished (GPU backends). */
+  sync?(): Promise<void>;
+
+  // ---- primitives ---------------------------------------------------------
+  /** Elementwise; output has x's shape. Float ops get float32 input; sign/abs/neg also int32; logicalNot gets bool. */
+  unary(op: UnaryOp, x: TensorRef<Buf>): Buf;
+  /**
+   * Elementwise with NumPy broadcasting. a.shape and b.shape have the same rank as
+   * outShape, each dim equal to outShape's or 1. a and b share a dtype; the output dtype is
+   * bool for COMPARISON_OPS and that dtype otherwise (logicalAnd/Or get bool inputs).
+   */
+  binary(op: BinaryOp, a: TensorRef<Buf>, b: TensorRef<Buf>, outShape: readonly number[]): Buf;
+  /** out = cond ? a : b with broadcasting as in `binary`; cond is bool, a and b share a dtype. */
+  where(cond: TensorRef<Buf>, a: TensorRef<Buf>, b: TensorRef<Buf>, outShape: readonly number[]): Buf;
+  cast(x: TensorRef<Buf>, dtype: DType): Buf;
+  /**
+   * Reduces `axes` (sorted, unique, non-empty) of x. The output is contiguous with the
+   * reduced axes kept as size 1. Empty reductions give the identity (sum 0, prod 1,
+   * max −∞, min +∞). Output dtype = input dtype (core never passes bool).
+   */
+  reduce(op: ReduceOp, x: TensorRef<Buf>, axes: readonly number[]): Buf;
+  /** Index (int32) of the first max/min along `axis`; output keeps that axis as size 1. */
+  argReduce(op: ArgReduceOp, x: TensorRef<Buf>, axis: number): Buf;
+  /**
+   * Materialises a strided view: out[i0..ik] = x.flat[offset + Σ ij·strides[j]], with
+   * outShape.length === strides.length. Strides may be 0 (broadcast) or negative (flip).
+   * Every transpose, expand, slice and flip is this one kernel.
+   */
+  strided(x: TensorRef<Buf>, outShape: readonly number[], strides: readonly number[], offset: number): Buf;
+  /** Joins inputs (same dtype, same rank, equal except along axis) along axis. */
+  concat(xs: readonly TensorRef<Buf>[], axis: number, outShape: readonly number[]): Buf;
+  /** Constant padding: pads[i] = [before, after] for every axis (non-negative). */
+  pad(x: TensorRef<Buf>, pads: readonly (readonly [number, number])[], value: number): Buf;
+  /** float32 only. */
+  matmul(a: TensorRef<Buf>, b: TensorRef<Buf>, p: MatmulParams): Buf;
+  /** float32 only. */
+  conv2d(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
+  /** dy [N,O,OH,OW], w → dx [N,C,H,W]. */
+  conv2dBackwardInput(dy: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
+  /** x, dy → dw [O, C/groups, KH, KW]. */
+  conv2dBackwardFilter(x: TensorRef<Buf>, dy: TensorRef<Buf>, p: Conv2dParams): Buf;
+  pool2d(op: PoolOp, x: TensorRef<Buf>, p: Pool2dParams): Buf;
+  /** Gradient of pool2d: dy [N,C,OH,OW] → dx [N,C,H,W]; max needs x to find each window's maximum. */
+  pool2dBackward(op: PoolOp, x: TensorRef<Buf>, dy: TensorRef<Buf>, p: Pool2dParams): Buf;
+}
+
+/**
+ * Extra facts a backend may state about itself. A software GPU adapter
+ * (lavapipe, SwiftShader) sets `autoSelectable: false` so that the registry
+ * never picks it by default; it is still used when asked for by name.
+ */
+export interface BackendTraits {
+  readonly autoSelectable?: boolean;
+  /** A line for `mge devices`, e.g. the adapter name or the SIMD level. */
+  readonly description?: string;
+}

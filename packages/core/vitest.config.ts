@@ -1,0 +1,6 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: { pool: 'forks', execArgv: ['--expose-gc'], testTimeout: 60_000 },
+});
