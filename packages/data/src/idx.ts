@@ -26,9 +26,9 @@ function readHeader(bytes: Uint8Array, file: string, magic: number, what: string
   }
   const ndims = magic & 0xff;
   const headerBytes = 4 + 4 * ndims;
-  if (bytes.length < headerBytes) {
-    throw new RangeError(`${file}: truncated IDX ${what} file: expected a ${headerBytes}-byte header, got ${bytes.length} bytes`);
-  }
+  const truncatedHeader = () =>
+    new RangeError(`${file}: truncated IDX ${what} file: expected a ${headerBytes}-byte header, got ${bytes.length} bytes`);
+  if (bytes.length < 4) throw truncatedHeader();
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const got = view.getUint32(0, false);
   if (got !== magic) {
@@ -36,6 +36,7 @@ function readHeader(bytes: Uint8Array, file: string, magic: number, what: string
       `${file}: wrong magic number for an IDX ${what} file: expected ${magic} (${hex(magic)}: unsigned bytes, ${ndims} dimension${ndims > 1 ? 's' : ''}), got ${got} (${hex(got)})`,
     );
   }
+  if (bytes.length < headerBytes) throw truncatedHeader();
   const dims: number[] = [];
   for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d, false));
   const expected = headerBytes + dims.reduce((a, b) => a * b, 1);
