@@ -1,1 +1,36 @@
-export {};
+import './tensor-methods.js';
+import { JsBackend } from './backends/js/index.js';
+import { _wireCast } from './ops/creation.js';
+import { astype } from './ops/cast.js';
+import { registerBackend } from './registry.js';
+
+_wireCast(astype);
+registerBackend('js', () => new JsBackend(), 100);
+
+export { GradManager } from './autograd/grad-manager.js';
+export { noGrad } from './autograd/tape.js';
+export * from './backend.js';
+export { JsBackend } from './backends/js/index.js';
+export * from './dtype.js';
+export { memory } from './memory.js';
+export * from './ops/index.js';
+export { variance as var } from './ops/reduce.js';
+export { Parameter } from './parameter.js';
+export { formatArray, formatFloats } from './print.js';
+export { random } from './random.js';
+export {
+  availableDevices,
+  type BackendFactory,
+  type DeviceInfo,
+  deviceInfo,
+  getBackend,
+  getDefaultDevice,
+  ready,
+  registerBackend,
+  resetDefaultDevice,
+  setDefaultDevice,
+} from './registry.js';
+export * from './shape.js';
+export { type NestedArray, Tensor } from './tensor.js';
+export { clip } from './tensor-methods.js';
+export { keep, tidy } from './tidy.js';

@@ -1,0 +1,112 @@
+import { onesLike } from '../ops/creation.js';
+import { add } from '../ops/binary.js';
+import { shapesEqual, shapeToString } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { noGrad, pushTape, removeTape, Tape } from './tape.js';
+
+/**
+ * MegEngine's GradManager: attach the parameters, record the forward pass,
+ * call backward; gradients accumulate into each parameter's `.grad`.
+ *
+ *   const gm = new GradManager().attach(model.parameters());
+ *   gm.record(); const loss = ...; gm.backward(loss);      // or gm.scope(() => {...})
+ */
+export class GradManager {
+  private readonly attached: Tensor[] = [];
+  private readonly attachedIds = new Set<number>();
+  private tape: Tape | null = null;
+
+  attach(params: Tensor | Iterable<Tensor>): this {
+    const list = params instanceof Tensor ? [params] : params;
+    if (list === null || list === undefined || typeof (list as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`GradManager.attach: argument 'params' must be a Tensor or an iterable of Tensors, got ${String(params)}`);
+    }
+    for (const p of list) {
+      if (!(p instanceof Tensor)) throw new TypeError(`GradManager.attach: every item of 'params' must be a Tensor, got ${String(p)}`);
+      if (p.dtype !== 'float32') throw new TypeError(`GradManager.attach: only float32 tensors can have gradients, got ${p.dtype}`);
+      if (this.attachedIds.has(p.id)) continue;
+      this.attached.push(p);
+      this.attachedIds.add(p.id);
+      this.tape?.tracked.add(p.id);
+    }
+    return this;
+  }
+
+  /** The attached tensors, in attach order. */
+  attachedTensors(): Tensor[] {
+    return [...this.attached];
+  }
+
+  get isRecording(): boolean {
+    return this.tape !== null;
+  }
+
+  /** Starts recording operators on attached tensors (Python: entering `with gm:`). */
+  record(): this {
+    if (this.tape) throw new Error('GradManager.record: already recording; call release() or backward() first');
+    this.tape = new Tape();
+    for (const id of this.attachedIds) this.tape.tracked.add(id);
+    pushTape(this.tape);
+    return this;
+  }
+
+  /** Stops recording and drops the history (Python: leaving `with gm:`). */
+  release(): this {
+    if (this.tape) {
+      removeTape(this.tape);
+      this.tape = null;
+    }
+    return this;
+  }
+
+  /** `with gm:` — records while fn runs, releases afterwards (also when fn throws or its promise rejects). */
+  scope<T>(fn: () => T): T {
+    this.record();
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+    if (result instanceof Promise) return result.finally(() => this.release()) as T;
+    this.release();
+    return result;
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
+  /**
+   * Back-propagates from y (dy defaults to ones) and adds the gradient of every
+   * attached tensor y depends on to its `.grad`. Ends the recording, as MegEngine does.
+   */
+  backward(y: Tensor, dy?: Tensor): void {
+    if (!(y instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'y' must be a Tensor, got ${String(y)}`);
+    const tape = this.tape;
+    if (!tape || !tape.tracked.has(y.id)) {
+      throw new Error(
+        'GradManager.backward: no computation history for y; call gm.record() (or gm.scope) before computing y, and attach the tensors y depends on',
+      );
+    }
+    if (dy !== undefined) {
+      if (!(dy instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'dy' must be a Tensor, got ${String(dy)}`);
+      if (!shapesEqual(dy.shape, y.shape)) {
+        throw new Error(`GradManager.backward: 'dy' must have y's shape ${shapeToString(y.shape)}, got ${shapeToString(dy.shape)}`);
+      }
+    }
+    try {
+      noGrad(() => {
+        const grads = tape.backward(y.id, dy ?? onesLike(y), add);
+        for (const p of this.attached) {
+          const g = grads.get(p.id);
+          if (!g) continue;
+          p.grad = p.grad ? add(p.grad, g) : g;
+        }
+      });
+    } finally {
+      this.release();
+    }
+  }
+}

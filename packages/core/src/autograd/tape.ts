@@ -1,0 +1,78 @@
+import type { Tensor } from '../tensor.js';
+
+/** A gradient rule: given dL/d(out), the gradient for each input (null where none). */
+export type GradRule = (dy: Tensor) => (Tensor | null | undefined)[];
+
+interface Node {
+  inputIds: number[];
+  outId: number;
+  rule: GradRule | null;
+}
+
+/**
+ * The record of one GradManager's computation: which tensors depend on an attached
+ * parameter, and for each operator on them, how to send gradients back.
+ */
+export class Tape {
+  readonly tracked = new Set<number>();
+  nodes: Node[] = [];
+
+  /** Gradients by tensor id, from dy at `rootId` back to every tracked input. */
+  backward(rootId: number, dy: Tensor, add: (a: Tensor, b: Tensor) => Tensor): Map<number, Tensor> {
+    const grads = new Map<number, Tensor>([[rootId, dy]]);
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i];
+      const g = grads.get(node.outId);
+      if (!g || !node.rule) continue;
+      grads.delete(node.outId);
+      const inGrads = node.rule(g);
+      node.rule = null; // frees the tensors the rule saved
+      node.inputIds.forEach((id, k) => {
+        const gi = inGrads[k];
+        if (!gi || !this.tracked.has(id)) return;
+        const prev = grads.get(id);
+        grads.set(id, prev ? add(prev, gi) : gi);
+      });
+    }
+    this.nodes = [];
+    return grads;
+  }
+}
+
+const active: Tape[] = [];
+let paused = 0;
+
+export function pushTape(t: Tape): void {
+  active.push(t);
+}
+export function removeTape(t: Tape): void {
+  const i = active.indexOf(t);
+  if (i >= 0) active.splice(i, 1);
+}
+
+/** True when some input depends on an attached parameter of a recording GradManager. */
+export function needsGrad(inputs: readonly Tensor[]): boolean {
+  if (paused > 0 || active.length === 0) return false;
+  for (const tape of active) for (const x of inputs) if (tape.tracked.has(x.id)) return true;
+  return false;
+}
+
+/** Records `out = op(inputs)` on every recording tape that tracks one of the inputs. */
+export function recordOp(inputs: readonly Tensor[], out: Tensor, rule: GradRule): void {
+  if (paused > 0) return;
+  for (const tape of active) {
+    if (!inputs.some((x) => tape.tracked.has(x.id))) continue;
+    tape.tracked.add(out.id);
+    tape.nodes.push({ inputIds: inputs.map((x) => x.id), outId: out.id, rule });
+  }
+}
+
+/** Runs fn with recording switched off (MegEngine: computations outside `with gm`). */
+export function noGrad<T>(fn: () => T): T {
+  paused++;
+  try {
+    return fn();
+  } finally {
+    paused--;
+  }
+}

@@ -1,0 +1,11 @@
+export * from './binary.js';
+export * from './cast.js';
+export * from './conv.js';
+export * from './creation.js';
+export * from './matmul.js';
+export * from './movement.js';
+export * from './pool.js';
+export * from './reduce.js';
+export * from './unary.js';
+export * from './where.js';
+export { asTensor, type TensorLike } from './scalar.js';

@@ -1,0 +1,16 @@
+import { tensor, type TensorOptions } from './ops/creation.js';
+import type { NestedArray } from './tensor.js';
+import { Tensor } from './tensor.js';
+import type { DataArray } from './dtype.js';
+
+/**
+ * A tensor an optimizer may update (MegEngine's Parameter). Built from a tensor
+ * (sharing its memory) or from anything `tensor()` accepts.
+ */
+export class Parameter extends Tensor {
+  constructor(value: Tensor | NestedArray | DataArray, options: TensorOptions & { shape?: readonly number[] } = {}) {
+    const t = value instanceof Tensor && !options.dtype && !options.device ? value : tensor(value, { dtype: 'float32', ...options });
+    t.ref('Parameter');
+    super(t.storage, t.shape, t.dtype);
+  }
+}

@@ -1,0 +1,82 @@
+/** Shape arithmetic shared by every operator. Errors name the operator that asked. */
+
+export type Shape = readonly number[];
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function contiguousStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function shapeToString(shape: Shape): string {
+  return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** NumPy broadcasting of two shapes. */
+export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `${op}: shapes ${shapeToString(a)} and ${shapeToString(b)} cannot be broadcast together (dimension ${i}: ${da} vs ${db})`,
+      );
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** Left-pads a shape with 1s to `rank` dims. */
+export function padShape(shape: Shape, rank: number): number[] {
+  return [...new Array<number>(rank - shape.length).fill(1), ...shape];
+}
+
+/** Resolves a possibly negative axis; `arg` names the argument in the error. */
+export function normalizeAxis(op: string, axis: number, ndim: number, arg = 'axis'): number {
+  if (!Number.isInteger(axis)) throw new TypeError(`${op}: argument '${arg}' must be an integer, got ${String(axis)}`);
+  const a = axis < 0 ? axis + ndim : axis;
+  if (a < 0 || a >= ndim) {
+    throw new RangeError(`${op}: argument '${arg}' must be in [${-ndim}, ${ndim - 1}] for a ${ndim}-d tensor, got ${axis}`);
+  }
+  return a;
+}
+
+/** Axes as a sorted unique list; undefined/null means all axes. */
+export function normalizeAxes(op: string, axis: number | readonly number[] | undefined | null, ndim: number): number[] {
+  if (axis === undefined || axis === null) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : [...axis];
+  const out = list.map((a) => normalizeAxis(op, a, ndim));
+  const sorted = [...new Set(out)].sort((x, y) => x - y);
+  if (sorted.length !== out.length) throw new Error(`${op}: argument 'axis' repeats an axis: [${list.join(', ')}]`);
+  return sorted;
+}
+
+export function checkShape(op: string, shape: unknown, arg = 'shape'): number[] {
+  const list = typeof shape === 'number' ? [shape] : shape;
+  if (!Array.isArray(list)) throw new TypeError(`${op}: argument '${arg}' must be an array of integers, got ${String(shape)}`);
+  for (const d of list) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new TypeError(`${op}: argument '${arg}' must hold non-negative integers, got [${list.join(', ')}]`);
+    }
+  }
+  return [...list];
+}

@@ -1,0 +1,172 @@
+import type { Backend, TensorRef } from './backend.js';
+import { type DataArray, type DType } from './dtype.js';
+import { formatTensor } from './print.js';
+import { getBackend } from './registry.js';
+import { shapesEqual, shapeToString, sizeOf } from './shape.js';
+import { Storage } from './storage.js';
+import { trackInScope } from './tidy.js';
+
+let nextId = 1;
+
+export type NestedArray = number | boolean | NestedArray[];
+
+/**
+ * An n-dimensional array on a device. Operators return tensors at once (the shape is
+ * known without computing); values are read with `await t.data()` or, where the
+ * backend can, `t.dataSync()`.
+ */
+export class Tensor {
+  readonly id = nextId++;
+  /** Accumulated gradient, set by GradManager.backward (MegEngine's `.grad`). */
+  grad: Tensor | null = null;
+  /** @internal */ storage: Storage;
+  shape: readonly number[];
+  dtype: DType;
+
+  /** @internal Use `tensor()` and the operators to make tensors. */
+  constructor(storage: Storage, shape: readonly number[], dtype: DType) {
+    this.storage = storage;
+    this.shape = shape;
+    this.dtype = dtype;
+    storage.refs++;
+    trackInScope(this);
+  }
+
+  get device(): string {
+    return this.storage.device;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return sizeOf(this.shape);
+  }
+  get isDisposed(): boolean {
+    return this.storage.released;
+  }
+
+  /** @internal What a backend sees. */
+  ref(op: string): TensorRef {
+    if (this.storage.released) throw new Error(`${op}: a tensor of shape ${shapeToString(this.shape)} was used after dispose()`);
+    return { buf: this.storage.buf, shape: this.shape, dtype: this.dtype };
+  }
+
+  /** @internal */
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+
+  /** A copy of the values as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
+  async data(): Promise<DataArray> {
+    this.ref('data');
+    return this.backend.read(this.storage.buf, this.dtype, this.size);
+  }
+
+  /** Synchronous read; only backends that can honour it (js, cpu) allow it. */
+  dataSync(): DataArray {
+    this.ref('dataSync');
+    const b = this.backend;
+    if (!b.readSync) {
+      throw new Error(`dataSync: device '${this.device}' cannot read synchronously; use 'await t.data()' instead`);
+    }
+    return b.readSync(this.storage.buf, this.dtype, this.size);
+  }
+
+  /** Nested arrays like NumPy's tolist(); bool values come back as booleans. */
+  async numpy(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype);
+  }
+  numpySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype);
+  }
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: the tensor must hold exactly one element, got shape ${shapeToString(this.shape)}`);
+    return this.dataSync()[0];
+  }
+  async itemAsync(): Promise<number> {
+    if (this.size !== 1) throw new Error(`item: the tensor must hold exactly one element, got shape ${shapeToString(this.shape)}`);
+    return (await this.data())[0];
+  }
+
+  /** A copy on another device (MegEngine's `to`); reads the source synchronously. */
+  to(device: string): Tensor {
+    const target = getBackend(device);
+    if (device === this.device) return this;
+    const values = this.dataSync();
+    return fromData(target, device, values, this.shape, this.dtype);
+  }
+  /** Like `to`, for sources that can only be read asynchronously (webgpu). */
+  async toAsync(device: string): Promise<Tensor> {
+    const target = getBackend(device);
+    if (device === this.device) return this;
+    return fromData(target, device, await this.data(), this.shape, this.dtype);
+  }
+
+  /** Frees the device memory now (it is freed by the garbage collector otherwise). */
+  dispose(): void {
+    if (this.storage.released) return;
+    if (--this.storage.refs <= 0) this.storage.release();
+  }
+
+  /**
+   * Replaces this tensor's value in place with `value`'s (same shape; cast to this
+   * dtype). Optimizers and BatchNorm use it; autograd history is not kept.
+   */
+  _reset(value: Tensor): this {
+    if (!shapesEqual(value.shape, this.shape)) {
+      throw new Error(`_reset: expected a value of shape ${shapeToString(this.shape)}, got ${shapeToString(value.shape)}`);
+    }
+    if (value.device !== this.device) {
+      throw new Error(`_reset: value is on device '${value.device}' but the tensor is on '${this.device}'`);
+    }
+    if (value.dtype !== this.dtype) {
+      throw new Error(`_reset: expected a value of dtype ${this.dtype}, got ${value.dtype}`);
+    }
+    if (value.storage === this.storage) return this;
+    const old = this.storage;
+    this.storage = value.storage;
+    this.storage.refs++;
+    if (--old.refs <= 0) old.release();
+    return this;
+  }
+  /** MegEngine's set_value. */
+  setValue(value: Tensor): this {
+    return this._reset(value);
+  }
+
+  toString(): string {
+    return formatTensor(this);
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return formatTensor(this);
+  }
+}
+
+/** @internal A tensor over a freshly made backend buffer. */
+export function wrap(backend: Backend, device: string, buf: unknown, shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(new Storage(backend, device, buf, dtype, sizeOf(shape)), shape, dtype);
+}
+
+/** @internal */
+export function fromData(backend: Backend, device: string, data: DataArray, shape: readonly number[], dtype: DType): Tensor {
+  return wrap(backend, device, backend.upload(data), shape, dtype);
+}
+
+/** @internal A new tensor sharing `t`'s buffer under another shape (reshape never copies). */
+export function view(t: Tensor, shape: readonly number[]): Tensor {
+  t.ref('reshape');
+  return new Tensor(t.storage, shape, t.dtype);
+}
+
+function nest(data: DataArray, shape: readonly number[], dtype: DType): NestedArray {
+  const conv = dtype === 'bool' ? (v: number) => v !== 0 : (v: number) => v;
+  if (shape.length === 0) return conv(data[0]);
+  let pos = 0;
+  const build = (dim: number): NestedArray[] => {
+    const out: NestedArray[] = [];
+    for (let i = 0; i < shape[dim]; i++) out.push(dim === shape.length - 1 ? conv(data[pos++]) : build(dim + 1));
+    return out;
+  };
+  return build(0);
+}
