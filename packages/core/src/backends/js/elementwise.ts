@@ -1,0 +1,154 @@
+import { type BinaryOp, COMPARISON_OPS, type UnaryOp } from '../../backend.js';
+import { allocArray, type DataArray, type DType, dtypeOfArray } from '../../dtype.js';
+import { broadcastStrides, contiguousStrides, forEachRow, innerStride, planRows, sizeOf } from './layout.js';
+import { erf, ipow, roundHalfEven, sigmoid, sign } from './scalar.js';
+
+type Fn1 = (x: number) => number;
+type Fn2 = (a: number, b: number) => number;
+
+// Results are computed in double and rounded by the store into the output
+// typed array; for int32 that store wraps modulo 2^32, exactly like Int32Array.
+const UNARY: Record<UnaryOp, Fn1> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sign,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  sigmoid,
+  tanh: Math.tanh,
+  relu: (x) => Math.max(x, 0), // NaN passes through
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  sin: Math.sin,
+  cos: Math.cos,
+  erf,
+  logicalNot: (x) => (x === 0 ? 1 : 0),
+};
+
+const BINARY: Record<BinaryOp, Fn2> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: Math.max, // NaN-propagating, as np.maximum
+  minimum: Math.min,
+  eq: (a, b) => (a === b ? 1 : 0),
+  ne: (a, b) => (a !== b ? 1 : 0),
+  lt: (a, b) => (a < b ? 1 : 0),
+  le: (a, b) => (a <= b ? 1 : 0),
+  gt: (a, b) => (a > b ? 1 : 0),
+  ge: (a, b) => (a >= b ? 1 : 0),
+  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+};
+
+/** int32 products overflow double's 53 bits before the store could wrap them; imul wraps exactly. */
+const BINARY_INT32: Partial<Record<BinaryOp, Fn2>> = {
+  mul: Math.imul,
+  pow: ipow,
+};
+
+function binaryFn(op: BinaryOp, dtype: DType): Fn2 {
+  if (dtype === 'int32') return BINARY_INT32[op] ?? BINARY[op];
+  const f = BINARY[op];
+  // Arithmetic on bools must still store 0/1 (true + true is true).
+  if (dtype === 'bool' && !COMPARISON_OPS.has(op)) return (a, b) => (f(a, b) !== 0 ? 1 : 0);
+  return f;
+}
+
+export function unary(op: UnaryOp, x: DataArray): DataArray {
+  const f = UNARY[op];
+  const out = op === 'logicalNot' ? new Uint8Array(x.length) : allocArray(dtypeOfArray(x), x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+  return out;
+}
+
+export function binary(
+  op: BinaryOp,
+  a: DataArray,
+  aShape: readonly number[],
+  b: DataArray,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  dtype: DType,
+): DataArray {
+  const f = binaryFn(op, dtype);
+  const size = sizeOf(outShape);
+  const out = allocArray(COMPARISON_OPS.has(op) ? 'bool' : dtype, size);
+  if (size === 0) return out;
+  // Fast paths: no broadcasting at all, or one side is a single element.
+  if (a.length === size && b.length === size) {
+    for (let i = 0; i < size; i++) out[i] = f(a[i], b[i]);
+  } else if (b.length === 1 && a.length === size) {
+    const s = b[0];
+    for (let i = 0; i < size; i++) out[i] = f(a[i], s);
+  } else if (a.length === 1 && b.length === size) {
+    const s = a[0];
+    for (let i = 0; i < size; i++) out[i] = f(s, b[i]);
+  } else {
+    const plan = planRows(outShape, [
+      broadcastStrides(aShape, outShape),
+      broadcastStrides(bShape, outShape),
+      contiguousStrides(outShape),
+    ]);
+    const sa = innerStride(plan, 0);
+    const sb = innerStride(plan, 1);
+    forEachRow(plan, [0, 0, 0], (o, len) => {
+      let ia = o[0];
+      let ib = o[1];
+      const end = o[2] + len;
+      for (let io = o[2]; io < end; io++, ia += sa, ib += sb) out[io] = f(a[ia], b[ib]);
+    });
+  }
+  return out;
+}
+
+export function where(
+  cond: DataArray,
+  condShape: readonly number[],
+  a: DataArray,
+  aShape: readonly number[],
+  b: DataArray,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  dtype: DType,
+): DataArray {
+  const size = sizeOf(outShape);
+  const out = allocArray(dtype, size);
+  if (size === 0) return out;
+  if (cond.length === size && a.length === size && b.length === size) {
+    for (let i = 0; i < size; i++) out[i] = cond[i] ? a[i] : b[i];
+    return out;
+  }
+  const plan = planRows(outShape, [
+    broadcastStrides(condShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+    contiguousStrides(outShape),
+  ]);
+  const sc = innerStride(plan, 0);
+  const sa = innerStride(plan, 1);
+  const sb = innerStride(plan, 2);
+  forEachRow(plan, [0, 0, 0, 0], (o, len) => {
+    let ic = o[0];
+    let ia = o[1];
+    let ib = o[2];
+    const end = o[3] + len;
+    for (let io = o[3]; io < end; io++, ic += sc, ia += sa, ib += sb) out[io] = cond[ic] ? a[ia] : b[ib];
+  });
+  return out;
+}
+
+/** float → int32 truncates toward zero (typed-array store semantics); anything → bool is `x != 0` (NaN is true). */
+export function cast(x: DataArray, to: DType): DataArray {
+  const out = allocArray(to, x.length);
+  if (to === 'bool') {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] !== 0 ? 1 : 0;
+  } else {
+    out.set(x);
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+/**
+ * Shape and stride helpers shared by the js kernels. Every kernel that walks
+ * more than one buffer in lock-step (binary, where, strided, reduce) goes
+ * through `planRows` + `forEachRow`, so the index arithmetic lives in one place.
+ */
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides of a contiguous array. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/**
+ * Strides that read a contiguous array of `shape` as if it had `outShape`
+ * (same rank; a size-1 dim broadcasts, so its stride is 0).
+ */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const strides = contiguousStrides(shape);
+  for (let i = 0; i < shape.length; i++) if (shape[i] === 1 && outShape[i] !== 1) strides[i] = 0;
+  return strides;
+}
+
+/**
+ * An iteration space: `shape` walked in row-major order, each operand addressed
+ * through its own strides. Produced by `planRows`, which drops size-1 dims and
+ * merges neighbouring dims that every operand walks as one, so the innermost
+ * row is as long as possible.
+ */
+export interface RowPlan {
+  shape: number[];
+  /** strides[k][d] = step of operand k along dim d. */
+  strides: number[][];
+  /** Product of shape (0 if any dim is 0). */
+  size: number;
+}
+
+export function planRows(shape: readonly number[], strides: readonly (readonly number[])[]): RowPlan {
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  let size = 1;
+  for (let d = 0; d < shape.length; d++) {
+    size *= shape[d];
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    // Dim d folds into the previous kept dim when, for every operand, stepping
+    // the previous dim once equals stepping d across its whole extent.
+    const mergeable = last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d]);
+    if (mergeable) {
+      dims[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      dims.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  return { shape: dims, strides: st, size };
+}
+
+/** Stride of operand k along the innermost dim of the plan (0 for a scalar plan). */
+export function innerStride(plan: RowPlan, k: number): number {
+  const r = plan.shape.length;
+  return r === 0 ? 0 : plan.strides[k][r - 1];
+}
+
+/** Length of the innermost row (1 for a scalar plan). */
+export function rowLength(plan: RowPlan): number {
+  const r = plan.shape.length;
+  return r === 0 ? 1 : plan.shape[r - 1];
+}
+
+/**
+ * Calls `row(offsets, len)` for every innermost row of the plan, where
+ * offsets[k] is operand k's index of the row's first element. `offsets` is
+ * reused between calls; callers must not keep it.
+ */
+export function forEachRow(
+  plan: RowPlan,
+  bases: readonly number[],
+  row: (offsets: number[], len: number) => void,
+): void {
+  if (plan.size === 0) return;
+  const rank = plan.shape.length;
+  const nOps = bases.length;
+  const offsets = bases.slice();
+  if (rank <= 1) {
+    row(offsets, rowLength(plan));
+    return;
+  }
+  const outer = rank - 1;
+  const counter = new Array<number>(outer).fill(0);
+  const len = plan.shape[outer];
+  for (;;) {
+    row(offsets, len);
+    // Odometer over the outer dims: bump the last one, carrying leftwards.
+    let d = outer - 1;
+    for (; d >= 0; d--) {
+      counter[d]++;
+      for (let k = 0; k < nOps; k++) offsets[k] += plan.strides[k][d];
+      if (counter[d] < plan.shape[d]) break;
+      for (let k = 0; k < nOps; k++) offsets[k] -= plan.strides[k][d] * plan.shape[d];
+      counter[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
