@@ -19,8 +19,9 @@
 // That gives exactly 8,000 training and 2,000 test digits, stratified by class. Inside each split the
 // records are interleaved round-robin over the classes (0, 1, ..., 9, 0, 1, ...) so that sequential
 // reading sees every class early.
-import { createRequire } from 'node:module';
+
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

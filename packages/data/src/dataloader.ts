@@ -1,4 +1,4 @@
-import { tensor, type Tensor } from '@mge/core';
+import { type Tensor, tensor } from '@mge/core';
 import type { ImageDataset } from './dataset.js';
 import { checkBoolean, checkPositiveInt, checkSeed, describe } from './errors.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';

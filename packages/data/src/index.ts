@@ -1,6 +1,7 @@
 // Browser-safe entry of @mge/data: nothing here touches node:fs. Node-only loaders: '@mge/data/node'.
-export { ArrayImageDataset, type Dataset, type ImageDataset, type ImageSample } from './dataset.js';
+
 export { type Batch, DataLoader, type DataLoaderOptions, type RawBatch } from './dataloader.js';
+export { ArrayImageDataset, type Dataset, type ImageDataset, type ImageSample } from './dataset.js';
 export {
   encodeIdxImages,
   encodeIdxLabels,

@@ -75,7 +75,14 @@ describe('DataLoader', () => {
   it('prefetches: batch k+1 is built while batch k is being consumed', async () => {
     const built: number[] = [];
     const ds = tiny(6);
-    const spy = { imageShape: ds.imageShape, length: ds.length, get: (i: number) => (built.push(i), ds.get(i)) };
+    const spy = {
+      imageShape: ds.imageShape,
+      length: ds.length,
+      get: (i: number) => {
+        built.push(i);
+        return ds.get(i);
+      },
+    };
     const loader = new DataLoader(spy, { batchSize: 2 });
     const it = loader[Symbol.asyncIterator]();
     await it.next(); // batch 0 built and yielded; batch 1 scheduled

@@ -31,7 +31,11 @@ describe('samplers', () => {
     const epochs = 24_000;
     const s = new RandomSampler(n, { seed: 7 });
     const counts = Array.from({ length: n }, () => new Array(n).fill(0));
-    for (let e = 0; e < epochs; e++) s.order().forEach((v, pos) => counts[v][pos]++);
+    for (let e = 0; e < epochs; e++) {
+      s.order().forEach((v, pos) => {
+        counts[v][pos]++;
+      });
+    }
     for (const row of counts) for (const c of row) expect(Math.abs(c - epochs / n)).toBeLessThan(300); // ~4 sigma
   });
 
