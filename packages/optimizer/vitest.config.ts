@@ -1,6 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { sharedConfig } from '../../vitest.shared.js';
 
-export default defineConfig({
-  resolve: { conditions: ['source'] },
-  test: { pool: 'forks', execArgv: ['--expose-gc'], testTimeout: 60_000 },
-});
+export default sharedConfig;

@@ -1,1 +1,10 @@
-export {};
+export * from './activation.js';
+export * from './batchnorm.js';
+export * from './conv.js';
+export * from './linear.js';
+export * from './misc.js';
+export { type ForwardHook, type ForwardPreHook, type HookHandle, Module } from './module.js';
+export * from './pooling.js';
+export * from './sequential.js';
+export { StateDict } from './state-dict.js';
+export { Parameter } from '@mge/core';

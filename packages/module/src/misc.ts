@@ -1,0 +1,32 @@
+import type { Tensor } from '@mge/core';
+import * as F from '@mge/functional';
+import { Module } from './module.js';
+
+export class Dropout extends Module {
+  constructor(readonly dropProb = 0.5) {
+    super();
+    if (!(dropProb >= 0 && dropProb < 1)) throw new RangeError(`Dropout: argument 'dropProb' must be in [0, 1), got ${dropProb}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.dropout(x, this.dropProb, this.training);
+  }
+  protected override extraRepr(): string {
+    return `drop_prob=${this.dropProb}`;
+  }
+}
+
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Flattens axes startAxis..endAxis (default: all but the batch axis). */
+export class Flatten extends Module {
+  constructor(readonly startAxis = 1, readonly endAxis = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.flatten(x, this.startAxis, this.endAxis);
+  }
+}

@@ -1,0 +1,231 @@
+import { noGrad, Parameter, shapesEqual, shapeToString, Tensor, tensor } from '@mge/core';
+import { entriesOf, StateDict, type StateDictLike } from './state-dict.js';
+
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | undefined | void;
+export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+
+export interface HookHandle {
+  remove(): void;
+}
+
+type Leaf = Tensor | Module;
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * The base of every network block (MegEngine's Module). A module is called like a
+ * function — `net(x)` runs the forward pre-hooks, `forward`, then the forward hooks.
+ * Parameters, buffers and sub-modules are found by walking the instance's fields
+ * (arrays and plain objects of them too) in sorted key order, depth first, each
+ * object once under its first name — MegEngine's order.
+ */
+export interface Module {
+  // biome-ignore lint/suspicious/noExplicitAny: forward's signature is each subclass's own
+  (...inputs: any[]): Tensor;
+}
+
+export abstract class Module {
+  /** True in training mode (dropout active, batch statistics used). */
+  training = true;
+  private readonly _preHooks = new Map<number, ForwardPreHook>();
+  private readonly _hooks = new Map<number, ForwardHook>();
+  private _nextHook = 0;
+
+  constructor() {
+    // A module is callable: the instance is an arrow function whose prototype is the class's.
+    // biome-ignore lint/suspicious/noExplicitAny: the callable shell is typed by the Module interface
+    const self: any = (...inputs: unknown[]) => self._call(inputs);
+    // drop the function's own name/length so a subclass may use those field names
+    delete self.name;
+    delete self.length;
+    Object.setPrototypeOf(self, new.target.prototype);
+    // biome-ignore lint/correctness/noConstructorReturn: the callable shell replaces `this`
+    return self;
+  }
+
+  abstract forward(...inputs: unknown[]): Tensor;
+
+  private _call(inputs: unknown[]): Tensor {
+    let args = inputs;
+    for (const hook of this._preHooks.values()) {
+      const r = hook(this, args);
+      if (r !== undefined) args = Array.isArray(r) ? r : [r];
+    }
+    let out: unknown = this.forward(...args);
+    for (const hook of this._hooks.values()) {
+      const r = hook(this, args, out);
+      if (r !== undefined) out = r;
+    }
+    return out as Tensor;
+  }
+
+  registerForwardPreHook(hook: ForwardPreHook): HookHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerForwardPreHook: argument 'hook' must be a function, got ${typeof hook}`);
+    const id = this._nextHook++;
+    this._preHooks.set(id, hook);
+    return { remove: () => this._preHooks.delete(id) };
+  }
+
+  registerForwardHook(hook: ForwardHook): HookHandle {
+    if (typeof hook !== 'function') throw new TypeError(`registerForwardHook: argument 'hook' must be a function, got ${typeof hook}`);
+    const id = this._nextHook++;
+    this._hooks.set(id, hook);
+    return { remove: () => this._hooks.delete(id) };
+  }
+
+  /** The instance's own fields expanded into (key, leaf) pairs, keys sorted. */
+  private *_ownLeaves(): Generator<[string, Leaf]> {
+    for (const key of Object.keys(this).sort()) {
+      if (key.startsWith('_')) continue;
+      yield* expand(key, (this as unknown as Record<string, unknown>)[key], 0);
+    }
+  }
+
+  /** MegEngine's _flatten: depth first, sorted keys, each object once. */
+  private *_flatten(
+    recursive: boolean,
+    prefix: string,
+    seen: Set<unknown>,
+    predicate: (x: Leaf) => boolean,
+  ): Generator<[string, Leaf]> {
+    const p = prefix ? `${prefix}.` : '';
+    for (const [key, leaf] of this._ownLeaves()) {
+      if (seen.has(leaf)) continue;
+      seen.add(leaf);
+      if (predicate(leaf)) yield [p + key, leaf];
+      if (recursive && leaf instanceof Module) yield* leaf._flatten(true, p + key, seen, predicate);
+    }
+  }
+
+  *namedParameters(options: { recursive?: boolean; prefix?: string } = {}): Generator<[string, Parameter]> {
+    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Parameter) as Generator<[string, Parameter]>;
+  }
+  *parameters(options: { recursive?: boolean } = {}): Generator<Parameter> {
+    for (const [, p] of this.namedParameters(options)) yield p;
+  }
+  /** Tensors that are not Parameters (BatchNorm's running statistics…). */
+  *namedBuffers(options: { recursive?: boolean; prefix?: string } = {}): Generator<[string, Tensor]> {
+    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Tensor && !(x instanceof Parameter)) as Generator<[string, Tensor]>;
+  }
+  *buffers(options: { recursive?: boolean } = {}): Generator<Tensor> {
+    for (const [, b] of this.namedBuffers(options)) yield b;
+  }
+  *namedTensors(options: { recursive?: boolean; prefix?: string } = {}): Generator<[string, Tensor]> {
+    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Tensor) as Generator<[string, Tensor]>;
+  }
+  *tensors(options: { recursive?: boolean } = {}): Generator<Tensor> {
+    for (const [, t] of this.namedTensors(options)) yield t;
+  }
+  /** Direct sub-modules. */
+  *namedChildren(): Generator<[string, Module]> {
+    yield* this._flatten(false, '', new Set([this]), (x) => x instanceof Module) as Generator<[string, Module]>;
+  }
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+  /** This module and every sub-module, depth first. */
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    yield* this._flatten(true, prefix, new Set([this]), (x) => x instanceof Module) as Generator<[string, Module]>;
+  }
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+
+  /** Sets training mode here and in every sub-module. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Sets every parameter's .grad to null. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Names → tensors: this module's own tensors (sorted) first, then each child's under its name. */
+  stateDict(prefix = '', into: StateDict = new StateDict()): StateDict {
+    for (const [k, t] of this._flatten(false, '', new Set([this]), (x) => x instanceof Tensor)) {
+      into.set(prefix + k, (t as Tensor).detach());
+    }
+    for (const [k, m] of this.namedChildren()) m.stateDict(`${prefix}${k}.`, into);
+    return into;
+  }
+
+  /**
+   * Loads values by name. With `strict` (default), a missing or unused key is an
+   * error naming it. A closure `(key, tensor) => value | undefined` may supply values.
+   * Shapes must match, except that size-1 axes may differ ((C,) loads into (1,C,1,1)).
+   */
+  loadStateDict(
+    stateDict: StateDictLike | ((key: string, current: Tensor) => Tensor | ArrayLike<number> | undefined | null),
+    options: { strict?: boolean } = {},
+  ): this {
+    const strict = options.strict ?? true;
+    const own = [...this.namedTensors()];
+    const supplied = typeof stateDict === 'function' ? null : new Map(entriesOf(stateDict));
+    const updates: [string, Tensor, Tensor][] = [];
+    const missing: string[] = [];
+    for (const [key, current] of own) {
+      const raw = supplied ? supplied.get(key) : stateDict instanceof Function ? stateDict(key, current) : undefined;
+      if (raw === undefined || raw === null) {
+        missing.push(key);
+        continue;
+      }
+      const value = raw instanceof Tensor ? raw : tensor(raw as Float32Array, { shape: current.shape, dtype: current.dtype, device: current.device });
+      const squeezed = (s: readonly number[]) => s.filter((d) => d !== 1);
+      if (!shapesEqual(value.shape, current.shape) && !(value.size === current.size && shapesEqual(squeezed(value.shape), squeezed(current.shape)))) {
+        throw new Error(`loadStateDict: key '${key}' expects shape ${shapeToString(current.shape)}, got ${shapeToString(value.shape)}`);
+      }
+      updates.push([key, current, value]);
+    }
+    if (strict) {
+      if (missing.length) throw new Error(`loadStateDict: missing keys: ${missing.join(', ')}`);
+      if (supplied) {
+        const known = new Set(own.map(([k]) => k));
+        const unused = [...supplied.keys()].filter((k) => !known.has(k));
+        if (unused.length) throw new Error(`loadStateDict: unused keys (not in the module): ${unused.join(', ')}`);
+      }
+    }
+    // all checked: now write, so a bad dict changes nothing
+    noGrad(() => {
+      for (const [, current, value] of updates) {
+        let v = value.device === current.device ? value : value.to(current.device);
+        v = v.dtype === current.dtype ? v : v.astype(current.dtype);
+        current._reset(v.reshape(current.shape));
+      }
+    });
+    return this;
+  }
+
+  /** One line describing this layer's own settings, as in MegEngine's repr. */
+  protected extraRepr(): string {
+    return '';
+  }
+
+  toString(): string {
+    const children = [...this.namedChildren()];
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([k, m]) => `  (${k}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${head}\n${lines.join('\n')}\n)`;
+  }
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+function* expand(key: string, value: unknown, depth: number): Generator<[string, Leaf]> {
+  if (value instanceof Tensor || value instanceof Module) {
+    yield [key, value];
+  } else if (Array.isArray(value) && depth < 8) {
+    for (let i = 0; i < value.length; i++) yield* expand(`${key}.${i}`, value[i], depth + 1);
+  } else if (value instanceof Map && depth < 8) {
+    for (const k of [...value.keys()].sort()) yield* expand(`${key}.${String(k)}`, value.get(k), depth + 1);
+  } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype && depth < 8) {
+    for (const k of Object.keys(value).sort()) yield* expand(`${key}.${k}`, (value as Record<string, unknown>)[k], depth + 1);
+  }
+}
