@@ -57,8 +57,11 @@ function formatValues(arr: number[], dtype: string): string[] {
   return formatFloats(arr);
 }
 
-/** NumPy-style nested rendering of flat values, with '...' past 1000 elements. */
-export function formatArray(data: DataArray, shape: readonly number[], dtype: string, prefix: string): string {
+/**
+ * NumPy-style nested rendering of flat values, with '...' past 1000 elements.
+ * `separator` ' ' gives str() layout (Tensor printing), ',' gives repr() layout (state dicts).
+ */
+export function formatArray(data: DataArray, shape: readonly number[], dtype: string, prefix: string, separator: ' ' | ',' = ' '): string {
   if (shape.length === 0) return formatValues([data[0]], dtype)[0].trim();
   const size = data.length;
   const summarize = size > THRESHOLD;
@@ -89,8 +92,8 @@ export function formatArray(data: DataArray, shape: readonly number[], dtype: st
       else if (dim === shape.length - 1) parts.push(fixedTexts[k++].padStart(width));
       else parts.push(render(dim + 1, `${indent} `));
     }
-    if (dim === shape.length - 1) return `[${parts.join(' ')}]`;
-    const sep = `\n${'\n'.repeat(shape.length - dim - 2)}${indent} `;
+    if (dim === shape.length - 1) return `[${parts.join(separator === ',' ? ', ' : ' ')}]`;
+    const sep = `${separator === ',' ? ',' : ''}\n${'\n'.repeat(shape.length - dim - 2)}${indent} `;
     return `[${parts.join(sep)}]`;
   };
   return render(0, prefix);

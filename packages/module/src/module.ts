@@ -25,11 +25,13 @@ export interface Module {
 }
 
 export abstract class Module {
+  // Set on the callable shell in the constructor: a base class's field initialisers
+  // would land on the discarded `this`.
   /** True in training mode (dropout active, batch statistics used). */
-  training = true;
-  private readonly _preHooks = new Map<number, ForwardPreHook>();
-  private readonly _hooks = new Map<number, ForwardHook>();
-  private _nextHook = 0;
+  declare training: boolean;
+  private declare readonly _preHooks: Map<number, ForwardPreHook>;
+  private declare readonly _hooks: Map<number, ForwardHook>;
+  private declare _nextHook: number;
 
   constructor() {
     // A module is callable: the instance is an arrow function whose prototype is the class's.
@@ -39,6 +41,10 @@ export abstract class Module {
     delete self.name;
     delete self.length;
     Object.setPrototypeOf(self, new.target.prototype);
+    self.training = true;
+    self._preHooks = new Map();
+    self._hooks = new Map();
+    self._nextHook = 0;
     // biome-ignore lint/correctness/noConstructorReturn: the callable shell replaces `this`
     return self;
   }

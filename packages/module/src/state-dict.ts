@@ -11,7 +11,7 @@ export class StateDict extends Map<string, Tensor> {
     const items = [...this.entries()].map(([k, v]) => {
       const prefix = `('${k}', array(`;
       const body = v.backend.readSync
-        ? formatArray(v.dataSync(), v.shape, v.dtype, ' '.repeat(prefix.length + 'OrderedDict(['.length))
+        ? formatArray(v.dataSync(), v.shape, v.dtype, ' '.repeat('array('.length), ',')
         : `<on ${v.device}>`;
       return `${prefix}${body}, dtype=${v.dtype}))`;
     });
