@@ -34,3 +34,4 @@ export * from './shape.js';
 export { type NestedArray, Tensor } from './tensor.js';
 export { clip } from './tensor-methods.js';
 export { keep, tidy } from './tidy.js';
+export * from './io/index.js';
