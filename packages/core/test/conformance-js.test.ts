@@ -1,0 +1,3 @@
+import { runConformance } from '@mge/core/testing';
+
+runConformance('js');
