@@ -12,11 +12,11 @@ function scalarDType(v: number | boolean, other: DType): DType {
 }
 
 /** Turns scalars into 0-d tensors on `like`'s device, with NumPy's promotion. */
-export function asTensor(op: string, x: TensorLike, like: Tensor | undefined, arg: string): Tensor {
+export function asTensor(op: string, x: TensorLike, like: Tensor | undefined, arg: string, device = like?.device): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number' && typeof x !== 'boolean') {
     throw new TypeError(`${op}: argument '${arg}' must be a Tensor, number or boolean, got ${x === null ? 'null' : typeof x}`);
   }
   const dtype = like ? scalarDType(x, like.dtype) : typeof x === 'boolean' ? 'bool' : 'float32';
-  return full([], x, { dtype: dtype === 'bool' && typeof x === 'number' ? promoteTypes('int32', dtype) : dtype, device: like?.device });
+  return full([], x, { dtype: dtype === 'bool' && typeof x === 'number' ? promoteTypes('int32', dtype) : dtype, device });
 }

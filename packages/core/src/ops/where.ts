@@ -12,7 +12,8 @@ import { asTensor, type TensorLike } from './scalar.js';
 export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   assertTensor('where', cond, 'mask');
   const like = typeof x === 'object' ? x : typeof y === 'object' ? y : undefined;
-  let a = asTensor('where', x, like, 'x');
+  // scalar branches go to the mask's device, not the default one
+  let a = asTensor('where', x, like, 'x', cond.device);
   let b = asTensor('where', y, a, 'y');
   const dtype = promoteTypes(a.dtype, b.dtype);
   a = astype(a, dtype);
