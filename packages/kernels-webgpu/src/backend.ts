@@ -1,0 +1,383 @@
+import type {
+  ArgReduceOp,
+  Backend,
+  BackendMemory,
+  BackendTraits,
+  BinaryOp,
+  Conv2dParams,
+  DataArray,
+  DType,
+  MatmulParams,
+  Pool2dParams,
+  PoolOp,
+  ReduceOp,
+  TensorRef,
+  UnaryOp,
+} from '@mge/core';
+import { COMPARISON_OPS } from '@mge/core';
+import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
+import { GpuBuffer } from './buffer-pool.js';
+import { getGpu } from './gpu-provider.js';
+import { binaryKernel, castKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
+import {
+  conv2dBackwardFilterKernel,
+  conv2dBackwardInputKernel,
+  conv2dKernel,
+  GEMM_OP_PARAMS,
+  matmulKernel,
+  TILE,
+  TILE_K,
+} from './kernels/gemm.js';
+import { concatPieceKernel, padKernel, stridedKernel } from './kernels/layout.js';
+import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
+import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
+import { broadcastStrides, coalesce, contiguousStrides, sizeOf } from './shape-utils.js';
+import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
+
+type Ref = TensorRef<GpuBuffer>;
+
+/** Split-K kicks in when a GEMM has fewer output tiles than this and a long K. */
+const SPLIT_K_MIN_TILES = 16;
+/** Each split covers at least this many k-tiles, so the extra reduction stays cheap. */
+const SPLIT_K_MIN_KTILES = 8;
+
+function bufOf(op: string, ref: Ref, arg: string): GpuBuffer {
+  const b = ref?.buf as unknown;
+  if (!(b instanceof GpuBuffer)) {
+    throw new TypeError(`webgpu.${op}: argument '${arg}' must hold a webgpu buffer, got ${b === null ? 'null' : typeof b} (is the tensor on another device?)`);
+  }
+  if (b.released) throw new Error(`webgpu.${op}: argument '${arg}' uses a buffer that was already released`);
+  return b;
+}
+
+export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
+  readonly name = 'webgpu';
+  readonly autoSelectable: boolean;
+  readonly description: string;
+
+  constructor(
+    readonly runtime: GpuRuntime,
+    readonly adapter: AdapterFacts,
+  ) {
+    this.autoSelectable = !isSoftwareAdapter(adapter);
+    this.description = describeAdapter(adapter);
+  }
+
+  // ---- memory ---------------------------------------------------------------
+
+  allocate(dtype: DType, size: number): GpuBuffer {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`webgpu.allocate: argument 'size' must be a non-negative integer, got ${size}`);
+    }
+    const out = this.runtime.acquire(size);
+    this.run(fillKernel, [out], [size, 0], size);
+    return out;
+  }
+
+  upload(data: DataArray): GpuBuffer {
+    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array)) {
+      throw new TypeError(`webgpu.upload: argument 'data' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(data)}`);
+    }
+    const out = this.runtime.acquire(data.length, true);
+    // bool is stored as u32 on the GPU: storage buffers have no 8-bit type.
+    this.runtime.write(out, data instanceof Uint8Array ? Uint32Array.from(data) : data);
+    return out;
+  }
+
+  async read(buf: GpuBuffer, dtype: DType, size: number): Promise<DataArray> {
+    if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.read: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
+    if (buf.released) throw new Error('webgpu.read: the buffer was already released');
+    if (size * 4 > buf.capacity) {
+      throw new RangeError(`webgpu.read: ${size} elements do not fit the buffer's ${buf.capacity} bytes`);
+    }
+    if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
+    const bytes = await this.runtime.read(buf, size * 4);
+    if (dtype === 'float32') return new Float32Array(bytes);
+    if (dtype === 'int32') return new Int32Array(bytes);
+    return Uint8Array.from(new Uint32Array(bytes));
+  }
+
+  release(buf: GpuBuffer): void {
+    if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.release: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
+    this.runtime.pool.release(buf);
+  }
+
+  memory(): BackendMemory {
+    const p = this.runtime.pool;
+    return { liveBuffers: p.liveBuffers, liveBytes: p.liveBytes, pooledBytes: p.pooledBytes };
+  }
+
+  sync(): Promise<void> {
+    return this.runtime.sync();
+  }
+
+  /** Frees pooled buffers and the device; the backend is unusable afterwards. */
+  destroy(): void {
+    this.runtime.destroy();
+  }
+
+  /** Dispatches a one-thread-per-element kernel over `threads` threads. */
+  private run(k: KernelSource, bufs: readonly GpuBuffer[], params: readonly number[], threads: number): void {
+    this.runtime.dispatch(k, bufs, params, GpuRuntime.grid(threads));
+  }
+
+  // ---- elementwise ------------------------------------------------------------
+
+  unary(op: UnaryOp, x: Ref): GpuBuffer {
+    const xb = bufOf(op, x, 'x');
+    const n = sizeOf(x.shape);
+    const out = this.runtime.acquire(n);
+    this.run(unaryKernel(op, x.dtype), [xb, out], [n], n);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: Ref, b: Ref, outShape: readonly number[]): GpuBuffer {
+    const ab = bufOf(op, a, 'a');
+    const bb = bufOf(op, b, 'b');
+    const n = sizeOf(outShape);
+    const [shape, [sa, sb]] = coalesce(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+    const out = this.runtime.acquire(n);
+    const k = binaryKernel(op, a.dtype, COMPARISON_OPS.has(op), shape.length);
+    this.run(k, [ab, bb, out], [n, ...shape, ...sa, ...sb], n);
+    return out;
+  }
+
+  where(cond: Ref, a: Ref, b: Ref, outShape: readonly number[]): GpuBuffer {
+    const cb = bufOf('where', cond, 'cond');
+    const ab = bufOf('where', a, 'a');
+    const bb = bufOf('where', b, 'b');
+    const n = sizeOf(outShape);
+    const [shape, [sc, sa, sb]] = coalesce(outShape, [
+      broadcastStrides(cond.shape, outShape),
+      broadcastStrides(a.shape, outShape),
+      broadcastStrides(b.shape, outShape),
+    ]);
+    const out = this.runtime.acquire(n);
+    this.run(whereKernel(a.dtype, shape.length), [cb, ab, bb, out], [n, ...shape, ...sc, ...sa, ...sb], n);
+    return out;
+  }
+
+  cast(x: Ref, dtype: DType): GpuBuffer {
+    const xb = bufOf('cast', x, 'x');
+    const n = sizeOf(x.shape);
+    const out = this.runtime.acquire(n);
+    this.run(castKernel(x.dtype, dtype), [xb, out], [n], n);
+    return out;
+  }
+
+  // ---- reductions -------------------------------------------------------------
+
+  reduce(op: ReduceOp, x: Ref, axes: readonly number[]): GpuBuffer {
+    const xb = bufOf(op, x, 'x');
+    const strides = contiguousStrides(x.shape);
+    const reduced = new Set(axes);
+    // Group neighbouring dims that are both kept or both reduced; x is contiguous, so each group is one dim.
+    const kept: [number, number][] = [];
+    const red: [number, number][] = [];
+    let lastKind: 'k' | 'r' | undefined;
+    for (let d = 0; d < x.shape.length; d++) {
+      if (x.shape[d] === 1) continue;
+      const kind = reduced.has(d) ? 'r' : 'k';
+      const list = kind === 'r' ? red : kept;
+      if (kind === lastKind) {
+        const g = list[list.length - 1];
+        g[0] *= x.shape[d];
+        g[1] = strides[d];
+      } else list.push([x.shape[d], strides[d]]);
+      lastKind = kind;
+    }
+    const outCount = sizeOf(kept.map((g) => g[0]));
+    const redCount = sizeOf(red.map((g) => g[0]));
+    const emptyInput = x.shape.some((d) => d === 0);
+    const outSize = sizeOf(x.shape.map((d, i) => (reduced.has(i) ? 1 : d)));
+    const out = this.runtime.acquire(outSize);
+    if (outSize === 0) return out;
+    const params = [
+      outSize,
+      emptyInput ? 0 : redCount,
+      ...kept.map((g) => g[0]),
+      ...kept.map((g) => g[1]),
+      ...red.map((g) => g[0]),
+      ...red.map((g) => g[1]),
+    ];
+    if (emptyInput) {
+      kept.length = 0;
+      params.length = 2;
+      red.length = 0;
+    } else if (outCount !== outSize) {
+      throw new Error(`webgpu.${op}: internal error, ${outCount} kept elements for an output of ${outSize}`);
+    }
+    const wide = redCount >= 2048 || (redCount >= 64 && outSize <= 16384);
+    const k = reduceKernel(op, x.dtype, kept.length, red.length, wide ? 'workgroup' : 'serial');
+    if (wide) this.runtime.dispatch(k, [xb, out], params, GpuRuntime.grid(outSize, 1));
+    else this.run(k, [xb, out], params, outSize);
+    return out;
+  }
+
+  argReduce(op: ArgReduceOp, x: Ref, axis: number): GpuBuffer {
+    const xb = bufOf(op, x, 'x');
+    const len = x.shape[axis];
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const n = sizeOf(x.shape.slice(0, axis)) * inner;
+    if (len === 0) return this.allocate('int32', n);
+    const out = this.runtime.acquire(n);
+    this.run(argReduceKernel(op, x.dtype), [xb, out], [n, len, inner], n);
+    return out;
+  }
+
+  // ---- movement -----------------------------------------------------------------
+
+  strided(x: Ref, outShape: readonly number[], strides: readonly number[], offset: number): GpuBuffer {
+    const xb = bufOf('strided', x, 'x');
+    const n = sizeOf(outShape);
+    const [shape, [st]] = coalesce(outShape, [strides]);
+    const out = this.runtime.acquire(n);
+    this.run(stridedKernel(shape.length), [xb, out], [n, offset, ...shape, ...st], n);
+    return out;
+  }
+
+  concat(xs: readonly Ref[], axis: number, outShape: readonly number[]): GpuBuffer {
+    const out = this.runtime.acquire(sizeOf(outShape));
+    const inner = sizeOf(outShape.slice(axis + 1));
+    const rowOut = outShape[axis] * inner;
+    let at = 0;
+    xs.forEach((x, i) => {
+      const xb = bufOf('concat', x, `xs[${i}]`);
+      const n = sizeOf(x.shape);
+      const rowIn = x.shape[axis] * inner;
+      if (n > 0) this.run(concatPieceKernel, [xb, out], [n, rowIn, rowOut, at * inner], n);
+      at += x.shape[axis];
+    });
+    return out;
+  }
+
+  pad(x: Ref, pads: readonly (readonly [number, number])[], value: number): GpuBuffer {
+    const xb = bufOf('pad', x, 'x');
+    const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
+    const n = sizeOf(outShape);
+    const bits = x.dtype === 'float32' ? f32Bits(value) : x.dtype === 'int32' ? value | 0 : value !== 0 ? 1 : 0;
+    const out = this.runtime.acquire(n);
+    const rank = x.shape.length;
+    this.run(padKernel(rank), [xb, out], [n, bits, ...outShape, ...x.shape, ...pads.map((p) => p[0])], n);
+    return out;
+  }
+
+  // ---- GEMM family --------------------------------------------------------------
+
+  /**
+   * Runs a GEMM-shaped kernel over `batch` independent M×N×K products writing `outSize`
+   * elements. With few output tiles and a long K it splits K across workgroups and adds
+   * the partial results with the reduction kernel.
+   */
+  private gemm(k: KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[]): GpuBuffer {
+    const out = this.runtime.acquire(outSize);
+    if (outSize === 0) return out;
+    const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE) * batch;
+    const kTiles = Math.ceil(kk / TILE_K);
+    let splits = 1;
+    if (tiles < SPLIT_K_MIN_TILES && kTiles >= 2 * SPLIT_K_MIN_KTILES) {
+      splits = Math.min(Math.ceil((2 * SPLIT_K_MIN_TILES) / tiles), Math.floor(kTiles / SPLIT_K_MIN_KTILES));
+      splits = Math.min(splits, Math.floor(65535 / batch));
+    }
+    const perSplit = Math.max(1, Math.ceil(kTiles / splits));
+    splits = Math.max(1, Math.ceil(kTiles / perSplit));
+    const groups = [Math.ceil(n / TILE), Math.ceil(m / TILE), batch * splits];
+    const common = [m, n, kk, splits, outSize, perSplit];
+    if (common.length !== GEMM_OP_PARAMS) throw new Error('webgpu: internal error, GEMM parameter layout changed');
+    if (splits === 1) {
+      this.runtime.dispatch(k, [...inputs, out], [...common, ...opParams], groups);
+      return out;
+    }
+    const partial = this.runtime.acquire(outSize * splits);
+    this.runtime.dispatch(k, [...inputs, partial], [...common, ...opParams], groups);
+    const sum = reduceKernel('sum', 'float32', 1, 1, 'serial');
+    this.run(sum, [partial, out], [outSize, splits, outSize, 1, splits, outSize], outSize);
+    this.runtime.pool.release(partial);
+    return out;
+  }
+
+  matmul(a: Ref, b: Ref, p: MatmulParams): GpuBuffer {
+    const ab = bufOf('matmul', a, 'a');
+    const bb = bufOf('matmul', b, 'b');
+    const strideA = p.batchA === 1 ? 0 : p.m * p.k;
+    const strideB = p.batchB === 1 ? 0 : p.k * p.n;
+    return this.gemm(matmulKernel(p.transA, p.transB), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB]);
+  }
+
+  private static geometry(p: Conv2dParams): number[] {
+    return [p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.c / p.groups, p.o / p.groups];
+  }
+
+  conv2d(x: Ref, w: Ref, p: Conv2dParams): GpuBuffer {
+    const xb = bufOf('conv2d', x, 'x');
+    const wb = bufOf('conv2d', w, 'w');
+    const cg = p.c / p.groups;
+    const og = p.o / p.groups;
+    return this.gemm(conv2dKernel, [xb, wb], p.n * p.o * p.oh * p.ow, og, p.n * p.oh * p.ow, cg * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
+  }
+
+  conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): GpuBuffer {
+    const dyb = bufOf('conv2dBackwardInput', dy, 'dy');
+    const wb = bufOf('conv2dBackwardInput', w, 'w');
+    const cg = p.c / p.groups;
+    const og = p.o / p.groups;
+    return this.gemm(conv2dBackwardInputKernel, [dyb, wb], p.n * p.c * p.h * p.w, cg, p.n * p.h * p.w, og * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
+  }
+
+  conv2dBackwardFilter(x: Ref, dy: Ref, p: Conv2dParams): GpuBuffer {
+    const xb = bufOf('conv2dBackwardFilter', x, 'x');
+    const dyb = bufOf('conv2dBackwardFilter', dy, 'dy');
+    const cg = p.c / p.groups;
+    const og = p.o / p.groups;
+    return this.gemm(conv2dBackwardFilterKernel, [xb, dyb], p.o * cg * p.kh * p.kw, og, cg * p.kh * p.kw, p.n * p.oh * p.ow, p.groups, WebGpuBackend.geometry(p));
+  }
+
+  // ---- pooling ------------------------------------------------------------------
+
+  private static poolParams(count: number, p: Pool2dParams): number[] {
+    return [count, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw];
+  }
+
+  pool2d(op: PoolOp, x: Ref, p: Pool2dParams): GpuBuffer {
+    const xb = bufOf('pool2d', x, 'x');
+    const n = p.n * p.c * p.oh * p.ow;
+    const out = this.runtime.acquire(n);
+    this.run(pool2dKernel(op), [xb, out], WebGpuBackend.poolParams(n, p), n);
+    return out;
+  }
+
+  pool2dBackward(op: PoolOp, x: Ref, dy: Ref, p: Pool2dParams): GpuBuffer {
+    const xb = bufOf('pool2dBackward', x, 'x');
+    const dyb = bufOf('pool2dBackward', dy, 'dy');
+    const n = p.n * p.c * p.h * p.w;
+    const out = this.runtime.acquire(n);
+    this.run(pool2dBackwardKernel(op), op === 'max' ? [xb, dyb, out] : [dyb, out], WebGpuBackend.poolParams(n, p), n);
+    return out;
+  }
+}
+
+export interface WebGpuOptions {
+  /** Ask for the low-power adapter instead of the high-performance one. */
+  powerPreference?: GPUPowerPreference;
+}
+
+/** Requests an adapter and a device with the adapter's full buffer limits. */
+export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  const gpu = await getGpu();
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+  if (!adapter) {
+    throw new Error(
+      'webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)',
+    );
+  }
+  const l = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxBufferSize: l.maxBufferSize,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    },
+  });
+  return new WebGpuBackend(new GpuRuntime(device), adapterFacts(adapter));
+}

@@ -1,0 +1,112 @@
+/** WebGPU usage flags as numbers, so that Node needs no `GPUBufferUsage` global. */
+export const USAGE = {
+  MAP_READ: 0x0001,
+  COPY_SRC: 0x0004,
+  COPY_DST: 0x0008,
+  UNIFORM: 0x0040,
+  STORAGE: 0x0080,
+} as const;
+
+/** The smallest buffer handed out: zero-size bindings are invalid, and 16 bytes keeps vec4 access legal. */
+const MIN_BYTES = 16;
+
+/**
+ * Size classes are powers of two split into quarters (…, 1024, 1280, 1536, 1792, 2048, …),
+ * so a pooled buffer wastes at most 25% while similar sizes still share buffers.
+ */
+export function sizeClass(bytes: number): number {
+  const b = Math.max(MIN_BYTES, bytes);
+  if (b <= 64) return Math.ceil(b / 16) * 16;
+  const p = 2 ** Math.floor(Math.log2(b));
+  const quarter = p / 4;
+  return Math.ceil(b / quarter) * quarter;
+}
+
+/** A tensor's storage on the GPU: 4 bytes per element for every dtype (bool is u32). */
+export class GpuBuffer {
+  /** Index of the last command batch that used this buffer (read or write). */
+  lastBatch = -1;
+  released = false;
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly capacity: number,
+  ) {}
+}
+
+/**
+ * Buffers released by core, kept by size class for reuse. A released buffer may
+ * still be read by commands that are recorded but not yet submitted; everything
+ * the queue runs later is ordered after those commands, so reuse as the output of
+ * a later dispatch is safe at once. A write from the CPU (queue.writeBuffer) is
+ * ordered only after what was already *submitted*, so upload() asks for a buffer
+ * whose last batch has been submitted.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GpuBuffer[]>();
+  pooledBytes = 0;
+  liveBuffers = 0;
+  liveBytes = 0;
+
+  constructor(private readonly create: (bytes: number, usage: number) => GPUBuffer) {}
+
+  acquire(bytes: number, submittedBatch: number, forCpuWrite: boolean): GpuBuffer {
+    const cls = sizeClass(bytes);
+    const list = this.free.get(cls);
+    let buf: GpuBuffer | undefined;
+    if (list && list.length > 0) {
+      if (!forCpuWrite) buf = list.pop();
+      else {
+        const i = list.findIndex((b) => b.lastBatch <= submittedBatch);
+        if (i >= 0) buf = list.splice(i, 1)[0];
+      }
+    }
+    if (buf) {
+      this.pooledBytes -= cls;
+      buf.released = false;
+    } else {
+      buf = new GpuBuffer(this.create(cls, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST), cls);
+    }
+    this.liveBuffers++;
+    this.liveBytes += cls;
+    return buf;
+  }
+
+  release(buf: GpuBuffer): void {
+    if (buf.released) throw new Error('webgpu: release: buffer was already released');
+    buf.released = true;
+    this.liveBuffers--;
+    this.liveBytes -= buf.capacity;
+    let list = this.free.get(buf.capacity);
+    if (!list) this.free.set(buf.capacity, (list = []));
+    list.push(buf);
+    this.pooledBytes += buf.capacity;
+  }
+
+  /** Destroys every pooled buffer (not the live ones). */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.buffer.destroy();
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+}
+
+/** MAP_READ staging buffers for read(), reused once unmapped. */
+export class StagingPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+
+  constructor(private readonly create: (bytes: number, usage: number) => GPUBuffer) {}
+
+  acquire(bytes: number): GPUBuffer {
+    const cls = sizeClass(bytes);
+    return this.free.get(cls)?.pop() ?? this.create(cls, USAGE.MAP_READ | USAGE.COPY_DST);
+  }
+
+  release(buf: GPUBuffer): void {
+    const cls = buf.size;
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    // Staging memory is only needed while reads are in flight; keep a few per class.
+    if (list.length < 4) list.push(buf);
+    else buf.destroy();
+  }
+}

@@ -1,0 +1,199 @@
+import type { KernelSource } from '../runtime.js';
+import { PARAMS, storage } from '../wgsl.js';
+
+/** Output tile per workgroup (TILE×TILE), depth of each shared-memory step, and threads per side. */
+export const TILE = 64;
+export const TILE_K = 16;
+const SIDE = 16;
+
+/**
+ * Common parameter words of every GEMM-shaped kernel. The op's own words follow from GEMM_OP_PARAMS.
+ * [M, N, K, splits, splitStride, tilesPerSplit]: with split-K, workgroup z = batch·splits + s
+ * covers k-tiles [s·tilesPerSplit, (s+1)·tilesPerSplit) and writes its partial sum
+ * s·splitStride elements further on; a reduction then adds the partials.
+ */
+export const GEMM_OP_PARAMS = 6;
+
+/**
+ * One tiled GEMM serves matmul and the three convolutions (implicit GEMM): each op
+ * only supplies how to read A[z][row][k] and B[z][k][col] from its tensors and where
+ * C[z][row][col] goes. A 16×16 workgroup computes a 64×64 tile, 4×4 per thread,
+ * staging 64×16 slices of A and B in workgroup memory as vec4 rows.
+ *
+ * `ops` must define: fn loadA(z: u32, row: u32, k: u32) -> f32, fn loadB(z: u32, k: u32, col: u32) -> f32,
+ * fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32). Loads are only called in bounds.
+ */
+export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: string): KernelSource {
+  const perThreadA = (TILE * TILE_K) / (SIDE * SIDE);
+  return {
+    key: `gemm_${key}`,
+    wgsl: () => `${PARAMS}
+${storage(1, bindings[0], 'f32')}
+${storage(2, bindings[1], 'f32')}
+${storage(3, bindings[2], 'f32', true)}
+${ops}
+var<workgroup> As: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
+
+@compute @workgroup_size(${SIDE}, ${SIDE})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let M = pu(0u);
+  let N = pu(1u);
+  let K = pu(2u);
+  let splits = pu(3u);
+  let z = wid.z / splits;
+  let sp = wid.z % splits;
+  let kBegin = sp * pu(5u) * ${TILE_K}u;
+  let kEnd = min(K, kBegin + pu(5u) * ${TILE_K}u);
+  let row0 = wid.y * ${TILE}u;
+  let col0 = wid.x * ${TILE}u;
+  let t = lid.y * ${SIDE}u + lid.x;
+  var acc: array<vec4<f32>, 4>;
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${TILE_K}u) {
+    for (var j = 0u; j < ${perThreadA}u; j++) {
+      let e = t + j * ${SIDE * SIDE}u;
+      // A: consecutive threads take consecutive k (contiguous for row-major A).
+      let ra = e / ${TILE_K}u;
+      let ka = e % ${TILE_K}u;
+      var va = 0.0;
+      if (row0 + ra < M && k0 + ka < kEnd) { va = loadA(z, row0 + ra, k0 + ka); }
+      As[ka * ${TILE / 4}u + ra / 4u][ra % 4u] = va;
+      // B: consecutive threads take consecutive columns.
+      let cb = e % ${TILE}u;
+      let kb = e / ${TILE}u;
+      var vb = 0.0;
+      if (col0 + cb < N && k0 + kb < kEnd) { vb = loadB(z, k0 + kb, col0 + cb); }
+      Bs[kb * ${TILE / 4}u + cb / 4u][cb % 4u] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${TILE_K}u; kk++) {
+      let a = As[kk * ${TILE / 4}u + lid.y];
+      let b = Bs[kk * ${TILE / 4}u + lid.x];
+      acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
+      acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
+      acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
+      acc[3] = fma(vec4<f32>(a.w), b, acc[3]);
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + lid.y * 4u + i;
+    if (row >= M) { break; }
+    for (var c = 0u; c < 4u; c++) {
+      let col = col0 + lid.x * 4u + c;
+      if (col < N) { storeC(z, sp, row, col, acc[i][c]); }
+    }
+  }
+}`,
+  };
+}
+
+/** Matmul: op words [strideA, strideB] (0 when that operand is shared by every batch entry). */
+export function matmulKernel(transA: boolean, transB: boolean): KernelSource {
+  const P = GEMM_OP_PARAMS;
+  const a = transA ? 'A[pu(' + P + 'u) * z + k * pu(0u) + row]' : 'A[pu(' + P + 'u) * z + row * pu(2u) + k]';
+  const b = transB ? 'B[pu(' + (P + 1) + 'u) * z + col * pu(2u) + k]' : 'B[pu(' + (P + 1) + 'u) * z + k * pu(1u) + col]';
+  return gemmKernel(`matmul_${transA ? 't' : 'n'}${transB ? 't' : 'n'}`, ['A', 'B', 'C'], `
+fn loadA(z: u32, row: u32, k: u32) -> f32 { return ${a}; }
+fn loadB(z: u32, k: u32, col: u32) -> f32 { return ${b}; }
+fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32) { C[sp * pu(4u) + (z * pu(0u) + row) * pu(1u) + col] = v; }`);
+}
+
+/**
+ * Convolution geometry words, right after the common GEMM words:
+ * [n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, cg (= c/groups), og (= o/groups)].
+ */
+const CONV_GEOMETRY = `
+fn cN() -> u32 { return pu(${GEMM_OP_PARAMS}u); }
+fn cC() -> u32 { return pu(${GEMM_OP_PARAMS + 1}u); }
+fn cH() -> i32 { return pi(${GEMM_OP_PARAMS + 2}u); }
+fn cW() -> i32 { return pi(${GEMM_OP_PARAMS + 3}u); }
+fn cO() -> u32 { return pu(${GEMM_OP_PARAMS + 4}u); }
+fn cKH() -> u32 { return pu(${GEMM_OP_PARAMS + 5}u); }
+fn cKW() -> u32 { return pu(${GEMM_OP_PARAMS + 6}u); }
+fn cOH() -> i32 { return pi(${GEMM_OP_PARAMS + 7}u); }
+fn cOW() -> i32 { return pi(${GEMM_OP_PARAMS + 8}u); }
+fn cSH() -> i32 { return pi(${GEMM_OP_PARAMS + 9}u); }
+fn cSW() -> i32 { return pi(${GEMM_OP_PARAMS + 10}u); }
+fn cPH() -> i32 { return pi(${GEMM_OP_PARAMS + 11}u); }
+fn cPW() -> i32 { return pi(${GEMM_OP_PARAMS + 12}u); }
+fn cDH() -> i32 { return pi(${GEMM_OP_PARAMS + 13}u); }
+fn cDW() -> i32 { return pi(${GEMM_OP_PARAMS + 14}u); }
+fn cCg() -> u32 { return pu(${GEMM_OP_PARAMS + 15}u); }
+fn cOg() -> u32 { return pu(${GEMM_OP_PARAMS + 16}u); }`;
+
+/** Reads the input image through the convolution window (for the kernels that bind X). */
+const X_AT = `
+/** x[nb, g·cg + ci, oy·sh − ph + ki·dh, ox·sw − pw + kj·dw], or 0 in the padding. */
+fn xAt(g: u32, nb: u32, ci: u32, oy: i32, ox: i32, ki: u32, kj: u32) -> f32 {
+  let iy = oy * cSH() - cPH() + i32(ki) * cDH();
+  let ix = ox * cSW() - cPW() + i32(kj) * cDW();
+  if (iy < 0 || iy >= cH() || ix < 0 || ix >= cW()) { return 0.0; }
+  return X[((nb * cC() + g * cCg() + ci) * u32(cH()) + u32(iy)) * u32(cW()) + u32(ix)];
+}`;
+
+/** y[n, g·og + r, p] = Σ_k w[g·og + r, k] · im2col(x)[k, (n, p)], with k = (ci, ki, kj) and p = (oy, ox). */
+export const conv2dKernel: KernelSource = gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}${X_AT}
+fn loadA(g: u32, row: u32, k: u32) -> f32 { return Wt[(g * cOg() + row) * pu(2u) + k]; }
+fn loadB(g: u32, k: u32, col: u32) -> f32 {
+  let kk = cKH() * cKW();
+  let ci = k / kk;
+  let kr = k % kk;
+  let hw = u32(cOH() * cOW());
+  let nb = col / hw;
+  let p = col % hw;
+  return xAt(g, nb, ci, i32(p) / cOW(), i32(p) % cOW(), kr / cKW(), kr % cKW());
+}
+fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
+  let hw = u32(cOH() * cOW());
+  let nb = col / hw;
+  Y[sp * pu(4u) + (nb * cO() + g * cOg() + row) * hw + col % hw] = v;
+}`);
+
+/**
+ * dx[n, g·cg + r, y, x] = Σ_(o, ki, kj) w[g·og + o, r, ki, kj] · dy[n, g·og + o, oy, ox]
+ * where y + ph − ki·dh = oy·sh (likewise x); terms with no such oy are zero.
+ */
+export const conv2dBackwardInputKernel: KernelSource = gemmKernel('conv2d_bwd_input', ['DY', 'Wt', 'DX'], `${CONV_GEOMETRY}
+fn loadA(g: u32, row: u32, k: u32) -> f32 {
+  let kk = cKH() * cKW();
+  return Wt[((g * cOg() + k / kk) * cCg() + row) * kk + k % kk];
+}
+fn loadB(g: u32, k: u32, col: u32) -> f32 {
+  let kk = cKH() * cKW();
+  let o = k / kk;
+  let kr = k % kk;
+  let ki = i32(kr / cKW());
+  let kj = i32(kr % cKW());
+  let hw = u32(cH() * cW());
+  let nb = col / hw;
+  let p = i32(col % hw);
+  let ty = p / cW() + cPH() - ki * cDH();
+  let tx = p % cW() + cPW() - kj * cDW();
+  if (ty < 0 || tx < 0 || ty % cSH() != 0 || tx % cSW() != 0) { return 0.0; }
+  let oy = ty / cSH();
+  let ox = tx / cSW();
+  if (oy >= cOH() || ox >= cOW()) { return 0.0; }
+  return DY[((nb * cO() + g * cOg() + o) * u32(cOH()) + u32(oy)) * u32(cOW()) + u32(ox)];
+}
+fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
+  let hw = u32(cH() * cW());
+  let nb = col / hw;
+  DX[sp * pu(4u) + (nb * cC() + g * cCg() + row) * hw + col % hw] = v;
+}`);
+
+/** dw[g·og + r, (ci, ki, kj)] = Σ_(n, oy, ox) dy[n, g·og + r, oy, ox] · x[n, g·cg + ci, oy·sh − ph + ki·dh, …]. */
+export const conv2dBackwardFilterKernel: KernelSource = gemmKernel('conv2d_bwd_filter', ['X', 'DY', 'DW'], `${CONV_GEOMETRY}${X_AT}
+fn loadA(g: u32, row: u32, k: u32) -> f32 {
+  let hw = u32(cOH() * cOW());
+  return DY[((k / hw) * cO() + g * cOg() + row) * hw + k % hw];
+}
+fn loadB(g: u32, k: u32, col: u32) -> f32 {
+  let hw = u32(cOH() * cOW());
+  let nb = k / hw;
+  let p = i32(k % hw);
+  let kk = cKH() * cKW();
+  let kr = col % kk;
+  return xAt(g, nb, col / kk, p / cOW(), p % cOW(), kr / cKW(), kr % cKW());
+}
+fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) { DW[sp * pu(4u) + (g * cOg() + row) * pu(1u) + col] = v; }`);

@@ -1,0 +1,231 @@
+import { BufferPool, GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
+
+/** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
+export const PARAM_SLOT_BYTES = 512;
+export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
+/** Dispatches recorded before a submit; more would only delay the GPU's start. */
+const DISPATCHES_PER_BATCH = 128;
+/** Threads per workgroup of every elementwise-style kernel. */
+export const WG = 256;
+const MAX_GROUPS_PER_DIM = 65535;
+
+/** A compute kernel: a cache key (op + rank + dtype …) and the WGSL made on first use. */
+export interface KernelSource {
+  key: string;
+  wgsl: () => string;
+}
+
+/** Reinterprets a float32 as its bit pattern, for float parameters in the u32 parameter block. */
+const f32Scratch = new Float32Array(1);
+const u32Scratch = new Uint32Array(f32Scratch.buffer);
+export function f32Bits(x: number): number {
+  f32Scratch[0] = x;
+  return u32Scratch[0];
+}
+
+/**
+ * Owns the device: pipelines, buffer pools, the parameter arena and the command
+ * batch. Every dispatch is recorded into one open compute pass; the batch is
+ * submitted when it holds DISPATCHES_PER_BATCH dispatches, on read(), or on sync().
+ */
+export class GpuRuntime {
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  readonly pool: BufferPool;
+  private readonly staging: StagingPool;
+  /** One uniform buffer holds the parameters of every dispatch of a batch, one slot each. */
+  private readonly arena: GPUBuffer;
+  private readonly arenaWords = new Int32Array((DISPATCHES_PER_BATCH * PARAM_SLOT_BYTES) / 4);
+  private slot = 0;
+  private encoder: GPUCommandEncoder | undefined;
+  private pass: GPUComputePassEncoder | undefined;
+  /** Index of the batch being recorded; buffers it touches carry this number. */
+  private batch = 0;
+  private submittedBatch = -1;
+  private lostMessage: string | undefined;
+  private readonly errors: string[] = [];
+  private readonly pendingScopes: Promise<void>[] = [];
+  readonly maxBufferBytes: number;
+
+  constructor(readonly device: GPUDevice) {
+    this.maxBufferBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
+    const create = (bytes: number, usage: number) => this.createBuffer(bytes, usage);
+    this.pool = new BufferPool(create);
+    this.staging = new StagingPool(create);
+    this.arena = device.createBuffer({ size: this.arenaWords.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+    device.lost.then((info) => {
+      this.lostMessage = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
+    });
+    const onError = (ev: Event) => {
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.errors.push(err?.message ?? String(err));
+    };
+    if (typeof device.addEventListener === 'function') device.addEventListener('uncapturederror', onError);
+    else (device as unknown as { onuncapturederror?: (ev: Event) => void }).onuncapturederror = onError;
+  }
+
+  assertAlive(op: string): void {
+    if (this.lostMessage !== undefined) {
+      throw new Error(
+        `webgpu: ${op}: the GPU device was lost (${this.lostMessage}); every tensor on 'webgpu' is gone — reload, or use another device`,
+      );
+    }
+  }
+
+  /** Throws the first GPU error recorded since the last check (validation, out-of-memory, shader compilation). */
+  private throwRecorded(op: string): void {
+    if (this.errors.length === 0) return;
+    const msg = this.errors.splice(0).join('; ');
+    throw new Error(`webgpu: ${op}: the GPU reported an error: ${msg}`);
+  }
+
+  private watch(scope: 'out-of-memory' | 'validation', what: string): void {
+    const p = this.device.popErrorScope().then(
+      (err) => {
+        if (err) {
+          this.errors.push(
+            scope === 'out-of-memory' ? `out of GPU memory while ${what}: ${err.message}` : `${what}: ${err.message}`,
+          );
+        }
+      },
+      () => undefined,
+    );
+    this.pendingScopes.push(p);
+  }
+
+  private createBuffer(bytes: number, usage: number): GPUBuffer {
+    if (bytes > this.maxBufferBytes) {
+      throw new Error(
+        `webgpu: cannot allocate ${bytes} bytes: the adapter's largest storage buffer is ${this.maxBufferBytes} bytes`,
+      );
+    }
+    this.device.pushErrorScope('out-of-memory');
+    const buf = this.device.createBuffer({ size: bytes, usage });
+    this.watch('out-of-memory', `allocating a buffer of ${bytes} bytes`);
+    return buf;
+  }
+
+  /** A buffer for `elements` values; `forCpuWrite` when queue.writeBuffer will fill it. */
+  acquire(elements: number, forCpuWrite = false): GpuBuffer {
+    this.assertAlive('allocate');
+    return this.pool.acquire(elements * 4, this.submittedBatch, forCpuWrite);
+  }
+
+  write(buf: GpuBuffer, data: ArrayBufferView): void {
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buf.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  private pipeline(k: KernelSource): GPUComputePipeline {
+    let p = this.pipelines.get(k.key);
+    if (!p) {
+      this.device.pushErrorScope('validation');
+      const module = this.device.createShaderModule({ code: k.wgsl(), label: k.key });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
+      this.watch('validation', `compiling kernel '${k.key}'`);
+      this.pipelines.set(k.key, p);
+    }
+    return p;
+  }
+
+  /** Workgroup counts for `threads` one-dimensional threads, folded into y past the 65535 limit. */
+  static grid(threads: number, perGroup = WG): [number, number] {
+    const groups = Math.ceil(threads / perGroup);
+    const x = Math.min(groups, MAX_GROUPS_PER_DIM);
+    return [x, Math.ceil(groups / x)];
+  }
+
+  /**
+   * Records one dispatch. Binding 0 is the parameter block, then `buffers` in order
+   * (the kernel declares inputs before outputs). Empty grids record nothing.
+   */
+  dispatch(k: KernelSource, buffers: readonly GpuBuffer[], params: ArrayLike<number>, groups: readonly number[]): void {
+    this.assertAlive(k.key);
+    const [gx, gy = 1, gz = 1] = groups;
+    if (gx === 0 || gy === 0 || gz === 0) return;
+    if (gy > MAX_GROUPS_PER_DIM || gz > MAX_GROUPS_PER_DIM) {
+      throw new Error(`webgpu: ${k.key}: grid ${gx}×${gy}×${gz} exceeds ${MAX_GROUPS_PER_DIM} workgroups per dimension`);
+    }
+    if (params.length > PARAM_WORDS) {
+      throw new Error(`webgpu: ${k.key}: ${params.length} parameters exceed the ${PARAM_WORDS}-word block (rank too high)`);
+    }
+    if (this.slot === DISPATCHES_PER_BATCH) this.flush();
+    const pipeline = this.pipeline(k);
+    const base = (this.slot * PARAM_SLOT_BYTES) / 4;
+    for (let i = 0; i < params.length; i++) this.arenaWords[base + i] = params[i];
+    const entries: GPUBindGroupEntry[] = [
+      { binding: 0, resource: { buffer: this.arena, offset: this.slot * PARAM_SLOT_BYTES, size: PARAM_SLOT_BYTES } },
+    ];
+    for (let i = 0; i < buffers.length; i++) {
+      buffers[i].lastBatch = this.batch;
+      entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
+    }
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.slot++;
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(gx, gy, gz);
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = undefined;
+    }
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    return this.encoder;
+  }
+
+  /** Submits the batch being recorded, if any. */
+  flush(): void {
+    if (!this.encoder) return;
+    const encoder = this.commandEncoder();
+    // The queue orders this write after the previous batch's submit, so one arena serves every batch.
+    if (this.slot > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.slot * PARAM_SLOT_BYTES);
+    this.device.pushErrorScope('validation');
+    this.device.queue.submit([encoder.finish()]);
+    this.watch('validation', 'running a batch of kernels');
+    this.encoder = undefined;
+    this.slot = 0;
+    this.submittedBatch = this.batch;
+    this.batch++;
+  }
+
+  private async settleScopes(op: string): Promise<void> {
+    const scopes = this.pendingScopes.splice(0);
+    await Promise.all(scopes);
+    this.throwRecorded(op);
+  }
+
+  /** Copies `bytes` of `buf` to the CPU once every queued kernel that writes it has run. */
+  async read(buf: GpuBuffer, bytes: number): Promise<ArrayBuffer> {
+    this.assertAlive('read');
+    const staging = this.staging.acquire(bytes);
+    this.commandEncoder().copyBufferToBuffer(buf.buffer, 0, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
+    } catch (e) {
+      this.assertAlive('read');
+      await this.settleScopes('read');
+      throw new Error(`webgpu: read: mapping the result failed: ${(e as Error).message}`);
+    }
+    const out = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.staging.release(staging);
+    await this.settleScopes('read');
+    return out;
+  }
+
+  async sync(): Promise<void> {
+    this.assertAlive('sync');
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.settleScopes('sync');
+  }
+
+  destroy(): void {
+    this.pool.trim();
+    this.device.destroy();
+  }
+}
