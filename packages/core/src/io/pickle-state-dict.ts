@@ -128,10 +128,18 @@ const newDict = fn('collections.OrderedDict', (args) => {
   return new PyDict();
 });
 
+/** Protocol 2 writes empty bytes (e.g. the data of a zero-size array) as `bytes()`. */
+const emptyBytes = fn('builtins.bytes', (args) => {
+  if (args.length) throw new PickleError('bytes(...) is only allowed without arguments');
+  return new Uint8Array(0);
+});
+
 /** The only globals a state-dict pickle may name (numpy 1.x `numpy.core`, numpy 2.x `numpy._core`). */
 const ALLOWED = new Map<string, PyObject>([
   ['collections.OrderedDict', newDict],
   ['builtins.dict', newDict],
+  ['builtins.bytes', emptyBytes],
+  ['__builtin__.bytes', emptyBytes],
   ['numpy.ndarray', ndarrayClass],
   ['numpy.dtype', fn('numpy.dtype', makeDType)],
   ['_codecs.encode', fn('_codecs.encode', codecsEncode)],

@@ -27,9 +27,6 @@ export interface PyObject {
 
 export type ResolveGlobal = (module: string, name: string) => PyObject;
 
-class Mark {}
-const MARK = new Mark();
-
 export class PickleError extends Error {
   override name = 'PickleError';
 }
@@ -40,7 +37,6 @@ function tuple(items: PyValue[]): PyTuple {
 
 function typeName(v: unknown): string {
   if (v === null) return 'None';
-  if (v instanceof Mark) return 'MARK';
   if (v instanceof Uint8Array) return 'bytes';
   if (v instanceof PyDict) return 'dict';
   if (Array.isArray(v)) return Object.isFrozen(v) ? 'tuple' : 'list';
@@ -52,8 +48,8 @@ function typeName(v: unknown): string {
 export function unpickle(bytes: Uint8Array, resolveGlobal: ResolveGlobal): PyValue {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
-  let stack: (PyValue | Mark)[] = [];
-  const marks: (PyValue | Mark)[][] = [];
+  let stack: PyValue[] = [];
+  const marks: PyValue[][] = [];
   const memo = new Map<number, PyValue>();
   const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -63,10 +59,15 @@ export function unpickle(bytes: Uint8Array, resolveGlobal: ResolveGlobal): PyVal
   const need = (n: number): void => {
     if (!Number.isSafeInteger(n) || n < 0 || pos + n > bytes.length) fail(`truncated: needs ${n} more bytes, ${bytes.length - pos} left`);
   };
-  const u8 = () => (need(1), bytes[pos++]);
-  const u16 = () => (need(2), (pos += 2), dv.getUint16(pos - 2, true));
-  const u32 = () => (need(4), (pos += 4), dv.getUint32(pos - 4, true));
-  const i32 = () => (need(4), (pos += 4), dv.getInt32(pos - 4, true));
+  const advance = (n: number): number => {
+    need(n);
+    pos += n;
+    return pos - n;
+  };
+  const u8 = () => bytes[advance(1)];
+  const u16 = () => dv.getUint16(advance(2), true);
+  const u32 = () => dv.getUint32(advance(4), true);
+  const i32 = () => dv.getInt32(advance(4), true);
   const u64 = (): number => {
     need(8);
     const lo = dv.getUint32(pos, true);
@@ -97,17 +98,15 @@ export function unpickle(bytes: Uint8Array, resolveGlobal: ResolveGlobal): PyVal
   };
   const pop = (): PyValue => {
     if (stack.length === 0) fail('stack underflow');
-    const v = stack.pop()!;
-    if (v instanceof Mark) fail('unexpected MARK on the stack');
-    return v as PyValue;
+    return stack.pop()!;
   };
   const top = (): PyValue => {
     const v = stack[stack.length - 1];
-    if (v === undefined || v instanceof Mark) fail('stack underflow');
-    return v as PyValue;
+    if (v === undefined) fail('stack underflow');
+    return v;
   };
   const popMark = (): PyValue[] => {
-    const items = stack as PyValue[];
+    const items = stack;
     if (marks.length === 0) fail('no MARK to pop to');
     stack = marks.pop()!;
     return items;
@@ -238,9 +237,12 @@ export function unpickle(bytes: Uint8Array, resolveGlobal: ResolveGlobal): PyVal
       case 0x29: // EMPTY_TUPLE
         stack.push(tuple([]));
         break;
-      case 0x74: // TUPLE
-        stack.push(tuple(popMark()));
+      case 0x74: {
+        // TUPLE (popMark swaps `stack`, so it must run before `stack.push` is looked up)
+        const items = popMark();
+        stack.push(tuple(items));
         break;
+      }
       case 0x85: // TUPLE1
         stack.push(tuple([pop()]));
         break;
@@ -260,9 +262,12 @@ export function unpickle(bytes: Uint8Array, resolveGlobal: ResolveGlobal): PyVal
       case 0x5d: // EMPTY_LIST
         stack.push([]);
         break;
-      case 0x6c: // LIST
-        stack.push(popMark());
+      case 0x6c: {
+        // LIST
+        const items = popMark();
+        stack.push(items);
         break;
+      }
       case 0x61: {
         // APPEND
         const v = pop();
