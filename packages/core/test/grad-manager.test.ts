@@ -1,0 +1,178 @@
+/** GradManager semantics as MegEngine's (megengine.autodiff.GradManager). */
+import { GradManager, Parameter, mul, add, noGrad, sum, tensor, type Tensor, exp } from '@mge/core';
+import { describe, expect, it } from 'vitest';
+
+const vals = (t: Tensor | null) => {
+  if (!t) throw new Error('expected a gradient, got null');
+  return Array.from(t.dataSync());
+};
+
+describe('GradManager', () => {
+  it('attach returns the manager itself (chainable) and lists tensors once, in order', () => {
+    const a = new Parameter([1, 2]);
+    const b = new Parameter([3]);
+    const gm = new GradManager();
+    expect(gm.attach([a, b])).toBe(gm);
+    expect(gm.attach(a)).toBe(gm);
+    expect(gm.attachedTensors()).toEqual([a, b]);
+  });
+
+  it('record → backward fills .grad; dy defaults to ones', () => {
+    const x = new Parameter([1, 2, 3]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    gm.backward(mul(x, x)); // non-scalar y: dy = ones
+    expect(vals(x.grad)).toEqual([2, 4, 6]);
+  });
+
+  it('backward with an explicit dy', () => {
+    const x = new Parameter([1, 2, 3]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    gm.backward(mul(x, 3), tensor([1, 0, -2]));
+    expect(vals(x.grad)).toEqual([3, 0, -6]);
+  });
+
+  it('backward ends the recording', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    expect(gm.isRecording).toBe(true);
+    gm.backward(sum(x));
+    expect(gm.isRecording).toBe(false);
+    const y = sum(mul(x, 2));
+    expect(() => gm.backward(y)).toThrow(/no computation history/);
+  });
+
+  it('backward without recording throws "no computation history"', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager().attach(x);
+    expect(() => gm.backward(sum(x))).toThrow(/GradManager\.backward: no computation history/);
+  });
+
+  it('computation before record is not recorded', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager().attach(x);
+    const early = mul(x, 5);
+    gm.record();
+    expect(() => gm.backward(sum(early))).toThrow(/no computation history/);
+    expect(x.grad).toBeNull();
+  });
+
+  it('computation before attach is not recorded, even while recording', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager();
+    gm.record();
+    const early = mul(x, 5); // x not attached yet
+    gm.attach(x);
+    const y = add(mul(x, 3), early);
+    gm.backward(sum(y));
+    expect(vals(x.grad)).toEqual([3, 3]);
+  });
+
+  it('gradients accumulate across backward calls until cleared', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager().attach(x);
+    for (let i = 0; i < 3; i++) {
+      gm.record();
+      gm.backward(sum(mul(x, x)));
+    }
+    expect(vals(x.grad)).toEqual([6, 12]);
+    x.grad = null; // what optimizer.clearGrad() does
+    gm.record();
+    gm.backward(sum(mul(x, x)));
+    expect(vals(x.grad)).toEqual([2, 4]);
+  });
+
+  it('only attached tensors get .grad', () => {
+    const x = new Parameter([1, 2]);
+    const w = new Parameter([3, 4]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    gm.backward(sum(mul(x, w)));
+    expect(vals(x.grad)).toEqual([3, 4]);
+    expect(w.grad).toBeNull();
+  });
+
+  it('scope() is `with gm:` — records inside, releases after, also on throw', () => {
+    const x = new Parameter([2]);
+    const gm = new GradManager().attach(x);
+    const out = gm.scope(() => {
+      const y = mul(x, x);
+      gm.backward(y);
+      return y;
+    });
+    expect(Array.from(out.dataSync())).toEqual([4]);
+    expect(vals(x.grad)).toEqual([4]);
+    expect(gm.isRecording).toBe(false);
+    expect(() =>
+      gm.scope(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(gm.isRecording).toBe(false);
+  });
+
+  it('scope() with an async function releases when the promise settles', async () => {
+    const x = new Parameter([3]);
+    const gm = new GradManager().attach(x);
+    const p = gm.scope(async () => {
+      await Promise.resolve();
+      const y = exp(x);
+      gm.backward(y);
+    });
+    await p;
+    expect(gm.isRecording).toBe(false);
+    expect(vals(x.grad)[0]).toBeCloseTo(Math.exp(3), 4);
+  });
+
+  it('noGrad switches recording off inside a recording', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    const c = noGrad(() => mul(x, 10));
+    const y = add(mul(x, 2), c);
+    gm.backward(sum(y));
+    expect(vals(x.grad)).toEqual([2, 2]);
+  });
+
+  it('release() stops recording without gradients; record twice throws', () => {
+    const x = new Parameter([1]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    expect(() => gm.record()).toThrow(/already recording/);
+    const y = mul(x, 2);
+    gm.release();
+    expect(() => gm.backward(y)).toThrow(/no computation history/);
+    expect(x.grad).toBeNull();
+  });
+
+  it('a tensor used twice gets the sum of both paths; two managers are independent', () => {
+    const x = new Parameter([1, 2]);
+    const w = new Parameter([5, 7]);
+    const g1 = new GradManager().attach(x);
+    const g2 = new GradManager().attach(w);
+    g1.record();
+    g2.record();
+    const y = sum(mul(add(x, x), w));
+    g1.backward(y);
+    expect(vals(x.grad)).toEqual([10, 14]);
+    expect(w.grad).toBeNull();
+    g2.backward(y);
+    expect(vals(w.grad)).toEqual([2, 4]);
+  });
+
+  it('attach validates its argument', () => {
+    const gm = new GradManager();
+    expect(() => gm.attach(3 as never)).toThrow(/GradManager\.attach: argument 'params' must be a Tensor or an iterable of Tensors, got 3/);
+    expect(() => gm.attach(tensor([1], { dtype: 'int32' }))).toThrow(/only float32 tensors can have gradients, got int32/);
+  });
+
+  it('backward validates y and dy', () => {
+    const x = new Parameter([1, 2]);
+    const gm = new GradManager().attach(x);
+    gm.record();
+    const y = mul(x, 2);
+    expect(() => gm.backward(y, tensor([1, 2, 3]))).toThrow(/'dy' must have y's shape \(2,\), got \(3,\)/);
+  });
+});
