@@ -15,7 +15,9 @@ export function formatFloats(values: number[]): string[] {
   if (scientific) {
     const mant = finite.map((v) => shortest(v, 8, true));
     const digits = Math.max(0, ...mant.map((s) => (s.split('e')[0].split('.')[1] ?? '').length));
-    return values.map((v) => (Number.isFinite(v) ? v.toExponential(digits).replace(/e([+-])(\d)$/, 'e$10$2') : special(v)));
+    // NumPy keeps the point even with no fraction digits: 1.e-05
+    const sci = (v: number) => v.toExponential(digits).replace(/^(-?\d)e/, '$1.e').replace(/e([+-])(\d)$/, 'e$10$2');
+    return values.map((v) => (Number.isFinite(v) ? sci(v) : special(v)));
   }
   const reprs = values.map((v) => (Number.isFinite(v) ? shortest(v, 8, false) : special(v)));
   const frac = Math.max(0, ...reprs.filter((_, i) => Number.isFinite(values[i])).map((s) => (s.split('.')[1] ?? '').length));
