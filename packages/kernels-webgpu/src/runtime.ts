@@ -4,7 +4,7 @@ import { BufferPool, GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
 export const PARAM_SLOT_BYTES = 512;
 export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
 /** Dispatches recorded before a submit; more would only delay the GPU's start. */
-const DISPATCHES_PER_BATCH = 128;
+export const DISPATCHES_PER_BATCH = 128;
 /** Threads per workgroup of every elementwise-style kernel. */
 export const WG = 256;
 const MAX_GROUPS_PER_DIM = 65535;
@@ -28,7 +28,16 @@ export function f32Bits(x: number): number {
  * batch. Every dispatch is recorded into one open compute pass; the batch is
  * submitted when it holds DISPATCHES_PER_BATCH dispatches, on read(), or on sync().
  */
+/** Counters for tests and benchmarks: how much work reached the GPU and how often. */
+export interface RuntimeStats {
+  dispatches: number;
+  submits: number;
+  pipelines: number;
+  buffersCreated: number;
+}
+
 export class GpuRuntime {
+  readonly stats: RuntimeStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0 };
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   readonly pool: BufferPool;
   private readonly staging: StagingPool;
@@ -100,6 +109,7 @@ export class GpuRuntime {
     }
     this.device.pushErrorScope('out-of-memory');
     const buf = this.device.createBuffer({ size: bytes, usage });
+    this.stats.buffersCreated++;
     this.watch('out-of-memory', `allocating a buffer of ${bytes} bytes`);
     return buf;
   }
@@ -122,6 +132,7 @@ export class GpuRuntime {
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
       this.watch('validation', `compiling kernel '${k.key}'`);
       this.pipelines.set(k.key, p);
+      this.stats.pipelines++;
     }
     return p;
   }
@@ -165,6 +176,7 @@ export class GpuRuntime {
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(gx, gy, gz);
+    this.stats.dispatches++;
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -184,6 +196,7 @@ export class GpuRuntime {
     if (this.slot > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.slot * PARAM_SLOT_BYTES);
     this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
+    this.stats.submits++;
     this.watch('validation', 'running a batch of kernels');
     this.encoder = undefined;
     this.slot = 0;
