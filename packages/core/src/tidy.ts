@@ -27,10 +27,17 @@ export function tidy<T>(fn: () => T): T {
   let result: T;
   try {
     result = fn();
-  } finally {
+  } catch (e) {
+    // nothing is returned, so nothing made inside is kept
     scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
   }
-  if (result instanceof Promise) throw new Error('tidy: fn must be synchronous; it returned a Promise');
+  scopes.pop();
+  if (result instanceof Promise) {
+    for (const t of scope) t.dispose();
+    throw new Error('tidy: fn must be synchronous; it returned a Promise');
+  }
   const kept = new Set<unknown>();
   collect(result, kept);
   for (const t of scope) {
