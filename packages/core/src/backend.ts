@@ -1,4 +1,4 @@
-import type { DType, DataArray } from './dtype.js';
+import type { DataArray, DType } from './dtype.js';
 
 /**
  * The Backend contract. A backend only computes: every argument has already been

@@ -1,7 +1,7 @@
 import './tensor-methods.js';
 import { JsBackend } from './backends/js/index.js';
-import { _wireCast } from './ops/creation.js';
 import { astype } from './ops/cast.js';
+import { _wireCast } from './ops/creation.js';
 import { registerBackend } from './registry.js';
 
 _wireCast(astype);
@@ -12,6 +12,7 @@ export { noGrad } from './autograd/tape.js';
 export * from './backend.js';
 export { JsBackend } from './backends/js/index.js';
 export * from './dtype.js';
+export * from './io/index.js';
 export { memory } from './memory.js';
 export * from './ops/index.js';
 export { variance as var } from './ops/reduce.js';
@@ -34,4 +35,3 @@ export * from './shape.js';
 export { type NestedArray, Tensor } from './tensor.js';
 export { clip } from './tensor-methods.js';
 export { keep, tidy } from './tidy.js';
-export * from './io/index.js';

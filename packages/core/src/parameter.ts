@@ -1,7 +1,7 @@
-import { tensor, type TensorOptions } from './ops/creation.js';
+import type { DataArray } from './dtype.js';
+import { type TensorOptions, tensor } from './ops/creation.js';
 import type { NestedArray } from './tensor.js';
 import { Tensor } from './tensor.js';
-import type { DataArray } from './dtype.js';
 
 /**
  * A tensor an optimizer may update (MegEngine's Parameter). Built from a tensor

@@ -1,7 +1,7 @@
+import { resolveDevice } from './ops/engine.js';
 import { checkShape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { fromData } from './tensor.js';
-import { resolveDevice } from './ops/engine.js';
 
 /**
  * Seeded random numbers, generated on the host so that the same seed gives the

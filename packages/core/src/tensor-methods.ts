@@ -4,8 +4,8 @@
  */
 import type { DType } from './dtype.js';
 import * as ops from './ops/index.js';
-import type { Axis } from './ops/reduce.js';
 import type { IndexSpec } from './ops/movement.js';
+import type { Axis } from './ops/reduce.js';
 import type { TensorLike } from './ops/scalar.js';
 import { Tensor } from './tensor.js';
 

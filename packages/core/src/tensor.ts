@@ -1,5 +1,5 @@
 import type { Backend, TensorRef } from './backend.js';
-import { type DataArray, type DType } from './dtype.js';
+import type { DataArray, DType } from './dtype.js';
 import { formatTensor } from './print.js';
 import { getBackend } from './registry.js';
 import { shapesEqual, shapeToString, sizeOf } from './shape.js';

@@ -1,6 +1,6 @@
-import {
-  add, astype, div, erf, exp, gt, log, logsumexp as coreLogsumexp, max, mul, normalizeAxis,
-  sub, sum, Tensor, where, type Axis, sigmoid as coreSigmoid, relu as coreRelu, tanh as coreTanh,
+import {type Axis, 
+  add, astype, logsumexp as coreLogsumexp, relu as coreRelu, sigmoid as coreSigmoid, tanh as coreTanh,div, erf, exp, gt, log, max, mul, normalizeAxis,
+  sub, sum, Tensor, where, 
 } from '@mge/core';
 
 function check(op: string, x: unknown): asserts x is Tensor {

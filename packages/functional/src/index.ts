@@ -3,17 +3,17 @@
  * same namespace, as in MegEngine. Tensor functions from @mge/core are re-exported.
  */
 export {
-  abs, add, arange, argmax, argmin, astype, broadcastTo, ceil, clip, concat, cos, div, eq, erf, exp, expandDims,
-  flatten, flip, floor, full, ge, gt, index, le, linspace, log, logicalAnd, logicalNot, logicalOr, lt, matmul, max,
+  abs, add, arange, argmax, argmin, astype, broadcastTo, ceil, clip, concat, cos, div, eq, erf, exp, expandDims,eye, 
+  flatten, flip, floor, full, full as fill,ge, gt, index, le, linspace, log, logicalAnd, logicalNot, logicalOr, lt, matmul, max,
   maximum, mean, min, minimum, mul, ne, neg, ones, onesLike, pad, pow, prod, reshape, round, sign, sin, split,
-  sqrt, squeeze, stack, std, sub, sum, transpose, unsqueeze, var, where, zeros, zerosLike, eye, full as fill,
+  sqrt, squeeze, stack, std, sub, sum, transpose, unsqueeze, var, where, zeros, zerosLike, 
 } from '@mge/core';
 export * from './activation.js';
 export * from './conv.js';
 export * from './dropout.js';
 export * from './loss.js';
 export * from './metric.js';
+export * as nn from './nn.js';
 export * from './normalization.js';
 export { oneHot } from './onehot.js';
 export * from './pooling.js';
-export * as nn from './nn.js';

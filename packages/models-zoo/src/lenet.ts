@@ -1,4 +1,4 @@
-import { type Tensor } from '@mge/core';
+import type { Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 

@@ -1,4 +1,4 @@
-import { Parameter, shapeToString, type Tensor } from '@mge/core';
+import { type Parameter, shapeToString, type Tensor } from '@mge/core';
 import type { Module } from '@mge/module';
 
 export interface LayerSummary {

@@ -1,4 +1,4 @@
-import { type Pair, pair, type Parameter, type Tensor } from '@mge/core';
+import { type Pair, type Parameter, pair, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { normalParameter, positiveInt, zerosParameter } from './init.js';
 import { Module } from './module.js';

@@ -1,3 +1,4 @@
+export { Parameter } from '@mge/core';
 export * from './activation.js';
 export * from './batchnorm.js';
 export * from './conv.js';
@@ -7,4 +8,3 @@ export { type ForwardHook, type ForwardPreHook, type HookHandle, Module } from '
 export * from './pooling.js';
 export * from './sequential.js';
 export { StateDict } from './state-dict.js';
-export { Parameter } from '@mge/core';

@@ -1,7 +1,7 @@
 import { noGrad, Parameter, shapesEqual, shapeToString, Tensor, tensor } from '@mge/core';
 import { entriesOf, StateDict, type StateDictLike } from './state-dict.js';
 
-export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | undefined | void;
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | undefined;
 export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
 
 export interface HookHandle {
@@ -19,11 +19,13 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * (arrays and plain objects of them too) in sorted key order, depth first, each
  * object once under its first name — MegEngine's order.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: adds the call signature of the callable shell
 export interface Module {
-  // biome-ignore lint/suspicious/noExplicitAny: forward's signature is each subclass's own
+  // biome-ignore lint/style/useShorthandFunctionType: an interface is what merges with the class
   (...inputs: any[]): Tensor;
 }
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
 export abstract class Module {
   // Set on the callable shell in the constructor: a base class's field initialisers
   // would land on the discarded `this`.
@@ -35,7 +37,6 @@ export abstract class Module {
 
   constructor() {
     // A module is callable: the instance is an arrow function whose prototype is the class's.
-    // biome-ignore lint/suspicious/noExplicitAny: the callable shell is typed by the Module interface
     const self: any = (...inputs: unknown[]) => self._call(inputs);
     // drop the function's own name/length so a subclass may use those field names
     delete self.name;

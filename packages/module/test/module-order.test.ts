@@ -1,8 +1,8 @@
 // MegEngine's test/unit/module/test_module.py (the module walk), in spirit:
 // depth first, keys sorted at every level, each object once under its first name.
-import { Parameter, tensor, type Tensor, ones } from '@mge/core';
+import { ones, Parameter, type Tensor, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { BatchNorm2d, Module, Sequential, Linear, ReLU } from '../src/index.js';
+import { BatchNorm2d, Linear, Module, ReLU, Sequential } from '../src/index.js';
 
 class InnerModule extends Module {
   bn = new BatchNorm2d(4);

@@ -1,5 +1,5 @@
-import { onesLike } from '../ops/creation.js';
 import { add } from '../ops/binary.js';
+import { onesLike } from '../ops/creation.js';
 import { shapesEqual, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { noGrad, pushTape, removeTape, Tape } from './tape.js';
@@ -85,7 +85,7 @@ export class GradManager {
   backward(y: Tensor, dy?: Tensor): void {
     if (!(y instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'y' must be a Tensor, got ${String(y)}`);
     const tape = this.tape;
-    if (!tape || !tape.tracked.has(y.id)) {
+    if (!tape?.tracked.has(y.id)) {
       throw new Error(
         'GradManager.backward: no computation history for y; call gm.record() (or gm.scope) before computing y, and attach the tensors y depends on',
       );

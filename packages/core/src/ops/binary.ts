@@ -1,6 +1,6 @@
 import { recordOp } from '../autograd/tape.js';
 import { type BinaryOp, COMPARISON_OPS } from '../backend.js';
-import { promoteTypes, type DType } from '../dtype.js';
+import { type DType, promoteTypes } from '../dtype.js';
 import { broadcastShapes, padShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { astype } from './cast.js';

@@ -6,6 +6,6 @@ export * from './matmul.js';
 export * from './movement.js';
 export * from './pool.js';
 export * from './reduce.js';
+export { asTensor, type TensorLike } from './scalar.js';
 export * from './unary.js';
 export * from './where.js';
-export { asTensor, type TensorLike } from './scalar.js';

@@ -34,14 +34,14 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   }
   const batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   const batch = sizeOf(batchShape);
-  const fit = (x: Tensor): [Tensor, number] => {
+  const fitBatch = (x: Tensor): [Tensor, number] => {
     const xb = x.shape.slice(0, -2);
     if (sizeOf(xb) === 1) return [x, 1];
     if (shapesEqual(xb, batchShape)) return [x, batch];
     return [broadcastTo(x, [...batchShape, ...x.shape.slice(-2)]), batch];
   };
-  const [af, batchA] = fit(a);
-  const [bf, batchB] = fit(b);
+  const [af, batchA] = fitBatch(a);
+  const [bf, batchB] = fitBatch(b);
   const p: MatmulParams = { batch, m, n, k: ka, transA: transposeA, transB: transposeB, batchA, batchB };
   const out = runKernel('matmul', [af, bf], [...batchShape, m, n], 'float32', (kern) =>
     kern.matmul(af.ref('matmul'), bf.ref('matmul'), p),

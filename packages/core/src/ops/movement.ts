@@ -249,7 +249,7 @@ export function flip(x: Tensor, axis: number): Tensor {
 /** Joins tensors along an existing axis. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error('concat: argument \'inps\' must be a non-empty array of Tensors');
-  xs.forEach((x, i) => assertTensor('concat', x, `inps[${i}]`));
+  for (const [i, x] of xs.entries()) assertTensor('concat', x, `inps[${i}]`);
   commonDevice('concat', xs);
   const first = xs[0];
   const a = normalizeAxis('concat', axis, first.ndim);
@@ -277,7 +277,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 /** Joins tensors along a new axis. */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (!Array.isArray(xs) || xs.length === 0) throw new Error("stack: argument 'inps' must be a non-empty array of Tensors");
-  xs.forEach((x, i) => assertTensor('stack', x, `inps[${i}]`));
+  for (const [i, x] of xs.entries()) assertTensor('stack', x, `inps[${i}]`);
   const a = normalizeAxis('stack', axis, xs[0].ndim + 1);
   for (const [i, x] of xs.entries()) {
     if (!shapesEqual(x.shape, xs[0].shape)) throw new Error(`stack: inps[${i}] has shape ${shapeToString(x.shape)}, expected ${shapeToString(xs[0].shape)}`);

@@ -1,8 +1,8 @@
 import { recordOp } from '../autograd/tape.js';
 import type { Pool2dParams, PoolOp } from '../backend.js';
 import type { Tensor } from '../tensor.js';
-import { assertFloat, assertRank, assertTensor, runKernel } from './engine.js';
 import { type Pair, pair } from './conv.js';
+import { assertFloat, assertRank, assertTensor, runKernel } from './engine.js';
 
 /** The pooling primitive over [N,C,H,W]; stride defaults to the kernel size. */
 export function pool2dPrimitive(op: PoolOp, x: Tensor, kernelSize: Pair, stride?: Pair | null, padding: Pair = 0): Tensor {

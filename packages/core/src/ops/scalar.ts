@@ -1,4 +1,4 @@
-import { promoteTypes, type DType } from '../dtype.js';
+import { type DType, promoteTypes } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 

@@ -1,7 +1,7 @@
 import { recordOp } from '../autograd/tape.js';
 import type { UnaryOp } from '../backend.js';
 import type { Tensor } from '../tensor.js';
-import { mul, sub, div, gt } from './binary.js';
+import { div, gt, mul, sub } from './binary.js';
 import { astype } from './cast.js';
 import { zerosLike } from './creation.js';
 import { assertTensor, runKernel } from './engine.js';
