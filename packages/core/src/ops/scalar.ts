@@ -1,5 +1,7 @@
 import { type DType, promoteTypes } from '../dtype.js';
 import { Tensor } from '../tensor.js';
+import { getDefaultDevice } from '../registry.js';
+import { keep } from '../tidy.js';
 import { full } from './creation.js';
 
 export type TensorLike = Tensor | number | boolean;
@@ -17,6 +19,25 @@ export function asTensor(op: string, x: TensorLike, like: Tensor | undefined, ar
   if (typeof x !== 'number' && typeof x !== 'boolean') {
     throw new TypeError(`${op}: argument '${arg}' must be a Tensor, number or boolean, got ${x === null ? 'null' : typeof x}`);
   }
-  const dtype = like ? scalarDType(x, like.dtype) : typeof x === 'boolean' ? 'bool' : 'float32';
-  return full([], x, { dtype: dtype === 'bool' && typeof x === 'number' ? promoteTypes('int32', dtype) : dtype, device });
+  const inferred = like ? scalarDType(x, like.dtype) : typeof x === 'boolean' ? 'bool' : 'float32';
+  const dtype = inferred === 'bool' && typeof x === 'number' ? promoteTypes('int32', inferred) : inferred;
+  return cachedScalar(x, dtype, device);
+}
+
+/**
+ * Scalars such as the 2 in `mul(x, 2)` recur in every training step; each new
+ * device buffer would cost an upload and a finaliser, so they are made once.
+ * They never carry gradients and are never handed to users.
+ */
+const scalars = new Map<string, Tensor>();
+const MAX_SCALARS = 1024;
+
+function cachedScalar(x: number | boolean, dtype: DType, device = getDefaultDevice()): Tensor {
+  const key = `${device}|${dtype}|${Object.is(x, -0) ? '-0' : String(x)}`;
+  const hit = scalars.get(key);
+  if (hit && !hit.isDisposed) return hit;
+  if (scalars.size >= MAX_SCALARS) scalars.clear();
+  const t = keep(full([], x, { dtype, device }));
+  scalars.set(key, t);
+  return t;
 }

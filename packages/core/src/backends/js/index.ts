@@ -64,7 +64,8 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
   readonly name = 'js';
   readonly description = 'reference TypeScript kernels (single thread)';
 
-  private readonly live = new WeakSet<DataArray>();
+  // Counters only: a WeakSet of live buffers made every small op markedly slower (GC work),
+  // and core's Storage already guarantees one release per buffer.
   private liveBuffers = 0;
   private liveBytes = 0;
 
@@ -72,7 +73,6 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
 
   /** Every buffer handed to core passes through here, so memory() counts it until release. */
   private own<T extends DataArray>(buf: T): T {
-    this.live.add(buf);
     this.liveBuffers++;
     this.liveBytes += buf.byteLength;
     return buf;
@@ -111,8 +111,8 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
   }
 
   release(buf: DataArray): void {
-    if (!this.live.delete(buf)) {
-      throw new Error(`JsBackend.release: argument 'buf' is not a live buffer of this backend (released twice?), got ${describe(buf)}`);
+    if (!(buf instanceof Float32Array || buf instanceof Int32Array || buf instanceof Uint8Array)) {
+      throw new TypeError(`JsBackend.release: argument 'buf' expected a typed array of this backend, got ${describe(buf)}`);
     }
     this.liveBuffers--;
     this.liveBytes -= buf.byteLength;
