@@ -1,0 +1,101 @@
+{
+  "variables": {
+    "mge_sanitize%": 0
+  },
+  "target_defaults": {
+    "cflags!": [
+      "-fno-exceptions"
+    ],
+    "cflags_cc!": [
+      "-fno-exceptions",
+      "-fno-rtti",
+      "-std=gnu++17",
+      "-std=gnu++20"
+    ],
+    "cflags": [
+      "-O3",
+      "-fno-math-errno",
+      "-fvisibility=hidden",
+      "-fPIC"
+    ],
+    "cflags_cc": [
+      "-std=c++17",
+      "-fexceptions"
+    ],
+    "include_dirs": [
+      "<!(node -p \"require('node-addon-api').include_dir\")"
+    ],
+    "defines": [
+      "NAPI_VERSION=8",
+      "NAPI_CPP_EXCEPTIONS"
+    ],
+    "conditions": [
+      [
+        "mge_sanitize==1",
+        {
+          "cflags": [
+            "-fsanitize=address,undefined",
+            "-fno-omit-frame-pointer",
+            "-fno-sanitize-recover=undefined",
+            "-g"
+          ],
+          "ldflags": [
+            "-fsanitize=address,undefined"
+          ]
+        }
+      ]
+    ]
+  },
+  "targets": [
+    {
+      "target_name": "mge_simd_avx2",
+      "type": "static_library",
+      "sources": [
+        "native/gemm_kernel_avx2.cc"
+      ],
+      "cflags": [
+        "-mavx2",
+        "-mfma"
+      ]
+    },
+    {
+      "target_name": "mge_simd_avx512",
+      "type": "static_library",
+      "sources": [
+        "native/gemm_kernel_avx512.cc"
+      ],
+      "cflags": [
+        "-mavx512f",
+        "-mavx512vl",
+        "-mavx512dq",
+        "-mavx512bw",
+        "-mavx2",
+        "-mfma"
+      ]
+    },
+    {
+      "target_name": "mge_cpu",
+      "dependencies": [
+        "mge_simd_avx2",
+        "mge_simd_avx512"
+      ],
+      "sources": [
+        "native/addon.cc",
+        "native/thread_pool.cc",
+        "native/gemm.cc",
+        "native/matmul.cc",
+        "native/elementwise.cc",
+        "native/reduce.cc",
+        "native/layout.cc",
+        "native/conv.cc",
+        "native/pool.cc"
+      ],
+      "ldflags": [
+        "-pthread"
+      ],
+      "cflags": [
+        "-pthread"
+      ]
+    }
+  ]
+}

@@ -1,0 +1,568 @@
+// The N-API surface of the cpu backend. Every entry point checks its buffers'
+// types and lengths against the parameters before any kernel runs, and reports
+// a bad call as a JS exception naming the operator and argument: a wrong call
+// from JavaScript must never crash the process.
+#include <napi.h>
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "gemm.h"
+#include "ops.h"
+#include "thread_pool.h"
+
+namespace mge {
+namespace {
+
+struct Arr {
+  void* data;
+  i64 length;
+  int dtype;  // kF32 / kI32 / kBool, or -1 for any other typed array
+};
+
+[[noreturn]] void fail(const Napi::Env& env, const std::string& op, const std::string& msg) {
+  throw Napi::Error::New(env, "cpu." + op + ": " + msg);
+}
+
+Arr get_arr(const Napi::CallbackInfo& info, std::size_t i, const char* op, const char* name) {
+  Napi::Env env = info.Env();
+  if (i >= info.Length() || !info[i].IsTypedArray()) {
+    fail(env, op, std::string("argument '") + name + "' must be a typed array");
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, info[i], &type, &length, &data, &ab, &offset) != napi_ok) {
+    fail(env, op, std::string("argument '") + name + "' could not be read");
+  }
+  int dt = -1;
+  if (type == napi_float32_array) dt = kF32;
+  if (type == napi_int32_array) dt = kI32;
+  if (type == napi_uint8_array) dt = kBool;
+  if (length > 0 && data == nullptr) fail(env, op, std::string("argument '") + name + "' is detached");
+  return Arr{data, static_cast<i64>(length), dt};
+}
+
+const char* dtype_name(int dt) {
+  switch (dt) {
+    case kF32: return "float32 (Float32Array)";
+    case kI32: return "int32 (Int32Array)";
+    case kBool: return "bool (Uint8Array)";
+  }
+  return "an unsupported typed array";
+}
+
+void expect_dtype(const Napi::Env& env, const char* op, const char* name, const Arr& a, int dt) {
+  if (a.dtype != dt) {
+    fail(env, op, std::string("argument '") + name + "' must be " + dtype_name(dt) + ", got " + dtype_name(a.dtype));
+  }
+}
+
+void expect_len(const Napi::Env& env, const char* op, const char* name, const Arr& a, i64 n) {
+  if (a.length != n) {
+    fail(env, op,
+         std::string("argument '") + name + "' must have " + std::to_string(n) + " elements, got " +
+             std::to_string(a.length));
+  }
+}
+
+// Integer parameters arrive in an Int32Array.
+struct Params {
+  const std::int32_t* v;
+  i64 n;
+};
+
+Params get_params(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 min_len) {
+  Arr a = get_arr(info, i, op, "params");
+  expect_dtype(info.Env(), op, "params", a, kI32);
+  if (a.length < min_len) {
+    fail(info.Env(), op,
+         "argument 'params' must have at least " + std::to_string(min_len) + " entries, got " +
+             std::to_string(a.length));
+  }
+  return Params{static_cast<const std::int32_t*>(a.data), a.length};
+}
+
+i64 get_int(const Napi::CallbackInfo& info, std::size_t i, const char* op, const char* name) {
+  if (i >= info.Length() || !info[i].IsNumber()) fail(info.Env(), op, std::string("argument '") + name + "' must be a number");
+  double v = info[i].As<Napi::Number>().DoubleValue();
+  if (!(v == std::floor(v)) || std::fabs(v) > 9007199254740991.0) {
+    fail(info.Env(), op, std::string("argument '") + name + "' must be an integer, got " + std::to_string(v));
+  }
+  return static_cast<i64>(v);
+}
+
+// Product of dims with range checks: no dim negative, and the product of the non-zero
+// dims stays below 2^53, so no size computed from them can overflow.
+i64 checked_size(const Napi::Env& env, const char* op, const char* what, const i64* dims, int rank) {
+  i64 s = 1, nz = 1;
+  for (int d = 0; d < rank; ++d) {
+    if (dims[d] < 0) fail(env, op, std::string(what) + " has a negative dimension " + std::to_string(dims[d]));
+    if (dims[d] == 0) {
+      s = 0;
+      continue;
+    }
+    if (nz > (i64(1) << 53) / dims[d]) fail(env, op, std::string(what) + " is too large");
+    nz *= dims[d];
+    s *= dims[d];
+  }
+  return s;
+}
+
+i64 checked_size(const Napi::Env& env, const char* op, const char* what, std::initializer_list<i64> dims) {
+  return checked_size(env, op, what, dims.begin(), static_cast<int>(dims.size()));
+}
+
+int get_rank(const Napi::Env& env, const char* op, i64 r) {
+  if (r < 0 || r > kMaxRank) {
+    fail(env, op, "rank must be between 0 and " + std::to_string(kMaxRank) + ", got " + std::to_string(r));
+  }
+  return static_cast<int>(r);
+}
+
+// ---- memory-free entry points ---------------------------------------------------
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", gemm_isa());
+  o.Set("threads", num_threads());
+  return o;
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  i64 n = get_int(info, 0, "setNumThreads", "n");
+  if (n < 1 || n > 256) fail(info.Env(), "setNumThreads", "argument 'n' must be in [1, 256], got " + std::to_string(n));
+  set_num_threads(static_cast<int>(n));
+  return Napi::Number::New(info.Env(), num_threads());
+}
+
+Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) fail(info.Env(), "setGemmIsa", "argument 'isa' must be a string");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (name != "avx512" && name != "avx2" && name != "portable") {
+    fail(info.Env(), "setGemmIsa", "argument 'isa' must be avx512, avx2 or portable, got " + name);
+  }
+  return Napi::Boolean::New(info.Env(), set_gemm_isa(name.c_str()));
+}
+
+// ---- elementwise -----------------------------------------------------------------
+
+// unary(op, x, out)
+void Unary(const Napi::CallbackInfo& info) {
+  const char* op = "unary";
+  Napi::Env env = info.Env();
+  i64 code = get_int(info, 0, op, "op");
+  if (code < 0 || code >= kUnaryCount) fail(env, op, "unknown op code " + std::to_string(code));
+  Arr x = get_arr(info, 1, op, "x");
+  Arr out = get_arr(info, 2, op, "out");
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "out", out, code == kLogicalNot ? kBool : x.dtype);
+  expect_len(env, op, "out", out, x.length);
+  unary(static_cast<int>(code), x.dtype, x.data, out.data, out.dtype, x.length);
+}
+
+// Reads `count` shapes of rank params[0] that follow it and checks each input dim is 1 or the output's.
+struct Shapes {
+  int rank;
+  i64 dims[5][kMaxRank];
+  i64 sizes[5];
+};
+
+Shapes read_shapes(const Napi::CallbackInfo& info, std::size_t pidx, const char* op, int count) {
+  Napi::Env env = info.Env();
+  Params p = get_params(info, pidx, op, 1);
+  Shapes s;
+  s.rank = get_rank(env, op, p.v[0]);
+  if (p.n < 1 + count * s.rank) fail(env, op, "argument 'params' is too short for rank " + std::to_string(s.rank));
+  for (int k = 0; k < count; ++k) {
+    for (int d = 0; d < s.rank; ++d) s.dims[k][d] = p.v[1 + k * s.rank + d];
+    s.sizes[k] = checked_size(env, op, "a shape", s.dims[k], s.rank);
+  }
+  const int o = count - 1;
+  for (int k = 0; k < o; ++k)
+    for (int d = 0; d < s.rank; ++d)
+      if (s.dims[k][d] != 1 && s.dims[k][d] != s.dims[o][d]) {
+        fail(env, op,
+             "input " + std::to_string(k) + " dim " + std::to_string(d) + " is " + std::to_string(s.dims[k][d]) +
+                 ", which does not broadcast to " + std::to_string(s.dims[o][d]));
+      }
+  return s;
+}
+
+// binary(op, a, b, out, params = [rank, ...aShape, ...bShape, ...outShape])
+void Binary(const Napi::CallbackInfo& info) {
+  const char* op = "binary";
+  Napi::Env env = info.Env();
+  i64 code = get_int(info, 0, op, "op");
+  if (code < 0 || code >= kBinaryCount) fail(env, op, "unknown op code " + std::to_string(code));
+  Arr a = get_arr(info, 1, op, "a");
+  Arr b = get_arr(info, 2, op, "b");
+  Arr out = get_arr(info, 3, op, "out");
+  Shapes s = read_shapes(info, 4, op, 3);
+  if (a.dtype < 0) fail(env, op, "argument 'a' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "b", b, a.dtype);
+  expect_dtype(env, op, "out", out, is_comparison(static_cast<int>(code)) ? kBool : a.dtype);
+  expect_len(env, op, "a", a, s.sizes[0]);
+  expect_len(env, op, "b", b, s.sizes[1]);
+  expect_len(env, op, "out", out, s.sizes[2]);
+  if (s.sizes[2] == 0) return;
+  binary(static_cast<int>(code), a.dtype, Operand{a.data, a.dtype, s.dims[0]}, Operand{b.data, b.dtype, s.dims[1]},
+         out.data, s.rank, s.dims[2]);
+}
+
+// where(cond, a, b, out, params = [rank, ...condShape, ...aShape, ...bShape, ...outShape])
+void Where(const Napi::CallbackInfo& info) {
+  const char* op = "where";
+  Napi::Env env = info.Env();
+  Arr c = get_arr(info, 0, op, "cond");
+  Arr a = get_arr(info, 1, op, "a");
+  Arr b = get_arr(info, 2, op, "b");
+  Arr out = get_arr(info, 3, op, "out");
+  Shapes s = read_shapes(info, 4, op, 4);
+  expect_dtype(env, op, "cond", c, kBool);
+  if (a.dtype < 0) fail(env, op, "argument 'a' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "b", b, a.dtype);
+  expect_dtype(env, op, "out", out, a.dtype);
+  expect_len(env, op, "cond", c, s.sizes[0]);
+  expect_len(env, op, "a", a, s.sizes[1]);
+  expect_len(env, op, "b", b, s.sizes[2]);
+  expect_len(env, op, "out", out, s.sizes[3]);
+  if (s.sizes[3] == 0) return;
+  where(Operand{c.data, kBool, s.dims[0]}, Operand{a.data, a.dtype, s.dims[1]}, Operand{b.data, b.dtype, s.dims[2]},
+        a.dtype, out.data, s.rank, s.dims[3]);
+}
+
+// cast(x, out): the dtypes are the arrays' own.
+void Cast(const Napi::CallbackInfo& info) {
+  const char* op = "cast";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr out = get_arr(info, 1, op, "out");
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  if (out.dtype < 0) fail(env, op, "argument 'out' must be a Float32Array, Int32Array or Uint8Array");
+  expect_len(env, op, "out", out, x.length);
+  cast(x.dtype, x.data, out.dtype, out.data, x.length);
+}
+
+// ---- reductions -------------------------------------------------------------------
+
+// reduce(op, x, out, params = [rank, ...shape, ...reducedFlags])
+void Reduce(const Napi::CallbackInfo& info) {
+  const char* op = "reduce";
+  Napi::Env env = info.Env();
+  i64 code = get_int(info, 0, op, "op");
+  if (code < 0 || code >= kReduceCount) fail(env, op, "unknown op code " + std::to_string(code));
+  Arr x = get_arr(info, 1, op, "x");
+  Arr out = get_arr(info, 2, op, "out");
+  Params p = get_params(info, 3, op, 1);
+  int rank = get_rank(env, op, p.v[0]);
+  if (p.n < 1 + 2 * rank) fail(env, op, "argument 'params' is too short");
+  i64 shape[kMaxRank];
+  bool reduced[kMaxRank];
+  i64 out_shape[kMaxRank];
+  for (int d = 0; d < rank; ++d) {
+    shape[d] = p.v[1 + d];
+    reduced[d] = p.v[1 + rank + d] != 0;
+    out_shape[d] = reduced[d] ? 1 : shape[d];
+  }
+  if (x.dtype != kF32 && x.dtype != kI32) fail(env, op, "argument 'x' must be float32 or int32");
+  expect_dtype(env, op, "out", out, x.dtype);
+  expect_len(env, op, "x", x, checked_size(env, op, "x's shape", shape, rank));
+  expect_len(env, op, "out", out, checked_size(env, op, "out's shape", out_shape, rank));
+  reduce(static_cast<int>(code), x.dtype, x.data, rank, shape, reduced, out.data);
+}
+
+// argReduce(isMax, x, out, outer, len, inner)
+void ArgReduce(const Napi::CallbackInfo& info) {
+  const char* op = "argReduce";
+  Napi::Env env = info.Env();
+  bool is_max = get_int(info, 0, op, "isMax") != 0;
+  Arr x = get_arr(info, 1, op, "x");
+  Arr out = get_arr(info, 2, op, "out");
+  i64 dims[3] = {get_int(info, 3, op, "outer"), get_int(info, 4, op, "len"), get_int(info, 5, op, "inner")};
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "out", out, kI32);
+  expect_len(env, op, "x", x, checked_size(env, op, "x's shape", dims, 3));
+  expect_len(env, op, "out", out, dims[0] * dims[2]);
+  if (dims[1] > 2147483647) fail(env, op, "the reduced axis is too long for int32 indices");
+  arg_reduce(is_max, x.dtype, x.data, dims[0], dims[1], dims[2], static_cast<std::int32_t*>(out.data));
+}
+
+// ---- layout -----------------------------------------------------------------------
+
+// strided(x, out, offset, params = [rank, ...outShape, ...strides])
+void Strided(const Napi::CallbackInfo& info) {
+  const char* op = "strided";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr out = get_arr(info, 1, op, "out");
+  i64 offset = get_int(info, 2, op, "offset");
+  Params p = get_params(info, 3, op, 1);
+  int rank = get_rank(env, op, p.v[0]);
+  if (p.n < 1 + 2 * rank) fail(env, op, "argument 'params' is too short");
+  i64 shape[kMaxRank], strides[kMaxRank];
+  for (int d = 0; d < rank; ++d) {
+    shape[d] = p.v[1 + d];
+    strides[d] = p.v[1 + rank + d];
+  }
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "out", out, x.dtype);
+  i64 n = checked_size(env, op, "outShape", shape, rank);
+  expect_len(env, op, "out", out, n);
+  if (n == 0) return;
+  // Every index the view can reach must lie inside x.
+  i64 lo = offset, hi = offset;
+  for (int d = 0; d < rank; ++d) {
+    const i64 span = (shape[d] - 1) * strides[d];
+    if (span < 0) lo += span; else hi += span;
+  }
+  if (lo < 0 || hi >= x.length) {
+    fail(env, op,
+         "the view reaches elements [" + std::to_string(lo) + ", " + std::to_string(hi) + "] but x has " +
+             std::to_string(x.length) + " elements");
+  }
+  strided(dtype_size(x.dtype), x.data, rank, shape, strides, offset, out.data);
+}
+
+// concat(xs: typed array[], out, params = [outer, ...chunk per input])
+void Concat(const Napi::CallbackInfo& info) {
+  const char* op = "concat";
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) fail(env, op, "argument 'xs' must be an array of typed arrays");
+  Napi::Array list = info[0].As<Napi::Array>();
+  Arr out = get_arr(info, 1, op, "out");
+  const int count = static_cast<int>(list.Length());
+  Params p = get_params(info, 2, op, 1 + count);
+  const i64 outer = p.v[0];
+  if (outer < 0) fail(env, op, "outer must be non-negative");
+  std::vector<const void*> ptrs(count);
+  std::vector<i64> chunks(count);
+  i64 row = 0;
+  for (int i = 0; i < count; ++i) {
+    Napi::Value v = list.Get(static_cast<std::uint32_t>(i));
+    if (!v.IsTypedArray()) fail(env, op, "xs[" + std::to_string(i) + "] must be a typed array");
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_value ab;
+    size_t off;
+    napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &off);
+    int dt = type == napi_float32_array ? kF32 : type == napi_int32_array ? kI32 : type == napi_uint8_array ? kBool : -1;
+    if (dt != out.dtype) fail(env, op, "xs[" + std::to_string(i) + "] must have the dtype of out");
+    chunks[i] = p.v[1 + i];
+    if (chunks[i] < 0) fail(env, op, "chunk sizes must be non-negative");
+    if (static_cast<i64>(length) != outer * chunks[i]) {
+      fail(env, op,
+           "xs[" + std::to_string(i) + "] must have " + std::to_string(outer * chunks[i]) + " elements, got " +
+               std::to_string(length));
+    }
+    if (length > 0 && data == nullptr) fail(env, op, "xs[" + std::to_string(i) + "] is detached");
+    ptrs[i] = data;
+    row += chunks[i];
+  }
+  if (out.dtype < 0) fail(env, op, "argument 'out' must be a Float32Array, Int32Array or Uint8Array");
+  expect_len(env, op, "out", out, outer * row);
+  if (outer * row == 0) return;
+  concat(dtype_size(out.dtype), count, ptrs.data(), chunks.data(), outer, out.data);
+}
+
+// pad(x, out, value, params = [rank, ...shape, ...before, ...after])
+void Pad(const Napi::CallbackInfo& info) {
+  const char* op = "pad";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr out = get_arr(info, 1, op, "out");
+  if (info.Length() < 3 || !info[2].IsNumber()) fail(env, op, "argument 'value' must be a number");
+  double value = info[2].As<Napi::Number>().DoubleValue();
+  Params p = get_params(info, 3, op, 1);
+  int rank = get_rank(env, op, p.v[0]);
+  if (p.n < 1 + 3 * rank) fail(env, op, "argument 'params' is too short");
+  i64 shape[kMaxRank], before[kMaxRank], after[kMaxRank], out_shape[kMaxRank];
+  for (int d = 0; d < rank; ++d) {
+    shape[d] = p.v[1 + d];
+    before[d] = p.v[1 + rank + d];
+    after[d] = p.v[1 + 2 * rank + d];
+    if (before[d] < 0 || after[d] < 0) fail(env, op, "pads must be non-negative");
+    out_shape[d] = shape[d] + before[d] + after[d];
+  }
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "out", out, x.dtype);
+  expect_len(env, op, "x", x, checked_size(env, op, "x's shape", shape, rank));
+  expect_len(env, op, "out", out, checked_size(env, op, "out's shape", out_shape, rank));
+  pad(x.dtype, x.data, rank, shape, before, after, value, out.data);
+}
+
+// ---- GEMM-based -------------------------------------------------------------------
+
+// matmul(a, b, out, params = [batch, m, n, k, transA, transB, batchA, batchB])
+void Matmul(const Napi::CallbackInfo& info) {
+  const char* op = "matmul";
+  Napi::Env env = info.Env();
+  Arr a = get_arr(info, 0, op, "a");
+  Arr b = get_arr(info, 1, op, "b");
+  Arr out = get_arr(info, 2, op, "out");
+  Params pr = get_params(info, 3, op, 8);
+  MatmulParams p{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4] != 0, pr.v[5] != 0, pr.v[6], pr.v[7]};
+  checked_size(env, op, "batch·m·n·k", {p.batch, p.m, p.n, p.k});
+  if (p.batch_a != 1 && p.batch_a != p.batch) fail(env, op, "batchA must be 1 or batch, got " + std::to_string(p.batch_a));
+  if (p.batch_b != 1 && p.batch_b != p.batch) fail(env, op, "batchB must be 1 or batch, got " + std::to_string(p.batch_b));
+  expect_dtype(env, op, "a", a, kF32);
+  expect_dtype(env, op, "b", b, kF32);
+  expect_dtype(env, op, "out", out, kF32);
+  expect_len(env, op, "a", a, p.batch_a * p.m * p.k);
+  expect_len(env, op, "b", b, p.batch_b * p.k * p.n);
+  expect_len(env, op, "out", out, p.batch * p.m * p.n);
+  matmul(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), p);
+}
+
+ConvParams read_conv(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
+  Napi::Env env = info.Env();
+  Params pr = get_params(info, i, op, 16);
+  ConvParams p{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4], pr.v[5], pr.v[6], pr.v[7],
+               pr.v[8], pr.v[9], pr.v[10], pr.v[11], pr.v[12], pr.v[13], pr.v[14], pr.v[15]};
+  const i64 all[16] = {p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups};
+  for (i64 v : all)
+    if (v < 0) fail(env, op, "convolution parameters must be non-negative, got " + std::to_string(v));
+  if (p.sh < 1 || p.sw < 1 || p.dh < 1 || p.dw < 1 || p.groups < 1 || p.kh < 1 || p.kw < 1) {
+    fail(env, op, "stride, dilation, kernel size and groups must be at least 1");
+  }
+  if (p.c % p.groups != 0 || p.o % p.groups != 0) fail(env, op, "groups must divide both c and o");
+  return p;
+}
+
+void check_conv_buffers(const Napi::Env& env, const char* op, const ConvParams& p, const Arr& x, const char* xn,
+                        const Arr& w, const char* wn, const Arr& y, const char* yn, int order) {
+  // order: which of (x, w, y) the three arrays are, as sizes: 0 = x, 1 = w, 2 = y.
+  const i64 xs = checked_size(env, op, "x", {p.n, p.c, p.h, p.w});
+  const i64 ws = checked_size(env, op, "w", {p.o, p.c / p.groups, p.kh, p.kw});
+  const i64 ys = checked_size(env, op, "y", {p.n, p.o, p.oh, p.ow});
+  checked_size(env, op, "the im2col matrix", {p.c, p.kh, p.kw, p.oh, p.ow});
+  const i64 sizes[3] = {xs, ws, ys};
+  const int roles[3][3] = {{0, 1, 2}, {2, 1, 0}, {0, 2, 1}};
+  const Arr* arrs[3] = {&x, &w, &y};
+  const char* names[3] = {xn, wn, yn};
+  for (int k = 0; k < 3; ++k) {
+    expect_dtype(env, op, names[k], *arrs[k], kF32);
+    expect_len(env, op, names[k], *arrs[k], sizes[roles[order][k]]);
+  }
+}
+
+// conv2d(x, w, y, params[16]) — params in Conv2dParams' field order.
+void Conv2d(const Napi::CallbackInfo& info) {
+  const char* op = "conv2d";
+  Arr x = get_arr(info, 0, op, "x"), w = get_arr(info, 1, op, "w"), y = get_arr(info, 2, op, "y");
+  ConvParams p = read_conv(info, 3, op);
+  check_conv_buffers(info.Env(), op, p, x, "x", w, "w", y, "y", 0);
+  conv2d(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<float*>(y.data), p);
+}
+
+// conv2dBackwardInput(dy, w, dx, params[16])
+void Conv2dBackwardInput(const Napi::CallbackInfo& info) {
+  const char* op = "conv2dBackwardInput";
+  Arr dy = get_arr(info, 0, op, "dy"), w = get_arr(info, 1, op, "w"), dx = get_arr(info, 2, op, "dx");
+  ConvParams p = read_conv(info, 3, op);
+  check_conv_buffers(info.Env(), op, p, dy, "dy", w, "w", dx, "dx", 1);
+  conv2d_backward_input(static_cast<const float*>(dy.data), static_cast<const float*>(w.data),
+                        static_cast<float*>(dx.data), p);
+}
+
+// conv2dBackwardFilter(x, dy, dw, params[16])
+void Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
+  const char* op = "conv2dBackwardFilter";
+  Arr x = get_arr(info, 0, op, "x"), dy = get_arr(info, 1, op, "dy"), dw = get_arr(info, 2, op, "dw");
+  ConvParams p = read_conv(info, 3, op);
+  check_conv_buffers(info.Env(), op, p, x, "x", dy, "dy", dw, "dw", 2);
+  conv2d_backward_filter(static_cast<const float*>(x.data), static_cast<const float*>(dy.data),
+                         static_cast<float*>(dw.data), p);
+}
+
+PoolParams read_pool(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
+  Params pr = get_params(info, i, op, 12);
+  PoolParams p{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4], pr.v[5],
+               pr.v[6], pr.v[7], pr.v[8], pr.v[9], pr.v[10], pr.v[11]};
+  const i64 all[12] = {p.n, p.c, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw};
+  for (i64 v : all)
+    if (v < 0) fail(info.Env(), op, "pooling parameters must be non-negative, got " + std::to_string(v));
+  if (p.sh < 1 || p.sw < 1 || p.kh < 1 || p.kw < 1) fail(info.Env(), op, "stride and kernel size must be at least 1");
+  return p;
+}
+
+// pool2d(isMax, x, y, params[12])
+void Pool2d(const Napi::CallbackInfo& info) {
+  const char* op = "pool2d";
+  Napi::Env env = info.Env();
+  bool is_max = get_int(info, 0, op, "isMax") != 0;
+  Arr x = get_arr(info, 1, op, "x"), y = get_arr(info, 2, op, "y");
+  PoolParams p = read_pool(info, 3, op);
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "y", y, kF32);
+  expect_len(env, op, "x", x, checked_size(env, op, "x", {p.n, p.c, p.h, p.w}));
+  expect_len(env, op, "y", y, checked_size(env, op, "y", {p.n, p.c, p.oh, p.ow}));
+  pool2d(is_max, static_cast<const float*>(x.data), static_cast<float*>(y.data), p);
+}
+
+// pool2dBackward(isMax, x, dy, dx, params[12])
+void Pool2dBackward(const Napi::CallbackInfo& info) {
+  const char* op = "pool2dBackward";
+  Napi::Env env = info.Env();
+  bool is_max = get_int(info, 0, op, "isMax") != 0;
+  Arr x = get_arr(info, 1, op, "x"), dy = get_arr(info, 2, op, "dy"), dx = get_arr(info, 3, op, "dx");
+  PoolParams p = read_pool(info, 4, op);
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "dy", dy, kF32);
+  expect_dtype(env, op, "dx", dx, kF32);
+  const i64 xs = checked_size(env, op, "x", {p.n, p.c, p.h, p.w});
+  expect_len(env, op, "x", x, xs);
+  expect_len(env, op, "dy", dy, checked_size(env, op, "dy", {p.n, p.c, p.oh, p.ow}));
+  expect_len(env, op, "dx", dx, xs);
+  pool2d_backward(is_max, static_cast<const float*>(x.data), static_cast<const float*>(dy.data),
+                  static_cast<float*>(dx.data), p);
+}
+
+template <void (*F)(const Napi::CallbackInfo&)>
+Napi::Value wrap(const Napi::CallbackInfo& info) {
+  try {
+    F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(), "cpu: out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("cpu: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
+  exports.Set("setGemmIsa", Napi::Function::New(env, SetGemmIsa));
+  exports.Set("unary", Napi::Function::New(env, wrap<Unary>));
+  exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
+  exports.Set("where", Napi::Function::New(env, wrap<Where>));
+  exports.Set("cast", Napi::Function::New(env, wrap<Cast>));
+  exports.Set("reduce", Napi::Function::New(env, wrap<Reduce>));
+  exports.Set("argReduce", Napi::Function::New(env, wrap<ArgReduce>));
+  exports.Set("strided", Napi::Function::New(env, wrap<Strided>));
+  exports.Set("concat", Napi::Function::New(env, wrap<Concat>));
+  exports.Set("pad", Napi::Function::New(env, wrap<Pad>));
+  exports.Set("matmul", Napi::Function::New(env, wrap<Matmul>));
+  exports.Set("conv2d", Napi::Function::New(env, wrap<Conv2d>));
+  exports.Set("conv2dBackwardInput", Napi::Function::New(env, wrap<Conv2dBackwardInput>));
+  exports.Set("conv2dBackwardFilter", Napi::Function::New(env, wrap<Conv2dBackwardFilter>));
+  exports.Set("pool2d", Napi::Function::New(env, wrap<Pool2d>));
+  exports.Set("pool2dBackward", Napi::Function::New(env, wrap<Pool2dBackward>));
+  return exports;
+}
+
+}  // namespace
+}  // namespace mge
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return mge::Init(env, exports); }
+
+NODE_API_MODULE(mge_cpu, InitModule)

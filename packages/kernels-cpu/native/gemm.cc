@@ -1,0 +1,248 @@
+// Packed, cache-blocked SGEMM (the loop nest of Goto/BLIS): B is packed into
+// KC×NC slabs of NR-wide panels that stay in L3/L2, A into MC×KC blocks of
+// MR-tall panels that stay in L2, and a register-tiled micro-kernel does MR×NR
+// of C per call while one B panel sits in L1.
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "thread_pool.h"
+
+namespace mge {
+namespace {
+
+// A generic micro-kernel for CPUs without AVX2; the compiler vectorises the j loop with SSE2/NEON.
+constexpr int kPortMR = 4, kPortNR = 16;
+void portable_kernel(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, int accumulate) {
+  float acc[kPortMR][kPortNR] = {};
+  for (i64 p = 0; p < kc; ++p) {
+    for (int i = 0; i < kPortMR; ++i) {
+      const float a = ap[i];
+      for (int j = 0; j < kPortNR; ++j) acc[i][j] += a * bp[j];
+    }
+    ap += kPortMR;
+    bp += kPortNR;
+  }
+  for (int i = 0; i < kPortMR; ++i)
+    for (int j = 0; j < kPortNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
+}
+
+struct KernelInfo {
+  const char* name;
+  MicroKernel fn;
+  int mr, nr;
+  i64 kc, mc, nc;
+};
+
+const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096};
+#if defined(__x86_64__)
+const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096};
+const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096};
+#endif
+
+i64 env_int(const char* name, i64 fallback) {
+  const char* v = std::getenv(name);
+  if (!v) return fallback;
+  long long x = std::atoll(v);
+  return x > 0 ? x : fallback;
+}
+
+KernelInfo tuned(KernelInfo k) {
+  // Developer knobs for tuning the blocking on a new machine; rounded to the register tile.
+  k.kc = env_int("MGE_GEMM_KC", k.kc);
+  k.mc = std::max<i64>(k.mr, env_int("MGE_GEMM_MC", k.mc) / k.mr * k.mr);
+  k.nc = std::max<i64>(k.nr, env_int("MGE_GEMM_NC", k.nc) / k.nr * k.nr);
+  return k;
+}
+
+bool cpu_has(const char* isa) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (std::strcmp(isa, "avx512") == 0) return __builtin_cpu_supports("avx512f");
+  if (std::strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return std::strcmp(isa, "portable") == 0;
+}
+
+KernelInfo pick_default() {
+#if defined(__x86_64__)
+  if (const char* forced = std::getenv("MGE_CPU_ISA")) {
+    if (std::strcmp(forced, "avx512") == 0 && cpu_has("avx512")) return tuned(kAvx512);
+    if (std::strcmp(forced, "avx2") == 0 && cpu_has("avx2")) return tuned(kAvx2);
+    if (std::strcmp(forced, "portable") == 0) return tuned(kPortable);
+  }
+  if (cpu_has("avx512")) return tuned(kAvx512);
+  if (cpu_has("avx2")) return tuned(kAvx2);
+#endif
+  return tuned(kPortable);
+}
+
+KernelInfo& active() {
+  static KernelInfo k = pick_default();
+  return k;
+}
+
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// Per-thread packing buffers, grown on demand and kept for the thread's life.
+float* scratch(int which, std::size_t floats) {
+  thread_local std::unique_ptr<float, AlignedFree> bufs[2];
+  thread_local std::size_t caps[2] = {0, 0};
+  if (caps[which] < floats) {
+    std::size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    bufs[which].reset(static_cast<float*>(p));
+    caps[which] = floats;
+  }
+  return bufs[which].get();
+}
+
+// Packs rows [i0, i0+mc) × cols [p0, p0+kc) of op(A) into MR-tall panels, zero-padding the last.
+void pack_a(const Gemm& g, int mr, i64 i0, i64 mc, i64 p0, i64 kc, float* dst) {
+  for (i64 ir = 0; ir < mc; ir += mr) {
+    const int rows = static_cast<int>(std::min<i64>(mr, mc - ir));
+    if (!g.trans_a) {
+      const float* src = g.a + (i0 + ir) * g.lda + p0;
+      for (i64 p = 0; p < kc; ++p) {
+        int i = 0;
+        for (; i < rows; ++i) dst[p * mr + i] = src[i * g.lda + p];
+        for (; i < mr; ++i) dst[p * mr + i] = 0.f;
+      }
+    } else {
+      const float* src = g.a + p0 * g.lda + i0 + ir;
+      for (i64 p = 0; p < kc; ++p) {
+        const float* s = src + p * g.lda;
+        int i = 0;
+        for (; i < rows; ++i) dst[p * mr + i] = s[i];
+        for (; i < mr; ++i) dst[p * mr + i] = 0.f;
+      }
+    }
+    dst += mr * kc;
+  }
+}
+
+// Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-wide panels, zero-padding the last.
+void pack_b(const Gemm& g, int nr, i64 p0, i64 kc, i64 j0, i64 nc, float* dst) {
+  for (i64 jr = 0; jr < nc; jr += nr) {
+    const int cols = static_cast<int>(std::min<i64>(nr, nc - jr));
+    if (!g.trans_b) {
+      const float* src = g.b + p0 * g.ldb + j0 + jr;
+      for (i64 p = 0; p < kc; ++p) {
+        const float* s = src + p * g.ldb;
+        float* d = dst + p * nr;
+        if (cols == nr) {
+          std::memcpy(d, s, sizeof(float) * nr);
+        } else {
+          int j = 0;
+          for (; j < cols; ++j) d[j] = s[j];
+          for (; j < nr; ++j) d[j] = 0.f;
+        }
+      }
+    } else {
+      const float* src = g.b + (j0 + jr) * g.ldb + p0;
+      for (i64 p = 0; p < kc; ++p) {
+        float* d = dst + p * nr;
+        int j = 0;
+        for (; j < cols; ++j) d[j] = src[j * g.ldb + p];
+        for (; j < nr; ++j) d[j] = 0.f;
+      }
+    }
+    dst += nr * kc;
+  }
+}
+
+// C[m0:m1, n0:n1] on the calling thread.
+void gemm_block(const Gemm& g, const KernelInfo& kd, i64 m0, i64 m1, i64 n0, i64 n1) {
+  const int mr = kd.mr, nr = kd.nr;
+  const i64 KC = kd.kc, MC = kd.mc, NC = kd.nc;
+  float* bpack = scratch(0, static_cast<std::size_t>(KC * (std::min<i64>(NC, n1 - n0) + nr)));
+  float* apack = scratch(1, static_cast<std::size_t>(KC * (std::min<i64>(MC, m1 - m0) + mr)));
+  alignas(64) float tile[32 * 32];
+  for (i64 jc = n0; jc < n1; jc += NC) {
+    const i64 nc = std::min(NC, n1 - jc);
+    for (i64 pc = 0; pc < g.k; pc += KC) {
+      const i64 kc = std::min(KC, g.k - pc);
+      const int acc = (g.accumulate || pc > 0) ? 1 : 0;
+      pack_b(g, nr, pc, kc, jc, nc, bpack);
+      for (i64 ic = m0; ic < m1; ic += MC) {
+        const i64 mc = std::min(MC, m1 - ic);
+        pack_a(g, mr, ic, mc, pc, kc, apack);
+        for (i64 jr = 0; jr < nc; jr += nr) {
+          const i64 cols = std::min<i64>(nr, nc - jr);
+          const float* bp = bpack + jr * kc;
+          for (i64 ir = 0; ir < mc; ir += mr) {
+            const i64 rows = std::min<i64>(mr, mc - ir);
+            const float* ap = apack + ir * kc;
+            float* c = g.c + (ic + ir) * g.ldc + jc + jr;
+            if (rows == mr && cols == nr) {
+              kd.fn(kc, ap, bp, c, g.ldc, acc);
+            } else {
+              kd.fn(kc, ap, bp, tile, nr, 0);
+              for (i64 i = 0; i < rows; ++i)
+                for (i64 j = 0; j < cols; ++j)
+                  c[i * g.ldc + j] = acc ? c[i * g.ldc + j] + tile[i * nr + j] : tile[i * nr + j];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Below this many multiply-adds, waking a second thread costs more than it saves.
+constexpr i64 kParallelMacs = 1 << 18;
+
+}  // namespace
+
+const char* gemm_isa() { return active().name; }
+
+bool set_gemm_isa(const char* name) {
+  if (!cpu_has(name)) return false;
+#if defined(__x86_64__)
+  if (std::strcmp(name, "avx512") == 0) active() = tuned(kAvx512);
+  if (std::strcmp(name, "avx2") == 0) active() = tuned(kAvx2);
+#endif
+  if (std::strcmp(name, "portable") == 0) active() = tuned(kPortable);
+  return true;
+}
+
+void sgemm(const Gemm& g) {
+  if (g.m <= 0 || g.n <= 0) return;
+  if (g.k <= 0) {
+    if (!g.accumulate)
+      for (i64 i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, sizeof(float) * g.n);
+    return;
+  }
+  const KernelInfo kd = active();
+  const i64 threads = num_threads();
+  if (threads <= 1 || in_parallel_region() || g.m * g.n * g.k < kParallelMacs) {
+    gemm_block(g, kd, 0, g.m, 0, g.n);
+    return;
+  }
+  // Split C into one block per thread along the dimension with more register tiles;
+  // each thread packs its own panels, so there is no barrier inside the loop nest.
+  const i64 mtiles = (g.m + kd.mr - 1) / kd.mr, ntiles = (g.n + kd.nr - 1) / kd.nr;
+  const bool split_n = ntiles >= mtiles;
+  const i64 tiles = split_n ? ntiles : mtiles;
+  const i64 parts = std::min(threads, tiles);
+  if (parts <= 1) {
+    gemm_block(g, kd, 0, g.m, 0, g.n);
+    return;
+  }
+  parallel_tasks(static_cast<int>(parts), [&](int t) {
+    const i64 t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
+    if (split_n) {
+      gemm_block(g, kd, 0, g.m, t0 * kd.nr, std::min(g.n, t1 * kd.nr));
+    } else {
+      gemm_block(g, kd, t0 * kd.mr, std::min(g.m, t1 * kd.mr), 0, g.n);
+    }
+  });
+}
+
+}  // namespace mge

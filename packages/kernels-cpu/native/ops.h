@@ -1,0 +1,66 @@
+// Kernels of the cpu backend, one per Backend primitive. Every pointer has been
+// checked against its shape by addon.cc; kernels only compute.
+#pragma once
+#include "common.h"
+
+namespace mge {
+
+// Operator codes, in the order of UNARY_OPS / BINARY_OPS in @mge/core's backend.ts.
+enum UnaryOp : int {
+  kNeg, kAbs, kSign, kExp, kLog, kSqrt, kSigmoid, kTanh, kRelu,
+  kFloor, kCeil, kRound, kSin, kCos, kErf, kLogicalNot, kUnaryCount
+};
+enum BinaryOp : int {
+  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,
+  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kBinaryCount
+};
+enum ReduceOp : int { kSum, kProd, kMax, kMin, kReduceCount };
+
+inline bool is_comparison(int op) { return op >= kEq; }
+
+// A tensor argument: data, dtype and (for broadcasting ops) shape of rank `rank`.
+struct Operand {
+  const void* data;
+  int dtype;
+  const i64* shape;
+};
+
+void unary(int op, int dtype, const void* x, void* out, int out_dtype, i64 n);
+// Shapes have rank `rank`; each dim equals out_shape's or is 1.
+void binary(int op, int dtype, const Operand& a, const Operand& b, void* out, int rank, const i64* out_shape);
+void where(const Operand& cond, const Operand& a, const Operand& b, int dtype, void* out, int rank,
+           const i64* out_shape);
+void cast(int from, const void* x, int to, void* out, i64 n);
+
+// reduced[i] != 0 for every reduced axis.
+void reduce(int op, int dtype, const void* x, int rank, const i64* shape, const bool* reduced, void* out);
+void arg_reduce(bool is_max, int dtype, const void* x, i64 outer, i64 len, i64 inner, std::int32_t* out);
+
+void strided(std::size_t elem, const void* x, int rank, const i64* out_shape, const i64* strides, i64 offset,
+             void* out);
+// Each input i is [outer, chunk[i]] when viewed around the concat axis.
+void concat(std::size_t elem, int count, const void* const* xs, const i64* chunks, i64 outer, void* out);
+void pad(int dtype, const void* x, int rank, const i64* shape, const i64* before, const i64* after, double value,
+         void* out);
+
+struct MatmulParams {
+  i64 batch, m, n, k;
+  bool trans_a, trans_b;
+  i64 batch_a, batch_b;
+};
+void matmul(const float* a, const float* b, float* out, const MatmulParams& p);
+
+struct ConvParams {
+  i64 n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups;
+};
+void conv2d(const float* x, const float* w, float* y, const ConvParams& p);
+void conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p);
+void conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p);
+
+struct PoolParams {
+  i64 n, c, h, w, kh, kw, oh, ow, sh, sw, ph, pw;
+};
+void pool2d(bool is_max, const float* x, float* y, const PoolParams& p);
+void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p);
+
+}  // namespace mge

@@ -1,0 +1,339 @@
+import {
+  type ArgReduceOp,
+  BINARY_OPS,
+  type Backend,
+  type BackendMemory,
+  type BackendTraits,
+  type BinaryOp,
+  COMPARISON_OPS,
+  type Conv2dParams,
+  type DType,
+  type DataArray,
+  type MatmulParams,
+  type Pool2dParams,
+  type PoolOp,
+  type ReduceOp,
+  type TensorRef,
+  UNARY_OPS,
+  type UnaryOp,
+} from '@mge/core';
+import { type NativeAddon, loadNative } from './native.js';
+import { BufferPool } from './pool.js';
+
+type Ref = TensorRef<DataArray>;
+
+const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
+const BINARY_CODE = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
+const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
+
+function sizeOf(shape: readonly number[]): number {
+  let s = 1;
+  for (const d of shape) s *= d;
+  return s;
+}
+
+function isDType(x: unknown): x is DType {
+  return x === 'float32' || x === 'int32' || x === 'bool';
+}
+
+function describe(buf: unknown): string {
+  if (ArrayBuffer.isView(buf)) return `${buf.constructor.name} of ${(buf as DataArray).length} elements`;
+  return buf === null ? 'null' : typeof buf;
+}
+
+/** Integer parameters for one native call, written into a reused Int32Array. */
+class Params {
+  private buf = new Int32Array(256);
+  private n = 0;
+
+  start(): this {
+    this.n = 0;
+    return this;
+  }
+
+  push(v: number): this {
+    if (this.n === this.buf.length) {
+      const bigger = new Int32Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.n++] = v;
+    return this;
+  }
+
+  pushAll(vs: readonly number[]): this {
+    for (const v of vs) this.push(v);
+    return this;
+  }
+
+  get array(): Int32Array {
+    return this.buf;
+  }
+}
+
+export interface CpuBackendOptions {
+  /** Upper bound on bytes kept for reuse (default 1 GiB, or MGE_CPU_POOL_MB). */
+  poolBytes?: number;
+}
+
+/**
+ * The native `cpu` backend. Buffers are plain typed arrays (the GC sees their
+ * memory and frees what is unreachable); native kernels write straight into them,
+ * so nothing is copied between JS and C++. Released buffers are reused.
+ */
+export class CpuBackend implements Backend<DataArray>, BackendTraits {
+  readonly name = 'cpu';
+  readonly description: string;
+  private readonly native: NativeAddon;
+  private readonly pool: BufferPool;
+  private readonly live = new WeakSet<DataArray>();
+  private liveBuffers = 0;
+  private liveBytes = 0;
+  private readonly p = new Params();
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.native = loadNative();
+    const info = this.native.info();
+    this.description = `native C++ (${info.isa} GEMM, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
+    const envMb = Number(typeof process !== 'undefined' ? process.env.MGE_CPU_POOL_MB : undefined);
+    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30));
+  }
+
+  // ---- memory -------------------------------------------------------------
+
+  private out(dtype: DType, size: number): DataArray {
+    const buf = this.pool.take(dtype, size);
+    this.live.add(buf);
+    this.liveBuffers++;
+    this.liveBytes += buf.byteLength;
+    return buf;
+  }
+
+  allocate(dtype: DType, size: number): DataArray {
+    if (!isDType(dtype)) throw new TypeError(`CpuBackend.allocate: argument 'dtype' expected float32|int32|bool, got ${String(dtype)}`);
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`CpuBackend.allocate: argument 'size' expected a non-negative integer, got ${size}`);
+    }
+    const buf = this.out(dtype, size);
+    buf.fill(0);
+    return buf;
+  }
+
+  upload(data: DataArray): DataArray {
+    const dtype: DType | undefined =
+      data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : data instanceof Uint8Array ? 'bool' : undefined;
+    if (!dtype) {
+      throw new TypeError(`CpuBackend.upload: argument 'data' expected Float32Array|Int32Array|Uint8Array, got ${describe(data)}`);
+    }
+    const buf = this.out(dtype, data.length);
+    buf.set(data);
+    return buf;
+  }
+
+  readSync(buf: DataArray, dtype: DType, size: number): DataArray {
+    if (!this.live.has(buf) || !Number.isInteger(size) || size < 0 || size > buf.length) {
+      throw new TypeError(`CpuBackend.readSync: expected a live ${dtype} buffer of at least ${size} elements, got ${describe(buf)}`);
+    }
+    return buf.slice(0, size);
+  }
+
+  read(buf: DataArray, dtype: DType, size: number): Promise<DataArray> {
+    try {
+      return Promise.resolve(this.readSync(buf, dtype, size));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  release(buf: DataArray): void {
+    if (!this.live.delete(buf)) {
+      throw new Error(`CpuBackend.release: argument 'buf' is not a live buffer of this backend (released twice?), got ${describe(buf)}`);
+    }
+    this.liveBuffers--;
+    this.liveBytes -= buf.byteLength;
+    const dtype: DType = buf instanceof Float32Array ? 'float32' : buf instanceof Int32Array ? 'int32' : 'bool';
+    this.pool.give(dtype, buf);
+  }
+
+  memory(): BackendMemory {
+    return { liveBuffers: this.liveBuffers, liveBytes: this.liveBytes, pooledBytes: this.pool.pooledBytes };
+  }
+
+  /** Drops every pooled buffer (the GC then frees them). */
+  trimPool(): void {
+    this.pool.clear();
+  }
+
+  // ---- elementwise --------------------------------------------------------
+
+  unary(op: UnaryOp, x: Ref): DataArray {
+    const code = UNARY_CODE.get(op);
+    if (code === undefined) throw new TypeError(`CpuBackend.unary: unknown op '${String(op)}'`);
+    const out = this.out(op === 'logicalNot' ? 'bool' : x.dtype, x.buf.length);
+    this.native.unary(code, x.buf, out);
+    return out;
+  }
+
+  private shapes(op: string, refs: readonly Ref[], outShape: readonly number[]): Int32Array {
+    const p = this.p.start().push(outShape.length);
+    for (let i = 0; i < refs.length; i++) {
+      if (refs[i].shape.length !== outShape.length) {
+        throw new TypeError(
+          `CpuBackend.${op}: input ${i} has rank ${refs[i].shape.length}, expected the output's rank ${outShape.length}`,
+        );
+      }
+      p.pushAll(refs[i].shape);
+    }
+    return p.pushAll(outShape).array;
+  }
+
+  binary(op: BinaryOp, a: Ref, b: Ref, outShape: readonly number[]): DataArray {
+    const code = BINARY_CODE.get(op);
+    if (code === undefined) throw new TypeError(`CpuBackend.binary: unknown op '${String(op)}'`);
+    const params = this.shapes(op, [a, b], outShape);
+    const out = this.out(COMPARISON_OPS.has(op) ? 'bool' : a.dtype, sizeOf(outShape));
+    this.native.binary(code, a.buf, b.buf, out, params);
+    return out;
+  }
+
+  where(cond: Ref, a: Ref, b: Ref, outShape: readonly number[]): DataArray {
+    const params = this.shapes('where', [cond, a, b], outShape);
+    const out = this.out(a.dtype, sizeOf(outShape));
+    this.native.where(cond.buf as Uint8Array, a.buf, b.buf, out, params);
+    return out;
+  }
+
+  cast(x: Ref, dtype: DType): DataArray {
+    if (!isDType(dtype)) throw new TypeError(`CpuBackend.cast: argument 'dtype' expected float32|int32|bool, got ${String(dtype)}`);
+    const out = this.out(dtype, x.buf.length);
+    this.native.cast(x.buf, out);
+    return out;
+  }
+
+  // ---- reductions ---------------------------------------------------------
+
+  reduce(op: ReduceOp, x: Ref, axes: readonly number[]): DataArray {
+    const code = REDUCE_CODE[op];
+    if (code === undefined) throw new TypeError(`CpuBackend.reduce: unknown op '${String(op)}'`);
+    const rank = x.shape.length;
+    const flags = new Array<number>(rank).fill(0);
+    for (const a of axes) {
+      if (!Number.isInteger(a) || a < 0 || a >= rank) {
+        throw new RangeError(`CpuBackend.reduce: axis ${a} is out of range for rank ${rank}`);
+      }
+      flags[a] = 1;
+    }
+    let outSize = 1;
+    for (let i = 0; i < rank; i++) if (!flags[i]) outSize *= x.shape[i];
+    const params = this.p.start().push(rank).pushAll(x.shape).pushAll(flags).array;
+    const out = this.out(x.dtype, outSize);
+    this.native.reduce(code, x.buf, out, params);
+    return out;
+  }
+
+  argReduce(op: ArgReduceOp, x: Ref, axis: number): DataArray {
+    const rank = x.shape.length;
+    if (!Number.isInteger(axis) || axis < 0 || axis >= rank) {
+      throw new RangeError(`CpuBackend.argReduce: axis ${axis} is out of range for rank ${rank}`);
+    }
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const out = this.out('int32', outer * inner) as Int32Array;
+    this.native.argReduce(op === 'argmax' ? 1 : 0, x.buf, out, outer, x.shape[axis], inner);
+    return out;
+  }
+
+  // ---- data movement ------------------------------------------------------
+
+  strided(x: Ref, outShape: readonly number[], strides: readonly number[], offset: number): DataArray {
+    if (strides.length !== outShape.length) {
+      throw new TypeError(`CpuBackend.strided: ${strides.length} strides for an output of rank ${outShape.length}`);
+    }
+    const params = this.p.start().push(outShape.length).pushAll(outShape).pushAll(strides).array;
+    const out = this.out(x.dtype, sizeOf(outShape));
+    this.native.strided(x.buf, out, offset, params);
+    return out;
+  }
+
+  concat(xs: readonly Ref[], axis: number, outShape: readonly number[]): DataArray {
+    if (xs.length === 0) throw new TypeError('CpuBackend.concat: needs at least one input');
+    const outer = sizeOf(outShape.slice(0, axis));
+    const inner = sizeOf(outShape.slice(axis + 1));
+    const p = this.p.start().push(outer);
+    for (const x of xs) p.push(x.shape[axis] * inner);
+    const out = this.out(xs[0].dtype, sizeOf(outShape));
+    this.native.concat(
+      xs.map((x) => x.buf),
+      out,
+      p.array,
+    );
+    return out;
+  }
+
+  pad(x: Ref, pads: readonly (readonly [number, number])[], value: number): DataArray {
+    const rank = x.shape.length;
+    if (pads.length !== rank) throw new TypeError(`CpuBackend.pad: ${pads.length} pads for rank ${rank}`);
+    const p = this.p.start().push(rank).pushAll(x.shape);
+    for (const [b] of pads) p.push(b);
+    for (const [, a] of pads) p.push(a);
+    const out = this.out(x.dtype, sizeOf(x.shape.map((d, i) => d + pads[i][0] + pads[i][1])));
+    this.native.pad(x.buf, out, value, p.array);
+    return out;
+  }
+
+  // ---- linear algebra and convolution -------------------------------------
+
+  matmul(a: Ref, b: Ref, p: MatmulParams): DataArray {
+    const params = this.p
+      .start()
+      .pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
+    const out = this.out('float32', p.batch * p.m * p.n) as Float32Array;
+    this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params);
+    return out;
+  }
+
+  private convParams(p: Conv2dParams): Int32Array {
+    return this.p
+      .start()
+      .pushAll([p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups]).array;
+  }
+
+  conv2d(x: Ref, w: Ref, p: Conv2dParams): DataArray {
+    const params = this.convParams(p);
+    const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
+    this.native.conv2d(x.buf as Float32Array, w.buf as Float32Array, out, params);
+    return out;
+  }
+
+  conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): DataArray {
+    const params = this.convParams(p);
+    const out = this.out('float32', p.n * p.c * p.h * p.w) as Float32Array;
+    this.native.conv2dBackwardInput(dy.buf as Float32Array, w.buf as Float32Array, out, params);
+    return out;
+  }
+
+  conv2dBackwardFilter(x: Ref, dy: Ref, p: Conv2dParams): DataArray {
+    const params = this.convParams(p);
+    const out = this.out('float32', p.o * (p.c / p.groups) * p.kh * p.kw) as Float32Array;
+    this.native.conv2dBackwardFilter(x.buf as Float32Array, dy.buf as Float32Array, out, params);
+    return out;
+  }
+
+  private poolParams(p: Pool2dParams): Int32Array {
+    return this.p.start().pushAll([p.n, p.c, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw]).array;
+  }
+
+  pool2d(op: PoolOp, x: Ref, p: Pool2dParams): DataArray {
+    const params = this.poolParams(p);
+    const out = this.out('float32', p.n * p.c * p.oh * p.ow) as Float32Array;
+    this.native.pool2d(op === 'max' ? 1 : 0, x.buf as Float32Array, out, params);
+    return out;
+  }
+
+  pool2dBackward(op: PoolOp, x: Ref, dy: Ref, p: Pool2dParams): DataArray {
+    const params = this.poolParams(p);
+    const out = this.out('float32', p.n * p.c * p.h * p.w) as Float32Array;
+    this.native.pool2dBackward(op === 'max' ? 1 : 0, x.buf as Float32Array, dy.buf as Float32Array, out, params);
+    return out;
+  }
+}

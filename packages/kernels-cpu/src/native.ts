@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Arr = Float32Array | Int32Array | Uint8Array;
+
+/** The addon's exports (native/addon.cc). Integer parameters travel in one Int32Array. */
+export interface NativeAddon {
+  info(): { isa: string; threads: number };
+  setNumThreads(n: number): number;
+  setGemmIsa(isa: 'avx512' | 'avx2' | 'portable'): boolean;
+  unary(op: number, x: Arr, out: Arr): void;
+  binary(op: number, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
+  where(cond: Uint8Array, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
+  cast(x: Arr, out: Arr): void;
+  reduce(op: number, x: Arr, out: Arr, params: Int32Array): void;
+  argReduce(isMax: number, x: Arr, out: Int32Array, outer: number, len: number, inner: number): void;
+  strided(x: Arr, out: Arr, offset: number, params: Int32Array): void;
+  concat(xs: Arr[], out: Arr, params: Int32Array): void;
+  pad(x: Arr, out: Arr, value: number, params: Int32Array): void;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array): void;
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array): void;
+  conv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
+  conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;
+  pool2dBackward(isMax: number, x: Float32Array, dy: Float32Array, dx: Float32Array, params: Int32Array): void;
+}
+
+const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the addon is expected: MGE_CPU_ADDON (e.g. the ASan build), else build/Release. */
+export function addonPath(): string {
+  const env = typeof process !== 'undefined' ? process.env.MGE_CPU_ADDON : undefined;
+  return env ? resolve(env) : join(packageDir, 'build', 'Release', 'mge_cpu.node');
+}
+
+let cached: NativeAddon | undefined;
+let failure: string | undefined;
+
+/**
+ * Loads the addon once. Throws an Error saying why it is unusable (disabled by
+ * MGE_CPU_DISABLE=1, never built, or failing to load), which the registry records.
+ */
+export function loadNative(): NativeAddon {
+  if (cached) return cached;
+  if (typeof process === 'undefined' || !process.versions?.node) {
+    throw new Error('the cpu backend needs Node.js (it is a native addon)');
+  }
+  if (process.env.MGE_CPU_DISABLE === '1') throw new Error('disabled by MGE_CPU_DISABLE=1');
+  if (failure) throw new Error(failure);
+  const path = addonPath();
+  if (!existsSync(path)) {
+    failure =
+      `native addon not found at ${path}; build it with ` +
+      '`pnpm --filter @mge/kernels-cpu build:native` (needs a C++17 compiler and Node headers)';
+    throw new Error(failure);
+  }
+  try {
+    cached = createRequire(import.meta.url)(path) as NativeAddon;
+    return cached;
+  } catch (e) {
+    failure = `native addon at ${path} failed to load: ${e instanceof Error ? e.message : String(e)}`;
+    throw new Error(failure);
+  }
+}

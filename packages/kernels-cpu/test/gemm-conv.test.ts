@@ -1,0 +1,163 @@
+import type { Conv2dParams, MatmulParams, Pool2dParams } from '@mge/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
+import { cpu, expectClose, js, randomPair, rng } from './helpers.js';
+
+/** op(A)·op(B) in double, the obvious way. */
+function naiveMatmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
+  const out = new Float32Array(p.batch * p.m * p.n);
+  for (let t = 0; t < p.batch; t++) {
+    const ao = p.batchA === 1 ? 0 : t * p.m * p.k;
+    const bo = p.batchB === 1 ? 0 : t * p.k * p.n;
+    for (let i = 0; i < p.m; i++) {
+      for (let j = 0; j < p.n; j++) {
+        let s = 0;
+        for (let q = 0; q < p.k; q++) {
+          const av = p.transA ? a[ao + q * p.m + i] : a[ao + i * p.k + q];
+          const bv = p.transB ? b[bo + j * p.k + q] : b[bo + q * p.n + j];
+          s += av * bv;
+        }
+        out[t * p.m * p.n + i * p.n + j] = s;
+      }
+    }
+  }
+  return out;
+}
+
+function mm(batch: number, m: number, n: number, k: number, transA = false, transB = false, batchA = batch, batchB = batch): MatmulParams {
+  return { batch, m, n, k, transA, transB, batchA, batchB };
+}
+
+const ISAS = (['avx512', 'avx2', 'portable'] as const).filter((isa) => setGemmIsa(isa));
+const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'portable';
+afterAll(() => {
+  setGemmIsa(defaultIsa);
+  setNumThreads(2);
+});
+
+describe('matmul', () => {
+  const cases: MatmulParams[] = [
+    mm(1, 1, 1, 1),
+    mm(1, 2, 3, 0),
+    mm(1, 0, 3, 4),
+    mm(1, 14, 32, 256),
+    mm(1, 15, 33, 257),
+    mm(1, 17, 31, 70, true),
+    mm(1, 29, 47, 300, false, true),
+    mm(1, 45, 67, 513, true, true),
+    mm(3, 13, 17, 19, false, false, 1, 3),
+    mm(4, 13, 17, 19, true, false, 4, 1),
+    mm(2, 130, 170, 190, false, true),
+    mm(1, 200, 300, 600),
+    mm(1, 5, 4100, 20),
+  ];
+  for (const isa of ISAS) {
+    for (const threads of [1, 2]) {
+      it(`${isa} micro-kernel, ${threads} thread(s), edge tiles, transposes and batches`, () => {
+        expect(setGemmIsa(isa)).toBe(true);
+        setNumThreads(threads);
+        let seed = 1;
+        for (const p of cases) {
+          const a = randomPair('float32', [p.batchA * p.m * p.k], 'normal', seed++);
+          const b = randomPair('float32', [p.batchB * p.k * p.n], 'normal', seed++);
+          const got = cpu.readSync(cpu.matmul(a.c, b.c, p), 'float32', p.batch * p.m * p.n);
+          const want = naiveMatmul(a.j.buf as Float32Array, b.j.buf as Float32Array, p);
+          expectClose(got, want, 1e-4, 1e-4 * Math.sqrt(p.k), `${isa} ${JSON.stringify(p)}`);
+        }
+      });
+    }
+  }
+  it('agrees with the js backend', () => {
+    setGemmIsa(defaultIsa);
+    const p = mm(2, 33, 65, 129, true, false);
+    const a = randomPair('float32', [2 * 33 * 129], 'normal', 5);
+    const b = randomPair('float32', [2 * 129 * 65], 'normal', 6);
+    expectClose(cpu.readSync(cpu.matmul(a.c, b.c, p), 'float32', 2 * 33 * 65), js.matmul(a.j, b.j, p), 1e-4, 1e-4);
+  });
+});
+
+function conv(n: number, c: number, h: number, w: number, o: number, k: number, s = 1, pad = 0, d = 1, groups = 1): Conv2dParams {
+  const oh = Math.floor((h + 2 * pad - d * (k - 1) - 1) / s) + 1;
+  const ow = Math.floor((w + 2 * pad - d * (k - 1) - 1) / s) + 1;
+  return { n, c, h, w, o, kh: k, kw: k, oh, ow, sh: s, sw: s, ph: pad, pw: pad, dh: d, dw: d, groups };
+}
+
+const CONVS: Conv2dParams[] = [
+  conv(1, 1, 5, 5, 1, 3),
+  conv(3, 2, 7, 6, 4, 3, 1, 1),
+  conv(2, 3, 9, 9, 5, 3, 2, 1),
+  conv(2, 4, 10, 8, 6, 3, 1, 2, 2),
+  conv(2, 4, 8, 8, 6, 3, 1, 1, 1, 2),
+  conv(3, 8, 6, 6, 16, 1),
+  conv(1, 8, 6, 6, 16, 1),
+  conv(2, 8, 7, 7, 4, 1, 2),
+  conv(4, 1, 28, 28, 6, 5),
+  conv(4, 6, 12, 12, 16, 5),
+  { ...conv(2, 3, 9, 11, 4, 3, 1, 1), kh: 2, kw: 4, oh: 10, ow: 10, sh: 1, sw: 1, ph: 1, pw: 1 },
+];
+
+describe('conv2d and its gradients match the js backend', () => {
+  for (const threads of [1, 2]) {
+    it(`forward, backward input, backward filter (${threads} thread(s))`, () => {
+      setNumThreads(threads);
+      let seed = 1;
+      for (const p of CONVS) {
+        const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
+        const w = randomPair('float32', [p.o, p.c / p.groups, p.kh, p.kw], 'normal', seed++);
+        const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
+        const tag = JSON.stringify(p);
+        expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p), 'float32', p.n * p.o * p.oh * p.ow), js.conv2d(x.j, w.j, p), 1e-4, 1e-4, `fwd ${tag}`);
+        expectClose(
+          cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
+          js.conv2dBackwardInput(dy.j, w.j, p),
+          1e-4,
+          1e-4,
+          `bwd input ${tag}`,
+        );
+        expectClose(
+          cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', (p.o * p.c * p.kh * p.kw) / p.groups),
+          js.conv2dBackwardFilter(x.j, dy.j, p),
+          1e-4,
+          1e-3,
+          `bwd filter ${tag}`,
+        );
+      }
+    });
+  }
+});
+
+function pool(n: number, c: number, h: number, w: number, k: number, s: number, pad = 0): Pool2dParams {
+  const oh = Math.floor((h + 2 * pad - k) / s) + 1;
+  const ow = Math.floor((w + 2 * pad - k) / s) + 1;
+  return { n, c, h, w, kh: k, kw: k, oh, ow, sh: s, sw: s, ph: pad, pw: pad };
+}
+
+describe('pooling matches the js backend', () => {
+  for (const op of ['max', 'avg'] as const) {
+    it(`${op} forward and backward`, () => {
+      let seed = 1;
+      for (const p of [pool(2, 3, 8, 8, 2, 2), pool(1, 2, 7, 9, 3, 2, 1), pool(3, 4, 6, 6, 3, 1, 1), pool(64, 16, 24, 24, 2, 2)]) {
+        const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
+        const dy = randomPair('float32', [p.n, p.c, p.oh, p.ow], 'normal', seed++);
+        expectClose(cpu.readSync(cpu.pool2d(op, x.c, p), 'float32', p.n * p.c * p.oh * p.ow), js.pool2d(op, x.j, p), 1e-6, 1e-6);
+        expectClose(
+          cpu.readSync(cpu.pool2dBackward(op, x.c, dy.c, p), 'float32', p.n * p.c * p.h * p.w),
+          js.pool2dBackward(op, x.j, dy.j, p),
+          1e-5,
+          1e-6,
+        );
+      }
+    });
+  }
+  it('max pooling sends the gradient to the first maximum of a tie', () => {
+    const p = pool(1, 1, 2, 2, 2, 2);
+    const x = randomPair('float32', [1, 1, 2, 2], 'normal', 1);
+    (x.c.buf as Float32Array).set([3, 3, 1, 3]);
+    const dy = randomPair('float32', [1, 1, 1, 1], 'normal', 2);
+    (dy.c.buf as Float32Array).set([5]);
+    expect(Array.from(cpu.readSync(cpu.pool2dBackward('max', x.c, dy.c, p), 'float32', 4))).toEqual([5, 0, 0, 0]);
+  });
+  it('rng helper is deterministic', () => {
+    expect(rng(3)()).toBe(rng(3)());
+  });
+});

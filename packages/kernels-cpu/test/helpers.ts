@@ -1,0 +1,91 @@
+import { type DType, type DataArray, JsBackend, type TensorRef } from '@mge/core';
+import { expect } from 'vitest';
+import { CpuBackend } from '../src/index.js';
+
+export const cpu = new CpuBackend();
+export const js = new JsBackend();
+
+/** mulberry32: a small seeded generator so failures reproduce. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export type Gen = 'normal' | 'positive' | 'int' | 'smallint' | 'bool' | 'special';
+
+const SPECIAL_F32 = [0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 1e30, -1e30, 3e9, -3e9, Number.NaN, Infinity, -Infinity, 7, -7];
+const SPECIAL_I32 = [0, 1, -1, 2, -2, 2147483647, -2147483648, 7, -7, 3, 100, -100];
+
+export function randomArray(dtype: DType, n: number, gen: Gen, r: () => number): DataArray {
+  const out = dtype === 'float32' ? new Float32Array(n) : dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    let v: number;
+    switch (gen) {
+      case 'normal':
+        v = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+        break;
+      case 'positive':
+        v = 0.25 + 3 * r();
+        break;
+      case 'int':
+        v = Math.floor(r() * 21) - 10;
+        break;
+      case 'smallint':
+        v = Math.floor(r() * 4);
+        break;
+      case 'bool':
+        v = r() < 0.5 ? 1 : 0;
+        break;
+      case 'special': {
+        const list = dtype === 'float32' ? SPECIAL_F32 : SPECIAL_I32;
+        v = list[Math.floor(r() * list.length)];
+        break;
+      }
+    }
+    if (dtype === 'bool') v = v !== 0 ? 1 : 0;
+    out[i] = v;
+  }
+  return out;
+}
+
+/** The same input as a TensorRef on each backend. */
+export function pair(dtype: DType, shape: number[], data: DataArray): { c: TensorRef<DataArray>; j: TensorRef<DataArray> } {
+  return { c: { buf: cpu.upload(data), shape, dtype }, j: { buf: js.upload(data), shape, dtype } };
+}
+
+export function randomPair(dtype: DType, shape: number[], gen: Gen, seed: number) {
+  return pair(dtype, shape, randomArray(dtype, sizeOf(shape), gen, rng(seed)));
+}
+
+/** Elementwise |got − want| ≤ atol + rtol·|want| for floats (NaN matches NaN, ±Inf exactly); exact otherwise. */
+export function expectClose(got: DataArray, want: DataArray, rtol = 1e-5, atol = 1e-6, what = ''): void {
+  expect(got.constructor.name, `${what} array type`).toBe(want.constructor.name);
+  expect(got.length, `${what} length`).toBe(want.length);
+  if (!(want instanceof Float32Array)) {
+    for (let i = 0; i < want.length; i++) {
+      if (got[i] !== want[i]) expect(got[i], `${what} element ${i}`).toBe(want[i]);
+    }
+    return;
+  }
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i];
+    const w = want[i];
+    if (Number.isNaN(w) || !Number.isFinite(w)) {
+      if (!Object.is(g, w) && !(Number.isNaN(g) && Number.isNaN(w))) expect(g, `${what} element ${i}`).toBe(w);
+      continue;
+    }
+    if (!(Math.abs(g - w) <= atol + rtol * Math.abs(w))) {
+      expect(g, `${what} element ${i} (want ${w})`).toBe(w);
+    }
+  }
+}
