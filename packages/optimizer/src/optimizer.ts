@@ -72,7 +72,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     else throw new TypeError(`${name}: argument 'params' must be a Parameter, an iterable of Parameters or of parameter groups, got ${describe(params)}`);
     if (items.length === 0) throw new Error(`${name}: argument 'params' is empty; pass model.parameters() or parameter groups`);
     const grouped = items[0] !== null && typeof items[0] === 'object' && !(items[0] instanceof Parameter) && 'params' in (items[0] as object);
-    if (grouped) items.forEach((g, i) => this.addParamGroup(g as ParamGroupInput<O>, i));
+    if (grouped) for (const [i, g] of items.entries()) this.addParamGroup(g as ParamGroupInput<O>, i);
     else this.addParamGroup({ params: items as Parameter[] } as unknown as ParamGroupInput<O>, null);
   }
 
@@ -228,8 +228,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         newState.set(p, copy);
       });
     });
-    newOptions.forEach((opts, gi) => this.checkGroup({ ...this.paramGroups[gi], ...opts }, `paramGroups[${gi}]`));
-    newOptions.forEach((opts, gi) => Object.assign(this.paramGroups[gi], opts));
+    for (const [gi, opts] of newOptions.entries()) this.checkGroup({ ...this.paramGroups[gi], ...opts }, `paramGroups[${gi}]`);
+    for (const [gi, opts] of newOptions.entries()) Object.assign(this.paramGroups[gi], opts);
     for (const [p, st] of newState) this.state.set(p, st);
     return this;
   }
