@@ -1,0 +1,253 @@
+import { GradManager, getBackend, random, type Tensor } from '@mge/core';
+import { DataLoader } from '@mge/data';
+import * as F from '@mge/functional';
+import { choiceFlag, intFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
+import { type LoadedCheckpoint, loadWeights, readCheckpoint, type TrainConfig, writeCheckpoint } from '../checkpoint.js';
+import { digitTransform, loadDigits } from '../dataset.js';
+import { DEVICE_CHOICES, loadBackends, selectDevice, skippedDevices } from '../devices.js';
+import { CliError, EXIT } from '../errors.js';
+import { correctCount, evaluate } from '../evaluate.js';
+import type { Io } from '../io.js';
+import { createDigitClassifier } from '../models.js';
+import { createOptimizer, DEFAULT_LR, OPTIMIZERS, restoreOptimizer } from '../optim.js';
+import { createReporter, type DoneInfo } from '../progress.js';
+import { type StopSignal, watchSigint } from '../stop.js';
+
+const CMD = 'train';
+
+/** Defaults of `mge train` with no flags: LeNet on the bundled digits. */
+export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 64, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1 } as const;
+
+export const TRAIN_OPTIONS = {
+  model: { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  momentum: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  device: { type: 'string' },
+  data: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  resume: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Flags as given on the command line (undefined = not given). */
+interface Flags {
+  model?: string;
+  epochs?: number;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: 'sgd' | 'adam';
+  momentum?: number;
+  weightDecay?: number;
+  device: (typeof DEVICE_CHOICES)[number];
+  data?: string;
+  seed?: number;
+  out?: string;
+  resume?: string;
+  limit?: number;
+  json: boolean;
+}
+
+function readFlags(values: Record<string, string | boolean | undefined>): Flags {
+  return {
+    model: stringFlag(CMD, 'model', values.model),
+    epochs: intFlag(CMD, 'epochs', values.epochs, 1, 10_000),
+    batchSize: intFlag(CMD, 'batch-size', values['batch-size'], 1, 65_536),
+    lr: numberFlag(CMD, 'lr', values.lr, 0, true),
+    optimizer: choiceFlag(CMD, 'optimizer', values.optimizer, OPTIMIZERS),
+    momentum: numberFlag(CMD, 'momentum', values.momentum, 0, false, 0.999999),
+    weightDecay: numberFlag(CMD, 'weight-decay', values['weight-decay'], 0, false),
+    device: choiceFlag(CMD, 'device', values.device, DEVICE_CHOICES) ?? 'auto',
+    data: stringFlag(CMD, 'data', values.data),
+    seed: intFlag(CMD, 'seed', values.seed, 0, 0xffffffff),
+    out: stringFlag(CMD, 'out', values.out),
+    resume: stringFlag(CMD, 'resume', values.resume),
+    limit: intFlag(CMD, 'limit', values.limit, 1),
+    json: values.json === true,
+  };
+}
+
+/** The run's settings: defaults, then what the resumed checkpoint used, then the flags. */
+function resolveConfig(f: Flags, resumed: LoadedCheckpoint | undefined): TrainConfig {
+  const prev = resumed?.info.config;
+  const optimizer = f.optimizer ?? prev?.optimizer ?? TRAIN_DEFAULTS.optimizer;
+  if (prev && f.optimizer && f.optimizer !== prev.optimizer) {
+    throw new CliError(`mge ${CMD}: '${resumed!.path}' was trained with ${prev.optimizer}; cannot resume it with --optimizer ${f.optimizer}`);
+  }
+  if (optimizer === 'adam' && f.momentum !== undefined) throw new CliError(`mge ${CMD}: --momentum applies to --optimizer sgd only`);
+  return {
+    model: f.model ?? resumed?.info.model ?? TRAIN_DEFAULTS.model,
+    optimizer,
+    lr: f.lr ?? prev?.lr ?? DEFAULT_LR[optimizer],
+    momentum: optimizer === 'adam' ? 0 : (f.momentum ?? prev?.momentum ?? TRAIN_DEFAULTS.momentum),
+    weightDecay: f.weightDecay ?? prev?.weightDecay ?? TRAIN_DEFAULTS.weightDecay,
+    batchSize: f.batchSize ?? prev?.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    epochs: f.epochs ?? prev?.epochs ?? TRAIN_DEFAULTS.epochs,
+    seed: f.seed ?? prev?.seed ?? TRAIN_DEFAULTS.seed,
+    data: f.data ?? prev?.data ?? null,
+    limit: f.limit ?? prev?.limit ?? null,
+  };
+}
+
+/** A different shuffling order each epoch, reproducible from the run's seed (also after --resume). */
+function epochSeed(seed: number, epoch: number): number {
+  return (Math.imul(seed, 0x9e3779b1) + epoch) >>> 0;
+}
+
+export interface TrainOptions {
+  /** Replaces the Ctrl-C watcher (tests stop training from code). */
+  stop?: StopSignal;
+}
+
+export async function trainCommand(argv: readonly string[], io: Io, options: TrainOptions = {}): Promise<number> {
+  const { values } = parseCommand(CMD, argv, TRAIN_OPTIONS, [0, 0, '']);
+  const flags = readFlags(values);
+
+  await loadBackends(flags.device);
+  const device = selectDevice(CMD, flags.device);
+  const resumed = flags.resume === undefined ? undefined : await readCheckpoint(CMD, flags.resume);
+  const cfg = resolveConfig(flags, resumed);
+  const out = flags.out ?? flags.resume ?? `${cfg.model}.safetensors`;
+
+  random.seed(cfg.seed);
+  const { model, entry } = createDigitClassifier(CMD, cfg.model);
+  if (resumed) loadWeights(CMD, resumed, model, cfg.model);
+  const firstEpoch = (resumed?.info.epoch ?? 0) + 1;
+
+  const trainSet = loadDigits(CMD, true, { dataDir: cfg.data ?? undefined, limit: cfg.limit ?? undefined });
+  const testSet = loadDigits(CMD, false, { dataDir: cfg.data ?? undefined });
+  const transform = digitTransform(entry.inputShape[1]);
+
+  const opt = createOptimizer(cfg.optimizer, model.parameters(), cfg);
+  if (resumed) restoreOptimizer(CMD, opt, resumed.checkpoint.nested.optimizer, resumed.path, cfg);
+
+  const reporter = createReporter(io.stdout, flags.json);
+  const params = [...model.parameters()].reduce((s, p) => s + p.size, 0);
+  if (firstEpoch > cfg.epochs) {
+    io.stderr.write(`mge ${CMD}: '${resumed!.path}' already has ${resumed!.info.epoch} epochs; pass --epochs N with N > ${resumed!.info.epoch} to train further\n`);
+    return EXIT.ok;
+  }
+  reporter.start({
+    model: cfg.model,
+    params,
+    device,
+    skipped: flags.device === 'auto' ? skippedDevices(device) : [],
+    optimizer: cfg.optimizer,
+    lr: cfg.lr,
+    batchSize: cfg.batchSize,
+    trainSize: trainSet.length,
+    testSize: testSet.length,
+    dataSource: cfg.data ?? 'bundled MNIST',
+    firstEpoch,
+    epochs: cfg.epochs,
+    out,
+    resumedFrom: resumed?.path,
+  });
+
+  // The seed's loop: record, forward, loss, backward, step. Loss and accuracy are read
+  // every step on devices that read synchronously, every 10 steps on the others.
+  const gm = new GradManager().attach(model.parameters());
+  const readEvery = getBackend(device).readSync ? 1 : 10;
+  const stop = options.stop ?? watchSigint(io);
+  const started = performance.now();
+  let trainSeconds = 0;
+  let imagesSeen = 0;
+  let lastSaved: { epoch: number; accuracy: number } | null = null;
+  let best: number | null = null;
+  let stoppedAt: DoneInfo['stoppedAt'];
+
+  try {
+    model.train();
+    for (let epoch = firstEpoch; epoch <= cfg.epochs && !stop.requested; epoch++) {
+      const loader = new DataLoader(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed: epochSeed(cfg.seed, epoch), transform });
+      const steps = loader.length;
+      const t0 = performance.now();
+      let step = 0;
+      let seen = 0;
+      let lossSum = 0;
+      let correct = 0;
+      let pending: { loss: Tensor; right: Tensor; n: number }[] = [];
+      for await (const [images, labels] of loader) {
+        gm.record();
+        const logits = model(images) as Tensor;
+        const loss = F.crossEntropy(logits, labels);
+        gm.backward(loss);
+        opt.step().clearGrad();
+        pending.push({ loss, right: correctCount(logits, labels), n: labels.shape[0] });
+        step++;
+        if (pending.length >= readEvery || step === steps || stop.requested) {
+          const batch = pending;
+          pending = [];
+          const values = await Promise.all(batch.flatMap((p) => [p.loss.itemAsync(), p.right.itemAsync()]));
+          batch.forEach((p, i) => {
+            const l = values[2 * i];
+            if (!Number.isFinite(l)) {
+              throw new CliError(`mge ${CMD}: training diverged (loss ${l}) at epoch ${epoch}, step ${step}; try a smaller --lr (now ${cfg.lr})`);
+            }
+            lossSum += l * p.n;
+            correct += values[2 * i + 1];
+            seen += p.n;
+          });
+          const elapsed = (performance.now() - t0) / 1000;
+          reporter.step({
+            epoch,
+            epochs: cfg.epochs,
+            step,
+            steps,
+            loss: lossSum / seen,
+            accuracy: correct / seen,
+            imagesPerSec: seen / Math.max(elapsed, 1e-9),
+            etaSeconds: (elapsed / step) * (steps - step),
+          });
+        }
+        if (stop.requested && step < steps) {
+          stoppedAt = { epoch, step, steps };
+          break;
+        }
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      trainSeconds += seconds;
+      imagesSeen += seen;
+      if (stoppedAt) break;
+
+      const test = await evaluate(model, testSet, transform);
+      await writeCheckpoint(out, model, opt, { model: cfg.model, epoch, accuracy: test.accuracy, config: cfg });
+      lastSaved = { epoch, accuracy: test.accuracy };
+      best = best === null ? test.accuracy : Math.max(best, test.accuracy);
+      reporter.epoch({
+        epoch,
+        epochs: cfg.epochs,
+        trainLoss: lossSum / seen,
+        trainAccuracy: correct / seen,
+        testLoss: test.loss,
+        testAccuracy: test.accuracy,
+        seconds,
+        imagesPerSec: seen / seconds,
+        checkpoint: out,
+      });
+    }
+  } finally {
+    gm.release();
+    stop.dispose();
+  }
+
+  const interrupted = stop.requested;
+  reporter.done({
+    epochsRun: lastSaved ? lastSaved.epoch - firstEpoch + 1 : 0,
+    lastEpoch: lastSaved?.epoch ?? resumed?.info.epoch ?? 0,
+    testAccuracy: lastSaved?.accuracy ?? null,
+    bestAccuracy: best,
+    seconds: (performance.now() - started) / 1000,
+    imagesPerSec: imagesSeen / Math.max(trainSeconds, 1e-9),
+    checkpoint: lastSaved ? out : (resumed?.path ?? null),
+    device,
+    interrupted,
+    stoppedAt,
+  });
+  return interrupted ? EXIT.interrupted : EXIT.ok;
+}

@@ -1,0 +1,76 @@
+import { TRAIN_DEFAULTS } from './commands/train.js';
+
+const TOP = `mge — train and run MegEngine.ts models from the command line
+
+Usage: mge <command> [options]
+
+Commands:
+  train                        train a model on MNIST (default: LeNet on the bundled digits)
+  eval <checkpoint>            accuracy and loss of a checkpoint on the held-out split
+  predict <checkpoint> <image.png | --index N>
+                               top-5 classes of one digit, with probabilities
+  summary <model>              layers, output shapes and parameter counts
+  devices                      every backend: state, why it failed, which is the default
+
+Run 'mge <command> --help' for a command's options.`;
+
+const COMMANDS: Record<string, string> = {
+  train: `Usage: mge train [options]
+
+Trains a model on MNIST, evaluates it on the held-out split after every epoch and writes
+a checkpoint (model weights + optimizer state) at every epoch end. Ctrl-C stops after the
+current step and keeps the last complete checkpoint.
+
+Options:
+  --model <name>          model from the zoo (default ${TRAIN_DEFAULTS.model})
+  --epochs <n>            epochs in all, counting those of --resume (default ${TRAIN_DEFAULTS.epochs})
+  --batch-size <n>        images per step (default ${TRAIN_DEFAULTS.batchSize})
+  --lr <x>                learning rate (default 0.05 for sgd, 0.001 for adam)
+  --optimizer sgd|adam    (default ${TRAIN_DEFAULTS.optimizer})
+  --momentum <x>          SGD momentum (default ${TRAIN_DEFAULTS.momentum})
+  --weight-decay <x>      L2 penalty (default ${TRAIN_DEFAULTS.weightDecay})
+  --device <d>            auto|js|cpu|webgpu (default auto: the best that initialised)
+  --data <dir>            folder with MNIST IDX files (default: bundled 8,000/2,000 digits)
+  --limit <n>             train on the first n training images only (quick runs)
+  --seed <n>              seed of initial weights and shuffling (default ${TRAIN_DEFAULTS.seed})
+  --out <file>            checkpoint path (default <model>.safetensors, or the --resume file)
+  --resume <file>         continue from a checkpoint (its settings are the defaults)
+  --json                  one JSON object per line instead of a progress bar`,
+  eval: `Usage: mge eval <checkpoint> [options]
+
+Options:
+  --data <dir>        folder with MNIST IDX files (default: the bundled digits)
+  --limit <n>         evaluate the first n held-out images only
+  --batch-size <n>    images per forward pass (default 500)
+  --model <name>      fail unless the checkpoint holds this model
+  --device <d>        auto|js|cpu|webgpu (default auto)
+  --json              machine-readable output`,
+  predict: `Usage: mge predict <checkpoint> <image.png>
+       mge predict <checkpoint> --index <n>
+
+A PNG must be 28×28 or 32×32; colour is turned to grey, and a mostly light picture (dark
+ink on paper) is inverted to MNIST's light ink on black.
+
+Options:
+  --index <n>         use image n of the held-out split instead of a file
+  --data <dir>        folder with MNIST IDX files, for --index (default: the bundled digits)
+  --top <k>           how many classes to list (default 5)
+  --model <name>      fail unless the checkpoint holds this model
+  --device <d>        auto|js|cpu|webgpu (default auto)
+  --json              machine-readable output`,
+  summary: `Usage: mge summary <model> [--json]
+
+Prints each layer's type, output shape and parameter count for one input image.`,
+  devices: `Usage: mge devices [--json]
+
+Lists every backend with its priority and state; a failed one says why. '*' marks the
+device 'auto' picks (MGE_DEVICE overrides it).`,
+};
+
+export function topHelp(): string {
+  return TOP;
+}
+
+export function commandHelp(command: string): string | undefined {
+  return Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+}
