@@ -1,0 +1,28 @@
+/** Messages between the page and the training worker. */
+import type { StepResult, TrainConfig } from './trainer.js';
+
+export type ToWorker =
+  | { kind: 'init'; mnistUrl: string; device: string; config: Partial<TrainConfig> }
+  | { kind: 'start' }
+  | { kind: 'pause' }
+  | { kind: 'reset' }
+  | { kind: 'configure'; config: Partial<TrainConfig> }
+  | { kind: 'device'; device: string }
+  | { kind: 'weights' }
+  | { kind: 'bench'; devices: string[]; batchSize: number; steps: number };
+
+export interface BenchResult {
+  device: string;
+  imagesPerSecond: number | null;
+  msPerStep: number | null;
+  error: string | null;
+}
+
+export type FromWorker =
+  | { kind: 'ready'; device: string; devices: string[]; trainSize: number }
+  | { kind: 'step'; result: StepResult; device: string }
+  | { kind: 'state'; running: boolean; steps: number; device: string }
+  | { kind: 'weights'; bytes: Uint8Array; steps: number }
+  | { kind: 'bench'; result: BenchResult }
+  | { kind: 'benchDone' }
+  | { kind: 'error'; message: string };

@@ -1,0 +1,104 @@
+/**
+ * The playground's entry: registers the webgpu backend (it joins the registry when
+ * the browser has an adapter), loads the bundled digits and weights, and wires the tabs.
+ */
+import '@mge/kernels-webgpu';
+import { deviceInfo, getDefaultDevice, ready, setDefaultDevice } from '@mge/core';
+import { parseMnistCache } from '@mge/data';
+import mnistUrl from '@mge/data/assets/mnist-10k.bin?url';
+import weightsUrl from '../assets/lenet-mnist.safetensors?url';
+import { LenetSession } from './lib/lenet-session.js';
+import './style.css';
+import type { App } from './ui/app.js';
+import { BenchTab } from './ui/bench-tab.js';
+import { BuildTab } from './ui/build-tab.js';
+import { $, errorText, h } from './ui/dom.js';
+import { StateTab } from './ui/state-tab.js';
+import { setupTabs } from './ui/tabs.js';
+import { TrainTab } from './ui/train-tab.js';
+import { TryTab } from './ui/try-tab.js';
+
+async function bytesOf(url: string): Promise<Uint8Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url} failed: ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+function describeDevice(name: string): string {
+  const info = deviceInfo().find((d) => d.name === name);
+  return info?.description ? `${name} · ${info.description}` : name;
+}
+
+async function boot(): Promise<void> {
+  setupTabs();
+  const [, mnistBytes, bundledWeights] = await Promise.all([ready(), bytesOf(mnistUrl), bytesOf(weightsUrl)]);
+  const mnist = parseMnistCache(mnistBytes, 'bundled MNIST');
+
+  const modelListeners: (() => void | Promise<void>)[] = [];
+  const deviceListeners: ((d: string) => void | Promise<void>)[] = [];
+  const session = new LenetSession();
+  session.load(bundledWeights, 'bundled lenet-mnist.safetensors');
+  const app: App = {
+    session,
+    mnist,
+    mnistUrl: new URL(mnistUrl, location.href).href,
+    bundledWeights,
+    onModelChange: (fn) => modelListeners.push(fn),
+    modelChanged: async () => {
+      for (const fn of modelListeners) await fn();
+    },
+    onDeviceChange: (fn) => deviceListeners.push(fn),
+  };
+
+  const build = new BuildTab($('#panel-build'));
+  new StateTab($('#panel-state'), app);
+  new TrainTab($('#panel-train'), app, getDefaultDevice());
+  new TryTab($('#panel-try'), app);
+  new BenchTab($('#panel-bench'));
+
+  const select = $('#device') as HTMLSelectElement;
+  const active = $('#active-device');
+  const showActive = () => {
+    const d = getDefaultDevice();
+    active.textContent = describeDevice(d);
+    document.body.dataset.device = d;
+    select.value = d;
+  };
+  select.replaceChildren(
+    ...deviceInfo().map((d) =>
+      h('option', { value: d.name, disabled: d.state !== 'ready', title: d.error ?? d.description ?? '' }, d.state === 'ready' ? d.name : `${d.name} (unavailable)`),
+    ),
+  );
+  select.disabled = false;
+  select.addEventListener('change', async () => {
+    const target = select.value;
+    select.disabled = true;
+    active.textContent = `switching to ${target}…`;
+    try {
+      setDefaultDevice(target);
+      await session.moveToDefault();
+      build.render();
+      for (const fn of deviceListeners) await fn(target);
+      await app.modelChanged();
+    } catch (e) {
+      active.textContent = `could not switch to ${target}: ${errorText(e)}`;
+      select.disabled = false;
+      return;
+    }
+    select.disabled = false;
+    showActive();
+  });
+  showActive();
+  await app.modelChanged();
+  $('#boot').remove();
+  document.body.dataset.ready = 'true';
+}
+
+boot().catch((e) => {
+  const boot = document.getElementById('boot');
+  if (boot) {
+    boot.textContent = `The playground could not start: ${errorText(e)}`;
+    boot.classList.add('error');
+  }
+  console.error(e);
+});

@@ -1,0 +1,14 @@
+/** What the tabs share: the page's LeNet, the bundled digits, the device and its listeners. */
+import type { MnistCache } from '@mge/data';
+import type { LenetSession } from '../lib/lenet-session.js';
+
+export interface App {
+  session: LenetSession;
+  mnist: MnistCache;
+  mnistUrl: string;
+  bundledWeights: Uint8Array;
+  /** Called after the LeNet's weights or device changed. */
+  onModelChange(fn: () => void | Promise<void>): void;
+  modelChanged(): Promise<void>;
+  onDeviceChange(fn: (device: string) => void | Promise<void>): void;
+}
