@@ -27,11 +27,20 @@ import { describe, expect, it } from 'vitest';
 const gc = (globalThis as { gc?: () => void }).gc;
 const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Collects garbage and lets the FinalizationRegistry callbacks run (they are queued as tasks). */
+/**
+ * Collects garbage and lets the FinalizationRegistry callbacks run (they are queued as
+ * tasks), until live memory holds still for three rounds; V8 may need several to find everything.
+ */
 async function collect(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
+  let prev = -1;
+  let stable = 0;
+  for (let i = 0; i < 20 && stable < 3; i++) {
     gc!();
     await macrotask();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const now = memory().js.liveBytes;
+    stable = now === prev ? stable + 1 : 0;
+    prev = now;
   }
 }
 

@@ -8,7 +8,7 @@ describe('tidy and dispose', () => {
   it('tidy frees every intermediate and keeps what fn returns', () => {
     const x = ones([8]);
     const before = liveBuffers();
-    const y = tidy(() => mul(add(x, 1), exp(x)));
+    const y = tidy(() => mul(add(x, x), exp(x)));
     expect(liveBuffers()).toBe(before + 1);
     expect(y.isDisposed).toBe(false);
     expect(x.isDisposed).toBe(false);
@@ -19,12 +19,13 @@ describe('tidy and dispose', () => {
     const x = ones([2]);
     const before = liveBuffers();
     const r = tidy(() => {
-      const a = add(x, 1);
-      const b = mul(a, 2);
+      const a = add(x, x);
+      const b = mul(a, a);
       return { list: [a], map: new Map([['b', b]]) };
     });
     expect(liveBuffers()).toBe(before + 2);
     expect(Array.from(r.map.get('b')!.dataSync())).toEqual([4, 4]);
+    expect(r.list[0].isDisposed).toBe(false);
   });
 
   it('keep() protects a tensor; nested tidy hands results to the outer scope', () => {
@@ -33,12 +34,12 @@ describe('tidy and dispose', () => {
     let inner: Tensor | undefined;
     const outer = tidy(() => {
       kept = keep(ones([3]));
-      inner = tidy(() => add(ones([3]), 1));
-      add(inner, 5); // garbage of the outer scope
-      return add(inner, 1);
+      inner = tidy(() => add(ones([3]), ones([3])));
+      add(inner, inner); // garbage of the outer scope
+      return add(inner, kept);
     });
     expect(kept!.isDisposed).toBe(false);
-    expect(inner!.isDisposed).toBe(true);
+    expect(inner!.isDisposed).toBe(true); // the inner result belonged to the outer scope, which did not return it
     expect(Array.from(outer.dataSync())).toEqual([3, 3, 3]);
     expect(liveBuffers()).toBe(before + 2);
   });
