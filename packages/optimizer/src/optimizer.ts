@@ -1,4 +1,4 @@
-import { keep, noGrad, Parameter, shapeToString, type Tensor, tidy } from '@mge/core';
+import { keep, type Nested, noGrad, Parameter, shapeToString, type Tensor, tidy } from '@mge/core';
 
 /** Hyper-parameter values a group may hold. */
 export type HyperValue = number | boolean | readonly number[];
@@ -27,10 +27,10 @@ export type ParamState = Record<string, Tensor | number>;
  * MegEngine's `state_dict()` of an optimizer: per-group options with parameters
  * replaced by their index (counted across groups in order), and the state by that index.
  */
-export interface OptimizerStateDict {
+export type OptimizerStateDict = {
   paramGroups: (Record<string, HyperValue> & { params: number[] })[];
   state: Record<number, ParamState>;
-}
+};
 
 export function describe(x: unknown): string {
   if (x === null) return 'null';
@@ -177,9 +177,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /**
    * Restores options and state saved by `stateDict()` (from this run or a checkpoint).
    * Groups and parameters are matched by position; shapes must agree. Nothing changes
-   * if any check fails.
+   * if any check fails. Accepts the nested value a checkpoint gives back
+   * (`opt.loadStateDict(ckpt.nested.optimizer)`).
    */
-  loadStateDict(sd: OptimizerStateDict): this {
+  loadStateDict(state: OptimizerStateDict | Nested): this {
+    const sd = state as OptimizerStateDict;
     const op = `${this.name}.loadStateDict`;
     if (sd === null || typeof sd !== 'object' || !Array.isArray(sd.paramGroups) || sd.state === null || typeof sd.state !== 'object') {
       throw new TypeError(`${op}: expected {paramGroups: [...], state: {...}}, got ${describe(sd)}`);
