@@ -92,6 +92,14 @@ describe('save / load', () => {
     await expect(save({ a: tensor([1]) }, join(dir, 'no', 'such', 'dir', 'x.safetensors'))).rejects.toThrow(/save: could not write .*ENOENT/);
   });
 
+  it('keeps Node modules out of the static imports, so the browser entry loads', async () => {
+    const srcDir = join(here, '..', 'src', 'io');
+    for (const f of await fs.readdir(srcDir)) {
+      const text = await fs.readFile(join(srcDir, f), 'utf8');
+      expect(text, f).not.toMatch(/^import(?!\s+type)[^;]*from\s+'node:/m);
+    }
+  });
+
   it.skipIf(!python)('is readable by an independent reader (Python standard library only)', async () => {
     const path = join(dir, 'py.safetensors');
     const w = tensor([[0.1, -2.5, 3], [1e-7, 65504, -0]]);
