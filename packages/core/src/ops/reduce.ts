@@ -7,6 +7,7 @@ import { astype } from './cast.js';
 import { assertTensor, runKernel } from './engine.js';
 import { broadcastTo, reshape } from './movement.js';
 import { exp, log, sqrt } from './unary.js';
+import { where } from './where.js';
 
 export type Axis = number | readonly number[] | null | undefined;
 
@@ -31,12 +32,26 @@ function reduce(op: ReduceOp, x: Tensor, axis: Axis, keepdims: boolean): Tensor 
     recordOp([inp], yk, (dy) => {
       const g = broadcastTo(dy, inp.shape);
       if (op === 'sum') return [g];
-      if (op === 'prod') return [div(mul(g, broadcastTo(yk, inp.shape)), inp)];
+      if (op === 'prod') return [mul(g, prodGrad(inp, yk, axes))];
       // max/min: the gradient goes to every element equal to the extremum
       return [mul(g, astype(eq(inp, broadcastTo(yk, inp.shape)), 'float32'))];
     });
   }
   return keepdims ? yk : reshape(yk, droppedShape(inp.shape, axes));
+}
+
+/**
+ * ∂prod/∂x_i = Π_{j≠i} x_j. y/x is that only when no factor is 0, so zeros are
+ * handled apart: with one zero in the group, it alone gets the product of the others;
+ * with two or more, every derivative is 0.
+ */
+function prodGrad(x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
+  const isZero = eq(x, 0);
+  const nonZero = where(isZero, 1, x);
+  const others = broadcastTo(reduce('prod', nonZero, axes, true), x.shape);
+  const zeros = broadcastTo(sum(astype(isZero, 'float32'), axes, true), x.shape);
+  const noZero = where(eq(zeros, 0), div(broadcastTo(y, x.shape), nonZero), 0);
+  return where(isZero, where(eq(zeros, 1), others, 0), noZero);
 }
 
 export const sum = (x: Tensor, axis?: Axis, keepdims = false): Tensor => reduce('sum', x, axis, keepdims);

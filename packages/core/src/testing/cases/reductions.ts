@@ -71,6 +71,13 @@ export function reductionCases(): Record<string, Case[]> {
   }
   reduceCases.push(
     {
+      name: 'prod gradient with zero factors (one zero, two zeros, none)',
+      inputs: [{ shape: [3, 3], values: [0, 2, 3, 1, 0, 0, 2, 3, 4] }],
+      run: ([x]) => mge.prod(x, 1),
+      ref: ([x]) => refRed('prod', x, [1], false),
+      grad: true,
+    },
+    {
       name: 'sum of bool counts in int32',
       inputs: [{ shape: [4, 6], gen: 'bool' }],
       run: ([x]) => mge.sum(x, 1),
