@@ -1,4 +1,5 @@
 import type { DataArray } from './dtype.js';
+import { shapeToString } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 const EDGE = 3;
@@ -103,11 +104,11 @@ export function formatArray(data: DataArray, shape: readonly number[], dtype: st
 
 /** `Tensor([[1. 2.]\n        [3. 4.]], dtype=float32, device=js)` — MegEngine's repr, NumPy's layout. */
 export function formatTensor(t: Tensor): string {
-  if (t.isDisposed) return `Tensor(<disposed>, shape=(${t.shape.join(', ')}), dtype=${t.dtype}, device=${t.device})`;
+  if (t.isDisposed) return `Tensor(<disposed>, shape=${shapeToString(t.shape)}, dtype=${t.dtype}, device=${t.device})`;
   const backend = t.backend;
-  if (!backend.readSync) return `Tensor(<on ${t.device}; await t.data() to read>, shape=(${t.shape.join(', ')}), dtype=${t.dtype}, device=${t.device})`;
+  if (!backend.readSync) return `Tensor(<on ${t.device}; await t.data() to read>, shape=${shapeToString(t.shape)}, dtype=${t.dtype}, device=${t.device})`;
   const data = backend.readSync(t.storage.buf, t.dtype, t.size);
   const body = t.size === 0 ? `[]` : formatArray(data, t.shape, t.dtype, ' '.repeat('Tensor('.length));
-  const shapeNote = t.size === 0 ? `, shape=(${t.shape.join(', ')})` : '';
+  const shapeNote = t.size === 0 ? `, shape=${shapeToString(t.shape)}` : '';
   return `Tensor(${body}${shapeNote}, dtype=${t.dtype}, device=${t.device})`;
 }

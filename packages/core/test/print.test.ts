@@ -68,8 +68,9 @@ describe('printing', () => {
 
   it('0-size and disposed tensors', () => {
     expect(tensor([[], []]).toString()).toBe('Tensor([], shape=(2, 0), dtype=float32, device=js)');
+    expect(tensor([]).toString()).toBe('Tensor([], shape=(0,), dtype=float32, device=js)');
     const t = tensor([1]);
     t.dispose();
-    expect(t.toString()).toBe('Tensor(<disposed>, shape=(1), dtype=float32, device=js)');
+    expect(t.toString()).toBe('Tensor(<disposed>, shape=(1,), dtype=float32, device=js)');
   });
 });

