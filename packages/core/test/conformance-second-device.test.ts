@@ -3,7 +3,7 @@
  * that makes a helper tensor (a scalar, a zeros for a gradient) on the default device
  * instead of its inputs' device fails here with a two-device error.
  */
-import { JsBackend, getDefaultDevice, registerBackend } from '@mge/core';
+import { getDefaultDevice, JsBackend, registerBackend } from '@mge/core';
 import { runConformance } from '@mge/core/testing';
 import { expect, it } from 'vitest';
 

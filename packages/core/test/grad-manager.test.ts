@@ -1,5 +1,5 @@
 /** GradManager semantics as MegEngine's (megengine.autodiff.GradManager). */
-import { GradManager, Parameter, mul, add, noGrad, sum, tensor, type Tensor, exp } from '@mge/core';
+import { add, exp, GradManager, mul, noGrad, Parameter, sum, type Tensor, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 
 const vals = (t: Tensor | null) => {

@@ -4,23 +4,23 @@
  * of unreachable tensors to the backend.
  */
 import {
-  GradManager,
-  Parameter,
   add,
   conv2dPrimitive,
+  GradManager,
   logsumexp,
   matmul,
   mean,
   memory,
   mul,
   noGrad,
+  Parameter,
   pool2dPrimitive,
   random,
   relu,
   sub,
   sum,
-  tensor,
   type Tensor,
+  tensor,
 } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 

@@ -1,11 +1,11 @@
 /** The device registry: priorities, fallback with a reason, MGE_DEVICE, setDefaultDevice, two-device errors. */
 import {
-  JsBackend,
   add,
   availableDevices,
   deviceInfo,
   getBackend,
   getDefaultDevice,
+  JsBackend,
   ready,
   registerBackend,
   resetDefaultDevice,

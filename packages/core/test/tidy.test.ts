@@ -1,5 +1,5 @@
 /** tidy(), keep() and dispose(): explicit memory management on top of the garbage collector. */
-import { add, exp, keep, memory, mul, ones, tensor, tidy, type Tensor } from '@mge/core';
+import { add, exp, keep, memory, mul, ones, type Tensor, tensor, tidy } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 
 const liveBuffers = () => memory().js.liveBuffers;

@@ -5,10 +5,10 @@
  * compare GradManager's gradients with central differences of the reference.
  */
 import { GradManager } from '../autograd/grad-manager.js';
-import type { DType, DataArray } from '../dtype.js';
+import type { DataArray, DType } from '../dtype.js';
 import { tensor } from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
-import { type Nd, asDType, sizeOfShape } from './nd.js';
+import { asDType, type Nd, sizeOfShape } from './nd.js';
 
 export interface Tolerance {
   rtol: number;

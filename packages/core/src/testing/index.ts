@@ -24,7 +24,7 @@ import { matmulCases } from './cases/matmul.js';
 import { movementCases } from './cases/movement.js';
 import { poolCases } from './cases/pool.js';
 import { reductionCases } from './cases/reductions.js';
-import { type Case, DEFAULT_TOLERANCE, GRAD_TOLERANCE, type RunOptions, type Tolerance, runCase } from './harness.js';
+import { type Case, DEFAULT_TOLERANCE, GRAD_TOLERANCE, type RunOptions, runCase, type Tolerance } from './harness.js';
 
 export { DEFAULT_TOLERANCE, GRAD_TOLERANCE, type Tolerance } from './harness.js';
 

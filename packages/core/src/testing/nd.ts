@@ -180,7 +180,9 @@ export function transpose(x: Nd, perm?: readonly number[]): Nd {
     x.dtype,
     (idx) => {
       const src = new Array<number>(idx.length);
-      p.forEach((a, i) => (src[a] = idx[i]));
+      p.forEach((a, i) => {
+        src[a] = idx[i];
+      });
       return at(x, src);
     },
   );

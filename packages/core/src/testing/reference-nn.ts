@@ -1,5 +1,5 @@
 /** Naive float64 matmul, convolution and pooling: the definitions, written as loops. */
-import { type Nd, at, broadcastShape, build, reshape } from './nd.js';
+import { at, broadcastShape, build, type Nd, reshape } from './nd.js';
 
 /**
  * NumPy's matmul on the last two axes with broadcast batch axes, with optional

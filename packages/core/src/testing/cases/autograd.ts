@@ -5,7 +5,7 @@
 import * as mge from '../../index.js';
 import type { Tensor } from '../../tensor.js';
 import type { Case } from '../harness.js';
-import { type Nd, broadcastTo, concat, map, mean, pad, reduce, reshape, slice, sum, transpose, where, zip } from '../nd.js';
+import { broadcastTo, concat, map, mean, type Nd, pad, reduce, reshape, slice, sum, transpose, where, zip } from '../nd.js';
 import { conv2d, matmul, pool2d } from '../reference-nn.js';
 
 const add = (a: Nd, b: Nd) => zip(a, b, (x, y) => x + y);

@@ -4,7 +4,7 @@
  */
 import * as mge from '../../index.js';
 import type { Tensor } from '../../tensor.js';
-import { type RunOptions, assertClose } from '../harness.js';
+import { assertClose, type RunOptions } from '../harness.js';
 import { nd } from '../nd.js';
 
 export interface Special {

@@ -3,7 +3,7 @@ import type { BinaryOp, UnaryOp } from '../../backend.js';
 import * as mge from '../../index.js';
 import type { Tensor } from '../../tensor.js';
 import type { Case } from '../harness.js';
-import { type Nd, asDType, map, nd, where, zip } from '../nd.js';
+import { asDType, map, type Nd, nd, where, zip } from '../nd.js';
 
 /** erf by its Maclaurin series (|x| ≤ 3 loses at most ~4 of double's 16 digits). */
 function erf(x: number): number {

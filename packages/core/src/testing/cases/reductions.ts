@@ -2,7 +2,7 @@
 import * as mge from '../../index.js';
 import type { Tensor } from '../../tensor.js';
 import type { Case } from '../harness.js';
-import { type Nd, argReduce, map, mean, nd, reduce, slice, sum, transpose, zip } from '../nd.js';
+import { argReduce, map, mean, type Nd, nd, reduce, slice, sum, transpose, zip } from '../nd.js';
 
 type Red = 'sum' | 'prod' | 'max' | 'min';
 const FOLD: Record<Red, [(a: number, v: number) => number, number]> = {
