@@ -55,12 +55,12 @@ void im2col(const float* x, i64 channels, const ConvParams& p, float* cols) {
             std::memset(d, 0, sizeof(float) * p.ow);
             continue;
           }
-          const float* row = plane + iy * p.w + xoff;
+          const float* row = plane + iy * p.w;
           for (i64 ox = 0; ox < ox0; ++ox) d[ox] = 0.f;
           if (p.sw == 1) {
-            std::memcpy(d + ox0, row + ox0, sizeof(float) * (ox1 - ox0));
+            if (ox1 > ox0) std::memcpy(d + ox0, row + ox0 + xoff, sizeof(float) * (ox1 - ox0));
           } else {
-            for (i64 ox = ox0; ox < ox1; ++ox) d[ox] = row[ox * p.sw];
+            for (i64 ox = ox0; ox < ox1; ++ox) d[ox] = row[ox * p.sw + xoff];
           }
           for (i64 ox = ox1; ox < p.ow; ++ox) d[ox] = 0.f;
         }
@@ -85,11 +85,11 @@ void col2im(const float* cols, i64 channels, const ConvParams& p, float* x) {
           const i64 iy = oy * p.sh - p.ph + ky * p.dh;
           if (iy < 0 || iy >= p.h) continue;
           const float* s = src + oy * p.ow;
-          float* row = plane + iy * p.w + xoff;
+          float* row = plane + iy * p.w;
           if (p.sw == 1) {
-            for (i64 ox = ox0; ox < ox1; ++ox) row[ox] += s[ox];
+            for (i64 ox = ox0; ox < ox1; ++ox) row[ox + xoff] += s[ox];
           } else {
-            for (i64 ox = ox0; ox < ox1; ++ox) row[ox * p.sw] += s[ox];
+            for (i64 ox = ox0; ox < ox1; ++ox) row[ox * p.sw + xoff] += s[ox];
           }
         }
       }
@@ -167,7 +167,7 @@ void conv2d_backward_input(const float* dy, const float* w, float* dx, const Con
         gm.c = buf;
         gm.ldc = g.ohow;
         sgemm(gm);
-        std::memset(dxg, 0, sizeof(float) * g.cg * g.hw);
+        if (g.cg * g.hw > 0) std::memset(dxg, 0, sizeof(float) * g.cg * g.hw);
         col2im(buf, g.cg, p, dxg);
       }
     }
@@ -209,7 +209,7 @@ void conv2d_backward_filter(const float* x, const float* dy, float* dw, const Co
     if (e <= b) std::memset(out, 0, sizeof(float) * wsize);
   };
   if (p.n == 0) {
-    std::memset(dw, 0, sizeof(float) * wsize);
+    if (wsize > 0) std::memset(dw, 0, sizeof(float) * wsize);
     return;
   }
   if (parts == 1) {

@@ -298,6 +298,7 @@ void where(const Operand& cond, const Operand& a, const Operand& b, int dtype, v
 }
 
 void cast(int from, const void* x, int to, void* out, i64 n) {
+  if (n == 0) return;
   if (from == to) {
     std::memcpy(out, x, static_cast<std::size_t>(n) * dtype_size(from));
     return;

@@ -65,6 +65,7 @@ void concat(std::size_t elem, int count, const void* const* xs, const i64* chunk
       char* dst = static_cast<char*>(out) + static_cast<std::size_t>(o * row) * elem;
       for (int i = 0; i < count; ++i) {
         const std::size_t bytes = static_cast<std::size_t>(chunks[i]) * elem;
+        if (bytes == 0) continue;  // empty inputs may have no storage at all
         std::memcpy(dst, static_cast<const char*>(xs[i]) + static_cast<std::size_t>(o) * bytes, bytes);
         dst += bytes;
       }

@@ -85,7 +85,7 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
     const float* src = x + plane * p.h * p.w;
     const float* g = dy + plane * p.oh * p.ow;
     float* dst = dx + plane * p.h * p.w;
-    std::memset(dst, 0, sizeof(float) * p.h * p.w);
+    if (p.h * p.w > 0) std::memset(dst, 0, sizeof(float) * p.h * p.w);
     for (i64 oy = 0; oy < p.oh; ++oy) {
       for (i64 ox = 0; ox < p.ow; ++ox) {
         const Window win = window(p, oy, ox);

@@ -69,8 +69,15 @@ class Pool {
     t_in_job = true;
     work(epoch);
     t_in_job = false;
-    // Wait for workers still finishing a task; short, since tasks are balanced.
-    while (done_.load(std::memory_order_acquire) < tasks) MGE_PAUSE();
+    // Wait for workers still finishing a task: spin briefly, then yield so that on an
+    // oversubscribed machine the worker we wait for can get the core.
+    for (int spins = 0; done_.load(std::memory_order_acquire) < tasks; ++spins) {
+      if (spins < 4000) {
+        MGE_PAUSE();
+      } else {
+        std::this_thread::yield();
+      }
+    }
   }
 
  private:
@@ -93,7 +100,7 @@ class Pool {
     for (;;) {
       // Spin a little before sleeping: training loops issue many short jobs back to back.
       bool got = false;
-      for (int i = 0; i < 20000; ++i) {
+      for (int i = 0; i < 4000; ++i) {
         if (generation_.load(std::memory_order_acquire) != seen || stopping_) {
           got = true;
           break;

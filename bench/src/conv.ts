@@ -1,0 +1,89 @@
+// conv2d forward, backward-input and backward-filter GFLOP/s on LeNet's two layers
+// and a 64-channel 3×3 layer, for our backends and the tfjs peers (NHWC, their layout).
+// tfjs-backend-wasm has no Conv2DBackpropFilter, so its filter gradient is a forward
+// convolution over transposed tensors (transposes included in the time).
+import { type Backend, type Conv2dParams, getBackend } from '@mge/core';
+import { loadTf, useTf } from './peers.js';
+import type { Report } from './report.js';
+import { type MeasureOptions, measure, randomFloats } from './stats.js';
+
+interface Layer {
+  name: string;
+  p: Conv2dParams;
+}
+
+function layer(name: string, n: number, c: number, hw: number, o: number, k: number, pad: number): Layer {
+  const out = hw + 2 * pad - k + 1;
+  return {
+    name,
+    p: { n, c, h: hw, w: hw, o, kh: k, kw: k, oh: out, ow: out, sh: 1, sw: 1, ph: pad, pw: pad, dh: 1, dw: 1, groups: 1 },
+  };
+}
+
+export const LAYERS: Layer[] = [
+  layer('lenet conv1 b64 1→6 5x5 32²', 64, 1, 32, 6, 5, 0),
+  layer('lenet conv2 b64 6→16 5x5 14²', 64, 6, 14, 16, 5, 0),
+  layer('conv 3x3 b8 64→64 32² pad1', 8, 64, 32, 64, 3, 1),
+];
+
+export async function benchConv(report: Report, quick: boolean): Promise<void> {
+  console.log('\nconv2d');
+  for (const { name, p } of LAYERS) {
+    const flops = 2 * p.n * p.o * p.oh * p.ow * p.c * p.kh * p.kw;
+    const x = randomFloats(p.n * p.c * p.h * p.w, 1);
+    const w = randomFloats(p.o * p.c * p.kh * p.kw, 2);
+    const dy = randomFloats(p.n * p.o * p.oh * p.ow, 3);
+    const add = (pass: string, impl: string, t: Awaited<ReturnType<typeof measure>>) =>
+      report.add({ group: 'conv2d', workload: `${name} ${pass}`, impl, timing: t, value: flops / (t.medianMs * 1e6), unit: 'GFLOP/s' });
+
+    for (const dev of ['cpu', 'js']) {
+      const be: Backend = getBackend(dev);
+      const opts: MeasureOptions = dev === 'js' ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: quick ? 0 : 1000 } : { minRuns: 10, minTimeMs: quick ? 200 : 1000 };
+      const xr = { buf: be.upload(x), shape: [p.n, p.c, p.h, p.w], dtype: 'float32' as const };
+      const wr = { buf: be.upload(w), shape: [p.o, p.c, p.kh, p.kw], dtype: 'float32' as const };
+      const dyr = { buf: be.upload(dy), shape: [p.n, p.o, p.oh, p.ow], dtype: 'float32' as const };
+      add('fwd', `mge ${dev}`, await measure(() => be.release(be.conv2d(xr, wr, p)), opts));
+      add('bwd-input', `mge ${dev}`, await measure(() => be.release(be.conv2dBackwardInput(dyr, wr, p)), opts));
+      add('bwd-filter', `mge ${dev}`, await measure(() => be.release(be.conv2dBackwardFilter(xr, dyr, p)), opts));
+      for (const r of [xr, wr, dyr]) be.release(r.buf);
+    }
+
+    const tf = await loadTf();
+    for (const bname of ['wasm', 'cpu'] as const) {
+      if (!(await useTf(bname))) continue;
+      const opts: MeasureOptions = bname === 'cpu' ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: quick ? 0 : 1000 } : { minRuns: 5, minTimeMs: quick ? 200 : 1000 };
+      const pad = p.ph === 0 ? 'valid' : 'same';
+      const tx = tf.tensor4d(x, [p.n, p.h, p.w, p.c]);
+      const tw = tf.tensor4d(w, [p.kh, p.kw, p.c, p.o]);
+      const tdy = tf.tensor4d(dy, [p.n, p.oh, p.ow, p.o]);
+      const run = (f: () => import('@tensorflow/tfjs-core').Tensor) => () => {
+        const r = tf.tidy(f);
+        r.dataSync();
+        r.dispose();
+      };
+      const impl = `tfjs-backend-${bname}`;
+      add('fwd', impl, await measure(run(() => tf.conv2d(tx, tw, 1, pad)), opts));
+      add('bwd-input', impl, await measure(run(() => tf.conv2dTranspose(tdy, tw, [p.n, p.h, p.w, p.c], 1, pad)), opts));
+      const filterGrad =
+        bname === 'cpu'
+          ? () =>
+              tf.engine().runKernel('Conv2DBackpropFilter', { x: tx, dy: tdy }, {
+                strides: [1, 1],
+                pad,
+                dataFormat: 'NHWC',
+                dimRoundingMode: undefined,
+                filterShape: [p.kh, p.kw, p.c, p.o],
+              }) as import('@tensorflow/tfjs-core').Tensor
+          : () => {
+              // dW[ky,kx,c,o] = Σ x[n,y+ky,x+kx,c]·dy[n,y,x,o]: a conv with batch c, channels n.
+              const xt = tf.transpose(tx, [3, 1, 2, 0]);
+              const dyt = tf.transpose(tdy, [1, 2, 0, 3]);
+              return tf.transpose(tf.conv2d(xt as never, dyt as never, 1, pad), [1, 2, 0, 3]);
+            };
+      add('bwd-filter', impl, await measure(run(filterGrad), opts));
+      tx.dispose();
+      tw.dispose();
+      tdy.dispose();
+    }
+  }
+}

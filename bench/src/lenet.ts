@@ -1,0 +1,121 @@
+// LeNet (the seed's model, 1×32×32 → 10) on synthetic data: a training step (SGD
+// momentum 0.9, cross-entropy) at batch 64 and 256, inference at batch 256 and
+// latency at batch 1 — on our cpu and js devices, and the same network written in
+// tfjs-core ops (NHWC) on tfjs-backend-cpu and tfjs-backend-wasm.
+import { GradManager, type Tensor, getBackend, noGrad, random, setDefaultDevice, tensor } from '@mge/core';
+import * as F from '@mge/functional';
+import { LeNet } from '@mge/models-zoo';
+import { SGD } from '@mge/optimizer';
+import { loadTf, useTf } from './peers.js';
+import type { Report } from './report.js';
+import { type MeasureOptions, measure, randomFloats } from './stats.js';
+
+function labels(n: number, seed: number): Int32Array {
+  const r = randomFloats(n, seed);
+  return Int32Array.from(r, (v) => Math.floor((v + 1) * 5) % 10);
+}
+
+function opts(slow: boolean, quick: boolean): MeasureOptions {
+  return slow ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: 0 } : { warmup: 3, minRuns: 10, minTimeMs: quick ? 500 : 2000 };
+}
+
+async function oursLenet(report: Report, device: string, quick: boolean): Promise<void> {
+  setDefaultDevice(device);
+  random.seed(1);
+  const model = new LeNet();
+  const gm = new GradManager().attach(model.parameters());
+  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const slow = device === 'js';
+  const impl = `mge ${device}`;
+  for (const batch of [64, 256]) {
+    if (slow && quick && batch === 256) continue;
+    const x = tensor(randomFloats(batch * 32 * 32, batch), { shape: [batch, 1, 32, 32], device });
+    const y = tensor(labels(batch, batch + 1), { dtype: 'int32', shape: [batch], device });
+    const t = await measure(() => {
+      gm.record();
+      const loss = F.crossEntropy(model(x) as Tensor, y);
+      gm.backward(loss);
+      opt.step().clearGrad();
+      return loss.data();
+    }, opts(slow, quick));
+    report.add({ group: 'lenet', workload: `lenet train step b${batch}`, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+  }
+  for (const batch of [256, 1]) {
+    const x = tensor(randomFloats(batch * 32 * 32, 7), { shape: [batch, 1, 32, 32], device });
+    const t = await measure(() => noGrad(() => (model(x) as Tensor).data()), batch === 1 ? { warmup: 20, minRuns: 200, minTimeMs: quick ? 300 : 1500, maxRuns: 20000 } : opts(slow, quick));
+    const name = batch === 1 ? 'lenet latency b1' : `lenet inference b${batch}`;
+    report.add({ group: 'lenet', workload: name, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+  }
+  // The backend's memory after the run, for the RSS/pool picture.
+  const m = getBackend(device).memory();
+  report.note(`${impl} after LeNet: ${m.liveBuffers} live buffers, ${(m.liveBytes / 2 ** 20).toFixed(1)} MiB live, ${(m.pooledBytes / 2 ** 20).toFixed(1)} MiB pooled`);
+}
+
+async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Promise<void> {
+  const tf = await loadTf();
+  if (!(await useTf(name))) return;
+  const impl = `tfjs-backend-${name}`;
+  const slow = name === 'cpu';
+  const v = (shape: number[], fanIn: number, seed: number) =>
+    tf.variable(tf.tensor(randomFloats(shape.reduce((a, b) => a * b, 1), seed), shape).mul(1 / Math.sqrt(fanIn)));
+  const params = {
+    c1w: v([5, 5, 1, 6], 25, 1),
+    c1b: tf.variable(tf.zeros([6])),
+    c2w: v([5, 5, 6, 16], 150, 2),
+    c2b: tf.variable(tf.zeros([16])),
+    f1w: v([400, 120], 400, 3),
+    f1b: tf.variable(tf.zeros([120])),
+    f2w: v([120, 84], 120, 4),
+    f2b: tf.variable(tf.zeros([84])),
+    f3w: v([84, 10], 84, 5),
+    f3b: tf.variable(tf.zeros([10])),
+  };
+  const forward = (x: import('@tensorflow/tfjs-core').Tensor4D) => {
+    let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, params.c1w, 1, 'valid'), params.c1b)), 2, 2, 'valid');
+    h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, params.c2w, 1, 'valid'), params.c2b)), 2, 2, 'valid');
+    // Flatten in NCHW order is irrelevant for speed; NHWC order is used as is.
+    const f = tf.reshape(h, [x.shape[0], 400]);
+    const a = tf.relu(tf.add(tf.matMul(f, params.f1w), params.f1b));
+    const b = tf.relu(tf.add(tf.matMul(a, params.f2w), params.f2b));
+    return tf.add(tf.matMul(b, params.f3w), params.f3b);
+  };
+  const opt = tf.train.momentum(0.01, 0.9);
+  for (const batch of [64, 256]) {
+    if (slow && quick && batch === 256) continue;
+    const x = tf.tensor4d(randomFloats(batch * 32 * 32, batch), [batch, 32, 32, 1]);
+    const y = tf.oneHot(tf.tensor1d(labels(batch, batch + 1), 'int32'), 10);
+    try {
+      const t = await measure(() => {
+        const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as import('@tensorflow/tfjs-core').Scalar, true);
+        loss?.dataSync();
+        loss?.dispose();
+      }, opts(slow, quick));
+      report.add({ group: 'lenet', workload: `lenet train step b${batch}`, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+    } catch (e) {
+      report.note(`${impl} cannot train LeNet: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+    x.dispose();
+    y.dispose();
+  }
+  for (const batch of [256, 1]) {
+    const x = tf.tensor4d(randomFloats(batch * 32 * 32, 7), [batch, 32, 32, 1]);
+    const t = await measure(
+      () => {
+        const out = tf.tidy(() => forward(x));
+        out.dataSync();
+        out.dispose();
+      },
+      batch === 1 ? { warmup: 20, minRuns: 50, minTimeMs: quick ? 300 : 1500, maxRuns: 20000 } : opts(slow, quick),
+    );
+    const wname = batch === 1 ? 'lenet latency b1' : `lenet inference b${batch}`;
+    report.add({ group: 'lenet', workload: wname, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+    x.dispose();
+  }
+  for (const p of Object.values(params)) p.dispose();
+}
+
+export async function benchLenet(report: Report, quick: boolean): Promise<void> {
+  console.log('\nLeNet');
+  for (const device of ['cpu', 'js']) await oursLenet(report, device, quick);
+  for (const name of ['wasm', 'cpu'] as const) await tfLenet(report, name, quick);
+}

@@ -1,0 +1,53 @@
+// `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
+// data; prints a table with medians, spread and our ratio to each peer, and writes
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deviceInfo, ready } from '@mge/core';
+import { cpuInfo } from '@mge/kernels-cpu';
+import { benchConv } from './conv.js';
+import { benchLenet } from './lenet.js';
+import { Report } from './report.js';
+import { benchSgemm } from './sgemm.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
+const want = (name: string) => !only || only.has(name);
+
+async function main(): Promise<void> {
+  process.env.MGE_QUIET ??= '1';
+  await ready();
+  const cpuDev = deviceInfo().find((d) => d.name === 'cpu');
+  if (cpuDev?.state !== 'ready') {
+    console.error(`the cpu device is not available: ${cpuDev?.error ?? 'not registered'}`);
+    process.exit(1);
+  }
+  const info = cpuInfo();
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}`;
+  console.log(`MegEngine.ts benchmarks — ${machine}; cpu backend: ${info.isa} GEMM, ${info.threads} threads${quick ? ' (quick)' : ''}`);
+  const report = new Report();
+  if (want('sgemm')) await benchSgemm(report, 1024, quick);
+  if (want('conv')) await benchConv(report, quick);
+  if (want('lenet')) await benchLenet(report, quick);
+
+  const table = report.table((impl) => impl.startsWith('mge cpu'));
+  console.log(`\n${table}\n`);
+  const out = join(dirname(dirname(fileURLToPath(import.meta.url))), 'results.json');
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, cpu: info, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,
+  );
+  console.log(`wrote ${out}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,54 @@
+// SGEMM 1024³: our cpu backend at 1 and 2 threads, the js reference backend, and
+// tfjs-backend-cpu / tfjs-backend-wasm matMul on the same data.
+import { type Backend, type MatmulParams, getBackend } from '@mge/core';
+import { setNumThreads } from '@mge/kernels-cpu';
+import { loadTf, useTf } from './peers.js';
+import type { Report } from './report.js';
+import { measure, randomFloats } from './stats.js';
+
+export async function benchSgemm(report: Report, n: number, quick: boolean): Promise<void> {
+  console.log(`\nSGEMM ${n}³`);
+  const flops = 2 * n * n * n;
+  const a = randomFloats(n * n, 1);
+  const b = randomFloats(n * n, 2);
+  const p: MatmulParams = { batch: 1, m: n, n, k: n, transA: false, transB: false, batchA: 1, batchB: 1 };
+  const workload = `sgemm ${n}x${n}x${n}`;
+
+  const ours = async (backend: Backend, impl: string, slow: boolean) => {
+    const ab = backend.upload(a);
+    const bb = backend.upload(b);
+    const ar = { buf: ab, shape: [n, n], dtype: 'float32' as const };
+    const br = { buf: bb, shape: [n, n], dtype: 'float32' as const };
+    const t = await measure(() => backend.release(backend.matmul(ar, br, p)), slow ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: 0 } : { minRuns: 10, minTimeMs: quick ? 300 : 2000 });
+    report.add({ group: 'sgemm', workload, impl, timing: t, value: flops / (t.medianMs * 1e6), unit: 'GFLOP/s' });
+    backend.release(ab);
+    backend.release(bb);
+  };
+
+  const cpu = getBackend('cpu');
+  for (const threads of [1, 2]) {
+    setNumThreads(threads);
+    await ours(cpu, `mge cpu (${threads} thread${threads > 1 ? 's' : ''})`, false);
+  }
+  setNumThreads(2);
+  await ours(getBackend('js'), 'mge js', true);
+
+  const tf = await loadTf();
+  for (const name of ['wasm', 'cpu'] as const) {
+    if (!(await useTf(name))) continue;
+    const ta = tf.tensor2d(a, [n, n]);
+    const tb = tf.tensor2d(b, [n, n]);
+    const slow = name === 'cpu';
+    const t = await measure(
+      () => {
+        const c = tf.matMul(ta, tb);
+        c.dataSync();
+        c.dispose();
+      },
+      slow ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: 0 } : { minRuns: 5, minTimeMs: quick ? 300 : 2000 },
+    );
+    report.add({ group: 'sgemm', workload, impl: `tfjs-backend-${name}`, timing: t, value: flops / (t.medianMs * 1e6), unit: 'GFLOP/s' });
+    ta.dispose();
+    tb.dispose();
+  }
+}
