@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { random, serialize, setDefaultDevice } from '@mge/core';
+import { LeNet } from '@mge/models-zoo';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, launch, openPage, serveDist, type Watched } from './harness.js';
@@ -115,5 +117,20 @@ describe('playground in chromium', () => {
     await expect.poll(() => msg.textContent()).toMatch(/corrupt\.safetensors is not a valid \.safetensors file: .+/);
     expect(await msg.getAttribute('class')).toContain('error');
     expect(await w.page.locator('#state-predictions').getAttribute('data-wrong')).toBe(before);
+  });
+
+  it('loads a valid .safetensors and the predictions change', async () => {
+    const strip = w.page.locator('#state-predictions');
+    const before = await strip.locator('.digit').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.pred).join(''));
+    setDefaultDevice('js');
+    random.seed(5);
+    const file = join(tmpdir(), 'untrained-lenet.safetensors');
+    writeFileSync(file, serialize(new LeNet().stateDict(), { metadata: { note: 'untrained' } }));
+    await w.page.setInputFiles('#load-weights', file);
+    await expect.poll(() => w.page.locator('#state-message').textContent()).toMatch(/Loaded 10 tensors from untrained-lenet\.safetensors \(.*note=untrained/);
+    await expect.poll(() => strip.textContent()).toContain('weights: untrained-lenet.safetensors');
+    const after = await strip.locator('.digit').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.pred).join(''));
+    expect(after).not.toBe(before);
+    expect(w.errors).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@
  * Trains the LeNet weights the playground ships (assets/lenet-mnist.safetensors) on the
  * bundled 8,000 training digits with the same Trainer the browser uses, then reports the
  * accuracy on the 2,000 held-out digits.
- *   pnpm --filter @mge/playground make-weights [steps]
+ *   pnpm --filter @mge/playground make-weights [steps] [lr]
  */
 import { writeFileSync } from 'node:fs';
 import { argmax, noGrad, serialize, setDefaultDevice, tensor } from '@mge/core';
@@ -11,8 +11,9 @@ import { MNIST } from '@mge/data/node';
 import { Trainer } from '../src/lib/trainer.js';
 
 setDefaultDevice('js');
-const steps = Number(process.argv[2] ?? 750);
-const trainer = new Trainer(new MNIST({ train: true }), { batchSize: 32, lr: 0.05, optimizer: 'sgd', seed: 1 });
+const steps = Number(process.argv[2] ?? 1000);
+const lr = Number(process.argv[3] ?? 0.02);
+const trainer = new Trainer(new MNIST({ train: true }), { batchSize: 32, lr, optimizer: 'sgd', seed: 1 });
 let ema = 0;
 for (let i = 1; i <= steps; i++) {
   const r = await trainer.step();
@@ -40,6 +41,6 @@ for (let start = 0; start < test.length; start += 250) {
 }
 const accuracy = correct / test.length;
 console.log(`test accuracy ${(accuracy * 100).toFixed(2)}% on ${test.length} held-out digits`);
-const bytes = serialize(model.stateDict(), { metadata: { model: 'lenet', steps: String(steps), testAccuracy: accuracy.toFixed(4) } });
+const bytes = serialize(model.stateDict(), { metadata: { model: 'lenet', steps: String(steps), lr: String(lr), testAccuracy: accuracy.toFixed(4) } });
 writeFileSync(new URL('../assets/lenet-mnist.safetensors', import.meta.url), bytes);
 console.log(`wrote assets/lenet-mnist.safetensors (${bytes.length} bytes)`);
