@@ -93,7 +93,7 @@ export const memorySpecials: Special[] = [
     test: async (o) => {
       const before = live(o.device).liveBuffers;
       const x = mge.ones([4], { device: o.device });
-      const y = mge.tidy(() => mge.mul(mge.add(x, 1), mge.exp(x)));
+      const y = mge.tidy(() => mge.mul(mge.add(x, x), mge.exp(x)));
       if (live(o.device).liveBuffers !== before + 2) fail(`tidy should leave x and the result, got ${live(o.device).liveBuffers - before} buffers`);
       await expectValues('tidy result', y, Array(4).fill(2 * Math.E), [4], 'float32', o);
       x.dispose();

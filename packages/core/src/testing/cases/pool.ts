@@ -60,6 +60,12 @@ export function poolCases(): Record<string, Case[]> {
       expect: nd([1, 1, 3, 3], [1, 1.5, 2, 2, 2.5, 3, 3, 3.5, 4]),
     },
     {
+      name: 'pooling a batch of 0',
+      inputs: [{ shape: [0, 2, 4, 4] }],
+      run: ([x]) => mge.concat([mge.pool2dPrimitive('max', x, 2), mge.pool2dPrimitive('avg', x, 2)]),
+      expect: nd([0, 2, 2, 2], []),
+    },
+    {
       name: 'maxPool2d hand-computed 2×2',
       inputs: [{ shape: [1, 1, 4, 4], values: [1, 5, 2, 0, 3, 4, 8, 1, 0, 0, 1, 1, 9, 0, 1, 2] }],
       run: ([x]) => mge.pool2dPrimitive('max', x, 2),
