@@ -1,6 +1,6 @@
 /** The conformance harness itself must fail on wrong values, dtypes, shapes and gradients. */
 import * as mge from '@mge/core';
-import { type Case, runCase } from '@mge/core/testing';
+import { type Case, conformanceCases, runCase } from '@mge/core/testing';
 import { describe, expect, it } from 'vitest';
 import { map, nd } from '../src/testing/nd.js';
 
@@ -38,6 +38,33 @@ describe('conformance harness', () => {
       grad: true,
     };
     await expect(runCase(c, o)).rejects.toThrow(/nog: input 0 got no gradient/);
+  });
+  it('catches a backend whose conv2dBackwardFilter is wrong, in exactly the gradient cases', async () => {
+    class BrokenFilterGrad extends mge.JsBackend {
+      override conv2dBackwardFilter(...args: Parameters<mge.JsBackend['conv2dBackwardFilter']>) {
+        const dw = super.conv2dBackwardFilter(...args) as Float32Array;
+        dw[0] += 0.5;
+        return dw;
+      }
+    }
+    mge.registerBackend('broken-filter-grad', () => new BrokenFilterGrad(), 0);
+    const cases = conformanceCases().conv2d.conv2d;
+    const results = await Promise.allSettled(cases.map((c) => runCase(c, { ...o, device: 'broken-filter-grad' })));
+    const failed = cases.filter((_, i) => results[i].status === 'rejected').map((c) => c.name);
+    expect(failed).toEqual(cases.filter((c) => c.grad).map((c) => c.name));
+    expect(failed.length).toBeGreaterThan(5);
+  });
+  it('catches a backend that ignores transB in matmul', async () => {
+    class NoTransB extends mge.JsBackend {
+      override matmul(a: Parameters<mge.JsBackend['matmul']>[0], b: Parameters<mge.JsBackend['matmul']>[1], p: mge.MatmulParams) {
+        return super.matmul(a, b, { ...p, transB: false });
+      }
+    }
+    mge.registerBackend('no-trans-b', () => new NoTransB(), 0);
+    const cases = conformanceCases().matmul.matmul.filter((c) => /\]ᵀ$/.test(c.name));
+    expect(cases.length).toBeGreaterThanOrEqual(4);
+    const results = await Promise.allSettled(cases.map((c) => runCase(c, { ...o, device: 'no-trans-b' })));
+    expect(results.map((r) => r.status)).toEqual(cases.map(() => 'rejected'));
   });
   it('rejects a skip option', async () => {
     const { runConformance } = await import('@mge/core/testing');
