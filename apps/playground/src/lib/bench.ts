@@ -2,7 +2,7 @@
  * The Benchmark tab's measurement: the same LeNet training step (forward, backward,
  * SGD update, loss read back) on a device, reported as images per second.
  */
-import { GradManager, random, setDefaultDevice, getDefaultDevice, tensor } from '@mge/core';
+import { GradManager, getDefaultDevice, random, setDefaultDevice, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import { makeOptimizer } from './optim.js';

@@ -86,7 +86,10 @@ export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], 
     ctx.strokeStyle = s.color;
     ctx.lineWidth = s.width ?? 1.5;
     ctx.beginPath();
-    s.values.forEach((v, i) => (i === 0 ? ctx.moveTo(x(i), y(v)) : ctx.lineTo(x(i), y(v))));
+    s.values.forEach((v, i) => {
+      if (i === 0) ctx.moveTo(x(i), y(v));
+      else ctx.lineTo(x(i), y(v));
+    });
     ctx.stroke();
   }
 }

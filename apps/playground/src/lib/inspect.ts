@@ -4,8 +4,8 @@
  * arguments or input shape do not fit gets the error; the ones after it are not reached.
  */
 import { noGrad, type Tensor, zeros } from '@mge/core';
-import * as M from '@mge/module';
 import { summarize, zoo } from '@mge/models-zoo';
+import * as M from '@mge/module';
 import { BLOCKS, checkArgs, type LayerSpec } from './layers.js';
 
 export interface Row {

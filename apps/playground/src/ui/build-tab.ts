@@ -2,9 +2,9 @@
 import { zoo } from '@mge/models-zoo';
 import convReluSource from '../../../../packages/models-zoo/src/conv-relu.ts?raw';
 import lenetSource from '../../../../packages/models-zoo/src/lenet.ts?raw';
-import { sequentialCode, zooUsageCode, fieldNames } from '../lib/codegen.js';
+import { fieldNames, sequentialCode, zooUsageCode } from '../lib/codegen.js';
 import { batchShape, type Inspection, inspectSequential, inspectZoo, parseShape } from '../lib/inspect.js';
-import { BLOCKS, LAYER_TYPES, layer, type LayerSpec, type LayerType, lenetBlocks } from '../lib/layers.js';
+import { BLOCKS, LAYER_TYPES, type LayerSpec, type LayerType, layer, lenetBlocks } from '../lib/layers.js';
 import { clear, h } from './dom.js';
 
 const ZOO_CLASS: Record<string, { className: string; source: string }> = {
