@@ -1,3 +1,14 @@
-import { sharedConfig } from '../../vitest.shared.js';
+import { defineConfig } from 'vitest/config';
 
-export default sharedConfig;
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**'],
+    pool: 'forks',
+    execArgv: ['--expose-gc'],
+    testTimeout: 60_000,
+    // One file at a time: Mesa's llvmpipe already uses every core for each dispatch.
+    fileParallelism: false,
+  },
+});

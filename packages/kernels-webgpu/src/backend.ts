@@ -361,8 +361,27 @@ export interface WebGpuOptions {
   powerPreference?: GPUPowerPreference;
 }
 
+/**
+ * Every device (until it is lost or destroyed) and adapter made here stays strongly
+ * referenced: Dawn in Node crashed when such objects were collected while in use.
+ */
+const devices = new Set<GPUDevice>();
+const adapters = new Set<GPUAdapter>();
+
+/** Device creation, one at a time: concurrent requestAdapter/requestDevice calls crashed Dawn in Node. */
+let creating: Promise<unknown> = Promise.resolve();
+
 /** Requests an adapter and a device with the adapter's full buffer limits. */
-export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+export function createWebGpuBackend(options: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  const next = creating.then(
+    () => createNow(options),
+    () => createNow(options),
+  );
+  creating = next.catch(() => undefined);
+  return next;
+}
+
+async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
   const gpu = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) {
@@ -379,5 +398,8 @@ export async function createWebGpuBackend(options: WebGpuOptions = {}): Promise<
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     },
   });
+  devices.add(device);
+  adapters.add(adapter);
+  device.lost.then(() => devices.delete(device));
   return new WebGpuBackend(new GpuRuntime(device), adapterFacts(adapter));
 }

@@ -27,6 +27,8 @@ export class GpuBuffer {
   /** Index of the last command batch that used this buffer (read or write). */
   lastBatch = -1;
   released = false;
+  /** Bytes the current owner asked for (≤ capacity); what memory().liveBytes counts. */
+  bytes = 0;
   constructor(
     readonly buffer: GPUBuffer,
     readonly capacity: number,
@@ -43,8 +45,10 @@ export class GpuBuffer {
  */
 export class BufferPool {
   private readonly free = new Map<number, GpuBuffer[]>();
+  /** Capacity of the buffers waiting in the pool. */
   pooledBytes = 0;
   liveBuffers = 0;
+  /** Bytes of tensor data in live buffers (4 per element on the GPU, bool included). */
   liveBytes = 0;
 
   constructor(private readonly create: (bytes: number, usage: number) => GPUBuffer) {}
@@ -66,8 +70,9 @@ export class BufferPool {
     } else {
       buf = new GpuBuffer(this.create(cls, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST), cls);
     }
+    buf.bytes = bytes;
     this.liveBuffers++;
-    this.liveBytes += cls;
+    this.liveBytes += bytes;
     return buf;
   }
 
@@ -75,7 +80,7 @@ export class BufferPool {
     if (buf.released) throw new Error('webgpu: release: buffer was already released');
     buf.released = true;
     this.liveBuffers--;
-    this.liveBytes -= buf.capacity;
+    this.liveBytes -= buf.bytes;
     let list = this.free.get(buf.capacity);
     if (!list) this.free.set(buf.capacity, (list = []));
     list.push(buf);

@@ -1,12 +1,16 @@
-import { createWebGpuBackend, type WebGpuBackend } from '../src/backend.js';
+import { getBackend, ready } from '@mge/core';
+import '../src/index.js';
+import type { WebGpuBackend } from '../src/backend.js';
 
 /**
- * The backend for tests, or why there is none. Under CI=true a missing adapter is a
- * failure (the CI installs lavapipe), elsewhere the GPU tests are skipped with a note.
+ * The registered 'webgpu' backend, or why there is none. Under CI=true a missing
+ * adapter is a failure (the CI installs lavapipe); elsewhere GPU tests are skipped
+ * with a note. Tests share the registry's device rather than making their own.
  */
 export async function gpuForTests(): Promise<{ backend?: WebGpuBackend; reason?: string }> {
+  await ready();
   try {
-    return { backend: await createWebGpuBackend() };
+    return { backend: getBackend('webgpu') as WebGpuBackend };
   } catch (e) {
     const reason = (e as Error).message;
     if (process.env.CI === 'true') throw new Error(`CI=true requires a WebGPU adapter: ${reason}`);
