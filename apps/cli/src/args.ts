@@ -15,7 +15,7 @@ export interface Parsed {
 export function parseCommand(command: string, argv: readonly string[], options: OptionSpec, positionals: [min: number, max: number, names: string]): Parsed {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
     // parseArgs' messages carry a hint about '--' after a period; the first sentence is the useful part
     const msg = (e as Error).message.split(/\. (?=To specify)/)[0];
@@ -29,6 +29,25 @@ export function parseCommand(command: string, argv: readonly string[], options: 
     if (rest.length > max) throw new UsageError(`mge ${command}: unexpected argument '${rest[max]}'`, command);
   }
   return { values, positionals: rest };
+}
+
+/**
+ * parseArgs refuses `--lr -1` as ambiguous; a value that looks like a negative number is
+ * meant as the value, so it is joined as `--lr=-1` (and then judged by the flag's own check).
+ */
+function joinNegativeValues(argv: readonly string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
 }
 
 function bad(command: string, flag: string, expected: string, got: string): never {

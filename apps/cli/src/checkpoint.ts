@@ -13,6 +13,7 @@ export interface TrainConfig {
   batchSize: number;
   epochs: number;
   seed: number;
+  schedule: 'cosine' | 'constant';
   data: string | null;
   limit: number | null;
 }

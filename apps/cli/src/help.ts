@@ -29,6 +29,8 @@ Options:
   --optimizer sgd|adam    (default ${TRAIN_DEFAULTS.optimizer})
   --momentum <x>          SGD momentum (default ${TRAIN_DEFAULTS.momentum})
   --weight-decay <x>      L2 penalty (default ${TRAIN_DEFAULTS.weightDecay})
+  --schedule <s>          cosine (lr decays to 0 over the run, step by step) or constant
+                          (default ${TRAIN_DEFAULTS.schedule})
   --device <d>            auto|js|cpu|webgpu (default auto: the best that initialised)
   --data <dir>            folder with MNIST IDX files (default: bundled 8,000/2,000 digits)
   --limit <n>             train on the first n training images only (quick runs)

@@ -33,6 +33,7 @@ export function restoreOptimizer(command: string, opt: Optimizer, state: unknown
   }
   for (const g of opt.paramGroups as unknown as Record<string, unknown>[]) {
     g.lr = s.lr;
+    g.initialLr = s.lr;
     if ('momentum' in g) g.momentum = s.momentum;
     if ('weightDecay' in g) g.weightDecay = s.weightDecay;
   }

@@ -9,6 +9,7 @@ export interface RunInfo {
   skipped: string[];
   optimizer: string;
   lr: number;
+  schedule: string;
   batchSize: number;
   trainSize: number;
   testSize: number;
@@ -85,7 +86,7 @@ function header(out: Sink, r: RunInfo): void {
     `model ${r.model} (${int(r.params)} parameters) on device ${r.device}`,
     ...r.skipped.map((s) => `  skipped ${s}`),
     `data ${r.dataSource}: ${int(r.trainSize)} training / ${int(r.testSize)} held-out images`,
-    `${r.optimizer} lr ${r.lr}, batch ${r.batchSize}, epochs ${r.firstEpoch}..${r.epochs}${r.resumedFrom ? ` (resumed from ${r.resumedFrom})` : ''} → ${r.out}`,
+    `${r.optimizer} lr ${r.lr}${r.schedule === 'cosine' ? ' (cosine decay)' : ''}, batch ${r.batchSize}, epochs ${r.firstEpoch}..${r.epochs}${r.resumedFrom ? ` (resumed from ${r.resumedFrom})` : ''} → ${r.out}`,
   ];
   out.write(`${lines.join('\n')}\n`);
 }

@@ -1,5 +1,6 @@
 import { GradManager, getBackend, random, type Tensor } from '@mge/core';
 import { DataLoader } from '@mge/data';
+import { CosineAnnealingLR } from '@mge/optimizer';
 import * as F from '@mge/functional';
 import { choiceFlag, intFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
 import { type LoadedCheckpoint, loadWeights, readCheckpoint, type TrainConfig, writeCheckpoint } from '../checkpoint.js';
@@ -16,7 +17,9 @@ import { type StopSignal, watchSigint } from '../stop.js';
 const CMD = 'train';
 
 /** Defaults of `mge train` with no flags: LeNet on the bundled digits. */
-export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 64, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1 } as const;
+export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 64, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1, schedule: 'cosine' } as const;
+
+const SCHEDULES = ['cosine', 'constant'] as const;
 
 export const TRAIN_OPTIONS = {
   model: { type: 'string' },
@@ -29,6 +32,7 @@ export const TRAIN_OPTIONS = {
   device: { type: 'string' },
   data: { type: 'string' },
   seed: { type: 'string' },
+  schedule: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
   limit: { type: 'string' },
@@ -47,6 +51,7 @@ interface Flags {
   device: (typeof DEVICE_CHOICES)[number];
   data?: string;
   seed?: number;
+  schedule?: 'cosine' | 'constant';
   out?: string;
   resume?: string;
   limit?: number;
@@ -65,6 +70,7 @@ function readFlags(values: Record<string, string | boolean | undefined>): Flags 
     device: choiceFlag(CMD, 'device', values.device, DEVICE_CHOICES) ?? 'auto',
     data: stringFlag(CMD, 'data', values.data),
     seed: intFlag(CMD, 'seed', values.seed, 0, 0xffffffff),
+    schedule: choiceFlag(CMD, 'schedule', values.schedule, SCHEDULES),
     out: stringFlag(CMD, 'out', values.out),
     resume: stringFlag(CMD, 'resume', values.resume),
     limit: intFlag(CMD, 'limit', values.limit, 1),
@@ -89,6 +95,7 @@ function resolveConfig(f: Flags, resumed: LoadedCheckpoint | undefined): TrainCo
     batchSize: f.batchSize ?? prev?.batchSize ?? TRAIN_DEFAULTS.batchSize,
     epochs: f.epochs ?? prev?.epochs ?? TRAIN_DEFAULTS.epochs,
     seed: f.seed ?? prev?.seed ?? TRAIN_DEFAULTS.seed,
+    schedule: f.schedule ?? prev?.schedule ?? TRAIN_DEFAULTS.schedule,
     data: f.data ?? prev?.data ?? null,
     limit: f.limit ?? prev?.limit ?? null,
   };
@@ -139,6 +146,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
     skipped: flags.device === 'auto' ? skippedDevices(device) : [],
     optimizer: cfg.optimizer,
     lr: cfg.lr,
+    schedule: cfg.schedule,
     batchSize: cfg.batchSize,
     trainSize: trainSet.length,
     testSize: testSet.length,
@@ -154,6 +162,9 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   const gm = new GradManager().attach(model.parameters());
   const readEvery = getBackend(device).readSync ? 1 : 10;
   const stop = options.stop ?? watchSigint(io);
+  // Cosine decay of the lr over every step of the run (the scheduler's "epoch" is the step).
+  const stepsPerEpoch = Math.ceil(trainSet.length / cfg.batchSize);
+  const schedule = cfg.schedule === 'cosine' ? new CosineAnnealingLR(opt, cfg.epochs * stepsPerEpoch) : null;
   const started = performance.now();
   let trainSeconds = 0;
   let imagesSeen = 0;
@@ -173,6 +184,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
       let correct = 0;
       let pending: { loss: Tensor; right: Tensor; n: number }[] = [];
       for await (const [images, labels] of loader) {
+        schedule?.step((epoch - 1) * stepsPerEpoch + step);
         gm.record();
         const logits = model(images) as Tensor;
         const loss = F.crossEntropy(logits, labels);

@@ -1,0 +1,118 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { save, zeros } from '@mge/core';
+import { describe, expect, it } from 'vitest';
+import { mge, noStack } from './helpers.js';
+
+describe('mge summary', () => {
+  it('prints LeNet layer by layer with its output shapes and 61,706 parameters', async () => {
+    const r = await mge('summary', 'lenet');
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n').map((l) => l.trim().split(/\s{2,}/));
+    const row = (name: string) => rows.find((c) => c[0] === name);
+    expect(row('conv1')).toEqual(['conv1', 'Conv2d', '(1, 6, 28, 28)', '156']);
+    expect(row('pool1')).toEqual(['pool1', 'MaxPool2d', '(1, 6, 14, 14)', '0']);
+    expect(row('conv2')).toEqual(['conv2', 'Conv2d', '(1, 16, 10, 10)', '2,416']);
+    expect(row('pool2')).toEqual(['pool2', 'MaxPool2d', '(1, 16, 5, 5)', '0']);
+    expect(row('fc1')).toEqual(['fc1', 'Linear', '(1, 120)', '48,120']);
+    expect(row('fc2')).toEqual(['fc2', 'Linear', '(1, 84)', '10,164']);
+    expect(row('classifier')).toEqual(['classifier', 'Linear', '(1, 10)', '850']);
+    expect(r.out).toContain('Total params: 61,706');
+  });
+
+  it('gives the same numbers as JSON', async () => {
+    const r = await mge('summary', 'lenet', '--json');
+    const s = JSON.parse(r.out);
+    expect(s.totalParams).toBe(61706);
+    expect(s.outputShape).toEqual([1, 10]);
+    expect(s.layers).toHaveLength(11);
+  });
+});
+
+describe('mge devices', () => {
+  it('lists js as ready, says which device is the default, and why a failed one failed', async () => {
+    const r = await mge('devices', '--json');
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { name: string; state: string; error?: string; isDefault: boolean }[];
+    expect(rows.find((d) => d.name === 'js')?.state).toBe('ready');
+    expect(rows.map((d) => d.name)).toEqual(expect.arrayContaining(['js', 'cpu', 'webgpu']));
+    expect(rows.filter((d) => d.isDefault)).toHaveLength(1);
+    for (const d of rows) if (d.state === 'failed') expect(d.error).toBeTruthy();
+    const text = await mge('devices');
+    expect(text.out).toMatch(/^\* \S+/m);
+    expect(text.out).toContain('js');
+  });
+});
+
+describe('bad input: one line on stderr, non-zero exit, no stack trace', () => {
+  const cases: [string[], number, RegExp][] = [
+    [['summary', 'resnet9000'], 1, /^mge summary: unknown model 'resnet9000'; known models: lenet/],
+    [['train', '--model', 'nope'], 1, /^mge train: unknown model 'nope'/],
+    [['train', '--model', 'two-layer-conv', '--device', 'js'], 1, /^mge train: model 'two-layer-conv' takes \(3, 32, 32\) inputs/],
+    [['train', '--epochs', '0'], 2, /^mge train: --epochs must be an integer in \[1, 10000\], got '0'/],
+    [['train', '--lr', '-1'], 2, /^mge train: --lr must be a number > 0, got '-1'/],
+    [['train', '--optimizer', 'rmsprop'], 2, /^mge train: --optimizer must be one of sgd, adam, got 'rmsprop'/],
+    [['train', '--device', 'tpu'], 2, /^mge train: --device must be one of auto, js, cpu, webgpu, got 'tpu'/],
+    [['train', '--batch-size', 'many'], 2, /^mge train: --batch-size must be/],
+    [['train', '--frobnicate'], 2, /^mge train: Unknown option '--frobnicate'/],
+    [['train', 'extra'], 2, /^mge train: unexpected argument 'extra'/],
+    [['train', '--optimizer', 'adam', '--momentum', '0.9', '--device', 'js'], 1, /^mge train: --momentum applies to --optimizer sgd only/],
+    [['train', '--device', 'js', '--data', '/nonexistent/mnist'], 1, /^mge train: MNIST: root must be a directory/],
+    [['train', '--device', 'js', '--resume', '/nonexistent/x.safetensors'], 1, /^mge train: checkpoint '\/nonexistent\/x.safetensors' does not exist/],
+    [['eval'], 2, /^mge eval: missing the checkpoint file/],
+    [['eval', '/nonexistent/x.safetensors', '--device', 'js'], 1, /does not exist/],
+    [['predict', '/nonexistent/x.safetensors'], 2, /^mge predict: give either an image file or --index N/],
+    [['predict', 'x', 'y.png', '--index', '3'], 2, /not both/],
+    [['predict', 'x', '--index', '-3'], 2, /--index must be a non-negative integer/],
+    [['fly'], 2, /^mge: unknown command 'fly'/],
+  ];
+  for (const [args, code, pattern] of cases) {
+    it(`mge ${args.join(' ')}`, async () => {
+      const r = await mge(...args);
+      expect(r.code).toBe(code);
+      expect(r.err).toMatch(pattern);
+      expect(noStack(r.err)).toBe(true);
+      // the message itself is one line (usage errors add a pointer to --help)
+      expect(r.err.trim().split('\n').length).toBeLessThanOrEqual(code === 2 ? 2 : 1);
+    });
+  }
+
+  it('rejects a file that is not a checkpoint, and a checkpoint of something else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mge-cli-'));
+    const junk = join(dir, 'junk.safetensors');
+    writeFileSync(junk, 'hello, this is not safetensors at all');
+    let r = await mge('eval', junk, '--device', 'js');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^mge eval: '.*junk.safetensors' is not a valid checkpoint: load: .*header length/);
+
+    const foreign = join(dir, 'foreign.safetensors');
+    await save({ 'some.weight': zeros([2, 2]) }, foreign);
+    r = await mge('eval', foreign, '--device', 'js');
+    expect(r.err).toMatch(/does not say which model it holds/);
+
+    const wrongKeys = join(dir, 'wrong.safetensors');
+    await save({ 'conv1.weight': zeros([6, 1, 5, 5]) }, wrongKeys, { metadata: { model: 'lenet', epoch: '1' } });
+    r = await mge('eval', wrongKeys, '--device', 'js');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^mge eval: '.*wrong.safetensors' does not fit model 'lenet': loadStateDict: missing keys: classifier.bias, classifier.weight, conv1.bias/);
+
+    const unknownModel = join(dir, 'unknown.safetensors');
+    await save({ w: zeros([1]) }, unknownModel, { metadata: { model: 'alexnet' } });
+    r = await mge('predict', unknownModel, '--index', '0', '--device', 'js');
+    expect(r.err).toMatch(/^mge predict: unknown model 'alexnet'/);
+    for (const text of [r.err]) expect(noStack(text)).toBe(true);
+  });
+});
+
+describe('help', () => {
+  it('prints usage for mge --help and each command', async () => {
+    const top = await mge('--help');
+    expect(top.code).toBe(0);
+    for (const c of ['train', 'eval', 'predict', 'summary', 'devices']) expect(top.out).toContain(c);
+    const train = await mge('train', '--help');
+    expect(train.code).toBe(0);
+    expect(train.out).toContain('--batch-size');
+    expect((await mge()).code).toBe(2);
+  });
+});
