@@ -70,6 +70,10 @@ describe('playground in chromium', () => {
     expect(first).toBeGreaterThan(1.5);
     expect(recent).toBeLessThan(first * 0.75);
     expect(Number(await w.page.locator('#stat-rate').textContent())).toBeGreaterThan(0);
+    // hand the trained weights to the page's LeNet
+    await w.page.click('#use-weights');
+    await expect.poll(() => w.page.locator('#train-message').textContent()).toMatch(/now uses the weights after \d+ steps/);
+    await expect.poll(() => w.page.locator('#try-predictions .summary').textContent()).toMatch(/weights: trained in the browser \(\d+ steps\)/);
   });
 
   it('draws a stroke and shows a probability for each class', async () => {
