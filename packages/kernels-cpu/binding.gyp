@@ -88,7 +88,8 @@
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",
-        "native/pool.cc"
+        "native/pool.cc",
+        "native/memory.cc"
       ],
       "ldflags": [
         "-pthread"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "memory.h"
 #include "ops.h"
 #include "thread_pool.h"
 
@@ -148,6 +149,38 @@ Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
     fail(info.Env(), "setGemmIsa", "argument 'isa' must be avx512, avx2 or portable, got " + name);
   }
   return Napi::Boolean::New(info.Env(), set_gemm_isa(name.c_str()));
+}
+
+// ---- storage -----------------------------------------------------------------------
+
+void release_block(napi_env, void* data, void* hint) {
+  mem_give(data, reinterpret_cast<std::size_t>(hint));
+}
+
+// alloc(bytes) → ArrayBuffer over native memory, contents unspecified (every kernel writes
+// all of its output; the JS side zero-fills where a zeroed buffer is needed).
+Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const i64 bytes = get_int(info, 0, "alloc", "bytes");
+  if (bytes <= 0 || bytes > (i64(1) << 40)) fail(env, "alloc", "argument 'bytes' must be in [1, 2^40], got " + std::to_string(bytes));
+  void* p = mem_take(static_cast<std::size_t>(bytes));
+  napi_value ab;
+  napi_status st = napi_create_external_arraybuffer(env, p, static_cast<std::size_t>(bytes), release_block,
+                                                    reinterpret_cast<void*>(static_cast<std::size_t>(bytes)), &ab);
+  if (st != napi_ok) {
+    mem_give(p, static_cast<std::size_t>(bytes));
+    fail(env, "alloc", "this runtime does not allow external ArrayBuffers");
+  }
+  return Napi::Value(env, ab);
+}
+
+Napi::Value CachedBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(mem_cached_bytes()));
+}
+
+Napi::Value TrimCache(const Napi::CallbackInfo& info) {
+  mem_trim();
+  return info.Env().Undefined();
 }
 
 // ---- elementwise -----------------------------------------------------------------
@@ -542,6 +575,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("setGemmIsa", Napi::Function::New(env, SetGemmIsa));
+  exports.Set("alloc", Napi::Function::New(env, Alloc));
+  exports.Set("cachedBytes", Napi::Function::New(env, CachedBytes));
+  exports.Set("trimCache", Napi::Function::New(env, TrimCache));
   exports.Set("unary", Napi::Function::New(env, wrap<Unary>));
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));

@@ -96,7 +96,16 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const info = this.native.info();
     this.description = `native C++ (${info.isa} GEMM, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
     const envMb = Number(typeof process !== 'undefined' ? process.env.MGE_CPU_POOL_MB : undefined);
-    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30));
+    const native = this.native;
+    // Native storage: no zero-filling on allocation, and memory the GC frees is recycled
+    // (already mapped) rather than returned to the OS and faulted in again.
+    const make = (dtype: DType, size: number): DataArray => {
+      if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
+      if (dtype === 'bool') return new Uint8Array(native.alloc(size));
+      const ab = native.alloc(size * 4);
+      return dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab);
+    };
+    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30), make);
   }
 
   // ---- memory -------------------------------------------------------------
@@ -156,12 +165,17 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   }
 
   memory(): BackendMemory {
-    return { liveBuffers: this.liveBuffers, liveBytes: this.liveBytes, pooledBytes: this.pool.pooledBytes };
+    return {
+      liveBuffers: this.liveBuffers,
+      liveBytes: this.liveBytes,
+      pooledBytes: this.pool.pooledBytes + this.native.cachedBytes(),
+    };
   }
 
-  /** Drops every pooled buffer (the GC then frees them). */
+  /** Drops every pooled buffer and frees the native cache (memory the GC already returned). */
   trimPool(): void {
     this.pool.clear();
+    this.native.trimCache();
   }
 
   // ---- elementwise --------------------------------------------------------

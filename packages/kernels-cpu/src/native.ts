@@ -8,6 +8,10 @@ type Arr = Float32Array | Int32Array | Uint8Array;
 /** The addon's exports (native/addon.cc). Integer parameters travel in one Int32Array. */
 export interface NativeAddon {
   info(): { isa: string; threads: number };
+  /** An ArrayBuffer over 64-byte aligned native memory, recycled through a cache when the GC frees it. */
+  alloc(bytes: number): ArrayBuffer;
+  cachedBytes(): number;
+  trimCache(): void;
   setNumThreads(n: number): number;
   setGemmIsa(isa: 'avx512' | 'avx2' | 'portable'): boolean;
   unary(op: number, x: Arr, out: Arr): void;

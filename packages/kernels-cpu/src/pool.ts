@@ -1,8 +1,7 @@
 import type { DType, DataArray } from '@mge/core';
 
-function make(dtype: DType, size: number): DataArray {
-  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Uint8Array(size);
-}
+/** Makes a new buffer when the pool has none of the kind; contents may be anything. */
+export type MakeBuffer = (dtype: DType, size: number) => DataArray;
 
 /**
  * Released buffers, kept by dtype and length for the next buffer of the same kind.
@@ -13,7 +12,10 @@ export class BufferPool {
   private readonly free = new Map<string, DataArray[]>();
   private bytes = 0;
 
-  constructor(private readonly maxBytes: number) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly make: MakeBuffer,
+  ) {}
 
   get pooledBytes(): number {
     return this.bytes;
@@ -27,7 +29,7 @@ export class BufferPool {
       this.bytes -= buf.byteLength;
       return buf;
     }
-    return make(dtype, size);
+    return this.make(dtype, size);
   }
 
   give(dtype: DType, buf: DataArray): void {

@@ -1,0 +1,84 @@
+#include "memory.h"
+
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <new>
+#include <vector>
+
+namespace mge {
+namespace {
+
+std::size_t cache_limit() {
+  static std::size_t limit = [] {
+    const char* v = std::getenv("MGE_CPU_CACHE_MB");
+    long long mb = v ? std::atoll(v) : 512;
+    return static_cast<std::size_t>(mb > 0 ? mb : 0) << 20;
+  }();
+  return limit;
+}
+
+struct Cache {
+  std::mutex mutex;
+  std::map<std::size_t, std::vector<void*>> blocks;
+  std::size_t bytes = 0;
+};
+
+Cache& cache() {
+  static Cache* c = new Cache();  // never destroyed: deleters can run during shutdown
+  return *c;
+}
+
+std::size_t rounded(std::size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+}  // namespace
+
+void* mem_take(std::size_t bytes) {
+  const std::size_t size = rounded(bytes);
+  {
+    Cache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    auto it = c.blocks.find(size);
+    if (it != c.blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.bytes -= size;
+      return p;
+    }
+  }
+  void* p = std::aligned_alloc(64, size);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+void mem_give(void* p, std::size_t bytes) {
+  if (!p) return;
+  const std::size_t size = rounded(bytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.bytes + size <= cache_limit()) {
+      c.blocks[size].push_back(p);
+      c.bytes += size;
+      return;
+    }
+  }
+  std::free(p);
+}
+
+std::size_t mem_cached_bytes() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  return c.bytes;
+}
+
+void mem_trim() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto& kv : c.blocks)
+    for (void* p : kv.second) std::free(p);
+  c.blocks.clear();
+  c.bytes = 0;
+}
+
+}  // namespace mge
