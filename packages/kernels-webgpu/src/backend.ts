@@ -31,8 +31,8 @@ import {
 import { concatPieceKernel, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
-import { broadcastStrides, coalesce, contiguousStrides, sizeOf } from './shape-utils.js';
 import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
+import { broadcastStrides, coalesce, contiguousStrides, sizeOf } from './shape-utils.js';
 
 type Ref = TensorRef<GpuBuffer>;
 
@@ -65,7 +65,8 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
 
   // ---- memory ---------------------------------------------------------------
 
-  allocate(dtype: DType, size: number): GpuBuffer {
+  allocate(_dtype: DType, size: number): GpuBuffer {
+    // Every dtype is 4 bytes per element on the GPU, and zero bits are 0, 0.0 and false alike.
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`webgpu.allocate: argument 'size' must be a non-negative integer, got ${size}`);
     }

@@ -1,7 +1,7 @@
 import { registerBackend } from '@mge/core';
 import { createWebGpuBackend } from './backend.js';
 
-export { isSoftwareAdapter, describeAdapter, adapterFacts, type AdapterFacts } from './adapter-info.js';
+export { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 export { createWebGpuBackend, WebGpuBackend, type WebGpuOptions } from './backend.js';
 export { GpuBuffer } from './buffer-pool.js';
 

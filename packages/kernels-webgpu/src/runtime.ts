@@ -1,4 +1,4 @@
-import { BufferPool, GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
+import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
 
 /** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
 export const PARAM_SLOT_BYTES = 512;

@@ -32,10 +32,14 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
     const last = outShape.length - 1;
     if (last >= 0 && strides.every((s, k) => outStrides[k][last] === s[d] * shape[d])) {
       outShape[last] *= shape[d];
-      strides.forEach((s, k) => (outStrides[k][last] = s[d]));
+      strides.forEach((s, k) => {
+        outStrides[k][last] = s[d];
+      });
     } else {
       outShape.push(shape[d]);
-      strides.forEach((s, k) => outStrides[k].push(s[d]));
+      strides.forEach((s, k) => {
+        outStrides[k].push(s[d]);
+      });
     }
   }
   return [outShape, outStrides];

@@ -41,10 +41,10 @@ ${body}
  */
 export function offsetsFromIndex(rank: number, shapeAt: number, stridesAt: readonly number[], base: readonly string[] = []): string {
   const lines = [`  var rem = i;`];
-  stridesAt.forEach((_, k) => lines.push(`  var off${k}: i32 = ${base[k] ?? '0'};`));
+  for (let k = 0; k < stridesAt.length; k++) lines.push(`  var off${k}: i32 = ${base[k] ?? '0'};`);
   for (let d = rank - 1; d >= 0; d--) {
     lines.push(`  { let dim = pu(${shapeAt + d}u); let c = i32(rem % dim); rem = rem / dim;`);
-    stridesAt.forEach((s, k) => lines.push(`    off${k} = off${k} + c * pi(${s + d}u);`));
+    for (let k = 0; k < stridesAt.length; k++) lines.push(`    off${k} = off${k} + c * pi(${stridesAt[k] + d}u);`);
     lines.push('  }');
   }
   return lines.join('\n');

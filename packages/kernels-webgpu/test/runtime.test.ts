@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sizeClass } from '../src/buffer-pool.js';
 import { createWebGpuBackend } from '../src/backend.js';
+import { sizeClass } from '../src/buffer-pool.js';
 import { DISPATCHES_PER_BATCH } from '../src/runtime.js';
 import { gpuForTests } from './setup.js';
 

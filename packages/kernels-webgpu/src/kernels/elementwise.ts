@@ -21,6 +21,30 @@ fn sigmoid_(x: f32) -> f32 {
   let e = exp(-abs(x));
   return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
 }
+// WGSL only promises sin/cos to 2^-11 absolute (SwiftShader is that coarse), so reduce
+// by π/2 in three parts (Cody–Waite) and evaluate Taylor polynomials on [-π/4, π/4]
+// (truncation < 3e-8). Accurate while |x| is well below 2^16.
+fn sinPoly(r: f32) -> f32 {
+  let r2 = r * r;
+  return r + r * r2 * (-0.16666667 + r2 * (0.008333334 + r2 * (-0.0001984127 + r2 * 2.7557319e-6)));
+}
+fn cosPoly(r: f32) -> f32 {
+  let r2 = r * r;
+  return 1.0 - 0.5 * r2 + r2 * r2 * (0.041666668 + r2 * (-0.0013888889 + r2 * 2.4801587e-5));
+}
+/** sin(x + q·π/2) for q = 0 (sin) or 1 (cos). */
+fn sinq(x: f32, q: i32) -> f32 {
+  if (isnan_(x) || isinf_(x)) { return asf(0x7fc00000u); }
+  let k = round(x * 0.63661975);
+  let r = ((x - k * 1.5703125) - k * 4.8375129699707031e-4) - k * 7.5497899548918821e-8;
+  let quadrant = (i32(k) + q) & 3;
+  switch (quadrant) {
+    case 0: { return sinPoly(r); }
+    case 1: { return cosPoly(r); }
+    case 2: { return -sinPoly(r); }
+    default: { return -cosPoly(r); }
+  }
+}
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
 fn pow_f(a: f32, b: f32) -> f32 {
@@ -76,8 +100,8 @@ function unaryExpr(op: UnaryOp, t: string): string {
     case 'ceil': return `ceil(v)`;
     // WGSL's round is half-to-even, as NumPy's and MegEngine's.
     case 'round': return `round(v)`;
-    case 'sin': return `sin(v)`;
-    case 'cos': return `cos(v)`;
+    case 'sin': return `sinq(v, 0)`;
+    case 'cos': return `sinq(v, 1)`;
     case 'erf': return `erf_(v)`;
     case 'logicalNot': return `select(0u, 1u, v == 0u)`;
   }

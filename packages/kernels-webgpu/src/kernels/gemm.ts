@@ -91,8 +91,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 /** Matmul: op words [strideA, strideB] (0 when that operand is shared by every batch entry). */
 export function matmulKernel(transA: boolean, transB: boolean): KernelSource {
   const P = GEMM_OP_PARAMS;
-  const a = transA ? 'A[pu(' + P + 'u) * z + k * pu(0u) + row]' : 'A[pu(' + P + 'u) * z + row * pu(2u) + k]';
-  const b = transB ? 'B[pu(' + (P + 1) + 'u) * z + col * pu(2u) + k]' : 'B[pu(' + (P + 1) + 'u) * z + k * pu(1u) + col]';
+  const a = transA ? `A[pu(${P}u) * z + k * pu(0u) + row]` : `A[pu(${P}u) * z + row * pu(2u) + k]`;
+  const b = transB ? `B[pu(${P + 1}u) * z + col * pu(2u) + k]` : `B[pu(${P + 1}u) * z + k * pu(1u) + col]`;
   return gemmKernel(`matmul_${transA ? 't' : 'n'}${transB ? 't' : 'n'}`, ['A', 'B', 'C'], `
 fn loadA(z: u32, row: u32, k: u32) -> f32 { return ${a}; }
 fn loadB(z: u32, k: u32, col: u32) -> f32 { return ${b}; }
