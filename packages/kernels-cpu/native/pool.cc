@@ -56,9 +56,51 @@ void for_planes(const PoolParams& p, F&& f) {
   }
 }
 
+// The common 2×2, stride-2, unpadded max pool, without the generic window walk.
+// Same tie and NaN rules as argmax_window: the first maximum in row-major order wins.
+inline bool is_2x2s2(const PoolParams& p) {
+  return p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.ph == 0 && p.pw == 0 && p.oh * 2 <= p.h &&
+         p.ow * 2 <= p.w;
+}
+
+inline int first_max4(float a, float b, float c, float d) {
+  int best = 0;
+  float bv = a;
+  const float v[3] = {b, c, d};
+  for (int i = 0; i < 3; ++i)
+    if (v[i] > bv || (v[i] != v[i] && bv == bv)) {
+      best = i + 1;
+      bv = v[i];
+    }
+  return best;
+}
+
 }  // namespace
 
 void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
+  if (is_max && is_2x2s2(p)) {
+    for_planes(p, [&](i64 plane) {
+      const float* src = x + plane * p.h * p.w;
+      float* dst = y + plane * p.oh * p.ow;
+      for (i64 oy = 0; oy < p.oh; ++oy) {
+        const float* r0 = src + 2 * oy * p.w;
+        const float* r1 = r0 + p.w;
+        float* o = dst + oy * p.ow;
+        for (i64 ox = 0; ox < p.ow; ++ox) {
+          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+          const bool nan = a != a || b != b || c != c || d != d;
+          if (!nan) {
+            const float m0 = a >= b ? a : b, m1 = c >= d ? c : d;
+            o[ox] = m0 >= m1 ? m0 : m1;
+          } else {
+            const int k = first_max4(a, b, c, d);
+            o[ox] = k == 0 ? a : k == 1 ? b : k == 2 ? c : d;
+          }
+        }
+      }
+    });
+    return;
+  }
   for_planes(p, [&](i64 plane) {
     const float* src = x + plane * p.h * p.w;
     float* dst = y + plane * p.oh * p.ow;
@@ -81,6 +123,24 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
 }
 
 void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p) {
+  if (is_max && is_2x2s2(p)) {
+    for_planes(p, [&](i64 plane) {
+      const float* src = x + plane * p.h * p.w;
+      const float* g = dy + plane * p.oh * p.ow;
+      float* dst = dx + plane * p.h * p.w;
+      if (p.h * p.w > 0) std::memset(dst, 0, sizeof(float) * p.h * p.w);
+      for (i64 oy = 0; oy < p.oh; ++oy) {
+        const i64 r0 = 2 * oy * p.w, r1 = r0 + p.w;
+        for (i64 ox = 0; ox < p.ow; ++ox) {
+          const i64 c0 = 2 * ox;
+          const int k = first_max4(src[r0 + c0], src[r0 + c0 + 1], src[r1 + c0], src[r1 + c0 + 1]);
+          const i64 at = (k < 2 ? r0 : r1) + c0 + (k & 1);
+          dst[at] += g[oy * p.ow + ox];
+        }
+      }
+    });
+    return;
+  }
   for_planes(p, [&](i64 plane) {
     const float* src = x + plane * p.h * p.w;
     const float* g = dy + plane * p.oh * p.ow;

@@ -72,7 +72,7 @@ class Params {
 }
 
 export interface CpuBackendOptions {
-  /** Upper bound on bytes kept for reuse (default 1 GiB, or MGE_CPU_POOL_MB). */
+  /** Upper bound on bytes of released buffers kept for reuse (default 256 MiB, or MGE_CPU_POOL_MB). */
   poolBytes?: number;
 }
 
@@ -105,7 +105,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
       const ab = native.alloc(size * 4);
       return dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab);
     };
-    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 30), make);
+    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 28), make);
   }
 
   // ---- memory -------------------------------------------------------------

@@ -149,6 +149,13 @@ describe('pooling matches the js backend', () => {
       }
     });
   }
+  it('2×2 stride-2 max pooling (the fast path) agrees on NaN, ±Inf, ±0 and ties', () => {
+    const p = pool(2, 3, 6, 8, 2, 2);
+    const x = randomPair('float32', [2, 3, 6, 8], 'special', 11);
+    const dy = randomPair('float32', [2, 3, 3, 4], 'normal', 12);
+    expectClose(cpu.readSync(cpu.pool2d('max', x.c, p), 'float32', 72), js.pool2d('max', x.j, p), 0, 0);
+    expectClose(cpu.readSync(cpu.pool2dBackward('max', x.c, dy.c, p), 'float32', 288), js.pool2dBackward('max', x.j, dy.j, p), 0, 0);
+  });
   it('max pooling sends the gradient to the first maximum of a tie', () => {
     const p = pool(1, 1, 2, 2, 2, 2);
     const x = randomPair('float32', [1, 1, 2, 2], 'normal', 1);
