@@ -24,9 +24,9 @@ import {
   conv2dBackwardInputKernel,
   conv2dKernel,
   GEMM_OP_PARAMS,
+  type GemmShape,
+  gemmShapeFor,
   matmulKernel,
-  TILE,
-  TILE_K,
 } from './kernels/gemm.js';
 import { concatPieceKernel, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
@@ -270,11 +270,15 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
    * elements. With few output tiles and a long K it splits K across workgroups and adds
    * the partial results with the reduction kernel.
    */
-  private gemm(k: KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[]): GpuBuffer {
+  private gemm(kernel: (g: GemmShape) => KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[]): GpuBuffer {
     const out = this.runtime.acquire(outSize);
     if (outSize === 0) return out;
-    const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE) * batch;
-    const kTiles = Math.ceil(kk / TILE_K);
+    const shape = gemmShapeFor(m);
+    const k = kernel(shape);
+    const tm = 4 * shape.wy;
+    const tn = 4 * shape.wx;
+    const tiles = Math.ceil(m / tm) * Math.ceil(n / tn) * batch;
+    const kTiles = Math.ceil(kk / shape.tk);
     let splits = 1;
     if (tiles < SPLIT_K_MIN_TILES && kTiles >= 2 * SPLIT_K_MIN_KTILES) {
       splits = Math.min(Math.ceil((2 * SPLIT_K_MIN_TILES) / tiles), Math.floor(kTiles / SPLIT_K_MIN_KTILES));
@@ -282,7 +286,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     }
     const perSplit = Math.max(1, Math.ceil(kTiles / splits));
     splits = Math.max(1, Math.ceil(kTiles / perSplit));
-    const groups = [Math.ceil(n / TILE), Math.ceil(m / TILE), batch * splits];
+    const groups = [Math.ceil(n / tn), Math.ceil(m / tm), batch * splits];
     const common = [m, n, kk, splits, outSize, perSplit];
     if (common.length !== GEMM_OP_PARAMS) throw new Error('webgpu: internal error, GEMM parameter layout changed');
     if (splits === 1) {
@@ -302,7 +306,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const bb = bufOf('matmul', b, 'b');
     const strideA = p.batchA === 1 ? 0 : p.m * p.k;
     const strideB = p.batchB === 1 ? 0 : p.k * p.n;
-    return this.gemm(matmulKernel(p.transA, p.transB), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB]);
+    return this.gemm((g) => matmulKernel(p.transA, p.transB, g), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB]);
   }
 
   private static geometry(p: Conv2dParams): number[] {

@@ -1,10 +1,27 @@
 import type { KernelSource } from '../runtime.js';
 import { PARAMS, storage } from '../wgsl.js';
 
-/** Output tile per workgroup (TILE×TILE), depth of each shared-memory step, and threads per side. */
-export const TILE = 64;
-export const TILE_K = 16;
-const SIDE = 16;
+/**
+ * Workgroup layout of a GEMM: wx × wy threads, each computing 4 rows × 4 columns, so
+ * a workgroup covers a (4·wy) × (4·wx) tile of C and steps through K by `tk`.
+ * Square tiles suit large products; the flat ones keep small-M convolutions
+ * (few output channels) from wasting most of a 64-row tile.
+ */
+export interface GemmShape {
+  wx: number;
+  wy: number;
+  tk: number;
+}
+export const GEMM_SQUARE: GemmShape = { wx: 16, wy: 16, tk: 16 };
+export const GEMM_FLAT: GemmShape = { wx: 32, wy: 8, tk: 16 };
+export const GEMM_THIN: GemmShape = { wx: 64, wy: 4, tk: 16 };
+
+/** The layout for an M-row product: the flattest one whose tile height still covers M. */
+export function gemmShapeFor(m: number): GemmShape {
+  if (m <= 4 * GEMM_THIN.wy) return GEMM_THIN;
+  if (m <= 4 * GEMM_FLAT.wy) return GEMM_FLAT;
+  return GEMM_SQUARE;
+}
 
 /**
  * Common parameter words of every GEMM-shaped kernel. The op's own words follow from GEMM_OP_PARAMS.
@@ -17,25 +34,30 @@ export const GEMM_OP_PARAMS = 6;
 /**
  * One tiled GEMM serves matmul and the three convolutions (implicit GEMM): each op
  * only supplies how to read A[z][row][k] and B[z][k][col] from its tensors and where
- * C[z][row][col] goes. A 16×16 workgroup computes a 64×64 tile, 4×4 per thread,
- * staging 64×16 slices of A and B in workgroup memory as vec4 rows.
+ * C[z][row][col] goes. Each step stages a TM×tk slice of A and a tk×TN slice of B in
+ * workgroup memory as vec4s, then every thread accumulates its 4×4 block with vec4 FMAs.
  *
  * `ops` must define: fn loadA(z: u32, row: u32, k: u32) -> f32, fn loadB(z: u32, k: u32, col: u32) -> f32,
  * fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32). Loads are only called in bounds.
  */
-export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: string): KernelSource {
-  const perThreadA = (TILE * TILE_K) / (SIDE * SIDE);
+export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: string, g: GemmShape): KernelSource {
+  const threads = g.wx * g.wy;
+  const tm = 4 * g.wy;
+  const tn = 4 * g.wx;
+  const perA = (tm * g.tk) / threads;
+  const perB = (g.tk * tn) / threads;
+  if (!Number.isInteger(perA) || !Number.isInteger(perB)) throw new Error(`gemm ${key}: tile ${tm}×${tn}×${g.tk} does not split over ${threads} threads`);
   return {
-    key: `gemm_${key}`,
+    key: `gemm_${key}_${g.wx}x${g.wy}x${g.tk}`,
     wgsl: () => `${PARAMS}
 ${storage(1, bindings[0], 'f32')}
 ${storage(2, bindings[1], 'f32')}
 ${storage(3, bindings[2], 'f32', true)}
 ${ops}
-var<workgroup> As: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
-var<workgroup> Bs: array<vec4<f32>, ${(TILE_K * TILE) / 4}>;
+var<workgroup> As: array<vec4<f32>, ${(g.tk * tm) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(g.tk * tn) / 4}>;
 
-@compute @workgroup_size(${SIDE}, ${SIDE})
+@compute @workgroup_size(${g.wx}, ${g.wy})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let M = pu(0u);
   let N = pu(1u);
@@ -43,32 +65,35 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let splits = pu(3u);
   let z = wid.z / splits;
   let sp = wid.z % splits;
-  let kBegin = sp * pu(5u) * ${TILE_K}u;
-  let kEnd = min(K, kBegin + pu(5u) * ${TILE_K}u);
-  let row0 = wid.y * ${TILE}u;
-  let col0 = wid.x * ${TILE}u;
-  let t = lid.y * ${SIDE}u + lid.x;
+  let kBegin = sp * pu(5u) * ${g.tk}u;
+  let kEnd = min(K, kBegin + pu(5u) * ${g.tk}u);
+  let row0 = wid.y * ${tm}u;
+  let col0 = wid.x * ${tn}u;
+  let t = lid.y * ${g.wx}u + lid.x;
   var acc: array<vec4<f32>, 4>;
-  for (var k0 = kBegin; k0 < kEnd; k0 += ${TILE_K}u) {
-    for (var j = 0u; j < ${perThreadA}u; j++) {
-      let e = t + j * ${SIDE * SIDE}u;
+  for (var k0 = kBegin; k0 < kEnd; k0 += ${g.tk}u) {
+    for (var j = 0u; j < ${perA}u; j++) {
       // A: consecutive threads take consecutive k (contiguous for row-major A).
-      let ra = e / ${TILE_K}u;
-      let ka = e % ${TILE_K}u;
+      let e = t + j * ${threads}u;
+      let ra = e / ${g.tk}u;
+      let ka = e % ${g.tk}u;
       var va = 0.0;
       if (row0 + ra < M && k0 + ka < kEnd) { va = loadA(z, row0 + ra, k0 + ka); }
-      As[ka * ${TILE / 4}u + ra / 4u][ra % 4u] = va;
+      As[ka * ${tm / 4}u + ra / 4u][ra % 4u] = va;
+    }
+    for (var j = 0u; j < ${perB}u; j++) {
       // B: consecutive threads take consecutive columns.
-      let cb = e % ${TILE}u;
-      let kb = e / ${TILE}u;
+      let e = t + j * ${threads}u;
+      let cb = e % ${tn}u;
+      let kb = e / ${tn}u;
       var vb = 0.0;
       if (col0 + cb < N && k0 + kb < kEnd) { vb = loadB(z, k0 + kb, col0 + cb); }
-      Bs[kb * ${TILE / 4}u + cb / 4u][cb % 4u] = vb;
+      Bs[kb * ${tn / 4}u + cb / 4u][cb % 4u] = vb;
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < ${TILE_K}u; kk++) {
-      let a = As[kk * ${TILE / 4}u + lid.y];
-      let b = Bs[kk * ${TILE / 4}u + lid.x];
+    for (var kk = 0u; kk < ${g.tk}u; kk++) {
+      let a = As[kk * ${tm / 4}u + lid.y];
+      let b = Bs[kk * ${tn / 4}u + lid.x];
       acc[0] = fma(vec4<f32>(a.x), b, acc[0]);
       acc[1] = fma(vec4<f32>(a.y), b, acc[1]);
       acc[2] = fma(vec4<f32>(a.z), b, acc[2]);
@@ -89,14 +114,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }
 
 /** Matmul: op words [strideA, strideB] (0 when that operand is shared by every batch entry). */
-export function matmulKernel(transA: boolean, transB: boolean): KernelSource {
+export function matmulKernel(transA: boolean, transB: boolean, g: GemmShape): KernelSource {
   const P = GEMM_OP_PARAMS;
   const a = transA ? `A[pu(${P}u) * z + k * pu(0u) + row]` : `A[pu(${P}u) * z + row * pu(2u) + k]`;
   const b = transB ? `B[pu(${P + 1}u) * z + col * pu(2u) + k]` : `B[pu(${P + 1}u) * z + k * pu(1u) + col]`;
   return gemmKernel(`matmul_${transA ? 't' : 'n'}${transB ? 't' : 'n'}`, ['A', 'B', 'C'], `
 fn loadA(z: u32, row: u32, k: u32) -> f32 { return ${a}; }
 fn loadB(z: u32, k: u32, col: u32) -> f32 { return ${b}; }
-fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32) { C[sp * pu(4u) + (z * pu(0u) + row) * pu(1u) + col] = v; }`);
+fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32) { C[sp * pu(4u) + (z * pu(0u) + row) * pu(1u) + col] = v; }`, g);
 }
 
 /**
@@ -133,7 +158,7 @@ fn xAt(g: u32, nb: u32, ci: u32, oy: i32, ox: i32, ki: u32, kj: u32) -> f32 {
 }`;
 
 /** y[n, g·og + r, p] = Σ_k w[g·og + r, k] · im2col(x)[k, (n, p)], with k = (ci, ki, kj) and p = (oy, ox). */
-export const conv2dKernel: KernelSource = gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}${X_AT}
+export const conv2dKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}${X_AT}
 fn loadA(g: u32, row: u32, k: u32) -> f32 { return Wt[(g * cOg() + row) * pu(2u) + k]; }
 fn loadB(g: u32, k: u32, col: u32) -> f32 {
   let kk = cKH() * cKW();
@@ -148,13 +173,13 @@ fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
   let hw = u32(cOH() * cOW());
   let nb = col / hw;
   Y[sp * pu(4u) + (nb * cO() + g * cOg() + row) * hw + col % hw] = v;
-}`);
+}`, g);
 
 /**
  * dx[n, g·cg + r, y, x] = Σ_(o, ki, kj) w[g·og + o, r, ki, kj] · dy[n, g·og + o, oy, ox]
  * where y + ph − ki·dh = oy·sh (likewise x); terms with no such oy are zero.
  */
-export const conv2dBackwardInputKernel: KernelSource = gemmKernel('conv2d_bwd_input', ['DY', 'Wt', 'DX'], `${CONV_GEOMETRY}
+export const conv2dBackwardInputKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d_bwd_input', ['DY', 'Wt', 'DX'], `${CONV_GEOMETRY}
 fn loadA(g: u32, row: u32, k: u32) -> f32 {
   let kk = cKH() * cKW();
   return Wt[((g * cOg() + k / kk) * cCg() + row) * kk + k % kk];
@@ -180,10 +205,10 @@ fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
   let hw = u32(cH() * cW());
   let nb = col / hw;
   DX[sp * pu(4u) + (nb * cC() + g * cCg() + row) * hw + col % hw] = v;
-}`);
+}`, g);
 
 /** dw[g·og + r, (ci, ki, kj)] = Σ_(n, oy, ox) dy[n, g·og + r, oy, ox] · x[n, g·cg + ci, oy·sh − ph + ki·dh, …]. */
-export const conv2dBackwardFilterKernel: KernelSource = gemmKernel('conv2d_bwd_filter', ['X', 'DY', 'DW'], `${CONV_GEOMETRY}${X_AT}
+export const conv2dBackwardFilterKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d_bwd_filter', ['X', 'DY', 'DW'], `${CONV_GEOMETRY}${X_AT}
 fn loadA(g: u32, row: u32, k: u32) -> f32 {
   let hw = u32(cOH() * cOW());
   return DY[((k / hw) * cO() + g * cOg() + row) * hw + k % hw];
@@ -196,4 +221,4 @@ fn loadB(g: u32, k: u32, col: u32) -> f32 {
   let kr = col % kk;
   return xAt(g, nb, col / kk, p / cOW(), p % cOW(), kr / cKW(), kr % cKW());
 }
-fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) { DW[sp * pu(4u) + (g * cOg() + row) * pu(1u) + col] = v; }`);
+fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) { DW[sp * pu(4u) + (g * cOg() + row) * pu(1u) + col] = v; }`, g);
