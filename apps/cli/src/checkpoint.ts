@@ -14,6 +14,8 @@ export interface TrainConfig {
   epochs: number;
   seed: number;
   schedule: 'cosine' | 'constant';
+  /** Largest random shift in pixels applied to training images (0 = none). */
+  augment: number;
   data: string | null;
   limit: number | null;
 }

@@ -25,12 +25,14 @@ Options:
   --model <name>          model from the zoo (default ${TRAIN_DEFAULTS.model})
   --epochs <n>            epochs in all, counting those of --resume (default ${TRAIN_DEFAULTS.epochs})
   --batch-size <n>        images per step (default ${TRAIN_DEFAULTS.batchSize})
-  --lr <x>                learning rate (default 0.05 for sgd, 0.001 for adam)
+  --lr <x>                learning rate (default 0.02 for sgd, 0.001 for adam)
   --optimizer sgd|adam    (default ${TRAIN_DEFAULTS.optimizer})
   --momentum <x>          SGD momentum (default ${TRAIN_DEFAULTS.momentum})
   --weight-decay <x>      L2 penalty (default ${TRAIN_DEFAULTS.weightDecay})
   --schedule <s>          cosine (lr decays to 0 over the run, step by step) or constant
                           (default ${TRAIN_DEFAULTS.schedule})
+  --augment <px>          shift training images by up to px pixels at random, 0 = off
+                          (default ${TRAIN_DEFAULTS.augment})
   --device <d>            auto|js|cpu|webgpu (default auto: the best that initialised)
   --data <dir>            folder with MNIST IDX files (default: bundled 8,000/2,000 digits)
   --limit <n>             train on the first n training images only (quick runs)

@@ -6,7 +6,7 @@ export const OPTIMIZERS = ['sgd', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** Learning rates used when --lr is not given. */
-export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.05, adam: 0.001 };
+export const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.02, adam: 0.001 };
 
 export interface OptimizerSettings {
   lr: number;

@@ -10,6 +10,8 @@ export interface RunInfo {
   optimizer: string;
   lr: number;
   schedule: string;
+  momentum: number;
+  augment: number;
   batchSize: number;
   trainSize: number;
   testSize: number;
@@ -86,7 +88,7 @@ function header(out: Sink, r: RunInfo): void {
     `model ${r.model} (${int(r.params)} parameters) on device ${r.device}`,
     ...r.skipped.map((s) => `  skipped ${s}`),
     `data ${r.dataSource}: ${int(r.trainSize)} training / ${int(r.testSize)} held-out images`,
-    `${r.optimizer} lr ${r.lr}${r.schedule === 'cosine' ? ' (cosine decay)' : ''}, batch ${r.batchSize}, epochs ${r.firstEpoch}..${r.epochs}${r.resumedFrom ? ` (resumed from ${r.resumedFrom})` : ''} → ${r.out}`,
+    `${r.optimizer} lr ${r.lr}${r.schedule === 'cosine' ? ' (cosine decay)' : ''}${r.optimizer === 'sgd' ? ` momentum ${r.momentum}` : ''}, batch ${r.batchSize}${r.augment > 0 ? `, random shifts ±${r.augment} px` : ''}, epochs ${r.firstEpoch}..${r.epochs}${r.resumedFrom ? ` (resumed from ${r.resumedFrom})` : ''} → ${r.out}`,
   ];
   out.write(`${lines.join('\n')}\n`);
 }

@@ -11,7 +11,7 @@ import { events, mge, noStack, spawnMge } from './helpers.js';
 
 // One short training on the js device, shared by the tests below: the first 4,000 bundled
 // training digits, one epoch. Measured: 92.35 % on the 2,000 held-out digits.
-const TRAIN_ARGS = ['--device', 'js', '--limit', '4000', '--epochs', '1', '--batch-size', '32', '--lr', '0.02', '--momentum', '0.9', '--json'];
+const TRAIN_ARGS = ['--device', 'js', '--limit', '4000', '--epochs', '1', '--batch-size', '32', '--lr', '0.02', '--momentum', '0.9', '--augment', '0', '--json'];
 
 let dir: string;
 let ckpt: string;
@@ -43,7 +43,7 @@ describe('mge train (js, 4,000 digits, 1 epoch)', () => {
     const c = await load(ckpt);
     expect(c.metadata).toMatchObject({ format: 'mge', model: 'lenet', epoch: '1' });
     expect(Number(c.metadata.accuracy)).toBeCloseTo(epochEvent.testAccuracy as number, 6);
-    expect(JSON.parse(c.metadata.config)).toMatchObject({ model: 'lenet', optimizer: 'sgd', lr: 0.02, momentum: 0.9, batchSize: 32, limit: 4000, schedule: 'cosine' });
+    expect(JSON.parse(c.metadata.config)).toMatchObject({ model: 'lenet', optimizer: 'sgd', lr: 0.02, momentum: 0.9, batchSize: 32, limit: 4000, schedule: 'cosine', augment: 0 });
     const model = new LeNet();
     expect([...c.keys()]).toEqual([...model.stateDict().keys()].sort());
     for (const [k, t] of model.stateDict()) expect(c.get(k)!.shape).toEqual(t.shape);

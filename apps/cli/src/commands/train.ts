@@ -1,7 +1,8 @@
 import { GradManager, getBackend, random, type Tensor } from '@mge/core';
-import { DataLoader } from '@mge/data';
+import { compose, DataLoader } from '@mge/data';
 import { CosineAnnealingLR } from '@mge/optimizer';
 import * as F from '@mge/functional';
+import { randomShift } from '../augment.js';
 import { choiceFlag, intFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
 import { type LoadedCheckpoint, loadWeights, readCheckpoint, type TrainConfig, writeCheckpoint } from '../checkpoint.js';
 import { digitTransform, loadDigits } from '../dataset.js';
@@ -17,7 +18,7 @@ import { type StopSignal, watchSigint } from '../stop.js';
 const CMD = 'train';
 
 /** Defaults of `mge train` with no flags: LeNet on the bundled digits. */
-export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 64, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1, schedule: 'cosine' } as const;
+export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 32, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1, schedule: 'cosine', augment: 2 } as const;
 
 const SCHEDULES = ['cosine', 'constant'] as const;
 
@@ -33,6 +34,7 @@ export const TRAIN_OPTIONS = {
   data: { type: 'string' },
   seed: { type: 'string' },
   schedule: { type: 'string' },
+  augment: { type: 'string' },
   out: { type: 'string' },
   resume: { type: 'string' },
   limit: { type: 'string' },
@@ -52,6 +54,7 @@ interface Flags {
   data?: string;
   seed?: number;
   schedule?: 'cosine' | 'constant';
+  augment?: number;
   out?: string;
   resume?: string;
   limit?: number;
@@ -71,6 +74,7 @@ function readFlags(values: Record<string, string | boolean | undefined>): Flags 
     data: stringFlag(CMD, 'data', values.data),
     seed: intFlag(CMD, 'seed', values.seed, 0, 0xffffffff),
     schedule: choiceFlag(CMD, 'schedule', values.schedule, SCHEDULES),
+    augment: intFlag(CMD, 'augment', values.augment, 0, 4),
     out: stringFlag(CMD, 'out', values.out),
     resume: stringFlag(CMD, 'resume', values.resume),
     limit: intFlag(CMD, 'limit', values.limit, 1),
@@ -96,6 +100,7 @@ function resolveConfig(f: Flags, resumed: LoadedCheckpoint | undefined): TrainCo
     epochs: f.epochs ?? prev?.epochs ?? TRAIN_DEFAULTS.epochs,
     seed: f.seed ?? prev?.seed ?? TRAIN_DEFAULTS.seed,
     schedule: f.schedule ?? prev?.schedule ?? TRAIN_DEFAULTS.schedule,
+    augment: f.augment ?? prev?.augment ?? TRAIN_DEFAULTS.augment,
     data: f.data ?? prev?.data ?? null,
     limit: f.limit ?? prev?.limit ?? null,
   };
@@ -147,6 +152,8 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
     optimizer: cfg.optimizer,
     lr: cfg.lr,
     schedule: cfg.schedule,
+    momentum: cfg.momentum,
+    augment: cfg.augment,
     batchSize: cfg.batchSize,
     trainSize: trainSet.length,
     testSize: testSet.length,
@@ -175,7 +182,9 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   try {
     model.train();
     for (let epoch = firstEpoch; epoch <= cfg.epochs && !stop.requested; epoch++) {
-      const loader = new DataLoader(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed: epochSeed(cfg.seed, epoch), transform });
+      const seed = epochSeed(cfg.seed, epoch);
+      const trainTransform = cfg.augment > 0 ? compose([randomShift(cfg.augment, seed ^ 0x5bd1e995), transform]) : transform;
+      const loader = new DataLoader(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed, transform: trainTransform });
       const steps = loader.length;
       const t0 = performance.now();
       let step = 0;
