@@ -36,6 +36,8 @@ import { broadcastStrides, coalesce, contiguousStrides, sizeOf } from './shape-u
 
 type Ref = TensorRef<GpuBuffer>;
 
+/** Elements per workgroup when a long reduction is split over several workgroups. */
+const REDUCE_CHUNK = 16384;
 /** Split-K kicks in when a GEMM has fewer output tiles than this and a long K. */
 const SPLIT_K_MIN_TILES = 16;
 /** Each split covers at least this many k-tiles, so the extra reduction stays cheap. */
@@ -193,25 +195,33 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const outSize = sizeOf(x.shape.map((d, i) => (reduced.has(i) ? 1 : d)));
     const out = this.runtime.acquire(outSize);
     if (outSize === 0) return out;
-    const params = [
-      outSize,
-      emptyInput ? 0 : redCount,
-      ...kept.map((g) => g[0]),
-      ...kept.map((g) => g[1]),
-      ...red.map((g) => g[0]),
-      ...red.map((g) => g[1]),
-    ];
     if (emptyInput) {
       kept.length = 0;
-      params.length = 2;
       red.length = 0;
     } else if (outCount !== outSize) {
       throw new Error(`webgpu.${op}: internal error, ${outCount} kept elements for an output of ${outSize}`);
     }
-    const wide = redCount >= 2048 || (redCount >= 64 && outSize <= 16384);
-    const k = reduceKernel(op, x.dtype, kept.length, red.length, wide ? 'workgroup' : 'serial');
-    if (wide) this.runtime.dispatch(k, [xb, out], params, GpuRuntime.grid(outSize, 1));
-    else this.run(k, [xb, out], params, outSize);
+    const geometry = [...kept.map((g) => g[0]), ...kept.map((g) => g[1]), ...red.map((g) => g[0]), ...red.map((g) => g[1])];
+    const r = emptyInput ? 0 : redCount;
+    const wide = r >= 2048 || (r >= 64 && outSize <= 16384);
+    if (!wide) {
+      this.run(reduceKernel(op, x.dtype, kept.length, red.length, 'serial'), [xb, out], [outSize, r, 1, r, ...geometry], outSize);
+      return out;
+    }
+    // Few outputs over a long axis: spread each output over several workgroups, then combine the partials.
+    const splits = outSize < 64 && r >= 4 * REDUCE_CHUNK ? Math.min(Math.ceil(r / REDUCE_CHUNK), Math.ceil(256 / outSize)) : 1;
+    const chunk = Math.ceil(r / splits);
+    const k = reduceKernel(op, x.dtype, kept.length, red.length, 'workgroup');
+    const target = splits === 1 ? out : this.runtime.acquire(outSize * splits);
+    this.runtime.dispatch(k, [xb, target], [outSize, r, splits, chunk, ...geometry], GpuRuntime.grid(outSize * splits, 1));
+    if (splits > 1) {
+      const mode = splits >= 64 ? 'workgroup' : 'serial';
+      const params = [outSize, splits, 1, splits, outSize, splits, splits, 1];
+      const k2 = reduceKernel(op, x.dtype, 1, 1, mode);
+      if (mode === 'workgroup') this.runtime.dispatch(k2, [target, out], params, GpuRuntime.grid(outSize, 1));
+      else this.run(k2, [target, out], params, outSize);
+      this.runtime.pool.release(target);
+    }
     return out;
   }
 
@@ -296,7 +306,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const partial = this.runtime.acquire(outSize * splits);
     this.runtime.dispatch(k, [...inputs, partial], [...common, ...opParams], groups);
     const sum = reduceKernel('sum', 'float32', 1, 1, 'serial');
-    this.run(sum, [partial, out], [outSize, splits, outSize, 1, splits, outSize], outSize);
+    this.run(sum, [partial, out], [outSize, splits, 1, splits, outSize, 1, splits, outSize], outSize);
     this.runtime.pool.release(partial);
     return out;
   }

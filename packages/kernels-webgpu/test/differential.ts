@@ -150,6 +150,10 @@ export function differentialCases(small = false): DiffCase[] {
   }
   const longR = small ? 3000 : 100_003;
   cases.push({ name: `reduce sum long row [2,${longR}] axis 1 (workgroup)`, inputs: [f([2, longR])], outDType: 'float32', outSize: 2, tol: { rtol: 1e-4, atol: 1e-3 }, run: (b, [x]) => b.reduce('sum', x, [1]) });
+  if (!small) {
+    cases.push({ name: 'reduce max over 1.1M elements (split over 68 workgroups, two passes)', inputs: [f([1100000])], outDType: 'float32', outSize: 1, tol: EXACT, run: (b, [x]) => b.reduce('max', x, [0]) });
+    cases.push({ name: 'reduce min int32 [3, 200000] axis 1 (split)', inputs: [i32([3, 200000])], outDType: 'int32', outSize: 3, tol: EXACT, run: (b, [x]) => b.reduce('min', x, [1]) });
+  }
   cases.push({ name: 'reduce max [513,300] axis 0 (serial)', inputs: [f([513, 300])], outDType: 'float32', outSize: 300, tol: EXACT, run: (b, [x]) => b.reduce('max', x, [0]) });
   cases.push({ name: 'reduce sum over an empty axis gives 0', inputs: [f([4, 0, 3])], outDType: 'float32', outSize: 12, tol: EXACT, run: (b, [x]) => b.reduce('sum', x, [1]) });
   cases.push({ name: 'reduce max over an empty axis gives -inf', inputs: [f([4, 0])], outDType: 'float32', outSize: 4, tol: EXACT, run: (b, [x]) => b.reduce('max', x, [1]) });

@@ -28,9 +28,10 @@ function combine(op: ReduceOp, t: string): string {
 /**
  * After coalescing, x's dims split into kept dims (walked by the output index) and
  * reduced dims (walked by the reduction index). Parameters:
- * [outCount, redCount, keptShape(nk), keptStrides(nk), redShape(nr), redStrides(nr)].
- * `workgroup` mode gives each output a workgroup and a shared-memory tree; `serial`
- * gives each output one thread, which wins when there are many short reductions.
+ * [outCount, redCount, splits, chunk, keptShape(nk), keptStrides(nk), redShape(nr), redStrides(nr)].
+ * `workgroup` mode gives each output `splits` workgroups, each reducing `chunk`
+ * elements with a shared-memory tree into Y[output·splits + split]; `serial` gives each
+ * output one thread (splits must be 1), which wins when there are many short reductions.
  */
 export function reduceKernel(op: ReduceOp, dtype: GpuDType, nk: number, nr: number, mode: 'workgroup' | 'serial'): KernelSource {
   const t = wgslType(dtype);
@@ -42,7 +43,7 @@ export function reduceKernel(op: ReduceOp, dtype: GpuDType, nk: number, nr: numb
     lines.push('}');
     return lines.join('\n  ');
   };
-  const redAt = 2 + 2 * nk;
+  const redAt = 4 + 2 * nk;
   const head = `${PARAMS}${t === 'f32' ? ISNAN : ''}
 ${storage(1, 'X', t)}
 ${storage(2, 'Y', t, true)}
@@ -55,7 +56,7 @@ fn redOffset(r: u32) -> i32 {
     return {
       key: `reduce_${op}_${t}_k${nk}_r${nr}_serial`,
       wgsl: () => `${head}
-${elementwiseMain(`  ${walk('i', nk, 2, 'base')}
+${elementwiseMain(`  ${walk('i', nk, 4, 'base')}
   var acc: ${t} = ${identity(op, t)};
   for (var r = 0u; r < pu(1u); r++) { acc = comb(acc, X[base + redOffset(r)]); }
   Y[i] = acc;`)}`,
@@ -68,18 +69,21 @@ var<workgroup> part: array<${t}, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nwg.x;
+  let w = wid.x + wid.y * nwg.x;
+  let o = w / pu(2u);
   if (o >= pu(0u)) { return; }
-  ${walk('o', nk, 2, 'base')}
+  ${walk('o', nk, 4, 'base')}
+  let rBegin = (w % pu(2u)) * pu(3u);
+  let rEnd = min(pu(1u), rBegin + pu(3u));
   var acc: ${t} = ${identity(op, t)};
-  for (var r = lid; r < pu(1u); r += ${WG}u) { acc = comb(acc, X[base + redOffset(r)]); }
+  for (var r = rBegin + lid; r < rEnd; r += ${WG}u) { acc = comb(acc, X[base + redOffset(r)]); }
   part[lid] = acc;
   workgroupBarrier();
   for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
     if (lid < s) { part[lid] = comb(part[lid], part[lid + s]); }
     workgroupBarrier();
   }
-  if (lid == 0u) { Y[o] = part[0]; }
+  if (lid == 0u) { Y[w] = part[0]; }
 }`,
   };
 }
