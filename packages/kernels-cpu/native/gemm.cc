@@ -198,6 +198,78 @@ void gemm_block(const Gemm& g, const KernelInfo& kd, i64 m0, i64 m1, i64 n0, i64
 // Below this many multiply-adds, waking a second thread costs more than it saves.
 constexpr i64 kParallelMacs = 1 << 18;
 
+// One MR×NR tile of C from packed panels, through a scratch tile at the edges.
+inline void tile(const KernelInfo& kd, i64 kc, const float* ap, const float* bp, float* c, i64 ldc, i64 rows,
+                 i64 cols, int acc) {
+  if (rows == kd.mr && cols == kd.nr) {
+    kd.fn(kc, ap, bp, c, ldc, acc);
+    return;
+  }
+  alignas(64) float t[32 * 32];
+  kd.fn(kc, ap, bp, t, kd.nr, 0);
+  for (i64 i = 0; i < rows; ++i)
+    for (i64 j = 0; j < cols; ++j) c[i * ldc + j] = acc ? c[i * ldc + j] + t[i * kd.nr + j] : t[i * kd.nr + j];
+}
+
+// The threaded loop nest. For each KC×NC slab, all threads first pack A (every row) and
+// the B slab together, then share out blocks of C (a few MR panels × a few NR panels)
+// dynamically, so a thread that gets less of the CPU (a busy machine) simply takes
+// fewer blocks instead of holding everyone up.
+void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
+  // Packed A holds every row of the product, so very tall products go in chunks of rows.
+  const i64 max_rows = std::max<i64>(kd.mr, 4096 / kd.mr * kd.mr);
+  if (g.m > max_rows) {
+    for (i64 i0 = 0; i0 < g.m; i0 += max_rows) {
+      Gemm part = g;
+      part.m = std::min(max_rows, g.m - i0);
+      part.a = g.trans_a ? g.a + i0 : g.a + i0 * g.lda;
+      part.c = g.c + i0 * g.ldc;
+      gemm_parallel(part, kd, threads);
+    }
+    return;
+  }
+  const int mr = kd.mr, nr = kd.nr;
+  const i64 KC = kd.kc, NC = kd.nc;
+  const i64 mpanels = (g.m + mr - 1) / mr;
+  float* apack = scratch(0, static_cast<std::size_t>(mpanels * mr * KC));
+  float* bpack = scratch(1, static_cast<std::size_t>(KC * (std::min<i64>(NC, g.n) + nr)));
+  constexpr i64 kRowPanels = 8, kColPanels = 8;  // a C block: 8 MR panels × 8 NR panels
+  for (i64 jc = 0; jc < g.n; jc += NC) {
+    const i64 nc = std::min(NC, g.n - jc);
+    const i64 npanels = (nc + nr - 1) / nr;
+    for (i64 pc = 0; pc < g.k; pc += KC) {
+      const i64 kc = std::min(KC, g.k - pc);
+      const int acc = (g.accumulate || pc > 0) ? 1 : 0;
+      // Packing: 4 tasks per thread over A's and B's panels.
+      const i64 ptasks = 4 * threads;
+      parallel_tasks(static_cast<int>(2 * ptasks), [&](int t) {
+        if (t < ptasks) {
+          const i64 p0 = mpanels * t / ptasks, p1 = mpanels * (t + 1) / ptasks;
+          if (p1 > p0) pack_a(g, mr, p0 * mr, std::min(g.m, p1 * mr) - p0 * mr, pc, kc, apack + p0 * mr * kc);
+        } else {
+          const i64 u = t - ptasks;
+          const i64 p0 = npanels * u / ptasks, p1 = npanels * (u + 1) / ptasks;
+          if (p1 > p0) pack_b(g, nr, pc, kc, jc + p0 * nr, std::min(nc, p1 * nr) - p0 * nr, bpack + p0 * nr * kc);
+        }
+      });
+      const i64 rblocks = (mpanels + kRowPanels - 1) / kRowPanels;
+      const i64 cblocks = (npanels + kColPanels - 1) / kColPanels;
+      parallel_tasks(static_cast<int>(rblocks * cblocks), [&](int t) {
+        const i64 rb = t % rblocks, cb = t / rblocks;
+        const i64 pr1 = std::min(mpanels, (rb + 1) * kRowPanels), pc1 = std::min(npanels, (cb + 1) * kColPanels);
+        for (i64 jp = cb * kColPanels; jp < pc1; ++jp) {
+          const float* bp = bpack + jp * nr * kc;
+          const i64 cols = std::min<i64>(nr, nc - jp * nr);
+          for (i64 ip = rb * kRowPanels; ip < pr1; ++ip) {
+            const i64 rows = std::min<i64>(mr, g.m - ip * mr);
+            tile(kd, kc, apack + ip * mr * kc, bp, g.c + ip * mr * g.ldc + jc + jp * nr, g.ldc, rows, cols, acc);
+          }
+        }
+      });
+    }
+  }
+}
+
 }  // namespace
 
 const char* gemm_isa() { return active().name; }
@@ -225,24 +297,7 @@ void sgemm(const Gemm& g) {
     gemm_block(g, kd, 0, g.m, 0, g.n);
     return;
   }
-  // Split C into one block per thread along the dimension with more register tiles;
-  // each thread packs its own panels, so there is no barrier inside the loop nest.
-  const i64 mtiles = (g.m + kd.mr - 1) / kd.mr, ntiles = (g.n + kd.nr - 1) / kd.nr;
-  const bool split_n = ntiles >= mtiles;
-  const i64 tiles = split_n ? ntiles : mtiles;
-  const i64 parts = std::min(threads, tiles);
-  if (parts <= 1) {
-    gemm_block(g, kd, 0, g.m, 0, g.n);
-    return;
-  }
-  parallel_tasks(static_cast<int>(parts), [&](int t) {
-    const i64 t0 = tiles * t / parts, t1 = tiles * (t + 1) / parts;
-    if (split_n) {
-      gemm_block(g, kd, 0, g.m, t0 * kd.nr, std::min(g.n, t1 * kd.nr));
-    } else {
-      gemm_block(g, kd, t0 * kd.mr, std::min(g.m, t1 * kd.mr), 0, g.n);
-    }
-  });
+  gemm_parallel(g, kd, static_cast<int>(threads));
 }
 
 }  // namespace mge

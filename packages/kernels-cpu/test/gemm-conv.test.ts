@@ -50,6 +50,7 @@ describe('matmul', () => {
     mm(2, 130, 170, 190, false, true),
     mm(1, 200, 300, 600),
     mm(1, 5, 4100, 20),
+    mm(1, 4100, 40, 30, true), // taller than one packed-A chunk of the threaded GEMM
   ];
   for (const isa of ISAS) {
     for (const threads of [1, 2]) {
