@@ -6,6 +6,8 @@ import { GradManager, type Tensor, getBackend, noGrad, random, setDefaultDevice,
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import { SGD } from '@mge/optimizer';
+import * as ort from 'onnxruntime-node';
+import { lenetOnnx } from './onnx-lenet.js';
 import { loadTf, useTf } from './peers.js';
 import type { Report } from './report.js';
 import { type MeasureOptions, measure, randomFloats } from './stats.js';
@@ -125,8 +127,27 @@ async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Pr
   for (const p of Object.values(params)) p.dispose();
 }
 
+/** onnxruntime-node (its default CPU provider and threading) on the same network, inference only. */
+async function ortLenet(report: Report, quick: boolean): Promise<void> {
+  const session = await ort.InferenceSession.create(lenetOnnx());
+  for (const batch of [256, 1]) {
+    const x = new ort.Tensor('float32', randomFloats(batch * 32 * 32, 7), [batch, 1, 32, 32]);
+    const t = await measure(
+      async () => {
+        const r = await session.run({ x });
+        r.y.dispose?.();
+      },
+      batch === 1 ? { warmup: 20, minRuns: 200, minTimeMs: quick ? 300 : 1500, maxRuns: 20000 } : opts(false, quick),
+    );
+    const wname = batch === 1 ? 'lenet latency b1' : `lenet inference b${batch}`;
+    report.add({ group: 'lenet', workload: wname, impl: 'onnxruntime-node', timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+  }
+  await session.release();
+}
+
 export async function benchLenet(report: Report, quick: boolean): Promise<void> {
   console.log('\nLeNet');
   for (const device of ['cpu', 'js']) await oursLenet(report, device, quick);
+  await ortLenet(report, quick);
   for (const name of ['wasm', 'cpu'] as const) await tfLenet(report, name, quick);
 }
