@@ -1,7 +1,7 @@
 import { type Checkpoint, CheckpointError, load, type Nested, save } from '@mge/core';
 import type { Module } from '@mge/module';
-import { CliError } from './errors.js';
 import type { Optimizer } from '@mge/optimizer';
+import { CliError } from './errors.js';
 
 /** The training settings stored with a checkpoint, so `--resume` continues with them. */
 export interface TrainConfig {

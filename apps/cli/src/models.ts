@@ -1,5 +1,5 @@
 import { noGrad, shapeToString, zeros } from '@mge/core';
-import { zoo, type ZooEntry } from '@mge/models-zoo';
+import { type ZooEntry, zoo } from '@mge/models-zoo';
 import type { Module } from '@mge/module';
 import { CliError } from './errors.js';
 
@@ -18,6 +18,17 @@ export function zooEntry(command: string, name: string): ZooEntry {
  * pixels in, 10 class scores out. Checked with one forward pass on a blank image.
  */
 export function createDigitClassifier(command: string, name: string): { model: Module; entry: ZooEntry } {
+  const entry = checkDigitModel(command, name);
+  const model = entry.create();
+  const out = noGrad(() => model(zeros([1, ...entry.inputShape])));
+  if (out.ndim !== 2 || out.shape[1] !== 10) {
+    throw new CliError(`mge ${command}: model '${name}' outputs ${shapeToString(out.shape)} for one image; a digit classifier must output (1, 10)`);
+  }
+  return { model, entry };
+}
+
+/** The zoo entry of a model that takes one grey 28×28 or 32×32 channel (checked without building it). */
+export function checkDigitModel(command: string, name: string): ZooEntry {
   const entry = zooEntry(command, name);
   const [c, h, w] = entry.inputShape;
   if (entry.inputShape.length !== 3 || c !== 1 || h !== w || (h !== 28 && h !== 32)) {
@@ -25,12 +36,7 @@ export function createDigitClassifier(command: string, name: string): { model: M
       `mge ${command}: model '${name}' takes ${shapeToString(entry.inputShape)} inputs; MNIST digits need 1×28×28 or 1×32×32 (try: ${digitModels().join(', ')})`,
     );
   }
-  const model = entry.create();
-  const out = noGrad(() => model(zeros([1, ...entry.inputShape])));
-  if (out.ndim !== 2 || out.shape[1] !== 10) {
-    throw new CliError(`mge ${command}: model '${name}' outputs ${shapeToString(out.shape)} for one image; a digit classifier must output (1, 10)`);
-  }
-  return { model, entry };
+  return entry;
 }
 
 /** Zoo models whose declared input is a single grey channel (candidates for MNIST). */

@@ -125,8 +125,10 @@ export class TtyReporter implements Reporter {
     const now = Date.now();
     if (s.step !== s.steps && now - this.lastDraw < 100) return;
     this.lastDraw = now;
-    const cols = this.out.columns ?? 120;
-    let line = formatBar(s, cols >= 110 ? 24 : 12);
+    // the bar takes what the terminal has left after the numbers, up to 24 cells
+    const cols = this.out.columns || 80; // 0 when the terminal does not say
+    const room = cols - 1 - formatBar(s, 0).length;
+    let line = formatBar(s, Math.max(0, Math.min(24, room - 1)));
     if (line.length > cols - 1) line = line.slice(0, cols - 1);
     this.out.write(`\r\x1b[2K${line}`);
     this.drawn = true;

@@ -1,26 +1,33 @@
+import type { ZooEntry } from '@mge/models-zoo';
 import type { Module } from '@mge/module';
 import { type LoadedCheckpoint, loadWeights, readCheckpoint } from './checkpoint.js';
 import { CliError } from './errors.js';
-import { createDigitClassifier, zooEntry } from './models.js';
+import { checkDigitModel, createDigitClassifier, zooEntry } from './models.js';
 
-export interface RestoredModel {
-  model: Module;
-  name: string;
-  /** The model's input side (28 or 32). */
-  inputSide: number;
+export interface OpenedCheckpoint {
   loaded: LoadedCheckpoint;
+  name: string;
+  entry: ZooEntry;
 }
 
-/** Rebuilds the model a checkpoint names and loads its weights, in inference mode. */
-export async function restoreModel(command: string, path: string, expectModel?: string): Promise<RestoredModel> {
+/**
+ * Reads a checkpoint and checks the model it names, before any backend is chosen (so bad
+ * input fails fast; the tensors move to the chosen device when loaded into the model).
+ */
+export async function openCheckpoint(command: string, path: string, expectModel?: string): Promise<OpenedCheckpoint> {
   if (expectModel !== undefined) zooEntry(command, expectModel);
   const loaded = await readCheckpoint(command, path);
   const name = loaded.info.model;
   if (expectModel !== undefined && expectModel !== name) {
     throw new CliError(`mge ${command}: '${path}' holds a '${name}' model, not '${expectModel}'`);
   }
-  const { model, entry } = createDigitClassifier(command, name);
-  loadWeights(command, loaded, model, name);
+  return { loaded, name, entry: checkDigitModel(command, name) };
+}
+
+/** Builds the checkpoint's model on the default device, loads its weights, inference mode. */
+export function restoreModel(command: string, opened: OpenedCheckpoint): Module {
+  const { model } = createDigitClassifier(command, opened.name);
+  loadWeights(command, opened.loaded, model, opened.name);
   model.eval();
-  return { model, name, inputSide: entry.inputShape[1], loaded };
+  return model;
 }

@@ -72,7 +72,7 @@ describe('progress output', () => {
     r.epoch({ epoch: 2, epochs: 5, trainLoss: 0.1, trainAccuracy: 0.97, testLoss: 0.08, testAccuracy: 0.975, seconds: 12, imagesPerSec: 666, checkpoint: 'x.safetensors' });
     const text = out.text();
     expect(text.split('\r\x1b[2K').length).toBe(4); // two draws and one clear
-    expect(text).toMatch(/\r\x1b\[2Kepoch 2\/5 {2}train loss 0\.1000 acc 97\.00% {2}held-out loss 0\.0800 acc 97\.50%/);
+    expect(text).toContain('\r\x1b[2Kepoch 2/5  train loss 0.1000 acc 97.00%  held-out loss 0.0800 acc 97.50%');
     expect(text.endsWith('saved x.safetensors\n')).toBe(true);
   });
 

@@ -1,11 +1,11 @@
-import { intFlag, parseCommand, stringFlag, choiceFlag } from '../args.js';
+import { choiceFlag, intFlag, parseCommand, stringFlag } from '../args.js';
 import { digitTransform, loadDigits } from '../dataset.js';
 import { DEVICE_CHOICES, loadBackends, selectDevice } from '../devices.js';
 import { EXIT } from '../errors.js';
 import { evaluate } from '../evaluate.js';
 import { int, pct } from '../format.js';
 import type { Io } from '../io.js';
-import { restoreModel } from '../restore.js';
+import { openCheckpoint, restoreModel } from '../restore.js';
 
 const CMD = 'eval';
 
@@ -27,12 +27,14 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
   const dataDir = stringFlag(CMD, 'data', values.data);
   const expectModel = stringFlag(CMD, 'model', values.model);
 
+  const opened = await openCheckpoint(CMD, positionals[0], expectModel);
+  const { loaded, name } = opened;
+  const testSet = loadDigits(CMD, false, { dataDir, limit });
   await loadBackends(deviceChoice);
   const device = selectDevice(CMD, deviceChoice);
-  const { model, name, inputSide, loaded } = await restoreModel(CMD, positionals[0], expectModel);
-  const testSet = loadDigits(CMD, false, { dataDir, limit });
+  const model = restoreModel(CMD, opened);
   const t0 = performance.now();
-  const r = await evaluate(model, testSet, digitTransform(inputSide), batchSize);
+  const r = await evaluate(model, testSet, digitTransform(opened.entry.inputShape[1]), batchSize);
   const seconds = (performance.now() - t0) / 1000;
 
   if (values.json) {

@@ -7,7 +7,7 @@ import { CliError, EXIT, UsageError } from '../errors.js';
 import { pct } from '../format.js';
 import { readDigitPng } from '../image.js';
 import type { Io } from '../io.js';
-import { restoreModel } from '../restore.js';
+import { openCheckpoint, restoreModel } from '../restore.js';
 
 const CMD = 'predict';
 
@@ -32,9 +32,9 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
     throw new UsageError(`mge ${CMD}: give either an image file or --index N (an image of the held-out split), not ${imagePath === undefined ? 'neither' : 'both'}`, CMD);
   }
 
-  await loadBackends(deviceChoice);
-  const device = selectDevice(CMD, deviceChoice);
-  const { model, inputSide, loaded } = await restoreModel(CMD, positionals[0], stringFlag(CMD, 'model', values.model));
+  const opened = await openCheckpoint(CMD, positionals[0], stringFlag(CMD, 'model', values.model));
+  const { loaded } = opened;
+  const inputSide = opened.entry.inputShape[1];
 
   let pixels: Uint8Array;
   let side = 28;
@@ -52,6 +52,9 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
     source = imagePath!;
   }
   if (side > inputSide) throw new CliError(`mge ${CMD}: the model takes ${inputSide}×${inputSide} images, got ${side}×${side}`);
+  await loadBackends(deviceChoice);
+  const device = selectDevice(CMD, deviceChoice);
+  const model = restoreModel(CMD, opened);
   const image = digitTransform(inputSide, side)({ data: pixels, channels: 1, height: side, width: side });
   const probs = await noGrad(() => F.softmax(model(tensor(image.data, { shape: [1, 1, inputSide, inputSide] })) as Tensor, 1)).data();
   const ranked = [...probs].map((p, k) => ({ class: k, probability: p })).sort((a, b) => b.probability - a.probability || a.class - b.class);
@@ -64,7 +67,7 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
     return EXIT.ok;
   }
   const lines = [`${source}${label !== undefined ? ` (label ${label})` : ''}${inverted ? ' (inverted: dark ink on a light background)' : ''}`, `prediction: ${best[0].class}`];
-  for (const r of best) lines.push(`  ${r.class}  ${pct(r.probability).padStart(7)}  ${'█'.repeat(Math.round(r.probability * 30))}`);
+  for (const r of best) lines.push(`  ${r.class}  ${pct(r.probability).padStart(7)}  ${'█'.repeat(Math.round(r.probability * 30))}`.trimEnd());
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -1,16 +1,16 @@
 import { GradManager, getBackend, random, type Tensor } from '@mge/core';
 import { compose, DataLoader } from '@mge/data';
-import { CosineAnnealingLR } from '@mge/optimizer';
 import * as F from '@mge/functional';
-import { randomShift } from '../augment.js';
+import { CosineAnnealingLR } from '@mge/optimizer';
 import { choiceFlag, intFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
+import { randomShift } from '../augment.js';
 import { type LoadedCheckpoint, loadWeights, readCheckpoint, type TrainConfig, writeCheckpoint } from '../checkpoint.js';
 import { digitTransform, loadDigits } from '../dataset.js';
 import { DEVICE_CHOICES, loadBackends, selectDevice, skippedDevices } from '../devices.js';
 import { CliError, EXIT } from '../errors.js';
 import { correctCount, evaluate } from '../evaluate.js';
 import type { Io } from '../io.js';
-import { createDigitClassifier } from '../models.js';
+import { checkDigitModel, createDigitClassifier } from '../models.js';
 import { createOptimizer, DEFAULT_LR, OPTIMIZERS, restoreOptimizer } from '../optim.js';
 import { createReporter, type DoneInfo } from '../progress.js';
 import { type StopSignal, watchSigint } from '../stop.js';
@@ -120,20 +120,21 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   const { values } = parseCommand(CMD, argv, TRAIN_OPTIONS, [0, 0, '']);
   const flags = readFlags(values);
 
-  await loadBackends(flags.device);
-  const device = selectDevice(CMD, flags.device);
+  // Everything that can be wrong with the input is checked before the backends start.
   const resumed = flags.resume === undefined ? undefined : await readCheckpoint(CMD, flags.resume);
   const cfg = resolveConfig(flags, resumed);
   const out = flags.out ?? flags.resume ?? `${cfg.model}.safetensors`;
-
-  random.seed(cfg.seed);
-  const { model, entry } = createDigitClassifier(CMD, cfg.model);
-  if (resumed) loadWeights(CMD, resumed, model, cfg.model);
-  const firstEpoch = (resumed?.info.epoch ?? 0) + 1;
-
+  const entry = checkDigitModel(CMD, cfg.model);
   const trainSet = loadDigits(CMD, true, { dataDir: cfg.data ?? undefined, limit: cfg.limit ?? undefined });
   const testSet = loadDigits(CMD, false, { dataDir: cfg.data ?? undefined });
   const transform = digitTransform(entry.inputShape[1]);
+
+  await loadBackends(flags.device);
+  const device = selectDevice(CMD, flags.device);
+  random.seed(cfg.seed);
+  const { model } = createDigitClassifier(CMD, cfg.model);
+  if (resumed) loadWeights(CMD, resumed, model, cfg.model);
+  const firstEpoch = (resumed?.info.epoch ?? 0) + 1;
 
   const opt = createOptimizer(cfg.optimizer, model.parameters(), cfg);
   if (resumed) restoreOptimizer(CMD, opt, resumed.checkpoint.nested.optimizer, resumed.path, cfg);
