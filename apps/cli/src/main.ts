@@ -10,6 +10,8 @@ import { CliError, EXIT, oneLine, UsageError } from './errors.js';
 import { commandHelp, topHelp } from './help.js';
 import { type Io, processIo } from './io.js';
 
+export { type Io, memoryIo, processIo, type Sink } from './io.js';
+
 type Command = (argv: readonly string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
