@@ -116,3 +116,36 @@ describe('help', () => {
     expect((await mge()).code).toBe(2);
   });
 });
+
+describe('--data <dir> (IDX files)', () => {
+  it('trains, evaluates and predicts from a folder of IDX files, gzipped or not', async () => {
+    const { encodeIdxImages, encodeIdxLabels, MNIST } = await import('@mge/data/node');
+    const { gzipSync } = await import('node:zlib');
+    const dir = mkdtempSync(join(tmpdir(), 'mge-idx-'));
+    const split = (train: boolean, n: number) => {
+      const ds = new MNIST({ train });
+      return { images: ds.images.subarray(0, n * 784), labels: ds.labels.subarray(0, n) };
+    };
+    const tr = split(true, 256);
+    const te = split(false, 100);
+    writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), gzipSync(encodeIdxImages(tr.images, 256, 28, 28)));
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte'), encodeIdxLabels(tr.labels));
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte'), encodeIdxImages(te.images, 100, 28, 28));
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(encodeIdxLabels(te.labels)));
+    const out = join(dir, 'idx.safetensors');
+    const r = await mge('train', '--data', dir, '--epochs', '1', '--device', 'js', '--json', '--out', out);
+    expect(r.err).toBe('');
+    const start = JSON.parse(r.out.split('\n')[0]);
+    expect(start).toMatchObject({ dataSource: dir, trainSize: 256, testSize: 100 });
+    const ev = await mge('eval', out, '--data', dir, '--device', 'js', '--json');
+    expect(JSON.parse(ev.out)).toMatchObject({ count: 100, data: dir });
+    const p = await mge('predict', out, '--data', dir, '--index', '99', '--device', 'js', '--json');
+    expect(JSON.parse(p.out).label).toBe(te.labels[99]);
+
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), Buffer.from('not gzip at all'));
+    const broken = await mge('eval', out, '--data', dir, '--device', 'js');
+    expect(broken.code).toBe(1);
+    expect(broken.err).toMatch(/^mge eval: /);
+    expect(noStack(broken.err)).toBe(true);
+  });
+});
