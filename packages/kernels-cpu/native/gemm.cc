@@ -211,63 +211,86 @@ inline void tile(const KernelInfo& kd, i64 kc, const float* ap, const float* bp,
     for (i64 j = 0; j < cols; ++j) c[i * ldc + j] = acc ? c[i * ldc + j] + t[i * kd.nr + j] : t[i * kd.nr + j];
 }
 
-// The threaded loop nest. For each KC×NC slab, all threads first pack A (every row) and
-// the B slab together, then share out blocks of C (a few MR panels × a few NR panels)
-// dynamically, so a thread that gets less of the CPU (a busy machine) simply takes
-// fewer blocks instead of holding everyone up.
+// The threaded GEMM, built to have as few barriers as possible (on a busy machine every
+// barrier can cost a scheduler time slice). Region 1: all threads pack the whole of op(A)
+// and op(B), K-block by K-block, into panels. Region 2: blocks of C (8 MR panels × 8 NR
+// panels) are handed out dynamically; each runs the full K loop, so a thread that gets less
+// of the CPU simply takes fewer blocks.
 void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
-  // Packed A holds every row of the product, so very tall products go in chunks of rows.
+  // Keep the packed copies bounded: very tall or wide products go in chunks.
   const i64 max_rows = std::max<i64>(kd.mr, 4096 / kd.mr * kd.mr);
-  if (g.m > max_rows) {
+  const i64 max_cols = std::max<i64>(kd.nr, 4096 / kd.nr * kd.nr);
+  if (g.m > max_rows || g.n > max_cols) {
     for (i64 i0 = 0; i0 < g.m; i0 += max_rows) {
+      for (i64 j0 = 0; j0 < g.n; j0 += max_cols) {
+        Gemm part = g;
+        part.m = std::min(max_rows, g.m - i0);
+        part.n = std::min(max_cols, g.n - j0);
+        part.a = g.trans_a ? g.a + i0 : g.a + i0 * g.lda;
+        part.b = g.trans_b ? g.b + j0 * g.ldb : g.b + j0;
+        part.c = g.c + i0 * g.ldc + j0;
+        gemm_parallel(part, kd, threads);
+      }
+    }
+    return;
+  }
+  // … and very deep ones in chunks of K, each adding to what the previous ones stored.
+  const i64 max_k = std::max<i64>(kd.kc, (i64(1) << 24) / (g.m + g.n + kd.mr + kd.nr) / kd.kc * kd.kc);
+  if (g.k > max_k) {
+    for (i64 p0 = 0; p0 < g.k; p0 += max_k) {
       Gemm part = g;
-      part.m = std::min(max_rows, g.m - i0);
-      part.a = g.trans_a ? g.a + i0 : g.a + i0 * g.lda;
-      part.c = g.c + i0 * g.ldc;
+      part.k = std::min(max_k, g.k - p0);
+      part.a = g.trans_a ? g.a + p0 * g.lda : g.a + p0;
+      part.b = g.trans_b ? g.b + p0 : g.b + p0 * g.ldb;
+      part.accumulate = g.accumulate || p0 > 0;
       gemm_parallel(part, kd, threads);
     }
     return;
   }
   const int mr = kd.mr, nr = kd.nr;
-  const i64 KC = kd.kc, NC = kd.nc;
-  const i64 mpanels = (g.m + mr - 1) / mr;
-  float* apack = scratch(0, static_cast<std::size_t>(mpanels * mr * KC));
-  float* bpack = scratch(1, static_cast<std::size_t>(KC * (std::min<i64>(NC, g.n) + nr)));
-  constexpr i64 kRowPanels = 8, kColPanels = 8;  // a C block: 8 MR panels × 8 NR panels
-  for (i64 jc = 0; jc < g.n; jc += NC) {
-    const i64 nc = std::min(NC, g.n - jc);
-    const i64 npanels = (nc + nr - 1) / nr;
+  const i64 KC = kd.kc;
+  const i64 mpanels = (g.m + mr - 1) / mr, npanels = (g.n + nr - 1) / nr;
+  const i64 arow = mpanels * mr, bcol = npanels * nr;  // floats per k in the packed copies
+  float* apack = scratch(0, static_cast<std::size_t>(arow * g.k));
+  float* bpack = scratch(1, static_cast<std::size_t>(bcol * g.k));
+  // K block pc of A starts at apack + pc·arow, its panel ip at + ip·mr·kc (likewise B).
+  const i64 ptasks = 4 * threads;
+  parallel_tasks(static_cast<int>(2 * ptasks), [&](int t) {
+    const bool is_a = t < ptasks;
+    const i64 u = is_a ? t : t - ptasks;
+    const i64 panels = is_a ? mpanels : npanels;
+    const i64 p0 = panels * u / ptasks, p1 = panels * (u + 1) / ptasks;
+    if (p1 <= p0) return;
+    for (i64 pc = 0; pc < g.k; pc += KC) {
+      const i64 kc = std::min(KC, g.k - pc);
+      if (is_a) {
+        pack_a(g, mr, p0 * mr, std::min(g.m, p1 * mr) - p0 * mr, pc, kc, apack + pc * arow + p0 * mr * kc);
+      } else {
+        pack_b(g, nr, pc, kc, p0 * nr, std::min(g.n, p1 * nr) - p0 * nr, bpack + pc * bcol + p0 * nr * kc);
+      }
+    }
+  });
+  constexpr i64 kRowPanels = 8, kColPanels = 8;
+  const i64 rblocks = (mpanels + kRowPanels - 1) / kRowPanels;
+  const i64 cblocks = (npanels + kColPanels - 1) / kColPanels;
+  parallel_tasks(static_cast<int>(rblocks * cblocks), [&](int t) {
+    const i64 rb = t % rblocks, cb = t / rblocks;
+    const i64 ip1 = std::min(mpanels, (rb + 1) * kRowPanels), jp1 = std::min(npanels, (cb + 1) * kColPanels);
     for (i64 pc = 0; pc < g.k; pc += KC) {
       const i64 kc = std::min(KC, g.k - pc);
       const int acc = (g.accumulate || pc > 0) ? 1 : 0;
-      // Packing: 4 tasks per thread over A's and B's panels.
-      const i64 ptasks = 4 * threads;
-      parallel_tasks(static_cast<int>(2 * ptasks), [&](int t) {
-        if (t < ptasks) {
-          const i64 p0 = mpanels * t / ptasks, p1 = mpanels * (t + 1) / ptasks;
-          if (p1 > p0) pack_a(g, mr, p0 * mr, std::min(g.m, p1 * mr) - p0 * mr, pc, kc, apack + p0 * mr * kc);
-        } else {
-          const i64 u = t - ptasks;
-          const i64 p0 = npanels * u / ptasks, p1 = npanels * (u + 1) / ptasks;
-          if (p1 > p0) pack_b(g, nr, pc, kc, jc + p0 * nr, std::min(nc, p1 * nr) - p0 * nr, bpack + p0 * nr * kc);
+      const float* ablock = apack + pc * arow;
+      const float* bblock = bpack + pc * bcol;
+      for (i64 jp = cb * kColPanels; jp < jp1; ++jp) {
+        const float* bp = bblock + jp * nr * kc;
+        const i64 cols = std::min<i64>(nr, g.n - jp * nr);
+        for (i64 ip = rb * kRowPanels; ip < ip1; ++ip) {
+          const i64 rows = std::min<i64>(mr, g.m - ip * mr);
+          tile(kd, kc, ablock + ip * mr * kc, bp, g.c + ip * mr * g.ldc + jp * nr, g.ldc, rows, cols, acc);
         }
-      });
-      const i64 rblocks = (mpanels + kRowPanels - 1) / kRowPanels;
-      const i64 cblocks = (npanels + kColPanels - 1) / kColPanels;
-      parallel_tasks(static_cast<int>(rblocks * cblocks), [&](int t) {
-        const i64 rb = t % rblocks, cb = t / rblocks;
-        const i64 pr1 = std::min(mpanels, (rb + 1) * kRowPanels), pc1 = std::min(npanels, (cb + 1) * kColPanels);
-        for (i64 jp = cb * kColPanels; jp < pc1; ++jp) {
-          const float* bp = bpack + jp * nr * kc;
-          const i64 cols = std::min<i64>(nr, nc - jp * nr);
-          for (i64 ip = rb * kRowPanels; ip < pr1; ++ip) {
-            const i64 rows = std::min<i64>(mr, g.m - ip * mr);
-            tile(kd, kc, apack + ip * mr * kc, bp, g.c + ip * mr * g.ldc + jc + jp * nr, g.ldc, rows, cols, acc);
-          }
-        }
-      });
+      }
     }
-  }
+  });
 }
 
 }  // namespace

@@ -50,7 +50,9 @@ describe('matmul', () => {
     mm(2, 130, 170, 190, false, true),
     mm(1, 200, 300, 600),
     mm(1, 5, 4100, 20),
-    mm(1, 4100, 40, 30, true), // taller than one packed-A chunk of the threaded GEMM
+    mm(1, 4100, 40, 30, true), // taller than one packed chunk of the threaded GEMM
+    mm(1, 20, 4200, 30, false, true), // wider than one packed chunk
+    mm(1, 8, 40, 300_000), // deeper than one packed chunk (K split, accumulating)
   ];
   for (const isa of ISAS) {
     for (const threads of [1, 2]) {
