@@ -36,13 +36,13 @@ Geometry geometry(const ConvParams& p) {
 }
 
 // cols[(c·KH + ky)·KW + kx, oy·OW + ox] = x[c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw] (0 outside).
-void im2col(const float* x, i64 channels, const ConvParams& p, float* cols) {
-  const i64 ohow = p.oh * p.ow;
+// Row r of cols starts at cols + r·ld (ld ≥ OH·OW lets several images sit side by side).
+void im2col(const float* x, i64 channels, const ConvParams& p, float* cols, i64 ld) {
   for (i64 c = 0; c < channels; ++c) {
     const float* plane = x + c * p.h * p.w;
     for (i64 ky = 0; ky < p.kh; ++ky) {
       for (i64 kx = 0; kx < p.kw; ++kx) {
-        float* dst = cols + ((c * p.kh + ky) * p.kw + kx) * ohow;
+        float* dst = cols + ((c * p.kh + ky) * p.kw + kx) * ld;
         const i64 xoff = kx * p.dw - p.pw;
         // Output columns whose input column is inside the image: [ox0, ox1).
         i64 ox0 = xoff >= 0 ? 0 : (-xoff + p.sw - 1) / p.sw;
@@ -70,13 +70,12 @@ void im2col(const float* x, i64 channels, const ConvParams& p, float* cols) {
 }
 
 // The adjoint of im2col: x[c, iy, ix] += cols[...] for every in-image position (x pre-zeroed).
-void col2im(const float* cols, i64 channels, const ConvParams& p, float* x) {
-  const i64 ohow = p.oh * p.ow;
+void col2im(const float* cols, i64 channels, const ConvParams& p, float* x, i64 ld) {
   for (i64 c = 0; c < channels; ++c) {
     float* plane = x + c * p.h * p.w;
     for (i64 ky = 0; ky < p.kh; ++ky) {
       for (i64 kx = 0; kx < p.kw; ++kx) {
-        const float* src = cols + ((c * p.kh + ky) * p.kw + kx) * ohow;
+        const float* src = cols + ((c * p.kh + ky) * p.kw + kx) * ld;
         const i64 xoff = kx * p.dw - p.pw;
         i64 ox0 = xoff >= 0 ? 0 : (-xoff + p.sw - 1) / p.sw;
         i64 ox1 = p.w - xoff <= 0 ? 0 : std::min(p.ow, (p.w - xoff + p.sw - 1) / p.sw);
@@ -97,22 +96,51 @@ void col2im(const float* cols, i64 channels, const ConvParams& p, float* x) {
   }
 }
 
-// Per-thread scratch for one image's im2col matrix.
-float* cols_scratch(std::size_t floats) {
-  thread_local std::vector<float> buf;
-  if (buf.size() < floats) buf.resize(floats);
-  return buf.data();
+// Per-thread scratch buffers (0: im2col columns, 1: gathered/scattered dy or y).
+float* scratch(int which, std::size_t floats) {
+  thread_local std::vector<float> bufs[2];
+  if (bufs[which].size() < floats) bufs[which].resize(floats);
+  return bufs[which].data();
 }
 
-// Runs f(image) for every image, over threads when there are several images.
+// Images are processed in sub-batches laid side by side in one matrix, so that small
+// images (LeNet's 28×28 or 10×10 outputs) still make GEMMs with thousands of columns.
+constexpr i64 kScratchFloats = i64(1) << 22;  // 16 MB per scratch matrix
+constexpr i64 kTargetCols = 2048;
+
+i64 sub_batch(const Geometry& g, i64 images, bool deep) {
+  const i64 per_image = std::max<i64>(1, g.ckk * g.ohow);
+  i64 nb = deep ? images : (kTargetCols + g.ohow - 1) / std::max<i64>(1, g.ohow);
+  nb = std::min(nb, std::max<i64>(1, kScratchFloats / per_image));
+  return std::max<i64>(1, std::min(nb, images));
+}
+
+// Splits the batch into one contiguous range of images per thread.
 template <class F>
-void for_images(i64 n, F&& f) {
-  if (n >= 2 && num_threads() > 1 && !in_parallel_region()) {
-    parallel_for(n, 1, [&](i64 b, i64 e) {
-      for (i64 i = b; i < e; ++i) f(i);
-    });
-  } else {
-    for (i64 i = 0; i < n; ++i) f(i);
+void for_image_ranges(i64 n, F&& f) {
+  const i64 parts = (n >= 2 && !in_parallel_region()) ? std::min<i64>(num_threads(), n) : 1;
+  if (parts <= 1) {
+    f(0, 0, n);
+    return;
+  }
+  parallel_tasks(static_cast<int>(parts), [&](int t) { f(t, n * t / parts, n * (t + 1) / parts); });
+}
+
+// Copies rows [g0, g0+rows) of `count` images' [channels, ohow] blocks into one
+// [rows, count·ohow] matrix (and back, for `scatter`).
+void gather_rows(const float* src, i64 img0, i64 count, i64 channels, i64 g0, i64 rows, i64 ohow, float* dst,
+                 bool scatter) {
+  const i64 ld = count * ohow;
+  for (i64 i = 0; i < count; ++i) {
+    for (i64 r = 0; r < rows; ++r) {
+      float* packed = dst + r * ld + i * ohow;
+      const float* orig = src + ((img0 + i) * channels + g0 + r) * ohow;
+      if (scatter) {
+        std::memcpy(const_cast<float*>(orig), packed, sizeof(float) * ohow);
+      } else {
+        std::memcpy(packed, orig, sizeof(float) * ohow);
+      }
+    }
   }
 }
 
@@ -120,55 +148,84 @@ void for_images(i64 n, F&& f) {
 
 void conv2d(const float* x, const float* w, float* y, const ConvParams& p) {
   const Geometry g = geometry(p);
-  for_images(p.n, [&](i64 img) {
-    for (i64 grp = 0; grp < p.groups; ++grp) {
-      const float* xg = x + (img * p.c + grp * g.cg) * g.hw;
-      const float* cols = xg;
-      if (!g.pointwise) {
-        float* buf = cols_scratch(static_cast<std::size_t>(g.ckk * g.ohow));
-        im2col(xg, g.cg, p, buf);
-        cols = buf;
+  if (g.ohow == 0 || g.og == 0) return;
+  for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
+    const i64 nb = sub_batch(g, e - b, false);
+    for (i64 i0 = b; i0 < e; i0 += nb) {
+      const i64 cnt = std::min(nb, e - i0);
+      const i64 ld = cnt * g.ohow;
+      for (i64 grp = 0; grp < p.groups; ++grp) {
+        const float* cols;
+        if (g.pointwise && cnt == 1) {
+          cols = x + (i0 * p.c + grp * g.cg) * g.hw;
+        } else {
+          float* buf = scratch(0, static_cast<std::size_t>(g.ckk * ld));
+          for (i64 i = 0; i < cnt; ++i) im2col(x + ((i0 + i) * p.c + grp * g.cg) * g.hw, g.cg, p, buf + i * g.ohow, ld);
+          cols = buf;
+        }
+        Gemm gm;
+        gm.m = g.og;
+        gm.n = ld;
+        gm.k = g.ckk;
+        gm.a = w + grp * g.og * g.ckk;
+        gm.lda = g.ckk;
+        gm.b = cols;
+        gm.ldb = ld;
+        if (cnt == 1) {
+          gm.c = y + (i0 * p.o + grp * g.og) * g.ohow;
+          gm.ldc = g.ohow;
+          sgemm(gm);
+        } else {
+          float* out = scratch(1, static_cast<std::size_t>(g.og * ld));
+          gm.c = out;
+          gm.ldc = ld;
+          sgemm(gm);
+          gather_rows(y, i0, cnt, p.o, grp * g.og, g.og, g.ohow, out, true);
+        }
       }
-      Gemm gm;
-      gm.m = g.og;
-      gm.n = g.ohow;
-      gm.k = g.ckk;
-      gm.a = w + grp * g.og * g.ckk;
-      gm.lda = g.ckk;
-      gm.b = cols;
-      gm.ldb = g.ohow;
-      gm.c = y + (img * p.o + grp * g.og) * g.ohow;
-      gm.ldc = g.ohow;
-      sgemm(gm);
     }
   });
 }
 
 void conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p) {
   const Geometry g = geometry(p);
-  for_images(p.n, [&](i64 img) {
-    for (i64 grp = 0; grp < p.groups; ++grp) {
-      float* dxg = dx + (img * p.c + grp * g.cg) * g.hw;
-      Gemm gm;
-      gm.trans_a = true;
-      gm.m = g.ckk;
-      gm.n = g.ohow;
-      gm.k = g.og;
-      gm.a = w + grp * g.og * g.ckk;
-      gm.lda = g.ckk;
-      gm.b = dy + (img * p.o + grp * g.og) * g.ohow;
-      gm.ldb = g.ohow;
-      if (g.pointwise) {
-        gm.c = dxg;
-        gm.ldc = g.ohow;
+  if (g.cg * g.hw == 0) return;
+  for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
+    const i64 nb = sub_batch(g, e - b, false);
+    for (i64 i0 = b; i0 < e; i0 += nb) {
+      const i64 cnt = std::min(nb, e - i0);
+      const i64 ld = cnt * g.ohow;
+      for (i64 grp = 0; grp < p.groups; ++grp) {
+        Gemm gm;
+        gm.trans_a = true;
+        gm.m = g.ckk;
+        gm.n = ld;
+        gm.k = g.og;
+        gm.a = w + grp * g.og * g.ckk;
+        gm.lda = g.ckk;
+        if (cnt == 1) {
+          gm.b = dy + (i0 * p.o + grp * g.og) * g.ohow;
+        } else {
+          float* packed = scratch(1, static_cast<std::size_t>(g.og * ld));
+          gather_rows(dy, i0, cnt, p.o, grp * g.og, g.og, g.ohow, packed, false);
+          gm.b = packed;
+        }
+        gm.ldb = ld;
+        if (g.pointwise && cnt == 1) {
+          gm.c = dx + (i0 * p.c + grp * g.cg) * g.hw;
+          gm.ldc = g.ohow;
+          sgemm(gm);
+          continue;
+        }
+        float* dcols = scratch(0, static_cast<std::size_t>(g.ckk * ld));
+        gm.c = dcols;
+        gm.ldc = ld;
         sgemm(gm);
-      } else {
-        float* buf = cols_scratch(static_cast<std::size_t>(g.ckk * g.ohow));
-        gm.c = buf;
-        gm.ldc = g.ohow;
-        sgemm(gm);
-        if (g.cg * g.hw > 0) std::memset(dxg, 0, sizeof(float) * g.cg * g.hw);
-        col2im(buf, g.cg, p, dxg);
+        for (i64 i = 0; i < cnt; ++i) {
+          float* dxg = dx + ((i0 + i) * p.c + grp * g.cg) * g.hw;
+          std::memset(dxg, 0, sizeof(float) * g.cg * g.hw);
+          col2im(dcols + i * g.ohow, g.cg, p, dxg, ld);
+        }
       }
     }
   });
@@ -177,46 +234,51 @@ void conv2d_backward_input(const float* dy, const float* w, float* dx, const Con
 void conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
   const Geometry g = geometry(p);
   const i64 wsize = p.o * g.ckk;
+  if (wsize == 0) return;
+  if (p.n == 0 || g.ohow == 0) {
+    std::memset(dw, 0, sizeof(float) * wsize);
+    return;
+  }
   // Each thread sums its images into its own copy of dW; the copies are added at the end.
   const i64 parts = (p.n >= 2 && !in_parallel_region()) ? std::min<i64>(num_threads(), p.n) : 1;
   std::vector<float> partial(static_cast<std::size_t>((parts - 1) * wsize));
-  auto run = [&](i64 part, i64 b, i64 e) {
+  for_image_ranges(p.n, [&](i64 part, i64 b, i64 e) {
     float* out = part == 0 ? dw : partial.data() + (part - 1) * wsize;
-    for (i64 img = b; img < e; ++img) {
+    const i64 nb = sub_batch(g, e - b, true);
+    for (i64 i0 = b; i0 < e; i0 += nb) {
+      const i64 cnt = std::min(nb, e - i0);
+      const i64 ld = cnt * g.ohow;
       for (i64 grp = 0; grp < p.groups; ++grp) {
-        const float* xg = x + (img * p.c + grp * g.cg) * g.hw;
-        const float* cols = xg;
-        if (!g.pointwise) {
-          float* buf = cols_scratch(static_cast<std::size_t>(g.ckk * g.ohow));
-          im2col(xg, g.cg, p, buf);
+        const float* cols;
+        if (g.pointwise && cnt == 1) {
+          cols = x + (i0 * p.c + grp * g.cg) * g.hw;
+        } else {
+          float* buf = scratch(0, static_cast<std::size_t>(g.ckk * ld));
+          for (i64 i = 0; i < cnt; ++i) im2col(x + ((i0 + i) * p.c + grp * g.cg) * g.hw, g.cg, p, buf + i * g.ohow, ld);
           cols = buf;
         }
         Gemm gm;
         gm.trans_b = true;
         gm.m = g.og;
         gm.n = g.ckk;
-        gm.k = g.ohow;
-        gm.a = dy + (img * p.o + grp * g.og) * g.ohow;
-        gm.lda = g.ohow;
+        gm.k = ld;
+        if (cnt == 1) {
+          gm.a = dy + (i0 * p.o + grp * g.og) * g.ohow;
+        } else {
+          float* packed = scratch(1, static_cast<std::size_t>(g.og * ld));
+          gather_rows(dy, i0, cnt, p.o, grp * g.og, g.og, g.ohow, packed, false);
+          gm.a = packed;
+        }
+        gm.lda = ld;
         gm.b = cols;
-        gm.ldb = g.ohow;
+        gm.ldb = ld;
         gm.c = out + grp * g.og * g.ckk;
         gm.ldc = g.ckk;
-        gm.accumulate = img > b;
+        gm.accumulate = i0 > b;
         sgemm(gm);
       }
     }
-    if (e <= b) std::memset(out, 0, sizeof(float) * wsize);
-  };
-  if (p.n == 0) {
-    if (wsize > 0) std::memset(dw, 0, sizeof(float) * wsize);
-    return;
-  }
-  if (parts == 1) {
-    run(0, 0, p.n);
-    return;
-  }
-  parallel_tasks(static_cast<int>(parts), [&](int t) { run(t, p.n * t / parts, p.n * (t + 1) / parts); });
+  });
   for (i64 t = 1; t < parts; ++t) {
     const float* src = partial.data() + (t - 1) * wsize;
     for (i64 i = 0; i < wsize; ++i) dw[i] += src[i];
