@@ -1,0 +1,64 @@
+import { GradManager, noGrad, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import * as F from '@mge/functional';
+import { LeNet } from '@mge/models-zoo';
+import { SGD } from '@mge/optimizer';
+import { type BenchConfig, convFlops, labels, LENET_FWD_FLOPS, lcg, type Workload } from './workloads.js';
+
+/** Our side: the real framework (LeNet from the zoo, F.crossEntropy, GradManager, SGD) on `device`. */
+export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
+  setDefaultDevice(device);
+  random.seed(1);
+  const model = new LeNet();
+  const gm = new GradManager().attach(model.parameters());
+  const opt = new SGD(model.parameters(), { lr: 0.01 });
+  const B = cfg.lenetBatch;
+  const x = tensor(lcg(B * 1024, 3), { shape: [B, 1, 32, 32] });
+  const y = tensor(labels(B, 4), { dtype: 'int32', shape: [B] });
+  const xi = tensor(lcg(cfg.inferBatch * 1024, 5), { shape: [cfg.inferBatch, 1, 32, 32] });
+  const n = cfg.matmulN;
+  const a = tensor(lcg(n * n, 6), { shape: [n, n] });
+  const b = tensor(lcg(n * n, 7), { shape: [n, n] });
+  const c = cfg.conv;
+  const cx = tensor(lcg(c.n * c.c * c.h * c.w, 8), { shape: [c.n, c.c, c.h, c.w] });
+  const cw = tensor(lcg(c.o * c.c * c.k * c.k, 9), { shape: [c.o, c.c, c.k, c.k] });
+  const cdy = tensor(lcg(c.n * c.o * c.h * c.w, 10), { shape: [c.n, c.o, c.h, c.w] });
+  const pad = c.k >> 1;
+  return [
+    {
+      name: `LeNet train step b${B}`,
+      flops: 3 * B * LENET_FWD_FLOPS,
+      run: async () => {
+        gm.record();
+        const loss = F.crossEntropy(model(x) as Tensor, y);
+        gm.backward(loss);
+        opt.step().clearGrad();
+        return loss.data();
+      },
+    },
+    {
+      name: `LeNet inference b${cfg.inferBatch}`,
+      flops: cfg.inferBatch * LENET_FWD_FLOPS,
+      run: () => noGrad(() => (model(xi) as Tensor).data()),
+    },
+    { name: `matmul ${n}³`, flops: 2 * n ** 3, run: () => a.matmul(b).data() },
+    {
+      name: `conv2d fwd ${c.n}×${c.c}×${c.h}×${c.w} k${c.k}→${c.o}`,
+      flops: convFlops(c),
+      run: () => noGrad(() => F.conv2d(cx, cw, undefined, { padding: pad }).data()),
+    },
+    {
+      // dx and dw of Σ conv(x, w)·dy: the forward plus both backward convolutions.
+      name: `conv2d fwd+bwd (dx, dw)`,
+      flops: 3 * convFlops(c),
+      run: async () => {
+        const xp = cx.detach();
+        const wp = cw.detach();
+        const g = new GradManager().attach([xp, wp]);
+        g.record();
+        g.backward(F.conv2d(xp, wp, undefined, { padding: pad }).mul(cdy).sum());
+        const [dx, dw] = [xp.grad!, wp.grad!];
+        return Promise.all([dx.data(), dw.data()]);
+      },
+    },
+  ];
+}

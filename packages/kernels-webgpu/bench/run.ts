@@ -1,0 +1,125 @@
+/**
+ * The webgpu benchmark: our backend against @tensorflow/tfjs-backend-webgpu in the SAME
+ * headless chromium page (same adapter, SwiftShader on a machine without a GPU), then our
+ * side alone in Node on Dawn (lavapipe here) — tfjs-backend-webgpu does not run in Node.
+ * Prints a table with the ratio and writes bench-results.json next to package.json.
+ *
+ *   pnpm --filter @mge/kernels-webgpu bench [--runs 5] [--warmup 2] [--batch 64] [--matmul 512]
+ *                                            [--only matmul] [--no-node] [--no-browser]
+ */
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { type BenchConfig, DEFAULT_CONFIG, measure } from './workloads.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`bench: --${name} must be a positive number, got ${args[i + 1]}`);
+  return v;
+};
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const warmup = opt('warmup', 2);
+const runs = opt('runs', 5);
+const cfg: BenchConfig = { ...DEFAULT_CONFIG, lenetBatch: opt('batch', DEFAULT_CONFIG.lenetBatch), inferBatch: opt('batch', DEFAULT_CONFIG.inferBatch), matmulN: opt('matmul', DEFAULT_CONFIG.matmulN) };
+
+interface Side { name: string; flops: number; timing: { medianMs: number; minMs: number; runs: number } }
+interface BrowserReport { adapter: Record<string, unknown>; oursDescription: string; tfjsBackend: string; mge: Side[]; tfjs: Side[]; userAgent: string }
+
+async function browserRun(): Promise<BrowserReport> {
+  const built = await esbuild.build({
+    entryPoints: [join(here, 'page.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['source'],
+    write: false,
+    logLevel: 'warning',
+  });
+  const js = built.outputFiles[0].text;
+  const html = '<!doctype html><meta charset="utf-8"><title>mge webgpu bench</title><script type="module" src="/bench.js"></script>';
+  const server = createServer((req, res) => {
+    if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const browser = await chromium.launch({
+    executablePath: process.env.MGE_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => console.log(`  [page] ${m.text()}`));
+    page.on('pageerror', (e) => console.error(`  [page error] ${e.message}`));
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForFunction(() => (globalThis as Record<string, unknown>).benchReady === true, undefined, { timeout: 60_000 });
+    return (await page.evaluate(
+      ([c, w, r, o]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(c, w, r, o),
+      [cfg, warmup, runs, only] as const,
+    )) as BrowserReport;
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+async function nodeRun(): Promise<{ adapter: string; mge: Side[] }> {
+  const { getBackend, ready } = await import('@mge/core');
+  await import('../src/index.js');
+  const { mgeWorkloads } = await import('./mge-workloads.js');
+  await ready();
+  const backend = getBackend('webgpu') as unknown as { description: string };
+  const out: Side[] = [];
+  for (const w of mgeWorkloads('webgpu', cfg)) {
+    if (only && !w.name.includes(only)) continue;
+    out.push({ name: w.name, flops: w.flops, timing: await measure(w, warmup, runs) });
+    console.log(`  [node] ${w.name}: ${out.at(-1)!.timing.medianMs.toFixed(1)} ms`);
+  }
+  return { adapter: backend.description, mge: out };
+}
+
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1));
+const gflops = (s: Side) => (s.flops ? (s.flops / s.timing.medianMs / 1e6).toFixed(2) : '-');
+function table(rows: string[][]): void {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
+}
+
+const result: Record<string, unknown> = { date: new Date().toISOString(), config: cfg, warmup, runs };
+if (!flag('no-browser')) {
+  console.log('browser: headless chromium, our webgpu backend and tfjs-backend-webgpu 4.22.0 in one page…');
+  const b = await browserRun();
+  const rows = [['workload', 'mge ms', 'tfjs ms', 'mge GFLOP/s', 'tfjs GFLOP/s', 'speed-up (tfjs ms / mge ms)']];
+  const ratios: Record<string, number> = {};
+  for (const m of b.mge) {
+    const t = b.tfjs.find((s) => s.name === m.name);
+    const ratio = t ? t.timing.medianMs / m.timing.medianMs : NaN;
+    ratios[m.name] = ratio;
+    rows.push([m.name, fmt(m.timing.medianMs), t ? fmt(t.timing.medianMs) : '-', gflops(m), t ? gflops(t) : '-', Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}×`]);
+  }
+  console.log(`\nadapter (page): ${JSON.stringify(b.adapter)}; ${b.userAgent.match(/Chrom\w*\/[\d.]+/)?.[0] ?? ''}`);
+  console.log(`medians of ${runs} runs after ${warmup} warm-up runs; every run reads its result back\n`);
+  table(rows);
+  result.browser = { ...b, ratios };
+}
+if (!flag('no-node')) {
+  console.log('\nnode: our webgpu backend on Dawn (tfjs-backend-webgpu does not run in Node, so no peer here)…');
+  const n = await nodeRun();
+  console.log(`\nadapter (node): ${n.adapter}\n`);
+  table([['workload', 'mge ms', 'mge GFLOP/s'], ...n.mge.map((m) => [m.name, fmt(m.timing.medianMs), gflops(m)])]);
+  result.node = n;
+}
+const file = join(here, '..', 'bench-results.json');
+writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`\nwrote ${file}`);
+process.exit(0);
