@@ -108,12 +108,15 @@ void pack_a(const Gemm& g, int mr, i64 i0, i64 mc, i64 p0, i64 kc, float* dst) {
   for (i64 ir = 0; ir < mc; ir += mr) {
     const int rows = static_cast<int>(std::min<i64>(mr, mc - ir));
     if (!g.trans_a) {
+      // Row by row: each source row is read sequentially (reading down a column instead
+      // would touch MR lines a power-of-two stride apart, which share one L1 set).
       const float* src = g.a + (i0 + ir) * g.lda + p0;
-      for (i64 p = 0; p < kc; ++p) {
-        int i = 0;
-        for (; i < rows; ++i) dst[p * mr + i] = src[i * g.lda + p];
-        for (; i < mr; ++i) dst[p * mr + i] = 0.f;
+      for (int i = 0; i < rows; ++i) {
+        const float* s = src + i * g.lda;
+        for (i64 p = 0; p < kc; ++p) dst[p * mr + i] = s[p];
       }
+      for (int i = rows; i < mr; ++i)
+        for (i64 p = 0; p < kc; ++p) dst[p * mr + i] = 0.f;
     } else {
       const float* src = g.a + p0 * g.lda + i0 + ir;
       for (i64 p = 0; p < kc; ++p) {
@@ -146,12 +149,12 @@ void pack_b(const Gemm& g, int nr, i64 p0, i64 kc, i64 j0, i64 nc, float* dst) {
       }
     } else {
       const float* src = g.b + (j0 + jr) * g.ldb + p0;
-      for (i64 p = 0; p < kc; ++p) {
-        float* d = dst + p * nr;
-        int j = 0;
-        for (; j < cols; ++j) d[j] = src[j * g.ldb + p];
-        for (; j < nr; ++j) d[j] = 0.f;
+      for (int j = 0; j < cols; ++j) {
+        const float* s = src + j * g.ldb;
+        for (i64 p = 0; p < kc; ++p) dst[p * nr + j] = s[p];
       }
+      for (int j = cols; j < nr; ++j)
+        for (i64 p = 0; p < kc; ++p) dst[p * nr + j] = 0.f;
     }
     dst += nr * kc;
   }
@@ -293,6 +296,44 @@ void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
   });
 }
 
+// C = A·Bᵀ for a tiny C and a long K (LeNet's first-layer filter gradient: 6×25 outputs over
+// 50,000 products each). Both operands are contiguous along K, so dot products read them
+// straight, where the packed path would waste most of a 14×32 tile and transpose-pack B.
+using v4 = float __attribute__((vector_size(16)));
+
+inline v4 loadv(const float* p) {
+  v4 v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+void dot_gemm(const Gemm& g) {
+  for (i64 i0 = 0; i0 < g.m; i0 += 4) {
+    const int rows = static_cast<int>(std::min<i64>(4, g.m - i0));
+    const float* a[4];
+    for (int r = 0; r < 4; ++r) a[r] = g.a + (i0 + std::min(r, rows - 1)) * g.lda;
+    for (i64 j = 0; j < g.n; ++j) {
+      const float* b = g.b + j * g.ldb;
+      v4 acc[4][2] = {};
+      i64 p = 0;
+      for (; p + 8 <= g.k; p += 8) {
+        const v4 b0 = loadv(b + p), b1 = loadv(b + p + 4);
+        for (int r = 0; r < 4; ++r) {
+          acc[r][0] += loadv(a[r] + p) * b0;
+          acc[r][1] += loadv(a[r] + p + 4) * b1;
+        }
+      }
+      for (int r = 0; r < rows; ++r) {
+        const v4 s4 = acc[r][0] + acc[r][1];
+        float s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+        for (i64 q = p; q < g.k; ++q) s += a[r][q] * b[q];
+        float* c = g.c + (i0 + r) * g.ldc + j;
+        *c = g.accumulate ? *c + s : s;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const char* gemm_isa() { return active().name; }
@@ -312,6 +353,10 @@ void sgemm(const Gemm& g) {
   if (g.k <= 0) {
     if (!g.accumulate)
       for (i64 i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, sizeof(float) * g.n);
+    return;
+  }
+  if (g.trans_b && !g.trans_a && g.m <= 16 && g.n <= 64 && g.k >= 256) {
+    dot_gemm(g);
     return;
   }
   const KernelInfo kd = active();

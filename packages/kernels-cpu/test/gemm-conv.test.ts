@@ -52,6 +52,8 @@ describe('matmul', () => {
     mm(1, 5, 4100, 20),
     mm(1, 4100, 40, 30, true), // taller than one packed chunk of the threaded GEMM
     mm(1, 20, 4200, 30, false, true), // wider than one packed chunk
+    mm(1, 6, 25, 3000, false, true), // tiny C, long K: the dot-product path
+    mm(1, 13, 61, 999, false, true, 1, 1),
     mm(1, 8, 40, 300_000), // deeper than one packed chunk (K split, accumulating)
   ];
   for (const isa of ISAS) {
