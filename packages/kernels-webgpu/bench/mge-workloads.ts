@@ -1,8 +1,15 @@
-import { GradManager, noGrad, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import { GradManager, noGrad, random, setDefaultDevice, type Tensor, tensor, tidy } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import { SGD } from '@mge/optimizer';
 import { type BenchConfig, convFlops, labels, LENET_FWD_FLOPS, lcg, type Workload } from './workloads.js';
+
+/** Reads a result back, then frees it at once. */
+async function readOnce(t: Tensor): Promise<unknown> {
+  const out = await t.data();
+  t.dispose();
+  return out;
+}
 
 /** Our side: the real framework (LeNet from the zoo, F.crossEntropy, GradManager, SGD) on `device`. */
 export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
@@ -27,24 +34,31 @@ export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
     {
       name: `LeNet train step b${B}`,
       flops: 3 * B * LENET_FWD_FLOPS,
+      // tidy frees the step's intermediates at once (as tfjs's variableGrads + dispose do on
+      // the other side) instead of waiting for the garbage collector, so the pool reuses them.
       run: async () => {
-        gm.record();
-        const loss = F.crossEntropy(model(x) as Tensor, y);
-        gm.backward(loss);
-        opt.step().clearGrad();
-        return loss.data();
+        const loss = tidy(() => {
+          gm.record();
+          const l = F.crossEntropy(model(x) as Tensor, y);
+          gm.backward(l);
+          opt.step().clearGrad();
+          return l;
+        });
+        const out = await loss.data();
+        loss.dispose();
+        return out;
       },
     },
     {
       name: `LeNet inference b${cfg.inferBatch}`,
       flops: cfg.inferBatch * LENET_FWD_FLOPS,
-      run: () => noGrad(() => (model(xi) as Tensor).data()),
+      run: () => readOnce(noGrad(() => tidy(() => model(xi) as Tensor))),
     },
-    { name: `matmul ${n}³`, flops: 2 * n ** 3, run: () => a.matmul(b).data() },
+    { name: `matmul ${n}³`, flops: 2 * n ** 3, run: () => readOnce(a.matmul(b)) },
     {
       name: `conv2d fwd ${c.n}×${c.c}×${c.h}×${c.w} k${c.k}→${c.o}`,
       flops: convFlops(c),
-      run: () => noGrad(() => F.conv2d(cx, cw, undefined, { padding: pad }).data()),
+      run: () => readOnce(noGrad(() => F.conv2d(cx, cw, undefined, { padding: pad }))),
     },
     {
       // dx and dw of Σ conv(x, w)·dy: the forward plus both backward convolutions.
@@ -53,11 +67,16 @@ export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
       run: async () => {
         const xp = cx.detach();
         const wp = cw.detach();
-        const g = new GradManager().attach([xp, wp]);
-        g.record();
-        g.backward(F.conv2d(xp, wp, undefined, { padding: pad }).mul(cdy).sum());
-        const [dx, dw] = [xp.grad!, wp.grad!];
-        return Promise.all([dx.data(), dw.data()]);
+        const [dx, dw] = tidy(() => {
+          const g = new GradManager().attach([xp, wp]);
+          g.record();
+          g.backward(F.conv2d(xp, wp, undefined, { padding: pad }).mul(cdy).sum());
+          return [xp.grad!, wp.grad!];
+        });
+        const out = await Promise.all([readOnce(dx), readOnce(dw)]);
+        xp.dispose();
+        wp.dispose();
+        return out;
       },
     },
   ];

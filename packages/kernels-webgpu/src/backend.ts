@@ -283,7 +283,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   private gemm(kernel: (g: GemmShape) => KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[]): GpuBuffer {
     const out = this.runtime.acquire(outSize);
     if (outSize === 0) return out;
-    const shape = gemmShapeFor(m);
+    const shape = gemmShapeFor(m, n);
     const k = kernel(shape);
     const tm = 4 * shape.wy;
     const tn = 4 * shape.wx;

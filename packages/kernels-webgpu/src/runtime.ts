@@ -39,6 +39,8 @@ export interface RuntimeStats {
 export class GpuRuntime {
   readonly stats: RuntimeStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0 };
   private readonly pipelines = new Map<string, GPUComputePipeline>();
+  /** getBindGroupLayout makes a new object (a round trip in a browser's GPU process) on every call. */
+  private readonly layouts = new Map<GPUComputePipeline, GPUBindGroupLayout>();
   readonly pool: BufferPool;
   private readonly staging: StagingPool;
   /** One uniform buffer holds the parameters of every dispatch of a batch, one slot each. */
@@ -169,7 +171,12 @@ export class GpuRuntime {
       buffers[i].lastBatch = this.batch;
       entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
     }
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    let layout = this.layouts.get(pipeline);
+    if (!layout) {
+      layout = pipeline.getBindGroupLayout(0);
+      this.layouts.set(pipeline, layout);
+    }
+    const bindGroup = this.device.createBindGroup({ layout, entries });
     this.slot++;
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();

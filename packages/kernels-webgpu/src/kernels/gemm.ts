@@ -15,12 +15,41 @@ export interface GemmShape {
 export const GEMM_SQUARE: GemmShape = { wx: 16, wy: 16, tk: 16 };
 export const GEMM_FLAT: GemmShape = { wx: 32, wy: 8, tk: 16 };
 export const GEMM_THIN: GemmShape = { wx: 64, wy: 4, tk: 16 };
+export const GEMM_TALL: GemmShape = { wx: 8, wy: 32, tk: 16 };
+export const GEMM_SMALL: GemmShape = { wx: 8, wy: 8, tk: 16 };
+export const GEMM_TINY: GemmShape = { wx: 4, wy: 4, tk: 16 };
 
-/** The layout for an M-row product: the flattest one whose tile height still covers M. */
-export function gemmShapeFor(m: number): GemmShape {
-  if (m <= 4 * GEMM_THIN.wy) return GEMM_THIN;
-  if (m <= 4 * GEMM_FLAT.wy) return GEMM_FLAT;
-  return GEMM_SQUARE;
+/**
+ * Candidate layouts with a cost factor: smaller tiles reuse each staged value fewer times
+ * and run fewer threads per workgroup, so they must save enough padding to be worth it.
+ */
+const GEMM_CANDIDATES: readonly [GemmShape, number][] = [
+  [GEMM_SQUARE, 1],
+  [GEMM_FLAT, 1],
+  [GEMM_THIN, 1],
+  [GEMM_TALL, 1],
+  [GEMM_SMALL, 1.3],
+  [GEMM_TINY, 2],
+];
+
+/**
+ * The layout for an M×N product: the one that computes the fewest padded outputs
+ * (weighted by its cost factor). A LeNet filter gradient (6×25 outputs, K = 50k) would
+ * otherwise run a 16×256 tile at 4 % occupancy; ties go to the larger tile.
+ */
+export function gemmShapeFor(m: number, n: number): GemmShape {
+  let best = GEMM_SQUARE;
+  let bestCost = Infinity;
+  for (const [g, factor] of GEMM_CANDIDATES) {
+    const tm = 4 * g.wy;
+    const tn = 4 * g.wx;
+    const cost = Math.ceil(m / tm) * tm * Math.ceil(n / tn) * tn * factor;
+    if (cost < bestCost) {
+      best = g;
+      bestCost = cost;
+    }
+  }
+  return best;
 }
 
 /**
