@@ -336,7 +336,8 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const wb = bufOf('conv2dBackwardInput', w, 'w');
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
-    return this.gemm(conv2dBackwardInputKernel, [dyb, wb], p.n * p.c * p.h * p.w, cg, p.n * p.h * p.w, og * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
+    const unit = p.sh === 1 && p.sw === 1;
+    return this.gemm((g) => conv2dBackwardInputKernel(g, unit), [dyb, wb], p.n * p.c * p.h * p.w, cg, p.n * p.h * p.w, og * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
   }
 
   conv2dBackwardFilter(x: Ref, dy: Ref, p: Conv2dParams): GpuBuffer {

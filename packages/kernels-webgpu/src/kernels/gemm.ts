@@ -12,7 +12,7 @@ export interface GemmShape {
   wy: number;
   tk: number;
 }
-export const GEMM_SQUARE: GemmShape = { wx: 16, wy: 16, tk: 16 };
+export const GEMM_SQUARE: GemmShape = { wx: 16, wy: 16, tk: 32 };
 export const GEMM_FLAT: GemmShape = { wx: 32, wy: 8, tk: 16 };
 export const GEMM_THIN: GemmShape = { wx: 64, wy: 4, tk: 16 };
 export const GEMM_TALL: GemmShape = { wx: 8, wy: 32, tk: 16 };
@@ -66,8 +66,12 @@ export const GEMM_OP_PARAMS = 6;
  * C[z][row][col] goes. Each step stages a TM×tk slice of A and a tk×TN slice of B in
  * workgroup memory as vec4s, then every thread accumulates its 4×4 block with vec4 FMAs.
  *
- * `ops` must define: fn loadA(z: u32, row: u32, k: u32) -> f32, fn loadB(z: u32, k: u32, col: u32) -> f32,
- * fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32). Loads are only called in bounds.
+ * `ops` must define: fn loadA(z: u32, row: u32, k: u32) -> f32, struct BCol, fn bCol(z: u32, col: u32) -> BCol,
+ * fn loadB(z: u32, k: u32, c: BCol) -> f32, fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32).
+ * Every thread stages the same B column at every k-step (threads is a multiple of the tile
+ * width), so bCol runs once per thread and holds the column's decomposition (batch image,
+ * output pixel …): loadB is left with only the k-dependent index work, which matters where
+ * integer division is slow (CPU adapters). Loads are only called in bounds.
  */
 export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: string, g: GemmShape): KernelSource {
   const threads = g.wx * g.wy;
@@ -75,7 +79,9 @@ export function gemmKernel(key: string, bindings: readonly [string, string, stri
   const tn = 4 * g.wx;
   const perA = (tm * g.tk) / threads;
   const perB = (g.tk * tn) / threads;
-  if (!Number.isInteger(perA) || !Number.isInteger(perB)) throw new Error(`gemm ${key}: tile ${tm}×${tn}×${g.tk} does not split over ${threads} threads`);
+  if (!Number.isInteger(perA) || !Number.isInteger(perB) || threads % tn !== 0) {
+    throw new Error(`gemm ${key}: tile ${tm}×${tn}×${g.tk} does not split over ${threads} threads`);
+  }
   return {
     key: `gemm_${key}_${g.wx}x${g.wy}x${g.tk}`,
     wgsl: () => `${PARAMS}
@@ -100,6 +106,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let col0 = wid.x * ${tn}u;
   let t = lid.y * ${g.wx}u + lid.x;
   var acc: array<vec4<f32>, 4>;
+  // This thread's B column, the same at every k-step.
+  let cb = t % ${tn}u;
+  let kb0 = t / ${tn}u;
+  let colOk = col0 + cb < N;
+  let bc = bCol(z, select(0u, col0 + cb, colOk));
   for (var k0 = kBegin; k0 < kEnd; k0 += ${g.tk}u) {
     for (var j = 0u; j < ${perA}u; j++) {
       // A: consecutive threads take consecutive k (contiguous for row-major A).
@@ -112,11 +123,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     for (var j = 0u; j < ${perB}u; j++) {
       // B: consecutive threads take consecutive columns.
-      let e = t + j * ${threads}u;
-      let cb = e % ${tn}u;
-      let kb = e / ${tn}u;
+      let kb = kb0 + j * ${threads / tn}u;
       var vb = 0.0;
-      if (col0 + cb < N && k0 + kb < kEnd) { vb = loadB(z, k0 + kb, col0 + cb); }
+      if (colOk && k0 + kb < kEnd) { vb = loadB(z, k0 + kb, bc); }
       Bs[kb * ${tn / 4}u + cb / 4u][cb % 4u] = vb;
     }
     workgroupBarrier();
@@ -146,10 +155,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 export function matmulKernel(transA: boolean, transB: boolean, g: GemmShape): KernelSource {
   const P = GEMM_OP_PARAMS;
   const a = transA ? `A[pu(${P}u) * z + k * pu(0u) + row]` : `A[pu(${P}u) * z + row * pu(2u) + k]`;
-  const b = transB ? `B[pu(${P + 1}u) * z + col * pu(2u) + k]` : `B[pu(${P + 1}u) * z + k * pu(1u) + col]`;
+  // B[base + k·stride]: a row of Bᵀ is contiguous, a column of B strides by N.
+  const bCol = transB ? `BCol(pu(${P + 1}u) * z + col * pu(2u), 1u)` : `BCol(pu(${P + 1}u) * z + col, pu(1u))`;
   return gemmKernel(`matmul_${transA ? 't' : 'n'}${transB ? 't' : 'n'}`, ['A', 'B', 'C'], `
 fn loadA(z: u32, row: u32, k: u32) -> f32 { return ${a}; }
-fn loadB(z: u32, k: u32, col: u32) -> f32 { return ${b}; }
+struct BCol { base: u32, stride: u32 }
+fn bCol(z: u32, col: u32) -> BCol { return ${bCol}; }
+fn loadB(z: u32, k: u32, c: BCol) -> f32 { return B[c.base + k * c.stride]; }
 fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32) { C[sp * pu(4u) + (z * pu(0u) + row) * pu(1u) + col] = v; }`, g);
 }
 
@@ -176,78 +188,98 @@ fn cDW() -> i32 { return pi(${GEMM_OP_PARAMS + 14}u); }
 fn cCg() -> u32 { return pu(${GEMM_OP_PARAMS + 15}u); }
 fn cOg() -> u32 { return pu(${GEMM_OP_PARAMS + 16}u); }`;
 
-/** Reads the input image through the convolution window (for the kernels that bind X). */
-const X_AT = `
-/** x[nb, g·cg + ci, oy·sh − ph + ki·dh, ox·sw − pw + kj·dw], or 0 in the padding. */
-fn xAt(g: u32, nb: u32, ci: u32, oy: i32, ox: i32, ki: u32, kj: u32) -> f32 {
-  let iy = oy * cSH() - cPH() + i32(ki) * cDH();
-  let ix = ox * cSW() - cPW() + i32(kj) * cDW();
-  if (iy < 0 || iy >= cH() || ix < 0 || ix >= cW()) { return 0.0; }
-  return X[((nb * cC() + g * cCg() + ci) * u32(cH()) + u32(iy)) * u32(cW()) + u32(ix)];
-}`;
-
 /** y[n, g·og + r, p] = Σ_k w[g·og + r, k] · im2col(x)[k, (n, p)], with k = (ci, ki, kj) and p = (oy, ox). */
-export const conv2dKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}${X_AT}
+export const conv2dKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}
 fn loadA(g: u32, row: u32, k: u32) -> f32 { return Wt[(g * cOg() + row) * pu(2u) + k]; }
-fn loadB(g: u32, k: u32, col: u32) -> f32 {
-  let kk = cKH() * cKW();
-  let ci = k / kk;
-  let kr = k % kk;
+/** Column (n, oy, ox): the image's first channel of this group and the window's top-left corner. */
+struct BCol { base: u32, iy: i32, ix: i32 }
+fn bCol(g: u32, col: u32) -> BCol {
   let hw = u32(cOH() * cOW());
   let nb = col / hw;
-  let p = col % hw;
-  return xAt(g, nb, ci, i32(p) / cOW(), i32(p) % cOW(), kr / cKW(), kr % cKW());
+  let p = i32(col - nb * hw);
+  let oy = p / cOW();
+  return BCol((nb * cC() + g * cCg()) * u32(cH() * cW()), oy * cSH() - cPH(), (p - oy * cOW()) * cSW() - cPW());
+}
+fn loadB(g: u32, k: u32, c: BCol) -> f32 {
+  let kk = cKH() * cKW();
+  let ci = k / kk;
+  let kr = k - ci * kk;
+  let ki = kr / cKW();
+  let iy = c.iy + i32(ki) * cDH();
+  let ix = c.ix + i32(kr - ki * cKW()) * cDW();
+  if (iy < 0 || iy >= cH() || ix < 0 || ix >= cW()) { return 0.0; }
+  return X[c.base + (ci * u32(cH()) + u32(iy)) * u32(cW()) + u32(ix)];
 }
 fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
   let hw = u32(cOH() * cOW());
   let nb = col / hw;
-  Y[sp * pu(4u) + (nb * cO() + g * cOg() + row) * hw + col % hw] = v;
+  Y[sp * pu(4u) + (nb * cO() + g * cOg() + row) * hw + col - nb * hw] = v;
 }`, g);
 
 /**
  * dx[n, g·cg + r, y, x] = Σ_(o, ki, kj) w[g·og + o, r, ki, kj] · dy[n, g·og + o, oy, ox]
  * where y + ph − ki·dh = oy·sh (likewise x); terms with no such oy are zero.
  */
-export const conv2dBackwardInputKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d_bwd_input', ['DY', 'Wt', 'DX'], `${CONV_GEOMETRY}
+export const conv2dBackwardInputKernel = (g: GemmShape, unitStride: boolean): KernelSource => gemmKernel(`conv2d_bwd_input${unitStride ? '_s1' : ''}`, ['DY', 'Wt', 'DX'], `${CONV_GEOMETRY}
 fn loadA(g: u32, row: u32, k: u32) -> f32 {
   let kk = cKH() * cKW();
-  return Wt[((g * cOg() + k / kk) * cCg() + row) * kk + k % kk];
-}
-fn loadB(g: u32, k: u32, col: u32) -> f32 {
-  let kk = cKH() * cKW();
   let o = k / kk;
-  let kr = k % kk;
-  let ki = i32(kr / cKW());
-  let kj = i32(kr % cKW());
+  return Wt[((g * cOg() + o) * cCg() + row) * kk + k - o * kk];
+}
+/** Column (n, y, x): dy's first channel of this group, and y + ph, x + pw. */
+struct BCol { base: u32, ty: i32, tx: i32 }
+fn bCol(g: u32, col: u32) -> BCol {
   let hw = u32(cH() * cW());
   let nb = col / hw;
-  let p = i32(col % hw);
-  let ty = p / cW() + cPH() - ki * cDH();
-  let tx = p % cW() + cPW() - kj * cDW();
-  if (ty < 0 || tx < 0 || ty % cSH() != 0 || tx % cSW() != 0) { return 0.0; }
+  let p = i32(col - nb * hw);
+  let y = p / cW();
+  return BCol((nb * cO() + g * cOg()) * u32(cOH() * cOW()), y + cPH(), p - y * cW() + cPW());
+}
+fn loadB(g: u32, k: u32, c: BCol) -> f32 {
+  let kk = cKH() * cKW();
+  let o = k / kk;
+  let kr = k - o * kk;
+  let ki = kr / cKW();
+  let ty = c.ty - i32(ki) * cDH();
+  let tx = c.tx - i32(kr - ki * cKW()) * cDW();
+  ${unitStride ? `let oy = ty;
+  let ox = tx;
+  if (oy < 0 || ox < 0 || oy >= cOH() || ox >= cOW()) { return 0.0; }` : `if (ty < 0 || tx < 0 || ty % cSH() != 0 || tx % cSW() != 0) { return 0.0; }
   let oy = ty / cSH();
   let ox = tx / cSW();
-  if (oy >= cOH() || ox >= cOW()) { return 0.0; }
-  return DY[((nb * cO() + g * cOg() + o) * u32(cOH()) + u32(oy)) * u32(cOW()) + u32(ox)];
+  if (oy >= cOH() || ox >= cOW()) { return 0.0; }`}
+  return DY[c.base + (o * u32(cOH()) + u32(oy)) * u32(cOW()) + u32(ox)];
 }
 fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
   let hw = u32(cH() * cW());
   let nb = col / hw;
-  DX[sp * pu(4u) + (nb * cC() + g * cCg() + row) * hw + col % hw] = v;
+  DX[sp * pu(4u) + (nb * cC() + g * cCg() + row) * hw + col - nb * hw] = v;
 }`, g);
 
 /** dw[g·og + r, (ci, ki, kj)] = Σ_(n, oy, ox) dy[n, g·og + r, oy, ox] · x[n, g·cg + ci, oy·sh − ph + ki·dh, …]. */
-export const conv2dBackwardFilterKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d_bwd_filter', ['X', 'DY', 'DW'], `${CONV_GEOMETRY}${X_AT}
+export const conv2dBackwardFilterKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d_bwd_filter', ['X', 'DY', 'DW'], `${CONV_GEOMETRY}
 fn loadA(g: u32, row: u32, k: u32) -> f32 {
   let hw = u32(cOH() * cOW());
-  return DY[((k / hw) * cO() + g * cOg() + row) * hw + k % hw];
+  let nb = k / hw;
+  return DY[(nb * cO() + g * cOg() + row) * hw + k - nb * hw];
 }
-fn loadB(g: u32, k: u32, col: u32) -> f32 {
+/** Column (ci, ki, kj): x's channel plane and the tap's offset ki·dh − ph, kj·dw − pw. */
+struct BCol { base: u32, dy: i32, dx: i32 }
+fn bCol(g: u32, col: u32) -> BCol {
+  let kk = cKH() * cKW();
+  let ci = col / kk;
+  let kr = col - ci * kk;
+  let ki = kr / cKW();
+  return BCol((g * cCg() + ci) * u32(cH() * cW()), i32(ki) * cDH() - cPH(), i32(kr - ki * cKW()) * cDW() - cPW());
+}
+fn loadB(g: u32, k: u32, c: BCol) -> f32 {
   let hw = u32(cOH() * cOW());
   let nb = k / hw;
-  let p = i32(k % hw);
-  let kk = cKH() * cKW();
-  let kr = col % kk;
-  return xAt(g, nb, col / kk, p / cOW(), p % cOW(), kr / cKW(), kr % cKW());
+  let p = i32(k - nb * hw);
+  let oy = p / cOW();
+  let iy = oy * cSH() + c.dy;
+  let ix = (p - oy * cOW()) * cSW() + c.dx;
+  if (iy < 0 || iy >= cH() || ix < 0 || ix >= cW()) { return 0.0; }
+  return X[nb * cC() * u32(cH() * cW()) + c.base + u32(iy) * u32(cW()) + u32(ix)];
 }
 fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) { DW[sp * pu(4u) + (g * cOg() + row) * pu(1u) + col] = v; }`, g);
