@@ -193,6 +193,9 @@ export function differentialCases(small = false): DiffCase[] {
         { batch: 1, m: 1, n: 1, k: 1, transA: false, transB: false, batchA: 1, batchB: 1 },
         { batch: 1, m: 4, n: 6, k: 0, transA: false, transB: false, batchA: 1, batchB: 1 },
         { batch: 1, m: 200, n: 190, k: 150, transA: false, transB: false, batchA: 1, batchB: 1 },
+        // tall (64×16) and tiny (16×16) tiles, the latter with split-K
+        { batch: 1, m: 130, n: 12, k: 40, transA: true, transB: false, batchA: 1, batchB: 1 },
+        { batch: 2, m: 6, n: 25, k: 900, transA: false, transB: true, batchA: 2, batchB: 2 },
       ];
   for (const p of mm) {
     const aShape = p.transA ? [p.batchA, p.k, p.m] : [p.batchA, p.m, p.k];

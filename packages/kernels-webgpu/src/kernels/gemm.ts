@@ -4,19 +4,20 @@ import { PARAMS, storage } from '../wgsl.js';
 /**
  * Workgroup layout of a GEMM: wx × wy threads, each computing 4 rows × 4 columns, so
  * a workgroup covers a (4·wy) × (4·wx) tile of C and steps through K by `tk`.
- * Square tiles suit large products; the flat ones keep small-M convolutions
- * (few output channels) from wasting most of a 64-row tile.
+ * Workgroups stay at 64–128 threads: on CPU adapters (SwiftShader, lavapipe) a workgroup's
+ * threads run as fibers that switch at every barrier, and 256-thread groups measured up to
+ * 2× slower in the bench's LeNet convolutions; 64 is also the usual size on real GPUs.
+ * The thin (16×64) and tall (64×16) tiles keep small-M / small-N products (few channels) from wasting
+ * most of a square tile.
  */
 export interface GemmShape {
   wx: number;
   wy: number;
   tk: number;
 }
-export const GEMM_SQUARE: GemmShape = { wx: 16, wy: 16, tk: 32 };
-export const GEMM_FLAT: GemmShape = { wx: 32, wy: 8, tk: 16 };
-export const GEMM_THIN: GemmShape = { wx: 64, wy: 4, tk: 16 };
-export const GEMM_TALL: GemmShape = { wx: 8, wy: 32, tk: 16 };
-export const GEMM_SMALL: GemmShape = { wx: 8, wy: 8, tk: 16 };
+export const GEMM_SQUARE: GemmShape = { wx: 8, wy: 8, tk: 32 };
+export const GEMM_THIN: GemmShape = { wx: 16, wy: 4, tk: 16 };
+export const GEMM_TALL: GemmShape = { wx: 4, wy: 16, tk: 16 };
 export const GEMM_TINY: GemmShape = { wx: 4, wy: 4, tk: 16 };
 
 /**
@@ -25,17 +26,15 @@ export const GEMM_TINY: GemmShape = { wx: 4, wy: 4, tk: 16 };
  */
 const GEMM_CANDIDATES: readonly [GemmShape, number][] = [
   [GEMM_SQUARE, 1],
-  [GEMM_FLAT, 1],
   [GEMM_THIN, 1],
   [GEMM_TALL, 1],
-  [GEMM_SMALL, 1.3],
   [GEMM_TINY, 2],
 ];
 
 /**
  * The layout for an M×N product: the one that computes the fewest padded outputs
  * (weighted by its cost factor). A LeNet filter gradient (6×25 outputs, K = 50k) would
- * otherwise run a 16×256 tile at 4 % occupancy; ties go to the larger tile.
+ * otherwise run a 16×64 tile at 15 % occupancy; ties go to the larger tile.
  */
 export function gemmShapeFor(m: number, n: number): GemmShape {
   let best = GEMM_SQUARE;
