@@ -2,7 +2,7 @@
 // momentum 0.9, cross-entropy) at batch 64 and 256, inference at batch 256 and
 // latency at batch 1 — on our cpu and js devices, and the same network written in
 // tfjs-core ops (NHWC) on tfjs-backend-cpu and tfjs-backend-wasm.
-import { GradManager, type Tensor, getBackend, noGrad, random, setDefaultDevice, tensor } from '@mge/core';
+import { GradManager, getBackend, noGrad, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import { SGD } from '@mge/optimizer';

@@ -108,7 +108,9 @@ export function lenetOnnx(): Uint8Array {
     ['w5', [10, 84]],
     ['b5', [10]],
   ];
-  inits.forEach(([name, dims], i) => g.msg(5, initializer(name, dims, i + 1)));
+  inits.forEach(([name, dims], i) => {
+    g.msg(5, initializer(name, dims, i + 1));
+  });
   g.msg(11, valueInfo('x', ['N', 1, 32, 32]));
   g.msg(12, valueInfo('y', ['N', 10]));
   return new Pb()

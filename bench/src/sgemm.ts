@@ -1,6 +1,6 @@
 // SGEMM 1024³: our cpu backend at 1 and 2 threads, the js reference backend, and
 // tfjs-backend-cpu / tfjs-backend-wasm matMul on the same data.
-import { type Backend, type MatmulParams, getBackend } from '@mge/core';
+import { type Backend, getBackend, type MatmulParams } from '@mge/core';
 import { setNumThreads } from '@mge/kernels-cpu';
 import { loadTf, useTf } from './peers.js';
 import type { Report } from './report.js';

@@ -1,14 +1,14 @@
 import {
   type ArgReduceOp,
-  BINARY_OPS,
   type Backend,
   type BackendMemory,
   type BackendTraits,
+  BINARY_OPS,
   type BinaryOp,
   COMPARISON_OPS,
   type Conv2dParams,
-  type DType,
   type DataArray,
+  type DType,
   type MatmulParams,
   type Pool2dParams,
   type PoolOp,
@@ -17,7 +17,7 @@ import {
   UNARY_OPS,
   type UnaryOp,
 } from '@mge/core';
-import { type NativeAddon, loadNative } from './native.js';
+import { loadNative, type NativeAddon } from './native.js';
 import { BufferPool } from './pool.js';
 
 type Ref = TensorRef<DataArray>;

@@ -1,4 +1,4 @@
-import type { DType, DataArray } from '@mge/core';
+import type { DataArray, DType } from '@mge/core';
 
 /** Makes a new buffer when the pool has none of the kind; contents may be anything. */
 export type MakeBuffer = (dtype: DType, size: number) => DataArray;

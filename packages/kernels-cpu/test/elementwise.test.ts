@@ -1,6 +1,6 @@
 import { BINARY_OPS, type BinaryOp, COMPARISON_OPS, type DType, UNARY_OPS } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { type Gen, cpu, expectClose, js, pair, randomArray, randomPair, rng, sizeOf } from './helpers.js';
+import { cpu, expectClose, type Gen, js, pair, randomArray, randomPair, rng, sizeOf } from './helpers.js';
 
 // Sizes straddle the kernels' single-thread thresholds (2^13, 2^16 elements).
 const SIZES = [0, 1, 7, 33, 1000, 20_000, 70_000];

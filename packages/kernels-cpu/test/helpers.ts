@@ -1,4 +1,4 @@
-import { type DType, type DataArray, JsBackend, type TensorRef } from '@mge/core';
+import { type DataArray, type DType, JsBackend, type TensorRef } from '@mge/core';
 import { expect } from 'vitest';
 import { CpuBackend } from '../src/index.js';
 

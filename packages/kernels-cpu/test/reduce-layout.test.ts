@@ -1,4 +1,4 @@
-import { type DType, type ReduceOp } from '@mge/core';
+import type { DType, ReduceOp } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import { cpu, expectClose, js, pair, randomPair, sizeOf } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type NativeAddon, loadNative } from '../src/native.js';
+import { loadNative, type NativeAddon } from '../src/native.js';
 import { cpu } from './helpers.js';
 
 // Calls straight into the addon with wrong buffers: each must throw a JS error, never crash.
