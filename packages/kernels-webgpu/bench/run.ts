@@ -4,7 +4,7 @@
  * side alone in Node on Dawn (lavapipe here) — tfjs-backend-webgpu does not run in Node.
  * Prints a table with the ratio and writes bench-results.json next to package.json.
  *
- *   pnpm --filter @mge/kernels-webgpu bench [--runs 5] [--warmup 2] [--batch 64] [--matmul 512]
+ *   pnpm --filter @mge/kernels-webgpu bench [--runs 5] [--warmup 2] [--batch 64] [--matmul 1024]
  *                                            [--only matmul] [--no-node] [--no-browser]
  */
 import { writeFileSync } from 'node:fs';

@@ -22,7 +22,7 @@ export interface BenchConfig {
 export const DEFAULT_CONFIG: BenchConfig = {
   lenetBatch: 64,
   inferBatch: 64,
-  matmulN: 512,
+  matmulN: 1024,
   conv: { n: 16, c: 16, h: 32, w: 32, o: 32, k: 3 },
 };
 
