@@ -2,7 +2,7 @@ import { GradManager, noGrad, random, setDefaultDevice, type Tensor, tensor, tid
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import { SGD } from '@mge/optimizer';
-import { type BenchConfig, convFlops, labels, LENET_FWD_FLOPS, lcg, type Workload } from './workloads.js';
+import { type BenchConfig, convFlops, LENET_FWD_FLOPS, labels, lcg, type Workload } from './workloads.js';
 
 /** Reads a result back, then frees it at once. */
 async function readOnce(t: Tensor): Promise<unknown> {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type BenchConfig, convFlops, labels, LENET_FWD_FLOPS, lcg, type Workload } from './workloads.js';
+import { type BenchConfig, convFlops, LENET_FWD_FLOPS, labels, lcg, type Workload } from './workloads.js';
 
 /**
  * The peer: the same work written by hand in tfjs-core ops (NHWC, as tfjs prefers), run on
@@ -23,8 +23,8 @@ export function tfjsWorkloads(cfg: BenchConfig): Workload[] {
     f3b: tf.variable(tf.zeros([10])),
   };
   const forward = (x: tf.Tensor4D): tf.Tensor2D => {
-    let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, p.c1w as tf.Tensor4D, 1, 'valid'), p.c1b)), 2, 2, 'valid');
-    h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h as tf.Tensor4D, p.c2w as tf.Tensor4D, 1, 'valid'), p.c2b)), 2, 2, 'valid');
+    let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, p.c1w as tf.Tensor4D, 1, 'valid'), p.c1b)) as tf.Tensor4D, 2, 2, 'valid');
+    h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, p.c2w as tf.Tensor4D, 1, 'valid'), p.c2b)) as tf.Tensor4D, 2, 2, 'valid');
     // NHWC flatten differs from NCHW's order; irrelevant for timing.
     let f = tf.reshape(h, [x.shape[0], 400]) as tf.Tensor2D;
     f = tf.relu(tf.add(tf.matMul(f, p.f1w as tf.Tensor2D), p.f1b));
