@@ -1,7 +1,7 @@
 import { recordOp } from '../autograd/tape.js';
 import type { UnaryOp } from '../backend.js';
 import type { Tensor } from '../tensor.js';
-import { div, gt, mul, sub } from './binary.js';
+import { div, mul, sub } from './binary.js';
 import { astype } from './cast.js';
 import { zerosLike } from './creation.js';
 import { assertTensor, runKernel } from './engine.js';
@@ -25,7 +25,8 @@ const GRAD: Record<UnaryOp, Rule | null> = {
   sqrt: (_x, y, dy) => div(dy, mul(y, 2)),
   sigmoid: (_x, y, dy) => mul(dy, mul(y, sub(1, y))),
   tanh: (_x, y, dy) => mul(dy, sub(1, mul(y, y))),
-  relu: (x, _y, dy) => mul(dy, astype(gt(x, 0), 'float32')),
+  // relu's output is 0 or positive, so its sign is the 0/1 mask: two passes, no bool→float cast
+  relu: (_x, y, dy) => mul(dy, sign(y)),
   floor: (x) => zerosLike(x),
   ceil: (x) => zerosLike(x),
   round: (x) => zerosLike(x),
