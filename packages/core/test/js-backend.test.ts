@@ -205,7 +205,9 @@ const BINARY_REF: Record<BinaryOp, (a: number, b: number, dtype: DType) => numbe
   mul: (a, b, t) => (t === 'int32' ? Number(BigInt.asIntN(32, BigInt(a) * BigInt(b))) : a * b),
   div: (a, b) => a / b,
   pow: (a, b, t) => (t === 'int32' ? Number(BigInt.asIntN(32, BigInt(a) ** BigInt(b))) : a ** b),
+  // biome-ignore lint/complexity/useMathMinMax: the reference stays independent of the implementation
   maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a > b ? a : b),
+  // biome-ignore lint/complexity/useMathMinMax: the reference stays independent of the implementation
   minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a < b ? a : b),
   eq: (a, b) => +(a === b),
   ne: (a, b) => +(a !== b),

@@ -19,7 +19,6 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * (arrays and plain objects of them too) in sorted key order, depth first, each
  * object once under its first name — MegEngine's order.
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: adds the call signature of the callable shell
 export interface Module {
   // biome-ignore lint/style/useShorthandFunctionType: an interface is what merges with the class
   (...inputs: any[]): Tensor;

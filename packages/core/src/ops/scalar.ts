@@ -1,6 +1,6 @@
 import { type DType, promoteTypes } from '../dtype.js';
-import { Tensor } from '../tensor.js';
 import { getDefaultDevice } from '../registry.js';
+import { Tensor } from '../tensor.js';
 import { keep } from '../tidy.js';
 import { full } from './creation.js';
 
