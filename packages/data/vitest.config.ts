@@ -1,3 +1,5 @@
+// for its Map.groupBy polyfill (vitest 5's reporter on Node 20)
+import '../../vitest.shared.js';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
