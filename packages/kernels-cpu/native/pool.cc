@@ -7,6 +7,10 @@
 #include "ops.h"
 #include "thread_pool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace mge {
 namespace {
 
@@ -86,7 +90,28 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
         const float* r0 = src + 2 * oy * p.w;
         const float* r1 = r0 + p.w;
         float* o = dst + oy * p.ow;
-        for (i64 ox = 0; ox < p.ow; ++ox) {
+        i64 ox = 0;
+#if defined(__SSE2__)
+        // Four windows at a time; the first maximum is selected by masks (not max_ps, which
+        // would differ on ±0 ties). Groups holding a NaN are left to the scalar loop's rule.
+        for (; ox + 4 <= p.ow; ox += 4) {
+          const __m128 t0 = _mm_loadu_ps(r0 + 2 * ox), t1 = _mm_loadu_ps(r0 + 2 * ox + 4);
+          const __m128 u0 = _mm_loadu_ps(r1 + 2 * ox), u1 = _mm_loadu_ps(r1 + 2 * ox + 4);
+          const __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+          const __m128 b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+          const __m128 c = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+          const __m128 d = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+          if (_mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d))) != 0) break;
+          const __m128 e0 = _mm_and_ps(_mm_and_ps(_mm_cmpge_ps(a, b), _mm_cmpge_ps(a, c)), _mm_cmpge_ps(a, d));
+          const __m128 e1 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(b, a), _mm_cmpge_ps(b, c)), _mm_cmpge_ps(b, d));
+          const __m128 e2 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(c, a), _mm_cmpgt_ps(c, b)), _mm_cmpge_ps(c, d));
+          const __m128 e3 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(d, a), _mm_cmpgt_ps(d, b)), _mm_cmpgt_ps(d, c));
+          const __m128 v = _mm_or_ps(_mm_or_ps(_mm_and_ps(e0, a), _mm_and_ps(e1, b)),
+                                     _mm_or_ps(_mm_and_ps(e2, c), _mm_and_ps(e3, d)));
+          _mm_storeu_ps(o + ox, v);
+        }
+#endif
+        for (; ox < p.ow; ++ox) {
           const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
           const bool nan = a != a || b != b || c != c || d != d;
           if (!nan) {
@@ -124,20 +149,71 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
 
 void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p) {
   if (is_max && is_2x2s2(p)) {
+    // Windows tile the image, so each input cell is written exactly once: the gradient
+    // where the window's first maximum sits, 0 elsewhere (no zero-fill, no scatter).
     for_planes(p, [&](i64 plane) {
       const float* src = x + plane * p.h * p.w;
       const float* g = dy + plane * p.oh * p.ow;
       float* dst = dx + plane * p.h * p.w;
-      if (p.h * p.w > 0) std::memset(dst, 0, sizeof(float) * p.h * p.w);
       for (i64 oy = 0; oy < p.oh; ++oy) {
-        const i64 r0 = 2 * oy * p.w, r1 = r0 + p.w;
-        for (i64 ox = 0; ox < p.ow; ++ox) {
-          const i64 c0 = 2 * ox;
-          const int k = first_max4(src[r0 + c0], src[r0 + c0 + 1], src[r1 + c0], src[r1 + c0 + 1]);
-          const i64 at = (k < 2 ? r0 : r1) + c0 + (k & 1);
-          dst[at] += g[oy * p.ow + ox];
+        const float* r0 = src + 2 * oy * p.w;
+        const float* r1 = r0 + p.w;
+        float* d0 = dst + 2 * oy * p.w;
+        float* d1 = d0 + p.w;
+        const float* gr = g + oy * p.ow;
+        // First-maximum masks without branches (random data would mispredict every one),
+        // four windows at a time with SSE2; a row holding a NaN is redone below with
+        // first_max4's NaN rule.
+        bool nan = false;
+        i64 ox = 0;
+#if defined(__SSE2__)
+        for (; ox + 4 <= p.ow; ox += 4) {
+          const __m128 t0 = _mm_loadu_ps(r0 + 2 * ox), t1 = _mm_loadu_ps(r0 + 2 * ox + 4);
+          const __m128 u0 = _mm_loadu_ps(r1 + 2 * ox), u1 = _mm_loadu_ps(r1 + 2 * ox + 4);
+          const __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+          const __m128 b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+          const __m128 c = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+          const __m128 d = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+          nan |= _mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d))) != 0;
+          const __m128 e0 = _mm_and_ps(_mm_and_ps(_mm_cmpge_ps(a, b), _mm_cmpge_ps(a, c)), _mm_cmpge_ps(a, d));
+          const __m128 e1 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(b, a), _mm_cmpge_ps(b, c)), _mm_cmpge_ps(b, d));
+          const __m128 e2 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(c, a), _mm_cmpgt_ps(c, b)), _mm_cmpge_ps(c, d));
+          const __m128 e3 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(d, a), _mm_cmpgt_ps(d, b)), _mm_cmpgt_ps(d, c));
+          const __m128 gv = _mm_loadu_ps(gr + ox);
+          const __m128 o0 = _mm_and_ps(e0, gv), o1 = _mm_and_ps(e1, gv);
+          const __m128 o2 = _mm_and_ps(e2, gv), o3 = _mm_and_ps(e3, gv);
+          _mm_storeu_ps(d0 + 2 * ox, _mm_unpacklo_ps(o0, o1));
+          _mm_storeu_ps(d0 + 2 * ox + 4, _mm_unpackhi_ps(o0, o1));
+          _mm_storeu_ps(d1 + 2 * ox, _mm_unpacklo_ps(o2, o3));
+          _mm_storeu_ps(d1 + 2 * ox + 4, _mm_unpackhi_ps(o2, o3));
         }
+#endif
+        for (; ox < p.ow; ++ox) {
+          const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+          nan |= (a != a) | (b != b) | (c != c) | (d != d);
+          const bool e0 = (a >= b) & (a >= c) & (a >= d);
+          const bool e1 = (b > a) & (b >= c) & (b >= d);
+          const bool e2 = (c > a) & (c > b) & (c >= d);
+          const bool e3 = (d > a) & (d > b) & (d > c);
+          const float gv = gr[ox];
+          d0[2 * ox] = e0 ? gv : 0.f;
+          d0[2 * ox + 1] = e1 ? gv : 0.f;
+          d1[2 * ox] = e2 ? gv : 0.f;
+          d1[2 * ox + 1] = e3 ? gv : 0.f;
+        }
+        if (nan) {
+          for (ox = 0; ox < p.ow; ++ox) {
+            const int k = first_max4(r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]);
+            const float gv = gr[ox];
+            d0[2 * ox] = k == 0 ? gv : 0.f;
+            d0[2 * ox + 1] = k == 1 ? gv : 0.f;
+            d1[2 * ox] = k == 2 ? gv : 0.f;
+            d1[2 * ox + 1] = k == 3 ? gv : 0.f;
+          }
+        }
+        for (i64 ix = 2 * p.ow; ix < p.w; ++ix) d0[ix] = d1[ix] = 0.f;  // odd width: uncovered column
       }
+      for (i64 iy = 2 * p.oh; iy < p.h; ++iy) std::memset(dst + iy * p.w, 0, sizeof(float) * p.w);
     });
     return;
   }

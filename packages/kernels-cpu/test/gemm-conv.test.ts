@@ -155,11 +155,19 @@ describe('pooling matches the js backend', () => {
     });
   }
   it('2×2 stride-2 max pooling (the fast path) agrees on NaN, ±Inf, ±0 and ties', () => {
-    const p = pool(2, 3, 6, 8, 2, 2);
-    const x = randomPair('float32', [2, 3, 6, 8], 'special', 11);
-    const dy = randomPair('float32', [2, 3, 3, 4], 'normal', 12);
-    expectClose(cpu.readSync(cpu.pool2d('max', x.c, p), 'float32', 72), js.pool2d('max', x.j, p), 0, 0);
-    expectClose(cpu.readSync(cpu.pool2dBackward('max', x.c, dy.c, p), 'float32', 288), js.pool2dBackward('max', x.j, dy.j, p), 0, 0);
+    // 6×8: whole SIMD groups; 7×11: a SIMD group plus a scalar tail, and an uncovered row and column.
+    for (const [h, w, seed] of [
+      [6, 8, 11],
+      [7, 11, 21],
+      [10, 10, 31],
+    ]) {
+      const p = pool(2, 3, h, w, 2, 2);
+      const x = randomPair('float32', [2, 3, h, w], 'special', seed);
+      const dy = randomPair('float32', [2, 3, p.oh, p.ow], 'normal', seed + 1);
+      const ny = 6 * p.oh * p.ow;
+      expectClose(cpu.readSync(cpu.pool2d('max', x.c, p), 'float32', ny), js.pool2d('max', x.j, p), 0, 0);
+      expectClose(cpu.readSync(cpu.pool2dBackward('max', x.c, dy.c, p), 'float32', 6 * h * w), js.pool2dBackward('max', x.j, dy.j, p), 0, 0);
+    }
   });
   it('max pooling sends the gradient to the first maximum of a tie', () => {
     const p = pool(1, 1, 2, 2, 2, 2);
