@@ -41,7 +41,12 @@ void unary_f32(int op, const float* x, float* o, i64 n) {
   switch (op) {
     case kNeg: return map_f32(x, o, n, false, [](float v) { return -v; });
     case kAbs: return map_f32(x, o, n, false, [](float v) { return std::fabs(v); });
-    case kSign: return map_f32(x, o, n, false, [](float v) { return v > 0 ? 1.f : v < 0 ? -1.f : v; });
+    case kSign:
+      // Two independent selects (not a nested ternary) so the loop vectorises; 0, -0 and NaN pass through.
+      return map_f32(x, o, n, false, [](float v) {
+        const float s = v > 0 ? 1.f : v;
+        return v < 0 ? -1.f : s;
+      });
     case kExp: return map_f32(x, o, n, true, [](float v) { return std::exp(v); });
     case kLog: return map_f32(x, o, n, true, [](float v) { return std::log(v); });
     case kSqrt: return map_f32(x, o, n, false, [](float v) { return std::sqrt(v); });
