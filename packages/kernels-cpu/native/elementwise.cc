@@ -129,6 +129,12 @@ void binary_run(const T* a, const T* b, O* o, const RowPlan<3>& plan, F f) {
   };
   if (total < kParallelElems) {
     rows(0, plan.rows);
+  } else if (plan.rows == 1) {
+    // One long row (same-shape or scalar-broadcast operands): split the row itself.
+    const i64 sa = plan.row_stride[0], sb = plan.row_stride[1];
+    parallel_for(plan.row, kParallelElems / 2, [&](i64 e0, i64 e1) {
+      binary_row(a + e0 * sa, sa, b + e0 * sb, sb, o + e0, e1 - e0, f);
+    });
   } else {
     parallel_for(plan.rows, std::max<i64>(1, kParallelElems / 2 / std::max<i64>(plan.row, 1)), rows);
   }
