@@ -1,6 +1,7 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
-// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet.
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet, --memory [--steps=N]
+// (RSS over N LeNet training steps, default 10,000; only that mode unless --only is given too).
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,7 @@ import { deviceInfo, ready } from '@mge/core';
 import { cpuInfo } from '@mge/kernels-cpu';
 import { benchConv } from './conv.js';
 import { benchLenet } from './lenet.js';
+import { benchMemory } from './memory.js';
 import { Report } from './report.js';
 import { benchSgemm } from './sgemm.js';
 
@@ -16,7 +18,10 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
-const want = (name: string) => !only || only.has(name);
+const memory = args.includes('--memory');
+const stepsArg = args.find((a) => a.startsWith('--steps='));
+const memorySteps = stepsArg ? Number(stepsArg.slice('--steps='.length)) : 10_000;
+const want = (name: string) => (only ? only.has(name) : !memory);
 
 async function main(): Promise<void> {
   process.env.MGE_QUIET ??= '1';
@@ -33,10 +38,12 @@ async function main(): Promise<void> {
   if (want('sgemm')) await benchSgemm(report, 1024, quick);
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
+  if (memory) await benchMemory(report, memorySteps);
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));
   console.log(`\n${table}\n`);
-  const out = join(dirname(dirname(fileURLToPath(import.meta.url))), 'results.json');
+  // The memory mode alone writes its own file, so it does not replace the throughput results.
+  const out = join(dirname(dirname(fileURLToPath(import.meta.url))), memory && !only ? 'results-memory.json' : 'results.json');
   writeFileSync(
     out,
     `${JSON.stringify({ date: new Date().toISOString(), machine, cpu: info, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,
