@@ -62,7 +62,8 @@
       "target_name": "mge_simd_avx512",
       "type": "static_library",
       "sources": [
-        "native/gemm_kernel_avx512.cc"
+        "native/gemm_kernel_avx512.cc",
+        "native/conv_direct_avx512.cc"
       ],
       "cflags": [
         "-mavx512f",

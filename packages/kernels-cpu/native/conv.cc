@@ -146,11 +146,34 @@ void gather_rows(const float* src, i64 img0, i64 count, i64 channels, i64 g0, i6
   }
 }
 
+// LeNet-sized layers (short output rows, few filters, small C·KH·KW) run as a direct
+// convolution when the AVX-512 micro-kernel is in use: an im2col GEMM there spends most of
+// its time copying (im2col, packing) and most of a 14-row tile on 6 or 16 filters.
+bool use_direct(const ConvParams& p, const Geometry& g) {
+#if defined(__x86_64__)
+  return std::strcmp(gemm_isa(), "avx512") == 0 && p.groups == 1 && p.sh == 1 && p.sw == 1 && p.dh == 1 &&
+         p.dw == 1 && p.ph == 0 && p.pw == 0 && p.ow >= 1 && p.ow <= 32 && p.o <= 64 && g.ckk <= 400 &&
+         p.oh == p.h - p.kh + 1 && p.ow == p.w - p.kw + 1;
+#else
+  (void)p;
+  (void)g;
+  return false;
+#endif
+}
+
 }  // namespace
 
 void conv2d(const float* x, const float* w, float* y, const ConvParams& p) {
   const Geometry g = geometry(p);
   if (g.ohow == 0 || g.og == 0) return;
+#if defined(__x86_64__)
+  if (use_direct(p, g)) {
+    for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
+      mge_conv2d_direct_avx512(x, w, y, b, e, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
+    });
+    return;
+  }
+#endif
   for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
     const i64 nb = sub_batch(g, e - b, false);
     for (i64 i0 = b; i0 < e; i0 += nb) {

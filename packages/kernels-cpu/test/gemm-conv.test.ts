@@ -98,6 +98,10 @@ const CONVS: Conv2dParams[] = [
   conv(2, 8, 7, 7, 4, 1, 2),
   conv(4, 1, 28, 28, 6, 5),
   conv(4, 6, 12, 12, 16, 5),
+  // The direct AVX-512 path: two-vector rows (OW 28, 32) and filter counts that use every block size.
+  conv(2, 1, 32, 32, 6, 5),
+  conv(2, 3, 36, 36, 13, 5),
+  conv(2, 2, 14, 14, 23, 3),
   { ...conv(2, 3, 9, 11, 4, 3, 1, 1), kh: 2, kw: 4, oh: 10, ow: 10, sh: 1, sw: 1, ph: 1, pw: 1 },
 ];
 

@@ -1,0 +1,75 @@
+// Direct 2-D convolution (stride 1, no padding or dilation, one group) for images whose
+// output rows fit in one or two 16-lane vectors and whose filters are few: LeNet's 5×5
+// layers. Each output row of a block of output channels stays in registers while every
+// filter tap adds a shifted input row times a broadcast weight, so nothing is copied
+// (no im2col, no packing, no scatter). Built with -mavx512f in its own library.
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace {
+
+using i64 = std::int64_t;
+
+template <int NV, int OB>
+void rows_block(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 kh, i64 kw, i64 oh, i64 ow,
+                i64 o0) {
+  const i64 ckk = c * kh * kw;
+  const __mmask16 m0 = NV == 1 ? static_cast<__mmask16>((1u << ow) - 1u) : static_cast<__mmask16>(0xffffu);
+  const __mmask16 m1 = NV == 2 ? static_cast<__mmask16>((1u << (ow - 16)) - 1u) : static_cast<__mmask16>(0);
+  for (i64 oy = 0; oy < oh; ++oy) {
+    __m512 acc[OB][NV];
+    for (int b = 0; b < OB; ++b)
+      for (int v = 0; v < NV; ++v) acc[b][v] = _mm512_setzero_ps();
+    for (i64 ci = 0; ci < c; ++ci) {
+      for (i64 ky = 0; ky < kh; ++ky) {
+        const float* row = x + (ci * h + oy + ky) * wd;
+        const float* wt = w + o0 * ckk + (ci * kh + ky) * kw;
+        for (i64 kx = 0; kx < kw; ++kx) {
+          __m512 xv[NV];
+          xv[0] = _mm512_maskz_loadu_ps(m0, row + kx);
+          if (NV == 2) xv[NV - 1] = _mm512_maskz_loadu_ps(m1, row + kx + 16);
+          for (int b = 0; b < OB; ++b) {
+            const __m512 wv = _mm512_set1_ps(wt[b * ckk + kx]);
+            for (int v = 0; v < NV; ++v) acc[b][v] = _mm512_fmadd_ps(wv, xv[v], acc[b][v]);
+          }
+        }
+      }
+    }
+    for (int b = 0; b < OB; ++b) {
+      float* out = y + ((o0 + b) * oh + oy) * ow;
+      _mm512_mask_storeu_ps(out, m0, acc[b][0]);
+      if (NV == 2) _mm512_mask_storeu_ps(out + 16, m1, acc[b][NV - 1]);
+    }
+  }
+}
+
+template <int NV>
+void image(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh, i64 ow) {
+  // Output channels in blocks whose accumulators fit the 32 vector registers.
+  i64 o0 = 0;
+  if (NV == 1) {
+    for (; o0 + 16 <= o; o0 += 16) rows_block<1, 16>(x, w, y, c, h, wd, kh, kw, oh, ow, o0);
+  }
+  for (; o0 + 8 <= o; o0 += 8) rows_block<NV, 8>(x, w, y, c, h, wd, kh, kw, oh, ow, o0);
+  for (; o0 + 4 <= o; o0 += 4) rows_block<NV, 4>(x, w, y, c, h, wd, kh, kw, oh, ow, o0);
+  for (; o0 + 2 <= o; o0 += 2) rows_block<NV, 2>(x, w, y, c, h, wd, kh, kw, oh, ow, o0);
+  for (; o0 < o; ++o0) rows_block<NV, 1>(x, w, y, c, h, wd, kh, kw, oh, ow, o0);
+}
+
+}  // namespace
+
+// Images [n0, n1) of x [N,C,H,W] with w [O,C,KH,KW] into y [N,O,OH,OW]; 1 ≤ OW ≤ 32.
+extern "C" void mge_conv2d_direct_avx512(const float* x, const float* w, float* y, std::int64_t n0, std::int64_t n1,
+                                         std::int64_t c, std::int64_t h, std::int64_t wd, std::int64_t o,
+                                         std::int64_t kh, std::int64_t kw, std::int64_t oh, std::int64_t ow) {
+  for (i64 i = n0; i < n1; ++i) {
+    const float* xi = x + i * c * h * wd;
+    float* yi = y + i * o * oh * ow;
+    if (ow <= 16) {
+      image<1>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
+    } else {
+      image<2>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
+    }
+  }
+}
