@@ -267,6 +267,19 @@ void conv2d_backward_filter(const float* x, const float* dy, float* dw, const Co
   // Each thread sums its images into its own copy of dW; the copies are added at the end.
   const i64 parts = (p.n >= 2 && !in_parallel_region()) ? std::min<i64>(num_threads(), p.n) : 1;
   std::vector<float> partial(static_cast<std::size_t>((parts - 1) * wsize));
+#if defined(__x86_64__)
+  if (use_direct(p, g) && (p.kw == 3 || p.kw == 5)) {
+    for_image_ranges(p.n, [&](i64 part, i64 b, i64 e) {
+      float* out = part == 0 ? dw : partial.data() + (part - 1) * wsize;
+      mge_conv2d_filter_direct_avx512(x, dy, out, b, e, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
+    });
+    for (i64 t = 1; t < parts; ++t) {
+      const float* src = partial.data() + (t - 1) * wsize;
+      for (i64 i = 0; i < wsize; ++i) dw[i] += src[i];
+    }
+    return;
+  }
+#endif
   for_image_ranges(p.n, [&](i64 part, i64 b, i64 e) {
     float* out = part == 0 ? dw : partial.data() + (part - 1) * wsize;
     const i64 nb = sub_batch(g, e - b, true);

@@ -57,7 +57,80 @@ void image(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 o
   for (; o0 < o; ++o0) rows_block<NV, 1>(x, w, y, c, h, wd, kh, kw, oh, ow, o0);
 }
 
+// dW for output channels [o0, o0+OB), input channel ci, filter row ky, all KW columns, summed
+// over images [n0, n1): OB·KW·NV accumulators live in registers across the whole sum.
+template <int NV, int OB, int KW>
+void filter_block(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd, i64 kh,
+                  i64 oh, i64 ow, i64 o0, i64 ci, i64 ky) {
+  const __mmask16 m0 = NV == 1 ? static_cast<__mmask16>((1u << ow) - 1u) : static_cast<__mmask16>(0xffffu);
+  const __mmask16 m1 = NV == 2 ? static_cast<__mmask16>((1u << (ow - 16)) - 1u) : static_cast<__mmask16>(0);
+  __m512 acc[OB][KW][NV];
+  for (int b = 0; b < OB; ++b)
+    for (int k = 0; k < KW; ++k)
+      for (int v = 0; v < NV; ++v) acc[b][k][v] = _mm512_setzero_ps();
+  for (i64 i = n0; i < n1; ++i) {
+    const float* xi = x + (i * c + ci) * h * wd;
+    const float* dyi = dy + (i * o + o0) * oh * ow;
+    for (i64 oy = 0; oy < oh; ++oy) {
+      __m512 g[OB][NV];
+      for (int b = 0; b < OB; ++b) {
+        const float* gr = dyi + (b * oh + oy) * ow;
+        g[b][0] = _mm512_maskz_loadu_ps(m0, gr);
+        if (NV == 2) g[b][NV - 1] = _mm512_maskz_loadu_ps(m1, gr + 16);
+      }
+      const float* row = xi + (oy + ky) * wd;
+      for (int k = 0; k < KW; ++k) {
+        __m512 xv[NV];
+        xv[0] = _mm512_maskz_loadu_ps(m0, row + k);
+        if (NV == 2) xv[NV - 1] = _mm512_maskz_loadu_ps(m1, row + k + 16);
+        for (int b = 0; b < OB; ++b)
+          for (int v = 0; v < NV; ++v) acc[b][k][v] = _mm512_fmadd_ps(g[b][v], xv[v], acc[b][k][v]);
+      }
+    }
+  }
+  for (int b = 0; b < OB; ++b)
+    for (int k = 0; k < KW; ++k) {
+      __m512 s = acc[b][k][0];
+      if (NV == 2) s = _mm512_add_ps(s, acc[b][k][NV - 1]);
+      alignas(64) float lanes[16];
+      _mm512_store_ps(lanes, s);
+      float sum = 0.f;
+      for (int l = 0; l < 16; ++l) sum += lanes[l];
+      dw[(((o0 + b) * c + ci) * kh + ky) * KW + k] = sum;
+    }
+}
+
+template <int NV, int KW>
+void filter_all(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd, i64 kh,
+                i64 oh, i64 ow) {
+  // OB·KW·NV ≤ 20 accumulators, leaving registers for the dy and x rows.
+  constexpr int kOB = 20 / (KW * NV) >= 4 ? 4 : 20 / (KW * NV) >= 2 ? 2 : 1;
+  for (i64 ci = 0; ci < c; ++ci)
+    for (i64 ky = 0; ky < kh; ++ky) {
+      i64 o0 = 0;
+      for (; o0 + kOB <= o; o0 += kOB) filter_block<NV, kOB, KW>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow, o0, ci, ky);
+      for (; o0 < o; ++o0) filter_block<NV, 1, KW>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow, o0, ci, ky);
+    }
+}
+
 }  // namespace
+
+// The filter gradient dw [O,C,KH,KW] (overwritten) of images [n0, n1) under the same conditions
+// as the forward pass, for KW ∈ {3, 5}; returns 0 (and writes nothing) for other widths.
+extern "C" int mge_conv2d_filter_direct_avx512(const float* x, const float* dy, float* dw, std::int64_t n0,
+                                              std::int64_t n1, std::int64_t c, std::int64_t h, std::int64_t wd,
+                                              std::int64_t o, std::int64_t kh, std::int64_t kw, std::int64_t oh,
+                                              std::int64_t ow) {
+  if (kw != 3 && kw != 5) return 0;
+  if (ow <= 16) {
+    if (kw == 5) filter_all<1, 5>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow);
+    else filter_all<1, 3>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow);
+  } else {
+    if (kw == 5) filter_all<2, 5>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow);
+    else filter_all<2, 3>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow);
+  }
+  return 1;
+}
 
 // Images [n0, n1) of x [N,C,H,W] with w [O,C,KH,KW] into y [N,O,OH,OW]; 1 ≤ OW ≤ 32.
 extern "C" void mge_conv2d_direct_avx512(const float* x, const float* w, float* y, std::int64_t n0, std::int64_t n1,
