@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// `pnpm bench [args]`: the CPU-side bench (@mge/bench, which takes the args) and then the WebGPU
+// bench (ours vs tfjs-backend-webgpu in one chromium page, and Dawn in Node) with its defaults.
+// `--no-webgpu` skips the second.
+import { spawnSync } from 'node:child_process';
+
+const args = process.argv.slice(2).filter((a) => a !== '--');
+const skipWebgpu = args.includes('--no-webgpu');
+const own = args.filter((a) => a !== '--no-webgpu');
+
+function run(filter, extra) {
+  const r = spawnSync('pnpm', ['--filter', filter, 'bench', ...(extra.length ? ['--', ...extra] : [])], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
+
+let status = run('@mge/bench', own);
+if (!skipWebgpu) status = run('@mge/kernels-webgpu', []) || status;
+process.exit(status);
