@@ -1,21 +1,14 @@
 import { type DataArray, type DType, JsBackend, type TensorRef } from '@mge/core';
+import { rng } from '@mge/core/testing';
 import { expect } from 'vitest';
 import { CpuBackend } from '../src/index.js';
 
 export const cpu = new CpuBackend();
 export const js = new JsBackend();
 
-/** mulberry32: a small seeded generator so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+
+/** The seeded generator of core's conformance suite, so failures reproduce. */
+export { rng };
 
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -5,6 +5,7 @@
  */
 import type { Backend, BinaryOp, DataArray, DType, TensorRef, UnaryOp } from '@mge/core';
 import { BINARY_OPS, COMPARISON_OPS, UNARY_OPS } from '@mge/core';
+import { rng } from '@mge/core/testing';
 
 export interface Tol {
   rtol: number;
@@ -31,21 +32,10 @@ export interface DiffCase {
   run: (b: Backend, refs: TensorRef[]) => unknown;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SPECIALS = [0, -0, 1, -1, 0.5, -0.5, 1.5, 2.5, -2.5, 1e-30, 1e30, -1e30, 88, -88, 100, -100, NaN, Infinity, -Infinity, 3];
 
 export function makeData(inp: Input, seed: number): DataArray {
-  const r = mulberry32(seed);
+  const r = rng(seed);
   const n = inp.shape.reduce((a, b) => a * b, 1);
   const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const out = inp.dtype === 'float32' ? new Float32Array(n) : inp.dtype === 'int32' ? new Int32Array(n) : new Uint8Array(n);

@@ -84,5 +84,5 @@ export function runConformance(device: string, options: ConformanceOptions = {})
   });
 }
 
-export { type Case, type InputSpec, runCase } from './harness.js';
+export { type Case, type InputSpec, rng, runCase } from './harness.js';
 export type { Nd } from './nd.js';
