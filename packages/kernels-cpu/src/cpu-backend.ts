@@ -9,10 +9,12 @@ import {
   type Conv2dParams,
   type DataArray,
   type DType,
+  isDType,
   type MatmulParams,
   type Pool2dParams,
   type PoolOp,
   type ReduceOp,
+  sizeOf,
   type TensorRef,
   UNARY_OPS,
   type UnaryOp,
@@ -25,16 +27,6 @@ type Ref = TensorRef<DataArray>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
-
-function sizeOf(shape: readonly number[]): number {
-  let s = 1;
-  for (const d of shape) s *= d;
-  return s;
-}
-
-function isDType(x: unknown): x is DType {
-  return x === 'float32' || x === 'int32' || x === 'bool';
-}
 
 function describe(buf: unknown): string {
   if (ArrayBuffer.isView(buf)) return `${buf.constructor.name} of ${(buf as DataArray).length} elements`;
