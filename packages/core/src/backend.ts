@@ -128,6 +128,19 @@ export interface Pool2dParams {
   pw: number;
 }
 
+/**
+ * Work fused into the end of a GEMM-shaped kernel (conv2d, matmul) before the result
+ * is stored: out = activation(out + bias). `bias` is float32 and contiguous with one
+ * value per output channel — conv2d: dim 1 of [N, O, OH, OW] (bias has O elements);
+ * matmul: the last dim (bias has n elements). Every backend must honour it; core
+ * passes it only when the graph allows (see core's ops/fused.ts).
+ */
+export interface Epilogue<Buf = unknown> {
+  readonly bias?: TensorRef<Buf>;
+  readonly activation?: Activation;
+}
+export type Activation = 'relu';
+
 export interface BackendMemory {
   /** Buffers currently handed out to tensors. */
   liveBuffers: number;
@@ -185,9 +198,9 @@ export interface Backend<Buf = any> {
   /** Constant padding: pads[i] = [before, after] for every axis (non-negative). */
   pad(x: TensorRef<Buf>, pads: readonly (readonly [number, number])[], value: number): Buf;
   /** float32 only. */
-  matmul(a: TensorRef<Buf>, b: TensorRef<Buf>, p: MatmulParams): Buf;
+  matmul(a: TensorRef<Buf>, b: TensorRef<Buf>, p: MatmulParams, epilogue?: Epilogue<Buf>): Buf;
   /** float32 only. */
-  conv2d(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
+  conv2d(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue?: Epilogue<Buf>): Buf;
   /** dy [N,O,OH,OW], w → dx [N,C,H,W]. */
   conv2dBackwardInput(dy: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
   /** x, dy → dw [O, C/groups, KH, KW]. */

@@ -19,21 +19,45 @@ export class Tensor {
   readonly id = nextId++;
   /** Accumulated gradient, set by GradManager.backward (MegEngine's `.grad`). */
   grad: Tensor | null = null;
-  /** @internal */ storage: Storage;
+  private held: Storage | null;
+  /**
+   * @internal A value not computed yet: computed on first use. Only ops/fused.ts makes
+   * these, so that an activation applied next can be fused into the kernel instead.
+   */
+  deferred: Deferred | null = null;
   shape: readonly number[];
   dtype: DType;
 
   /** @internal Use `tensor()` and the operators to make tensors. */
-  constructor(storage: Storage, shape: readonly number[], dtype: DType) {
-    this.storage = storage;
+  constructor(storage: Storage | Deferred, shape: readonly number[], dtype: DType) {
+    if (storage instanceof Storage) {
+      this.held = storage;
+      storage.refs++;
+    } else {
+      this.held = null;
+      this.deferred = storage;
+    }
     this.shape = shape;
     this.dtype = dtype;
-    storage.refs++;
     trackInScope(this);
   }
 
+  /** @internal The buffer, computing a deferred value first. */
+  get storage(): Storage {
+    if (this.held) return this.held;
+    const d = this.deferred;
+    if (!d) return DISPOSED;
+    this.deferred = null;
+    this.held = d.compute();
+    this.held.refs++;
+    return this.held;
+  }
+  set storage(s: Storage) {
+    this.held = s;
+  }
+
   get device(): string {
-    return this.storage.device;
+    return this.held ? this.held.device : (this.deferred?.device ?? DISPOSED.device);
   }
   get ndim(): number {
     return this.shape.length;
@@ -42,7 +66,7 @@ export class Tensor {
     return sizeOf(this.shape);
   }
   get isDisposed(): boolean {
-    return this.storage.released;
+    return this.held ? this.held.released : this.deferred === null;
   }
 
   /** @internal What a backend sees. */
@@ -105,8 +129,12 @@ export class Tensor {
 
   /** Frees the device memory now (it is freed by the garbage collector otherwise). */
   dispose(): void {
-    if (this.storage.released) return;
-    if (--this.storage.refs <= 0) this.storage.release();
+    if (!this.held) {
+      this.deferred = null;
+      return;
+    }
+    if (this.held.released) return;
+    if (--this.held.refs <= 0) this.held.release();
   }
 
   /**
@@ -142,6 +170,15 @@ export class Tensor {
     return formatTensor(this);
   }
 }
+
+/** @internal How to compute a deferred tensor's buffer, on `device`. */
+export interface Deferred {
+  readonly device: string;
+  compute(): Storage;
+}
+
+/** What a disposed deferred tensor holds: a released buffer, so that use after dispose() fails as usual. */
+const DISPOSED = Object.assign(Object.create(Storage.prototype) as Storage, { refs: 0, released: true, device: '(disposed)' });
 
 /** @internal A tensor over a freshly made backend buffer. */
 export function wrap(backend: Backend, device: string, buf: unknown, shape: readonly number[], dtype: DType): Tensor {

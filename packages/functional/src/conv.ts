@@ -1,4 +1,4 @@
-import { add, type Conv2dOptions, conv2dPrimitive, matmul, reshape, shapeToString, Tensor } from '@mge/core';
+import { add, type Conv2dOptions, fusedConv2d, fusedLinear, matmul, reshape, shapeToString, Tensor } from '@mge/core';
 
 function checkBias(op: string, bias: Tensor, expected: number[]): void {
   if (!(bias instanceof Tensor)) throw new TypeError(`${op}: argument 'bias' must be a Tensor, got ${typeof bias}`);
@@ -25,10 +25,9 @@ export function conv2d(inp: Tensor, weight: Tensor, bias?: Tensor | null, option
   } else if (weight.ndim !== 4) {
     throw new Error(`conv2d: argument 'weight' must be 4-d (O, C, KH, KW) or 5-d when grouped, got ${shapeToString(weight.shape)}`);
   }
-  const y = conv2dPrimitive(inp, w, options);
-  if (bias === undefined || bias === null) return y;
-  checkBias('conv2d', bias, [1, w.shape[0], 1, 1]);
-  return add(y, reshape(bias, [1, w.shape[0], 1, 1]));
+  if (bias !== undefined && bias !== null) checkBias('conv2d', bias, [1, w.shape[0], 1, 1]);
+  // bias (and a relu applied next) run in the convolution's epilogue
+  return fusedConv2d(inp, w, bias ?? null, options);
 }
 
 /** MegEngine's F.linear: inp · weightᵀ + bias, weight (out, in), bias (out,). */
@@ -41,8 +40,12 @@ export function linear(inp: Tensor, weight: Tensor, bias?: Tensor | null): Tenso
   if (inFeatures !== weight.shape[1]) {
     throw new Error(`linear: inp ${shapeToString(inp.shape)} has ${inFeatures} features but weight ${shapeToString(weight.shape)} expects ${weight.shape[1]}`);
   }
-  const y = matmul(inp, weight, false, true);
-  if (bias === undefined || bias === null) return y;
-  checkBias('linear', bias, [weight.shape[0]]);
-  return add(y, reshape(bias, [weight.shape[0]]));
+  if (bias !== undefined && bias !== null) checkBias('linear', bias, [weight.shape[0]]);
+  if (inp.ndim === 2) return fusedLinear(inp, weight, bias ?? null); // bias (and a relu applied next) in the GEMM's epilogue
+  if (inp.ndim < 2) {
+    const y = matmul(inp, weight, false, true);
+    return bias === undefined || bias === null ? y : add(y, bias);
+  }
+  const flat = fusedLinear(reshape(inp, [-1, inFeatures]), weight, bias ?? null);
+  return reshape(flat, [...inp.shape.slice(0, -1), weight.shape[0]]);
 }

@@ -1,7 +1,11 @@
 import type { Tensor } from '../tensor.js';
 
-/** A gradient rule: given dL/d(out), the gradient for each input (null where none). */
-export type GradRule = (dy: Tensor) => (Tensor | null | undefined)[];
+/**
+ * A gradient rule: given dL/d(out), the gradient for each input (null where none).
+ * `needs[i]` says whether input i leads to an attached tensor; a rule may skip the
+ * work for inputs that do not (a network's first convolution needs no dx).
+ */
+export type GradRule = (dy: Tensor, needs: readonly boolean[]) => (Tensor | null | undefined)[];
 
 interface Node {
   inputIds: number[];
@@ -25,7 +29,8 @@ export class Tape {
       const g = grads.get(node.outId);
       if (!g || !node.rule) continue;
       grads.delete(node.outId);
-      const inGrads = node.rule(g);
+      const needs = node.inputIds.map((id) => this.tracked.has(id));
+      const inGrads = node.rule(g, needs);
       node.rule = null; // frees the tensors the rule saved
       node.inputIds.forEach((id, k) => {
         const gi = inGrads[k];

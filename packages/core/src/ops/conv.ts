@@ -56,9 +56,15 @@ export function conv2dParams(op: string, x: Tensor, w: Tensor, o: Conv2dOptions)
 export function conv2dPrimitive(x: Tensor, w: Tensor, options: Conv2dOptions = {}): Tensor {
   const p = conv2dParams('conv2d', x, w, options);
   const y = runKernel('conv2d', [x, w], [p.n, p.o, p.oh, p.ow], 'float32', (k) => k.conv2d(x.ref('conv2d'), w.ref('conv2d'), p));
-  recordOp([x, w], y, (dy) => [
-    runKernel('conv2d backward', [dy, w], x.shape, 'float32', (k) => k.conv2dBackwardInput(dy.ref('conv2d'), w.ref('conv2d'), p)),
-    runKernel('conv2d backward', [x, dy], w.shape, 'float32', (k) => k.conv2dBackwardFilter(x.ref('conv2d'), dy.ref('conv2d'), p)),
-  ]);
+  recordOp([x, w], y, (dy, needs) => conv2dGrads(x, w, dy, p, needs));
   return y;
+}
+
+/** dx and dw of a convolution, each only when needed. */
+export function conv2dGrads(x: Tensor, w: Tensor, dy: Tensor, p: Conv2dParams, needs: readonly boolean[]): (Tensor | null)[] {
+  const op = 'conv2d backward';
+  return [
+    needs[0] ? runKernel(op, [dy, w], x.shape, 'float32', (k) => k.conv2dBackwardInput(dy.ref(op), w.ref(op), p)) : null,
+    needs[1] ? runKernel(op, [x, dy], w.shape, 'float32', (k) => k.conv2dBackwardFilter(x.ref(op), dy.ref(op), p)) : null,
+  ];
 }

@@ -2,6 +2,7 @@ export * from './binary.js';
 export * from './cast.js';
 export * from './conv.js';
 export * from './creation.js';
+export { type FusableDeferred, fusedConv2d, fusedLinear } from './fused.js';
 export * from './matmul.js';
 export * from './movement.js';
 export * from './pool.js';

@@ -46,10 +46,13 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const out = runKernel('matmul', [af, bf], [...batchShape, m, n], 'float32', (kern) =>
     kern.matmul(af.ref('matmul'), bf.ref('matmul'), p),
   );
-  recordOp([a, b], out, (dy) => {
-    const da = transposeA ? matmul(b, dy, transposeB, true) : matmul(dy, b, false, !transposeB);
-    const db = transposeB ? matmul(dy, a, true, transposeA) : matmul(a, dy, !transposeA, false);
-    return [sumTo(da, a.shape), sumTo(db, b.shape)];
-  });
+  recordOp([a, b], out, (dy, needs) => matmulGrads(a, b, dy, transposeA, transposeB, needs));
   return out;
+}
+
+/** The gradients of matmul(a, b, transposeA, transposeB), each only when needed. */
+export function matmulGrads(a: Tensor, b: Tensor, dy: Tensor, transposeA: boolean, transposeB: boolean, needs: readonly boolean[]): (Tensor | null)[] {
+  const da = !needs[0] ? null : transposeA ? matmul(b, dy, transposeB, true) : matmul(dy, b, false, !transposeB);
+  const db = !needs[1] ? null : transposeB ? matmul(dy, a, true, transposeA) : matmul(a, dy, !transposeA, false);
+  return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
 }

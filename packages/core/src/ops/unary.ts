@@ -5,6 +5,7 @@ import { div, mul, sub } from './binary.js';
 import { astype } from './cast.js';
 import { zerosLike } from './creation.js';
 import { assertTensor, runKernel } from './engine.js';
+import { fuseActivation } from './fused.js';
 
 /** Ops that keep an int32 input's dtype; every other numeric op computes in float32. */
 const INT_OPS = new Set<UnaryOp>(['neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
@@ -43,6 +44,10 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
     return runKernel(op, [b], b.shape, 'bool', (k) => k.unary(op, b.ref(op)));
   }
   if (x.dtype !== 'float32' && INT_IDENTITY.has(op)) return x;
+  if (op === 'relu' && x.deferred) {
+    const fused = fuseActivation(x, 'relu');
+    if (fused) return fused;
+  }
   const inp = x.dtype === 'float32' || (x.dtype === 'int32' && INT_OPS.has(op)) ? x : astype(x, x.dtype === 'bool' && INT_OPS.has(op) ? 'int32' : 'float32');
   const y = runKernel(op, [inp], inp.shape, inp.dtype, (k) => k.unary(op, inp.ref(op)));
   const rule = GRAD[op];

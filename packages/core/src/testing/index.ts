@@ -20,6 +20,7 @@ import { broadcastingCases } from './cases/broadcasting.js';
 import { convCases } from './cases/conv.js';
 import { autogradSpecials, memorySpecials, type Special } from './cases/device.js';
 import { elementwiseCases } from './cases/elementwise.js';
+import { fusedCases } from './cases/fused.js';
 import { matmulCases } from './cases/matmul.js';
 import { movementCases } from './cases/movement.js';
 import { poolCases } from './cases/pool.js';
@@ -46,6 +47,7 @@ export function conformanceCases(): Record<string, Record<string, Case[]>> {
     'movement and indexing': movementCases(),
     matmul: matmulCases(),
     conv2d: convCases(),
+    'fused epilogues': fusedCases(),
     pooling: poolCases(),
     autograd: autogradCases(),
   };

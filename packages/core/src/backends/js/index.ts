@@ -5,6 +5,7 @@ import type {
   BackendTraits,
   BinaryOp,
   Conv2dParams,
+  Epilogue,
   MatmulParams,
   Pool2dParams,
   PoolOp,
@@ -15,6 +16,7 @@ import type {
 import { allocArray, type DataArray, type DType, isDType } from '../../dtype.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { binary, cast, unary, where } from './elementwise.js';
+import { applyEpilogue } from './epilogue.js';
 import { sizeOf } from './layout.js';
 import { matmul } from './matmul.js';
 import { pool2d, pool2dBackward } from './pool2d.js';
@@ -180,16 +182,26 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
 
   // ---- linear algebra -----------------------------------------------------
 
-  matmul(a: Ref, b: Ref, p: MatmulParams): DataArray {
+  matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<DataArray>): DataArray {
     const av = checkFloat('matmul', 'a', a, p.batchA * p.m * p.k);
     const bv = checkFloat('matmul', 'b', b, p.batchB * p.k * p.n);
-    return this.own(matmul(av, bv, p));
+    const out = matmul(av, bv, p);
+    if (epilogue) {
+      const bias = epilogue.bias && checkFloat('matmul', 'epilogue.bias', epilogue.bias, p.n);
+      applyEpilogue(out, p.batch * p.m, p.n, 1, bias, epilogue.activation === 'relu');
+    }
+    return this.own(out);
   }
 
-  conv2d(x: Ref, w: Ref, p: Conv2dParams): DataArray {
+  conv2d(x: Ref, w: Ref, p: Conv2dParams, epilogue?: Epilogue<DataArray>): DataArray {
     const xv = checkFloat('conv2d', 'x', x, p.n * p.c * p.h * p.w);
     const wv = checkFloat('conv2d', 'w', w, filterSize(p));
-    return this.own(conv2d(xv, wv, p));
+    const out = conv2d(xv, wv, p);
+    if (epilogue) {
+      const bias = epilogue.bias && checkFloat('conv2d', 'epilogue.bias', epilogue.bias, p.o);
+      applyEpilogue(out, p.n, p.o, p.oh * p.ow, bias, epilogue.activation === 'relu');
+    }
+    return this.own(out);
   }
 
   conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): DataArray {
