@@ -19,7 +19,7 @@ export function applyEpilogue(
       if (relu) {
         for (; i < end; i++) {
           const v = out[i] + b;
-          out[i] = v > 0 ? v : 0;
+          out[i] = Math.max(v, 0);
         }
       } else {
         for (; i < end; i++) out[i] += b;
