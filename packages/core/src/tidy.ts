@@ -52,3 +52,13 @@ export function keep<T extends Tensor>(t: T): T {
   for (const s of scopes) s.delete(t);
   return t;
 }
+
+/** @internal Runs fn, adding every tensor it creates to `into` (autograd frees its temporaries with it). */
+export function trackCreated<T>(into: Set<Tensor>, fn: () => T): T {
+  scopes.push(into);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+  }
+}

@@ -98,11 +98,17 @@ export class GradManager {
     }
     try {
       noGrad(() => {
-        const grads = tape.backward(y.id, dy ?? onesLike(y), add);
+        const seed = dy ?? onesLike(y);
+        const grads = tape.backward(y.id, seed, add);
         for (const p of this.attached) {
           const g = grads.get(p.id);
           if (!g) continue;
-          p.grad = p.grad ? add(p.grad, g) : g;
+          if (!p.grad) {
+            p.grad = g;
+            continue;
+          }
+          p.grad = add(p.grad, g);
+          if (g !== seed) g.dispose(); // made by the backward pass, seen by nobody
         }
       });
     } finally {

@@ -1,4 +1,5 @@
-import type { Tensor } from '../tensor.js';
+import { type Tensor, view } from '../tensor.js';
+import { trackCreated } from '../tidy.js';
 
 /**
  * A gradient rule: given dL/d(out), the gradient for each input (null where none).
@@ -21,25 +22,51 @@ export class Tape {
   readonly tracked = new Set<number>();
   nodes: Node[] = [];
 
-  /** Gradients by tensor id, from dy at `rootId` back to every tracked input. */
+  /**
+   * Gradients by tensor id, from dy at `rootId` back to every tracked input.
+   *
+   * Every tensor made during the pass is a temporary the user never sees, except the
+   * gradients returned; each is freed as soon as no pending gradient holds it, so that
+   * a training step reuses its backward buffers at once instead of waiting for the
+   * garbage collector.
+   */
   backward(rootId: number, dy: Tensor, add: (a: Tensor, b: Tensor) => Tensor): Map<number, Tensor> {
     const grads = new Map<number, Tensor>([[rootId, dy]]);
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
-      const node = this.nodes[i];
-      const g = grads.get(node.outId);
-      if (!g || !node.rule) continue;
-      grads.delete(node.outId);
-      const needs = node.inputIds.map((id) => this.tracked.has(id));
-      const inGrads = node.rule(g, needs);
-      node.rule = null; // frees the tensors the rule saved
-      node.inputIds.forEach((id, k) => {
-        const gi = inGrads[k];
-        if (!gi || !this.tracked.has(id)) return;
-        const prev = grads.get(id);
-        grads.set(id, prev ? add(prev, gi) : gi);
-      });
-    }
+    const made = new Set<Tensor>();
+    const freeUnused = () => {
+      const held = new Set(grads.values());
+      for (const t of made) {
+        if (held.has(t)) continue;
+        made.delete(t);
+        t.dispose();
+      }
+    };
+    trackCreated(made, () => {
+      for (let i = this.nodes.length - 1; i >= 0; i--) {
+        const node = this.nodes[i];
+        const g = grads.get(node.outId);
+        if (!g || !node.rule) continue;
+        grads.delete(node.outId);
+        const needs = node.inputIds.map((id) => this.tracked.has(id));
+        const inGrads = node.rule(g, needs);
+        node.rule = null; // frees the tensors the rule saved
+        node.inputIds.forEach((id, k) => {
+          const gi = inGrads[k];
+          if (!gi || !needs[k]) return;
+          const prev = grads.get(id);
+          grads.set(id, prev ? add(prev, gi) : gi);
+        });
+        freeUnused();
+      }
+    });
     this.nodes = [];
+    // One tensor may be the gradient of two inputs (add's rule passes dy to both); each
+    // gets its own Tensor object so that freeing or accumulating one never touches the other.
+    const seen = new Set<Tensor>();
+    for (const [id, g] of grads) {
+      if (seen.has(g)) grads.set(id, view(g, g.shape));
+      else seen.add(g);
+    }
     return grads;
   }
 }
