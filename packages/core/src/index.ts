@@ -7,6 +7,7 @@ import { registerBackend } from './registry.js';
 _wireCast(astype);
 registerBackend('js', () => new JsBackend(), 100);
 
+export { autodiff } from './autograd/function.js';
 export { GradManager } from './autograd/grad-manager.js';
 export { noGrad } from './autograd/tape.js';
 export * from './backend.js';

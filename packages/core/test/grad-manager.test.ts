@@ -1,5 +1,5 @@
 /** GradManager semantics as MegEngine's (megengine.autodiff.GradManager). */
-import { add, exp, GradManager, matmul, memory, mul, noGrad, Parameter, relu, sum, type Tensor, tensor } from '@mge/core';
+import { add, autodiff, exp, GradManager, matmul, memory, mul, noGrad, Parameter, relu, sum, type Tensor, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 
 const vals = (t: Tensor | null) => {
@@ -206,5 +206,46 @@ describe('backward frees its temporaries', () => {
     // what one step leaves behind until the GC runs: its forward tensors (2 matmuls, 2 relus,
     // the sum), the ones it started from and w's gradient; none of its ~10 backward temporaries
     expect(live() - before).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('autodiff.Function (a hand-written gradient)', () => {
+  class Cube extends autodiff.Function {
+    private x: Tensor | null = null;
+    forward(x: Tensor): Tensor {
+      this.x = x;
+      return mul(mul(x, x), x);
+    }
+    backward(dy: Tensor): Tensor {
+      const x = this.x as Tensor;
+      return mul(dy, mul(mul(x, x), 3));
+    }
+  }
+
+  it('uses backward for the gradient and records nothing inside forward', async () => {
+    const x = new Parameter(tensor([1, 2, -3]));
+    const gm = new GradManager().attach([x]);
+    gm.record();
+    const y = new Cube().call(x);
+    gm.backward(sum(y));
+    expect(Array.from(await y.data())).toEqual([1, 8, -27]);
+    expect(vals(x.grad)).toEqual([3, 12, 27]);
+  });
+
+  it('names the function when backward returns the wrong number or shape of gradients', () => {
+    class Bad extends autodiff.Function {
+      forward(a: Tensor, b: Tensor): Tensor {
+        return add(a, b);
+      }
+      backward(dy: Tensor): Tensor {
+        return dy;
+      }
+    }
+    const a = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach([a]);
+    gm.record();
+    const y = new Bad().call(a, tensor([3, 4]));
+    expect(() => gm.backward(sum(y))).toThrow('Bad.backward must return 2 gradient(s), one per input, got 1');
+    expect(() => new Bad().call(a, 3 as unknown as Tensor)).toThrow('Bad.call: argument 1 must be a Tensor, got number');
   });
 });

@@ -2,6 +2,7 @@ import {type Axis,
   add, astype, logsumexp as coreLogsumexp, relu as coreRelu, sigmoid as coreSigmoid, tanh as coreTanh,div, erf, exp, gt, log, max, mul, normalizeAxis,
   sub, sum, Tensor, where, 
 } from '@mge/core';
+import { LogSoftmax } from './log-softmax.js';
 
 function check(op: string, x: unknown): asserts x is Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: argument 'inp' must be a Tensor, got ${x === null ? 'null' : typeof x}`);
@@ -54,7 +55,7 @@ export function softmax(inp: Tensor, axis?: number | null): Tensor {
 export function logSoftmax(inp: Tensor, axis?: number | null): Tensor {
   check('logSoftmax', inp);
   const a = softmaxAxis('logSoftmax', inp, axis);
-  return sub(inp, coreLogsumexp(inp, a, true));
+  return new LogSoftmax(a).call(astype(inp, 'float32'));
 }
 export const logsoftmax = logSoftmax;
 
@@ -68,3 +69,4 @@ export function softplus(inp: Tensor): Tensor {
   check('softplus', inp);
   return add(coreRelu(inp), log(add(exp(mul(astype(inp, 'float32').abs(), -1)), 1)));
 }
+

@@ -1,5 +1,6 @@
-import { abs, add, log, mean, mul, neg, normalizeAxis, shapeToString, sub, sum, Tensor } from '@mge/core';
-import { logSoftmax, softplus } from './activation.js';
+import { abs, add, astype, autodiff, exp, log, mean, mul, neg, normalizeAxis, shapeToString, sub, sum, Tensor, unsqueeze } from '@mge/core';
+import { softplus } from './activation.js';
+import { logSoftmaxValues } from './log-softmax.js';
 import { oneHotAlong } from './onehot.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -34,10 +35,35 @@ export function crossEntropy(pred: Tensor, label: Tensor, options: CrossEntropyO
   if (pred.ndim < 1) throw new Error(`${op}: argument 'pred' must be at least 1-d, got ${shapeToString(pred.shape)}`);
   const axis = normalizeAxis(op, options.axis ?? 1, pred.ndim);
   if (!(labelSmooth >= 0 && labelSmooth <= 1)) throw new RangeError(`${op}: option 'labelSmooth' must be in [0, 1], got ${labelSmooth}`);
-  const logp = withLogits ? logSoftmax(pred, axis) : log(pred);
   let target = oneHotAlong(op, pred, label, axis);
   if (labelSmooth > 0) target = add(mul(target, 1 - labelSmooth), labelSmooth / pred.shape[axis]);
-  return reduce(op, neg(sum(mul(target, logp), axis)), reduction);
+  const loss = withLogits ? new SoftmaxCrossEntropy(axis, target).call(astype(pred, 'float32')) : neg(sum(mul(target, log(pred)), axis));
+  return reduce(op, loss, reduction);
+}
+
+/**
+ * Per-sample −Σ target·log_softmax(pred) along `axis`, with the gradient written out:
+ * d pred = (softmax·Σtarget − target)·dloss — a handful of kernels where autograd
+ * would chain back through every step of log-softmax.
+ */
+class SoftmaxCrossEntropy extends autodiff.Function {
+  private logp: Tensor | null = null;
+  constructor(
+    private readonly axis: number,
+    private readonly target: Tensor,
+  ) {
+    super();
+  }
+  forward(pred: Tensor): Tensor {
+    this.logp = logSoftmaxValues(pred, this.axis);
+    return neg(sum(mul(this.target, this.logp), this.axis));
+  }
+  backward(dloss: Tensor): Tensor {
+    const { axis, target } = this;
+    // Σtarget is 1 per row for one-hot and smoothed labels; kept exact for rows that are not
+    const softmaxScaled = mul(exp(this.logp as Tensor), sum(target, axis, true));
+    return mul(sub(softmaxScaled, target), unsqueeze(dloss, axis));
+  }
 }
 
 /** Negative log-likelihood of log-probabilities along axis 1. */
