@@ -16,7 +16,7 @@ import { noGrad, recordOp } from './tape.js';
  * `backward(dy)`: one gradient per input (a Tensor when there is one input; null where
  * an input gets none). One output tensor per call.
  */
-export abstract class Function {
+export abstract class AutodiffFunction {
   abstract forward(...inputs: Tensor[]): Tensor;
   abstract backward(dy: Tensor): Tensor | null | (Tensor | null)[];
 
@@ -44,4 +44,5 @@ export abstract class Function {
   }
 }
 
-export const autodiff = { Function };
+/** `autodiff.Function`, as MegEngine spells it (a bare `Function` would shadow the global). */
+export const autodiff = { Function: AutodiffFunction };
