@@ -84,6 +84,7 @@
         "native/addon.cc",
         "native/thread_pool.cc",
         "native/gemm.cc",
+        "native/epilogue.cc",
         "native/matmul.cc",
         "native/elementwise.cc",
         "native/reduce.cc",

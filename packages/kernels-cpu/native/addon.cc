@@ -432,7 +432,32 @@ void Pad(const Napi::CallbackInfo& info) {
 
 // ---- GEMM-based -------------------------------------------------------------------
 
-// matmul(a, b, out, params = [batch, m, n, k, transA, transB, batchA, batchB])
+// The optional fused epilogue that follows the parameters: bias (a Float32Array of `channels`
+// values, or undefined/null) and relu (0/1, or undefined). The bias may not overlap the output,
+// which the epilogue rewrites while it still reads the bias.
+Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 channels, const Arr& out) {
+  Napi::Env env = info.Env();
+  Epilogue ep;
+  if (i < info.Length() && !info[i].IsUndefined() && !info[i].IsNull()) {
+    Arr bias = get_arr(info, i, op, "bias");
+    expect_dtype(env, op, "bias", bias, kF32);
+    expect_len(env, op, "bias", bias, channels);
+    const char* b0 = static_cast<const char*>(bias.data);
+    const char* o0 = static_cast<const char*>(out.data);
+    if (channels > 0 && out.length > 0 && b0 < o0 + out.length * 4 && o0 < b0 + channels * 4) {
+      fail(env, op, "argument 'bias' must not share memory with the output");
+    }
+    ep.bias = static_cast<const float*>(bias.data);
+  }
+  if (i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
+    const i64 relu = get_int(info, i + 1, op, "relu");
+    if (relu != 0 && relu != 1) fail(env, op, "argument 'relu' must be 0 or 1, got " + std::to_string(relu));
+    ep.relu = relu == 1;
+  }
+  return ep;
+}
+
+// matmul(a, b, out, params = [batch, m, n, k, transA, transB, batchA, batchB], bias?, relu?)
 void Matmul(const Napi::CallbackInfo& info) {
   const char* op = "matmul";
   Napi::Env env = info.Env();
@@ -450,7 +475,8 @@ void Matmul(const Napi::CallbackInfo& info) {
   expect_len(env, op, "a", a, p.batch_a * p.m * p.k);
   expect_len(env, op, "b", b, p.batch_b * p.k * p.n);
   expect_len(env, op, "out", out, p.batch * p.m * p.n);
-  matmul(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), p);
+  const Epilogue ep = get_epilogue(info, 4, op, p.n, out);
+  matmul(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), p, ep);
 }
 
 ConvParams read_conv(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
@@ -485,13 +511,14 @@ void check_conv_buffers(const Napi::Env& env, const char* op, const ConvParams& 
   }
 }
 
-// conv2d(x, w, y, params[16]) — params in Conv2dParams' field order.
+// conv2d(x, w, y, params[16], bias?, relu?) — params in Conv2dParams' field order.
 void Conv2d(const Napi::CallbackInfo& info) {
   const char* op = "conv2d";
   Arr x = get_arr(info, 0, op, "x"), w = get_arr(info, 1, op, "w"), y = get_arr(info, 2, op, "y");
   ConvParams p = read_conv(info, 3, op);
   check_conv_buffers(info.Env(), op, p, x, "x", w, "w", y, "y", 0);
-  conv2d(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<float*>(y.data), p);
+  const Epilogue ep = get_epilogue(info, 4, op, p.o, y);
+  conv2d(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<float*>(y.data), p, ep);
 }
 
 // conv2dBackwardInput(dy, w, dx, params[16])

@@ -163,13 +163,19 @@ bool use_direct(const ConvParams& p, const Geometry& g) {
 
 }  // namespace
 
-void conv2d(const float* x, const float* w, float* y, const ConvParams& p) {
+void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& epilogue) {
   const Geometry g = geometry(p);
   if (g.ohow == 0 || g.og == 0) return;
+  Epilogue ep = epilogue;
+  ep.per_row = true;  // the GEMMs' rows (and the direct kernel's planes) are output channels
 #if defined(__x86_64__)
   if (use_direct(p, g)) {
     for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
-      mge_conv2d_direct_avx512(x, w, y, b, e, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
+      for (i64 i = b; i < e; ++i) {
+        // One image at a time, so its [O, OH·OW] output (LeNet: ≤ 18 KB) is still in L1 for the epilogue.
+        mge_conv2d_direct_avx512(x, w, y, i, i + 1, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
+        apply_epilogue(ep, y + i * p.o * g.ohow, g.ohow, 0, 0, p.o, g.ohow);
+      }
     });
     return;
   }
@@ -196,6 +202,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p) {
         gm.lda = g.ckk;
         gm.b = cols;
         gm.ldb = ld;
+        gm.ep = ep.at(grp * g.og, 0);
         if (cnt == 1) {
           gm.c = y + (i0 * p.o + grp * g.og) * g.ohow;
           gm.ldc = g.ohow;

@@ -160,18 +160,34 @@ void pack_b(const Gemm& g, int nr, i64 p0, i64 kc, i64 j0, i64 nc, float* dst) {
   }
 }
 
+// One MR×NR tile of C (rows i0.., columns j0..) from packed panels, through a scratch tile at
+// the edges. After the last K block the epilogue runs on the tile while it is still in L1.
+inline void tile(const KernelInfo& kd, const Gemm& g, i64 kc, const float* ap, const float* bp, i64 i0, i64 j0,
+                 i64 rows, i64 cols, int acc, bool last) {
+  float* c = g.c + i0 * g.ldc + j0;
+  if (rows == kd.mr && cols == kd.nr) {
+    kd.fn(kc, ap, bp, c, g.ldc, acc);
+  } else {
+    alignas(64) float t[32 * 32];
+    kd.fn(kc, ap, bp, t, kd.nr, 0);
+    for (i64 i = 0; i < rows; ++i)
+      for (i64 j = 0; j < cols; ++j) c[i * g.ldc + j] = acc ? c[i * g.ldc + j] + t[i * kd.nr + j] : t[i * kd.nr + j];
+  }
+  if (last) apply_epilogue(g.ep, c, g.ldc, i0, j0, rows, cols);
+}
+
 // C[m0:m1, n0:n1] on the calling thread.
 void gemm_block(const Gemm& g, const KernelInfo& kd, i64 m0, i64 m1, i64 n0, i64 n1) {
   const int mr = kd.mr, nr = kd.nr;
   const i64 KC = kd.kc, MC = kd.mc, NC = kd.nc;
   float* bpack = scratch(0, static_cast<std::size_t>(KC * (std::min<i64>(NC, n1 - n0) + nr)));
   float* apack = scratch(1, static_cast<std::size_t>(KC * (std::min<i64>(MC, m1 - m0) + mr)));
-  alignas(64) float tile[32 * 32];
   for (i64 jc = n0; jc < n1; jc += NC) {
     const i64 nc = std::min(NC, n1 - jc);
     for (i64 pc = 0; pc < g.k; pc += KC) {
       const i64 kc = std::min(KC, g.k - pc);
       const int acc = (g.accumulate || pc > 0) ? 1 : 0;
+      const bool last = pc + kc >= g.k;
       pack_b(g, nr, pc, kc, jc, nc, bpack);
       for (i64 ic = m0; ic < m1; ic += MC) {
         const i64 mc = std::min(MC, m1 - ic);
@@ -181,16 +197,7 @@ void gemm_block(const Gemm& g, const KernelInfo& kd, i64 m0, i64 m1, i64 n0, i64
           const float* bp = bpack + jr * kc;
           for (i64 ir = 0; ir < mc; ir += mr) {
             const i64 rows = std::min<i64>(mr, mc - ir);
-            const float* ap = apack + ir * kc;
-            float* c = g.c + (ic + ir) * g.ldc + jc + jr;
-            if (rows == mr && cols == nr) {
-              kd.fn(kc, ap, bp, c, g.ldc, acc);
-            } else {
-              kd.fn(kc, ap, bp, tile, nr, 0);
-              for (i64 i = 0; i < rows; ++i)
-                for (i64 j = 0; j < cols; ++j)
-                  c[i * g.ldc + j] = acc ? c[i * g.ldc + j] + tile[i * nr + j] : tile[i * nr + j];
-            }
+            tile(kd, g, kc, apack + ir * kc, bp, ic + ir, jc + jr, rows, cols, acc, last);
           }
         }
       }
@@ -200,19 +207,6 @@ void gemm_block(const Gemm& g, const KernelInfo& kd, i64 m0, i64 m1, i64 n0, i64
 
 // Below this many multiply-adds, waking a second thread costs more than it saves.
 constexpr i64 kParallelMacs = 1 << 18;
-
-// One MR×NR tile of C from packed panels, through a scratch tile at the edges.
-inline void tile(const KernelInfo& kd, i64 kc, const float* ap, const float* bp, float* c, i64 ldc, i64 rows,
-                 i64 cols, int acc) {
-  if (rows == kd.mr && cols == kd.nr) {
-    kd.fn(kc, ap, bp, c, ldc, acc);
-    return;
-  }
-  alignas(64) float t[32 * 32];
-  kd.fn(kc, ap, bp, t, kd.nr, 0);
-  for (i64 i = 0; i < rows; ++i)
-    for (i64 j = 0; j < cols; ++j) c[i * ldc + j] = acc ? c[i * ldc + j] + t[i * kd.nr + j] : t[i * kd.nr + j];
-}
 
 // The threaded GEMM, built to have as few barriers as possible (on a busy machine every
 // barrier can cost a scheduler time slice). Region 1: all threads pack the whole of op(A)
@@ -232,6 +226,7 @@ void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
         part.a = g.trans_a ? g.a + i0 : g.a + i0 * g.lda;
         part.b = g.trans_b ? g.b + j0 * g.ldb : g.b + j0;
         part.c = g.c + i0 * g.ldc + j0;
+        part.ep = g.ep.at(i0, j0);
         gemm_parallel(part, kd, threads);
       }
     }
@@ -246,6 +241,7 @@ void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
       part.a = g.trans_a ? g.a + p0 * g.lda : g.a + p0;
       part.b = g.trans_b ? g.b + p0 : g.b + p0 * g.ldb;
       part.accumulate = g.accumulate || p0 > 0;
+      if (p0 + part.k < g.k) part.ep = Epilogue{};  // only the last chunk's sums are final
       gemm_parallel(part, kd, threads);
     }
     return;
@@ -282,6 +278,7 @@ void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
     for (i64 pc = 0; pc < g.k; pc += KC) {
       const i64 kc = std::min(KC, g.k - pc);
       const int acc = (g.accumulate || pc > 0) ? 1 : 0;
+      const bool last = pc + kc >= g.k;
       const float* ablock = apack + pc * arow;
       const float* bblock = bpack + pc * bcol;
       for (i64 jp = cb * kColPanels; jp < jp1; ++jp) {
@@ -289,7 +286,7 @@ void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
         const i64 cols = std::min<i64>(nr, g.n - jp * nr);
         for (i64 ip = rb * kRowPanels; ip < ip1; ++ip) {
           const i64 rows = std::min<i64>(mr, g.m - ip * mr);
-          tile(kd, kc, ablock + ip * mr * kc, bp, g.c + ip * mr * g.ldc + jp * nr, g.ldc, rows, cols, acc);
+          tile(kd, g, kc, ablock + ip * mr * kc, bp, ip * mr, jp * nr, rows, cols, acc, last);
         }
       }
     }
@@ -332,6 +329,8 @@ void dot_gemm(const Gemm& g) {
       }
     }
   }
+  // C is at most 16×64 here, still in L1.
+  apply_epilogue(g.ep, g.c, g.ldc, 0, 0, g.m, g.n);
 }
 
 }  // namespace
@@ -353,6 +352,7 @@ void sgemm(const Gemm& g) {
   if (g.k <= 0) {
     if (!g.accumulate)
       for (i64 i = 0; i < g.m; ++i) std::memset(g.c + i * g.ldc, 0, sizeof(float) * g.n);
+    apply_epilogue(g.ep, g.c, g.ldc, 0, 0, g.m, g.n);
     return;
   }
   if (g.trans_b && !g.trans_a && g.m <= 16 && g.n <= 64 && g.k >= 256) {

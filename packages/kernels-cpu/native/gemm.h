@@ -1,6 +1,7 @@
-// Single-precision GEMM: C = op(A)·op(B) (+ C when accumulate), row-major.
+// Single-precision GEMM: C = ep(op(A)·op(B) (+ C when accumulate)), row-major.
 #pragma once
 #include "common.h"
+#include "epilogue.h"
 
 namespace mge {
 
@@ -14,6 +15,8 @@ struct Gemm {
   float* c = nullptr;
   i64 ldc = 0;
   bool accumulate = false;
+  // Applied to each tile of C after its last K block is stored (bias indexed from C's row/column 0).
+  Epilogue ep;
 };
 
 // Uses the thread pool when the product is large enough and this is not already

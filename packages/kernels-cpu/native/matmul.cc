@@ -6,7 +6,7 @@
 
 namespace mge {
 
-void matmul(const float* a, const float* b, float* out, const MatmulParams& p) {
+void matmul(const float* a, const float* b, float* out, const MatmulParams& p, const Epilogue& ep) {
   auto one = [&](i64 i) {
     Gemm g;
     g.trans_a = p.trans_a;
@@ -20,6 +20,8 @@ void matmul(const float* a, const float* b, float* out, const MatmulParams& p) {
     g.ldb = p.trans_b ? p.k : p.n;
     g.c = out + i * p.m * p.n;
     g.ldc = p.n;
+    g.ep = ep;
+    g.ep.per_row = false;
     sgemm(g);
   };
   const i64 per = p.m * p.n * p.k;

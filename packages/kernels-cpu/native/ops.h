@@ -2,6 +2,7 @@
 // checked against its shape by addon.cc; kernels only compute.
 #pragma once
 #include "common.h"
+#include "epilogue.h"
 
 namespace mge {
 
@@ -48,12 +49,14 @@ struct MatmulParams {
   bool trans_a, trans_b;
   i64 batch_a, batch_b;
 };
-void matmul(const float* a, const float* b, float* out, const MatmulParams& p);
+// ep.bias (if any) has n values, one per column of every product.
+void matmul(const float* a, const float* b, float* out, const MatmulParams& p, const Epilogue& ep = {});
 
 struct ConvParams {
   i64 n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups;
 };
-void conv2d(const float* x, const float* w, float* y, const ConvParams& p);
+// ep.bias (if any) has o values, one per output channel.
+void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep = {});
 void conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p);
 void conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p);
 

@@ -9,6 +9,7 @@ import {
   type Conv2dParams,
   type DataArray,
   type DType,
+  type Epilogue,
   isDType,
   type MatmulParams,
   type Pool2dParams,
@@ -31,6 +32,28 @@ const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 
 function describe(buf: unknown): string {
   if (ArrayBuffer.isView(buf)) return `${buf.constructor.name} of ${(buf as DataArray).length} elements`;
   return buf === null ? 'null' : typeof buf;
+}
+
+/**
+ * Checks a fused epilogue (core's `Epilogue`) and returns its bias buffer: a float32 tensor of
+ * exactly `channels` values (conv2d: O; matmul: n), or null. Throws before any output is taken.
+ */
+function epilogueBias(op: string, epilogue: Epilogue<DataArray> | undefined, channels: number): Float32Array | null {
+  if (!epilogue) return null;
+  const { bias, activation } = epilogue;
+  if (activation !== undefined && activation !== 'relu') {
+    throw new TypeError(`CpuBackend.${op}: argument 'epilogue.activation' expected 'relu' or undefined, got ${String(activation)}`);
+  }
+  if (!bias) return null;
+  if (bias.dtype !== 'float32' || !(bias.buf instanceof Float32Array)) {
+    throw new TypeError(`CpuBackend.${op}: argument 'epilogue.bias' expected a float32 tensor, got ${bias.dtype} (${describe(bias.buf)})`);
+  }
+  if (bias.buf.length !== channels || sizeOf(bias.shape) !== channels) {
+    throw new RangeError(
+      `CpuBackend.${op}: argument 'epilogue.bias' expected ${channels} values (one per output channel), got shape [${bias.shape}] in ${describe(bias.buf)}`,
+    );
+  }
+  return bias.buf;
 }
 
 /** Integer parameters for one native call, written into a reused Int32Array. */
@@ -289,12 +312,13 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   // ---- linear algebra and convolution -------------------------------------
 
-  matmul(a: Ref, b: Ref, p: MatmulParams): DataArray {
+  matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<DataArray>): DataArray {
+    const bias = epilogueBias('matmul', epilogue, p.n);
     const params = this.p
       .start()
       .pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
     const out = this.out('float32', p.batch * p.m * p.n) as Float32Array;
-    this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params);
+    this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
     return out;
   }
 
@@ -304,10 +328,11 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
       .pushAll([p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups]).array;
   }
 
-  conv2d(x: Ref, w: Ref, p: Conv2dParams): DataArray {
+  conv2d(x: Ref, w: Ref, p: Conv2dParams, epilogue?: Epilogue<DataArray>): DataArray {
+    const bias = epilogueBias('conv2d', epilogue, p.o);
     const params = this.convParams(p);
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
-    this.native.conv2d(x.buf as Float32Array, w.buf as Float32Array, out, params);
+    this.native.conv2d(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
     return out;
   }
 

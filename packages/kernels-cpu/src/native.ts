@@ -23,8 +23,10 @@ export interface NativeAddon {
   strided(x: Arr, out: Arr, offset: number, params: Int32Array): void;
   concat(xs: Arr[], out: Arr, params: Int32Array): void;
   pad(x: Arr, out: Arr, value: number, params: Int32Array): void;
-  matmul(a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array): void;
-  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array): void;
+  /** bias/relu: the fused epilogue (out = relu?(out + bias)), bias one value per column n. */
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
+  /** bias/relu: the fused epilogue, bias one value per output channel. */
+  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
   conv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;

@@ -24,6 +24,15 @@ function naiveMatmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32
   return out;
 }
 
+/** act(out + bias) in place, bias one value per column n (matmul's epilogue). */
+function withEpilogue(out: Float32Array, n: number, bias: Float32Array | undefined, relu: boolean): Float32Array {
+  for (let i = 0; i < out.length; i++) {
+    const v = out[i] + (bias ? bias[i % n] : 0);
+    out[i] = relu ? Math.max(v, 0) : v;
+  }
+  return out;
+}
+
 function mm(batch: number, m: number, n: number, k: number, transA = false, transB = false, batchA = batch, batchB = batch): MatmulParams {
   return { batch, m, n, k, transA, transB, batchA, batchB };
 }
@@ -68,6 +77,14 @@ describe('matmul', () => {
           const got = cpu.readSync(cpu.matmul(a.c, b.c, p), 'float32', p.batch * p.m * p.n);
           const want = naiveMatmul(a.j.buf as Float32Array, b.j.buf as Float32Array, p);
           expectClose(got, want, 1e-4, 1e-4 * Math.sqrt(p.k), `${isa} ${JSON.stringify(p)}`);
+          // The fused epilogue on every path (edge tiles, chunks, K split, dot products):
+          // bias + relu, then relu alone.
+          const bias = randomPair('float32', [p.n], 'normal', seed++);
+          const fused = cpu.readSync(cpu.matmul(a.c, b.c, p, { bias: bias.c, activation: 'relu' }), 'float32', got.length);
+          const wantFused = withEpilogue(want.slice(), p.n, bias.j.buf as Float32Array, true);
+          expectClose(fused, wantFused, 1e-4, 1e-4 * Math.sqrt(p.k), `${isa} bias+relu ${JSON.stringify(p)}`);
+          const relu = cpu.readSync(cpu.matmul(a.c, b.c, p, { activation: 'relu' }), 'float32', got.length);
+          expectClose(relu, withEpilogue(want.slice(), p.n, undefined, true), 1e-4, 1e-4 * Math.sqrt(p.k), `${isa} relu ${JSON.stringify(p)}`);
         }
       });
     }
@@ -115,7 +132,19 @@ describe('conv2d and its gradients match the js backend', () => {
         const w = randomPair('float32', [p.o, p.c / p.groups, p.kh, p.kw], 'normal', seed++);
         const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
         const tag = JSON.stringify(p);
-        expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p), 'float32', p.n * p.o * p.oh * p.ow), js.conv2d(x.j, w.j, p), 1e-4, 1e-4, `fwd ${tag}`);
+        const ysize = p.n * p.o * p.oh * p.ow;
+        expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p), 'float32', ysize), js.conv2d(x.j, w.j, p), 1e-4, 1e-4, `fwd ${tag}`);
+        const bias = randomPair('float32', [p.o], 'normal', seed++);
+        for (const ep of [{ bias: 'b', activation: 'relu' }, { bias: 'b' }, { activation: 'relu' }] as const) {
+          const pick = (r: typeof bias.c) => ({ bias: 'bias' in ep ? r : undefined, activation: 'activation' in ep ? ep.activation : undefined });
+          expectClose(
+            cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize),
+            js.conv2d(x.j, w.j, p, pick(bias.j)),
+            1e-4,
+            1e-4,
+            `fwd ${JSON.stringify(ep)} ${tag}`,
+          );
+        }
         expectClose(
           cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
           js.conv2dBackwardInput(dy.j, w.j, p),

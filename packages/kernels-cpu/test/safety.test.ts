@@ -58,6 +58,45 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.pool2d(1, f32(15), f32(4), q)).toThrow(/'x' must have 16/);
     expect(() => native.pool2dBackward(1, f32(16), f32(3), f32(16), q)).toThrow(/'dy' must have 4/);
   });
+  it('the fused epilogue: bias of the wrong length, dtype or memory, bad relu flags', () => {
+    const mp = i32(1, 2, 3, 4, 0, 0, 1, 1); // out [2, 3]: bias needs 3 values
+    const out = f32(6);
+    expect(() => native.matmul(f32(8), f32(12), out, mp, f32(2))).toThrow(/cpu\.matmul: argument 'bias' must have 3 elements, got 2/);
+    expect(() => native.matmul(f32(8), f32(12), out, mp, new Int32Array(3) as never)).toThrow(/'bias' must be float32/);
+    expect(() => native.matmul(f32(8), f32(12), out, mp, 'bias' as never)).toThrow(/'bias' must be a typed array/);
+    expect(() => native.matmul(f32(8), f32(12), out, mp, out.subarray(1, 4))).toThrow(/must not share memory/);
+    expect(() => native.matmul(f32(8), f32(12), out, mp, f32(3), 2)).toThrow(/'relu' must be 0 or 1, got 2/);
+    expect(() => native.matmul(f32(8), f32(12), out, mp, null, 'yes' as never)).toThrow(/'relu' must be a number/);
+    // n c h w o kh kw oh ow sh sw ph pw dh dw groups: y [1, 3, 3, 3], bias needs 3 values
+    const cp = i32(1, 2, 5, 5, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1);
+    expect(() => native.conv2d(f32(50), f32(54), f32(27), cp, f32(27))).toThrow(/cpu\.conv2d: argument 'bias' must have 3 elements, got 27/);
+    expect(() => native.conv2d(f32(50), f32(54), f32(27), cp, new Uint8Array(3) as never)).toThrow(/'bias' must be float32/);
+    // Valid calls still work: no bias, bias + relu.
+    const y = f32(27);
+    native.conv2d(f32(50).fill(1), f32(54).fill(1), y, cp, new Float32Array([-20, 0, 1]), 1);
+    expect(Array.from(y.subarray(0, 2))).toEqual([0, 0]); // 18 − 20 < 0 → 0
+    expect(y[9]).toBe(18);
+    expect(y[26]).toBe(19);
+  });
+  it('the backend checks the epilogue before calling the addon', () => {
+    const ref = (buf: Float32Array | Int32Array, shape: number[], dtype: 'float32' | 'int32' = 'float32') => ({ buf, shape, dtype });
+    const a = ref(new Float32Array(6), [2, 3]);
+    const p = { batch: 1, m: 2, n: 2, k: 3, transA: false, transB: false, batchA: 1, batchB: 1 };
+    expect(() => cpu.matmul(a, a, p, { bias: ref(new Float32Array(3), [3]) })).toThrow(
+      /CpuBackend\.matmul: argument 'epilogue\.bias' expected 2 values \(one per output channel\), got shape \[3\]/,
+    );
+    expect(() => cpu.matmul(a, a, p, { bias: ref(new Int32Array(2), [2], 'int32') })).toThrow(/'epilogue\.bias' expected a float32 tensor, got int32/);
+    expect(() => cpu.matmul(a, a, p, { activation: 'gelu' as never })).toThrow(/'epilogue\.activation' expected 'relu' or undefined, got gelu/);
+    const cp = { n: 1, c: 1, h: 2, w: 3, o: 2, kh: 1, kw: 1, oh: 2, ow: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 };
+    expect(() => cpu.conv2d(a, ref(new Float32Array(2), [2, 1, 1, 1]), cp, { bias: ref(new Float32Array(1), [1]) })).toThrow(
+      /CpuBackend\.conv2d: argument 'epilogue\.bias' expected 2 values/,
+    );
+    a.buf.set([1, -2, 3, -4, 5, -6]);
+    const bias = ref(new Float32Array([0.5, 0.5]), [1, 2, 1, 1]);
+    const out = cpu.conv2d(a, ref(new Float32Array([1, -1]), [2, 1, 1, 1]), cp, { bias, activation: 'relu' });
+    expect(Array.from(cpu.readSync(out, 'float32', 12))).toEqual([1.5, 0, 3.5, 0, 5.5, 0, 0, 2.5, 0, 4.5, 0, 6.5]);
+    cpu.release(out);
+  });
   it('the backend itself reports rank mismatches and double releases', () => {
     const a = cpu.upload(new Float32Array(6));
     expect(() => cpu.binary('add', { buf: a, shape: [6], dtype: 'float32' }, { buf: a, shape: [2, 3], dtype: 'float32' }, [2, 3])).toThrow(
