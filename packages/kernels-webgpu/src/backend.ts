@@ -7,6 +7,7 @@ import type {
   Conv2dParams,
   DataArray,
   DType,
+  Epilogue,
   MatmulParams,
   Pool2dParams,
   PoolOp,
@@ -23,10 +24,13 @@ import {
   conv2dBackwardFilterKernel,
   conv2dBackwardInputKernel,
   conv2dKernel,
+  type EpilogueParts,
   GEMM_OP_PARAMS,
   type GemmShape,
   gemmShapeFor,
   matmulKernel,
+  NO_EPILOGUE,
+  splitKSumKernel,
 } from './kernels/gemm.js';
 import { concatPieceKernel, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
@@ -42,6 +46,31 @@ const REDUCE_CHUNK = 16384;
 const SPLIT_K_MIN_TILES = 16;
 /** Each split covers at least this many k-tiles, so the extra reduction stays cheap. */
 const SPLIT_K_MIN_KTILES = 8;
+
+/** A validated epilogue: its parts, the bias buffer, and how flat output indices map to channels. */
+interface FusedEpilogue {
+  parts: EpilogueParts;
+  bias?: GpuBuffer;
+  /** Output channels (bias length) and elements per channel run: channel(i) = (i / inner) % channels. */
+  channels: number;
+  inner: number;
+}
+
+function epilogueOf(op: string, e: Epilogue<GpuBuffer> | undefined, channels: number, inner: number): FusedEpilogue {
+  if (e === undefined || e === null) return { parts: NO_EPILOGUE, channels, inner };
+  if (e.activation !== undefined && e.activation !== 'relu') {
+    throw new Error(`webgpu.${op}: argument 'epilogue.activation' must be 'relu' or absent, got ${String(e.activation)}`);
+  }
+  let bias: GpuBuffer | undefined;
+  if (e.bias !== undefined && e.bias !== null) {
+    bias = bufOf(op, e.bias as Ref, 'epilogue.bias');
+    const n = sizeOf(e.bias.shape);
+    if (e.bias.dtype !== 'float32' || n !== channels) {
+      throw new Error(`webgpu.${op}: argument 'epilogue.bias' must be float32 with ${channels} elements (one per output channel), got ${e.bias.dtype} with ${n}`);
+    }
+  }
+  return { parts: { bias: bias !== undefined, relu: e.activation === 'relu' }, bias, channels, inner };
+}
 
 function bufOf(op: string, ref: Ref, arg: string): GpuBuffer {
   const b = ref?.buf as unknown;
@@ -278,13 +307,13 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   /**
    * Runs a GEMM-shaped kernel over `batch` independent M×N×K products writing `outSize`
    * elements. With few output tiles and a long K it splits K across workgroups and adds
-   * the partial results with the reduction kernel.
+   * the partial results in a second pass, which then applies the epilogue (bias, relu);
+   * otherwise the GEMM's store step applies it.
    */
-  private gemm(kernel: (g: GemmShape) => KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[]): GpuBuffer {
+  private gemm(kernel: (g: GemmShape, e: EpilogueParts) => KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[], epi?: FusedEpilogue): GpuBuffer {
     const out = this.runtime.acquire(outSize);
     if (outSize === 0) return out;
     const shape = gemmShapeFor(m, n);
-    const k = kernel(shape);
     const tm = 4 * shape.wy;
     const tn = 4 * shape.wx;
     const tiles = Math.ceil(m / tm) * Math.ceil(n / tn) * batch;
@@ -299,36 +328,39 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const groups = [Math.ceil(n / tn), Math.ceil(m / tm), batch * splits];
     const common = [m, n, kk, splits, outSize, perSplit];
     if (common.length !== GEMM_OP_PARAMS) throw new Error('webgpu: internal error, GEMM parameter layout changed');
+    const parts = epi?.parts ?? NO_EPILOGUE;
+    const bias = epi?.bias ? [epi.bias] : [];
     if (splits === 1) {
-      this.runtime.dispatch(k, [...inputs, out], [...common, ...opParams], groups);
+      this.runtime.dispatch(kernel(shape, parts), [...inputs, ...bias, out], [...common, ...opParams], groups);
       return out;
     }
     const partial = this.runtime.acquire(outSize * splits);
-    this.runtime.dispatch(k, [...inputs, partial], [...common, ...opParams], groups);
-    const sum = reduceKernel('sum', 'float32', 1, 1, 'serial');
-    this.run(sum, [partial, out], [outSize, splits, 1, splits, outSize, 1, splits, outSize], outSize);
+    this.runtime.dispatch(kernel(shape, NO_EPILOGUE), [...inputs, partial], [...common, ...opParams], groups);
+    this.run(splitKSumKernel(parts), [partial, ...bias, out], [outSize, splits, epi?.channels ?? 1, epi?.inner ?? 1], outSize);
     this.runtime.pool.release(partial);
     return out;
   }
 
-  matmul(a: Ref, b: Ref, p: MatmulParams): GpuBuffer {
+  matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<GpuBuffer>): GpuBuffer {
     const ab = bufOf('matmul', a, 'a');
     const bb = bufOf('matmul', b, 'b');
+    const epi = epilogueOf('matmul', epilogue, p.n, 1);
     const strideA = p.batchA === 1 ? 0 : p.m * p.k;
     const strideB = p.batchB === 1 ? 0 : p.k * p.n;
-    return this.gemm((g) => matmulKernel(p.transA, p.transB, g), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB]);
+    return this.gemm((g, e) => matmulKernel(p.transA, p.transB, g, e), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB], epi);
   }
 
   private static geometry(p: Conv2dParams): number[] {
     return [p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.c / p.groups, p.o / p.groups];
   }
 
-  conv2d(x: Ref, w: Ref, p: Conv2dParams): GpuBuffer {
+  conv2d(x: Ref, w: Ref, p: Conv2dParams, epilogue?: Epilogue<GpuBuffer>): GpuBuffer {
     const xb = bufOf('conv2d', x, 'x');
     const wb = bufOf('conv2d', w, 'w');
+    const epi = epilogueOf('conv2d', epilogue, p.o, p.oh * p.ow);
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
-    return this.gemm(conv2dKernel, [xb, wb], p.n * p.o * p.oh * p.ow, og, p.n * p.oh * p.ow, cg * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
+    return this.gemm(conv2dKernel, [xb, wb], p.n * p.o * p.oh * p.ow, og, p.n * p.oh * p.ow, cg * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p), epi);
   }
 
   conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): GpuBuffer {

@@ -215,6 +215,50 @@ export function differentialCases(small = false): DiffCase[] {
     cases.push({ name: `conv2dBackwardFilter ${tag}`, inputs: [f(xs), f(ys)], outDType: 'float32', outSize: size(ws), tol, run: (b, [x, dy]) => b.conv2dBackwardFilter(x, dy, p) });
   }
 
+  // Fused epilogues (bias, relu, both) in the GEMM's store step and, with split-K, in the partial-sum pass.
+  type Parts = { bias: boolean; relu: boolean };
+  const tagOf = (e: Parts) => [e.bias ? 'bias' : '', e.relu ? 'relu' : ''].filter(Boolean).join('+');
+  const epi = (e: Parts, bias: TensorRef | undefined) => ({ bias: e.bias ? bias : undefined, activation: e.relu ? ('relu' as const) : undefined });
+  const BR = { bias: true, relu: true };
+  const mmFused: [Parts, (typeof mm)[number]][] = small
+    ? [
+        [BR, { batch: 1, m: 7, n: 9, k: 5, transA: false, transB: false, batchA: 1, batchB: 1 }],
+        [BR, { batch: 1, m: 2, n: 3, k: 600, transA: false, transB: true, batchA: 1, batchB: 1 }],
+        [{ bias: false, relu: true }, { batch: 2, m: 33, n: 17, k: 70, transA: true, transB: true, batchA: 2, batchB: 1 }],
+      ]
+    : [
+        [BR, { batch: 1, m: 37, n: 53, k: 19, transA: false, transB: false, batchA: 1, batchB: 1 }],
+        [{ bias: true, relu: false }, { batch: 3, m: 65, n: 70, k: 33, transA: true, transB: false, batchA: 3, batchB: 3 }],
+        [{ bias: false, relu: true }, { batch: 2, m: 17, n: 129, k: 64, transA: false, transB: true, batchA: 1, batchB: 2 }],
+        [BR, { batch: 1, m: 3, n: 5, k: 3000, transA: false, transB: false, batchA: 1, batchB: 1 }],
+        [BR, { batch: 2, m: 6, n: 25, k: 900, transA: false, transB: true, batchA: 2, batchB: 2 }],
+      ];
+  for (const [e, p] of mmFused) {
+    const aShape = p.transA ? [p.batchA, p.k, p.m] : [p.batchA, p.m, p.k];
+    const bShape = p.transB ? [p.batchB, p.n, p.k] : [p.batchB, p.k, p.n];
+    cases.push({ name: `matmul + ${tagOf(e)} ${JSON.stringify(p)}`, inputs: [f(aShape), f(bShape), f([p.n])], outDType: 'float32', outSize: p.batch * p.m * p.n, tol: { rtol: 1e-4, atol: 1e-4 * Math.sqrt(p.k + 1) }, run: (b, [x, y, bias]) => b.matmul(x, y, p, epi(e, bias)) });
+  }
+  const convFused: [Parts, (typeof convs)[number]][] = small
+    ? [
+        [BR, convs[0]],
+        [{ bias: false, relu: true }, convs[0]],
+      ]
+    : [
+        [BR, convs[0]],
+        [{ bias: true, relu: false }, convs[1]],
+        [BR, convs[2]],
+        [{ bias: false, relu: true }, convs[3]],
+        // one output tile and K = 576: split-K, so the epilogue runs in the partial-sum pass
+        [BR, { n: 1, c: 64, h: 4, w: 4, o: 4, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, groups: 1 }],
+      ];
+  for (const [e, g] of convFused) {
+    const oh = Math.floor((g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh) + 1;
+    const ow = Math.floor((g.w + 2 * g.pw - g.dw * (g.kw - 1) - 1) / g.sw) + 1;
+    const p = { ...g, oh, ow };
+    const tol = { rtol: 1e-4, atol: 1e-4 * Math.sqrt(g.c * g.kh * g.kw * g.n * oh * ow) };
+    cases.push({ name: `conv2d + ${tagOf(e)} ${JSON.stringify(g)}`, inputs: [f([g.n, g.c, g.h, g.w]), f([g.o, g.c / g.groups, g.kh, g.kw]), f([g.o])], outDType: 'float32', outSize: g.n * g.o * oh * ow, tol, run: (b, [x, w, bias]) => b.conv2d(x, w, p, epi(e, bias)) });
+  }
+
   const pools = small
     ? [{ n: 1, c: 2, h: 5, w: 6, kh: 2, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1 }]
     : [

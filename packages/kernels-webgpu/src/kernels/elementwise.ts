@@ -85,7 +85,7 @@ fn pow_i(a: i32, b: i32) -> i32 {
 
 const NAN = 'asf(0x7fc00000u)';
 
-function unaryExpr(op: UnaryOp, t: string): string {
+export function unaryExpr(op: UnaryOp, t: string): string {
   switch (op) {
     case 'neg': return `-v`;
     case 'abs': return `abs(v)`;

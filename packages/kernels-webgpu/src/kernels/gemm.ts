@@ -1,5 +1,6 @@
 import type { KernelSource } from '../runtime.js';
-import { PARAMS, storage } from '../wgsl.js';
+import { elementwiseMain, PARAMS, storage } from '../wgsl.js';
+import { unaryExpr } from './elementwise.js';
 
 /**
  * Workgroup layout of a GEMM: wx × wy threads, each computing 4 rows × 4 columns, so
@@ -60,19 +61,71 @@ export function gemmShapeFor(m: number, n: number): GemmShape {
 export const GEMM_OP_PARAMS = 6;
 
 /**
+ * Which parts of core's fused epilogue (out = act(out + bias[channel])) a kernel applies.
+ * Each combination is its own pipeline, so a plain GEMM carries no epilogue code at all.
+ */
+export interface EpilogueParts {
+  bias: boolean;
+  relu: boolean;
+}
+export const NO_EPILOGUE: EpilogueParts = { bias: false, relu: false };
+
+const hasEpilogue = (e: EpilogueParts) => e.bias || e.relu;
+const epilogueKey = (e: EpilogueParts) => (hasEpilogue(e) ? `_e${e.bias ? 'b' : ''}${e.relu ? 'r' : ''}` : '');
+
+/**
+ * `fn epilogue(x, ch) -> f32`, the one definition both the GEMM's store and the split-K
+ * sum use (binding `Bias` must exist when `e.bias`). ReLU is the unary kernel's expression,
+ * so fused and unfused results agree bit for bit (NaN passes through, like Math.max).
+ */
+function epilogueWgsl(e: EpilogueParts): string {
+  return `fn epilogue(x: f32, ch: u32) -> f32 {
+  var v = x;${e.bias ? '\n  v = v + Bias[ch];' : ''}${e.relu ? `\n  v = ${unaryExpr('relu', 'f32')};` : ''}
+  return v;
+}`;
+}
+
+/** Bindings from `at` on, after the inputs: the bias (when fused) before the output, as dispatch passes them. */
+function outputBindings(at: number, out: string, e: EpilogueParts): string {
+  return e.bias ? `${storage(at, 'Bias', 'f32')}\n${storage(at + 1, out, 'f32', true)}` : storage(at, out, 'f32', true);
+}
+
+/**
+ * Adds the split-K partials P[s·n + i] (s < splits) in order and applies the epilogue,
+ * which cannot run on a partial sum. Parameters: [n, splits, channels, inner]; the
+ * output channel of flat index i is (i / inner) % channels (matmul: inner 1, channels N;
+ * conv2d: inner OH·OW, channels O).
+ */
+export function splitKSumKernel(e: EpilogueParts): KernelSource {
+  return {
+    key: `gemm_splitk_sum${epilogueKey(e)}`,
+    wgsl: () => `${PARAMS}
+${storage(1, 'Part', 'f32')}
+${outputBindings(2, 'Y', e)}
+${epilogueWgsl(e)}
+${elementwiseMain(`  var s = 0.0;
+  for (var j = 0u; j < pu(1u); j++) { s = s + Part[j * pu(0u) + i]; }
+  Y[i] = epilogue(s, (i / pu(3u)) % pu(2u));`)}`,
+  };
+}
+
+/**
  * One tiled GEMM serves matmul and the three convolutions (implicit GEMM): each op
  * only supplies how to read A[z][row][k] and B[z][k][col] from its tensors and where
  * C[z][row][col] goes. Each step stages a TM×tk slice of A and a tk×TN slice of B in
  * workgroup memory as vec4s, then every thread accumulates its 4×4 block with vec4 FMAs.
  *
  * `ops` must define: fn loadA(z: u32, row: u32, k: u32) -> f32, struct BCol, fn bCol(z: u32, col: u32) -> BCol,
- * fn loadB(z: u32, k: u32, c: BCol) -> f32, fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32).
+ * fn loadB(z: u32, k: u32, c: BCol) -> f32, fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32),
+ * and, for a fused epilogue `epi`, fn channel(z: u32, row: u32, col: u32) -> u32 (the output
+ * channel whose bias C[z][row][col] gets). The epilogue runs in the store step only when
+ * the dispatch has no split-K (the caller then uses splitKSumKernel for it).
  * Every thread stages the same B column at every k-step (threads is a multiple of the tile
  * width), so bCol runs once per thread and holds the column's decomposition (batch image,
  * output pixel …): loadB is left with only the k-dependent index work, which matters where
  * integer division is slow (CPU adapters). Loads are only called in bounds.
  */
-export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: string, g: GemmShape): KernelSource {
+export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: string, g: GemmShape, epi: EpilogueParts = NO_EPILOGUE): KernelSource {
   const threads = g.wx * g.wy;
   const tm = 4 * g.wy;
   const tn = 4 * g.wx;
@@ -82,12 +135,13 @@ export function gemmKernel(key: string, bindings: readonly [string, string, stri
     throw new Error(`gemm ${key}: tile ${tm}×${tn}×${g.tk} does not split over ${threads} threads`);
   }
   return {
-    key: `gemm_${key}_${g.wx}x${g.wy}x${g.tk}`,
+    key: `gemm_${key}_${g.wx}x${g.wy}x${g.tk}${epilogueKey(epi)}`,
     wgsl: () => `${PARAMS}
 ${storage(1, bindings[0], 'f32')}
 ${storage(2, bindings[1], 'f32')}
-${storage(3, bindings[2], 'f32', true)}
+${outputBindings(3, bindings[2], epi)}
 ${ops}
+${hasEpilogue(epi) ? epilogueWgsl(epi) : ''}
 var<workgroup> As: array<vec4<f32>, ${(g.tk * tm) / 4}>;
 var<workgroup> Bs: array<vec4<f32>, ${(g.tk * tn) / 4}>;
 
@@ -143,7 +197,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     if (row >= M) { break; }
     for (var c = 0u; c < 4u; c++) {
       let col = col0 + lid.x * 4u + c;
-      if (col < N) { storeC(z, sp, row, col, acc[i][c]); }
+      if (col < N) { storeC(z, sp, row, col, ${hasEpilogue(epi) ? 'epilogue(acc[i][c], channel(z, row, col))' : 'acc[i][c]'}); }
     }
   }
 }`,
@@ -151,7 +205,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }
 
 /** Matmul: op words [strideA, strideB] (0 when that operand is shared by every batch entry). */
-export function matmulKernel(transA: boolean, transB: boolean, g: GemmShape): KernelSource {
+export function matmulKernel(transA: boolean, transB: boolean, g: GemmShape, epi: EpilogueParts = NO_EPILOGUE): KernelSource {
   const P = GEMM_OP_PARAMS;
   const a = transA ? `A[pu(${P}u) * z + k * pu(0u) + row]` : `A[pu(${P}u) * z + row * pu(2u) + k]`;
   // B[base + k·stride]: a row of Bᵀ is contiguous, a column of B strides by N.
@@ -161,7 +215,8 @@ fn loadA(z: u32, row: u32, k: u32) -> f32 { return ${a}; }
 struct BCol { base: u32, stride: u32 }
 fn bCol(z: u32, col: u32) -> BCol { return ${bCol}; }
 fn loadB(z: u32, k: u32, c: BCol) -> f32 { return B[c.base + k * c.stride]; }
-fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32) { C[sp * pu(4u) + (z * pu(0u) + row) * pu(1u) + col] = v; }`, g);
+fn storeC(z: u32, sp: u32, row: u32, col: u32, v: f32) { C[sp * pu(4u) + (z * pu(0u) + row) * pu(1u) + col] = v; }
+fn channel(z: u32, row: u32, col: u32) -> u32 { return col; }`, g, epi);
 }
 
 /**
@@ -188,7 +243,7 @@ fn cCg() -> u32 { return pu(${GEMM_OP_PARAMS + 15}u); }
 fn cOg() -> u32 { return pu(${GEMM_OP_PARAMS + 16}u); }`;
 
 /** y[n, g·og + r, p] = Σ_k w[g·og + r, k] · im2col(x)[k, (n, p)], with k = (ci, ki, kj) and p = (oy, ox). */
-export const conv2dKernel = (g: GemmShape): KernelSource => gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}
+export const conv2dKernel = (g: GemmShape, epi: EpilogueParts = NO_EPILOGUE): KernelSource => gemmKernel('conv2d', ['X', 'Wt', 'Y'], `${CONV_GEOMETRY}
 fn loadA(g: u32, row: u32, k: u32) -> f32 { return Wt[(g * cOg() + row) * pu(2u) + k]; }
 /** Column (n, oy, ox): the image's first channel of this group and the window's top-left corner. */
 struct BCol { base: u32, iy: i32, ix: i32 }
@@ -213,7 +268,8 @@ fn storeC(g: u32, sp: u32, row: u32, col: u32, v: f32) {
   let hw = u32(cOH() * cOW());
   let nb = col / hw;
   Y[sp * pu(4u) + (nb * cO() + g * cOg() + row) * hw + col - nb * hw] = v;
-}`, g);
+}
+fn channel(g: u32, row: u32, col: u32) -> u32 { return g * cOg() + row; }`, g, epi);
 
 /**
  * dx[n, g·cg + r, y, x] = Σ_(o, ki, kj) w[g·og + o, r, ki, kj] · dy[n, g·og + o, oy, ox]
