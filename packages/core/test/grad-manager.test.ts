@@ -232,6 +232,34 @@ describe('autodiff.Function (a hand-written gradient)', () => {
     expect(vals(x.grad)).toEqual([3, 12, 27]);
   });
 
+  it('frees what forward made except its result and what it saved, and those after backward', () => {
+    let temporary: Tensor | null = null;
+    class SoftSquare extends autodiff.Function {
+      saved: Tensor[] = [];
+      forward(x: Tensor): Tensor {
+        const t = mul(x, 2); // a temporary: freed when forward returns
+        temporary = t;
+        const s = mul(t, x); // saved for backward: freed after it
+        this.saved = [s];
+        return add(s, 1);
+      }
+      backward(dy: Tensor): Tensor {
+        return mul(dy, mul(this.saved[0], 0).add(4).mul(tensor([1, 2, 3])));
+      }
+    }
+    const x = new Parameter(tensor([1, 2, 3]));
+    const gm = new GradManager().attach([x]);
+    gm.record();
+    const f = new SoftSquare();
+    const y = f.call(x);
+    expect((temporary as Tensor | null)?.isDisposed).toBe(true);
+    expect(f.saved[0].isDisposed).toBe(false);
+    gm.backward(sum(y));
+    expect(f.saved[0].isDisposed).toBe(true);
+    expect(y.isDisposed).toBe(false);
+    expect(vals(x.grad)).toEqual([4, 8, 12]);
+  });
+
   it('names the function when backward returns the wrong number or shape of gradients', () => {
     class Bad extends autodiff.Function {
       forward(a: Tensor, b: Tensor): Tensor {

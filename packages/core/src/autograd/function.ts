@@ -1,4 +1,6 @@
+import { shapesEqual, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { trackCreated } from '../tidy.js';
 import { noGrad, recordOp } from './tape.js';
 
 /**
@@ -14,7 +16,9 @@ import { noGrad, recordOp } from './tape.js';
  *
  * forward runs with recording off; the result gets one autograd node whose gradient is
  * `backward(dy)`: one gradient per input (a Tensor when there is one input; null where
- * an input gets none). One output tensor per call.
+ * an input gets none). One output tensor per call. Tensors forward makes are freed when
+ * it returns, except its result and those it saves on `this` (directly or in arrays),
+ * which are freed after backward — so save there whatever backward needs.
  */
 export abstract class AutodiffFunction {
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -25,8 +29,14 @@ export abstract class AutodiffFunction {
     inputs.forEach((x, i) => {
       if (!(x instanceof Tensor)) throw new TypeError(`${name}.call: argument ${i} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
     });
-    const y = noGrad(() => this.forward(...inputs));
+    const made = new Set<Tensor>();
+    const y = noGrad(() => trackCreated(made, () => this.forward(...inputs)));
     if (!(y instanceof Tensor)) throw new TypeError(`${name}.forward must return a Tensor, got ${y === null ? 'null' : typeof y}`);
+    // What forward made is freed now, except the result and what it saved on `this` for
+    // backward; those saved tensors are freed once backward has used them.
+    const saved = savedTensors(this);
+    for (const t of made) if (t !== y && !saved.has(t)) t.dispose();
+    const internal = [...saved].filter((t) => made.has(t) && t !== y);
     recordOp(inputs, y, (dy) => {
       const g = this.backward(dy);
       const grads = Array.isArray(g) ? g : [g];
@@ -34,14 +44,27 @@ export abstract class AutodiffFunction {
         throw new Error(`${name}.backward must return ${inputs.length} gradient(s), one per input, got ${grads.length}`);
       }
       grads.forEach((gi, i) => {
-        if (gi !== null && gi !== undefined && !(gi instanceof Tensor && gi.shape.length === inputs[i].shape.length && gi.shape.every((d, k) => d === inputs[i].shape[k]))) {
-          throw new Error(`${name}.backward: the gradient of input ${i} must be null or a Tensor of shape [${inputs[i].shape}], got ${gi instanceof Tensor ? `[${gi.shape}]` : typeof gi}`);
+        if (gi !== null && gi !== undefined && !(gi instanceof Tensor && shapesEqual(gi.shape, inputs[i].shape))) {
+          throw new Error(
+            `${name}.backward: the gradient of input ${i} must be null or a Tensor of shape ${shapeToString(inputs[i].shape)}, got ${gi instanceof Tensor ? shapeToString(gi.shape) : typeof gi}`,
+          );
         }
       });
+      for (const t of internal) if (!grads.includes(t)) t.dispose();
       return grads;
     });
     return y;
   }
+}
+
+/** The tensors an object keeps in its own properties (directly or in arrays). */
+function savedTensors(obj: object): Set<Tensor> {
+  const out = new Set<Tensor>();
+  for (const v of Object.values(obj)) {
+    if (v instanceof Tensor) out.add(v);
+    else if (Array.isArray(v)) for (const e of v) if (e instanceof Tensor) out.add(e);
+  }
+  return out;
 }
 
 /** `autodiff.Function`, as MegEngine spells it (a bare `Function` would shadow the global). */
