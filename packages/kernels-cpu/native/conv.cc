@@ -222,6 +222,14 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
 void conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p) {
   const Geometry g = geometry(p);
   if (g.cg * g.hw == 0) return;
+#if defined(__x86_64__)
+  if (use_direct(p, g) && p.w <= 32) {
+    for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
+      mge_conv2d_input_direct_avx512(dy, w, dx, b, e, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
+    });
+    return;
+  }
+#endif
   for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
     const i64 nb = sub_batch(g, e - b, false);
     for (i64 i0 = b; i0 < e; i0 += nb) {

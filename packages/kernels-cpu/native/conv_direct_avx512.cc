@@ -113,6 +113,56 @@ void filter_all(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 
     }
 }
 
+// dx rows of input channels [c0, c0+CB) of one image: dx[c, iy, ix] = Σ_o Σ_ky Σ_kx
+// w[o, c, ky, kx] · dy[o, iy − ky, ix − kx], terms outside dy being 0. A dy row shifted right by kx
+// is a masked load from row − kx (masked-off lanes are never read), so each dx row is summed in
+// registers and stored once: no col2im scatter, no zero-fill of dx.
+template <int NV, int CB>
+void input_block(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
+                 i64 ow, i64 c0) {
+  const i64 kk = kh * kw;
+  const std::uint64_t row_lanes = (std::uint64_t(1) << ow) - 1;
+  const std::uint64_t dx_lanes = (std::uint64_t(1) << wd) - 1;
+  for (i64 iy = 0; iy < h; ++iy) {
+    __m512 acc[CB][NV];
+    for (int b = 0; b < CB; ++b)
+      for (int v = 0; v < NV; ++v) acc[b][v] = _mm512_setzero_ps();
+    const i64 ky0 = iy - oh + 1 > 0 ? iy - oh + 1 : 0, ky1 = iy < kh - 1 ? iy : kh - 1;
+    for (i64 oc = 0; oc < o; ++oc) {
+      for (i64 ky = ky0; ky <= ky1; ++ky) {
+        const float* row = dy + (oc * oh + iy - ky) * ow;
+        const float* wt = w + ((oc * c + c0) * kh + ky) * kw;
+        for (i64 kx = 0; kx < kw; ++kx) {
+          const std::uint64_t lanes = (row_lanes << kx) & dx_lanes;
+          __m512 yv[NV];
+          yv[0] = _mm512_maskz_loadu_ps(static_cast<__mmask16>(lanes), row - kx);
+          if (NV == 2) yv[NV - 1] = _mm512_maskz_loadu_ps(static_cast<__mmask16>(lanes >> 16), row - kx + 16);
+          for (int b = 0; b < CB; ++b) {
+            const __m512 wv = _mm512_set1_ps(wt[b * kk + kx]);
+            for (int v = 0; v < NV; ++v) acc[b][v] = _mm512_fmadd_ps(wv, yv[v], acc[b][v]);
+          }
+        }
+      }
+    }
+    for (int b = 0; b < CB; ++b) {
+      float* out = dx + ((c0 + b) * h + iy) * wd;
+      _mm512_mask_storeu_ps(out, static_cast<__mmask16>(dx_lanes), acc[b][0]);
+      if (NV == 2) _mm512_mask_storeu_ps(out + 16, static_cast<__mmask16>(dx_lanes >> 16), acc[b][NV - 1]);
+    }
+  }
+}
+
+template <int NV>
+void input_image(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
+                 i64 ow) {
+  // Input channels in blocks whose accumulators fit the 32 vector registers.
+  i64 c0 = 0;
+  for (; c0 + 8 <= c; c0 += 8) input_block<NV, 8>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0);
+  for (; c0 + 6 <= c; c0 += 6) input_block<NV, 6>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0);
+  for (; c0 + 3 <= c; c0 += 3) input_block<NV, 3>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0);
+  for (; c0 < c; ++c0) input_block<NV, 1>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0);
+}
+
 }  // namespace
 
 // The filter gradient dw [O,C,KH,KW] (overwritten) of images [n0, n1) under the same conditions
@@ -143,6 +193,23 @@ extern "C" void mge_conv2d_direct_avx512(const float* x, const float* w, float* 
       image<1>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
     } else {
       image<2>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
+    }
+  }
+}
+
+// Images [n0, n1) of dx [N,C,H,W] (overwritten) from dy [N,O,OH,OW] and w [O,C,KH,KW], under the
+// forward pass's conditions and W ≤ 32.
+extern "C" void mge_conv2d_input_direct_avx512(const float* dy, const float* w, float* dx, std::int64_t n0,
+                                               std::int64_t n1, std::int64_t c, std::int64_t h, std::int64_t wd,
+                                               std::int64_t o, std::int64_t kh, std::int64_t kw, std::int64_t oh,
+                                               std::int64_t ow) {
+  for (i64 i = n0; i < n1; ++i) {
+    const float* dyi = dy + i * o * oh * ow;
+    float* dxi = dx + i * c * h * wd;
+    if (wd <= 16) {
+      input_image<1>(dyi, w, dxi, c, h, wd, o, kh, kw, oh, ow);
+    } else {
+      input_image<2>(dyi, w, dxi, c, h, wd, o, kh, kw, oh, ow);
     }
   }
 }
