@@ -1,6 +1,7 @@
 // TensorFlow.js backends as peers, in the same process. tfjs-core keeps one global
 // engine, so a peer is chosen with setBackend before its measurements.
 import * as tf from '@tensorflow/tfjs-core';
+import { registerTfGradients } from './tfjs-gradients.js';
 
 export type TfBackendName = 'cpu' | 'wasm';
 
@@ -10,6 +11,7 @@ export async function loadTf(): Promise<typeof tf> {
   if (!loaded) {
     await import('@tensorflow/tfjs-backend-cpu');
     await import('@tensorflow/tfjs-backend-wasm');
+    await registerTfGradients(tf);
     loaded = true;
   }
   return tf;
