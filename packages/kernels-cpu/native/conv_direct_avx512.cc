@@ -6,10 +6,19 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace {
 
 using i64 = std::int64_t;
+
+// GCC's predictive commoning carries loaded values from one loop step to the next in scalars
+// that spill; every tap here is best read by the FMA itself (a broadcast memory operand).
+#if defined(__GNUC__) && !defined(__clang__)
+#define MGE_NO_PCOM __attribute__((optimize("no-predictive-commoning")))
+#else
+#define MGE_NO_PCOM
+#endif
 
 template <int NV, int OB>
 void rows_block(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 kh, i64 kw, i64 oh, i64 ow,
@@ -100,6 +109,54 @@ void filter_block(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i6
     }
 }
 
+// dW vectorised over output channels instead of output columns, for layers with many filters and
+// short rows (LeNet's conv2: 16 filters fill every lane, where its 10-wide rows fill 10 of 16).
+// Image by image, dy is transposed to [OH·OW, O] so one load gives every filter's gradient at an
+// output position; the KH·KW taps of one input channel accumulate in registers over the image
+// (memory operands broadcast x). The running sums, [C, KH·KW, O] (LeNet: 9.6 KB), stay in L1
+// across images, and each image's x and dy are read from L1 once per input channel.
+// One output row's contribution to the sums s [KH·KW, op] of 16 filters. The sums are loaded
+// and stored once per row: with them live across the whole image GCC keeps a copy of all 25
+// in memory and stores it on every step.
+template <int KH, int KW>
+MGE_NO_PCOM inline void filter_row(const float* g, i64 op, const float* xr, i64 wd, i64 ow, float* s) {
+  constexpr int KK = KH * KW;
+  __m512 r[KK];
+  for (int k = 0; k < KK; ++k) r[k] = _mm512_loadu_ps(s + k * op);
+  for (i64 ox = 0; ox < ow; ++ox) {
+    const __m512 gv = _mm512_loadu_ps(g + ox * op);
+    for (int ky = 0; ky < KH; ++ky)
+      for (int kx = 0; kx < KW; ++kx)
+        r[ky * KW + kx] = _mm512_fmadd_ps(gv, _mm512_set1_ps(xr[ky * wd + ox + kx]), r[ky * KW + kx]);
+  }
+  for (int k = 0; k < KK; ++k) _mm512_storeu_ps(s + k * op, r[k]);
+}
+
+template <int KH, int KW>
+void filter_by_filters(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd,
+                       i64 oh, i64 ow) {
+  constexpr int KK = KH * KW;
+  const i64 ob = (o + 15) / 16, op = ob * 16, ohow = oh * ow;
+  std::vector<float> dyt(static_cast<std::size_t>(ohow * op), 0.f);  // lanes past o stay 0
+  std::vector<float> sums(static_cast<std::size_t>(c * KK * op), 0.f);
+  for (i64 i = n0; i < n1; ++i) {
+    const float* dyi = dy + i * o * ohow;
+    for (i64 oc = 0; oc < o; ++oc)
+      for (i64 q = 0; q < ohow; ++q) dyt[q * op + oc] = dyi[oc * ohow + q];
+    for (i64 ci = 0; ci < c; ++ci) {
+      const float* xc = x + (i * c + ci) * h * wd;
+      for (i64 v = 0; v < ob; ++v) {
+        float* s = sums.data() + ci * KK * op + v * 16;
+        for (i64 oy = 0; oy < oh; ++oy)
+          filter_row<KH, KW>(dyt.data() + oy * ow * op + v * 16, op, xc + oy * wd, wd, ow, s);
+      }
+    }
+  }
+  for (i64 oc = 0; oc < o; ++oc)
+    for (i64 ci = 0; ci < c; ++ci)
+      for (int k = 0; k < KK; ++k) dw[(oc * c + ci) * KK + k] = sums[(ci * KK + k) * op + oc];
+}
+
 template <int NV, int KW>
 void filter_all(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd, i64 kh,
                 i64 oh, i64 ow) {
@@ -118,7 +175,7 @@ void filter_all(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 
 // is a masked load from row − kx (masked-off lanes are never read), so each dx row is summed in
 // registers and stored once: no col2im scatter, no zero-fill of dx.
 template <int NV, int CB>
-void input_block(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
+MGE_NO_PCOM void input_block(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
                  i64 ow, i64 c0) {
   const i64 kk = kh * kw;
   const std::uint64_t row_lanes = (std::uint64_t(1) << ow) - 1;
@@ -172,6 +229,13 @@ extern "C" int mge_conv2d_filter_direct_avx512(const float* x, const float* dy, 
                                               std::int64_t o, std::int64_t kh, std::int64_t kw, std::int64_t oh,
                                               std::int64_t ow) {
   if (kw != 3 && kw != 5) return 0;
+  // Whichever of output channels or output columns fills more of the 16-lane vectors.
+  const i64 col_lanes = ow <= 16 ? 16 : 32;
+  if (kh == kw && o * col_lanes > ow * ((o + 15) / 16 * 16)) {
+    if (kw == 5) filter_by_filters<5, 5>(x, dy, dw, n0, n1, c, o, h, wd, oh, ow);
+    else filter_by_filters<3, 3>(x, dy, dw, n0, n1, c, o, h, wd, oh, ow);
+    return 1;
+  }
   if (ow <= 16) {
     if (kw == 5) filter_all<1, 5>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow);
     else filter_all<1, 3>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow);

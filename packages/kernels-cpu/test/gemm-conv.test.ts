@@ -119,6 +119,8 @@ const CONVS: Conv2dParams[] = [
   conv(2, 1, 32, 32, 6, 5),
   conv(2, 3, 36, 36, 13, 5),
   conv(2, 2, 14, 14, 23, 3),
+  // Filter gradient vectorised over filters (more lanes filled than by 8- or 10-wide rows), 20 = 16 + 4.
+  conv(3, 3, 10, 10, 20, 3),
   { ...conv(2, 3, 9, 11, 4, 3, 1, 1), kh: 2, kw: 4, oh: 10, ow: 10, sh: 1, sw: 1, ph: 1, pw: 1 },
 ];
 
