@@ -130,6 +130,7 @@ export class Tensor {
   /** Frees the device memory now (it is freed by the garbage collector otherwise). */
   dispose(): void {
     if (!this.held) {
+      this.deferred?.dispose?.();
       this.deferred = null;
       return;
     }
@@ -175,6 +176,8 @@ export class Tensor {
 export interface Deferred {
   readonly device: string;
   compute(): Storage;
+  /** The tensor was disposed before it was computed. */
+  dispose?(): void;
 }
 
 /** What a disposed deferred tensor holds: a released buffer, so that use after dispose() fails as usual. */

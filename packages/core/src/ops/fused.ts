@@ -36,11 +36,24 @@ interface FusedSpec {
   outShape: readonly number[];
   /** How many output channels the bias spans. */
   channels: number;
-  kernel(backend: Backend, epilogue: Epilogue | undefined): unknown;
+  /** Runs the kernel on [x, weight] refs. */
+  kernel(backend: Backend, x: TensorRef, w: TensorRef, epilogue: Epilogue | undefined): unknown;
   /** Gradients of x and weight from the gradient at the pre-activation output. */
   grads(dz: Tensor, needs: readonly boolean[]): (Tensor | null)[];
   /** The bias gradient, in the bias's own shape. */
   biasGrad(dz: Tensor, bias: Tensor): Tensor;
+}
+
+/**
+ * A deferred result holds its inputs' buffers (not just the tensors): it is computed
+ * from the values they had when the operator was called, even if an input is disposed
+ * (tidy) or a parameter is updated in place before that. The holds end when the result
+ * is computed, disposed, or collected.
+ */
+const heldInputs = new FinalizationRegistry<Storage[]>((held) => releaseAll(held));
+
+function releaseAll(held: Storage[]): void {
+  for (const s of held) if (--s.refs <= 0) s.release();
 }
 
 function checkBias(op: string, bias: Tensor, channels: number): void {
@@ -56,12 +69,14 @@ function runFused(spec: FusedSpec, activation: Activation | undefined): Tensor {
   const device = commonDevice(op, inputs);
   for (const t of inputs) t.ref(op); // fails now, not later, if an input was disposed
   const bias = inputs[2] as Tensor | undefined;
+  const storages = inputs.map((t) => t.storage);
+  const ref = (i: number, shape = inputs[i].shape): TensorRef => ({ buf: storages[i].buf, shape, dtype: 'float32' });
 
   const compute = (act: Activation | undefined): [Backend, unknown] => {
     const backend = getBackend(device);
-    const biasRef: TensorRef | undefined = bias && { buf: bias.ref(op).buf, shape: [channels], dtype: 'float32' };
+    const biasRef = bias && ref(2, [channels]);
     const epilogue = biasRef || act ? { bias: biasRef, activation: act } : undefined;
-    return [backend, spec.kernel(backend, epilogue)];
+    return [backend, spec.kernel(backend, ref(0), ref(1), epilogue)];
   };
   const record = (out: Tensor, act: Activation | undefined) =>
     recordOp(inputs, out, (dy, needs) => {
@@ -77,15 +92,27 @@ function runFused(spec: FusedSpec, activation: Activation | undefined): Tensor {
   };
 
   if (activation) return materialised(activation);
+  for (const s of storages) s.refs++;
+  const token = {};
+  let holding = true;
+  const letGo = () => {
+    if (!holding) return;
+    holding = false;
+    heldInputs.unregister(token);
+    releaseAll(storages);
+  };
   const deferred: FusableDeferred = {
     device,
     compute: () => {
       const [backend, buf] = compute(undefined);
+      letGo();
       return new Storage(backend, device, buf, 'float32', sizeOf(outShape));
     },
     fuse: (act) => materialised(act),
+    dispose: letGo,
   };
   const out = new Tensor(deferred, outShape, 'float32');
+  heldInputs.register(out, storages, token);
   record(out, undefined);
   return out;
 }
@@ -117,7 +144,7 @@ export function fusedConv2d(
       inputs: bias ? [x, weight, bias] : [x, weight],
       outShape: [p.n, p.o, p.oh, p.ow],
       channels: p.o,
-      kernel: (k, epilogue) => k.conv2d(x.ref(op), weight.ref(op), p, epilogue),
+      kernel: (k, xr, wr, epilogue) => k.conv2d(xr, wr, p, epilogue),
       grads: (dz, needs) => conv2dGrads(x, weight, dz, p, needs),
       biasGrad: (dz, b) => reshape(sum(dz, [0, 2, 3], true), b.shape),
     },
@@ -146,7 +173,7 @@ export function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null = nul
       inputs: bias ? [x, weight, bias] : [x, weight],
       outShape: [m, n],
       channels: n,
-      kernel: (kern, epilogue) => kern.matmul(x.ref(op), weight.ref(op), p, epilogue),
+      kernel: (kern, xr, wr, epilogue) => kern.matmul(xr, wr, p, epilogue),
       grads: (dz, needs) => matmulGrads(x, weight, dz, false, true, needs),
       biasGrad: (dz, b) => reshape(sum(dz, 0), b.shape),
     },
