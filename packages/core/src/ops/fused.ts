@@ -1,5 +1,5 @@
 import { recordOp } from '../autograd/tape.js';
-import type { Activation, Backend, Epilogue, MatmulParams, TensorRef } from '../backend.js';
+import type { Activation, Backend, Conv2dParams, Epilogue, MatmulParams, TensorRef } from '../backend.js';
 import { getBackend } from '../registry.js';
 import { shapeToString, sizeOf } from '../shape.js';
 import { Storage } from '../storage.js';
@@ -29,33 +29,6 @@ export interface FusableDeferred extends Deferred {
   fuse(activation: Activation): Tensor;
 }
 
-interface FusedSpec {
-  op: string;
-  /** [x, weight] or [x, weight, bias] */
-  inputs: Tensor[];
-  outShape: readonly number[];
-  /** How many output channels the bias spans. */
-  channels: number;
-  /** Runs the kernel on [x, weight] refs. */
-  kernel(backend: Backend, x: TensorRef, w: TensorRef, epilogue: Epilogue | undefined): unknown;
-  /** Gradients of x and weight from the gradient at the pre-activation output. */
-  grads(dz: Tensor, needs: readonly boolean[]): (Tensor | null)[];
-  /** The bias gradient, in the bias's own shape. */
-  biasGrad(dz: Tensor, bias: Tensor): Tensor;
-}
-
-/**
- * A deferred result holds its inputs' buffers (not just the tensors): it is computed
- * from the values they had when the operator was called, even if an input is disposed
- * (tidy) or a parameter is updated in place before that. The holds end when the result
- * is computed, disposed, or collected.
- */
-const heldInputs = new FinalizationRegistry<Storage[]>((held) => releaseAll(held));
-
-function releaseAll(held: Storage[]): void {
-  for (const s of held) if (--s.refs <= 0) s.release();
-}
-
 function checkBias(op: string, bias: Tensor, channels: number): void {
   assertTensor(op, bias, 'bias');
   assertFloat(op, bias, 'bias');
@@ -64,57 +37,121 @@ function checkBias(op: string, bias: Tensor, channels: number): void {
   }
 }
 
-function runFused(spec: FusedSpec, activation: Activation | undefined): Tensor {
-  const { op, inputs, outShape, channels } = spec;
-  const device = commonDevice(op, inputs);
-  for (const t of inputs) t.ref(op); // fails now, not later, if an input was disposed
-  const bias = inputs[2] as Tensor | undefined;
-  const storages = inputs.map((t) => t.storage);
-  const ref = (i: number, shape = inputs[i].shape): TensorRef => ({ buf: storages[i].buf, shape, dtype: 'float32' });
+/**
+ * One fused call: its inputs, how to run the kernel, and its gradient. As a deferred
+ * value it holds its inputs' buffers (refs, not just the tensors): it is computed from the
+ * values they had when the operator was called, even if an input is disposed (tidy) or a
+ * parameter updated in place first. The holds end when it is computed or disposed; if it
+ * is collected instead, the buffers go with their Storage's own finalizer.
+ */
+abstract class FusedOp implements FusableDeferred {
+  readonly device: string;
+  private readonly storages: Storage[];
+  private holding = false;
 
-  const compute = (act: Activation | undefined): [Backend, unknown] => {
-    const backend = getBackend(device);
-    const biasRef = bias && ref(2, [channels]);
-    const epilogue = biasRef || act ? { bias: biasRef, activation: act } : undefined;
-    return [backend, spec.kernel(backend, ref(0), ref(1), epilogue)];
-  };
-  const record = (out: Tensor, act: Activation | undefined) =>
-    recordOp(inputs, out, (dy, needs) => {
-      const dz = act === 'relu' ? mul(dy, sign(out)) : dy; // relu's output is 0 or positive: its sign is the mask
-      const [dx, dw] = spec.grads(dz, needs);
-      return [dx, dw, bias && needs[2] ? spec.biasGrad(dz, bias) : null];
-    });
-  const materialised = (act: Activation | undefined): Tensor => {
-    const [backend, buf] = compute(act);
-    const out = wrap(backend, device, buf, outShape, 'float32');
-    record(out, act);
+  constructor(
+    readonly op: string,
+    /** [x, weight] or [x, weight, bias] */
+    readonly inputs: Tensor[],
+    readonly outShape: readonly number[],
+    /** How many output channels the bias spans. */
+    readonly channels: number,
+  ) {
+    this.device = commonDevice(op, inputs);
+    for (const t of inputs) t.ref(op); // fails now, not later, if an input was disposed
+    this.storages = inputs.map((t) => t.storage);
+  }
+
+  protected abstract kernel(backend: Backend, x: TensorRef, w: TensorRef, epilogue: Epilogue | undefined): unknown;
+  /** Gradients of x and weight from the gradient at the pre-activation output. */
+  protected abstract grads(dz: Tensor, needs: readonly boolean[]): (Tensor | null)[];
+  /** The bias gradient, in the bias's own shape. */
+  protected abstract biasGrad(dz: Tensor, bias: Tensor): Tensor;
+
+  /** The result now with `activation`, or deferred without one. */
+  run(activation: Activation | undefined): Tensor {
+    if (activation) return this.fuse(activation);
+    for (const s of this.storages) s.refs++;
+    this.holding = true;
+    const out = new Tensor(this, this.outShape, 'float32');
+    this.record(out, undefined);
     return out;
-  };
+  }
 
-  if (activation) return materialised(activation);
-  for (const s of storages) s.refs++;
-  const token = {};
-  let holding = true;
-  const letGo = () => {
-    if (!holding) return;
-    holding = false;
-    heldInputs.unregister(token);
-    releaseAll(storages);
-  };
-  const deferred: FusableDeferred = {
-    device,
-    compute: () => {
-      const [backend, buf] = compute(undefined);
-      letGo();
-      return new Storage(backend, device, buf, 'float32', sizeOf(outShape));
-    },
-    fuse: (act) => materialised(act),
-    dispose: letGo,
-  };
-  const out = new Tensor(deferred, outShape, 'float32');
-  heldInputs.register(out, storages, token);
-  record(out, undefined);
-  return out;
+  compute(): Storage {
+    const [backend, buf] = this.launch(undefined);
+    this.dispose();
+    return new Storage(backend, this.device, buf, 'float32', sizeOf(this.outShape));
+  }
+
+  fuse(activation: Activation): Tensor {
+    const [backend, buf] = this.launch(activation);
+    const out = wrap(backend, this.device, buf, this.outShape, 'float32');
+    this.record(out, activation);
+    return out;
+  }
+
+  dispose(): void {
+    if (!this.holding) return;
+    this.holding = false;
+    for (const s of this.storages) if (--s.refs <= 0) s.release();
+  }
+
+  private ref(i: number, shape = this.inputs[i].shape): TensorRef {
+    return { buf: this.storages[i].buf, shape, dtype: 'float32' };
+  }
+
+  private launch(activation: Activation | undefined): [Backend, unknown] {
+    const backend = getBackend(this.device);
+    const bias = this.inputs.length > 2 ? this.ref(2, [this.channels]) : undefined;
+    const epilogue = bias || activation ? { bias, activation } : undefined;
+    return [backend, this.kernel(backend, this.ref(0), this.ref(1), epilogue)];
+  }
+
+  private record(out: Tensor, activation: Activation | undefined): void {
+    recordOp(this.inputs, out, (dy, needs) => {
+      const dz = activation === 'relu' ? mul(dy, sign(out)) : dy; // relu's output is 0 or positive: its sign is the mask
+      const [dx, dw] = this.grads(dz, needs);
+      const bias = this.inputs[2];
+      return [dx, dw, bias && needs[2] ? this.biasGrad(dz, bias) : null];
+    });
+  }
+}
+
+class Conv2dOp extends FusedOp {
+  constructor(
+    inputs: Tensor[],
+    private readonly p: Conv2dParams,
+  ) {
+    super('conv2d', inputs, [p.n, p.o, p.oh, p.ow], p.o);
+  }
+  protected kernel(k: Backend, x: TensorRef, w: TensorRef, epilogue: Epilogue | undefined): unknown {
+    return k.conv2d(x, w, this.p, epilogue);
+  }
+  protected grads(dz: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+    return conv2dGrads(this.inputs[0], this.inputs[1], dz, this.p, needs);
+  }
+  protected biasGrad(dz: Tensor, bias: Tensor): Tensor {
+    return reshape(sum(dz, [0, 2, 3], true), bias.shape);
+  }
+}
+
+class LinearOp extends FusedOp {
+  constructor(
+    inputs: Tensor[],
+    private readonly p: MatmulParams,
+  ) {
+    super('linear', inputs, [p.m, p.n], p.n);
+  }
+  protected kernel(k: Backend, x: TensorRef, w: TensorRef, epilogue: Epilogue | undefined): unknown {
+    return k.matmul(x, w, this.p, epilogue);
+  }
+  protected grads(dz: Tensor, needs: readonly boolean[]): (Tensor | null)[] {
+    return matmulGrads(this.inputs[0], this.inputs[1], dz, false, true, needs);
+  }
+  protected biasGrad(dz: Tensor, bias: Tensor): Tensor {
+    return reshape(sum(dz, 0), bias.shape);
+  }
 }
 
 /** The relu of a deferred conv/linear result, fused into its kernel; null when `x` is not one. */
@@ -138,18 +175,7 @@ export function fusedConv2d(
   const p = conv2dParams(op, x, weight, options);
   if (bias !== null) checkBias(op, bias, p.o);
   checkActivation(op, activation);
-  return runFused(
-    {
-      op,
-      inputs: bias ? [x, weight, bias] : [x, weight],
-      outShape: [p.n, p.o, p.oh, p.ow],
-      channels: p.o,
-      kernel: (k, xr, wr, epilogue) => k.conv2d(xr, wr, p, epilogue),
-      grads: (dz, needs) => conv2dGrads(x, weight, dz, p, needs),
-      biasGrad: (dz, b) => reshape(sum(dz, [0, 2, 3], true), b.shape),
-    },
-    activation,
-  );
+  return new Conv2dOp(bias ? [x, weight, bias] : [x, weight], p).run(activation);
 }
 
 /** x (M, K) · weightᵀ (weight is (N, K), as Linear keeps it) + bias (N), then the activation, as one kernel. */
@@ -167,18 +193,7 @@ export function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null = nul
   if (bias !== null) checkBias(op, bias, n);
   checkActivation(op, activation);
   const p: MatmulParams = { batch: 1, m, n, k, transA: false, transB: true, batchA: 1, batchB: 1 };
-  return runFused(
-    {
-      op,
-      inputs: bias ? [x, weight, bias] : [x, weight],
-      outShape: [m, n],
-      channels: n,
-      kernel: (kern, xr, wr, epilogue) => kern.matmul(xr, wr, p, epilogue),
-      grads: (dz, needs) => matmulGrads(x, weight, dz, false, true, needs),
-      biasGrad: (dz, b) => reshape(sum(dz, 0), b.shape),
-    },
-    activation,
-  );
+  return new LinearOp(bias ? [x, weight, bias] : [x, weight], p).run(activation);
 }
 
 function checkActivation(op: string, activation: Activation | undefined): void {
