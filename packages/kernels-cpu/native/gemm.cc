@@ -333,6 +333,49 @@ void dot_gemm(const Gemm& g) {
   apply_epilogue(g.ep, g.c, g.ldc, 0, 0, g.m, g.n);
 }
 
+// C = op(A)·op(B) for a C of at most 4 rows (batch-1 inference: a linear layer's one input
+// row). Packing B, as the blocked path does, would cost more than the product itself, so B is
+// read where it lies: as dot products along K when it is transposed (a weight [n, k]), else as
+// rows of B scaled and added into C's rows. R rows of A share every read of B.
+template <int R>
+void small_m_gemm(const Gemm& g) {
+  const float* a[R];
+  for (int r = 0; r < R; ++r) a[r] = g.a + r * g.lda;
+  if (g.trans_b) {
+    for (i64 j = 0; j < g.n; ++j) {
+      const float* b = g.b + j * g.ldb;
+      v4 acc[R][2] = {};
+      i64 p = 0;
+      for (; p + 8 <= g.k; p += 8) {
+        const v4 b0 = loadv(b + p), b1 = loadv(b + p + 4);
+        for (int r = 0; r < R; ++r) {
+          acc[r][0] += loadv(a[r] + p) * b0;
+          acc[r][1] += loadv(a[r] + p + 4) * b1;
+        }
+      }
+      for (int r = 0; r < R; ++r) {
+        const v4 s4 = acc[r][0] + acc[r][1];
+        float s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+        for (i64 q = p; q < g.k; ++q) s += a[r][q] * b[q];
+        float* c = g.c + r * g.ldc + j;
+        *c = g.accumulate ? *c + s : s;
+      }
+    }
+  } else {
+    if (!g.accumulate)
+      for (int r = 0; r < R; ++r) std::memset(g.c + r * g.ldc, 0, sizeof(float) * g.n);
+    for (i64 p = 0; p < g.k; ++p) {
+      const float* b = g.b + p * g.ldb;
+      for (int r = 0; r < R; ++r) {
+        const float av = a[r][p];
+        float* c = g.c + r * g.ldc;
+        for (i64 j = 0; j < g.n; ++j) c[j] += av * b[j];
+      }
+    }
+  }
+  apply_epilogue(g.ep, g.c, g.ldc, 0, 0, R, g.n);
+}
+
 }  // namespace
 
 const char* gemm_isa() { return active().name; }
@@ -358,6 +401,14 @@ void sgemm(const Gemm& g) {
   if (g.trans_b && !g.trans_a && g.m <= 16 && g.n <= 64 && g.k >= 256) {
     dot_gemm(g);
     return;
+  }
+  if (!g.trans_a && g.m <= 4) {
+    switch (g.m) {
+      case 1: return small_m_gemm<1>(g);
+      case 2: return small_m_gemm<2>(g);
+      case 3: return small_m_gemm<3>(g);
+      default: return small_m_gemm<4>(g);
+    }
   }
   const KernelInfo kd = active();
   const i64 threads = num_threads();

@@ -12,7 +12,7 @@ namespace {
 std::size_t cache_limit() {
   static std::size_t limit = [] {
     const char* v = std::getenv("MGE_CPU_CACHE_MB");
-    long long mb = v ? std::atoll(v) : 256;
+    long long mb = v ? std::atoll(v) : 64;  // as the JS pool: a few training steps' worth
     return static_cast<std::size_t>(mb > 0 ? mb : 0) << 20;
   }();
   return limit;

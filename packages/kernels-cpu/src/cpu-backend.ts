@@ -87,7 +87,11 @@ class Params {
 }
 
 export interface CpuBackendOptions {
-  /** Upper bound on bytes of released buffers kept for reuse (default 256 MiB, or MGE_CPU_POOL_MB). */
+  /**
+   * Upper bound on bytes of released buffers kept for reuse (default 64 MiB, or MGE_CPU_POOL_MB):
+   * a few training steps' worth. Buffers of collected tensors come back in bursts after each GC,
+   * and a larger pool mostly holds a burst that later steps never need, which RSS then keeps.
+   */
   poolBytes?: number;
 }
 
@@ -120,7 +124,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
       const ab = native.alloc(size * 4);
       return dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab);
     };
-    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 28), make);
+    this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 26), make);
   }
 
   // ---- memory -------------------------------------------------------------

@@ -9,7 +9,8 @@ export type MakeBuffer = (dtype: DType, size: number) => DataArray;
  * almost every output comes from here and nothing new is allocated or zeroed.
  */
 export class BufferPool {
-  private readonly free = new Map<string, DataArray[]>();
+  // Keyed by dtype, then by length (numbers, so a lookup builds no string).
+  private readonly free: Record<DType, Map<number, DataArray[]>> = { float32: new Map(), int32: new Map(), bool: new Map() };
   private bytes = 0;
 
   constructor(
@@ -23,7 +24,7 @@ export class BufferPool {
 
   /** A buffer of exactly `size` elements with unspecified contents. */
   take(dtype: DType, size: number): DataArray {
-    const list = this.free.get(`${dtype}:${size}`);
+    const list = this.free[dtype].get(size);
     const buf = list?.pop();
     if (buf) {
       this.bytes -= buf.byteLength;
@@ -34,18 +35,18 @@ export class BufferPool {
 
   give(dtype: DType, buf: DataArray): void {
     if (buf.byteLength === 0 || this.bytes + buf.byteLength > this.maxBytes) return; // let the GC have it
-    const key = `${dtype}:${buf.length}`;
-    let list = this.free.get(key);
+    const byLength = this.free[dtype];
+    let list = byLength.get(buf.length);
     if (!list) {
       list = [];
-      this.free.set(key, list);
+      byLength.set(buf.length, list);
     }
     list.push(buf);
     this.bytes += buf.byteLength;
   }
 
   clear(): void {
-    this.free.clear();
+    for (const byLength of Object.values(this.free)) byLength.clear();
     this.bytes = 0;
   }
 }

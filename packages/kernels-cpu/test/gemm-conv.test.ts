@@ -64,6 +64,11 @@ describe('matmul', () => {
     mm(1, 6, 25, 3000, false, true), // tiny C, long K: the dot-product path
     mm(1, 13, 61, 999, false, true, 1, 1),
     mm(1, 8, 40, 300_000), // deeper than one packed chunk (K split, accumulating)
+    // At most 4 rows: B read in place (dot products when transposed, scaled rows otherwise)
+    mm(1, 1, 120, 403, false, true),
+    mm(2, 3, 37, 13, false, false, 2, 1),
+    mm(1, 4, 50, 21, false, true),
+    mm(1, 2, 70, 9, true, false), // transposed A: the blocked path
   ];
   for (const isa of ISAS) {
     for (const threads of [1, 2]) {
