@@ -13,6 +13,8 @@ export interface MeasureOptions {
   /** … and keep going (up to maxRuns) until this much time has been spent. */
   minTimeMs?: number;
   maxRuns?: number;
+  /** Runs after every call, outside the timed region (e.g. letting the event loop turn). */
+  between?: () => unknown | Promise<unknown>;
 }
 
 export async function measure(fn: () => unknown | Promise<unknown>, o: MeasureOptions = {}): Promise<Timing> {
@@ -20,13 +22,17 @@ export async function measure(fn: () => unknown | Promise<unknown>, o: MeasureOp
   const minRuns = o.minRuns ?? 5;
   const minTime = o.minTimeMs ?? 1000;
   const maxRuns = o.maxRuns ?? 200;
-  for (let i = 0; i < warmup; i++) await fn();
+  for (let i = 0; i < warmup; i++) {
+    await fn();
+    await o.between?.();
+  }
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < minRuns || (performance.now() - start < minTime && samples.length < maxRuns)) {
     const t0 = performance.now();
     await fn();
     samples.push(performance.now() - t0);
+    await o.between?.();
   }
   samples.sort((a, b) => a - b);
   const mid = samples.length >> 1;
