@@ -24,13 +24,17 @@ import {
   conv2dBackwardFilterKernel,
   conv2dBackwardInputKernel,
   conv2dKernel,
+  convVec,
   type EpilogueParts,
   GEMM_OP_PARAMS,
   type GemmShape,
+  type GemmVariant,
   gemmShapeFor,
   matmulKernel,
+  matmulVec,
   NO_EPILOGUE,
   splitKSumKernel,
+  type VecChoice,
 } from './kernels/gemm.js';
 import { concatPieceKernel, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
@@ -85,6 +89,8 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   readonly name = 'webgpu';
   readonly autoSelectable: boolean;
   readonly description: string;
+  /** vec4 global loads in the GEMM staging where the layout allows; false forces scalar loads (A/B benchmarks). */
+  vec4 = true;
 
   constructor(
     readonly runtime: GpuRuntime,
@@ -310,7 +316,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
    * the partial results in a second pass, which then applies the epilogue (bias, relu);
    * otherwise the GEMM's store step applies it.
    */
-  private gemm(kernel: (g: GemmShape, e: EpilogueParts) => KernelSource, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[], epi?: FusedEpilogue): GpuBuffer {
+  private gemm(kernel: (g: GemmShape, v: GemmVariant) => KernelSource, vec: VecChoice, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[], epi?: FusedEpilogue): GpuBuffer {
     const out = this.runtime.acquire(outSize);
     if (outSize === 0) return out;
     const shape = gemmShapeFor(m, n);
@@ -329,13 +335,14 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const common = [m, n, kk, splits, outSize, perSplit];
     if (common.length !== GEMM_OP_PARAMS) throw new Error('webgpu: internal error, GEMM parameter layout changed');
     const parts = epi?.parts ?? NO_EPILOGUE;
+    if (!this.vec4) vec = { vecA: false, vecB: false };
     const bias = epi?.bias ? [epi.bias] : [];
     if (splits === 1) {
-      this.runtime.dispatch(kernel(shape, parts), [...inputs, ...bias, out], [...common, ...opParams], groups);
+      this.runtime.dispatch(kernel(shape, { ...vec, epi: parts }), [...inputs, ...bias, out], [...common, ...opParams], groups);
       return out;
     }
     const partial = this.runtime.acquire(outSize * splits);
-    this.runtime.dispatch(kernel(shape, NO_EPILOGUE), [...inputs, partial], [...common, ...opParams], groups);
+    this.runtime.dispatch(kernel(shape, { ...vec, epi: NO_EPILOGUE }), [...inputs, partial], [...common, ...opParams], groups);
     this.run(splitKSumKernel(parts), [partial, ...bias, out], [outSize, splits, epi?.channels ?? 1, epi?.inner ?? 1], outSize);
     this.runtime.pool.release(partial);
     return out;
@@ -347,7 +354,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const epi = epilogueOf('matmul', epilogue, p.n, 1);
     const strideA = p.batchA === 1 ? 0 : p.m * p.k;
     const strideB = p.batchB === 1 ? 0 : p.k * p.n;
-    return this.gemm((g, e) => matmulKernel(p.transA, p.transB, g, e), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB], epi);
+    return this.gemm((g, v) => matmulKernel(p.transA, p.transB, g, v), matmulVec(p), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB], epi);
   }
 
   private static geometry(p: Conv2dParams): number[] {
@@ -360,7 +367,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const epi = epilogueOf('conv2d', epilogue, p.o, p.oh * p.ow);
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
-    return this.gemm(conv2dKernel, [xb, wb], p.n * p.o * p.oh * p.ow, og, p.n * p.oh * p.ow, cg * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p), epi);
+    return this.gemm(conv2dKernel, convVec('forward', p), [xb, wb], p.n * p.o * p.oh * p.ow, og, p.n * p.oh * p.ow, cg * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p), epi);
   }
 
   conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): GpuBuffer {
@@ -369,7 +376,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
     const unit = p.sh === 1 && p.sw === 1;
-    return this.gemm((g) => conv2dBackwardInputKernel(g, unit), [dyb, wb], p.n * p.c * p.h * p.w, cg, p.n * p.h * p.w, og * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
+    return this.gemm((g, v) => conv2dBackwardInputKernel(g, unit, v), convVec('backwardInput', p), [dyb, wb], p.n * p.c * p.h * p.w, cg, p.n * p.h * p.w, og * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
   }
 
   conv2dBackwardFilter(x: Ref, dy: Ref, p: Conv2dParams): GpuBuffer {
@@ -377,7 +384,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const dyb = bufOf('conv2dBackwardFilter', dy, 'dy');
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
-    return this.gemm(conv2dBackwardFilterKernel, [xb, dyb], p.o * cg * p.kh * p.kw, og, cg * p.kh * p.kw, p.n * p.oh * p.ow, p.groups, WebGpuBackend.geometry(p));
+    return this.gemm(conv2dBackwardFilterKernel, convVec('backwardFilter', p), [xb, dyb], p.o * cg * p.kh * p.kw, og, cg * p.kh * p.kw, p.n * p.oh * p.ow, p.groups, WebGpuBackend.geometry(p));
   }
 
   // ---- pooling ------------------------------------------------------------------

@@ -173,7 +173,14 @@ export function differentialCases(small = false): DiffCase[] {
   cases.push({ name: 'pad bool value 1', inputs: [bool([2, 2])], outDType: 'bool', outSize: 9, tol: EXACT, run: (b, [x]) => b.pad(x, [[0, 1], [1, 0]], 1) });
 
   const mm = small
-    ? [{ batch: 1, m: 7, n: 9, k: 5, transA: false, transB: false, batchA: 1, batchB: 1 }, { batch: 2, m: 33, n: 17, k: 70, transA: true, transB: true, batchA: 2, batchB: 1 }, { batch: 1, m: 2, n: 3, k: 600, transA: false, transB: true, batchA: 1, batchB: 1 }]
+    ? [
+        { batch: 1, m: 7, n: 9, k: 5, transA: false, transB: false, batchA: 1, batchB: 1 },
+        { batch: 2, m: 33, n: 17, k: 70, transA: true, transB: true, batchA: 2, batchB: 1 },
+        { batch: 1, m: 2, n: 3, k: 600, transA: false, transB: true, batchA: 1, batchB: 1 },
+        // every dimension a multiple of 4: vec4 staging of A (along k / rows) and B (along cols)
+        { batch: 2, m: 8, n: 12, k: 20, transA: false, transB: false, batchA: 2, batchB: 1 },
+        { batch: 1, m: 12, n: 20, k: 8, transA: true, transB: false, batchA: 1, batchB: 1 },
+      ]
     : [
         { batch: 1, m: 37, n: 53, k: 19, transA: false, transB: false, batchA: 1, batchB: 1 },
         { batch: 3, m: 65, n: 70, k: 33, transA: true, transB: false, batchA: 3, batchB: 3 },
@@ -186,6 +193,15 @@ export function differentialCases(small = false): DiffCase[] {
         // tall (64×16) and tiny (16×16) tiles, the latter with split-K
         { batch: 1, m: 130, n: 12, k: 40, transA: true, transB: false, batchA: 1, batchB: 1 },
         { batch: 2, m: 6, n: 25, k: 900, transA: false, transB: true, batchA: 2, batchB: 2 },
+        // vec4 staging: all four layouts with every dimension a multiple of 4, and mixes where
+        // only one operand qualifies (the other falls back to scalar loads)
+        { batch: 2, m: 64, n: 48, k: 36, transA: false, transB: false, batchA: 2, batchB: 2 },
+        { batch: 3, m: 20, n: 24, k: 44, transA: true, transB: false, batchA: 3, batchB: 1 },
+        { batch: 1, m: 36, n: 68, k: 28, transA: false, transB: true, batchA: 1, batchB: 1 },
+        { batch: 2, m: 12, n: 100, k: 52, transA: true, transB: true, batchA: 1, batchB: 2 },
+        { batch: 1, m: 33, n: 45, k: 24, transA: false, transB: false, batchA: 1, batchB: 1 },
+        { batch: 1, m: 21, n: 44, k: 35, transA: false, transB: false, batchA: 1, batchB: 1 },
+        { batch: 1, m: 8, n: 4, k: 4000, transA: true, transB: false, batchA: 1, batchB: 1 },
       ];
   for (const p of mm) {
     const aShape = p.transA ? [p.batchA, p.k, p.m] : [p.batchA, p.m, p.k];
@@ -200,6 +216,9 @@ export function differentialCases(small = false): DiffCase[] {
         { n: 1, c: 4, h: 11, w: 7, o: 6, kh: 3, kw: 2, sh: 2, sw: 3, ph: 2, pw: 1, dh: 2, dw: 1, groups: 2 },
         { n: 3, c: 1, h: 28, w: 28, o: 6, kh: 5, kw: 5, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 },
         { n: 2, c: 6, h: 5, w: 5, o: 6, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 6 },
+        // vec4 staging of the filters (C·KH·KW = 16, KH·KW = 4) and of dy (OH·OW = 36)
+        { n: 2, c: 4, h: 7, w: 7, o: 8, kh: 2, kw: 2, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 },
+        { n: 1, c: 8, h: 9, w: 8, o: 6, kh: 2, kw: 2, sh: 2, sw: 2, ph: 1, pw: 0, dh: 1, dw: 1, groups: 2 },
       ];
   for (const g of convs) {
     const oh = Math.floor((g.h + 2 * g.ph - g.dh * (g.kh - 1) - 1) / g.sh) + 1;
