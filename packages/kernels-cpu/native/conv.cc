@@ -170,12 +170,20 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
   ep.per_row = true;  // the GEMMs' rows (and the direct kernel's planes) are output channels
 #if defined(__x86_64__)
   if (use_direct(p, g)) {
-    for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
-      for (i64 i = b; i < e; ++i) {
-        // One image at a time, so its [O, OH·OW] output (LeNet: ≤ 18 KB) is still in L1 for the epilogue.
-        mge_conv2d_direct_avx512(x, w, y, i, i + 1, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
-        apply_epilogue(ep, y + i * p.o * g.ohow, g.ohow, 0, 0, p.o, g.ohow);
+    // The epilogue runs on each image as soon as it is stored: its [O, OH·OW] output (LeNet:
+    // ≤ 18 KB) is still in L1.
+    struct Done {
+      const Epilogue* ep;
+      float* y;
+      i64 o, ohow;
+      static void apply(void* ctx, i64 i) {
+        const Done& d = *static_cast<const Done*>(ctx);
+        apply_epilogue(*d.ep, d.y + i * d.o * d.ohow, d.ohow, 0, 0, d.o, d.ohow);
       }
+    } done{&ep, y, p.o, g.ohow};
+    for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
+      mge_conv2d_direct_avx512(x, w, y, b, e, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow,
+                               ep.any() ? &Done::apply : nullptr, &done);
     });
     return;
   }

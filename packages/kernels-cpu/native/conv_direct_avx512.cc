@@ -120,19 +120,27 @@ void filter_block(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i6
 // output position; the KH·KW taps of one input channel accumulate in registers over the image
 // (memory operands broadcast x). The running sums, [C, KH·KW, O] (LeNet: 9.6 KB), stay in L1
 // across images, and each image's x and dy are read from L1 once per input channel.
-// One output row's contribution to the sums s [KH·KW, op] of 16 filters. The sums are loaded
-// and stored once per row: with them live across the whole image GCC keeps a copy of all 25
-// in memory and stores it on every step.
+// One image's contribution to the sums s [KH·KW, op] of 16 filters (g: dy transposed, lane
+// offset applied; xc: the input channel's plane). All output positions run as one loop (the
+// column wraps to the next row by a branch) so that the KH·KW sums stay in registers for the
+// whole image: with nested row/column loops GCC keeps them in memory and stores all 25 on
+// every step.
 template <int KH, int KW>
-MGE_NO_PCOM inline void filter_row(const float* g, i64 op, const float* xr, i64 wd, i64 ow, float* s) {
+MGE_NO_PCOM inline void filter_image(const float* g, i64 op, const float* xc, i64 wd, i64 oh, i64 ow, float* s) {
   constexpr int KK = KH * KW;
   __m512 r[KK];
   for (int k = 0; k < KK; ++k) r[k] = _mm512_loadu_ps(s + k * op);
-  for (i64 ox = 0; ox < ow; ++ox) {
-    const __m512 gv = _mm512_loadu_ps(g + ox * op);
+  const float* xr = xc;
+  i64 ox = 0;
+  for (i64 q = 0; q < oh * ow; ++q) {
+    const __m512 gv = _mm512_loadu_ps(g + q * op);
     for (int ky = 0; ky < KH; ++ky)
       for (int kx = 0; kx < KW; ++kx)
         r[ky * KW + kx] = _mm512_fmadd_ps(gv, _mm512_set1_ps(xr[ky * wd + ox + kx]), r[ky * KW + kx]);
+    if (++ox == ow) {
+      ox = 0;
+      xr += wd;
+    }
   }
   for (int k = 0; k < KK; ++k) _mm512_storeu_ps(s + k * op, r[k]);
 }
@@ -151,9 +159,7 @@ void filter_by_filters(const float* x, const float* dy, float* dw, i64 n0, i64 n
     for (i64 ci = 0; ci < c; ++ci) {
       const float* xc = x + (i * c + ci) * h * wd;
       for (i64 v = 0; v < ob; ++v) {
-        float* s = sums.data() + ci * KK * op + v * 16;
-        for (i64 oy = 0; oy < oh; ++oy)
-          filter_row<KH, KW>(dyt.data() + oy * ow * op + v * 16, op, xc + oy * wd, wd, ow, s);
+        filter_image<KH, KW>(dyt.data() + v * 16, op, xc, wd, oh, ow, sums.data() + ci * KK * op + v * 16);
       }
     }
   }
@@ -173,6 +179,65 @@ void filter_all(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 
       for (; o0 + kOB <= o; o0 += kOB) filter_block<NV, kOB, KW>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow, o0, ci, ky);
       for (; o0 < o; ++o0) filter_block<NV, 1, KW>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow, o0, ci, ky);
     }
+}
+
+// The forward pass vectorised over filters, for the layers whose filters fill more lanes than
+// their output rows (LeNet's conv2: 16 filters against 10-wide rows). P consecutive outputs of a
+// row are summed in P registers, each holding 16 filters; every tap loads one vector of weights
+// (wt: [C·KH·KW, op], transposed once per call) and reads x as broadcast memory operands.
+// The P·16 sums go to t [P][16] and are transposed into y by the caller.
+template <int KH, int KW, int P>
+MGE_NO_PCOM void outputs_by_filters(const float* wt, i64 op, i64 c, const float* xs, i64 hw, i64 wd, float* t) {
+  constexpr int KK = KH * KW;
+  __m512 acc[P];
+  for (int q = 0; q < P; ++q) acc[q] = _mm512_setzero_ps();
+  for (i64 ci = 0; ci < c; ++ci) {
+    const float* xc = xs + ci * hw;
+    const float* wc = wt + ci * KK * op;
+    for (int ky = 0; ky < KH; ++ky)
+      for (int kx = 0; kx < KW; ++kx) {
+        const __m512 wv = _mm512_loadu_ps(wc + (ky * KW + kx) * op);
+        for (int q = 0; q < P; ++q) acc[q] = _mm512_fmadd_ps(wv, _mm512_set1_ps(xc[ky * wd + kx + q]), acc[q]);
+      }
+  }
+  for (int q = 0; q < P; ++q) _mm512_storeu_ps(t + q * 16, acc[q]);
+}
+
+constexpr int kMaxRun = 12;  // outputs per register block: 12 sums + weights + spare
+
+template <int KH, int KW, int P>
+void run_by_filters(const float* wt, i64 op, i64 c, const float* xs, i64 hw, i64 wd, i64 count, float* t) {
+  if constexpr (P > 1) {
+    if (count < P) return run_by_filters<KH, KW, P - 1>(wt, op, c, xs, hw, wd, count, t);
+  }
+  outputs_by_filters<KH, KW, P>(wt, op, c, xs, hw, wd, t);
+}
+
+template <int KH, int KW>
+void forward_by_filters(const float* x, const float* w, float* y, i64 n0, i64 n1, i64 c, i64 h, i64 wd, i64 o,
+                        i64 oh, i64 ow, void (*done)(void*, i64), void* ctx) {
+  constexpr int KK = KH * KW;
+  const i64 ob = (o + 15) / 16, op = ob * 16, ohow = oh * ow;
+  std::vector<float> wt(static_cast<std::size_t>(c * KK * op), 0.f);  // lanes past o stay 0
+  for (i64 oc = 0; oc < o; ++oc)
+    for (i64 k = 0; k < c * KK; ++k) wt[k * op + oc] = w[oc * c * KK + k];
+  alignas(64) float t[kMaxRun * 16];
+  for (i64 i = n0; i < n1; ++i) {
+    const float* xi = x + i * c * h * wd;
+    float* yi = y + i * o * ohow;
+    for (i64 v = 0; v < ob; ++v) {
+      const i64 lanes = o - v * 16 < 16 ? o - v * 16 : 16;
+      for (i64 oy = 0; oy < oh; ++oy)
+        for (i64 ox = 0; ox < ow; ox += kMaxRun) {
+          const i64 count = ow - ox < kMaxRun ? ow - ox : kMaxRun;
+          run_by_filters<KH, KW, kMaxRun>(wt.data() + v * 16, op, c, xi + oy * wd + ox, h * wd, wd, count, t);
+          float* out = yi + v * 16 * ohow + oy * ow + ox;
+          for (i64 l = 0; l < lanes; ++l)
+            for (i64 q = 0; q < count; ++q) out[l * ohow + q] = t[q * 16 + l];
+        }
+    }
+    if (done) done(ctx, i);
+  }
 }
 
 // dx rows of input channels [c0, c0+CB) of one image: dx[c, iy, ix] = Σ_o Σ_ky Σ_kx
@@ -252,9 +317,18 @@ extern "C" int mge_conv2d_filter_direct_avx512(const float* x, const float* dy, 
 }
 
 // Images [n0, n1) of x [N,C,H,W] with w [O,C,KH,KW] into y [N,O,OH,OW]; 1 ≤ OW ≤ 32.
+// done(ctx, i), if given, runs after image i is stored (while it is still in L1).
 extern "C" void mge_conv2d_direct_avx512(const float* x, const float* w, float* y, std::int64_t n0, std::int64_t n1,
                                          std::int64_t c, std::int64_t h, std::int64_t wd, std::int64_t o,
-                                         std::int64_t kh, std::int64_t kw, std::int64_t oh, std::int64_t ow) {
+                                         std::int64_t kh, std::int64_t kw, std::int64_t oh, std::int64_t ow,
+                                         void (*done)(void*, std::int64_t), void* ctx) {
+  // Whichever of filters or output columns fills more of the 16-lane vectors.
+  const i64 col_lanes = ow <= 16 ? 16 : 32;
+  if (kh == kw && (kw == 3 || kw == 5) && o * col_lanes > ow * ((o + 15) / 16 * 16)) {
+    if (kw == 5) forward_by_filters<5, 5>(x, w, y, n0, n1, c, h, wd, o, oh, ow, done, ctx);
+    else forward_by_filters<3, 3>(x, w, y, n0, n1, c, h, wd, o, oh, ow, done, ctx);
+    return;
+  }
   for (i64 i = n0; i < n1; ++i) {
     const float* xi = x + i * c * h * wd;
     float* yi = y + i * o * oh * ow;
@@ -263,6 +337,7 @@ extern "C" void mge_conv2d_direct_avx512(const float* x, const float* w, float* 
     } else {
       image<2>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
     }
+    if (done) done(ctx, i);
   }
 }
 

@@ -42,7 +42,8 @@ void mge_sgemm_kernel_avx512_14x32(std::int64_t kc, const float* ap, const float
 // Direct convolution for short rows (conv_direct_avx512.cc); see conv.cc for when it applies.
 void mge_conv2d_direct_avx512(const float* x, const float* w, float* y, std::int64_t n0, std::int64_t n1,
                               std::int64_t c, std::int64_t h, std::int64_t wd, std::int64_t o, std::int64_t kh,
-                              std::int64_t kw, std::int64_t oh, std::int64_t ow);
+                              std::int64_t kw, std::int64_t oh, std::int64_t ow, void (*done)(void*, std::int64_t),
+                              void* ctx);
 void mge_conv2d_input_direct_avx512(const float* dy, const float* w, float* dx, std::int64_t n0, std::int64_t n1,
                                     std::int64_t c, std::int64_t h, std::int64_t wd, std::int64_t o, std::int64_t kh,
                                     std::int64_t kw, std::int64_t oh, std::int64_t ow);
