@@ -166,6 +166,16 @@ export interface Backend<Buf = any> {
   memory(): BackendMemory;
   /** Optional: resolves once all queued work has finished (GPU backends). */
   sync?(): Promise<void>;
+  /**
+   * True when a buffer is an object the garbage collector frees with its memory (typed
+   * arrays, native memory with a GC finalizer). Core then calls `release` only for
+   * tensors that are disposed, and leaves unreachable ones to the collector: a buffer held
+   * for a FinalizationRegistry callback could only be freed by a full (mark-compact) GC,
+   * never by the young-generation collections that free short-lived buffers at once.
+   * Otherwise (GPU buffers) core calls `release` for every buffer, from a
+   * FinalizationRegistry when its tensors are unreachable.
+   */
+  readonly buffersCollected?: boolean;
 
   // ---- primitives ---------------------------------------------------------
   /** Elementwise; output has x's shape. Float ops get float32 input; sign/abs/neg also int32; logicalNot gets bool. */

@@ -17,7 +17,6 @@ const finalizer = new FinalizationRegistry<Held>((held) => held.backend.release(
 export class Storage {
   refs = 0;
   released = false;
-  private readonly token = {};
 
   constructor(
     readonly backend: Backend,
@@ -26,7 +25,7 @@ export class Storage {
     readonly dtype: DType,
     readonly size: number,
   ) {
-    finalizer.register(this, { backend, buf }, this.token);
+    if (!backend.buffersCollected) finalizer.register(this, { backend, buf }, this);
   }
 
   get bytes(): number {
@@ -36,7 +35,7 @@ export class Storage {
   release(): void {
     if (this.released) return;
     this.released = true;
-    finalizer.unregister(this.token);
+    if (!this.backend.buffersCollected) finalizer.unregister(this);
     this.backend.release(this.buf);
   }
 }
