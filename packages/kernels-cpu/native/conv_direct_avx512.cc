@@ -72,54 +72,54 @@ void image(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 o
 }
 
 // dW for output channels [o0, o0+OB), input channel ci, filter row ky, all KW columns, summed
-// over images [n0, n1): OB·KW·NV accumulators live in registers across the whole sum.
+// over images [n0, n1) into s: OB·KW·NV 16-lane sums (filter b's at s + b·ostride) that live in
+// registers across the images and are added to what s held.
 template <int NV, int OB, int KW>
-void filter_block(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd, i64 kh,
-                  i64 oh, i64 ow, i64 o0, i64 ci, i64 ky) {
+void filter_block(const float* x, const float* dy, float* s, i64 ostride, i64 n0, i64 n1, i64 c, i64 o, i64 h,
+                  i64 wd, i64 oh, i64 ow, i64 o0, i64 ci, i64 ky) {
   const __mmask16 m0 = NV == 1 ? static_cast<__mmask16>((1u << ow) - 1u) : static_cast<__mmask16>(0xffffu);
   const __mmask16 m1 = NV == 2 ? static_cast<__mmask16>((1u << (ow - 16)) - 1u) : static_cast<__mmask16>(0);
-  __m512 acc[OB][KW][NV];
+  // One flat array: GCC keeps a multi-dimensional array of vectors in memory.
+  __m512 acc[OB * KW * NV];
   for (int b = 0; b < OB; ++b)
     for (int k = 0; k < KW; ++k)
-      for (int v = 0; v < NV; ++v) acc[b][k][v] = _mm512_setzero_ps();
-  for (i64 i = n0; i < n1; ++i) {
-    const float* xi = x + (i * c + ci) * h * wd;
-    const float* dyi = dy + (i * o + o0) * oh * ow;
-    for (i64 oy = 0; oy < oh; ++oy) {
-      __m512 g[OB][NV];
-      for (int b = 0; b < OB; ++b) {
-        const float* gr = dyi + (b * oh + oy) * ow;
-        g[b][0] = _mm512_maskz_loadu_ps(m0, gr);
-        if (NV == 2) g[b][NV - 1] = _mm512_maskz_loadu_ps(m1, gr + 16);
-      }
-      const float* row = xi + (oy + ky) * wd;
-      for (int k = 0; k < KW; ++k) {
-        __m512 xv[NV];
-        xv[0] = _mm512_maskz_loadu_ps(m0, row + k);
-        if (NV == 2) xv[NV - 1] = _mm512_maskz_loadu_ps(m1, row + k + 16);
-        for (int b = 0; b < OB; ++b)
-          for (int v = 0; v < NV; ++v) acc[b][k][v] = _mm512_fmadd_ps(g[b][v], xv[v], acc[b][k][v]);
-      }
+      for (int v = 0; v < NV; ++v) acc[(b * KW + k) * NV + v] = _mm512_loadu_ps(s + b * ostride + (k * NV + v) * 16);
+  // Every (image, output row) as one loop, the row wrapping to the next image by a branch: with
+  // nested image and row loops GCC keeps the sums in memory and stores them on every row.
+  const float* row = x + (n0 * c + ci) * h * wd + ky * wd;  // input row oy + ky of image i
+  const float* grow = dy + (n0 * o + o0) * oh * ow;         // dy row oy of filter o0, image i
+  i64 oy = 0;
+  for (i64 t = 0; t < (n1 - n0) * oh; ++t) {
+    __m512 g[OB * NV];
+    for (int b = 0; b < OB; ++b) {
+      const float* gr = grow + b * oh * ow;
+      g[b * NV] = _mm512_maskz_loadu_ps(m0, gr);
+      if (NV == 2) g[b * NV + NV - 1] = _mm512_maskz_loadu_ps(m1, gr + 16);
+    }
+    for (int k = 0; k < KW; ++k) {
+      __m512 xv[NV];
+      xv[0] = _mm512_maskz_loadu_ps(m0, row + k);
+      if (NV == 2) xv[NV - 1] = _mm512_maskz_loadu_ps(m1, row + k + 16);
+      for (int b = 0; b < OB; ++b)
+        for (int v = 0; v < NV; ++v) {
+          __m512& a = acc[(b * KW + k) * NV + v];
+          a = _mm512_fmadd_ps(g[b * NV + v], xv[v], a);
+        }
+    }
+    if (++oy == oh) {
+      oy = 0;
+      row += c * h * wd - (oh - 1) * wd;
+      grow += o * oh * ow - (oh - 1) * ow;
+    } else {
+      row += wd;
+      grow += ow;
     }
   }
   for (int b = 0; b < OB; ++b)
-    for (int k = 0; k < KW; ++k) {
-      __m512 s = acc[b][k][0];
-      if (NV == 2) s = _mm512_add_ps(s, acc[b][k][NV - 1]);
-      alignas(64) float lanes[16];
-      _mm512_store_ps(lanes, s);
-      float sum = 0.f;
-      for (int l = 0; l < 16; ++l) sum += lanes[l];
-      dw[(((o0 + b) * c + ci) * kh + ky) * KW + k] = sum;
-    }
+    for (int k = 0; k < KW; ++k)
+      for (int v = 0; v < NV; ++v) _mm512_storeu_ps(s + b * ostride + (k * NV + v) * 16, acc[(b * KW + k) * NV + v]);
 }
 
-// dW vectorised over output channels instead of output columns, for layers with many filters and
-// short rows (LeNet's conv2: 16 filters fill every lane, where its 10-wide rows fill 10 of 16).
-// Image by image, dy is transposed to [OH·OW, O] so one load gives every filter's gradient at an
-// output position; the KH·KW taps of one input channel accumulate in registers over the image
-// (memory operands broadcast x). The running sums, [C, KH·KW, O] (LeNet: 9.6 KB), stay in L1
-// across images, and each image's x and dy are read from L1 once per input channel.
 // One image's contribution to the sums s [KH·KW, op] of 16 filters (g: dy transposed, lane
 // offset applied; xc: the input channel's plane). All output positions run as one loop (the
 // column wraps to the next row by a branch) so that the KH·KW sums stay in registers for the
@@ -145,6 +145,12 @@ MGE_NO_PCOM inline void filter_image(const float* g, i64 op, const float* xc, i6
   for (int k = 0; k < KK; ++k) _mm512_storeu_ps(s + k * op, r[k]);
 }
 
+// dW vectorised over output channels instead of output columns, for layers with many filters and
+// short rows (LeNet's conv2: 16 filters fill every lane, where its 10-wide rows fill 10 of 16).
+// Image by image, dy is transposed to [OH·OW, O] so one load gives every filter's gradient at an
+// output position; the KH·KW taps of one input channel accumulate in registers over the image
+// (memory operands broadcast x). The running sums, [C, KH·KW, O] (LeNet: 9.6 KB), stay in L1
+// across images, and each image's x and dy are read from L1 once per input channel.
 template <int KH, int KW>
 void filter_by_filters(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd,
                        i64 oh, i64 ow) {
@@ -168,17 +174,41 @@ void filter_by_filters(const float* x, const float* dy, float* dw, i64 n0, i64 n
       for (int k = 0; k < KK; ++k) dw[(oc * c + ci) * KK + k] = sums[(ci * KK + k) * op + oc];
 }
 
+// Images go in chunks small enough for L1 (LeNet conv1: 4 KB of x and 19 KB of dy per image), and
+// every (filter block, ci, ky) pass runs over a chunk: a pass over the whole batch would stream
+// x and dy from L2/L3 once per pass (15 passes for conv1). The 16-lane sums of all passes wait
+// in memory between chunks and are reduced to dW at the end.
 template <int NV, int KW>
 void filter_all(const float* x, const float* dy, float* dw, i64 n0, i64 n1, i64 c, i64 o, i64 h, i64 wd, i64 kh,
                 i64 oh, i64 ow) {
   // OB·KW·NV ≤ 20 accumulators, leaving registers for the dy and x rows.
   constexpr int kOB = 20 / (KW * NV) >= 4 ? 4 : 20 / (KW * NV) >= 2 ? 2 : 1;
-  for (i64 ci = 0; ci < c; ++ci)
-    for (i64 ky = 0; ky < kh; ++ky) {
-      i64 o0 = 0;
-      for (; o0 + kOB <= o; o0 += kOB) filter_block<NV, kOB, KW>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow, o0, ci, ky);
-      for (; o0 < o; ++o0) filter_block<NV, 1, KW>(x, dy, dw, n0, n1, c, o, h, wd, kh, oh, ow, o0, ci, ky);
-    }
+  constexpr i64 kVec = KW * NV * 16;  // floats of sums per (filter, ci, ky)
+  const i64 ostride = c * kh * kVec;
+  std::vector<float> sums(static_cast<std::size_t>(o * ostride), 0.f);
+  const i64 image_bytes = (c * h * wd + o * oh * ow) * static_cast<i64>(sizeof(float));
+  const i64 chunk = image_bytes >= (i64(24) << 10) ? 1 : (i64(24) << 10) / image_bytes;
+  for (i64 i0 = n0; i0 < n1; i0 += chunk) {
+    const i64 i1 = i0 + chunk < n1 ? i0 + chunk : n1;
+    for (i64 ci = 0; ci < c; ++ci)
+      for (i64 ky = 0; ky < kh; ++ky) {
+        float* s = sums.data() + (ci * kh + ky) * kVec;
+        i64 o0 = 0;
+        for (; o0 + kOB <= o; o0 += kOB)
+          filter_block<NV, kOB, KW>(x, dy, s + o0 * ostride, ostride, i0, i1, c, o, h, wd, oh, ow, o0, ci, ky);
+        for (; o0 < o; ++o0)
+          filter_block<NV, 1, KW>(x, dy, s + o0 * ostride, ostride, i0, i1, c, o, h, wd, oh, ow, o0, ci, ky);
+      }
+  }
+  for (i64 oc = 0; oc < o; ++oc)
+    for (i64 ci = 0; ci < c; ++ci)
+      for (i64 ky = 0; ky < kh; ++ky)
+        for (int k = 0; k < KW; ++k) {
+          const float* v = sums.data() + oc * ostride + (ci * kh + ky) * kVec + k * NV * 16;
+          float sum = 0.f;
+          for (int l = 0; l < NV * 16; ++l) sum += v[l];
+          dw[((oc * c + ci) * kh + ky) * KW + k] = sum;
+        }
 }
 
 // The forward pass vectorised over filters, for the layers whose filters fill more lanes than
