@@ -143,6 +143,21 @@ describe('gradients through deferred results', () => {
     }
   });
 
+  it('match matmul + add + relu for a weight shared by two fused layers, attached alone', async () => {
+    const grad = async (fused: boolean) => {
+      random.seed(1);
+      const w = new Parameter(rn(3, 3));
+      const [b, x] = [rn(3), rn(2, 3)];
+      const gm = new GradManager().attach(w); // x and b need no gradient: their rules skip it
+      gm.record();
+      const lin = (h: Tensor) => (fused ? fusedLinear(h, w, b) : matmul(h, w, false, true).add(b));
+      const y1 = lin(x);
+      gm.backward(relu(lin(relu(y1))).mul(y1.sum()).sum());
+      return vals(w.grad);
+    };
+    expectClose(await grad(true), await grad(false));
+  });
+
   it('give no history to relu of a result made before gm.record() or under noGrad', () => {
     const w = new Parameter(lw());
     const gm = new GradManager().attach(w);
@@ -210,6 +225,20 @@ describe('backward frees only its own temporaries', () => {
     const before = live();
     gm.backward(y);
     expect(live() - before).toBe(1);
+  });
+
+  it('accumulating into .grad leaves no replaced gradient buffer behind', async () => {
+    const p = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach(p);
+    const dy = tensor([1, 1]);
+    gm.record();
+    gm.backward(p.mul(p), dy);
+    gm.record();
+    const y = p.mul(p);
+    const before = live();
+    gm.backward(y, dy);
+    expect(live() - before).toBe(0); // one gradient before, one after
+    expect(await vals(p.grad)).toEqual([4, 8]);
   });
 
   it('keeps intermediates the user holds (eager, deferred and fused) readable after backward', async () => {
@@ -407,6 +436,20 @@ describe('autodiff.Function lifetimes', () => {
     const before = live();
     tidy(() => void new Softplus().call(x).mul(2));
     expect(live()).toBe(before);
+  });
+
+  it('serves two GradManagers recording the same call (saved tensors outlive the first backward)', async () => {
+    const p = new Parameter(tensor([0, 1]));
+    const q = new Parameter(tensor([2, -1]));
+    const [gp, gq] = [new GradManager().attach(p), new GradManager().attach(q)];
+    gp.record();
+    gq.record();
+    const loss = new Softplus().call(p.mul(q)).sum();
+    gp.backward(loss);
+    gq.backward(loss);
+    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+    expectClose(await vals(p.grad), [2 * sigmoid(0), -sigmoid(-1)]);
+    expectClose(await vals(q.grad), [0, sigmoid(-1)]);
   });
 });
 
