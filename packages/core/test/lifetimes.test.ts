@@ -9,12 +9,15 @@ import {
   fusedConv2d,
   fusedLinear,
   GradManager,
+  JsBackend,
   matmul,
   memory,
   mul,
   noGrad,
   Parameter,
   random,
+  ready,
+  registerBackend,
   relu,
   type Tensor,
   tensor,
@@ -239,6 +242,17 @@ describe('backward frees only its own temporaries', () => {
     gm.backward(y, dy);
     expect(live() - before).toBe(0); // one gradient before, one after
     expect(await vals(p.grad)).toEqual([4, 8]);
+  });
+
+  it('gives .grad to an attached intermediate that has history of its own', async () => {
+    const p = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach(p);
+    gm.record();
+    const h = p.mul(2);
+    gm.attach(h); // MegEngine: attach an activation to read its gradient
+    gm.backward(h.mul(3).sum());
+    expect(await vals(p.grad)).toEqual([6, 6]);
+    expect(await vals(h.grad)).toEqual([3, 3]);
   });
 
   it('keeps intermediates the user holds (eager, deferred and fused) readable after backward', async () => {
@@ -514,5 +528,32 @@ describe('buffers left by a training step', () => {
     noGrad(() => tidy(() => void w._reset(w.neg())));
     expect(live() - before).toBe(1); // r; the old weights are garbage
     expect(r.dataSync()[0]).toBe(2);
+  });
+});
+
+describe('Backend.buffersCollected', () => {
+  it('a backend whose buffers the GC frees still gets every disposed or tidied buffer back exactly once', async () => {
+    const released: unknown[] = [];
+    class Collected extends JsBackend {
+      readonly buffersCollected = true;
+      override release(buf: Parameters<JsBackend['release']>[0]): void {
+        released.push(buf);
+        super.release(buf);
+      }
+    }
+    registerBackend('collected', () => new Collected(), 1);
+    await ready();
+    const device = 'collected';
+    const x = tensor([1, -2, 3, -1, 0, 2], { shape: [2, 3], device });
+    const [y, r] = tidy(() => {
+      const w = tensor([1, 1, 1, 2, -1, 0], { shape: [2, 3], device });
+      const b = tensor([-1, 0.5], { device });
+      return [fusedLinear(x, w, b), relu(fusedLinear(x.reshape(2, 3), w, b))];
+    });
+    expect(await vals(r)).toEqual(RELU);
+    expect(await vals(y)).toEqual(LIN);
+    for (const t of [x, y, r, x, y]) t.dispose();
+    expect(memory()[device].liveBuffers).toBe(0);
+    expect(new Set(released).size).toBe(released.length);
   });
 });
