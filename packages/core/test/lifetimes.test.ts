@@ -27,6 +27,8 @@ import { describe, expect, it } from 'vitest';
 
 const vals = async (t: Tensor | null) => Array.from(await (t as Tensor).data());
 const live = () => memory().js.liveBuffers;
+/** A GradManager recording with `params` attached (Python: `with gm:`). */
+const recording = (...params: Tensor[]) => new GradManager().attach(params).record();
 const rn = (...shape: number[]) => random.randn(...shape);
 function expectClose(got: number[], want: number[], digits = 4): void {
   expect(got.length).toBe(want.length);
@@ -110,9 +112,7 @@ describe('deferred fused results', () => {
   it('can be the initial value of a Parameter that then trains', async () => {
     const p = new Parameter(fusedLinear(lx(), lw(), lb()));
     expect(await vals(p)).toEqual(LIN);
-    const gm = new GradManager().attach(p);
-    gm.record();
-    gm.backward(p.mul(p).sum());
+    recording(p).backward(p.mul(p).sum());
     expectClose(await vals(p.grad), LIN.map((v) => 2 * v));
   });
 });
@@ -131,8 +131,7 @@ describe('gradients through deferred results', () => {
   it('match conv2dPrimitive + add + relu when the result feeds relu and another operator, in either order', async () => {
     const grads = async (mode: 'unfused' | 'relu first' | 'mul first') => {
       const { x, w, b, c } = setup();
-      const gm = new GradManager().attach([x, w, b]);
-      gm.record();
+      const gm = recording(x, w, b);
       const y = mode === 'unfused' ? add(conv2dPrimitive(x, w), b) : fusedConv2d(x, w, b);
       const sq = mode === 'mul first' ? mul(y, y) : null; // computes y before relu can fuse
       const loss = add(mul(relu(y), c).sum(), (sq ?? mul(y, y)).sum());
@@ -151,8 +150,7 @@ describe('gradients through deferred results', () => {
       random.seed(1);
       const w = new Parameter(rn(3, 3));
       const [b, x] = [rn(3), rn(2, 3)];
-      const gm = new GradManager().attach(w); // x and b need no gradient: their rules skip it
-      gm.record();
+      const gm = recording(w); // x and b need no gradient: their rules skip it
       const lin = (h: Tensor) => (fused ? fusedLinear(h, w, b) : matmul(h, w, false, true).add(b));
       const y1 = lin(x);
       gm.backward(relu(lin(relu(y1))).mul(y1.sum()).sum());
@@ -176,9 +174,7 @@ describe('gradients through deferred results', () => {
 
   it('reach an attached conv output that relu consumes (Grad-CAM style gm.attach of an activation)', async () => {
     const y = fusedConv2d(lx().reshape(1, 1, 2, 3), tensor([1, -1], { shape: [2, 1, 1, 1] }));
-    const gm = new GradManager().attach(y);
-    gm.record();
-    gm.backward(relu(y).mul(tensor([1, 2, 3, 4, 5, 6], { shape: [1, 2, 1, 3] })).sum());
+    recording(y).backward(relu(y).mul(tensor([1, 2, 3, 4, 5, 6], { shape: [1, 2, 1, 3] })).sum());
     expect(await vals(y.grad)).toEqual([1, 0, 3, 0, 0, 3, 0, 5, 0, 4, 0, 0]);
   });
 
@@ -187,18 +183,15 @@ describe('gradients through deferred results', () => {
 describe('backward frees only its own temporaries', () => {
   it('sums the gradients of a parameter reached along two paths and through mul(p, p)', async () => {
     const p = new Parameter(tensor([1, -2, 3]));
-    const gm = new GradManager().attach(p);
-    gm.record();
-    gm.backward(add(mul(p, p), p.mul(3)).add(p).sum());
+    recording(p).backward(add(mul(p, p), p.mul(3)).add(p).sum());
     expect(await vals(p.grad)).toEqual([6, 0, 10]);
   });
 
   it("leaves the user's dy readable when add passes it straight to two parameters", async () => {
     const a = new Parameter(tensor([1, 2]));
     const b = new Parameter(tensor([3, 4]));
-    const gm = new GradManager().attach([a, b]);
     const dy = tensor([5, -6]);
-    gm.record();
+    const gm = recording(a, b);
     gm.backward(add(a, b), dy);
     expect(await vals(dy)).toEqual([5, -6]);
     expect(await vals(a.grad)).toEqual([5, -6]);
@@ -212,18 +205,15 @@ describe('backward frees only its own temporaries', () => {
 
   it('keeps .grad readable after the user disposes the dy they passed', async () => {
     const a = new Parameter(tensor([1, 2]));
-    const gm = new GradManager().attach(a);
     const dy = tensor([5, -6]);
-    gm.record();
-    gm.backward(add(a, tensor([3, 4])), dy);
+    recording(a).backward(add(a, tensor([3, 4])), dy);
     dy.dispose(); // the caller owns dy; a's gradient must not be dy itself
     expect(await vals(a.grad)).toEqual([5, -6]);
   });
 
   it('frees the ones it seeds dy with: only the gradient is left', () => {
     const p = new Parameter(tensor([1, 2, 3]));
-    const gm = new GradManager().attach(p);
-    gm.record();
+    const gm = recording(p);
     const y = p.mul(p);
     const before = live();
     gm.backward(y);
@@ -232,11 +222,9 @@ describe('backward frees only its own temporaries', () => {
 
   it('accumulating into .grad leaves no replaced gradient buffer behind', async () => {
     const p = new Parameter(tensor([1, 2]));
-    const gm = new GradManager().attach(p);
     const dy = tensor([1, 1]);
-    gm.record();
-    gm.backward(p.mul(p), dy);
-    gm.record();
+    recording(p).backward(p.mul(p), dy);
+    const gm = recording(p);
     const y = p.mul(p);
     const before = live();
     gm.backward(y, dy);
@@ -246,8 +234,7 @@ describe('backward frees only its own temporaries', () => {
 
   it('gives .grad to an attached intermediate that has history of its own', async () => {
     const p = new Parameter(tensor([1, 2]));
-    const gm = new GradManager().attach(p);
-    gm.record();
+    const gm = recording(p);
     const h = p.mul(2);
     gm.attach(h); // MegEngine: attach an activation to read its gradient
     gm.backward(h.mul(3).sum());
@@ -257,9 +244,8 @@ describe('backward frees only its own temporaries', () => {
 
   it('keeps intermediates the user holds (eager, deferred and fused) readable after backward', async () => {
     const w = new Parameter(lw());
-    const gm = new GradManager().attach(w);
     const x = lx();
-    gm.record();
+    const gm = recording(w);
     const y = fusedLinear(x, w, lb());
     const r = relu(y);
     const h = matmul(r, tensor([1, 1], { shape: [2, 1] }));
@@ -276,11 +262,9 @@ describe('backward frees only its own temporaries', () => {
   it('accumulates into .grad over two record sessions, also when backward runs inside tidy', async () => {
     const p = new Parameter(tensor([1, 2]));
     const q = new Parameter(tensor([3, 4]));
-    const gm = new GradManager().attach([p, q]);
     const step = () =>
       tidy(() => {
-        gm.record();
-        gm.backward(add(p.mul(q), p).sum());
+        recording(p, q).backward(add(p.mul(q), p).sum());
       });
     step();
     step();
@@ -291,10 +275,8 @@ describe('backward frees only its own temporaries', () => {
   it('keeps both gradients of a rule that hands one tensor to two parameters after tidy', async () => {
     const a = new Parameter(tensor([1, 2]));
     const b = new Parameter(tensor([3, 4]));
-    const gm = new GradManager().attach([a, b]);
     tidy(() => {
-      gm.record();
-      gm.backward(add(a, b).mul(2).sum());
+      recording(a, b).backward(add(a, b).mul(2).sum());
     });
     (a.grad as Tensor).dispose(); // b's gradient is a separate tensor: still readable
     expect(await vals(b.grad)).toEqual([2, 2]);
@@ -328,8 +310,7 @@ describe('autodiff.Function lifetimes', () => {
     }
     const x = new Parameter(tensor([1, 2]));
     const w = new Parameter(tensor([3, -1]));
-    const gm = new GradManager().attach([x, w]);
-    gm.record();
+    const gm = recording(x, w);
     const f = new MulAdd();
     const y = f.call(x, w);
     expect(f.parts[1].isDisposed).toBe(false);
@@ -351,8 +332,7 @@ describe('autodiff.Function lifetimes', () => {
       }
     }
     const p = new Parameter(tensor([1, 2]));
-    const gm = new GradManager().attach(p);
-    gm.record();
+    const gm = recording(p);
     const y = new Reverse().call(p);
     // d/dp [sum(3·R(p)) + sum(p)] = -3 + 1
     gm.backward(add(y.mul(3).sum(), p.sum()));
@@ -372,9 +352,7 @@ describe('autodiff.Function lifetimes', () => {
       }
     }
     const w = new Parameter(lw());
-    const gm = new GradManager().attach(w);
-    gm.record();
-    gm.backward(relu(new ConstGradLinear().call(lx(), w)).sum());
+    recording(w).backward(relu(new ConstGradLinear().call(lx(), w)).sum());
     expect(await vals(w.grad)).toEqual([7, 7, 7, 7, 7, 7]);
   });
 
@@ -389,9 +367,7 @@ describe('autodiff.Function lifetimes', () => {
     }
     const x = new Parameter(tensor([1, 2]));
     const s = new Parameter(tensor([5, 5]));
-    const gm = new GradManager().attach([x, s]);
-    gm.record();
-    gm.backward(new Scale().call(x, s).add(s).sum());
+    recording(x, s).backward(new Scale().call(x, s).add(s).sum());
     expect(await vals(x.grad)).toEqual([5, 5]);
     expect(await vals(s.grad)).toEqual([1, 1]); // only the direct path
   });
@@ -408,8 +384,7 @@ describe('autodiff.Function lifetimes', () => {
 
   it('recovers from an exception in forward: recording and tidy work as before', async () => {
     const p = new Parameter(tensor([1, 2]));
-    const gm = new GradManager().attach(p);
-    gm.record();
+    const gm = recording(p);
     expect(() => new Boom().call(p)).toThrow('boom in forward');
     const y = p.mul(p); // recorded again: noGrad was left
     expect(tidy(() => y.add(1)).isDisposed).toBe(false);
@@ -455,9 +430,7 @@ describe('autodiff.Function lifetimes', () => {
   it('serves two GradManagers recording the same call (saved tensors outlive the first backward)', async () => {
     const p = new Parameter(tensor([0, 1]));
     const q = new Parameter(tensor([2, -1]));
-    const [gp, gq] = [new GradManager().attach(p), new GradManager().attach(q)];
-    gp.record();
-    gq.record();
+    const [gp, gq] = [recording(p), recording(q)];
     const loss = new Softplus().call(p.mul(q)).sum();
     gp.backward(loss);
     gq.backward(loss);
