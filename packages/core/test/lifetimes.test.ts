@@ -282,6 +282,14 @@ describe('backward frees only its own temporaries', () => {
     expect(await vals(b.grad)).toEqual([2, 2]);
   });
 
+  it('a Parameter made from an array frees its buffer when disposed', () => {
+    const p = new Parameter([1, 2, 3]);
+    const before = live();
+    p.dispose();
+    expect(live()).toBe(before - 1);
+    expect(() => p.add(1)).toThrow(/dispose/);
+  });
+
   it('a view disposed twice does not free the tensor it shares a buffer with', async () => {
     const t = tensor([1, 2, 3, 4]);
     const v = t.reshape(2, 2);
@@ -308,8 +316,7 @@ describe('autodiff.Function lifetimes', () => {
         return [mul(dy, add(w, 1)), mul(dy, this.x as Tensor).add(mul(xw, 0))];
       }
     }
-    const x = new Parameter(tensor([1, 2]));
-    const w = new Parameter(tensor([3, -1]));
+    const [x, w] = [tensor([1, 2]), tensor([3, -1])]; // plain tensors: one reference each
     const gm = recording(x, w);
     const f = new MulAdd();
     const y = f.call(x, w);
@@ -331,7 +338,7 @@ describe('autodiff.Function lifetimes', () => {
         return dy.neg();
       }
     }
-    const p = new Parameter(tensor([1, 2]));
+    const p = tensor([1, 2]);
     const gm = recording(p);
     const y = new Reverse().call(p);
     // d/dp [sum(3·R(p)) + sum(p)] = -3 + 1
