@@ -19,6 +19,7 @@ import { COMPARISON_OPS } from '@mge/core';
 import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 import { GpuBuffer } from './buffer-pool.js';
 import { getGpu } from './gpu-provider.js';
+import { fromHalf, toHalf } from './half.js';
 import { binaryKernel, castKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
 import {
   conv2dBackwardFilterKernel,
@@ -36,7 +37,7 @@ import {
   splitKSumKernel,
   type VecChoice,
 } from './kernels/gemm.js';
-import { concatPieceKernel, padKernel, stridedKernel } from './kernels/layout.js';
+import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
@@ -97,7 +98,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     readonly adapter: AdapterFacts,
   ) {
     this.autoSelectable = !isSoftwareAdapter(adapter);
-    this.description = describeAdapter(adapter);
+    this.description = `${describeAdapter(adapter)}${runtime.f16 ? ' [f16 storage]' : ''}`;
   }
 
   // ---- memory ---------------------------------------------------------------
@@ -107,8 +108,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     if (!Number.isInteger(size) || size < 0) {
       throw new RangeError(`webgpu.allocate: argument 'size' must be a non-negative integer, got ${size}`);
     }
-    const out = this.runtime.acquire(size);
-    this.run(fillKernel, [out], [size, 0], size);
+    const out = this.runtime.acquire(size, _dtype);
+    // Zero bits are zero in every storage type: fill whole 32-bit words (f16 pairs included).
+    const words = Math.ceil(out.bytes / 4);
+    this.run(fillKernel, [out], [words, 0], words);
     return out;
   }
 
@@ -116,21 +119,25 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array)) {
       throw new TypeError(`webgpu.upload: argument 'data' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(data)}`);
     }
-    const out = this.runtime.acquire(data.length, true);
-    // bool is stored as u32 on the GPU: storage buffers have no 8-bit type.
-    this.runtime.write(out, data instanceof Uint8Array ? Uint32Array.from(data) : data);
+    const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
+    const out = this.runtime.acquire(data.length, dtype, true);
+    // bool is stored as u32 on the GPU: storage buffers have no 8-bit type. In f16 mode the
+    // host rounds float32 to half (the GPU would round the same way, ties to even).
+    this.runtime.write(out, data instanceof Uint8Array ? Uint32Array.from(data) : this.f16 && data instanceof Float32Array ? toHalf(data) : data);
     return out;
   }
 
   async read(buf: GpuBuffer, dtype: DType, size: number): Promise<DataArray> {
     if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.read: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
     if (buf.released) throw new Error('webgpu.read: the buffer was already released');
-    if (size * 4 > buf.capacity) {
+    const per = this.runtime.bytesPer(dtype);
+    if (size * per > buf.capacity) {
       throw new RangeError(`webgpu.read: ${size} elements do not fit the buffer's ${buf.capacity} bytes`);
     }
     if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
-    const bytes = await this.runtime.read(buf, size * 4);
-    if (dtype === 'float32') return new Float32Array(bytes);
+    // Copies move whole 4-byte words; capacities are multiples of 16, so rounding up stays inside.
+    const bytes = await this.runtime.read(buf, Math.ceil((size * per) / 4) * 4);
+    if (dtype === 'float32') return per === 2 ? fromHalf(new Uint16Array(bytes), size) : new Float32Array(bytes, 0, size);
     if (dtype === 'int32') return new Int32Array(bytes);
     return Uint8Array.from(new Uint32Array(bytes));
   }
@@ -154,6 +161,16 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     this.runtime.destroy();
   }
 
+  /** Whether float32 tensors are stored as f16 on the GPU (see createWebGpuBackend's `f16`). */
+  get f16(): boolean {
+    return this.runtime.f16;
+  }
+
+  /** Movement kernels copy u32 words, except f16-stored float32 tensors (2-byte elements). */
+  private moveElem(dtype: DType): MoveElem {
+    return this.runtime.f16 && dtype === 'float32' ? 'f32' : 'u32';
+  }
+
   /** Dispatches a one-thread-per-element kernel over `threads` threads. */
   private run(k: KernelSource, bufs: readonly GpuBuffer[], params: readonly number[], threads: number): void {
     this.runtime.dispatch(k, bufs, params, GpuRuntime.grid(threads));
@@ -164,7 +181,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   unary(op: UnaryOp, x: Ref): GpuBuffer {
     const xb = bufOf(op, x, 'x');
     const n = sizeOf(x.shape);
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, x.dtype);
     this.run(unaryKernel(op, x.dtype), [xb, out], [n], n);
     return out;
   }
@@ -174,7 +191,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const bb = bufOf(op, b, 'b');
     const n = sizeOf(outShape);
     const [shape, [sa, sb]] = coalesce(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, COMPARISON_OPS.has(op) ? 'bool' : a.dtype);
     const k = binaryKernel(op, a.dtype, COMPARISON_OPS.has(op), shape.length);
     this.run(k, [ab, bb, out], [n, ...shape, ...sa, ...sb], n);
     return out;
@@ -190,7 +207,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
       broadcastStrides(a.shape, outShape),
       broadcastStrides(b.shape, outShape),
     ]);
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, a.dtype);
     this.run(whereKernel(a.dtype, shape.length), [cb, ab, bb, out], [n, ...shape, ...sc, ...sa, ...sb], n);
     return out;
   }
@@ -198,7 +215,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   cast(x: Ref, dtype: DType): GpuBuffer {
     const xb = bufOf('cast', x, 'x');
     const n = sizeOf(x.shape);
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, dtype);
     this.run(castKernel(x.dtype, dtype), [xb, out], [n], n);
     return out;
   }
@@ -228,7 +245,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const redCount = sizeOf(red.map((g) => g[0]));
     const emptyInput = x.shape.some((d) => d === 0);
     const outSize = sizeOf(x.shape.map((d, i) => (reduced.has(i) ? 1 : d)));
-    const out = this.runtime.acquire(outSize);
+    const out = this.runtime.acquire(outSize, x.dtype);
     if (outSize === 0) return out;
     if (emptyInput) {
       kept.length = 0;
@@ -247,7 +264,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const splits = outSize < 64 && r >= 4 * REDUCE_CHUNK ? Math.min(Math.ceil(r / REDUCE_CHUNK), Math.ceil(256 / outSize)) : 1;
     const chunk = Math.ceil(r / splits);
     const k = reduceKernel(op, x.dtype, kept.length, red.length, 'workgroup');
-    const target = splits === 1 ? out : this.runtime.acquire(outSize * splits);
+    const target = splits === 1 ? out : this.runtime.acquire(outSize * splits, x.dtype);
     this.runtime.dispatch(k, [xb, target], [outSize, r, splits, chunk, ...geometry], GpuRuntime.grid(outSize * splits, 1));
     if (splits > 1) {
       const mode = splits >= 64 ? 'workgroup' : 'serial';
@@ -266,7 +283,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const inner = sizeOf(x.shape.slice(axis + 1));
     const n = sizeOf(x.shape.slice(0, axis)) * inner;
     if (len === 0) return this.allocate('int32', n);
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, 'int32');
     this.run(argReduceKernel(op, x.dtype), [xb, out], [n, len, inner], n);
     return out;
   }
@@ -277,13 +294,15 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const xb = bufOf('strided', x, 'x');
     const n = sizeOf(outShape);
     const [shape, [st]] = coalesce(outShape, [strides]);
-    const out = this.runtime.acquire(n);
-    this.run(stridedKernel(shape.length), [xb, out], [n, offset, ...shape, ...st], n);
+    const out = this.runtime.acquire(n, x.dtype);
+    this.run(stridedKernel(shape.length, this.moveElem(x.dtype)), [xb, out], [n, offset, ...shape, ...st], n);
     return out;
   }
 
   concat(xs: readonly Ref[], axis: number, outShape: readonly number[]): GpuBuffer {
-    const out = this.runtime.acquire(sizeOf(outShape));
+    const dtype = xs[0]?.dtype ?? 'float32';
+    const out = this.runtime.acquire(sizeOf(outShape), dtype);
+    const piece = concatPieceKernel(this.moveElem(dtype));
     const inner = sizeOf(outShape.slice(axis + 1));
     const rowOut = outShape[axis] * inner;
     let at = 0;
@@ -291,7 +310,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
       const xb = bufOf('concat', x, `xs[${i}]`);
       const n = sizeOf(x.shape);
       const rowIn = x.shape[axis] * inner;
-      if (n > 0) this.run(concatPieceKernel, [xb, out], [n, rowIn, rowOut, at * inner], n);
+      if (n > 0) this.run(piece, [xb, out], [n, rowIn, rowOut, at * inner], n);
       at += x.shape[axis];
     });
     return out;
@@ -302,9 +321,9 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const outShape = x.shape.map((d, i) => d + pads[i][0] + pads[i][1]);
     const n = sizeOf(outShape);
     const bits = x.dtype === 'float32' ? f32Bits(value) : x.dtype === 'int32' ? value | 0 : value !== 0 ? 1 : 0;
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, x.dtype);
     const rank = x.shape.length;
-    this.run(padKernel(rank), [xb, out], [n, bits, ...outShape, ...x.shape, ...pads.map((p) => p[0])], n);
+    this.run(padKernel(rank, this.moveElem(x.dtype)), [xb, out], [n, bits, ...outShape, ...x.shape, ...pads.map((p) => p[0])], n);
     return out;
   }
 
@@ -317,7 +336,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
    * otherwise the GEMM's store step applies it.
    */
   private gemm(kernel: (g: GemmShape, v: GemmVariant) => KernelSource, vec: VecChoice, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[], epi?: FusedEpilogue): GpuBuffer {
-    const out = this.runtime.acquire(outSize);
+    const out = this.runtime.acquire(outSize, 'float32');
     if (outSize === 0) return out;
     const shape = gemmShapeFor(m, n);
     const tm = 4 * shape.wy;
@@ -341,7 +360,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
       this.runtime.dispatch(kernel(shape, { ...vec, epi: parts }), [...inputs, ...bias, out], [...common, ...opParams], groups);
       return out;
     }
-    const partial = this.runtime.acquire(outSize * splits);
+    const partial = this.runtime.acquire(outSize * splits, 'float32');
     this.runtime.dispatch(kernel(shape, { ...vec, epi: NO_EPILOGUE }), [...inputs, partial], [...common, ...opParams], groups);
     this.run(splitKSumKernel(parts), [partial, ...bias, out], [outSize, splits, epi?.channels ?? 1, epi?.inner ?? 1], outSize);
     this.runtime.pool.release(partial);
@@ -396,7 +415,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   pool2d(op: PoolOp, x: Ref, p: Pool2dParams): GpuBuffer {
     const xb = bufOf('pool2d', x, 'x');
     const n = p.n * p.c * p.oh * p.ow;
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, 'float32');
     this.run(pool2dKernel(op), [xb, out], WebGpuBackend.poolParams(n, p), n);
     return out;
   }
@@ -405,7 +424,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const xb = bufOf('pool2dBackward', x, 'x');
     const dyb = bufOf('pool2dBackward', dy, 'dy');
     const n = p.n * p.c * p.h * p.w;
-    const out = this.runtime.acquire(n);
+    const out = this.runtime.acquire(n, 'float32');
     this.run(pool2dBackwardKernel(op), op === 'max' ? [xb, dyb, out] : [dyb, out], WebGpuBackend.poolParams(n, p), n);
     return out;
   }
@@ -414,6 +433,14 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
 export interface WebGpuOptions {
   /** Ask for the low-power adapter instead of the high-performance one. */
   powerPreference?: GPUPowerPreference;
+  /**
+   * Store float32 tensors as f16 on the GPU (half the memory and bandwidth); kernels still
+   * compute in f32, uploads round to half and reads widen back to float32 on the host.
+   * Needs the adapter's 'shader-f16' feature: without it, creation throws (no silent
+   * fallback — the caller asked for half the memory). Default: off; the registered device
+   * turns it on when the environment has MGE_WEBGPU_F16=1.
+   */
+  f16?: boolean;
 }
 
 /**
@@ -444,8 +471,15 @@ async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
       'webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)',
     );
   }
+  const f16 = options.f16 === true;
+  if (f16 && !adapter.features.has('shader-f16')) {
+    throw new Error(
+      `webgpu: f16 storage was requested (f16: true or MGE_WEBGPU_F16=1) but the adapter (${describeAdapter(adapterFacts(adapter))}) has no 'shader-f16' feature; turn the option off to store float32 as f32`,
+    );
+  }
   const l = adapter.limits;
   const device = await adapter.requestDevice({
+    requiredFeatures: f16 ? ['shader-f16'] : [],
     requiredLimits: {
       maxBufferSize: l.maxBufferSize,
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
@@ -456,5 +490,5 @@ async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
   devices.add(device);
   adapters.add(adapter);
   device.lost.then(() => devices.delete(device));
-  return new WebGpuBackend(new GpuRuntime(device), adapterFacts(adapter));
+  return new WebGpuBackend(new GpuRuntime(device, f16), adapterFacts(adapter));
 }

@@ -6,4 +6,6 @@ export { createWebGpuBackend, WebGpuBackend, type WebGpuOptions } from './backen
 export { GpuBuffer } from './buffer-pool.js';
 
 // Registers on import. A software adapter sets autoSelectable: false, so the default stays cpu/js.
-registerBackend('webgpu', () => createWebGpuBackend(), 300);
+// MGE_WEBGPU_F16=1 (Node) stores float32 tensors as f16 on the GPU; see WebGpuOptions.f16.
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+registerBackend('webgpu', () => createWebGpuBackend({ f16: env?.MGE_WEBGPU_F16 === '1' }), 300);

@@ -1,4 +1,6 @@
+import type { DType } from '@mge/core';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
+import { toF16Storage } from './wgsl.js';
 
 /** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
 export const PARAM_SLOT_BYTES = 512;
@@ -57,7 +59,14 @@ export class GpuRuntime {
   private readonly pendingScopes: Promise<void>[] = [];
   readonly maxBufferBytes: number;
 
-  constructor(readonly device: GPUDevice) {
+  /**
+   * @param f16 float32 tensors live on the GPU as f16 (2 bytes each): every kernel's float
+   *   storage bindings are rewritten by toF16Storage when its pipeline is made.
+   */
+  constructor(
+    readonly device: GPUDevice,
+    readonly f16 = false,
+  ) {
     this.maxBufferBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     const create = (bytes: number, usage: number) => this.createBuffer(bytes, usage);
     this.pool = new BufferPool(create);
@@ -116,10 +125,15 @@ export class GpuRuntime {
     return buf;
   }
 
-  /** A buffer for `elements` values; `forCpuWrite` when queue.writeBuffer will fill it. */
-  acquire(elements: number, forCpuWrite = false): GpuBuffer {
+  /** Bytes per element on the GPU: 4 for every dtype (bool is u32), float32 2 in f16 mode. */
+  bytesPer(dtype: DType): number {
+    return this.f16 && dtype === 'float32' ? 2 : 4;
+  }
+
+  /** A buffer for `elements` values of `dtype`; `forCpuWrite` when queue.writeBuffer will fill it. */
+  acquire(elements: number, dtype: DType, forCpuWrite = false): GpuBuffer {
     this.assertAlive('allocate');
-    return this.pool.acquire(elements * 4, this.submittedBatch, forCpuWrite);
+    return this.pool.acquire(elements * this.bytesPer(dtype), this.submittedBatch, forCpuWrite);
   }
 
   write(buf: GpuBuffer, data: ArrayBufferView): void {
@@ -130,7 +144,7 @@ export class GpuRuntime {
     let p = this.pipelines.get(k.key);
     if (!p) {
       this.device.pushErrorScope('validation');
-      const module = this.device.createShaderModule({ code: k.wgsl(), label: k.key });
+      const module = this.device.createShaderModule({ code: this.f16 ? toF16Storage(k.wgsl()) : k.wgsl(), label: k.key });
       p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
       this.watch('validation', `compiling kernel '${k.key}'`);
       this.pipelines.set(k.key, p);

@@ -49,3 +49,69 @@ export function offsetsFromIndex(rank: number, shapeAt: number, stridesAt: reado
   }
   return lines.join('\n');
 }
+
+/**
+ * The f16 storage mode: rewrites a kernel so that its float32 storage bindings hold f16
+ * while all arithmetic stays f32. Every `array<f32>` / `array<vec4<f32>>` storage binding
+ * becomes `array<f16>` / `array<vec4<f16>>`, every read `X[i]` becomes `f32(X[i])` and every
+ * store `X[i] = v;` becomes `X[i] = f16(v);`. Doing it on the generated source, in one place,
+ * keeps one shader per kernel instead of a second hand-written f16 copy of each.
+ */
+export function toF16Storage(code: string): string {
+  const decl = /(var<storage,\s*(?:read|read_write)>\s+(\w+)\s*:\s*array<)(vec4<f32>|f32)>/g;
+  const names = new Map<string, 'f32' | 'vec4<f32>'>();
+  const out = code.replace(decl, (_m, head: string, name: string, type: 'f32' | 'vec4<f32>') => {
+    names.set(name, type);
+    return `${head}${type === 'f32' ? 'f16' : 'vec4<f16>'}>`;
+  });
+  if (names.size === 0) return code;
+  const pattern = `\\b(${[...names.keys()].join('|')})\\[`;
+  const rewrite = (src: string): string => {
+    const ident = new RegExp(pattern, 'g');
+    let result = '';
+    let at = 0;
+    for (let m = ident.exec(src); m !== null; m = ident.exec(src)) {
+      const name = m[1];
+      const open = m.index + name.length;
+      const close = matching(src, open, '[', ']');
+      const wide = names.get(name) === 'f32' ? 'f32' : 'vec4<f32>';
+      const narrow = wide === 'f32' ? 'f16' : 'vec4<f16>';
+      const access = `${name}[${rewrite(src.slice(open + 1, close))}]`;
+      const after = /^\s*=(?!=)/.exec(src.slice(close + 1));
+      result += src.slice(at, m.index);
+      if (after) {
+        // A store: convert everything up to the statement's ';' (at bracket depth 0).
+        const rhsStart = close + 1 + after[0].length;
+        const end = statementEnd(src, rhsStart);
+        result += `${access} = ${narrow}(${rewrite(src.slice(rhsStart, end).trim())})`;
+        at = end;
+      } else {
+        result += `${wide}(${access})`;
+        at = close + 1;
+      }
+      ident.lastIndex = at;
+    }
+    return result + src.slice(at);
+  };
+  return `enable f16;\n${rewrite(out)}`;
+}
+
+function matching(s: string, open: number, o: string, c: string): number {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    if (s[i] === o) depth++;
+    else if (s[i] === c && --depth === 0) return i;
+  }
+  throw new Error(`toF16Storage: unbalanced '${o}' at ${open}`);
+}
+
+function statementEnd(s: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (ch === ';' && depth === 0) return i;
+  }
+  throw new Error(`toF16Storage: no ';' after the store at ${from}`);
+}

@@ -320,21 +320,27 @@ export function compare(got: DataArray, want: DataArray, tol: Tol): Mismatch[] {
   return bad;
 }
 
-/** Runs one case on both backends; returns the webgpu result, the reference result and mismatches. */
-export async function runDiff(c: DiffCase, gpu: Backend, ref: Backend, seed: number): Promise<{ got: DataArray; want: DataArray; bad: Mismatch[] }> {
-  const data = c.inputs.map((inp, k) => makeData(inp, seed * 31 + k));
+/**
+ * Runs one case on both backends; returns the webgpu result, the reference result and mismatches.
+ * `prepare` transforms the generated inputs and the reference's float32 result (the f16 tests
+ * round both to half, as f16 storage does), `tol` overrides the case's.
+ */
+export async function runDiff(c: DiffCase, gpu: Backend, ref: Backend, seed: number, opts: { prepare?: (d: DataArray) => DataArray; tol?: Tol } = {}): Promise<{ got: DataArray; want: DataArray; bad: Mismatch[] }> {
+  const data = c.inputs.map((inp, k) => (opts.prepare ?? ((d: DataArray) => d))(makeData(inp, seed * 31 + k)));
   const refs = (b: Backend) => c.inputs.map((inp, k) => ({ buf: b.upload(data[k]), shape: inp.shape, dtype: inp.dtype }));
   const gRefs = refs(gpu);
   const rRefs = refs(ref);
   const gOut = c.run(gpu, gRefs);
   const rOut = c.run(ref, rRefs);
   const got = await gpu.read(gOut, c.outDType, c.outSize);
-  const want = await ref.read(rOut, c.outDType, c.outSize);
+  const read = await ref.read(rOut, c.outDType, c.outSize);
+  // `prepare` also applies to the reference's result: what storing it in that format gives.
+  const want = opts.prepare && c.outDType === 'float32' ? opts.prepare(read) : read;
   for (const r of gRefs) gpu.release(r.buf);
   for (const r of rRefs) ref.release(r.buf);
   gpu.release(gOut);
   ref.release(rOut);
-  return { got, want, bad: compare(got, want, c.tol) };
+  return { got, want, bad: compare(got, want, opts.tol ?? c.tol) };
 }
 
 /** '' when nothing mismatched, else "[i] got g, want w; …" (readable in a failed assertion). */

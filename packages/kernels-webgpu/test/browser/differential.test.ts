@@ -14,6 +14,19 @@ describe('webgpu in the browser', () => {
     if (gpu.adapter.architecture === 'swiftshader' || gpu.adapter.isFallback) expect(gpu.autoSelectable).toBe(false);
   });
 
+  it("f16 storage: on with 'shader-f16', otherwise a clear error", async () => {
+    const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter?.features.has('shader-f16')) {
+      const half = await createWebGpuBackend({ f16: true });
+      const buf = half.upload(new Float32Array([1, 1 / 3, 70000]));
+      expect(Array.from((await half.read(buf, 'float32', 3)) as Float32Array)).toEqual([1, 0.333251953125, Infinity]);
+      half.release(buf);
+    } else {
+      // SwiftShader in Chromium 156 has no shader-f16.
+      await expect(createWebGpuBackend({ f16: true })).rejects.toThrow(/has no 'shader-f16' feature/);
+    }
+  });
+
   // Small shapes: SwiftShader runs every shader on the CPU.
   const cases = differentialCases(true);
   cases.forEach((c, i) => {
