@@ -9,8 +9,10 @@ import { Tensor } from './tensor.js';
  */
 export class Parameter extends Tensor {
   constructor(value: Tensor | NestedArray | DataArray, options: TensorOptions & { shape?: readonly number[] } = {}) {
-    const t = value instanceof Tensor && !options.dtype && !options.device ? value : tensor(value, { dtype: 'float32', ...options });
+    const shared = value instanceof Tensor && !options.dtype && !options.device;
+    const t = shared ? value : tensor(value, { dtype: 'float32', ...options });
     t.ref('Parameter');
     super(t.storage, t.shape, t.dtype);
+    if (!shared) t.dispose(); // the parameter is the only owner of a buffer made for it
   }
 }

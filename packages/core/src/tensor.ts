@@ -25,6 +25,8 @@ export class Tensor {
    * these, so that an activation applied next can be fused into the kernel instead.
    */
   deferred: Deferred | null = null;
+  /** This tensor was disposed (its buffer may live on in views that were not). */
+  private disposed = false;
   shape: readonly number[];
   dtype: DType;
 
@@ -66,12 +68,12 @@ export class Tensor {
     return sizeOf(this.shape);
   }
   get isDisposed(): boolean {
-    return this.held ? this.held.released : this.deferred === null;
+    return this.disposed || (this.held ? this.held.released : this.deferred === null);
   }
 
   /** @internal What a backend sees. */
   ref(op: string): TensorRef {
-    if (this.storage.released) throw new Error(`${op}: a tensor of shape ${shapeToString(this.shape)} was used after dispose()`);
+    if (this.disposed || this.storage.released) throw new Error(`${op}: a tensor of shape ${shapeToString(this.shape)} was used after dispose()`);
     return { buf: this.storage.buf, shape: this.shape, dtype: this.dtype };
   }
 
@@ -129,6 +131,8 @@ export class Tensor {
 
   /** Frees the device memory now (it is freed by the garbage collector otherwise). */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     if (!this.held) {
       this.deferred?.dispose?.();
       this.deferred = null;
@@ -143,6 +147,8 @@ export class Tensor {
    * dtype). Optimizers and BatchNorm use it; autograd history is not kept.
    */
   _reset(value: Tensor): this {
+    this.ref('_reset');
+    value.ref('_reset');
     if (!shapesEqual(value.shape, this.shape)) {
       throw new Error(`_reset: expected a value of shape ${shapeToString(this.shape)}, got ${shapeToString(value.shape)}`);
     }

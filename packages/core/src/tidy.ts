@@ -40,6 +40,8 @@ export function tidy<T>(fn: () => T): T {
   }
   const kept = new Set<unknown>();
   collect(result, kept);
+  // a deferred result (ops/fused.ts) is computed now, while the inputs tidy frees are alive
+  for (const t of scope) if (t.deferred && kept.has(t)) void t.storage;
   for (const t of scope) {
     if (kept.has(t)) trackInScope(t);
     else t.dispose();

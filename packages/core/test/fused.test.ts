@@ -10,9 +10,9 @@ describe('deferred conv/linear results', () => {
   const b = () => tensor([0.5, 0.5], { shape: [1, 2, 1, 1] });
   const want = [1.5, -1.5, 3.5, -3.5, -0.5, 2.5, -2.5, 4.5];
 
-  it('is computed from its inputs as they were, even when tidy disposes them', async () => {
+  it('is computed by tidy before tidy disposes its inputs', async () => {
     const y = tidy(() => fusedConv2d(relu(relu(x())), w(), b()));
-    expect(y.deferred).not.toBeNull();
+    expect(y.deferred).toBeNull();
     expect(await values(y)).toEqual([1.5, 0.5, 3.5, 0.5, -0.5, 0.5, -2.5, 0.5]);
   });
 
@@ -45,5 +45,13 @@ describe('deferred conv/linear results', () => {
     expect(y.deferred).not.toBeNull();
     expect(await values(r)).toEqual(want.map((v) => Math.max(v, 0)));
     expect(await values(y)).toEqual(want);
+  });
+
+  it('says why when a fused pre-activation is read after its inputs were freed', () => {
+    const xi = x();
+    const y = fusedConv2d(xi, w(), b());
+    relu(y);
+    xi.dispose();
+    expect(() => y.dataSync()).toThrow(/relu was fused into it; one of its inputs has since been freed/);
   });
 });

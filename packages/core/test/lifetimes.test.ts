@@ -501,7 +501,9 @@ describe('buffers left by a training step', () => {
   });
 
   it('a fused pre-activation nobody reads does not keep weights the optimizer replaced', () => {
-    const w = new Parameter(lw());
+    const src = lw();
+    const w = new Parameter(src);
+    src.dispose(); // the parameter shares src's buffer; now it alone holds it
     const xi = lx();
     const before = live();
     const r = relu(fusedLinear(xi, w));

@@ -1,6 +1,6 @@
 import { shapesEqual, shapeToString } from '../shape.js';
-import { Tensor } from '../tensor.js';
-import { trackCreated } from '../tidy.js';
+import { Tensor, view } from '../tensor.js';
+import { trackCreated, trackInScope } from '../tidy.js';
 import { noGrad, recordOp } from './tape.js';
 
 /**
@@ -30,14 +30,29 @@ export abstract class AutodiffFunction {
       if (!(x instanceof Tensor)) throw new TypeError(`${name}.call: argument ${i} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
     });
     const made = new Set<Tensor>();
-    const y = noGrad(() => trackCreated(made, () => this.forward(...inputs)));
-    if (!(y instanceof Tensor)) throw new TypeError(`${name}.forward must return a Tensor, got ${y === null ? 'null' : typeof y}`);
+    let out: Tensor;
+    try {
+      out = noGrad(() => trackCreated(made, () => this.forward(...inputs)));
+      if (!(out instanceof Tensor)) throw new TypeError(`${name}.forward must return a Tensor, got ${out === null ? 'null' : typeof out}`);
+    } catch (e) {
+      for (const t of made) t.dispose();
+      throw e;
+    }
+    // a result that is an input (gradient reversal) gets its own tensor, so that it gets its own node
+    const y = inputs.includes(out) ? view(out, out.shape) : out;
     // What forward made is freed now, except the result and what it saved on `this` for
-    // backward; those saved tensors are freed once backward has used them.
+    // backward; those saved tensors are freed once every tape that recorded the call has used them.
     const saved = savedTensors(this);
     for (const t of made) if (t !== y && !saved.has(t)) t.dispose();
     const internal = [...saved].filter((t) => made.has(t) && t !== y);
-    recordOp(inputs, y, (dy) => {
+    // like any operator's result, the result (and what it needs) belongs to an enclosing tidy()
+    for (const t of internal) trackInScope(t);
+    if (made.has(y)) trackInScope(y);
+    let pending = 0;
+    const free = () => {
+      for (const t of internal) t.dispose();
+    };
+    pending = recordOp(inputs, y, (dy) => {
       const g = this.backward(dy);
       const grads = Array.isArray(g) ? g : [g];
       if (grads.length !== inputs.length) {
@@ -50,9 +65,10 @@ export abstract class AutodiffFunction {
           );
         }
       });
-      for (const t of internal) if (!grads.includes(t)) t.dispose();
+      if (--pending === 0) for (const t of internal) if (!grads.includes(t)) t.dispose();
       return grads;
     });
+    if (pending === 0) free(); // nothing recorded the call (inference): backward will never need them
     return y;
   }
 }

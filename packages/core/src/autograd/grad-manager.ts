@@ -1,7 +1,8 @@
 import { add } from '../ops/binary.js';
 import { onesLike } from '../ops/creation.js';
 import { shapesEqual, shapeToString } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, view } from '../tensor.js';
+import { trackCreated } from '../tidy.js';
 import { noGrad, pushTape, removeTape, Tape } from './tape.js';
 
 /**
@@ -83,36 +84,44 @@ export class GradManager {
    * attached tensor y depends on to its `.grad`. Ends the recording, as MegEngine does.
    */
   backward(y: Tensor, dy?: Tensor): void {
-    if (!(y instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'y' must be a Tensor, got ${String(y)}`);
-    const tape = this.tape;
-    if (!tape?.tracked.has(y.id)) {
-      throw new Error(
-        'GradManager.backward: no computation history for y; call gm.record() (or gm.scope) before computing y, and attach the tensors y depends on',
-      );
-    }
-    if (dy !== undefined) {
-      if (!(dy instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'dy' must be a Tensor, got ${String(dy)}`);
-      if (!shapesEqual(dy.shape, y.shape)) {
-        throw new Error(`GradManager.backward: 'dy' must have y's shape ${shapeToString(y.shape)}, got ${shapeToString(dy.shape)}`);
-      }
-    }
     try {
-      noGrad(() => {
-        const seed = dy ?? onesLike(y);
-        const grads = tape.backward(y.id, seed, add);
-        for (const p of this.attached) {
-          const g = grads.get(p.id);
-          if (!g) continue;
-          if (!p.grad) {
-            p.grad = g;
-            continue;
-          }
-          p.grad = add(p.grad, g);
-          if (g !== seed) g.dispose(); // made by the backward pass, seen by nobody
+      if (!(y instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'y' must be a Tensor, got ${String(y)}`);
+      const tape = this.tape;
+      if (!tape?.tracked.has(y.id)) {
+        throw new Error(
+          'GradManager.backward: no computation history for y; call gm.record() (or gm.scope) before computing y, and attach the tensors y depends on',
+        );
+      }
+      if (dy !== undefined) {
+        if (!(dy instanceof Tensor)) throw new TypeError(`GradManager.backward: argument 'dy' must be a Tensor, got ${String(dy)}`);
+        if (!shapesEqual(dy.shape, y.shape)) {
+          throw new Error(`GradManager.backward: 'dy' must have y's shape ${shapeToString(y.shape)}, got ${shapeToString(dy.shape)}`);
         }
-      });
+      }
+      // The gradients made here belong to the parameters: an enclosing tidy() must not free them.
+      trackCreated(new Set(), () => noGrad(() => this.accumulate(tape, y, dy)));
     } finally {
       this.release();
     }
+  }
+
+  private accumulate(tape: Tape, y: Tensor, dy: Tensor | undefined): void {
+    const seed = dy ?? onesLike(y);
+    const grads = tape.backward(y.id, seed, add, this.attachedIds);
+    for (const p of this.attached) {
+      let g = grads.get(p.id);
+      if (!g) continue;
+      if (g === dy) g = view(dy, dy.shape); // .grad is never the caller's own tensor object
+      if (!p.grad || p.grad.isDisposed) {
+        p.grad = g;
+        continue;
+      }
+      // MegEngine's `grad += g`: in place, so the replaced buffer is freed now
+      const sum = add(p.grad, g);
+      p.grad._reset(sum);
+      sum.dispose();
+      g.dispose();
+    }
+    if (dy === undefined && !this.attachedIds.has(y.id)) seed.dispose();
   }
 }

@@ -23,14 +23,15 @@ export class Tape {
   nodes: Node[] = [];
 
   /**
-   * Gradients by tensor id, from dy at `rootId` back to every tracked input.
+   * Gradients by tensor id, from dy at `rootId` back to every tracked input (and to the
+   * ids in `keep`, attached tensors that have a history of their own).
    *
    * Every tensor made during the pass is a temporary the user never sees, except the
    * gradients returned; each is freed as soon as no pending gradient holds it, so that
    * a training step reuses its backward buffers at once instead of waiting for the
    * garbage collector.
    */
-  backward(rootId: number, dy: Tensor, add: (a: Tensor, b: Tensor) => Tensor): Map<number, Tensor> {
+  backward(rootId: number, dy: Tensor, add: (a: Tensor, b: Tensor) => Tensor, keep: ReadonlySet<number> = new Set()): Map<number, Tensor> {
     const grads = new Map<number, Tensor>([[rootId, dy]]);
     const made = new Set<Tensor>();
     const freeUnused = () => {
@@ -46,7 +47,7 @@ export class Tape {
         const node = this.nodes[i];
         const g = grads.get(node.outId);
         if (!g || !node.rule) continue;
-        grads.delete(node.outId);
+        if (!keep.has(node.outId)) grads.delete(node.outId); // an attached intermediate keeps its gradient
         const needs = node.inputIds.map((id) => this.tracked.has(id));
         const inGrads = node.rule(g, needs);
         node.rule = null; // frees the tensors the rule saved
@@ -89,14 +90,17 @@ export function needsGrad(inputs: readonly Tensor[]): boolean {
   return false;
 }
 
-/** Records `out = op(inputs)` on every recording tape that tracks one of the inputs. */
-export function recordOp(inputs: readonly Tensor[], out: Tensor, rule: GradRule): void {
-  if (paused > 0) return;
+/** Records `out = op(inputs)` on every recording tape that tracks one of the inputs; returns how many did. */
+export function recordOp(inputs: readonly Tensor[], out: Tensor, rule: GradRule): number {
+  if (paused > 0) return 0;
+  let recorded = 0;
   for (const tape of active) {
     if (!inputs.some((x) => tape.tracked.has(x.id))) continue;
     tape.tracked.add(out.id);
     tape.nodes.push({ inputIds: inputs.map((x) => x.id), outId: out.id, rule });
+    recorded++;
   }
+  return recorded;
 }
 
 /** Runs fn with recording switched off (MegEngine: computations outside `with gm`). */

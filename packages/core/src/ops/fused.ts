@@ -21,7 +21,8 @@ import { sign } from './unary.js';
  * deferred (Tensor.deferred): when the first thing done with it is relu, relu is fused
  * too; any other use computes it then, as conv + bias. A deferred result that has been
  * fused and is then used itself is computed a second time — rare (a pre-activation that
- * is also kept), and still correct.
+ * is also kept), and still correct as long as its inputs are alive; tidy() computes the
+ * deferred results it returns before it frees anything.
  */
 
 /** A deferred result that relu can fuse into. */
@@ -48,6 +49,8 @@ abstract class FusedOp implements FusableDeferred {
   readonly device: string;
   private readonly storages: Storage[];
   private holding = false;
+  /** The deferred result, once `run` made one. */
+  private result: Tensor | null = null;
 
   constructor(
     readonly op: string,
@@ -74,11 +77,17 @@ abstract class FusedOp implements FusableDeferred {
     for (const s of this.storages) s.refs++;
     this.holding = true;
     const out = new Tensor(this, this.outShape, 'float32');
+    this.result = out;
     this.record(out, undefined);
     return out;
   }
 
   compute(): Storage {
+    if (!this.holding && this.storages.some((s) => s.released)) {
+      throw new Error(
+        `${this.op}: this result was deferred and relu was fused into it; one of its inputs has since been freed (disposed, or replaced by an optimizer step), so it can no longer be computed — read it before freeing its inputs`,
+      );
+    }
     const [backend, buf] = this.launch(undefined);
     this.dispose();
     return new Storage(backend, this.device, buf, 'float32', sizeOf(this.outShape));
@@ -87,7 +96,18 @@ abstract class FusedOp implements FusableDeferred {
   fuse(activation: Activation): Tensor {
     const [backend, buf] = this.launch(activation);
     const out = wrap(backend, this.device, buf, this.outShape, 'float32');
-    this.record(out, activation);
+    const pre = this.result;
+    if (pre) {
+      // relu of the deferred result: its gradient goes through the result's own history
+      // (which may be none, or attached, or an autodiff.Function's), not around it
+      recordOp([pre], out, (dy) => [mul(dy, sign(out))]); // relu's output is 0 or positive: its sign is the mask
+      // Nobody is likely to read the pre-activation now, so its inputs are no longer held:
+      // an optimizer step frees the old weights at once. Reading it later still works while
+      // its inputs' buffers are alive (buffers never change), and fails clearly otherwise.
+      this.dispose();
+    } else {
+      this.record(out, activation);
+    }
     return out;
   }
 
