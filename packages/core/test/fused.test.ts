@@ -52,6 +52,7 @@ describe('deferred conv/linear results', () => {
     const y = fusedConv2d(xi, w(), b());
     relu(y);
     xi.dispose();
+    expect(() => relu(y)).toThrow(/relu was fused into it; one of its inputs has since been freed/);
     expect(() => y.dataSync()).toThrow(/relu was fused into it; one of its inputs has since been freed/);
   });
 });

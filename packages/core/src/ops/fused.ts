@@ -83,11 +83,6 @@ abstract class FusedOp implements FusableDeferred {
   }
 
   compute(): Storage {
-    if (!this.holding && this.storages.some((s) => s.released)) {
-      throw new Error(
-        `${this.op}: this result was deferred and relu was fused into it; one of its inputs has since been freed (disposed, or replaced by an optimizer step), so it can no longer be computed — read it before freeing its inputs`,
-      );
-    }
     const [backend, buf] = this.launch(undefined);
     this.dispose();
     return new Storage(backend, this.device, buf, 'float32', sizeOf(this.outShape));
@@ -122,6 +117,11 @@ abstract class FusedOp implements FusableDeferred {
   }
 
   private launch(activation: Activation | undefined): [Backend, unknown] {
+    if (!this.holding && this.result && this.storages.some((s) => s.released)) {
+      throw new Error(
+        `${this.op}: this result was deferred and relu was fused into it; one of its inputs has since been freed (disposed, or replaced by an optimizer step), so it can no longer be computed — read it before freeing its inputs`,
+      );
+    }
     const backend = getBackend(this.device);
     const bias = this.inputs.length > 2 ? this.ref(2, [this.channels]) : undefined;
     const epilogue = bias || activation ? { bias, activation } : undefined;
