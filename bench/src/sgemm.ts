@@ -1,7 +1,7 @@
 // SGEMM 1024³: our cpu backend at 1 and 2 threads, the js reference backend, and
 // tfjs-backend-cpu / tfjs-backend-wasm matMul on the same data.
 import { type Backend, getBackend, type MatmulParams } from '@mge/core';
-import { setNumThreads } from '@mge/kernels-cpu';
+import { cpuInfo, setNumThreads } from '@mge/kernels-cpu';
 import { loadTf, useTf } from './peers.js';
 import type { Report } from './report.js';
 import { measure, randomFloats } from './stats.js';
@@ -26,11 +26,13 @@ export async function benchSgemm(report: Report, n: number, quick: boolean): Pro
   };
 
   const cpu = getBackend('cpu');
+  const defaultThreads = cpuInfo().threads;
   for (const threads of [1, 2]) {
     setNumThreads(threads);
     await ours(cpu, `mge cpu (${threads} thread${threads > 1 ? 's' : ''})`, false);
   }
-  setNumThreads(2);
+  setNumThreads(defaultThreads); // the later benchmarks run with the backend's default
+
   await ours(getBackend('js'), 'mge js', true);
 
   const tf = await loadTf();

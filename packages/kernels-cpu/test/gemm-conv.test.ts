@@ -39,9 +39,10 @@ function mm(batch: number, m: number, n: number, k: number, transA = false, tran
 
 const ISAS = (['avx512', 'avx2', 'portable'] as const).filter((isa) => setGemmIsa(isa));
 const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'portable';
+const defaultThreads = cpuInfo().threads;
 afterAll(() => {
   setGemmIsa(defaultIsa);
-  setNumThreads(2);
+  setNumThreads(defaultThreads);
 });
 
 describe('matmul', () => {

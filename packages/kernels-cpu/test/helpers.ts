@@ -1,7 +1,11 @@
 import { type DataArray, type DType, JsBackend, type TensorRef } from '@mge/core';
 import { rng } from '@mge/core/testing';
 import { expect } from 'vitest';
-import { CpuBackend } from '../src/index.js';
+import { CpuBackend, setNumThreads } from '../src/index.js';
+
+// The differential tests exercise the threaded splits: the default pool has one thread on a
+// machine with two logical CPUs (see native/thread_pool.cc).
+setNumThreads(2);
 
 export const cpu = new CpuBackend();
 export const js = new JsBackend();
