@@ -29,9 +29,11 @@ const roundToHalf = (d: ArrayLike<number>) => (d instanceof Float32Array ? fromH
  */
 const f16Tol = (t: Tol): Tol => (t.rtol === 0 && t.atol === 0 ? t : { rtol: Math.max(t.rtol, 2e-3), atol: Math.max(20 * t.atol, 1e-3) });
 
-describe.skipIf(!plain || hasF16)('f16 storage on an adapter without shader-f16', () => {
-  it('refuses with an error naming the feature and the adapter', async () => {
-    await expect(createWebGpuBackend({ f16: true })).rejects.toThrow(/f16 storage was requested .* has no 'shader-f16' feature/);
+describe.skipIf(!plain)('f16 storage option', () => {
+  it("turns on with 'shader-f16', and refuses with an error naming the feature otherwise", async () => {
+    if (hasF16) expect(gpu!.f16).toBe(true);
+    else await expect(createWebGpuBackend({ f16: true })).rejects.toThrow(/f16 storage was requested .* has no 'shader-f16' feature/);
+    expect(plain!.f16).toBe(false);
   });
 });
 
