@@ -11,11 +11,6 @@ async function readOnce(t: Tensor): Promise<unknown> {
   return out;
 }
 
-/** Computes a deferred tensor now (reading `storage` does), and returns it. */
-function materialised(t: Tensor): Tensor {
-  void t.storage;
-  return t;
-}
 
 /** Our side: the real framework (LeNet from the zoo, F.crossEntropy, GradManager, SGD) on `device`. */
 export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
@@ -58,10 +53,7 @@ export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
     {
       name: `LeNet inference b${cfg.inferBatch}`,
       flops: cfg.inferBatch * LENET_FWD_FLOPS,
-      // The logits are a deferred fused linear (core ops/fused.ts); tidy() would dispose its
-      // input before it is computed ("used after dispose()"), so compute it inside the scope.
-      // Remove once core's tidy materialises the deferred tensors it returns.
-      run: () => readOnce(noGrad(() => tidy(() => materialised(model(xi) as Tensor)))),
+      run: () => readOnce(noGrad(() => tidy(() => model(xi) as Tensor))),
     },
     { name: `matmul ${n}³`, flops: 2 * n ** 3, run: () => readOnce(a.matmul(b)) },
     {
