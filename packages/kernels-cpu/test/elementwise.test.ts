@@ -33,6 +33,13 @@ describe('unary matches the js backend', () => {
       expectClose(cpu.readSync(got, 'bool', 500), js.unary('logicalNot', x.j));
     }
   });
+  it('sign keeps -0, 0 and NaN on the vector paths (40 values: whole AVX-512/AVX2 vectors and a tail)', () => {
+    const pattern = [-0, 0, Number.NaN, -3, 2.5, -Infinity, Infinity, 1e-40];
+    const values = Float32Array.from({ length: 40 }, (_, i) => pattern[i % pattern.length]);
+    const got = cpu.readSync(cpu.unary('sign', pair('float32', [40], values).c), 'float32', 40);
+    const want = [-0, 0, Number.NaN, -1, 1, -1, 1, 1];
+    for (let i = 0; i < 40; i++) expect(Object.is(got[i], want[i % want.length]), `element ${i}: ${got[i]}`).toBe(true);
+  });
   it('round is half to even', () => {
     const x = pair('float32', [6], new Float32Array([0.5, 1.5, 2.5, -0.5, -1.5, 2.4999]));
     expect(Array.from(cpu.readSync(cpu.unary('round', x.c), 'float32', 6))).toEqual([0, 2, 2, -0, -2, 2]);
