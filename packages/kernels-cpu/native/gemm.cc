@@ -11,6 +11,10 @@
 
 #include "thread_pool.h"
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 namespace mge {
 namespace {
 
@@ -149,7 +153,27 @@ void pack_b(const Gemm& g, int nr, i64 p0, i64 kc, i64 j0, i64 nc, float* dst) {
       }
     } else {
       const float* src = g.b + (j0 + jr) * g.ldb + p0;
-      for (int j = 0; j < cols; ++j) {
+      int j = 0;
+#if defined(__SSE2__)
+      // 4×4 blocks transposed in registers: the scalar loop stores one float per destination
+      // row, NR floats apart (a weight [n, k] of a linear layer is packed this way every call).
+      for (; j + 4 <= cols; j += 4) {
+        const float* s0 = src + j * g.ldb;
+        i64 p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          __m128 r0 = _mm_loadu_ps(s0 + p), r1 = _mm_loadu_ps(s0 + g.ldb + p);
+          __m128 r2 = _mm_loadu_ps(s0 + 2 * g.ldb + p), r3 = _mm_loadu_ps(s0 + 3 * g.ldb + p);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          _mm_storeu_ps(dst + p * nr + j, r0);
+          _mm_storeu_ps(dst + (p + 1) * nr + j, r1);
+          _mm_storeu_ps(dst + (p + 2) * nr + j, r2);
+          _mm_storeu_ps(dst + (p + 3) * nr + j, r3);
+        }
+        for (; p < kc; ++p)
+          for (int q = 0; q < 4; ++q) dst[p * nr + j + q] = s0[q * g.ldb + p];
+      }
+#endif
+      for (; j < cols; ++j) {
         const float* s = src + j * g.ldb;
         for (i64 p = 0; p < kc; ++p) dst[p * nr + j] = s[p];
       }
