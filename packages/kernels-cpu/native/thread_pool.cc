@@ -25,14 +25,6 @@ class Pool {
  public:
   Pool() {
     int n = static_cast<int>(std::thread::hardware_concurrency());
-    // With only two logical CPUs the second one is also where V8's GC and compiler threads run,
-    // and on a 2-vCPU VM it is often a hyperthread of the first or busy with another tenant. A
-    // parallel kernel then waits for a worker the OS has descheduled, or gains nothing on a
-    // shared core. Measured here (LeNet b64/b256 training, b256 inference, A/B runs at several
-    // loads) one thread was as fast or faster at the median; a large SGEMM does scale when the
-    // machine is quiet (1024³: 166 → 276 GFLOP/s), so MGE_NUM_THREADS / setNumThreads(2) is
-    // the knob for big products.
-    if (n <= 2) n = 1;
     if (const char* env = std::getenv("MGE_NUM_THREADS")) {
       int v = std::atoi(env);
       if (v > 0) n = v;
