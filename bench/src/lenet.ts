@@ -2,22 +2,14 @@
 // momentum 0.9, cross-entropy) at batch 64 and 256, inference at batch 256 and
 // latency at batch 1 — on our cpu and js devices, and the same network written in
 // tfjs-core ops (NHWC) on tfjs-backend-cpu and tfjs-backend-wasm.
-import { GradManager, getBackend, noGrad, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
-import * as F from '@mge/functional';
-import { LeNet } from '@mge/models-zoo';
-import { SGD } from '@mge/optimizer';
+import { getBackend, noGrad, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as ort from 'onnxruntime-node';
+import { labels, lenetTrainer, yieldToEventLoop } from './lenet-trainer.js';
 import { lenetOnnx } from './onnx-lenet.js';
 import { loadTf, useTf } from './peers.js';
 import type { Report } from './report.js';
 import { type MeasureOptions, measure, randomFloats } from './stats.js';
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function labels(n: number, seed: number): Int32Array {
-  const r = randomFloats(n, seed);
-  return Int32Array.from(r, (v) => Math.floor((v + 1) * 5) % 10);
-}
 
 // Fast runs: a warm-up long enough for the JIT and the buffer pools to settle, then up to 1000
 // runs within the time budget (a 3.5 ms step would otherwise stop at measure's default of 200).
@@ -30,25 +22,14 @@ function opts(slow: boolean, quick: boolean): MeasureOptions {
 async function oursLenet(report: Report, device: string, quick: boolean): Promise<void> {
   setDefaultDevice(device);
   random.seed(1);
-  const model = new LeNet();
-  const gm = new GradManager().attach(model.parameters());
-  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const { model, step } = lenetTrainer();
   const slow = device === 'js';
   const impl = `mge ${device}`;
   for (const batch of [64, 256]) {
     if (slow && quick && batch === 256) continue;
     const x = tensor(randomFloats(batch * 32 * 32, batch), { shape: [batch, 1, 32, 32], device });
     const y = tensor(labels(batch, batch + 1), { dtype: 'int32', shape: [batch], device });
-    const t = await measure(async () => {
-      gm.record();
-      const loss = F.crossEntropy(model(x) as Tensor, y);
-      gm.backward(loss);
-      opt.step().clearGrad();
-      await loss.data();
-      // Let the event loop turn, as a data loader would: core returns the buffers of
-      // unreachable tensors from FinalizationRegistry callbacks, which only run between tasks.
-      await yieldToEventLoop();
-    }, opts(slow, quick));
+    const t = await measure(() => step(x, y), opts(slow, quick));
     report.add({ group: 'lenet', workload: `lenet train step b${batch}`, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
   }
   for (const batch of [256, 1]) {

@@ -1,14 +1,11 @@
 // Memory mode (`pnpm bench -- --memory`): many LeNet training steps (batch 64, SGD momentum
 // 0.9, cross-entropy) on the cpu device, with RSS sampled after a warm-up and then
 // periodically; reports the growth from the post-warm-up RSS to the end (target < 5 %).
-import { GradManager, getBackend, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
-import * as F from '@mge/functional';
-import { LeNet } from '@mge/models-zoo';
-import { SGD } from '@mge/optimizer';
+import { getBackend, random, setDefaultDevice, tensor } from '@mge/core';
+import { labels, lenetTrainer } from './lenet-trainer.js';
 import type { Report } from './report.js';
 import { randomFloats } from './stats.js';
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const mib = (bytes: number) => bytes / 2 ** 20;
 
 export async function benchMemory(report: Report, steps: number): Promise<void> {
@@ -17,24 +14,17 @@ export async function benchMemory(report: Report, steps: number): Promise<void> 
   const device = 'cpu';
   setDefaultDevice(device);
   random.seed(3);
-  const model = new LeNet();
-  const gm = new GradManager().attach(model.parameters());
-  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const { step } = lenetTrainer();
   const batch = 64;
   const x = tensor(randomFloats(batch * 32 * 32, 11), { shape: [batch, 1, 32, 32], device });
-  const y = tensor(Int32Array.from(randomFloats(batch, 12), (v) => Math.floor((v + 1) * 5) % 10), { dtype: 'int32', shape: [batch], device });
+  const y = tensor(labels(batch, 12), { dtype: 'int32', shape: [batch], device });
   const warmup = Math.max(10, Math.floor(steps / 10));
   const every = Math.max(1, Math.floor(steps / 20));
   let base = 0;
   let peak = 0;
   const t0 = performance.now();
   for (let i = 1; i <= steps; i++) {
-    gm.record();
-    const loss = F.crossEntropy(model(x) as Tensor, y);
-    gm.backward(loss);
-    opt.step().clearGrad();
-    await loss.data();
-    await yieldToEventLoop();
+    await step(x, y);
     if (i === warmup || (i > warmup && (i % every === 0 || i === steps))) {
       const rss = process.memoryUsage().rss;
       if (i === warmup) base = rss;

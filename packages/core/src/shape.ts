@@ -18,6 +18,16 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Strides that read a contiguous array of `shape` as if it had `outShape`
+ * (same rank; a size-1 dim broadcasts, so its stride is 0).
+ */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const strides = contiguousStrides(shape);
+  for (let i = 0; i < shape.length; i++) if (shape[i] === 1 && outShape[i] !== 1) strides[i] = 0;
+  return strides;
+}
+
 export function shapeToString(shape: Shape): string {
   return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 }

@@ -103,6 +103,15 @@ float* scratch(int which, std::size_t floats) {
   return bufs[which].data();
 }
 
+// The [C·KH·KW, cnt·OH·OW] column matrix of images i0..i0+cnt of group grp: the input
+// itself for a single 1×1 image, otherwise im2col into scratch 0.
+const float* image_cols(const float* x, const Geometry& g, const ConvParams& p, i64 i0, i64 cnt, i64 grp, i64 ld) {
+  if (g.pointwise && cnt == 1) return x + (i0 * p.c + grp * g.cg) * g.hw;
+  float* buf = scratch(0, static_cast<std::size_t>(g.ckk * ld));
+  for (i64 i = 0; i < cnt; ++i) im2col(x + ((i0 + i) * p.c + grp * g.cg) * g.hw, g.cg, p, buf + i * g.ohow, ld);
+  return buf;
+}
+
 // Images are processed in sub-batches laid side by side in one matrix, so that small
 // images (LeNet's 28×28 or 10×10 outputs) still make GEMMs with thousands of columns.
 constexpr i64 kScratchFloats = i64(1) << 22;  // 16 MB per scratch matrix
@@ -194,14 +203,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
       const i64 cnt = std::min(nb, e - i0);
       const i64 ld = cnt * g.ohow;
       for (i64 grp = 0; grp < p.groups; ++grp) {
-        const float* cols;
-        if (g.pointwise && cnt == 1) {
-          cols = x + (i0 * p.c + grp * g.cg) * g.hw;
-        } else {
-          float* buf = scratch(0, static_cast<std::size_t>(g.ckk * ld));
-          for (i64 i = 0; i < cnt; ++i) im2col(x + ((i0 + i) * p.c + grp * g.cg) * g.hw, g.cg, p, buf + i * g.ohow, ld);
-          cols = buf;
-        }
+        const float* cols = image_cols(x, g, p, i0, cnt, grp, ld);
         Gemm gm;
         gm.m = g.og;
         gm.n = ld;
@@ -310,14 +312,7 @@ void conv2d_backward_filter(const float* x, const float* dy, float* dw, const Co
       const i64 cnt = std::min(nb, e - i0);
       const i64 ld = cnt * g.ohow;
       for (i64 grp = 0; grp < p.groups; ++grp) {
-        const float* cols;
-        if (g.pointwise && cnt == 1) {
-          cols = x + (i0 * p.c + grp * g.cg) * g.hw;
-        } else {
-          float* buf = scratch(0, static_cast<std::size_t>(g.ckk * ld));
-          for (i64 i = 0; i < cnt; ++i) im2col(x + ((i0 + i) * p.c + grp * g.cg) * g.hw, g.cg, p, buf + i * g.ohow, ld);
-          cols = buf;
-        }
+        const float* cols = image_cols(x, g, p, i0, cnt, grp, ld);
         Gemm gm;
         gm.trans_b = true;
         gm.m = g.og;

@@ -15,7 +15,7 @@ import type {
   TensorRef,
   UnaryOp,
 } from '@mge/core';
-import { COMPARISON_OPS } from '@mge/core';
+import { broadcastStrides, COMPARISON_OPS, contiguousStrides, sizeOf } from '@mge/core';
 import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 import { GpuBuffer } from './buffer-pool.js';
 import { getGpu } from './gpu-provider.js';
@@ -41,7 +41,7 @@ import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './ke
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
-import { broadcastStrides, coalesce, contiguousStrides, sizeOf } from './shape-utils.js';
+import { coalesce } from './shape-utils.js';
 
 type Ref = TensorRef<GpuBuffer>;
 

@@ -48,11 +48,7 @@ export abstract class AutodiffFunction {
     // like any operator's result, the result (and what it needs) belongs to an enclosing tidy()
     for (const t of internal) trackInScope(t);
     if (made.has(y)) trackInScope(y);
-    let pending = 0;
-    const free = () => {
-      for (const t of internal) t.dispose();
-    };
-    pending = recordOp(inputs, y, (dy) => {
+    let pending = recordOp(inputs, y, (dy) => {
       const g = this.backward(dy);
       const grads = Array.isArray(g) ? g : [g];
       if (grads.length !== inputs.length) {
@@ -68,7 +64,7 @@ export abstract class AutodiffFunction {
       if (--pending === 0) for (const t of internal) if (!grads.includes(t)) t.dispose();
       return grads;
     });
-    if (pending === 0) free(); // nothing recorded the call (inference): backward will never need them
+    if (pending === 0) for (const t of internal) t.dispose(); // nothing recorded the call: backward will never need them
     return y;
   }
 }

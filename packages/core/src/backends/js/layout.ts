@@ -4,32 +4,7 @@
  * through `planRows` + `forEachRow`, so the index arithmetic lives in one place.
  */
 
-export function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
-/** Row-major strides of a contiguous array. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
-}
-
-/**
- * Strides that read a contiguous array of `shape` as if it had `outShape`
- * (same rank; a size-1 dim broadcasts, so its stride is 0).
- */
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const strides = contiguousStrides(shape);
-  for (let i = 0; i < shape.length; i++) if (shape[i] === 1 && outShape[i] !== 1) strides[i] = 0;
-  return strides;
-}
+export { broadcastStrides, contiguousStrides, sizeOf } from '../../shape.js';
 
 /**
  * An iteration space: `shape` walked in row-major order, each operand addressed
