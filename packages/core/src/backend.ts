@@ -164,6 +164,11 @@ export interface Backend<Buf = any> {
   /** The buffer is no longer used by core; the backend may reuse it once pending work is done. */
   release(buf: Buf): void;
   memory(): BackendMemory;
+  /**
+   * Optional: the most elements of `dtype` one buffer can hold when that is below core's
+   * MAX_ELEMENTS (2³¹−1); core refuses larger tensors before asking for memory.
+   */
+  maxElements?(dtype: DType): number;
   /** Optional: resolves once all queued work has finished (GPU backends). */
   sync?(): Promise<void>;
   /**

@@ -14,6 +14,8 @@ export * from './backend.js';
 export { JsBackend } from './backends/js/index.js';
 export * from './dtype.js';
 export * from './io/index.js';
+export { checkAllocation, checkInt32Arg, MAX_ELEMENTS } from './limits.js';
+export { LiveBuffers } from './live-buffers.js';
 export { memory } from './memory.js';
 export * from './ops/index.js';
 export { variance as var } from './ops/reduce.js';

@@ -1,5 +1,6 @@
 import type { Backend, TensorRef } from './backend.js';
 import type { DataArray, DType } from './dtype.js';
+import { checkAllocation } from './limits.js';
 import { formatTensor } from './print.js';
 import { getBackend } from './registry.js';
 import { shapesEqual, shapeToString, sizeOf } from './shape.js';
@@ -25,6 +26,17 @@ export class Tensor {
    * these, so that an activation applied next can be fused into the kernel instead.
    */
   deferred: Deferred | null = null;
+  /**
+   * @internal Counts in-place changes (`_reset`, `setValue`) once autograd has recorded an
+   * operator on this tensor, so that backward can refuse a value changed since then.
+   */
+  version: { n: number } | null = null;
+  /**
+   * @internal The values, when they came from the host and the device cannot be read
+   * synchronously (small tensors only, see `tensor()`): argument checks such as class labels
+   * on webgpu read them here instead of waiting for the device.
+   */
+  hostValues: DataArray | null = null;
   /** This tensor was disposed (its buffer may live on in views that were not). */
   private disposed = false;
   shape: readonly number[];
@@ -159,6 +171,8 @@ export class Tensor {
       throw new Error(`_reset: expected a value of dtype ${this.dtype}, got ${value.dtype}`);
     }
     if (value.storage === this.storage) return this;
+    if (this.version) this.version.n++;
+    this.hostValues = value.hostValues;
     const old = this.storage;
     this.storage = value.storage;
     this.storage.refs++;
@@ -196,13 +210,16 @@ export function wrap(backend: Backend, device: string, buf: unknown, shape: read
 
 /** @internal */
 export function fromData(backend: Backend, device: string, data: DataArray, shape: readonly number[], dtype: DType): Tensor {
+  checkAllocation('tensor', backend, device, shape, dtype);
   return wrap(backend, device, backend.upload(data), shape, dtype);
 }
 
 /** @internal A new tensor sharing `t`'s buffer under another shape (reshape never copies). */
 export function view(t: Tensor, shape: readonly number[]): Tensor {
   t.ref('reshape');
-  return new Tensor(t.storage, shape, t.dtype);
+  const v = new Tensor(t.storage, shape, t.dtype);
+  v.hostValues = t.hostValues;
+  return v;
 }
 
 function nest(data: DataArray, shape: readonly number[], dtype: DType): NestedArray {

@@ -517,7 +517,7 @@ describe('Backend.buffersCollected', () => {
   it('a backend whose buffers the GC frees still gets every disposed or tidied buffer back exactly once', async () => {
     const released: unknown[] = [];
     class Collected extends JsBackend {
-      readonly buffersCollected = true;
+      override readonly buffersCollected = true;
       override release(buf: Parameters<JsBackend['release']>[0]): void {
         released.push(buf);
         super.release(buf);

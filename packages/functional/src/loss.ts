@@ -1,4 +1,4 @@
-import { abs, add, astype, autodiff, exp, log, mean, mul, neg, normalizeAxis, shapeToString, sub, sum, Tensor, unsqueeze } from '@mge/core';
+import { abs, add, astype, autodiff, exp, gt, log, mean, mul, neg, normalizeAxis, shapeToString, sub, sum, Tensor, unsqueeze, where } from '@mge/core';
 import { softplus } from './activation.js';
 import { logSoftmaxValues } from './log-softmax.js';
 import { oneHotAlong } from './onehot.js';
@@ -37,7 +37,10 @@ export function crossEntropy(pred: Tensor, label: Tensor, options: CrossEntropyO
   if (!(labelSmooth >= 0 && labelSmooth <= 1)) throw new RangeError(`${op}: option 'labelSmooth' must be in [0, 1], got ${labelSmooth}`);
   let target = oneHotAlong(op, pred, label, axis);
   if (labelSmooth > 0) target = add(mul(target, 1 - labelSmooth), labelSmooth / pred.shape[axis]);
-  const loss = withLogits ? new SoftmaxCrossEntropy(axis, target).call(astype(pred, 'float32')) : neg(sum(mul(target, log(pred)), axis));
+  // A class with target 0 never enters the sum: 0·log(0) and 0·(−∞) would be NaN.
+  const loss = withLogits
+    ? new SoftmaxCrossEntropy(axis, target).call(astype(pred, 'float32'))
+    : neg(sum(mul(target, log(where(gt(target, 0), pred, 1))), axis));
   return reduce(op, loss, reduction);
 }
 
@@ -56,7 +59,8 @@ class SoftmaxCrossEntropy extends autodiff.Function {
   }
   forward(pred: Tensor): Tensor {
     this.logp = logSoftmaxValues(pred, this.axis);
-    return neg(sum(mul(this.target, this.logp), this.axis));
+    // a masked class (logit −∞) has log-probability −∞; with target 0 it adds nothing, not NaN
+    return neg(sum(mul(this.target, where(gt(this.target, 0), this.logp, 0)), this.axis));
   }
   backward(dloss: Tensor): Tensor {
     const { axis, target } = this;

@@ -71,6 +71,11 @@ export function batchNorm(
   let v: Tensor;
   let newMean: Tensor | null = null;
   let newVar: Tensor | null = null;
+  if (training && inp.size === 0 && c > 0) {
+    throw new Error(
+      `${op}: training needs at least one value per channel for the batch statistics, got an empty input of shape ${shapeToString(inp.shape)}; the running statistics are left unchanged`,
+    );
+  }
   if (training) {
     m = mean(inp, axes, true);
     const d = sub(inp, m);

@@ -1,10 +1,14 @@
-import { arange, astype, eq, shapeToString, Tensor, unsqueeze } from '@mge/core';
+import { add, arange, astype, checkInt32Arg, eq, ne, shapeToString, sum, Tensor, unsqueeze, where } from '@mge/core';
 
-/** Reads int labels on the host when the backend allows, to check them (webgpu checks nothing). */
-export function checkLabels(op: string, label: Tensor, numClasses: number): void {
+/**
+ * Checks labels on the host: read synchronously where the backend can, else from the host copy
+ * `tensor()` keeps of small tensors (labels from a DataLoader on webgpu). True when checked;
+ * false for labels computed on a device that cannot be read without waiting (see poisonInvalid).
+ */
+export function checkLabels(op: string, label: Tensor, numClasses: number): boolean {
   if (label.dtype === 'bool') throw new TypeError(`${op}: argument 'label' must hold integers, got dtype bool`);
-  if (!label.backend.readSync) return;
-  const values = label.dataSync();
+  const values = label.backend.readSync ? label.dataSync() : label.hostValues;
+  if (!values) return false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!Number.isInteger(v)) throw new TypeError(`${op}: argument 'label' must hold integers, got ${v} at index ${i}`);
@@ -12,6 +16,16 @@ export function checkLabels(op: string, label: Tensor, numClasses: number): void
       throw new RangeError(`${op}: argument 'label' must be in [0, ${numClasses - 1}], got ${v} at index ${i}`);
     }
   }
+  return true;
+}
+
+/**
+ * Labels that could not be checked on the host: a row whose label is no class (out of range,
+ * fractional, NaN) becomes all NaN, so a loss computed from it is NaN rather than a silent 0.
+ */
+function poisonInvalid(oh: Tensor): Tensor {
+  const bad = ne(sum(oh, -1, true), 1);
+  return add(oh, where(bad, Number.NaN, 0));
 }
 
 /** MegEngine's F.one_hot: int labels of shape S → float32 (S..., numClasses). */
@@ -20,9 +34,12 @@ export function oneHot(inp: Tensor, numClasses: number): Tensor {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new TypeError(`oneHot: argument 'numClasses' must be a positive integer, got ${numClasses}`);
   }
-  checkLabels('oneHot', inp, numClasses);
-  const classes = arange(numClasses, undefined, 1, { dtype: 'int32', device: inp.device });
-  return astype(eq(unsqueeze(astype(inp, 'int32'), -1), classes), 'float32');
+  checkInt32Arg('oneHot', 'numClasses', numClasses, 1);
+  const checked = checkLabels('oneHot', inp, numClasses);
+  const classes = arange(numClasses, undefined, 1, { dtype: inp.dtype === 'int32' ? 'int32' : 'float32', device: inp.device });
+  // compared in the label's own dtype: a float label 1.5 or NaN matches no class
+  const oh = astype(eq(unsqueeze(inp, -1), classes), 'float32');
+  return checked ? oh : poisonInvalid(oh);
 }
 
 /** One-hot labels laid out along `axis` of a prediction shaped like `pred`. */

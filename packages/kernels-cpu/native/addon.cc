@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -153,25 +154,58 @@ Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
 
 // ---- storage -----------------------------------------------------------------------
 
+// Who frees a block is decided once: napi_create_external_arraybuffer may call the
+// finalizer itself when it fails (Node does so for lengths past its Buffer limit) or may
+// not, so the finalizer records that it ran and Alloc frees the block only if it did not.
+struct Block {
+  std::size_t bytes;
+  bool handed_to_js = false;
+  bool given_back = false;
+};
+
 void release_block(napi_env, void* data, void* hint) {
-  mem_give(data, reinterpret_cast<std::size_t>(hint));
+  Block* b = static_cast<Block*>(hint);
+  mem_give(data, b->bytes);
+  if (b->handed_to_js) delete b;
+  else b->given_back = true;  // creation failed; Alloc deletes b
 }
 
-// alloc(bytes) → ArrayBuffer over native memory, contents unspecified (every kernel writes
-// all of its output; the JS side zero-fills where a zeroed buffer is needed).
-Napi::Value Alloc(const Napi::CallbackInfo& info) {
+Napi::Value AllocImpl(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const i64 bytes = get_int(info, 0, "alloc", "bytes");
   if (bytes <= 0 || bytes > (i64(1) << 40)) fail(env, "alloc", "argument 'bytes' must be in [1, 2^40], got " + std::to_string(bytes));
-  void* p = mem_take(static_cast<std::size_t>(bytes));
+  std::unique_ptr<Block> block(new Block{static_cast<std::size_t>(bytes)});
+  void* p = mem_take(block->bytes);
   napi_value ab;
-  napi_status st = napi_create_external_arraybuffer(env, p, static_cast<std::size_t>(bytes), release_block,
-                                                    reinterpret_cast<void*>(static_cast<std::size_t>(bytes)), &ab);
+  napi_status st = napi_create_external_arraybuffer(env, p, block->bytes, release_block, block.get(), &ab);
   if (st != napi_ok) {
-    mem_give(p, static_cast<std::size_t>(bytes));
-    fail(env, "alloc", "this runtime does not allow external ArrayBuffers");
+    if (!block->given_back) mem_give(p, block->bytes);
+    // Node leaves its own RangeError pending for a length past its limit; ours says more.
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (pending) {
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+    throw Napi::RangeError::New(env, "cpu.alloc: cannot make a buffer of " + std::to_string(bytes) +
+                                         " bytes: this runtime refuses external ArrayBuffers of that size");
   }
+  block.release()->handed_to_js = true;
   return Napi::Value(env, ab);
+}
+
+// alloc(bytes) → ArrayBuffer over native memory, contents unspecified (every kernel writes
+// all of its output; the JS side zero-fills where a zeroed buffer is needed). Allocation
+// failure is a RangeError, as a failed `new ArrayBuffer` is in JS.
+Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  try {
+    return AllocImpl(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    const double bytes = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : 0;
+    throw Napi::RangeError::New(info.Env(), "cpu.alloc: out of memory allocating " + std::to_string(static_cast<long long>(bytes)) + " bytes");
+  }
 }
 
 Napi::Value CachedBytes(const Napi::CallbackInfo& info) {
@@ -591,7 +625,7 @@ Napi::Value wrap(const Napi::CallbackInfo& info) {
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(info.Env(), "cpu: out of memory");
+    throw Napi::RangeError::New(info.Env(), "cpu: out of memory");
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), std::string("cpu: ") + e.what());
   }

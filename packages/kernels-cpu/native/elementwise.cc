@@ -240,7 +240,7 @@ void cast_typed(const From* x, To* o, i64 n) {
       if constexpr (std::is_same<To, u8>::value) {
         o[i] = x[i] != 0 ? 1 : 0;  // NaN is true
       } else if constexpr (std::is_same<To, i32>::value && std::is_same<From, float>::value) {
-        o[i] = to_int32(x[i]);
+        o[i] = saturate_int32(x[i]);
       } else {
         o[i] = static_cast<To>(x[i]);
       }

@@ -15,6 +15,14 @@ inline std::int32_t to_int32(double x) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(m));
 }
 
+// The float -> int32 cast rule of every backend (core's testing/cases/cast.ts): truncate
+// toward zero, clamp to [-2^31, 2^31-1], NaN -> 0.
+inline std::int32_t saturate_int32(double x) {
+  if (x >= 2147483647.0) return 2147483647;
+  if (x <= -2147483648.0) return -2147483647 - 1;
+  return x == x ? static_cast<std::int32_t>(x) : 0;
+}
+
 // ECMAScript ToUint8 (what a Uint8Array store does).
 inline std::uint8_t to_uint8(double x) { return static_cast<std::uint8_t>(static_cast<std::uint32_t>(to_int32(x))); }
 

@@ -25,7 +25,7 @@ const env = {
   ...process.env,
   LD_PRELOAD: libasan,
   MGE_CPU_ADDON: addon,
-  ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1:allow_user_segv_handler=1:detect_odr_violation=0',
+  ASAN_OPTIONS: 'detect_leaks=0:allocator_may_return_null=1:abort_on_error=1:allow_user_segv_handler=1:detect_odr_violation=0',
   UBSAN_OPTIONS: 'halt_on_error=1:print_stacktrace=1',
 };
 // vitest is hoisted to the workspace root; look for it upwards from the package.

@@ -1,3 +1,4 @@
+import { Buffer, constants } from 'node:buffer';
 import {
   type ArgReduceOp,
   type Backend,
@@ -11,6 +12,7 @@ import {
   type DType,
   type Epilogue,
   isDType,
+  LiveBuffers,
   type MatmulParams,
   type Pool2dParams,
   type PoolOp,
@@ -105,9 +107,14 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   readonly description: string;
   private readonly native: NativeAddon;
   private readonly pool: BufferPool;
+  /**
+   * Buffers are typed arrays (over native memory) the GC frees: core calls release() only
+   * for disposed tensors, so a loop that never disposes frees its buffers at every
+   * collection, young ones included, rather than waiting for FinalizationRegistry tasks.
+   */
+  readonly buffersCollected = true;
   private readonly live = new WeakSet<DataArray>();
-  private liveBuffers = 0;
-  private liveBytes = 0;
+  private readonly counted = new LiveBuffers();
   private readonly p = new Params();
 
   constructor(options: CpuBackendOptions = {}) {
@@ -115,14 +122,13 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const info = this.native.info();
     this.description = `native C++ (${info.isa} GEMM, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
     const envMb = Number(typeof process !== 'undefined' ? process.env.MGE_CPU_POOL_MB : undefined);
-    const native = this.native;
-    // Native storage: no zero-filling on allocation, and memory the GC frees is recycled
-    // (already mapped) rather than returned to the OS and faulted in again.
+    // Uninitialised ArrayBuffers (every kernel writes all of its output; allocate() zero-fills)
+    // that V8 frees at any collection, young ones included. External ArrayBuffers over the
+    // addon's memory would be freed only from a task the event loop runs, so a synchronous
+    // training loop would hold every one of them.
     const make = (dtype: DType, size: number): DataArray => {
-      if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
-      if (dtype === 'bool') return new Uint8Array(native.alloc(size));
-      const ab = native.alloc(size * 4);
-      return dtype === 'float32' ? new Float32Array(ab) : new Int32Array(ab);
+      const ab = Buffer.allocUnsafeSlow(dtype === 'bool' ? size : size * 4).buffer;
+      return dtype === 'float32' ? new Float32Array(ab) : dtype === 'int32' ? new Int32Array(ab) : new Uint8Array(ab);
     };
     this.pool = new BufferPool(options.poolBytes ?? (envMb > 0 ? envMb * 2 ** 20 : 2 ** 26), make);
   }
@@ -132,9 +138,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   private out(dtype: DType, size: number): DataArray {
     const buf = this.pool.take(dtype, size);
     this.live.add(buf);
-    this.liveBuffers++;
-    this.liveBytes += buf.byteLength;
-    return buf;
+    return this.counted.add(buf);
   }
 
   allocate(dtype: DType, size: number): DataArray {
@@ -177,18 +181,18 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (!this.live.delete(buf)) {
       throw new Error(`CpuBackend.release: argument 'buf' is not a live buffer of this backend (released twice?), got ${describe(buf)}`);
     }
-    this.liveBuffers--;
-    this.liveBytes -= buf.byteLength;
+    this.counted.remove(buf);
     const dtype: DType = buf instanceof Float32Array ? 'float32' : buf instanceof Int32Array ? 'int32' : 'bool';
     this.pool.give(dtype, buf);
   }
 
+  /** Node's limit on one Buffer (4 GiB on Node 20), which every buffer here is made by. */
+  maxElements(dtype: DType): number {
+    return Math.floor(constants.MAX_LENGTH / (dtype === 'bool' ? 1 : 4));
+  }
+
   memory(): BackendMemory {
-    return {
-      liveBuffers: this.liveBuffers,
-      liveBytes: this.liveBytes,
-      pooledBytes: this.pool.pooledBytes + this.native.cachedBytes(),
-    };
+    return this.counted.memory(this.pool.pooledBytes + this.native.cachedBytes());
   }
 
   /** Drops every pooled buffer and frees the native cache (memory the GC already returned). */

@@ -147,6 +147,11 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     this.runtime.pool.release(buf);
   }
 
+  /** The adapter's largest storage buffer, in elements of the dtype's GPU storage type. */
+  maxElements(dtype: DType): number {
+    return Math.floor(this.runtime.maxBufferBytes / this.runtime.bytesPer(dtype));
+  }
+
   memory(): BackendMemory {
     const p = this.runtime.pool;
     return { liveBuffers: p.liveBuffers, liveBytes: p.liveBytes, pooledBytes: p.pooledBytes };

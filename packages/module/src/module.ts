@@ -165,10 +165,12 @@ export abstract class Module {
    * Loads values by name. With `strict` (default), a missing or unused key is an
    * error naming it. A closure `(key, tensor) => value | undefined` may supply values.
    * Shapes must match, except that size-1 axes may differ ((C,) loads into (1,C,1,1)).
+   * A tensor of another dtype is an error unless `cast` is true. Every value is read,
+   * moved and converted before the first tensor is written: an error changes nothing.
    */
   loadStateDict(
     stateDict: StateDictLike | ((key: string, current: Tensor) => Tensor | ArrayLike<number> | undefined | null),
-    options: { strict?: boolean } = {},
+    options: { strict?: boolean; cast?: boolean } = {},
   ): this {
     const strict = options.strict ?? true;
     const own = [...this.namedTensors()];
@@ -186,6 +188,10 @@ export abstract class Module {
       if (!shapesEqual(value.shape, current.shape) && !(value.size === current.size && shapesEqual(squeezed(value.shape), squeezed(current.shape)))) {
         throw new Error(`loadStateDict: key '${key}' expects shape ${shapeToString(current.shape)}, got ${shapeToString(value.shape)}`);
       }
+      if (value.dtype !== current.dtype && !options.cast) {
+        throw new TypeError(`loadStateDict: key '${key}' holds ${value.dtype} values but the module's tensor is ${current.dtype}; pass { cast: true } to convert`);
+      }
+      if (value.isDisposed) throw new Error(`loadStateDict: the value of key '${key}' was disposed`);
       updates.push([key, current, value]);
     }
     if (strict) {
@@ -196,14 +202,9 @@ export abstract class Module {
         if (unused.length) throw new Error(`loadStateDict: unused keys (not in the module): ${unused.join(', ')}`);
       }
     }
-    // all checked: now write, so a bad dict changes nothing
-    noGrad(() => {
-      for (const [, current, value] of updates) {
-        let v = value.device === current.device ? value : value.to(current.device);
-        v = v.dtype === current.dtype ? v : v.astype(current.dtype);
-        current._reset(v.reshape(current.shape));
-      }
-    });
+    // all checked and converted (a device that cannot be read synchronously fails here); only then written
+    const ready = noGrad(() => updates.map(([key, current, value]) => [current, converted(key, current, value)] as const));
+    for (const [current, v] of ready) current._reset(v);
     return this;
   }
 
@@ -221,6 +222,17 @@ export abstract class Module {
   }
   [INSPECT](): string {
     return this.toString();
+  }
+}
+
+/** `value` on `current`'s device, dtype and shape; errors name the key. */
+function converted(key: string, current: Tensor, value: Tensor): Tensor {
+  try {
+    let v = value.device === current.device ? value : value.to(current.device);
+    v = v.dtype === current.dtype ? v : v.astype(current.dtype);
+    return v.reshape(current.shape);
+  } catch (e) {
+    throw new Error(`loadStateDict: key '${key}': ${(e as Error).message}; nothing was loaded`, { cause: e });
   }
 }
 

@@ -1,3 +1,4 @@
+import { shapeToString } from '../shape.js';
 import { type Tensor, view } from '../tensor.js';
 import { trackCreated } from '../tidy.js';
 
@@ -12,6 +13,26 @@ interface Node {
   inputIds: number[];
   outId: number;
   rule: GradRule | null;
+  /** Each input's in-place change count when the operator ran (see checkVersions). */
+  versions: { n: number }[];
+  seen: number[];
+  shapes: (readonly number[])[];
+}
+
+/**
+ * PyTorch's rule: a gradient rule reads its inputs when backward runs, so an input changed in
+ * place since the forward pass (`setValue`, an optimizer step, `loadStateDict`) would give the
+ * gradient at the new value. That is refused, naming the tensor.
+ */
+function checkVersions(node: Node): void {
+  for (let k = 0; k < node.versions.length; k++) {
+    if (node.versions[k].n === node.seen[k]) continue;
+    throw new Error(
+      `GradManager.backward: Tensor(id=${node.inputIds[k]}, shape ${shapeToString(node.shapes[k])}) was modified in place ` +
+        `(setValue/_reset, an optimizer step or loadStateDict) after an operator used it and before backward; ` +
+        `its gradient would be computed at the new value. Call backward() before changing it, or record the forward pass again.`,
+    );
+  }
 }
 
 /**
@@ -47,6 +68,7 @@ export class Tape {
         const node = this.nodes[i];
         const g = grads.get(node.outId);
         if (!g || !node.rule) continue;
+        checkVersions(node);
         if (!keep.has(node.outId)) grads.delete(node.outId); // an attached intermediate keeps its gradient
         const needs = node.inputIds.map((id) => this.tracked.has(id));
         const inGrads = node.rule(g, needs);
@@ -97,7 +119,15 @@ export function recordOp(inputs: readonly Tensor[], out: Tensor, rule: GradRule)
   for (const tape of active) {
     if (!inputs.some((x) => tape.tracked.has(x.id))) continue;
     tape.tracked.add(out.id);
-    tape.nodes.push({ inputIds: inputs.map((x) => x.id), outId: out.id, rule });
+    const versions = inputs.map((x) => (x.version ??= { n: 0 }));
+    tape.nodes.push({
+      inputIds: inputs.map((x) => x.id),
+      outId: out.id,
+      rule,
+      versions,
+      seen: versions.map((v) => v.n),
+      shapes: inputs.map((x) => x.shape),
+    });
     recorded++;
   }
   return recorded;

@@ -1,5 +1,6 @@
 import { recordOp } from '../autograd/tape.js';
 import type { Conv2dParams } from '../backend.js';
+import { checkInt32Arg, checkInt32Extent } from '../limits.js';
 import { shapeToString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertFloat, assertRank, assertTensor, runKernel } from './engine.js';
@@ -12,6 +13,7 @@ export function pair(op: string, arg: string, v: Pair, min: number): [number, nu
   if (!Array.isArray(p) || p.length !== 2 || !p.every((x) => Number.isInteger(x) && x >= min)) {
     throw new TypeError(`${op}: argument '${arg}' must be an integer ≥ ${min} or a pair of them, got ${JSON.stringify(v)}`);
   }
+  for (const x of p) checkInt32Arg(op, arg, x, min);
   return [p[0], p[1]];
 }
 
@@ -44,6 +46,10 @@ export function conv2dParams(op: string, x: Tensor, w: Tensor, o: Conv2dOptions)
       `${op}: weight ${shapeToString(w.shape)} expects ${cg * groups} input channels but inp ${shapeToString(x.shape)} has ${c}${groups > 1 ? ` (groups=${groups})` : ''}`,
     );
   }
+  checkInt32Extent(op, 'the padded input height', h + 2 * ph);
+  checkInt32Extent(op, 'the padded input width', wd + 2 * pw);
+  checkInt32Extent(op, 'the dilated kernel height', dh * (kh - 1) + 1);
+  checkInt32Extent(op, 'the dilated kernel width', dw * (kw - 1) + 1);
   const oh = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
   const ow = Math.floor((wd + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   if (oh <= 0 || ow <= 0) {

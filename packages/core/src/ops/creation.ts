@@ -1,4 +1,5 @@
 import { allocArray, type DataArray, type DType, dtypeOfArray, isDType } from '../dtype.js';
+import { checkAllocation } from '../limits.js';
 import { checkShape, shapeToString, sizeOf } from '../shape.js';
 import { fromData, type NestedArray, Tensor, wrap } from '../tensor.js';
 import { resolveDevice } from './engine.js';
@@ -93,8 +94,14 @@ export function tensor(
   const arr = values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array
     ? (dtypeOfArray(values) === dtype ? values.slice() : convert(values, dtype))
     : convert(values, dtype);
-  return fromData(backend, device, arr, shape, dtype);
+  const t = fromData(backend, device, arr, shape, dtype);
+  // Labels and indices are small: keeping their host copy lets checks avoid a device read.
+  if (!backend.readSync && arr.length <= HOST_COPY_MAX) t.hostValues = arr;
+  return t;
 }
+
+/** Most elements of a tensor whose host copy is kept on a device without synchronous reads. */
+const HOST_COPY_MAX = 4096;
 
 // Set by ops/index to avoid a cycle with the cast operator.
 let astypeLater: (t: Tensor, dtype: DType) => Tensor = () => {
@@ -111,6 +118,7 @@ export function full(shape: readonly number[] | number, value: number | boolean,
   }
   const dtype = checkDType('full', options.dtype) ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const [backend, device] = resolveDevice(options.device);
+  checkAllocation('full', backend, device, s, dtype);
   const arr = allocArray(dtype, sizeOf(s));
   if (value !== 0 && value !== false) arr.fill(Number(value));
   return fromData(backend, device, arr, s, dtype);
@@ -120,6 +128,7 @@ export function zeros(shape: readonly number[] | number, options: TensorOptions 
   const s = checkShape('zeros', shape);
   const dtype = checkDType('zeros', options.dtype) ?? 'float32';
   const [backend, device] = resolveDevice(options.device);
+  checkAllocation('zeros', backend, device, s, dtype);
   return wrap(backend, device, backend.allocate(dtype, sizeOf(s)), s, dtype);
 }
 

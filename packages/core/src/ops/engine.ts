@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
+import { checkAllocation } from '../limits.js';
 import { getBackend, getDefaultDevice } from '../registry.js';
 import { shapeToString } from '../shape.js';
 import { Tensor, wrap } from '../tensor.js';
@@ -28,6 +29,7 @@ export function runKernel(
   const device = commonDevice(op, inputs);
   for (const x of inputs) x.ref(op);
   const backend = getBackend(device);
+  checkAllocation(op, backend, device, shape, dtype);
   return wrap(backend, device, kernel(backend), shape, dtype);
 }
 

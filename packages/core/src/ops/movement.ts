@@ -1,4 +1,5 @@
 import { recordOp } from '../autograd/tape.js';
+import { checkInt32Arg } from '../limits.js';
 import { broadcastShapes, checkShape, contiguousStrides, normalizeAxis, shapesEqual, shapeToString, sizeOf } from '../shape.js';
 import { type Tensor, view } from '../tensor.js';
 import { zeros } from './creation.js';
@@ -318,6 +319,8 @@ export function pad(x: Tensor, pads: readonly (readonly [number, number])[], val
     if (!Number.isInteger(b) || !Number.isInteger(e) || b < 0 || e < 0) {
       throw new Error(`pad: padding of axis ${i} must be two non-negative integers, got [${b}, ${e}]`);
     }
+    checkInt32Arg('pad', `pad_width[${i}]`, b);
+    checkInt32Arg('pad', `pad_width[${i}]`, e);
   }
   if (full.every(([b, e]) => b === 0 && e === 0)) return x;
   const shape = x.shape.map((d, i) => d + full[i][0] + full[i][1]);

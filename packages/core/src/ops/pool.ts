@@ -1,5 +1,6 @@
 import { recordOp } from '../autograd/tape.js';
 import type { Pool2dParams, PoolOp } from '../backend.js';
+import { checkInt32Extent } from '../limits.js';
 import type { Tensor } from '../tensor.js';
 import { type Pair, pair } from './conv.js';
 import { assertFloat, assertRank, assertTensor, runKernel } from './engine.js';
@@ -15,6 +16,8 @@ export function pool2dPrimitive(op: PoolOp, x: Tensor, kernelSize: Pair, stride?
   const [ph, pw] = pair(name, 'padding', padding, 0);
   if (ph >= kh || pw >= kw) throw new Error(`${name}: padding (${ph}, ${pw}) must be smaller than the kernel (${kh}, ${kw})`);
   const [n, c, h, w] = x.shape;
+  checkInt32Extent(name, 'the padded input height', h + 2 * ph);
+  checkInt32Extent(name, 'the padded input width', w + 2 * pw);
   const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
   const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
   if (oh <= 0 || ow <= 0) throw new Error(`${name}: the kernel ${kh}×${kw} does not fit the padded input ${h + 2 * ph}×${w + 2 * pw}`);

@@ -17,6 +17,7 @@
 import { describe, it } from 'vitest';
 import { autogradCases } from './cases/autograd.js';
 import { broadcastingCases } from './cases/broadcasting.js';
+import { castCases } from './cases/cast.js';
 import { convCases } from './cases/conv.js';
 import { autogradSpecials, memorySpecials, type Special } from './cases/device.js';
 import { elementwiseCases } from './cases/elementwise.js';
@@ -43,6 +44,7 @@ export function conformanceCases(): Record<string, Record<string, Case[]>> {
   return {
     elementwise: elementwiseCases(),
     broadcasting: broadcastingCases(),
+    cast: castCases(),
     reductions: reductionCases(),
     'movement and indexing': movementCases(),
     matmul: matmulCases(),

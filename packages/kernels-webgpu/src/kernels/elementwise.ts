@@ -181,8 +181,9 @@ function castExpr(from: GpuDType, to: GpuDType): string {
   if (to === 'float32') return `f32(v)`;
   // to int32
   if (from === 'bool') return `i32(v)`;
-  // Truncation toward zero; NaN and ±∞ give 0 as in JavaScript's ToInt32.
-  return `select(i32(v), 0, isnan_(v) || isinf_(v))`;
+  // Truncation toward zero, saturating at the int32 range, NaN → 0: every backend's rule
+  // (core's testing/cases/cast.ts), spelled out rather than left to the driver's i32().
+  return `select(select(select(i32(v), 2147483647i, v >= 2147483647.0), -2147483647i - 1i, v <= -2147483648.0), 0i, isnan_(v))`;
 }
 
 export function castKernel(from: GpuDType, to: GpuDType): KernelSource {

@@ -142,13 +142,25 @@ export function where(
   return out;
 }
 
-/** float → int32 truncates toward zero (typed-array store semantics); anything → bool is `x != 0` (NaN is true). */
+/**
+ * float → int32 truncates toward zero and saturates (NaN → 0; see core's testing/cases/cast.ts);
+ * anything → bool is `x != 0` (NaN is true).
+ */
 export function cast(x: DataArray, to: DType): DataArray {
   const out = allocArray(to, x.length);
   if (to === 'bool') {
     for (let i = 0; i < x.length; i++) out[i] = x[i] !== 0 ? 1 : 0;
+  } else if (to === 'int32' && x instanceof Float32Array) {
+    for (let i = 0; i < x.length; i++) out[i] = saturateInt32(x[i]);
   } else {
     out.set(x);
   }
   return out;
+}
+
+/** The one float → int32 rule of every backend: truncate toward zero, clamp to int32, NaN → 0. */
+export function saturateInt32(v: number): number {
+  if (v >= 2147483647) return 2147483647;
+  if (v <= -2147483648) return -2147483648;
+  return Number.isNaN(v) ? 0 : Math.trunc(v);
 }

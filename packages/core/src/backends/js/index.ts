@@ -14,6 +14,7 @@ import type {
   UnaryOp,
 } from '../../backend.js';
 import { allocArray, type DataArray, type DType, isDType } from '../../dtype.js';
+import { LiveBuffers } from '../../live-buffers.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { applyEpilogue } from './epilogue.js';
@@ -66,18 +67,15 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
   readonly name = 'js';
   readonly description = 'reference TypeScript kernels (single thread)';
 
-  // Counters only: a WeakSet of live buffers made every small op markedly slower (GC work),
-  // and core's Storage already guarantees one release per buffer.
-  private liveBuffers = 0;
-  private liveBytes = 0;
+  /** Buffers are typed arrays the GC frees; core calls release() only for disposed tensors. */
+  readonly buffersCollected = true;
+  private readonly live = new LiveBuffers();
 
   // ---- memory -------------------------------------------------------------
 
   /** Every buffer handed to core passes through here, so memory() counts it until release. */
   private own<T extends DataArray>(buf: T): T {
-    this.liveBuffers++;
-    this.liveBytes += buf.byteLength;
-    return buf;
+    return this.live.add(buf);
   }
 
   allocate(dtype: DType, size: number): DataArray {
@@ -116,12 +114,11 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
     if (!(buf instanceof Float32Array || buf instanceof Int32Array || buf instanceof Uint8Array)) {
       throw new TypeError(`JsBackend.release: argument 'buf' expected a typed array of this backend, got ${describe(buf)}`);
     }
-    this.liveBuffers--;
-    this.liveBytes -= buf.byteLength;
+    this.live.remove(buf);
   }
 
   memory(): BackendMemory {
-    return { liveBuffers: this.liveBuffers, liveBytes: this.liveBytes, pooledBytes: 0 };
+    return this.live.memory();
   }
 
   // ---- elementwise --------------------------------------------------------
