@@ -72,11 +72,27 @@ describe('save / load', () => {
     expect(r.stderr).toBe('');
     expect(r.signal).toBe('SIGKILL');
     expect(Buffer.compare(await fs.readFile(path), before)).toBe(0);
-    expect(Array.from((await load(path)).get('a')!.dataSync())).toEqual([4, 5]);
-    // The killed writer's half-written temporary file is all that is left of it.
+    // The killed writer's half-written temporary file is all that is left of it...
     const leftovers = (await fs.readdir(dir)).filter((f) => f.startsWith('.crash.safetensors.'));
     expect(leftovers.length).toBe(1);
     expect((await fs.stat(join(dir, leftovers[0]))).size).toBeLessThan(400_000);
+    // ...until the next load (or save) of that file removes it: its process is gone.
+    expect(Array.from((await load(path)).get('a')!.dataSync())).toEqual([4, 5]);
+    expect((await fs.readdir(dir)).filter((f) => f.startsWith('.crash.safetensors.'))).toEqual([]);
+  });
+
+  it('removes stale temporaries of its own naming only, and never those of a live process', async () => {
+    const path = join(dir, 'stale.safetensors');
+    const dead = join(dir, '.stale.safetensors.999999999.k2x9ab.tmp'); // no such pid
+    const live = join(dir, `.stale.safetensors.${process.ppid}.k2x9ab.tmp`); // our parent: alive
+    const foreign = [join(dir, '.stale.safetensors.tmp'), join(dir, '.stale.safetensors.12.x.y.tmp'), join(dir, '.other.safetensors.999999999.k2.tmp')];
+    for (const f of [dead, live, ...foreign]) await fs.writeFile(f, 'partial');
+    await save({ a: tensor([1]) }, path);
+    const names = await fs.readdir(dir);
+    expect(names).not.toContain('.stale.safetensors.999999999.k2x9ab.tmp');
+    expect(names).toContain(`.stale.safetensors.${process.ppid}.k2x9ab.tmp`);
+    for (const f of foreign) expect(names).toContain(f.slice(dir.length + 1));
+    for (const f of [live, ...foreign]) await fs.rm(f);
   });
 
   it('names the file in errors', async () => {

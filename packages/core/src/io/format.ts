@@ -13,6 +13,9 @@ export const OTHER_ST_DTYPES = new Set(['F64', 'F16', 'BF16', 'I64', 'I16', 'I8'
 /** A header longer than this is refused before it is decoded (a corrupt length could ask for gigabytes). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
+/** Object entries a header (or one nested value) may hold: tensors, metadata and their fields (4 per tensor: 50,000 tensors). */
+export const MAX_HEADER_ENTRIES = 200_000;
+
 /** Written into every file's `__metadata__`. */
 export const FORMAT_NAME = 'mge';
 export const FORMAT_VERSION = '1';

@@ -35,6 +35,7 @@ export async function save(obj: CheckpointInput, path: string, options: Serializ
   const [fs, p] = await nodeModules('save');
   const target = p.resolve(path);
   const dir = p.dirname(target);
+  await removeStaleTemporaries(fs, p, target);
   const tmp = p.join(dir, `.${p.basename(target)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let handle: Awaited<ReturnType<Fs['open']>> | null = null;
   try {
@@ -61,11 +62,48 @@ export async function save(obj: CheckpointInput, path: string, options: Serializ
   } catch {}
 }
 
+/**
+ * A save killed between writing and renaming leaves `.<name>.<pid>.<stamp>.tmp` next to the
+ * file. Such temporaries for `target` are removed when their process is gone (a live one,
+ * this process included, may still be writing). Only names of exactly this form are touched;
+ * failures are ignored, since cleaning up must never stop a save or a load.
+ */
+async function removeStaleTemporaries(fs: Fs, p: Path, target: string): Promise<void> {
+  const full = p.resolve(target);
+  const base = p.basename(full);
+  const dir = p.dirname(full);
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return;
+  }
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await fs.rm(p.join(dir, name), { force: true }).catch(() => {});
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, owned by someone else
+  }
+}
+
 /** Reads a safetensors checkpoint written by `save` (or by any safetensors writer using F32/I32/BOOL). */
 export async function load(path: string, options: Omit<DeserializeOptions, 'source'> = {}): Promise<Checkpoint> {
   checkPath('load', path);
-  const [fs] = await nodeModules('load');
+  const [fs, p] = await nodeModules('load');
   let bytes: Uint8Array;
+  await removeStaleTemporaries(fs, p, path);
   try {
     bytes = await fs.readFile(path);
   } catch (e) {

@@ -14,12 +14,14 @@ import {
   FROM_ST_DTYPE,
   isStDType,
   MAX_HEADER_BYTES,
+  MAX_HEADER_ENTRIES,
   OTHER_ST_DTYPES,
   ST_BYTES,
   ST_DTYPE,
   type StDType,
   TREE_PREFIX,
 } from './format.js';
+import { scanJsonKeys } from './json-keys.js';
 import { deflate, inflate, type Nested } from './tree.js';
 
 /** A model's state dict: parameter and buffer names to tensors. */
@@ -207,6 +209,16 @@ export function deserialize(bytes: Uint8Array | ArrayBuffer, options: Deserializ
   return parse('deserialize', bytes, options);
 }
 
+/** A header or nested value with a repeated key, or with more entries than MAX_HEADER_ENTRIES, is refused. */
+function checkKeys(fail: (msg: string) => never, what: string, json: string): void {
+  const scan = scanJsonKeys(json, MAX_HEADER_ENTRIES);
+  if (scan.duplicate) {
+    const where = scan.duplicate.path ? ` in the object at '${scan.duplicate.path.slice(1)}'` : '';
+    fail(`${what} repeats the key '${scan.duplicate.key}'${where}; a checkpoint must name each entry once`);
+  }
+  if (scan.entries > MAX_HEADER_ENTRIES) fail(`${what} has more than ${MAX_HEADER_ENTRIES} entries, the limit`);
+}
+
 /** @internal Shared by `deserialize` and `load` (which names itself in errors). */
 export function parse(op: string, input: Uint8Array | ArrayBuffer, options: DeserializeOptions): Checkpoint {
   const source = options.source ?? '<bytes>';
@@ -234,6 +246,7 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   } catch {
     return fail('the header is not valid UTF-8');
   }
+  checkKeys(fail, 'the header', text);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -243,7 +256,8 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`the header must be a JSON object, got ${describe(header)}`);
   const h = header as Record<string, unknown>;
 
-  const metadata: Record<string, string> = {};
+  // No prototypes: a key '__proto__' in a file is just a key.
+  const metadata: Record<string, string> = Object.create(null);
   const trees: [string, string][] = [];
   if ('__metadata__' in h) {
     const m = h.__metadata__;
@@ -312,6 +326,7 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   const skeletons: [string, unknown][] = [];
   const nestedKeys = new Set<string>();
   for (const [name, json] of trees) {
+    checkKeys(fail, `'__metadata__' entry '${TREE_PREFIX}${name}'`, json);
     let sk: unknown;
     try {
       sk = JSON.parse(json);
@@ -338,7 +353,7 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
     for (const t of made.values()) t.dispose();
     throw err;
   }
-  const nested: Record<string, Nested> = {};
+  const nested: Record<string, Nested> = Object.create(null);
   for (const [name, sk] of skeletons) nested[name] = inflate(sk, (k) => made.get(k)!);
   const top = [...made.keys()].filter((k) => !nestedKeys.has(k)).sort();
   return new Checkpoint(

@@ -65,7 +65,8 @@ export function inflate(skeleton: unknown, take: (key: string) => Tensor): Neste
     }
     return new Map(pairs.map(([k, x]) => [k as string, inflate(x, take)]));
   }
-  const out: Record<string, Nested> = {};
+  // No prototype: a key '__proto__' from a file becomes an entry, never the object's prototype.
+  const out: Record<string, Nested> = Object.create(null);
   for (const [k, x] of Object.entries(o)) out[k] = inflate(x, take);
   return out;
 }
