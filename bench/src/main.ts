@@ -1,7 +1,8 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
 // bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet, --memory [--steps=N]
-// (RSS over N LeNet training steps, default 10,000; only that mode unless --only is given too).
+// [--devices=js,cpu,webgpu] (RSS over N steps of the README's synchronous training loop on each
+// device, default 20,000; only that mode unless --only is given too).
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,7 +21,9 @@ const onlyArg = args.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
 const memory = args.includes('--memory');
 const stepsArg = args.find((a) => a.startsWith('--steps='));
-const memorySteps = stepsArg ? Number(stepsArg.slice('--steps='.length)) : 10_000;
+const memorySteps = stepsArg ? Number(stepsArg.slice('--steps='.length)) : 20_000;
+const devicesArg = args.find((a) => a.startsWith('--devices='));
+const memoryDevices = devicesArg ? devicesArg.slice('--devices='.length).split(',') : ['js', 'cpu', 'webgpu'];
 const want = (name: string) => (only ? only.has(name) : !memory);
 
 async function main(): Promise<void> {
@@ -38,7 +41,7 @@ async function main(): Promise<void> {
   if (want('sgemm')) await benchSgemm(report, 1024, quick);
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
-  if (memory) await benchMemory(report, memorySteps);
+  if (memory) await benchMemory(report, memorySteps, memoryDevices);
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));
   console.log(`\n${table}\n`);

@@ -1,45 +1,53 @@
-// Memory mode (`pnpm bench -- --memory`): many LeNet training steps (batch 64, SGD momentum
-// 0.9, cross-entropy) on the cpu device, with RSS sampled after a warm-up and then
-// periodically; reports the growth from the post-warm-up RSS to the end (target < 5 %).
-import { getBackend, random, setDefaultDevice, tensor } from '@mge/core';
-import { labels, lenetTrainer } from './lenet-trainer.js';
+// Memory mode (`pnpm bench --memory [--steps=N] [--devices=js,cpu,webgpu]`): the README's
+// synchronous training loop (src/readme-loop.ts), N steps (default 20,000) in a fresh process
+// per device, RSS sampled every N/20 steps. Reports the growth from the RSS after a warm-up of
+// N/10 steps to the end (target < 5 %).
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Report } from './report.js';
-import { randomFloats } from './stats.js';
 
 const mib = (bytes: number) => bytes / 2 ** 20;
+const here = dirname(fileURLToPath(import.meta.url));
 
-export async function benchMemory(report: Report, steps: number): Promise<void> {
+interface LoopResult {
+  device: string;
+  steps: number;
+  every: number;
+  rss: number[];
+  loss: number;
+  seconds: number;
+}
+
+export async function benchMemory(report: Report, steps: number, devices: readonly string[]): Promise<void> {
   if (!Number.isInteger(steps) || steps < 20) throw new RangeError(`bench --memory: --steps must be an integer ≥ 20, got ${steps}`);
-  console.log(`\nMemory: ${steps} LeNet training steps (batch 64) on cpu`);
-  const device = 'cpu';
-  setDefaultDevice(device);
-  random.seed(3);
-  const { step } = lenetTrainer();
-  const batch = 64;
-  const x = tensor(randomFloats(batch * 32 * 32, 11), { shape: [batch, 1, 32, 32], device });
-  const y = tensor(labels(batch, 12), { dtype: 'int32', shape: [batch], device });
-  const warmup = Math.max(10, Math.floor(steps / 10));
   const every = Math.max(1, Math.floor(steps / 20));
-  let base = 0;
-  let peak = 0;
-  const t0 = performance.now();
-  for (let i = 1; i <= steps; i++) {
-    await step(x, y);
-    if (i === warmup || (i > warmup && (i % every === 0 || i === steps))) {
-      const rss = process.memoryUsage().rss;
-      if (i === warmup) base = rss;
-      peak = Math.max(peak, rss);
-      const m = getBackend(device).memory();
-      console.log(
-        `  step ${String(i).padStart(6)}: RSS ${mib(rss).toFixed(1)} MiB, ${m.liveBuffers} live buffers (${mib(m.liveBytes).toFixed(1)} MiB), ${mib(m.pooledBytes).toFixed(1)} MiB pooled`,
-      );
+  for (const device of devices) {
+    console.log(`\nMemory: the README's synchronous training loop (LeNet, batch 64, MNIST), ${steps} steps on ${device}`);
+    const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'readme-loop.ts'), device, String(steps), String(every)], {
+      cwd: dirname(here),
+      encoding: 'utf8',
+      env: { ...process.env, MGE_QUIET: '1' },
+      maxBuffer: 1 << 24,
+    });
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !line.startsWith('{')) {
+      report.note(`memory: ${device}: the loop failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      continue;
     }
+    const res = JSON.parse(line) as LoopResult;
+    const warm = Math.max(0, Math.round(res.rss.length / 10) - 1); // the sample at N/10 steps
+    const base = res.rss[warm];
+    const end = res.rss[res.rss.length - 1];
+    const peak = Math.max(...res.rss.slice(warm));
+    res.rss.forEach((b, i) => {
+      console.log(`  step ${String((i + 1) * res.every).padStart(6)}: RSS ${mib(b).toFixed(1)} MiB`);
+    });
+    const growth = ((end - base) / base) * 100;
+    report.note(
+      `memory: ${device}: ${res.steps} README-loop steps (LeNet b64, synchronous, no dispose) in ${res.seconds.toFixed(1)} s; ` +
+        `RSS after ${(warm + 1) * res.every}-step warm-up ${mib(base).toFixed(1)} MiB, at the end ${mib(end).toFixed(1)} MiB ` +
+        `(growth ${growth.toFixed(1)} %, target < 5 %), peak ${mib(peak).toFixed(1)} MiB; final loss ${res.loss.toFixed(4)}`,
+    );
   }
-  const end = process.memoryUsage().rss;
-  const growth = ((end - base) / base) * 100;
-  const seconds = (performance.now() - t0) / 1000;
-  report.note(
-    `memory: ${steps} LeNet b64 training steps on cpu in ${seconds.toFixed(1)} s; RSS after ${warmup}-step warm-up ${mib(base).toFixed(1)} MiB, ` +
-      `at the end ${mib(end).toFixed(1)} MiB (growth ${growth.toFixed(1)} %, target < 5 %), peak ${mib(peak).toFixed(1)} MiB`,
-  );
 }
