@@ -1,5 +1,5 @@
 import { operators } from '../autograd/operators.js';
-import { recordOp } from '../autograd/tape.js';
+import { noGrad, recordOp } from '../autograd/tape.js';
 import { type DType, promoteTypes } from '../dtype.js';
 import { BINARY, type BinaryOp, type BinaryRow } from '../elementwise/table.js';
 import { getBackend } from '../registry.js';
@@ -31,14 +31,18 @@ export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
   const b = astype(tb, dtype);
   const shape = broadcastShapes(op, a.shape, b.shape);
   const backend = getBackend(a.device);
-  if (!backendHasKernel(backend, op)) {
-    if (!row.compose) throw missingKernel(op, backend);
-    return row.compose(operators(), a, b);
-  }
   const outDType = row.dtype === 'compare' || row.dtype === 'logical' ? 'bool' : dtype;
   const ra = { ...a.ref(op), shape: padShape(a.shape, shape.length) };
   const rb = { ...b.ref(op), shape: padShape(b.shape, shape.length) };
-  const out = runKernel(op, [a, b], shape, outDType, (k) => k.binary(op, ra, rb, shape));
+  let out: Tensor;
+  if (backendHasKernel(backend, op)) {
+    out = runKernel(op, [a, b], shape, outDType, (k) => k.binary(op, ra, rb, shape));
+  } else {
+    // the row's default composed from other operators; its gradient is still the row's rule
+    const compose = row.compose;
+    if (!compose) throw missingKernel(op, backend);
+    out = noGrad(() => compose(operators(), a, b));
+  }
   const rule = row.grad;
   if (rule && dtype === 'float32') {
     recordOp([a, b], out, (dy) => {

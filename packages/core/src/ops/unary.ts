@@ -1,7 +1,7 @@
 import { operators } from '../autograd/operators.js';
-import { recordOp } from '../autograd/tape.js';
-import type { Activation } from '../backend.js';
-import { UNARY, type UnaryOp } from '../elementwise/table.js';
+import { noGrad, recordOp } from '../autograd/tape.js';
+import type { Activation, Backend } from '../backend.js';
+import { UNARY, type UnaryOp, type UnaryRow } from '../elementwise/table.js';
 import { getBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
 import { astype } from './cast.js';
@@ -19,6 +19,8 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   assertTensor(op, x, 'x');
   if (row.dtype === 'logical') {
     const b = astype(x, 'bool');
+    const backend = getBackend(b.device);
+    if (!backendHasKernel(backend, op)) return composed(row, b, backend);
     return runKernel(op, [b], b.shape, 'bool', (k) => k.unary(op, b.ref(op)));
   }
   if (x.dtype !== 'float32' && row.dtype === 'rounding') return x;
@@ -29,14 +31,23 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const keepsInt = row.dtype === 'signed';
   const inp = x.dtype === 'float32' || (x.dtype === 'int32' && keepsInt) ? x : astype(x, keepsInt ? 'int32' : 'float32');
   const backend = getBackend(inp.device);
-  if (!backendHasKernel(backend, op)) {
-    if (!row.compose) throw missingKernel(op, backend);
-    return row.compose(operators(), inp);
-  }
-  const y = runKernel(op, [inp], inp.shape, inp.dtype, (k) => k.unary(op, inp.ref(op)));
+  const y = backendHasKernel(backend, op)
+    ? runKernel(op, [inp], inp.shape, inp.dtype, (k) => k.unary(op, inp.ref(op)))
+    : composed(row, inp, backend);
   const rule = row.grad;
   if (rule && inp.dtype === 'float32') recordOp([inp], y, (dy) => [rule(operators(), inp, y, dy)]);
   return y;
+}
+
+/**
+ * The row's default composed from other operators, for a backend without the kernel. It is
+ * computed without recording: the gradient is still the row's own rule (a composition may be
+ * differentiable everywhere but at a kink, where its pieces' gradients disagree with the rule).
+ */
+function composed(row: UnaryRow, x: Tensor, backend: Backend): Tensor {
+  const compose = row.compose;
+  if (!compose) throw missingKernel(row.name, backend);
+  return noGrad(() => compose(operators(), x));
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
