@@ -1,4 +1,5 @@
 import type { DataArray, DType } from './dtype.js';
+import type { BinaryOp, UnaryOp } from './elementwise/table.js';
 
 /**
  * The Backend contract. A backend only computes: every argument has already been
@@ -14,57 +15,12 @@ export interface TensorRef<Buf = unknown> {
   readonly dtype: DType;
 }
 
-export type UnaryOp =
-  | 'neg'
-  | 'abs'
-  | 'sign'
-  | 'exp'
-  | 'log'
-  | 'sqrt'
-  | 'sigmoid'
-  | 'tanh'
-  | 'relu'
-  | 'floor'
-  | 'ceil'
-  | 'round'
-  | 'sin'
-  | 'cos'
-  | 'erf'
-  | 'logicalNot';
-
-export type BinaryOp =
-  | 'add'
-  | 'sub'
-  | 'mul'
-  | 'div'
-  | 'pow'
-  | 'maximum'
-  | 'minimum'
-  | 'eq'
-  | 'ne'
-  | 'lt'
-  | 'le'
-  | 'gt'
-  | 'ge'
-  | 'logicalAnd'
-  | 'logicalOr';
+export type { BinaryOp, ElementwiseOp, UnaryOp } from './elementwise/table.js';
+export { BINARY_OPS, COMPARISON_OPS, UNARY_OPS } from './elementwise/table.js';
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min';
 export type ArgReduceOp = 'argmax' | 'argmin';
 export type PoolOp = 'max' | 'avg';
-
-export const UNARY_OPS: readonly UnaryOp[] = [
-  'neg', 'abs', 'sign', 'exp', 'log', 'sqrt', 'sigmoid', 'tanh', 'relu',
-  'floor', 'ceil', 'round', 'sin', 'cos', 'erf', 'logicalNot',
-];
-export const BINARY_OPS: readonly BinaryOp[] = [
-  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum',
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
-];
-/** Binary ops whose result is bool whatever the input dtype. */
-export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set([
-  'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr',
-]);
 
 /**
  * Batched matrix product out[b] = op(a[b]) · op(b[b]).
@@ -182,13 +138,26 @@ export interface Backend<Buf = any> {
    */
   readonly buffersCollected?: boolean;
 
+  /**
+   * Optional: false for a primitive (an elementwise operator's name or a method name) this
+   * backend has no kernel for. Core then uses the operator's default composed from other
+   * primitives where it has one (see core's elementwise table), and otherwise throws an
+   * error naming the operator and the backend. Absent: the backend implements everything.
+   */
+  hasKernel?(op: string): boolean;
+
   // ---- primitives ---------------------------------------------------------
-  /** Elementwise; output has x's shape. Float ops get float32 input; sign/abs/neg also int32; logicalNot gets bool. */
+  /**
+   * Elementwise; output has x's shape. The row of `op` in core's elementwise table says which
+   * dtypes arrive: float32 for `float` and `rounding` rows, float32 or int32 for `signed`
+   * rows, bool for `logical` rows.
+   */
   unary(op: UnaryOp, x: TensorRef<Buf>): Buf;
   /**
    * Elementwise with NumPy broadcasting. a.shape and b.shape have the same rank as
    * outShape, each dim equal to outShape's or 1. a and b share a dtype; the output dtype is
-   * bool for COMPARISON_OPS and that dtype otherwise (logicalAnd/Or get bool inputs).
+   * bool for COMPARISON_OPS and that dtype otherwise (logicalAnd/Or get bool inputs, and
+   * core never sends bool to an arithmetic row).
    */
   binary(op: BinaryOp, a: TensorRef<Buf>, b: TensorRef<Buf>, outShape: readonly number[]): Buf;
   /** out = cond ? a : b with broadcasting as in `binary`; cond is bool, a and b share a dtype. */

@@ -1,10 +1,13 @@
 import './tensor-methods.js';
+import { provideOperators } from './autograd/operators.js';
 import { JsBackend } from './backends/js/index.js';
 import { astype } from './ops/cast.js';
 import { _wireCast } from './ops/creation.js';
+import * as operators from './ops/index.js';
 import { registerBackend } from './registry.js';
 
 _wireCast(astype);
+provideOperators(operators);
 registerBackend('js', () => new JsBackend(), 100);
 
 export { autodiff } from './autograd/function.js';
@@ -13,6 +16,16 @@ export { noGrad } from './autograd/tape.js';
 export * from './backend.js';
 export { JsBackend } from './backends/js/index.js';
 export * from './dtype.js';
+export {
+  BINARY,
+  BINARY_ROWS,
+  type BinaryRow,
+  binaryReference,
+  UNARY,
+  UNARY_ROWS,
+  type UnaryRow,
+  unaryReference,
+} from './elementwise/table.js';
 export * from './io/index.js';
 export { checkAllocation, checkInt32Arg, MAX_ELEMENTS } from './limits.js';
 export { LiveBuffers } from './live-buffers.js';

@@ -12,6 +12,8 @@ import {
 import { JsBackend } from '../src/backends/js/index.js';
 import { erf } from '../src/backends/js/scalar.js';
 import type { DataArray, DType } from '../src/dtype.js';
+import { erfSeries } from '../src/elementwise/reference.js';
+import { binaryReference, unaryReference } from '../src/elementwise/table.js';
 
 // ---- helpers ----------------------------------------------------------------
 
@@ -117,35 +119,6 @@ describe('JsBackend memory', () => {
 
 // ---- elementwise ------------------------------------------------------------
 
-/** Reference erf: erf(x) = 2/√π · e^(−x²) · Σ (2x²)^n x / (2n+1)!!, all terms positive, so no cancellation. */
-function erfSeries(x: number): number {
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 500; n++) {
-    term *= (2 * x * x) / (2 * n + 1);
-    sum += term;
-    if (Math.abs(term) < 1e-18 * Math.abs(sum)) break;
-  }
-  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
-}
-
-const UNARY_REF: Record<string, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
-  tanh: Math.tanh,
-  relu: (x) => Math.max(x, 0),
-  floor: Math.floor,
-  ceil: Math.ceil,
-  sin: Math.sin,
-  cos: Math.cos,
-  erf: erfSeries,
-};
-
 describe('JsBackend unary', () => {
   it('matches Math on random float32 input for every float op', () => {
     const x = randF(257).map((v) => v * 3);
@@ -153,7 +126,7 @@ describe('JsBackend unary', () => {
       if (op === 'logicalNot' || op === 'round') continue;
       const y = be.unary(op, ref(x, [257]));
       expect(y).toBeInstanceOf(Float32Array);
-      expectClose(y, Array.from(x, UNARY_REF[op]), 1e-6);
+      expectClose(y, Array.from(x, unaryReference(op)), 1e-6);
     }
   });
 
@@ -171,7 +144,7 @@ describe('JsBackend unary', () => {
   it('erf has absolute error below 1e-7 (in double) over [-7, 7]', () => {
     let worst = 0;
     for (let x = -7; x <= 7; x += 0.0137) {
-      const want = Math.abs(x) > 5.5 ? Math.sign(x) * (1 - 0) : erfSeries(x);
+      const want = erfSeries(x);
       worst = Math.max(worst, Math.abs(erf(x) - want));
     }
     expect(worst).toBeLessThan(1e-7);
@@ -199,25 +172,6 @@ describe('JsBackend unary', () => {
   });
 });
 
-const BINARY_REF: Record<BinaryOp, (a: number, b: number, dtype: DType) => number> = {
-  add: (a, b, t) => (t === 'int32' ? (a + b) | 0 : a + b),
-  sub: (a, b, t) => (t === 'int32' ? (a - b) | 0 : a - b),
-  mul: (a, b, t) => (t === 'int32' ? Number(BigInt.asIntN(32, BigInt(a) * BigInt(b))) : a * b),
-  div: (a, b) => a / b,
-  pow: (a, b, t) => (t === 'int32' ? Number(BigInt.asIntN(32, BigInt(a) ** BigInt(b))) : a ** b),
-  // biome-ignore lint/complexity/useMathMinMax: the reference stays independent of the implementation
-  maximum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a > b ? a : b),
-  // biome-ignore lint/complexity/useMathMinMax: the reference stays independent of the implementation
-  minimum: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a < b ? a : b),
-  eq: (a, b) => +(a === b),
-  ne: (a, b) => +(a !== b),
-  lt: (a, b) => +(a < b),
-  le: (a, b) => +(a <= b),
-  gt: (a, b) => +(a > b),
-  ge: (a, b) => +(a >= b),
-  logicalAnd: (a, b) => +(a !== 0 && b !== 0),
-  logicalOr: (a, b) => +(a !== 0 || b !== 0),
-};
 const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr']);
 
 /** Pairs of (a shape, b shape, out shape) covering the fast paths and general broadcasting. */
@@ -238,7 +192,7 @@ const BROADCAST_CASES: [number[], number[], number[]][] = [
 function naiveBinary(op: BinaryOp, a: DataArray, as: number[], b: DataArray, bs: number[], os: number[], t: DType): number[] {
   return Array.from({ length: size(os) }, (_, i) => {
     const idx = unravel(i, os);
-    return BINARY_REF[op](at(a, as, idx), at(b, bs, idx), t);
+    return binaryReference(op, t)(at(a, as, idx), at(b, bs, idx));
   });
 }
 

@@ -228,7 +228,12 @@ void Unary(const Napi::CallbackInfo& info) {
   Arr x = get_arr(info, 1, op, "x");
   Arr out = get_arr(info, 2, op, "out");
   if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
-  expect_dtype(env, op, "out", out, code == kLogicalNot ? kBool : x.dtype);
+  const int c = static_cast<int>(code);
+  if (!is_logical_unary(c) && x.dtype != kF32 && !(x.dtype == kI32 && has_int_kernel(c))) {
+    fail(env, op, std::string("argument 'x' of '") + kUnaryNames[c] + "' must be float32" +
+                      (has_int_kernel(c) ? " or int32" : "") + ", got " + dtype_name(x.dtype));
+  }
+  expect_dtype(env, op, "out", out, is_logical_unary(c) ? kBool : x.dtype);
   expect_len(env, op, "out", out, x.length);
   unary(static_cast<int>(code), x.dtype, x.data, out.data, out.dtype, x.length);
 }
@@ -639,6 +644,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("cachedBytes", Napi::Function::New(env, CachedBytes));
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));
+  // The operator names in code order, for the TypeScript side to check against core's table.
+  Napi::Array unary_ops = Napi::Array::New(env, kUnaryCount);
+  for (int i = 0; i < kUnaryCount; ++i) unary_ops.Set(i, Napi::String::New(env, kUnaryNames[i]));
+  Napi::Array binary_ops = Napi::Array::New(env, kBinaryCount);
+  for (int i = 0; i < kBinaryCount; ++i) binary_ops.Set(i, Napi::String::New(env, kBinaryNames[i]));
+  exports.Set("unaryOps", unary_ops);
+  exports.Set("binaryOps", binary_ops);
   exports.Set("unary", Napi::Function::New(env, wrap<Unary>));
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));

@@ -52,61 +52,46 @@ void sign_f32(const float* x, float* o, i64 b, i64 e) {
   }
 }
 
+// The expressions are the rows of @mge/core's elementwise table (ops_generated.h).
 void unary_f32(int op, const float* x, float* o, i64 n) {
+  if (op == kSign) return split(n, kParallelElems, [&](i64 b, i64 e) { sign_f32(x, o, b, e); });
   switch (op) {
-    case kNeg: return map_f32(x, o, n, false, [](float v) { return -v; });
-    case kAbs: return map_f32(x, o, n, false, [](float v) { return std::fabs(v); });
-    case kSign: return split(n, kParallelElems, [&](i64 b, i64 e) { sign_f32(x, o, b, e); });
-    case kExp: return map_f32(x, o, n, true, [](float v) { return std::exp(v); });
-    case kLog: return map_f32(x, o, n, true, [](float v) { return std::log(v); });
-    case kSqrt: return map_f32(x, o, n, false, [](float v) { return std::sqrt(v); });
-    case kSigmoid: return map_f32(x, o, n, true, [](float v) { return sigmoidf(v); });
-    case kTanh: return map_f32(x, o, n, true, [](float v) { return std::tanh(v); });
-    case kRelu: return map_f32(x, o, n, false, [](float v) { return v < 0 ? 0.f : v; });
-    case kFloor: return map_f32(x, o, n, false, [](float v) { return std::floor(v); });
-    case kCeil: return map_f32(x, o, n, false, [](float v) { return std::ceil(v); });
-    // nearbyint rounds half to even in the default rounding mode, as NumPy's round.
-    case kRound: return map_f32(x, o, n, false, [](float v) { return std::nearbyint(v); });
-    case kSin: return map_f32(x, o, n, true, [](float v) { return std::sin(v); });
-    case kCos: return map_f32(x, o, n, true, [](float v) { return std::cos(v); });
-    case kErf: return map_f32(x, o, n, true, [](float v) { return std::erf(v); });
+#define MGE_CASE(code, heavy, ...) \
+  case code: return map_f32(x, o, n, heavy, [](float v) -> float { return __VA_ARGS__; });
+    MGE_UNARY_F32(MGE_CASE)
+#undef MGE_CASE
   }
 }
 
-double unary_scalar(int op, double v) {
+void unary_i32(int op, const i32* x, i32* o, i64 n) {
   switch (op) {
-    case kNeg: return -v;
-    case kAbs: return std::fabs(v);
-    case kSign: return v > 0 ? 1 : v < 0 ? -1 : v;
-    case kExp: return std::exp(v);
-    case kLog: return std::log(v);
-    case kSqrt: return std::sqrt(v);
-    case kSigmoid: return v >= 0 ? 1 / (1 + std::exp(-v)) : std::exp(v) / (1 + std::exp(v));
-    case kTanh: return std::tanh(v);
-    case kRelu: return v < 0 ? 0 : v;
-    case kFloor: return std::floor(v);
-    case kCeil: return std::ceil(v);
-    case kRound: return std::nearbyint(v);
-    case kSin: return std::sin(v);
-    case kCos: return std::cos(v);
-    case kErf: return std::erf(v);
-    case kLogicalNot: return v == 0 ? 1 : 0;
+#define MGE_CASE(code, ...)                                               \
+  case code:                                                              \
+    return split(n, kParallelElems, [&](i64 b, i64 e) {                   \
+      for (i64 i = b; i < e; ++i) {                                       \
+        const i32 v = x[i];                                               \
+        o[i] = __VA_ARGS__;                                               \
+      }                                                                   \
+    });
+    MGE_UNARY_I32(MGE_CASE)
+#undef MGE_CASE
   }
-  return 0;
-}
-
-template <class T, class O>
-void unary_generic(int op, const T* x, O* o, i64 n) {
-  split(n, kParallelElems, [&](i64 b, i64 e) {
-    for (i64 i = b; i < e; ++i) o[i] = store_as<O>(unary_scalar(op, static_cast<double>(x[i])));
-  });
 }
 
 template <class T>
-void logical_not(const T* x, u8* o, i64 n) {
-  split(n, kParallelElems, [&](i64 b, i64 e) {
-    for (i64 i = b; i < e; ++i) o[i] = x[i] == 0 ? 1 : 0;
-  });
+void unary_logical(int op, const T* x, u8* o, i64 n) {
+  switch (op) {
+#define MGE_CASE(code, ...)                                               \
+  case code:                                                              \
+    return split(n, kParallelElems, [&](i64 b, i64 e) {                   \
+      for (i64 i = b; i < e; ++i) {                                       \
+        const T v = x[i];                                                 \
+        o[i] = (__VA_ARGS__) ? 1 : 0;                                     \
+      }                                                                   \
+    });
+    MGE_UNARY_LOGICAL(MGE_CASE)
+#undef MGE_CASE
+  }
 }
 
 // ---- binary -----------------------------------------------------------------
@@ -155,54 +140,36 @@ void binary_typed(int op, const T* a, const T* b, void* out, const RowPlan<3>& p
   u8* ob = static_cast<u8*>(out);
   T* o = static_cast<T*>(out);
   switch (op) {
-    case kEq: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x == y; });
-    case kNe: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x != y; });
-    case kLt: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x < y; });
-    case kLe: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x <= y; });
-    case kGt: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x > y; });
-    case kGe: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x >= y; });
-    case kLogicalAnd: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x != 0 && y != 0; });
-    case kLogicalOr: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return x != 0 || y != 0; });
+#define MGE_CASE(code, ...) \
+  case code: return binary_run(a, b, ob, plan, [](T x, T y) -> u8 { return (__VA_ARGS__) ? 1 : 0; });
+    MGE_BINARY_BOOL_OUT(MGE_CASE)
+#undef MGE_CASE
   }
   if constexpr (std::is_same<T, float>::value) {
     switch (op) {
-      case kAdd: return binary_run(a, b, o, plan, [](float x, float y) { return x + y; });
-      case kSub: return binary_run(a, b, o, plan, [](float x, float y) { return x - y; });
-      case kMul: return binary_run(a, b, o, plan, [](float x, float y) { return x * y; });
-      case kDiv: return binary_run(a, b, o, plan, [](float x, float y) { return x / y; });
-      case kPow:
-        return binary_run(a, b, o, plan, [](float x, float y) {
-          return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y)));
-        });
-      case kMaximum: return binary_run(a, b, o, plan, [](float x, float y) { return nan_max(x, y); });
-      case kMinimum: return binary_run(a, b, o, plan, [](float x, float y) { return nan_min(x, y); });
+#define MGE_CASE(code, ...) \
+  case code: return binary_run(a, b, o, plan, [](float x, float y) -> float { return __VA_ARGS__; });
+      MGE_BINARY_F32(MGE_CASE)
+#undef MGE_CASE
     }
   } else if constexpr (std::is_same<T, i32>::value) {
     switch (op) {
-      case kAdd: return binary_run(a, b, o, plan, wrap_add);
-      case kSub: return binary_run(a, b, o, plan, wrap_sub);
-      case kMul: return binary_run(a, b, o, plan, wrap_mul);
-      case kDiv:
-        // JS: the double quotient stored into an Int32Array (x/0 → ±Inf or NaN → 0).
-        return binary_run(a, b, o, plan, [](i32 x, i32 y) -> i32 {
-          if (y == 0) return 0;
-          if (y == -1) return wrap_sub(0, x);
-          return x / y;
-        });
-      case kPow: return binary_run(a, b, o, plan, ipow);
-      case kMaximum: return binary_run(a, b, o, plan, [](i32 x, i32 y) { return x > y ? x : y; });
-      case kMinimum: return binary_run(a, b, o, plan, [](i32 x, i32 y) { return x < y ? x : y; });
+#define MGE_CASE(code, ...) \
+  case code: return binary_run(a, b, o, plan, [](i32 x, i32 y) -> i32 { return __VA_ARGS__; });
+      MGE_BINARY_I32(MGE_CASE)
+#undef MGE_CASE
     }
   } else {
     // Arithmetic on bools stores whether the double result is non-zero (NaN counts as non-zero).
     switch (op) {
-      case kAdd: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return (x | y) != 0; });
-      case kSub: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return x != y; });
-      case kMul: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return (x & y) != 0; });
-      case kDiv: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return y == 0 ? 1 : x; });
-      case kPow: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return y == 0 ? 1 : x; });
-      case kMaximum: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return x > y ? x : y; });
-      case kMinimum: return binary_run(a, b, o, plan, [](u8 x, u8 y) -> u8 { return x < y ? x : y; });
+#define MGE_CASE(code, ...)                                           \
+  case code:                                                          \
+    return binary_run(a, b, o, plan, [](u8 xb, u8 yb) -> u8 {         \
+      const double x = xb, y = yb;                                    \
+      return (__VA_ARGS__) != 0;                                      \
+    });
+      MGE_BINARY_F32(MGE_CASE)
+#undef MGE_CASE
     }
   }
 }
@@ -260,27 +227,17 @@ void cast_from(const From* x, int to, void* out, i64 n) {
 }  // namespace
 
 void unary(int op, int dtype, const void* x, void* out, int out_dtype, i64 n) {
-  if (op == kLogicalNot) {
+  if (is_logical_unary(op)) {
     switch (dtype) {
-      case kF32: return logical_not(static_cast<const float*>(x), static_cast<u8*>(out), n);
-      case kI32: return logical_not(static_cast<const i32*>(x), static_cast<u8*>(out), n);
-      default: return logical_not(static_cast<const u8*>(x), static_cast<u8*>(out), n);
+      case kF32: return unary_logical(op, static_cast<const float*>(x), static_cast<u8*>(out), n);
+      case kI32: return unary_logical(op, static_cast<const i32*>(x), static_cast<u8*>(out), n);
+      default: return unary_logical(op, static_cast<const u8*>(x), static_cast<u8*>(out), n);
     }
   }
   (void)out_dtype;
-  switch (dtype) {
-    case kF32: return unary_f32(op, static_cast<const float*>(x), static_cast<float*>(out), n);
-    case kI32:
-      if (op == kNeg) {
-        const i32* xi = static_cast<const i32*>(x);
-        i32* o = static_cast<i32*>(out);
-        return split(n, kParallelElems, [&](i64 b, i64 e) {
-          for (i64 i = b; i < e; ++i) o[i] = wrap_sub(0, xi[i]);
-        });
-      }
-      return unary_generic(op, static_cast<const i32*>(x), static_cast<i32*>(out), n);
-    default: return unary_generic(op, static_cast<const u8*>(x), static_cast<u8*>(out), n);
-  }
+  // addon.cc only lets float32 through, and int32 for the rows that keep it (has_int_kernel).
+  if (dtype == kF32) return unary_f32(op, static_cast<const float*>(x), static_cast<float*>(out), n);
+  return unary_i32(op, static_cast<const i32*>(x), static_cast<i32*>(out), n);
 }
 
 void binary(int op, int dtype, const Operand& a, const Operand& b, void* out, int rank, const i64* out_shape) {

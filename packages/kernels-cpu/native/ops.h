@@ -3,21 +3,12 @@
 #pragma once
 #include "common.h"
 #include "epilogue.h"
+#include "ops_generated.h"
 
 namespace mge {
 
-// Operator codes, in the order of UNARY_OPS / BINARY_OPS in @mge/core's backend.ts.
-enum UnaryOp : int {
-  kNeg, kAbs, kSign, kExp, kLog, kSqrt, kSigmoid, kTanh, kRelu,
-  kFloor, kCeil, kRound, kSin, kCos, kErf, kLogicalNot, kUnaryCount
-};
-enum BinaryOp : int {
-  kAdd, kSub, kMul, kDiv, kPow, kMaximum, kMinimum,
-  kEq, kNe, kLt, kLe, kGt, kGe, kLogicalAnd, kLogicalOr, kBinaryCount
-};
+// UnaryOp / BinaryOp codes, in the order of @mge/core's elementwise table (generated).
 enum ReduceOp : int { kSum, kProd, kMax, kMin, kReduceCount };
-
-inline bool is_comparison(int op) { return op >= kEq; }
 
 // A tensor argument: data, dtype and (for broadcasting ops) shape of rank `rank`.
 struct Operand {

@@ -6,9 +6,11 @@
 //
 //   node scripts/build-native.mjs              → build/Release/mge_cpu.node
 //   node scripts/build-native.mjs --sanitize   → build-asan/build/Release/mge_cpu.node (ASan + UBSan)
-//   node scripts/build-native.mjs --if-missing → skip when the addon already exists
+//   node scripts/build-native.mjs --if-missing → skip when the addon is newer than every native source
+//
+// It first regenerates native/ops_generated.h from @mge/core's operator table (gen-ops.mjs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,14 +23,39 @@ function log(msg) {
   console.log(`[@mge/kernels-cpu] ${msg}`);
 }
 
-function main() {
+/** native/ops_generated.h from core's operator table; the committed copy is kept if the table cannot be read. */
+async function generateOps() {
+  try {
+    const gen = await import('./gen-ops.mjs');
+    const { unary, binary } = await gen.loadTable();
+    const text = gen.renderHeader(unary, binary);
+    const current = existsSync(gen.HEADER_PATH) ? readFileSync(gen.HEADER_PATH, 'utf8') : '';
+    if (current !== text) {
+      writeFileSync(gen.HEADER_PATH, text);
+      log('regenerated native/ops_generated.h from the operator table');
+    }
+  } catch (e) {
+    log(`could not read core's operator table (${e instanceof Error ? e.message : String(e)}); using the committed native/ops_generated.h`);
+  }
+}
+
+/** True when the addon is at least as new as every native source (a new table row makes it stale). */
+function upToDate(addon) {
+  if (!existsSync(addon)) return false;
+  const built = statSync(addon).mtimeMs;
+  const nativeDir = join(pkgDir, 'native');
+  return readdirSync(nativeDir).every((f) => statSync(join(nativeDir, f)).mtimeMs <= built);
+}
+
+async function main() {
   if (process.env.MGE_CPU_SKIP_BUILD === '1') {
     log('MGE_CPU_SKIP_BUILD=1: not building the native addon');
     return;
   }
+  await generateOps();
   const buildRoot = sanitize ? join(pkgDir, 'build-asan') : pkgDir;
   const addon = join(buildRoot, 'build', 'Release', 'mge_cpu.node');
-  if (args.has('--if-missing') && existsSync(addon)) {
+  if (args.has('--if-missing') && upToDate(addon)) {
     log(`addon already built: ${addon}`);
     return;
   }
@@ -76,7 +103,7 @@ function main() {
 }
 
 try {
-  main();
+  await main();
 } catch (e) {
   log(`native build skipped: ${e instanceof Error ? e.message : String(e)}`);
 }

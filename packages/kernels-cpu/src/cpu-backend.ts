@@ -4,7 +4,7 @@ import {
   type Backend,
   type BackendMemory,
   type BackendTraits,
-  BINARY_OPS,
+  BINARY,
   type BinaryOp,
   COMPARISON_OPS,
   type Conv2dParams,
@@ -19,7 +19,7 @@ import {
   type ReduceOp,
   sizeOf,
   type TensorRef,
-  UNARY_OPS,
+  UNARY,
   type UnaryOp,
 } from '@mge/core';
 import { loadNative, type NativeAddon } from './native.js';
@@ -27,8 +27,6 @@ import { BufferPool } from './pool.js';
 
 type Ref = TensorRef<DataArray>;
 
-const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
-const BINARY_CODE = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
 
 function describe(buf: unknown): string {
@@ -116,9 +114,14 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   private readonly live = new WeakSet<DataArray>();
   private readonly counted = new LiveBuffers();
   private readonly p = new Params();
+  /** Operator codes as the addon numbers them: it lists its own operators (generated from core's table). */
+  private readonly unaryCode: ReadonlyMap<string, number>;
+  private readonly binaryCode: ReadonlyMap<string, number>;
 
   constructor(options: CpuBackendOptions = {}) {
     this.native = loadNative();
+    this.unaryCode = new Map(this.native.unaryOps.map((op, i) => [op, i]));
+    this.binaryCode = new Map(this.native.binaryOps.map((op, i) => [op, i]));
     const info = this.native.info();
     this.description = `native C++ (${info.isa} GEMM, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
     const envMb = Number(typeof process !== 'undefined' ? process.env.MGE_CPU_POOL_MB : undefined);
@@ -203,10 +206,17 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   // ---- elementwise --------------------------------------------------------
 
+  /** Elementwise operators exist when the addon was built with their row; every other primitive always. */
+  hasKernel(op: string): boolean {
+    if (op in UNARY) return this.unaryCode.has(op);
+    if (op in BINARY) return this.binaryCode.has(op);
+    return true;
+  }
+
   unary(op: UnaryOp, x: Ref): DataArray {
-    const code = UNARY_CODE.get(op);
-    if (code === undefined) throw new TypeError(`CpuBackend.unary: unknown op '${String(op)}'`);
-    const out = this.out(op === 'logicalNot' ? 'bool' : x.dtype, x.buf.length);
+    const code = this.unaryCode.get(op);
+    if (code === undefined) throw new TypeError(`CpuBackend.unary: the addon has no kernel for '${String(op)}' (rebuild it: pnpm --filter @mge/kernels-cpu build:native)`);
+    const out = this.out(UNARY[op].dtype === 'logical' ? 'bool' : x.dtype, x.buf.length);
     this.native.unary(code, x.buf, out);
     return out;
   }
@@ -225,8 +235,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   }
 
   binary(op: BinaryOp, a: Ref, b: Ref, outShape: readonly number[]): DataArray {
-    const code = BINARY_CODE.get(op);
-    if (code === undefined) throw new TypeError(`CpuBackend.binary: unknown op '${String(op)}'`);
+    const code = this.binaryCode.get(op);
+    if (code === undefined) throw new TypeError(`CpuBackend.binary: the addon has no kernel for '${String(op)}' (rebuild it: pnpm --filter @mge/kernels-cpu build:native)`);
     const params = this.shapes(op, [a, b], outShape);
     const out = this.out(COMPARISON_OPS.has(op) ? 'bool' : a.dtype, sizeOf(outShape));
     this.native.binary(code, a.buf, b.buf, out, params);

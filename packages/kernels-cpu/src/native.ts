@@ -14,6 +14,9 @@ export interface NativeAddon {
   trimCache(): void;
   setNumThreads(n: number): number;
   setGemmIsa(isa: 'avx512' | 'avx2' | 'portable'): boolean;
+  /** Elementwise operator names in the order of their codes (native/ops_generated.h). */
+  readonly unaryOps: readonly string[];
+  readonly binaryOps: readonly string[];
   unary(op: number, x: Arr, out: Arr): void;
   binary(op: number, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   where(cond: Uint8Array, a: Arr, b: Arr, out: Arr, params: Int32Array): void;

@@ -20,7 +20,7 @@ import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } f
 import { GpuBuffer } from './buffer-pool.js';
 import { getGpu } from './gpu-provider.js';
 import { fromHalf, toHalf } from './half.js';
-import { binaryKernel, castKernel, fillKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
+import { binaryKernel, castKernel, fillKernel, hasElementwiseKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
 import {
   conv2dBackwardFilterKernel,
   conv2dBackwardInputKernel,
@@ -182,6 +182,11 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   }
 
   // ---- elementwise ------------------------------------------------------------
+
+  /** Elementwise operators whose row in core's table has a WGSL expression; every other primitive. */
+  hasKernel(op: string): boolean {
+    return hasElementwiseKernel(op);
+  }
 
   unary(op: UnaryOp, x: Ref): GpuBuffer {
     const xb = bufOf(op, x, 'x');

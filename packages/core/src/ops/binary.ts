@@ -1,64 +1,54 @@
-import { recordOp } from '../autograd/tape.js';
-import { type BinaryOp, COMPARISON_OPS } from '../backend.js';
+import { operators } from '../autograd/operators.js';
+import { noGrad, recordOp } from '../autograd/tape.js';
 import { type DType, promoteTypes } from '../dtype.js';
+import { BINARY, type BinaryOp, type BinaryRow } from '../elementwise/table.js';
+import { getBackend } from '../registry.js';
 import { broadcastShapes, padShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { astype } from './cast.js';
-import { assertTensor, runKernel } from './engine.js';
-import { sumTo } from './reduce.js';
+import { assertTensor, backendHasKernel, missingKernel, runKernel } from './engine.js';
 import { asTensor, type TensorLike } from './scalar.js';
-import { log, neg } from './unary.js';
 
-type Rule = (a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor | null, Tensor | null];
-
-/** Gradients of the differentiable binary primitives, before summing over broadcast axes. */
-const GRAD: Partial<Record<BinaryOp, Rule>> = {
-  add: (_a, _b, _y, dy) => [dy, dy],
-  sub: (_a, _b, _y, dy) => [dy, neg(dy)],
-  mul: (a, b, _y, dy) => [mul(dy, b), mul(dy, a)],
-  div: (_a, b, y, dy) => {
-    const da = div(dy, b);
-    return [da, neg(mul(da, y))];
-  },
-  pow: (a, b, y, dy) => [mul(dy, mul(b, pow(a, sub(b, 1)))), mul(dy, mul(y, log(a)))],
-  maximum: (a, b, _y, dy) => {
-    const m = astype(ge(a, b), 'float32');
-    return [mul(dy, m), mul(dy, sub(1, m))];
-  },
-  minimum: (a, b, _y, dy) => {
-    const m = astype(le(a, b), 'float32');
-    return [mul(dy, m), mul(dy, sub(1, m))];
-  },
-};
-
-function operandDType(op: BinaryOp, a: Tensor, b: Tensor): DType {
-  if (op === 'logicalAnd' || op === 'logicalOr') return 'bool';
+function operandDType(row: BinaryRow, a: Tensor, b: Tensor): DType {
+  if (row.dtype === 'logical') return 'bool';
+  if (row.dtype === 'float') return 'float32';
   const t = promoteTypes(a.dtype, b.dtype);
-  if (op === 'div') return 'float32';
-  if (t === 'bool' && !COMPARISON_OPS.has(op)) return 'int32';
+  if (t === 'bool' && row.dtype === 'arith') return 'int32';
   return t;
 }
 
-function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
+/** Every binary operator: the dtype rule, broadcasting and gradient come from its row of the table. */
+export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
+  const row = BINARY[op];
   if (typeof x !== 'object' && typeof y !== 'object') {
     throw new TypeError(`${op}: at least one of 'a' and 'b' must be a Tensor, got ${typeof x} and ${typeof y}`);
   }
   const ta = asTensor(op, x, typeof y === 'object' ? (y as Tensor) : undefined, 'a');
   const tb = asTensor(op, y, ta, 'b');
   assertTensor(op, ta, 'a');
-  const dtype = operandDType(op, ta, tb);
+  const dtype = operandDType(row, ta, tb);
   const a = astype(ta, dtype);
   const b = astype(tb, dtype);
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const outDType = COMPARISON_OPS.has(op) ? 'bool' : dtype;
+  const backend = getBackend(a.device);
+  const outDType = row.dtype === 'compare' || row.dtype === 'logical' ? 'bool' : dtype;
   const ra = { ...a.ref(op), shape: padShape(a.shape, shape.length) };
   const rb = { ...b.ref(op), shape: padShape(b.shape, shape.length) };
-  const out = runKernel(op, [a, b], shape, outDType, (k) => k.binary(op, ra, rb, shape));
-  const rule = GRAD[op];
+  let out: Tensor;
+  if (backendHasKernel(backend, op)) {
+    out = runKernel(op, [a, b], shape, outDType, (k) => k.binary(op, ra, rb, shape));
+  } else {
+    // the row's default composed from other operators; its gradient is still the row's rule
+    const compose = row.compose;
+    if (!compose) throw missingKernel(op, backend);
+    out = noGrad(() => compose(operators(), a, b));
+  }
+  const rule = row.grad;
   if (rule && dtype === 'float32') {
     recordOp([a, b], out, (dy) => {
-      const [da, db] = rule(a, b, out, dy);
-      return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];
+      const o = operators();
+      const [da, db] = rule(o, a, b, out, dy);
+      return [da && o.sumTo(da, a.shape), db && o.sumTo(db, b.shape)];
     });
   }
   return out;

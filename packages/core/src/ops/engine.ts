@@ -33,6 +33,16 @@ export function runKernel(
   return wrap(backend, device, kernel(backend), shape, dtype);
 }
 
+/** False when the backend says it has no kernel for `op` (Backend.hasKernel); absent means it has all. */
+export function backendHasKernel(backend: Backend, op: string): boolean {
+  return backend.hasKernel ? backend.hasKernel(op) : true;
+}
+
+/** The error for an operator a backend lacks and cannot compose: it names both. */
+export function missingKernel(op: string, backend: Backend): Error {
+  return new Error(`${op}: not supported by the '${backend.name}' backend (it has no kernel for '${op}' and the operator has no composed default)`);
+}
+
 export function assertTensor(op: string, x: unknown, arg: string): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
     throw new TypeError(`${op}: argument '${arg}' must be a Tensor, got ${x === null ? 'null' : typeof x}`);

@@ -1,16 +1,15 @@
+import { operators } from '../autograd/operators.js';
 import { recordOp } from '../autograd/tape.js';
 import type { Activation, Backend, Conv2dParams, Epilogue, MatmulParams, TensorRef } from '../backend.js';
 import { getBackend } from '../registry.js';
 import { shapeToString, sizeOf } from '../shape.js';
 import { Storage } from '../storage.js';
 import { type Deferred, Tensor, wrap } from '../tensor.js';
-import { mul } from './binary.js';
 import { type Conv2dOptions, conv2dGrads, conv2dParams } from './conv.js';
 import { assertFloat, assertRank, assertTensor, commonDevice } from './engine.js';
 import { matmulGrads } from './matmul.js';
 import { reshape } from './movement.js';
 import { sum } from './reduce.js';
-import { sign } from './unary.js';
 
 /*
  * Convolutions and matrix products with their bias and activation fused into the
@@ -95,7 +94,10 @@ abstract class FusedOp implements FusableDeferred {
     if (pre) {
       // relu of the deferred result: its gradient goes through the result's own history
       // (which may be none, or attached, or an autodiff.Function's), not around it
-      recordOp([pre], out, (dy) => [mul(dy, sign(out))]); // relu's output is 0 or positive: its sign is the mask
+      recordOp([pre], out, (dy) => {
+        const { mul, sign } = operators();
+        return [mul(dy, sign(out))]; // relu's output is 0 or positive: its sign is the mask
+      });
       // Nobody is likely to read the pre-activation now, so its inputs are no longer held:
       // an optimizer step frees the old weights at once. Reading it later still works while
       // its inputs' buffers are alive (buffers never change), and fails clearly otherwise.
@@ -130,6 +132,7 @@ abstract class FusedOp implements FusableDeferred {
 
   private record(out: Tensor, activation: Activation | undefined): void {
     recordOp(this.inputs, out, (dy, needs) => {
+      const { mul, sign } = operators();
       const dz = activation === 'relu' ? mul(dy, sign(out)) : dy; // relu's output is 0 or positive: its sign is the mask
       const [dx, dw] = this.grads(dz, needs);
       const bias = this.inputs[2];
@@ -172,12 +175,6 @@ class LinearOp extends FusedOp {
   protected biasGrad(dz: Tensor, bias: Tensor): Tensor {
     return reshape(sum(dz, 0), bias.shape);
   }
-}
-
-/** The relu of a deferred conv/linear result, fused into its kernel; null when `x` is not one. */
-export function fuseActivation(x: Tensor, activation: Activation): Tensor | null {
-  const d = x.deferred as FusableDeferred | null;
-  return d && typeof d.fuse === 'function' ? d.fuse(activation) : null;
 }
 
 /**

@@ -1,10 +1,10 @@
+import { operators } from '../autograd/operators.js';
 import { recordOp } from '../autograd/tape.js';
 import { checkInt32Arg } from '../limits.js';
 import { broadcastShapes, checkShape, contiguousStrides, normalizeAxis, shapesEqual, shapeToString, sizeOf } from '../shape.js';
 import { type Tensor, view } from '../tensor.js';
 import { zeros } from './creation.js';
 import { assertTensor, commonDevice, runKernel } from './engine.js';
-import { sumTo } from './reduce.js';
 
 /** Reshape (never copies); one dimension may be -1. */
 export function reshape(x: Tensor, shape: readonly number[] | number): Tensor {
@@ -77,7 +77,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const src = contiguousStrides(x.shape);
   const strides = target.map((_, i) => (i < lead || x.shape[i - lead] === 1 ? 0 : src[i - lead]));
   const y = strided('broadcastTo', x, target, strides, 0);
-  recordOp([x], y, (dy) => [sumTo(dy, x.shape)]);
+  recordOp([x], y, (dy) => [operators().sumTo(dy, x.shape)]);
   return y;
 }
 export const expand = broadcastTo;

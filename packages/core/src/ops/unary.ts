@@ -1,58 +1,53 @@
-import { recordOp } from '../autograd/tape.js';
-import type { UnaryOp } from '../backend.js';
+import { operators } from '../autograd/operators.js';
+import { noGrad, recordOp } from '../autograd/tape.js';
+import type { Activation, Backend } from '../backend.js';
+import { UNARY, type UnaryOp, type UnaryRow } from '../elementwise/table.js';
+import { getBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
-import { div, mul, sub } from './binary.js';
 import { astype } from './cast.js';
-import { zerosLike } from './creation.js';
-import { assertTensor, runKernel } from './engine.js';
-import { fuseActivation } from './fused.js';
+import { assertTensor, backendHasKernel, missingKernel, runKernel } from './engine.js';
 
-/** Ops that keep an int32 input's dtype; every other numeric op computes in float32. */
-const INT_OPS = new Set<UnaryOp>(['neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
-/** Ops that are the identity on integers. */
-const INT_IDENTITY = new Set<UnaryOp>(['floor', 'ceil', 'round']);
+/** relu of a deferred conv/matmul result (see fused.ts) fuses into its kernel when the result allows. */
+function fuseActivation(x: Tensor, activation: Activation): Tensor | null {
+  const d = x.deferred as { fuse?: (a: Activation) => Tensor } | null;
+  return d && typeof d.fuse === 'function' ? d.fuse(activation) : null;
+}
 
-type Rule = (x: Tensor, y: Tensor, dy: Tensor) => Tensor | null;
-
-const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
-
-/** Each unary primitive's gradient, written once in terms of other primitives. */
-const GRAD: Record<UnaryOp, Rule | null> = {
-  neg: (_x, _y, dy) => neg(dy),
-  abs: (x, _y, dy) => mul(dy, sign(x)),
-  sign: (x) => zerosLike(x),
-  exp: (_x, y, dy) => mul(dy, y),
-  log: (x, _y, dy) => div(dy, x),
-  sqrt: (_x, y, dy) => div(dy, mul(y, 2)),
-  sigmoid: (_x, y, dy) => mul(dy, mul(y, sub(1, y))),
-  tanh: (_x, y, dy) => mul(dy, sub(1, mul(y, y))),
-  // relu's output is 0 or positive, so its sign is the 0/1 mask: two passes, no bool→float cast
-  relu: (_x, y, dy) => mul(dy, sign(y)),
-  floor: (x) => zerosLike(x),
-  ceil: (x) => zerosLike(x),
-  round: (x) => zerosLike(x),
-  sin: (x, _y, dy) => mul(dy, cos(x)),
-  cos: (x, _y, dy) => neg(mul(dy, sin(x))),
-  erf: (x, _y, dy) => mul(dy, mul(exp(neg(mul(x, x))), TWO_OVER_SQRT_PI)),
-  logicalNot: null,
-};
-
-function unary(op: UnaryOp, x: Tensor): Tensor {
+/** Every unary operator: the dtype rule, argument checks and gradient come from its row of the table. */
+export function unary(op: UnaryOp, x: Tensor): Tensor {
+  const row = UNARY[op];
   assertTensor(op, x, 'x');
-  if (op === 'logicalNot') {
+  if (row.dtype === 'logical') {
     const b = astype(x, 'bool');
+    const backend = getBackend(b.device);
+    if (!backendHasKernel(backend, op)) return composed(row, b, backend);
     return runKernel(op, [b], b.shape, 'bool', (k) => k.unary(op, b.ref(op)));
   }
-  if (x.dtype !== 'float32' && INT_IDENTITY.has(op)) return x;
+  if (x.dtype !== 'float32' && row.dtype === 'rounding') return x;
   if (op === 'relu' && x.deferred) {
     const fused = fuseActivation(x, 'relu');
     if (fused) return fused;
   }
-  const inp = x.dtype === 'float32' || (x.dtype === 'int32' && INT_OPS.has(op)) ? x : astype(x, x.dtype === 'bool' && INT_OPS.has(op) ? 'int32' : 'float32');
-  const y = runKernel(op, [inp], inp.shape, inp.dtype, (k) => k.unary(op, inp.ref(op)));
-  const rule = GRAD[op];
-  if (rule && inp.dtype === 'float32') recordOp([inp], y, (dy) => [rule(inp, y, dy)]);
+  const keepsInt = row.dtype === 'signed';
+  const inp = x.dtype === 'float32' || (x.dtype === 'int32' && keepsInt) ? x : astype(x, keepsInt ? 'int32' : 'float32');
+  const backend = getBackend(inp.device);
+  const y = backendHasKernel(backend, op)
+    ? runKernel(op, [inp], inp.shape, inp.dtype, (k) => k.unary(op, inp.ref(op)))
+    : composed(row, inp, backend);
+  const rule = row.grad;
+  if (rule && inp.dtype === 'float32') recordOp([inp], y, (dy) => [rule(operators(), inp, y, dy)]);
   return y;
+}
+
+/**
+ * The row's default composed from other operators, for a backend without the kernel. It is
+ * computed without recording: the gradient is still the row's own rule (a composition may be
+ * differentiable everywhere but at a kink, where its pieces' gradients disagree with the rule).
+ */
+function composed(row: UnaryRow, x: Tensor, backend: Backend): Tensor {
+  const compose = row.compose;
+  if (!compose) throw missingKernel(row.name, backend);
+  return noGrad(() => compose(operators(), x));
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);
@@ -71,3 +66,8 @@ export const sin = (x: Tensor): Tensor => unary('sin', x);
 export const cos = (x: Tensor): Tensor => unary('cos', x);
 export const erf = (x: Tensor): Tensor => unary('erf', x);
 export const logicalNot = (x: Tensor): Tensor => unary('logicalNot', x);
+export const log1p = (x: Tensor): Tensor => unary('log1p', x);
+export const expm1 = (x: Tensor): Tensor => unary('expm1', x);
+export const tan = (x: Tensor): Tensor => unary('tan', x);
+/** log(1 + eˣ), computed without overflow (MegEngine's F.softplus). */
+export const softplus = (x: Tensor): Tensor => unary('softplus', x);

@@ -1,3 +1,4 @@
+import { operators } from '../autograd/operators.js';
 import { recordOp } from '../autograd/tape.js';
 import { promoteTypes } from '../dtype.js';
 import { broadcastShapes, padShape } from '../shape.js';
@@ -5,7 +6,6 @@ import type { Tensor } from '../tensor.js';
 import { astype } from './cast.js';
 import { zerosLike } from './creation.js';
 import { assertTensor, runKernel } from './engine.js';
-import { sumTo } from './reduce.js';
 import { asTensor, type TensorLike } from './scalar.js';
 
 /** Elementwise cond ? a : b, broadcasting all three. */
@@ -25,6 +25,7 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   if (dtype === 'float32') {
     recordOp([c, a, b], out, (dy) => {
       const zero = zerosLike(dy);
+      const { sumTo } = operators();
       return [null, sumTo(where(c, dy, zero), a.shape), sumTo(where(c, zero, dy), b.shape)];
     });
   }

@@ -1,67 +1,26 @@
 import { type BinaryOp, COMPARISON_OPS, type UnaryOp } from '../../backend.js';
 import { allocArray, type DataArray, type DType, dtypeOfArray } from '../../dtype.js';
+import { BINARY, UNARY } from '../../elementwise/table.js';
 import { broadcastStrides, contiguousStrides, forEachRow, innerStride, planRows, sizeOf } from './layout.js';
-import { erf, ipow, roundHalfEven, sigmoid, sign } from './scalar.js';
 
-type Fn1 = (x: number) => number;
 type Fn2 = (a: number, b: number) => number;
 
-// Results are computed in double and rounded by the store into the output
-// typed array; for int32 that store wraps modulo 2^32, exactly like Int32Array.
-const UNARY: Record<UnaryOp, Fn1> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  sigmoid,
-  tanh: Math.tanh,
-  relu: (x) => Math.max(x, 0), // NaN passes through
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  sin: Math.sin,
-  cos: Math.cos,
-  erf,
-  logicalNot: (x) => (x === 0 ? 1 : 0),
-};
-
-const BINARY: Record<BinaryOp, Fn2> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: Math.max, // NaN-propagating, as np.maximum
-  minimum: Math.min,
-  eq: (a, b) => (a === b ? 1 : 0),
-  ne: (a, b) => (a !== b ? 1 : 0),
-  lt: (a, b) => (a < b ? 1 : 0),
-  le: (a, b) => (a <= b ? 1 : 0),
-  gt: (a, b) => (a > b ? 1 : 0),
-  ge: (a, b) => (a >= b ? 1 : 0),
-  logicalAnd: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
-  logicalOr: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
-};
-
-/** int32 products overflow double's 53 bits before the store could wrap them; imul wraps exactly. */
-const BINARY_INT32: Partial<Record<BinaryOp, Fn2>> = {
-  mul: Math.imul,
-  pow: ipow,
-};
+// The functions are the table's: results are computed in double and rounded by the store
+// into the output typed array; for int32 that store wraps modulo 2^32, exactly like Int32Array.
 
 function binaryFn(op: BinaryOp, dtype: DType): Fn2 {
-  if (dtype === 'int32') return BINARY_INT32[op] ?? BINARY[op];
-  const f = BINARY[op];
+  const row = BINARY[op];
+  if (dtype === 'int32') return row.jsInt ?? row.js;
+  const f = row.js;
   // Arithmetic on bools must still store 0/1 (true + true is true).
   if (dtype === 'bool' && !COMPARISON_OPS.has(op)) return (a, b) => (f(a, b) !== 0 ? 1 : 0);
   return f;
 }
 
 export function unary(op: UnaryOp, x: DataArray): DataArray {
-  const f = UNARY[op];
-  const out = op === 'logicalNot' ? new Uint8Array(x.length) : allocArray(dtypeOfArray(x), x.length);
+  const row = UNARY[op];
+  const f = row.js;
+  const out = row.dtype === 'logical' ? new Uint8Array(x.length) : allocArray(dtypeOfArray(x), x.length);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
   return out;
 }

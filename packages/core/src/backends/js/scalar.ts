@@ -107,3 +107,8 @@ export function ipow(base: number, exp: number): number {
   }
   return result;
 }
+
+/** log(1 + e^x) = max(x, 0) + log1p(e^−|x|): no overflow for large x, no cancellation for small e^x. */
+export function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}

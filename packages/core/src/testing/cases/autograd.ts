@@ -2,6 +2,7 @@
  * Gradients of common compositions (what functional and module build on), each
  * checked against central differences of a float64 reference.
  */
+import { unaryReference } from '../../elementwise/table.js';
 import * as mge from '../../index.js';
 import type { Tensor } from '../../tensor.js';
 import type { Case } from '../harness.js';
@@ -164,15 +165,7 @@ export function autogradCases(): Record<string, Case[]> {
       inputs: [{ shape: [8], gen: 'unit' }],
       run: ([x]) => mge.mul(mge.mul(x, 0.5), mge.add(mge.erf(mge.div(x, Math.SQRT2)), mge.tanh(mge.sigmoid(x)))),
       ref: ([x]) => {
-        const erf = (v: number) => {
-          let t = v;
-          let s = v;
-          for (let n = 1; n < 60; n++) {
-            t *= (-v * v) / n;
-            s += t / (2 * n + 1);
-          }
-          return (2 / Math.sqrt(Math.PI)) * s;
-        };
+        const erf = unaryReference('erf');
         return map(x, (v) => 0.5 * v * (erf(v / Math.SQRT2) + Math.tanh(1 / (1 + Math.exp(-v)))));
       },
       grad: true,

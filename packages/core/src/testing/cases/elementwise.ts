@@ -1,88 +1,42 @@
 /** Unary and binary primitives, cast, and where: every op, every dtype it accepts. */
 import type { BinaryOp, UnaryOp } from '../../backend.js';
+import { binaryReference, UNARY_ROWS, unaryReference } from '../../elementwise/table.js';
 import * as mge from '../../index.js';
 import type { Tensor } from '../../tensor.js';
 import type { Case } from '../harness.js';
 import { asDType, map, type Nd, nd, where, zip } from '../nd.js';
 
-/** erf by its Maclaurin series (|x| ≤ 3 loses at most ~4 of double's 16 digits). */
-function erf(x: number): number {
-  let term = x;
-  let s = x;
-  for (let n = 1; n < 200; n++) {
-    term *= (-x * x) / n;
-    const add = term / (2 * n + 1);
-    s += add;
-    if (Math.abs(add) < 1e-17) break;
-  }
-  return (2 / Math.sqrt(Math.PI)) * s;
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-const UNARY_REF: Record<Exclude<UnaryOp, 'logicalNot'>, (v: number) => number> = {
-  neg: (v) => -v,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  sigmoid: (v) => 1 / (1 + Math.exp(-v)),
-  tanh: Math.tanh,
-  relu: (v) => Math.max(v, 0),
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  sin: Math.sin,
-  cos: Math.cos,
-  erf,
-};
+/** Every numeric unary row of the table, with its float64 reference. */
+const NUMERIC_UNARY = UNARY_ROWS.filter((r) => r.dtype !== 'logical');
 
 const unaryFn = (op: UnaryOp) => (mge as unknown as Record<UnaryOp, (x: Tensor) => Tensor>)[op];
 const binaryFn = (op: BinaryOp) => (mge as unknown as Record<BinaryOp, (a: mge.TensorLike, b: mge.TensorLike) => Tensor>)[op];
 
-const BINARY_REF: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: (a, b) => a ** b,
-  maximum: Math.max,
-  minimum: Math.min,
-  eq: (a, b) => +(a === b),
-  ne: (a, b) => +(a !== b),
-  lt: (a, b) => +(a < b),
-  le: (a, b) => +(a <= b),
-  gt: (a, b) => +(a > b),
-  ge: (a, b) => +(a >= b),
-  logicalAnd: (a, b) => +(a !== 0 && b !== 0),
-  logicalOr: (a, b) => +(a !== 0 || b !== 0),
-};
 const COMPARE: BinaryOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
 const ARITH: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
 
 function unaryCases(): Case[] {
   const cases: Case[] = [];
-  const smooth = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'sigmoid', 'tanh', 'relu', 'sin', 'cos', 'erf']);
-  for (const op of Object.keys(UNARY_REF) as (keyof typeof UNARY_REF)[]) {
-    const gen = op === 'log' || op === 'sqrt' ? 'positive' : op === 'erf' ? 'unit' : 'normal';
+  for (const row of NUMERIC_UNARY) {
+    const op = row.name;
+    const gen = row.domain ?? 'normal';
+    const ref = unaryReference(op);
+    // piecewise-constant ops (sign, rounding) have no interesting gradient on a view
+    const smooth = row.dtype !== 'rounding' && op !== 'sign';
     cases.push({
       name: `${op} float32 [3,4]`,
       inputs: [{ shape: [3, 4], gen }],
       run: ([x]) => unaryFn(op)(x),
-      ref: ([x]) => map(x, UNARY_REF[op]),
+      ref: ([x]) => map(x, ref),
       // piecewise-constant ops have zero gradient away from their jumps
       grad: true,
     });
-    if (smooth.has(op)) {
+    if (smooth) {
       cases.push({
         name: `${op} of a transposed stepped view`,
         inputs: [{ shape: [4, 6], gen: gen === 'normal' ? 'unit' : gen }],
         run: ([x]) => unaryFn(op)(x.transpose().index('::2', '::-1')),
-        ref: ([x]) => map(sliceT(x), UNARY_REF[op]),
+        ref: ([x]) => map(sliceT(x), ref),
         grad: true,
       });
     }
@@ -170,7 +124,7 @@ function binaryCases(): Case[] {
       name: `${op} float32 [2,3]`,
       inputs: [{ shape: [2, 3], gen: op === 'pow' ? 'positive' : 'normal' }, { shape: [2, 3], gen: pos ? 'positive' : 'normal' }],
       run: ([a, b]) => binaryFn(op)(a, b),
-      ref: ([a, b]) => zip(a, b, BINARY_REF[op]),
+      ref: ([a, b]) => zip(a, b, binaryReference(op)),
       grad: true,
     });
     if (op !== 'div') {
@@ -178,7 +132,7 @@ function binaryCases(): Case[] {
         name: `${op} int32 stays int32`,
         inputs: [{ shape: [3, 4], gen: op === 'pow' ? 'int' : 'int' }, { shape: [3, 4], gen: op === 'pow' ? 'smallint' : 'int' }],
         run: ([a, b]) => binaryFn(op)(a, b),
-        ref: ([a, b]) => zip(a, b, BINARY_REF[op], 'int32'),
+        ref: ([a, b]) => zip(a, b, binaryReference(op, 'int32'), 'int32'),
       });
     }
   }
@@ -187,13 +141,13 @@ function binaryCases(): Case[] {
       name: `${op} float32 with ties gives bool`,
       inputs: [{ shape: [6], values: [1, 2, 3, -1, 0, 5] }, { shape: [6], values: [1, 5, 2, -1, -0, 6] }],
       run: ([a, b]) => binaryFn(op)(a, b),
-      ref: ([a, b]) => zip(a, b, BINARY_REF[op], 'bool'),
+      ref: ([a, b]) => zip(a, b, binaryReference(op), 'bool'),
     });
     cases.push({
       name: `${op} int32 gives bool`,
       inputs: [{ shape: [4, 5], gen: 'smallint' }, { shape: [4, 5], gen: 'smallint' }],
       run: ([a, b]) => binaryFn(op)(a, b),
-      ref: ([a, b]) => zip(a, b, BINARY_REF[op], 'bool'),
+      ref: ([a, b]) => zip(a, b, binaryReference(op), 'bool'),
     });
   }
   cases.push(
@@ -201,7 +155,7 @@ function binaryCases(): Case[] {
       name: 'eq/ne on bools',
       inputs: [{ shape: [8], gen: 'bool' }, { shape: [8], gen: 'bool' }],
       run: ([a, b]) => mge.concat([mge.eq(a, b), mge.ne(a, b)]),
-      ref: ([a, b]) => nd([16], [...zip(a, b, BINARY_REF.eq).data, ...zip(a, b, BINARY_REF.ne).data], 'bool'),
+      ref: ([a, b]) => nd([16], [...zip(a, b, binaryReference('eq')).data, ...zip(a, b, binaryReference('ne')).data], 'bool'),
     },
     {
       name: 'logicalAnd/logicalOr truth table',
@@ -262,7 +216,7 @@ function binaryCases(): Case[] {
       name: 'binary on 0-size tensors',
       inputs: [{ shape: [2, 0] }, { shape: [2, 0] }],
       run: ([a, b]) => mge.mul(a, b),
-      ref: ([a, b]) => zip(a, b, BINARY_REF.mul),
+      ref: ([a, b]) => zip(a, b, binaryReference('mul')),
     },
     {
       name: 'binary on a transposed view and a negative-step slice',
@@ -271,7 +225,7 @@ function binaryCases(): Case[] {
       ref: ([a, b]) => {
         const at = nd([4, 3], Array.from({ length: 12 }, (_, k) => a.data[(k % 3) * 4 + Math.floor(k / 3)]));
         const bf = nd([4, 3], Array.from({ length: 12 }, (_, k) => b.data[(3 - Math.floor(k / 3)) * 3 + (k % 3)]));
-        return zip(at, bf, BINARY_REF.mul);
+        return zip(at, bf, binaryReference('mul'));
       },
       grad: true,
     },
