@@ -1,4 +1,4 @@
-import { mul, noGrad, Parameter, random, type Tensor, tensor } from '@mge/core';
+import { noGrad, Parameter, random, type Tensor, tensor, where } from '@mge/core';
 import * as F from '@mge/functional';
 import { positiveInt } from './init.js';
 import { Module } from './module.js';
@@ -36,10 +36,10 @@ export class Embedding extends Module {
     } else {
       let w = random.normal(0, 1, [numEmbeddings, embeddingDim]);
       if (this.paddingIdx !== null) {
-        const keep = new Float32Array(numEmbeddings).fill(1);
+        const keep = new Uint8Array(numEmbeddings).fill(1);
         keep[this.paddingIdx] = 0;
         const rows = tensor(keep, { shape: [numEmbeddings, 1], device: w.device });
-        w = noGrad(() => mul(w, rows));
+        w = noGrad(() => where(rows, w, 0));
       }
       this.weight = new Parameter(w);
     }
