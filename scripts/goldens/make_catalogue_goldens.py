@@ -196,6 +196,33 @@ def loss_cases():
     return cases
 
 
+def ctc_cases():
+    cases = []
+    specs = [
+        # name, T, N, C, S, pred lengths, label lengths, reduction, log_probs, labels (None: random)
+        ("ctc_mean", 5, 2, 4, 2, [5, 5], [2, 2], "mean", False, None),
+        ("ctc_lengths_sum", 6, 3, 5, 3, [6, 4, 5], [3, 1, 2], "sum", False, None),
+        ("ctc_repeats_none", 6, 2, 3, 3, [6, 6], [3, 2], "none", False, [[1, 1, 2], [2, 2, 0]]),
+        ("ctc_batch1_log_probs", 4, 1, 3, 2, [4], [2], "mean", True, None),
+        ("ctc_blank2_empty_label", 4, 2, 3, 2, [4, 3], [1, 0], "none", False, [[1, 0], [0, 0]]),
+    ]
+    for i, (name, T, N, C, S, plen, llen, red, log_probs, labels) in enumerate(specs):
+        rng = np.random.RandomState(1350 + i)
+        blank = 2 if "blank2" in name else 0
+        logits = randn(rng, T, N, C)
+        if labels is None:
+            labels = [[int(v) for v in rng.choice([c for c in range(C) if c != blank], S)] for _ in range(N)]
+        lab = np.array(labels, dtype=np.int32)
+        # PyTorch's ctc_loss gradient is only right after a log_softmax (it returns p − posterior, the
+        # logits' gradient), so the case differentiates the logits; the test applies softmax or
+        # logSoftmax itself and passes probabilities (MegEngine) or log-probabilities.
+        lt = t(logits, True)
+        out = TF.ctc_loss(TF.log_softmax(lt, 2), t(lab).long(), torch.tensor(plen), torch.tensor(llen), blank=blank, reduction=red)
+        ins = {"logits": (logits, lt), "predLengths": (np.array(plen, dtype=np.int32), None), "label": (lab, None), "labelLengths": (np.array(llen, dtype=np.int32), None)}
+        cases.append(case(name, "ctcLoss", {"blank": blank, "reduction": red, "logProbs": log_probs}, ins, out, rng, ["logits"]))
+    return cases
+
+
 # ---------------------------------------------------------------- recurrent
 
 def cell_cases():
@@ -363,7 +390,7 @@ def write(name, cases):
 def main():
     write("catalogue_activation", activation_cases())
     write("catalogue_indexing", indexing_cases())
-    write("catalogue_loss", loss_cases())
+    write("catalogue_loss", loss_cases() + ctc_cases())
     write("catalogue_recurrent", cell_cases() + rnn_cases())
     write("catalogue_attention", attention_cases())
 

@@ -12,6 +12,7 @@ export * from './activation.js';
 export * from './activation-extra.js';
 export * from './attention.js';
 export * from './conv.js';
+export * from './ctc.js';
 export * from './dropout.js';
 export * from './indexing.js';
 export * from './loss.js';

@@ -78,6 +78,12 @@ const FUNCTIONS: Record<string, (x: Inputs, a: Args) => Tensor | [Tensor, Tensor
   huberLoss: (x, a) => F.huberLoss(x.pred, x.label, { delta: a.delta as number, reduction: RED(a) }),
   hingeLoss: (x, a) => F.hingeLoss(x.pred, x.label, a.norm as 'L1' | 'L2', RED(a)),
   klDiv: (x, a) => F.klDiv(x.pred, x.label, { reduction: a.reduction as 'batchmean', logTarget: a.logTarget as boolean }),
+  ctcLoss: (x, a) =>
+    F.ctcLoss(a.logProbs ? F.logSoftmax(x.logits, 2) : F.softmax(x.logits, 2), x.predLengths, x.label, x.labelLengths, {
+      blank: a.blank as number,
+      reduction: RED(a),
+      logProbs: a.logProbs as boolean,
+    }),
   rnnCell: (x, a) => F.rnnCell(x.inp, x.hx, x as unknown as F.CellWeights, a.nonlinearity as 'tanh' | 'relu'),
   lstmCell: (x) => flat(...F.lstmCell(x.inp, x.hx, x.cx, x as unknown as F.CellWeights)),
   gruCell: (x) => F.gruCell(x.inp, x.hx, x as unknown as F.CellWeights),
