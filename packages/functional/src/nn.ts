@@ -5,6 +5,7 @@ export * from './attention.js';
 export * from './conv.js';
 export * from './ctc.js';
 export * from './dropout.js';
+export * from './dropout-variants.js';
 export * from './indexing.js';
 export * from './loss.js';
 export * from './loss-extra.js';
