@@ -91,6 +91,7 @@
         "native/layout.cc",
         "native/conv.cc",
         "native/pool.cc",
+        "native/indexing.cc",
         "native/memory.cc"
       ],
       "ldflags": [

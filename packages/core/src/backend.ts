@@ -192,6 +192,18 @@ export interface Backend<Buf = any> {
   pool2d(op: PoolOp, x: TensorRef<Buf>, p: Pool2dParams): Buf;
   /** Gradient of pool2d: dy [N,C,OH,OW] → dx [N,C,H,W]; max needs x to find each window's maximum. */
   pool2dBackward(op: PoolOp, x: TensorRef<Buf>, dy: TensorRef<Buf>, p: Pool2dParams): Buf;
+
+  // ---- optional primitives: core composes them from the ones above when absent -------
+  /**
+   * out[i…] = x[i… with coordinate `axis` replaced by index[i…]]; out has index's shape and
+   * x's dtype. index is int32 of x's rank, no longer than x on every other axis; its values
+   * are meant to lie in [0, x.shape[axis]) — a kernel must not read outside x when they do not.
+   */
+  gather?(x: TensorRef<Buf>, index: TensorRef<Buf>, axis: number): Buf;
+  /** A copy of x with src[i…] added at x[i… with coordinate `axis` = index[i…]]; src has index's shape. */
+  scatterAdd?(x: TensorRef<Buf>, index: TensorRef<Buf>, src: TensorRef<Buf>, axis: number): Buf;
+  /** int32 positions that sort x along `axis`, stable (ties keep their order); output has x's shape. */
+  argsort?(x: TensorRef<Buf>, axis: number, descending: boolean): Buf;
 }
 
 /**

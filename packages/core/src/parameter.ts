@@ -8,6 +8,9 @@ import { Tensor } from './tensor.js';
  * (sharing its memory) or from anything `tensor()` accepts.
  */
 export class Parameter extends Tensor {
+  /** false when frozen: GradManager.attach passes over it and optimizers leave it alone. */
+  requiresGrad = true;
+
   constructor(value: Tensor | NestedArray | DataArray, options: TensorOptions & { shape?: readonly number[] } = {}) {
     const shared = value instanceof Tensor && !options.dtype && !options.device;
     const t = shared ? value : tensor(value, { dtype: 'float32', ...options });

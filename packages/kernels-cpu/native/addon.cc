@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "indexing.h"
 #include "memory.h"
 #include "ops.h"
 #include "thread_pool.h"
@@ -623,6 +624,80 @@ void Pool2dBackward(const Napi::CallbackInfo& info) {
                   static_cast<float*>(dx.data), p);
 }
 
+// ---- indexing -----------------------------------------------------------------------
+
+// Reads [rank, axis, xShape…, indexShape…] and checks that index fits x outside `axis`.
+void read_index_params(const Napi::CallbackInfo& info, std::size_t i, const char* op, int* rank, int* axis, i64* x_shape,
+                       i64* index_shape) {
+  Napi::Env env = info.Env();
+  Params p = get_params(info, i, op, 2);
+  *rank = get_rank(env, op, p.v[0]);
+  if (p.n < 2 + 2 * *rank) fail(env, op, "argument 'params' is too short for rank " + std::to_string(*rank));
+  *axis = p.v[1];
+  if (*rank == 0 || *axis < 0 || *axis >= *rank) fail(env, op, "axis " + std::to_string(*axis) + " is out of range");
+  for (int d = 0; d < *rank; ++d) {
+    x_shape[d] = p.v[2 + d];
+    index_shape[d] = p.v[2 + *rank + d];
+    if (d != *axis && index_shape[d] > x_shape[d]) fail(env, op, "index is longer than x on axis " + std::to_string(d));
+  }
+}
+
+// gather(x, index, out, params)
+void Gather(const Napi::CallbackInfo& info) {
+  const char* op = "gather";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x"), index = get_arr(info, 1, op, "index"), out = get_arr(info, 2, op, "out");
+  int rank, axis;
+  i64 xs[kMaxRank], is[kMaxRank];
+  read_index_params(info, 3, op, &rank, &axis, xs, is);
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "index", index, kI32);
+  expect_dtype(env, op, "out", out, x.dtype);
+  expect_len(env, op, "x", x, checked_size(env, op, "x's shape", xs, rank));
+  const i64 n = checked_size(env, op, "index's shape", is, rank);
+  expect_len(env, op, "index", index, n);
+  expect_len(env, op, "out", out, n);
+  gather(x.dtype, x.data, xs, static_cast<const std::int32_t*>(index.data), is, rank, axis, out.data);
+}
+
+// scatterAdd(x, index, src, out, params)
+void ScatterAdd(const Napi::CallbackInfo& info) {
+  const char* op = "scatterAdd";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x"), index = get_arr(info, 1, op, "index"), src = get_arr(info, 2, op, "src");
+  Arr out = get_arr(info, 3, op, "out");
+  int rank, axis;
+  i64 xs[kMaxRank], is[kMaxRank];
+  read_index_params(info, 4, op, &rank, &axis, xs, is);
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "index", index, kI32);
+  expect_dtype(env, op, "src", src, x.dtype);
+  expect_dtype(env, op, "out", out, x.dtype);
+  const i64 size = checked_size(env, op, "x's shape", xs, rank);
+  expect_len(env, op, "x", x, size);
+  expect_len(env, op, "out", out, size);
+  const i64 n = checked_size(env, op, "index's shape", is, rank);
+  expect_len(env, op, "index", index, n);
+  expect_len(env, op, "src", src, n);
+  scatter_add(x.dtype, x.data, xs, static_cast<const std::int32_t*>(index.data), is, src.data, rank, axis, out.data);
+}
+
+// argsort(descending, x, out, outer, len, inner)
+void Argsort(const Napi::CallbackInfo& info) {
+  const char* op = "argsort";
+  Napi::Env env = info.Env();
+  bool descending = get_int(info, 0, op, "descending") != 0;
+  Arr x = get_arr(info, 1, op, "x"), out = get_arr(info, 2, op, "out");
+  i64 dims[3] = {get_int(info, 3, op, "outer"), get_int(info, 4, op, "len"), get_int(info, 5, op, "inner")};
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "out", out, kI32);
+  const i64 size = checked_size(env, op, "x's shape", dims, 3);
+  expect_len(env, op, "x", x, size);
+  expect_len(env, op, "out", out, size);
+  if (dims[1] > 2147483647) fail(env, op, "the sorted axis is too long for int32 positions");
+  argsort(x.dtype, x.data, dims[0], dims[1], dims[2], descending, static_cast<std::int32_t*>(out.data));
+}
+
 template <void (*F)(const Napi::CallbackInfo&)>
 Napi::Value wrap(const Napi::CallbackInfo& info) {
   try {
@@ -666,6 +741,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackwardFilter", Napi::Function::New(env, wrap<Conv2dBackwardFilter>));
   exports.Set("pool2d", Napi::Function::New(env, wrap<Pool2d>));
   exports.Set("pool2dBackward", Napi::Function::New(env, wrap<Pool2dBackward>));
+  exports.Set("gather", Napi::Function::New(env, wrap<Gather>));
+  exports.Set("scatterAdd", Napi::Function::New(env, wrap<ScatterAdd>));
+  exports.Set("argsort", Napi::Function::New(env, wrap<Argsort>));
   return exports;
 }
 

@@ -385,4 +385,30 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     this.native.pool2dBackward(op === 'max' ? 1 : 0, x.buf as Float32Array, dy.buf as Float32Array, out, params);
     return out;
   }
+
+  // ---- indexing -----------------------------------------------------------
+
+  private indexParams(x: Ref, index: Ref, axis: number): Int32Array {
+    return this.p.start().push(x.shape.length).push(axis).pushAll(x.shape).pushAll(index.shape).array;
+  }
+
+  gather(x: Ref, index: Ref, axis: number): DataArray {
+    const out = this.out(x.dtype, sizeOf(index.shape));
+    this.native.gather(x.buf, index.buf as Int32Array, out, this.indexParams(x, index, axis));
+    return out;
+  }
+
+  scatterAdd(x: Ref, index: Ref, src: Ref, axis: number): DataArray {
+    const out = this.out(x.dtype, sizeOf(x.shape));
+    this.native.scatterAdd(x.buf, index.buf as Int32Array, src.buf, out, this.indexParams(x, index, axis));
+    return out;
+  }
+
+  argsort(x: Ref, axis: number, descending: boolean): DataArray {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const out = this.out('int32', sizeOf(x.shape)) as Int32Array;
+    this.native.argsort(descending ? 1 : 0, x.buf, out, outer, x.shape[axis], inner);
+    return out;
+  }
 }

@@ -37,6 +37,7 @@ import {
   splitKSumKernel,
   type VecChoice,
 } from './kernels/gemm.js';
+import { argsortKernel, gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
@@ -436,6 +437,36 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const n = p.n * p.c * p.h * p.w;
     const out = this.runtime.acquire(n, 'float32');
     this.run(pool2dBackwardKernel(op), op === 'max' ? [xb, dyb, out] : [dyb, out], WebGpuBackend.poolParams(n, p), n);
+    return out;
+  }
+
+  // ---- indexing -----------------------------------------------------------------
+
+  gather(x: Ref, index: Ref, axis: number): GpuBuffer {
+    const xb = bufOf('gather', x, 'x');
+    const ib = bufOf('gather', index, 'index');
+    const n = sizeOf(index.shape);
+    if (n === 0 || sizeOf(x.shape) === 0) return this.allocate(x.dtype, n);
+    const out = this.runtime.acquire(n, x.dtype);
+    this.run(gatherKernel(x.shape.length, axis, this.moveElem(x.dtype)), [xb, ib, out], [n, ...x.shape, ...index.shape], n);
+    return out;
+  }
+
+  scatterAdd(x: Ref, index: Ref, src: Ref, axis: number): GpuBuffer {
+    const xb = bufOf('scatterAdd', x, 'x');
+    const ib = bufOf('scatterAdd', index, 'index');
+    const sb = bufOf('scatterAdd', src, 'src');
+    const n = sizeOf(x.shape);
+    const out = this.runtime.acquire(n, x.dtype);
+    if (n > 0) this.run(scatterAddKernel(x.shape.length, axis, x.dtype), [xb, ib, sb, out], [n, ...x.shape, ...index.shape], n);
+    return out;
+  }
+
+  argsort(x: Ref, axis: number, descending: boolean): GpuBuffer {
+    const xb = bufOf('argsort', x, 'x');
+    const n = sizeOf(x.shape);
+    const out = this.runtime.acquire(n, 'int32');
+    if (n > 0) this.run(argsortKernel(x.dtype), [xb, out], [n, x.shape[axis], sizeOf(x.shape.slice(axis + 1)), descending ? 1 : 0], n);
     return out;
   }
 }

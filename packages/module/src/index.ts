@@ -1,10 +1,14 @@
 export { Parameter } from '@mge/core';
 export * from './activation.js';
+export * from './activation-extra.js';
+export * from './attention.js';
 export * from './batchnorm.js';
 export * from './conv.js';
+export * from './embedding.js';
 export * from './linear.js';
 export * from './misc.js';
-export { type ForwardHook, type ForwardPreHook, type HookHandle, Module } from './module.js';
+export { type AnyModule, type ForwardHook, type ForwardPreHook, type HookHandle, Module } from './module.js';
 export * from './pooling.js';
+export * from './rnn.js';
 export * from './sequential.js';
 export { StateDict } from './state-dict.js';

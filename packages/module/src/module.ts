@@ -1,14 +1,15 @@
 import { noGrad, Parameter, shapesEqual, shapeToString, Tensor, tensor } from '@mge/core';
 import { entriesOf, StateDict, type StateDictLike } from './state-dict.js';
 
-export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | undefined;
-export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+export type ForwardPreHook = (module: AnyModule, inputs: unknown[]) => unknown[] | undefined;
+export type ForwardHook = (module: AnyModule, inputs: unknown[], output: unknown) => unknown;
 
 export interface HookHandle {
   remove(): void;
 }
 
-type Leaf = Tensor | Module;
+export type AnyModule = Module<any>;
+type Leaf = Tensor | AnyModule;
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -19,13 +20,13 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  * (arrays and plain objects of them too) in sorted key order, depth first, each
  * object once under its first name — MegEngine's order.
  */
-export interface Module {
+export interface Module<Out = Tensor> {
   // biome-ignore lint/style/useShorthandFunctionType: an interface is what merges with the class
-  (...inputs: any[]): Tensor;
+  (...inputs: any[]): Out;
 }
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
-export abstract class Module {
+export abstract class Module<Out = Tensor> {
   // Set on the callable shell in the constructor: a base class's field initialisers
   // would land on the discarded `this`.
   /** True in training mode (dropout active, batch statistics used). */
@@ -49,9 +50,9 @@ export abstract class Module {
     return self;
   }
 
-  abstract forward(...inputs: unknown[]): Tensor;
+  abstract forward(...inputs: unknown[]): Out;
 
-  private _call(inputs: unknown[]): Tensor {
+  private _call(inputs: unknown[]): Out {
     let args = inputs;
     for (const hook of this._preHooks.values()) {
       const r = hook(this, args);
@@ -62,7 +63,7 @@ export abstract class Module {
       const r = hook(this, args, out);
       if (r !== undefined) out = r;
     }
-    return out as Tensor;
+    return out as Out;
   }
 
   registerForwardPreHook(hook: ForwardPreHook): HookHandle {
@@ -103,10 +104,11 @@ export abstract class Module {
     }
   }
 
-  *namedParameters(options: { recursive?: boolean; prefix?: string } = {}): Generator<[string, Parameter]> {
-    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Parameter) as Generator<[string, Parameter]>;
+  *namedParameters(options: { recursive?: boolean; prefix?: string; requiresGrad?: boolean } = {}): Generator<[string, Parameter]> {
+    const want = options.requiresGrad;
+    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Parameter && (want === undefined || x.requiresGrad === want)) as Generator<[string, Parameter]>;
   }
-  *parameters(options: { recursive?: boolean } = {}): Generator<Parameter> {
+  *parameters(options: { recursive?: boolean; requiresGrad?: boolean } = {}): Generator<Parameter> {
     for (const [, p] of this.namedParameters(options)) yield p;
   }
   /** Tensors that are not Parameters (BatchNorm's running statistics…). */
@@ -123,18 +125,18 @@ export abstract class Module {
     for (const [, t] of this.namedTensors(options)) yield t;
   }
   /** Direct sub-modules. */
-  *namedChildren(): Generator<[string, Module]> {
-    yield* this._flatten(false, '', new Set([this]), (x) => x instanceof Module) as Generator<[string, Module]>;
+  *namedChildren(): Generator<[string, AnyModule]> {
+    yield* this._flatten(false, '', new Set([this]), (x) => x instanceof Module) as Generator<[string, AnyModule]>;
   }
-  *children(): Generator<Module> {
+  *children(): Generator<AnyModule> {
     for (const [, m] of this.namedChildren()) yield m;
   }
   /** This module and every sub-module, depth first. */
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  *namedModules(prefix = ''): Generator<[string, AnyModule]> {
     yield [prefix, this];
-    yield* this._flatten(true, prefix, new Set([this]), (x) => x instanceof Module) as Generator<[string, Module]>;
+    yield* this._flatten(true, prefix, new Set([this]), (x) => x instanceof Module) as Generator<[string, AnyModule]>;
   }
-  *modules(): Generator<Module> {
+  *modules(): Generator<AnyModule> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
@@ -145,6 +147,51 @@ export abstract class Module {
   }
   eval(): this {
     return this.train(false);
+  }
+
+  /** Calls fn on this module and every sub-module, depth first (MegEngine's apply). */
+  apply(fn: (module: AnyModule) => void): this {
+    if (typeof fn !== 'function') throw new TypeError(`apply: argument 'fn' must be a function, got ${typeof fn}`);
+    for (const m of this.modules()) fn(m);
+    return this;
+  }
+
+  /** Marks every parameter as not needing gradients (GradManager.attach then passes over them). */
+  freeze(): this {
+    for (const p of this.parameters()) p.requiresGrad = false;
+    return this;
+  }
+  unfreeze(): this {
+    for (const p of this.parameters()) p.requiresGrad = true;
+    return this;
+  }
+
+  /** Number of scalar values held by the parameters (only trainable ones with `trainableOnly`). */
+  numParameters(options: { trainableOnly?: boolean } = {}): number {
+    let n = 0;
+    for (const p of this.parameters()) if (!options.trainableOnly || p.requiresGrad) n += p.size;
+    return n;
+  }
+
+  /**
+   * Weight surgery: puts `value` where the tensor named `name` (a stateDict key) is, e.g. a
+   * shared Parameter for weight tying, or a plain Tensor to make a weight a constant.
+   * Returns the tensor that was there.
+   */
+  replaceParamWithTensor(name: string, value: Tensor): Tensor {
+    if (!(value instanceof Tensor)) throw new TypeError(`replaceParamWithTensor: argument 'value' must be a Tensor, got ${value === null ? 'null' : typeof value}`);
+    const current = new Map(this.namedTensors()).get(name);
+    if (!current) throw new Error(`replaceParamWithTensor: argument 'name' must name a tensor of the module, got '${name}'`);
+    if (!shapesEqual(current.shape, value.shape)) {
+      throw new Error(`replaceParamWithTensor: '${name}' has shape ${shapeToString(current.shape)}, got a value of shape ${shapeToString(value.shape)}`);
+    }
+    const parts = name.split('.');
+    let owner: unknown = this;
+    for (const key of parts.slice(0, -1)) owner = owner instanceof Map ? owner.get(key) : (owner as Record<string, unknown>)[key];
+    const last = parts[parts.length - 1];
+    if (owner instanceof Map) owner.set(last, value);
+    else (owner as Record<string, unknown>)[last] = value;
+    return current;
   }
 
   /** Sets every parameter's .grad to null. */

@@ -26,6 +26,7 @@ export class GradManager {
       if (!(p instanceof Tensor)) throw new TypeError(`GradManager.attach: every item of 'params' must be a Tensor, got ${String(p)}`);
       if (p.dtype !== 'float32') throw new TypeError(`GradManager.attach: only float32 tensors can have gradients, got ${p.dtype}`);
       if (this.attachedIds.has(p.id)) continue;
+      if ((p as { requiresGrad?: boolean }).requiresGrad === false) continue; // a frozen Parameter
       this.attached.push(p);
       this.attachedIds.add(p.id);
       this.tape?.tracked.add(p.id);

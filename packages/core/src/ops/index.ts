@@ -3,6 +3,7 @@ export * from './cast.js';
 export * from './conv.js';
 export * from './creation.js';
 export { type FusableDeferred, fusedConv2d, fusedLinear } from './fused.js';
+export * from './indexing.js';
 export * from './matmul.js';
 export * from './movement.js';
 export * from './pool.js';

@@ -22,6 +22,7 @@ import { convCases } from './cases/conv.js';
 import { autogradSpecials, memorySpecials, type Special } from './cases/device.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
+import { indexingCases } from './cases/indexing.js';
 import { matmulCases } from './cases/matmul.js';
 import { movementCases } from './cases/movement.js';
 import { poolCases } from './cases/pool.js';
@@ -51,6 +52,7 @@ export function conformanceCases(): Record<string, Record<string, Case[]>> {
     conv2d: convCases(),
     'fused epilogues': fusedCases(),
     pooling: poolCases(),
+    'gather, scatter and sort': indexingCases(),
     autograd: autogradCases(),
   };
 }

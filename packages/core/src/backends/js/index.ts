@@ -18,6 +18,7 @@ import { LiveBuffers } from '../../live-buffers.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { applyEpilogue } from './epilogue.js';
+import { argsort, gather, scatterAdd } from './indexing.js';
 import { sizeOf } from './layout.js';
 import { matmul } from './matmul.js';
 import { pool2d, pool2dBackward } from './pool2d.js';
@@ -222,6 +223,26 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
     const xv = checkFloat(`pool2dBackward(${op})`, 'x', x, p.n * p.c * p.h * p.w);
     const dyv = checkFloat(`pool2dBackward(${op})`, 'dy', dy, p.n * p.c * p.oh * p.ow);
     return this.own(pool2dBackward(op, xv, dyv, p));
+  }
+
+  // ---- indexing -------------------------------------------------------------
+
+  gather(x: Ref, index: Ref, axis: number): DataArray {
+    checkRef('gather', 'x', x);
+    checkRef('gather', 'index', index);
+    return this.own(gather(x.buf, x.shape, index.buf as Int32Array, index.shape, axis, x.dtype));
+  }
+
+  scatterAdd(x: Ref, index: Ref, src: Ref, axis: number): DataArray {
+    checkRef('scatterAdd', 'x', x);
+    checkRef('scatterAdd', 'index', index);
+    checkRef('scatterAdd', 'src', src);
+    return this.own(scatterAdd(x.buf, x.shape, index.buf as Int32Array, index.shape, src.buf, axis));
+  }
+
+  argsort(x: Ref, axis: number, descending: boolean): DataArray {
+    checkRef('argsort', 'x', x);
+    return this.own(argsort(x.buf, x.shape, axis, descending));
   }
 }
 

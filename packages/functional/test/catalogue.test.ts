@@ -1,0 +1,3 @@
+import { runCatalogueGoldens } from './catalogue-golden.js';
+
+runCatalogueGoldens('js');

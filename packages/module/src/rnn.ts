@@ -1,0 +1,279 @@
+// Recurrent layers: the cells of @mge/functional run over time, layers and directions.
+// Parameter names are PyTorch's in camelCase (weightIhL0, biasHhL1Reverse, …) so that a
+// PyTorch state dict maps key by key.
+import { concat, noGrad, Parameter, random, reshape, shapeToString, stack, type Tensor, unsqueeze, zeros } from '@mge/core';
+import * as F from '@mge/functional';
+import { positiveInt } from './init.js';
+import { Module } from './module.js';
+
+type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
+
+/** U(−1/√H, 1/√H), MegEngine's and PyTorch's initialisation of every recurrent weight and bias. */
+function uniformParameter(shape: number[], hidden: number): Parameter {
+  const k = 1 / Math.sqrt(hidden);
+  return new Parameter(noGrad(() => random.uniform(-k, k, shape)));
+}
+
+function step(mode: Mode, x: Tensor, h: Tensor, c: Tensor | null, w: F.CellWeights): [Tensor, Tensor | null] {
+  switch (mode) {
+    case 'LSTM':
+      return F.lstmCell(x, h, c as Tensor, w);
+    case 'GRU':
+      return [F.gruCell(x, h, w), null];
+    default:
+      return [F.rnnCell(x, h, w, mode === 'RNN_RELU' ? 'relu' : 'tanh'), null];
+  }
+}
+
+abstract class CellBase<Out> extends Module<Out> {
+  weightIh: Parameter;
+  weightHh: Parameter;
+  biasIh: Parameter | null;
+  biasHh: Parameter | null;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+
+  constructor(
+    readonly mode: Mode,
+    inputSize: number,
+    hiddenSize: number,
+    bias: boolean,
+  ) {
+    super();
+    const name = this.constructor.name;
+    this.inputSize = positiveInt(name, 'inputSize', inputSize);
+    this.hiddenSize = positiveInt(name, 'hiddenSize', hiddenSize);
+    const g = GATES[mode] * hiddenSize;
+    this.weightIh = uniformParameter([g, inputSize], hiddenSize);
+    this.weightHh = uniformParameter([g, hiddenSize], hiddenSize);
+    this.biasIh = bias ? uniformParameter([g], hiddenSize) : null;
+    this.biasHh = bias ? uniformParameter([g], hiddenSize) : null;
+  }
+
+  /** (N, inputSize) or unbatched (inputSize); returns the batched input and whether it was unbatched. */
+  protected batched(x: Tensor): [Tensor, boolean] {
+    const name = this.constructor.name;
+    if (x.ndim !== 1 && x.ndim !== 2) throw new Error(`${name}: argument 'input' must be 1-d or 2-d (batch, ${this.inputSize}), got ${shapeToString(x.shape)}`);
+    if (x.shape[x.ndim - 1] !== this.inputSize) {
+      throw new Error(`${name}: argument 'input' must have ${this.inputSize} features, got ${shapeToString(x.shape)}`);
+    }
+    return x.ndim === 1 ? [unsqueeze(x, 0), true] : [x, false];
+  }
+
+  protected state(x: Tensor, h: Tensor | null | undefined, arg: string, unbatched: boolean): Tensor {
+    if (h === null || h === undefined) return zeros([x.shape[0], this.hiddenSize], { device: x.device });
+    const hb = unbatched && h.ndim === 1 ? unsqueeze(h, 0) : h;
+    if (hb.ndim !== 2 || hb.shape[0] !== x.shape[0] || hb.shape[1] !== this.hiddenSize) {
+      throw new Error(`${this.constructor.name}: argument '${arg}' must be (${x.shape[0]}, ${this.hiddenSize}), got ${shapeToString(h.shape)}`);
+    }
+    return hb;
+  }
+
+  protected get weights(): F.CellWeights {
+    return { weightIh: this.weightIh, weightHh: this.weightHh, biasIh: this.biasIh, biasHh: this.biasHh };
+  }
+
+  protected override extraRepr(): string {
+    return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? '' : ', bias=False'}`;
+  }
+}
+
+/** MegEngine's M.RNNCell: h' = tanh(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh) (or relu). */
+export class RNNCell extends CellBase<Tensor> {
+  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } = {}) {
+    const nl = options.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new TypeError(`RNNCell: argument 'nonlinearity' must be 'tanh' or 'relu', got ${String(nl)}`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options.bias ?? true);
+  }
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    const [x, unbatched] = this.batched(input);
+    const h = F.rnnCell(x, this.state(x, hx, 'hx', unbatched), this.weights, this.mode === 'RNN_RELU' ? 'relu' : 'tanh');
+    return unbatched ? reshape(h, [this.hiddenSize]) : h;
+  }
+}
+
+/** MegEngine's M.GRUCell. */
+export class GRUCell extends CellBase<Tensor> {
+  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean } = {}) {
+    super('GRU', inputSize, hiddenSize, options.bias ?? true);
+  }
+  forward(input: Tensor, hx?: Tensor | null): Tensor {
+    const [x, unbatched] = this.batched(input);
+    const h = F.gruCell(x, this.state(x, hx, 'hx', unbatched), this.weights);
+    return unbatched ? reshape(h, [this.hiddenSize]) : h;
+  }
+}
+
+/** MegEngine's M.LSTMCell: returns [h', c']. */
+export class LSTMCell extends CellBase<[Tensor, Tensor]> {
+  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean } = {}) {
+    super('LSTM', inputSize, hiddenSize, options.bias ?? true);
+  }
+  forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
+    const [x, unbatched] = this.batched(input);
+    const h = this.state(x, hx?.[0], 'hx[0]', unbatched);
+    const c = this.state(x, hx?.[1], 'hx[1]', unbatched);
+    const [h1, c1] = F.lstmCell(x, h, c, this.weights);
+    return unbatched ? [reshape(h1, [this.hiddenSize]), reshape(c1, [this.hiddenSize])] : [h1, c1];
+  }
+}
+
+export interface RNNOptions {
+  numLayers?: number;
+  bias?: boolean;
+  /** Input and output are (batch, seq, feature) instead of (seq, batch, feature). */
+  batchFirst?: boolean;
+  /** Dropout on every layer's output but the last, in training mode. */
+  dropout?: number;
+  bidirectional?: boolean;
+}
+
+abstract class RNNBase<Out> extends Module<Out> {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+
+  constructor(
+    readonly mode: Mode,
+    inputSize: number,
+    hiddenSize: number,
+    options: RNNOptions,
+  ) {
+    super();
+    const name = this.constructor.name;
+    this.inputSize = positiveInt(name, 'inputSize', inputSize);
+    this.hiddenSize = positiveInt(name, 'hiddenSize', hiddenSize);
+    this.numLayers = positiveInt(name, 'numLayers', options.numLayers ?? 1);
+    this.bias = options.bias ?? true;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = options.dropout ?? 0;
+    this.bidirectional = options.bidirectional ?? false;
+    if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`${name}: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
+    const g = GATES[mode] * hiddenSize;
+    const self = this as unknown as Record<string, Parameter>;
+    for (let l = 0; l < this.numLayers; l++) {
+      const inSize = l === 0 ? inputSize : hiddenSize * this.directions;
+      for (const suffix of this.bidirectional ? ['', 'Reverse'] : ['']) {
+        self[`weightIhL${l}${suffix}`] = uniformParameter([g, inSize], hiddenSize);
+        self[`weightHhL${l}${suffix}`] = uniformParameter([g, hiddenSize], hiddenSize);
+        if (this.bias) {
+          self[`biasIhL${l}${suffix}`] = uniformParameter([g], hiddenSize);
+          self[`biasHhL${l}${suffix}`] = uniformParameter([g], hiddenSize);
+        }
+      }
+    }
+  }
+
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  private cellWeights(l: number, reverse: boolean): F.CellWeights {
+    const self = this as unknown as Record<string, Parameter | undefined>;
+    const s = `L${l}${reverse ? 'Reverse' : ''}`;
+    return { weightIh: self[`weightIh${s}`] as Parameter, weightHh: self[`weightHh${s}`] as Parameter, biasIh: self[`biasIh${s}`], biasHh: self[`biasHh${s}`] };
+  }
+
+  /** (T, N, I) (or batch-first, or unbatched (T, I)) → [output, h_n, c_n]. */
+  protected run(input: Tensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined): [Tensor, Tensor, Tensor | null] {
+    const name = this.constructor.name;
+    if (input.ndim !== 2 && input.ndim !== 3) throw new Error(`${name}: argument 'input' must be 3-d (seq, batch, ${this.inputSize}) or 2-d unbatched, got ${shapeToString(input.shape)}`);
+    if (input.shape[input.ndim - 1] !== this.inputSize) throw new Error(`${name}: argument 'input' must have ${this.inputSize} features, got ${shapeToString(input.shape)}`);
+    const unbatched = input.ndim === 2;
+    let x = unbatched ? unsqueeze(input, 1) : this.batchFirst ? input.transpose([1, 0, 2]) : input;
+    const [t, n] = x.shape;
+    const layers = this.numLayers * this.directions;
+    const initial = (s: Tensor | null | undefined, arg: string): Tensor => {
+      if (s === null || s === undefined) return zeros([layers, n, this.hiddenSize], { device: x.device });
+      const sb = unbatched && s.ndim === 2 ? unsqueeze(s, 1) : s;
+      if (sb.shape.join() !== `${layers},${n},${this.hiddenSize}`) {
+        throw new Error(`${name}: argument '${arg}' must be (${layers}, ${n}, ${this.hiddenSize}), got ${shapeToString(s.shape)}`);
+      }
+      return sb;
+    };
+    const hs = initial(h0, 'hx');
+    const cs = this.mode === 'LSTM' ? initial(c0, 'cx') : null;
+    const hOut: Tensor[] = [];
+    const cOut: Tensor[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      const outs: Tensor[] = [];
+      for (let d = 0; d < this.directions; d++) {
+        const k = l * this.directions + d;
+        let h = hs.index(k);
+        let c = cs ? cs.index(k) : null;
+        const w = this.cellWeights(l, d === 1);
+        const seq: Tensor[] = new Array(t);
+        for (let s = 0; s < t; s++) {
+          const i = d === 1 ? t - 1 - s : s;
+          [h, c] = step(this.mode, x.index(i), h, c, w);
+          seq[i] = h;
+        }
+        outs.push(t === 0 ? zeros([0, n, this.hiddenSize], { device: x.device }) : stack(seq, 0));
+        hOut.push(h);
+        if (c) cOut.push(c);
+      }
+      x = outs.length === 1 ? outs[0] : concat(outs, 2);
+      if (this.dropout > 0 && this.training && l < this.numLayers - 1) x = F.dropout(x, this.dropout, true);
+    }
+    let out = unbatched ? x.index({}, 0) : this.batchFirst ? x.transpose([1, 0, 2]) : x;
+    let hn = stack(hOut, 0);
+    let cn = cs ? stack(cOut, 0) : null;
+    if (unbatched) {
+      out = reshape(out, [t, -1]);
+      hn = hn.index({}, 0);
+      cn = cn ? cn.index({}, 0) : null;
+    }
+    return [out, hn, cn];
+  }
+
+  protected override extraRepr(): string {
+    const extra = [
+      this.numLayers !== 1 ? `num_layers=${this.numLayers}` : '',
+      this.bias ? '' : 'bias=False',
+      this.batchFirst ? 'batch_first=True' : '',
+      this.dropout ? `dropout=${this.dropout}` : '',
+      this.bidirectional ? 'bidirectional=True' : '',
+    ].filter(Boolean);
+    return [`${this.inputSize}, ${this.hiddenSize}`, ...extra].join(', ');
+  }
+}
+
+/** MegEngine's M.RNN: `rnn(x, h0?)` → [output, h_n]. */
+export class RNN extends RNNBase<[Tensor, Tensor]> {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+    const nl = options.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new TypeError(`RNN: argument 'nonlinearity' must be 'tanh' or 'relu', got ${String(nl)}`);
+    super(nl === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', inputSize, hiddenSize, options);
+  }
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+    const [out, hn] = this.run(input, hx, null);
+    return [out, hn];
+  }
+}
+
+/** MegEngine's M.GRU: `gru(x, h0?)` → [output, h_n]. */
+export class GRU extends RNNBase<[Tensor, Tensor]> {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+    super('GRU', inputSize, hiddenSize, options);
+  }
+  forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor] {
+    const [out, hn] = this.run(input, hx, null);
+    return [out, hn];
+  }
+}
+
+/** MegEngine's M.LSTM: `lstm(x, [h0, c0]?)` → [output, [h_n, c_n]]. */
+export class LSTM extends RNNBase<[Tensor, [Tensor, Tensor]]> {
+  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+    super('LSTM', inputSize, hiddenSize, options);
+  }
+  forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {
+    const [out, hn, cn] = this.run(input, hx?.[0], hx?.[1]);
+    return [out, [hn, cn as Tensor]];
+  }
+}

@@ -1,0 +1,150 @@
+import { GradManager, Parameter, random, type Tensor, tensor, zeros } from '@mge/core';
+import * as F from '@mge/functional';
+import { describe, expect, it } from 'vitest';
+import * as M from '../src/index.js';
+
+const shapes = (m: M.AnyModule) => Object.fromEntries([...m.stateDict()].map(([k, v]) => [k, [...v.shape]]));
+
+describe('layer catalogue: names, parameter shapes, initialisation', () => {
+  it('RNN/LSTM/GRU: PyTorch key layout in camelCase, U(-1/√H, 1/√H)', () => {
+    random.seed(1);
+    const lstm = new M.LSTM(3, 4, { numLayers: 2, bidirectional: true });
+    expect(shapes(lstm)).toEqual({
+      biasHhL0: [16], biasHhL0Reverse: [16], biasHhL1: [16], biasHhL1Reverse: [16],
+      biasIhL0: [16], biasIhL0Reverse: [16], biasIhL1: [16], biasIhL1Reverse: [16],
+      weightHhL0: [16, 4], weightHhL0Reverse: [16, 4], weightHhL1: [16, 4], weightHhL1Reverse: [16, 4],
+      weightIhL0: [16, 3], weightIhL0Reverse: [16, 3], weightIhL1: [16, 8], weightIhL1Reverse: [16, 8],
+    });
+    for (const p of lstm.parameters()) for (const v of p.dataSync()) expect(Math.abs(v)).toBeLessThanOrEqual(0.5);
+    expect(Object.keys(shapes(new M.GRU(2, 3, { bias: false })))).toEqual(['weightHhL0', 'weightIhL0']);
+    expect(shapes(new M.GRUCell(2, 3))).toEqual({ biasHh: [9], biasIh: [9], weightHh: [9, 3], weightIh: [9, 2] });
+    expect(String(lstm)).toBe('LSTM(3, 4, num_layers=2, bidirectional=True)');
+  });
+
+  it('MultiHeadAttention: inProjWeight (3E, E), zero biases, outProj Linear', () => {
+    const mha = new M.MultiHeadAttention(8, 2);
+    expect(shapes(mha)).toEqual({ inProjBias: [24], inProjWeight: [24, 8], 'outProj.bias': [8], 'outProj.weight': [8, 8] });
+    expect([...mha.inProjBias!.dataSync()].every((v) => v === 0)).toBe(true);
+    expect(String(mha)).toBe('MultiHeadAttention(embed_dim=8, num_heads=2\n  (outProj): Linear(in_features=8, out_features=8, bias=True)\n)');
+    expect(() => new M.MultiHeadAttention(6, 4)).toThrow(/MultiHeadAttention: argument 'numHeads' \(4\) must divide 'embedDim' \(6\)/);
+  });
+
+  it('Embedding: N(0,1) rows, the padding row zero and without gradient', () => {
+    random.seed(2);
+    const e = new M.Embedding(5, 3, { paddingIdx: 1 });
+    expect([...e.weight.dataSync().slice(3, 6)]).toEqual([0, 0, 0]);
+    const gm = new GradManager().attach(e.parameters());
+    gm.record();
+    const y = e(tensor(Int32Array.from([1, 2, 1, 4]), { shape: [2, 2] }));
+    expect(y.shape).toEqual([2, 2, 3]);
+    gm.backward(y.sum());
+    expect([...e.weight.grad!.dataSync()]).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
+    expect(() => e(tensor([0.5]))).toThrow(/embedding: argument 'inp' must hold int32 indices, got float32/);
+    expect(() => e(tensor(Int32Array.from([5])))).toThrow(/gather: argument 'index' must hold values in \[0, 4\]/);
+    expect(() => new M.Embedding(5, 3, { paddingIdx: 7 })).toThrow(/Embedding: argument 'paddingIdx' must be an integer in \[-5, 4\], got 7/);
+  });
+
+  it('PReLU: one slope or one per channel, 0.25 by default; Elemwise by method name', () => {
+    const p = new M.PReLU(3);
+    expect([...p.weight.dataSync()]).toEqual([0.25, 0.25, 0.25]);
+    expect([...p(tensor([[-4, 2, -8]])).reshape([3]).dataSync()]).toEqual([-1, 2, -2]);
+    expect(() => p(zeros([2, 4]))).toThrow(/prelu: argument 'weight' must hold 1 value or one per channel \(4\), got shape \(3,\)/);
+    const fused = new M.Elemwise('fuse_add_relu');
+    expect([...fused(tensor([1, -3]), tensor([1, 1])).dataSync()]).toEqual([2, 0]);
+    expect(() => new M.Elemwise('NOPE')).toThrow(/Elemwise: argument 'method' must be one of ADD/);
+    expect(() => fused(tensor([1]))).toThrow(/Elemwise\(FUSE_ADD_RELU\): expected 2 inputs, got 1/);
+  });
+
+  it('recurrent layers on odd shapes: batch 1, unbatched, empty batch, zero-length sequence', () => {
+    const rnn = new M.RNN(2, 3, { numLayers: 2 });
+    expect(rnn(zeros([4, 1, 2]))[0].shape).toEqual([4, 1, 3]);
+    const [out, h] = rnn(zeros([4, 2]));
+    expect([out.shape, h.shape]).toEqual([[4, 3], [2, 3]]);
+    const [eo, eh] = rnn(zeros([3, 0, 2]));
+    expect([eo.shape, eh.shape]).toEqual([[3, 0, 3], [2, 0, 3]]);
+    const gru = new M.GRU(2, 3, { batchFirst: true, bidirectional: true });
+    expect(gru(zeros([5, 0, 2]))[0].shape).toEqual([5, 0, 6]);
+    expect(() => rnn(zeros([4, 1, 5]))).toThrow(/RNN: argument 'input' must have 2 features, got \(4, 1, 5\)/);
+    expect(() => rnn(zeros([4, 1, 2]), zeros([1, 1, 3]))).toThrow(/RNN: argument 'hx' must be \(2, 1, 3\), got \(1, 1, 3\)/);
+    const cell = new M.LSTMCell(2, 3);
+    const [hc, cc] = cell(zeros([2]));
+    expect([hc.shape, cc.shape]).toEqual([[3], [3]]);
+  });
+});
+
+describe('module utilities', () => {
+  class Net extends M.Module {
+    fc = new M.Linear(3, 2);
+    act = new M.PReLU();
+    emb = new M.Embedding(4, 3);
+    forward(x: Tensor): Tensor {
+      return this.act(this.fc(this.emb(x)));
+    }
+  }
+
+  it('numParameters, apply, toString', () => {
+    const net = new Net();
+    expect(net.numParameters()).toBe(3 * 2 + 2 + 1 + 4 * 3);
+    const seen: string[] = [];
+    net.apply((m) => seen.push(m.constructor.name));
+    expect(seen).toEqual(['Net', 'PReLU', 'Embedding', 'Linear']);
+    expect(String(net)).toBe(
+      'Net(\n  (act): PReLU(num_parameters=1)\n  (emb): Embedding(4, 3)\n  (fc): Linear(in_features=3, out_features=2, bias=True)\n)',
+    );
+    expect(() => net.apply(3 as never)).toThrow(/apply: argument 'fn' must be a function, got number/);
+  });
+
+  it('freeze: frozen parameters are not attached and get no gradient; zeroGrad clears', () => {
+    const net = new Net();
+    net.emb.freeze();
+    expect(net.numParameters({ trainableOnly: true })).toBe(9);
+    expect([...net.namedParameters({ requiresGrad: false })].map(([k]) => k)).toEqual(['emb.weight']);
+    const gm = new GradManager().attach(net.parameters());
+    gm.record();
+    gm.backward(net(tensor(Int32Array.from([0, 3]))).sum());
+    expect(net.emb.weight.grad).toBeNull();
+    expect(net.fc.weight.grad).not.toBeNull();
+    net.zeroGrad();
+    expect(net.fc.weight.grad).toBeNull();
+    net.unfreeze();
+    expect(net.numParameters({ trainableOnly: true })).toBe(net.numParameters());
+  });
+
+  it('replaceParamWithTensor: weight tying and constants, with checks', () => {
+    const a = new Net();
+    const b = new Net();
+    const old = b.replaceParamWithTensor('emb.weight', a.emb.weight);
+    expect(old).not.toBe(a.emb.weight);
+    expect(b.emb.weight).toBe(a.emb.weight);
+    const constant = tensor(new Float32Array(6).fill(1), { shape: [2, 3] });
+    b.replaceParamWithTensor('fc.weight', constant);
+    expect([...b.namedParameters()].map(([k]) => k)).not.toContain('fc.weight');
+    expect([...b.stateDict().keys()]).toContain('fc.weight');
+    expect(() => b.replaceParamWithTensor('fc.nope', constant)).toThrow(/replaceParamWithTensor: argument 'name' must name a tensor of the module, got 'fc.nope'/);
+    expect(() => b.replaceParamWithTensor('fc.bias', constant)).toThrow(/'fc.bias' has shape \(2,\), got a value of shape \(2, 3\)/);
+    expect(b.act.weight).toBeInstanceOf(Parameter);
+  });
+});
+
+describe('functional catalogue: argument errors and odd shapes', () => {
+  it('errors name the function, the argument, the expectation and the value', () => {
+    expect(() => F.topk(tensor([1, 2]), 3)).toThrow(/topk: argument 'k' must be an integer in \[1, 2\], got 3/);
+    expect(() => F.relu6(tensor(Int32Array.from([1])))).toThrow(/relu6: argument 'inp' must be float32, got int32/);
+    expect(() => F.smoothL1Loss(zeros([2]), zeros([3]))).toThrow(/smoothL1Loss: 'pred' \(2,\) and 'label' \(3,\) must have the same shape/);
+    expect(() => F.hingeLoss(zeros([2, 2]), zeros([2, 2]), 'L3' as never)).toThrow(/hingeLoss: argument 'norm' must be 'L1' or 'L2', got L3/);
+    expect(() => F.scaledDotProductAttention(zeros([2, 3]), zeros([4, 5]), zeros([4, 5]))).toThrow(/scaledDotProductAttention: argument 'key' must have query's feature size 3/);
+    expect(() => F.indexingOneHot(zeros([2, 3]), tensor(Int32Array.from([0])))).toThrow(/indexingOneHot: argument 'index' must have shape \(2,\)/);
+    expect(() => F.gruCell(zeros([2, 3]), zeros([2, 4]), { weightIh: zeros([12, 2]), weightHh: zeros([12, 4]) })).toThrow(/gruCell: argument 'weightIh' must be \(gates·hidden, 3\)/);
+  });
+
+  it('empty batches flow through activations, losses, attention and sorting', () => {
+    const e = zeros([0, 4]);
+    for (const f of [F.relu6, F.hswish, F.hsigmoid, F.logsigmoid, F.mish]) expect(f(e).shape).toEqual([0, 4]);
+    expect(F.smoothL1Loss(e, e, { reduction: 'none' }).shape).toEqual([0, 4]);
+    expect(F.sort(e)[0].shape).toEqual([0, 4]);
+    expect(F.cumsum(e, 0).shape).toEqual([0, 4]);
+    expect(F.scaledDotProductAttention(zeros([0, 2, 4]), zeros([0, 3, 4]), zeros([0, 3, 5])).shape).toEqual([0, 2, 5]);
+    const mha = new M.MultiHeadAttention(4, 2);
+    expect(mha(zeros([2, 0, 4]), zeros([3, 0, 4]), zeros([3, 0, 4]))[0].shape).toEqual([2, 0, 4]);
+  });
+});

@@ -1,0 +1,399 @@
+#!/usr/bin/python3
+"""Golden values for the layer catalogue (activations, indexing and sorting, losses, recurrent
+layers, attention), computed with PyTorch 1.13 (Debian python3-torch).
+
+Run:  /usr/bin/python3 scripts/goldens/make_catalogue_goldens.py
+Writes packages/functional/test/fixtures/catalogue_*.json in make_goldens.py's format (its
+encoding and case helpers are reused). A case whose op is a module (`RNN`, `LSTM`, `GRU`,
+`MultiHeadAttention`) also has `params`: the PyTorch state_dict with camelCase keys, which the
+test loads with loadStateDict; its `grads` then cover parameters as well as inputs. Several
+outputs (an RNN's output and final state) are flattened and concatenated into `out`.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as TF
+
+sys.path.insert(0, os.path.dirname(__file__))
+from make_goldens import MARGIN, OUT_DIR, case, dumps, enc, expected, quant, randn, t  # noqa: E402
+
+torch.manual_seed(0)
+
+
+def away_from(rng, shape, kinks, scale=2.0):
+    """Random inputs no closer than MARGIN to any kink, where gradients are one-sided."""
+    while True:
+        x = randn(rng, *shape, scale=scale)
+        if all(np.all(np.abs(x - k) >= MARGIN) for k in kinks):
+            return x
+
+
+def camel(key):
+    """weight_ih_l0_reverse -> weightIhL0Reverse; out_proj.weight -> outProj.weight."""
+    def one(part):
+        words = part.split("_")
+        return words[0] + "".join(w[:1].upper() + w[1:] for w in words[1:])
+    return ".".join(one(p) for p in key.split("."))
+
+
+def flat(*outs):
+    return torch.cat([o.reshape(-1) for o in outs])
+
+
+# ---------------------------------------------------------------- activations
+
+def activation_cases():
+    cases = []
+    specs = [
+        ("relu6", "relu6", [0, 6], lambda x: TF.relu6(x), 4.0),
+        ("hswish", "hswish", [-3, 3], TF.hardswish, 3.0),
+        ("hsigmoid", "hsigmoid", [-3, 3], TF.hardsigmoid, 3.0),
+        ("softplus", "softplus", [], TF.softplus, 3.0),
+        ("softplus_large", "softplus", [], TF.softplus, 40.0),
+        ("logsigmoid", "logsigmoid", [], TF.logsigmoid, 3.0),
+        ("logsigmoid_large", "logsigmoid", [], TF.logsigmoid, 40.0),
+        ("mish", "mish", [], TF.mish, 3.0),
+        ("silu", "silu", [], TF.silu, 3.0),
+    ]
+    for i, (name, op, kinks, fn, scale) in enumerate(specs):
+        rng = np.random.RandomState(1100 + i)
+        x = away_from(rng, (3, 7), kinks, scale)
+        xt = t(x, True)
+        cases.append(case(name, op, {}, {"inp": (x, xt)}, fn(xt), rng, ["inp"]))
+    for i, (name, shape, nw) in enumerate([("prelu_shared", (2, 3, 4), 1), ("prelu_per_channel", (2, 3, 2, 2), 3), ("prelu_batch1", (1, 4), 4)]):
+        rng = np.random.RandomState(1150 + i)
+        x = away_from(rng, shape, [0])
+        w = quant(rng.uniform(0.05, 0.5, nw))
+        xt, wt = t(x, True), t(w, True)
+        cases.append(case(name, "prelu", {}, {"inp": (x, xt), "weight": (w, wt)}, TF.prelu(xt, wt), rng, ["inp", "weight"]))
+    return cases
+
+
+# ---------------------------------------------------------------- indexing, sorting, scans
+
+def indexing_cases():
+    cases = []
+    rng = np.random.RandomState(1200)
+    x = randn(rng, 3, 5)
+    idx = rng.randint(0, 5, (3, 4)).astype(np.int32)
+    xt = t(x, True)
+    cases.append(case("gather_axis1", "gather", {"axis": 1}, {"inp": (x, xt), "index": (idx, None)}, torch.gather(xt, 1, t(idx).long()), rng, ["inp"]))
+
+    rng = np.random.RandomState(1201)
+    x = randn(rng, 4, 3, 2)
+    idx = rng.randint(0, 4, (2, 3, 2)).astype(np.int32)
+    xt = t(x, True)
+    cases.append(case("gather_axis0_3d_smaller", "gather", {"axis": 0}, {"inp": (x, xt), "index": (idx, None)}, torch.gather(xt, 0, t(idx).long()), rng, ["inp"]))
+
+    rng = np.random.RandomState(1202)
+    x = randn(rng, 3, 5)
+    idx = np.stack([rng.permutation(5)[:3] for _ in range(3)]).astype(np.int32)  # unique per row
+    src = randn(rng, 3, 3)
+    xt, st = t(x, True), t(src, True)
+    cases.append(case("scatter_axis1", "scatter", {"axis": 1}, {"inp": (x, xt), "index": (idx, None), "source": (src, st)},
+                      torch.scatter(xt, 1, t(idx).long(), st), rng, ["inp", "source"]))
+
+    rng = np.random.RandomState(1203)
+    x = randn(rng, 4, 3)
+    idx = rng.randint(0, 4, (6, 3)).astype(np.int32)  # repeats add up
+    src = randn(rng, 6, 3)
+    xt, st = t(x, True), t(src, True)
+    cases.append(case("scatter_add_axis0_repeats", "scatterAdd", {"axis": 0}, {"inp": (x, xt), "index": (idx, None), "source": (src, st)},
+                      torch.scatter_add(xt, 0, t(idx).long(), st), rng, ["inp", "source"]))
+
+    rng = np.random.RandomState(1204)
+    x = randn(rng, 2, 5, 3)
+    idx = rng.randint(0, 5, (2, 3)).astype(np.int32)
+    xt = t(x, True)
+    out = torch.gather(xt, 1, t(idx).long().unsqueeze(1)).squeeze(1)
+    cases.append(case("indexing_one_hot_axis1", "indexingOneHot", {"axis": 1}, {"src": (x, xt), "index": (idx, None)}, out, rng, ["src"]))
+
+    for i, (shape, axis) in enumerate([((7,), 0), ((3, 6), 1), ((5, 2), 0), ((1, 9), -1), ((0, 4), 1)]):
+        rng = np.random.RandomState(1210 + i)
+        x = randn(rng, *shape)
+        xt = t(x, True)
+        cases.append(case(f"cumsum_{'x'.join(map(str, shape))}_axis{axis}", "cumsum", {"axis": axis}, {"inp": (x, xt)}, torch.cumsum(xt, axis), rng, ["inp"]))
+
+    for i, (shape, desc) in enumerate([((6,), False), ((3, 5), False), ((3, 5), True), ((1, 4), True)]):
+        rng = np.random.RandomState(1220 + i)
+        x = quant(rng.permutation(np.arange(int(np.prod(shape))) * 0.37 - 1.1).reshape(shape))  # distinct
+        xt = t(x, True)
+        v, ix = torch.sort(xt, -1, descending=desc)
+        c = case(f"sort_{'x'.join(map(str, shape))}{'_desc' if desc else ''}", "sort", {"descending": desc}, {"inp": (x, xt)}, v, rng, ["inp"])
+        c["outputs"]["indices"] = enc(ix.numpy().astype(np.int32))
+        cases.append(c)
+
+    for i, (shape, k, desc, kth) in enumerate([((2, 6), 3, False, False), ((2, 6), 2, True, False), ((7,), 4, True, True), ((3, 5), 5, False, False)]):
+        rng = np.random.RandomState(1230 + i)
+        x = quant(rng.permutation(np.arange(int(np.prod(shape))) * 0.29 - 0.9).reshape(shape))
+        xt = t(x, True)
+        v, ix = torch.topk(xt, k, -1, largest=desc, sorted=True)
+        if kth:
+            v, ix = v[..., -1], ix[..., -1]
+        c = case(f"topk_{'x'.join(map(str, shape))}_k{k}{'_desc' if desc else ''}{'_kth' if kth else ''}", "topk",
+                 {"k": k, "descending": desc, "kthOnly": kth}, {"inp": (x, xt)}, v, rng, ["inp"])
+        c["outputs"]["indices"] = enc(ix.numpy().astype(np.int32))
+        cases.append(c)
+
+    for i, (shape, pad) in enumerate([((2, 3), None), ((4,), 1), ((1, 5), 0)]):
+        rng = np.random.RandomState(1240 + i)
+        w = randn(rng, 6, 3)
+        idx = rng.randint(0, 6, shape).astype(np.int32)
+        if pad is not None:
+            idx.flat[0] = pad
+        wt = t(w, True)
+        out = TF.embedding(t(idx).long(), wt, padding_idx=pad)
+        cases.append(case(f"embedding_{'x'.join(map(str, shape))}{'' if pad is None else f'_pad{pad}'}", "embedding",
+                          {"paddingIdx": pad}, {"inp": (idx, None), "weight": (w, wt)}, out, rng, ["weight"]))
+    return cases
+
+
+# ---------------------------------------------------------------- losses
+
+def loss_cases():
+    cases = []
+    for i, (beta, red) in enumerate([(1.0, "mean"), (0.5, "sum"), (2.0, "none")]):
+        rng = np.random.RandomState(1300 + i)
+        p = randn(rng, 3, 4, scale=2.0)
+        while True:
+            y = randn(rng, 3, 4, scale=2.0)
+            if np.all(np.abs(np.abs(p - y) - beta) >= MARGIN) and np.all(np.abs(p - y) >= MARGIN):
+                break
+        pt, yt = t(p, True), t(y, True)
+        out = TF.smooth_l1_loss(pt, yt, reduction=red, beta=beta)
+        cases.append(case(f"smooth_l1_beta{beta}_{red}", "smoothL1Loss", {"beta": beta, "reduction": red}, {"pred": (p, pt), "label": (y, yt)}, out, rng, ["pred", "label"]))
+    rng = np.random.RandomState(1310)
+    p, y = randn(rng, 4, 3, scale=2.0), randn(rng, 4, 3, scale=2.0)
+    pt, yt = t(p, True), t(y, True)
+    cases.append(case("huber_delta1.5", "huberLoss", {"delta": 1.5, "reduction": "mean"}, {"pred": (p, pt), "label": (y, yt)},
+                      TF.huber_loss(pt, yt, delta=1.5), rng, ["pred", "label"]))
+    for i, (norm, red) in enumerate([("L1", "mean"), ("L2", "sum"), ("L1", "none")]):
+        rng = np.random.RandomState(1320 + i)
+        y = np.where(rng.rand(3, 5) < 0.5, -1, 1).astype(np.float32)
+        while True:
+            p = randn(rng, 3, 5, scale=1.5)
+            if np.all(np.abs(1 - p * y) >= MARGIN):
+                break
+        pt = t(p, True)
+        margin = torch.relu(1 - pt * t(y))
+        per = margin.sum(1) if norm == "L1" else (margin ** 2).sum(1)
+        out = {"mean": per.mean(), "sum": per.sum(), "none": per}[red]
+        cases.append(case(f"hinge_{norm}_{red}", "hingeLoss", {"norm": norm, "reduction": red}, {"pred": (p, pt), "label": (y, None)}, out, rng, ["pred"]))
+    for i, (red, log_target) in enumerate([("mean", False), ("batchmean", False), ("sum", True), ("none", False)]):
+        rng = np.random.RandomState(1330 + i)
+        logits = randn(rng, 3, 4)
+        p = quant(TF.log_softmax(torch.from_numpy(logits), 1).numpy(), 4)
+        q = TF.softmax(torch.from_numpy(randn(rng, 3, 4)), 1).numpy()
+        q[0, 1] = 0  # a zero target counts 0
+        q = quant(q, 4)
+        y = quant(np.log(np.maximum(q, 1e-4)), 4) if log_target else q
+        pt = t(p, True)
+        out = TF.kl_div(pt, t(y), reduction=red, log_target=log_target)
+        cases.append(case(f"kl_div_{red}{'_log_target' if log_target else ''}", "klDiv", {"reduction": red, "logTarget": log_target},
+                          {"pred": (p, pt), "label": (y, None)}, out, rng, ["pred"]))
+    return cases
+
+
+def ctc_cases():
+    cases = []
+    specs = [
+        # name, T, N, C, S, pred lengths, label lengths, reduction, log_probs, labels (None: random)
+        ("ctc_mean", 5, 2, 4, 2, [5, 5], [2, 2], "mean", False, None),
+        ("ctc_lengths_sum", 6, 3, 5, 3, [6, 4, 5], [3, 1, 2], "sum", False, None),
+        ("ctc_repeats_none", 6, 2, 3, 3, [6, 6], [3, 2], "none", False, [[1, 1, 2], [2, 2, 0]]),
+        ("ctc_batch1_log_probs", 4, 1, 3, 2, [4], [2], "mean", True, None),
+        ("ctc_blank2_empty_label", 4, 2, 3, 2, [4, 3], [1, 0], "none", False, [[1, 0], [0, 0]]),
+    ]
+    for i, (name, T, N, C, S, plen, llen, red, log_probs, labels) in enumerate(specs):
+        rng = np.random.RandomState(1350 + i)
+        blank = 2 if "blank2" in name else 0
+        logits = randn(rng, T, N, C)
+        if labels is None:
+            labels = [[int(v) for v in rng.choice([c for c in range(C) if c != blank], S)] for _ in range(N)]
+        lab = np.array(labels, dtype=np.int32)
+        # PyTorch's ctc_loss gradient is only right after a log_softmax (it returns p − posterior, the
+        # logits' gradient), so the case differentiates the logits; the test applies softmax or
+        # logSoftmax itself and passes probabilities (MegEngine) or log-probabilities.
+        lt = t(logits, True)
+        out = TF.ctc_loss(TF.log_softmax(lt, 2), t(lab).long(), torch.tensor(plen), torch.tensor(llen), blank=blank, reduction=red)
+        ins = {"logits": (logits, lt), "predLengths": (np.array(plen, dtype=np.int32), None), "label": (lab, None), "labelLengths": (np.array(llen, dtype=np.int32), None)}
+        cases.append(case(name, "ctcLoss", {"blank": blank, "reduction": red, "logProbs": log_probs}, ins, out, rng, ["logits"]))
+    return cases
+
+
+# ---------------------------------------------------------------- recurrent
+
+def cell_cases():
+    cases = []
+    specs = [("rnn_cell_tanh", "rnnCell", 1, "tanh", 3), ("rnn_cell_relu", "rnnCell", 1, "relu", 3), ("lstm_cell", "lstmCell", 4, None, 2),
+             ("gru_cell", "gruCell", 3, None, 3), ("gru_cell_batch1", "gruCell", 3, None, 1)]
+    for i, (name, op, gates, nl, n) in enumerate(specs):
+        rng = np.random.RandomState(1400 + i)
+        inp, hid = 4, 3
+        x, h = randn(rng, n, inp), randn(rng, n, hid)
+        wih, whh = randn(rng, gates * hid, inp, scale=0.5), randn(rng, gates * hid, hid, scale=0.5)
+        bih, bhh = randn(rng, gates * hid, scale=0.5), randn(rng, gates * hid, scale=0.5)
+        ins = {k: (v, t(v, True)) for k, v in [("inp", x), ("hx", h), ("weightIh", wih), ("weightHh", whh), ("biasIh", bih), ("biasHh", bhh)]}
+        T = {k: v[1] for k, v in ins.items()}
+        args = (T["inp"], T["hx"], T["weightIh"], T["weightHh"], T["biasIh"], T["biasHh"])
+        if op == "rnnCell":
+            out = (torch.rnn_tanh_cell if nl == "tanh" else torch.rnn_relu_cell)(*args)
+            if nl == "relu" and torch.any(torch.abs(T["inp"] @ T["weightIh"].T + T["biasIh"] + T["hx"] @ T["weightHh"].T + T["biasHh"]) < MARGIN):
+                raise RuntimeError("relu kink in rnn_cell_relu; change the seed")
+        elif op == "lstmCell":
+            c = randn(rng, n, hid)
+            ins["cx"] = (c, t(c, True))
+            hn, cn = torch.lstm_cell(T["inp"], (T["hx"], ins["cx"][1]), T["weightIh"], T["weightHh"], T["biasIh"], T["biasHh"])
+            out = flat(hn, cn)
+        else:
+            out = torch.gru_cell(*args)
+        cases.append(case(name, op, {"nonlinearity": nl} if nl else {}, ins, out, rng, list(ins)))
+    return cases
+
+
+def module_case(name, op, args, module, inputs, run, rng, grad_inputs):
+    """A module's case: params under camelCase keys, grads of inputs and of every parameter."""
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.from_numpy(randn(rng, *p.shape, scale=0.4)))
+    out = run(module, {k: v[1] for k, v in inputs.items()})
+    g = quant(rng.standard_normal(tuple(out.shape)))
+    named = dict(module.named_parameters())
+    wanted = [inputs[k][1] for k in grad_inputs] + list(named.values())
+    gs = torch.autograd.grad(out, wanted, grad_outputs=t(g))
+    grads = {k: expected(v) for k, v in zip(grad_inputs, gs)}
+    for (k, _), v in zip(named.items(), gs[len(grad_inputs):]):
+        grads[camel(k)] = expected(v)
+    return {
+        "name": name, "op": op, "args": args,
+        "inputs": {k: enc(v[0]) for k, v in inputs.items()},
+        "params": {camel(k): enc(v.detach().numpy()) for k, v in module.state_dict().items()},
+        "outputs": {"out": expected(out)}, "cotangent": enc(g), "grads": grads,
+    }
+
+
+def rnn_cases():
+    cases = []
+    specs = [
+        # name, class, T, N, I, H, layers, bidirectional, batch_first, bias, with h0, extra
+        ("rnn_1layer", "RNN", 4, 2, 3, 5, 1, False, False, True, False, {}),
+        ("rnn_2layer_bidir_h0", "RNN", 3, 2, 3, 4, 2, True, False, True, True, {}),
+        ("rnn_relu_batch_first_batch1", "RNN", 3, 1, 2, 3, 1, False, True, True, False, {"nonlinearity": "relu"}),
+        ("lstm_2layer_bidir", "LSTM", 3, 2, 3, 4, 2, True, False, True, True, {}),
+        ("lstm_batch_first_nobias", "LSTM", 4, 2, 3, 3, 1, False, True, False, False, {}),
+        ("gru_2layer", "GRU", 3, 2, 4, 3, 2, False, False, True, True, {}),
+        ("gru_bidir_batch_first", "GRU", 2, 3, 2, 3, 1, True, True, True, False, {}),
+    ]
+    for i, (name, cls, T, N, I, H, L, bi, bf, bias, with_h0, extra) in enumerate(specs):
+        rng = np.random.RandomState(1500 + i)
+        mod = getattr(torch.nn, cls)(I, H, num_layers=L, bidirectional=bi, batch_first=bf, bias=bias, **extra)
+        x = randn(rng, *((N, T, I) if bf else (T, N, I)))
+        inputs = {"inp": (x, t(x, True))}
+        D = 2 if bi else 1
+        if with_h0:
+            h0 = randn(rng, L * D, N, H)
+            inputs["hx"] = (h0, t(h0, True))
+            if cls == "LSTM":
+                c0 = randn(rng, L * D, N, H)
+                inputs["cx"] = (c0, t(c0, True))
+
+        def run(m, ins, cls=cls):
+            state = None
+            if "hx" in ins:
+                state = (ins["hx"], ins["cx"]) if cls == "LSTM" else ins["hx"]
+            out, hn = m(ins["inp"], state)
+            return flat(out, *hn) if cls == "LSTM" else flat(out, hn)
+
+        args = {"numLayers": L, "bidirectional": bi, "batchFirst": bf, "bias": bias, "inputSize": I, "hiddenSize": H, **extra}
+        cases.append(module_case(name, cls, args, mod, inputs, run, rng, list(inputs)))
+    return cases
+
+
+# ---------------------------------------------------------------- attention
+
+def sdpa(q, k, v, mask=None, causal=False):
+    s = q @ k.transpose(-2, -1) / np.sqrt(q.shape[-1])
+    if causal:
+        L, S = s.shape[-2:]
+        s = s.masked_fill(~torch.ones(L, S, dtype=torch.bool).tril(), float("-inf"))
+    if mask is not None:
+        s = s.masked_fill(~mask, float("-inf")) if mask.dtype == torch.bool else s + mask
+    return torch.softmax(s, -1) @ v
+
+
+def attention_cases():
+    cases = []
+    specs = [("sdpa_basic", (2, 3, 4), 5, None, False), ("sdpa_bool_mask", (2, 4, 3), 4, "bool", False),
+             ("sdpa_causal", (1, 4, 2), 4, None, True), ("sdpa_float_mask_4d", (2, 2, 3, 4), 3, "float", False)]
+    for i, (name, qshape, S, mask_kind, causal) in enumerate(specs):
+        rng = np.random.RandomState(1600 + i)
+        *lead, L, E = qshape
+        q, k, v = randn(rng, *qshape), randn(rng, *lead, S, E), randn(rng, *lead, S, E + 1)
+        ins = {"query": (q, t(q, True)), "key": (k, t(k, True)), "value": (v, t(v, True))}
+        mask_t = None
+        if mask_kind == "bool":
+            m = rng.rand(L, S) < 0.7
+            m[:, 0] = True  # every query sees a key
+            ins["attnMask"] = (m, None)
+            mask_t = torch.from_numpy(m)
+        elif mask_kind == "float":
+            m = randn(rng, L, S)
+            ins["attnMask"] = (m, None)
+            mask_t = torch.from_numpy(m)
+        out = sdpa(ins["query"][1], ins["key"][1], ins["value"][1], mask_t, causal)
+        c = case(name, "scaledDotProductAttention", {"isCausal": causal}, {kk: vv for kk, vv in ins.items()}, out, rng, ["query", "key", "value"])
+        if mask_kind == "bool":
+            c["inputs"]["attnMask"] = {"shape": [L, S], "dtype": "bool", "data": [int(b) for b in m.reshape(-1)]}
+        cases.append(c)
+
+    mspecs = [("mha_basic", 3, 2, 4, 8, 2, False, False, False), ("mha_masks", 4, 2, 3, 6, 3, True, True, False),
+              ("mha_batch_first_batch1", 2, 1, 3, 4, 1, False, False, True)]
+    for i, (name, L, N, S, E, heads, attn_mask, pad_mask, bf) in enumerate(mspecs):
+        rng = np.random.RandomState(1700 + i)
+        mod = torch.nn.MultiheadAttention(E, heads, batch_first=bf)
+        shape_q = (N, L, E) if bf else (L, N, E)
+        shape_k = (N, S, E) if bf else (S, N, E)
+        q, k, v = randn(rng, *shape_q), randn(rng, *shape_k), randn(rng, *shape_k)
+        ins = {"query": (q, t(q, True)), "key": (k, t(k, True)), "value": (v, t(v, True))}
+        am = kpm = None
+        if attn_mask:
+            am = rng.rand(L, S) < 0.3
+            am[:, 0] = False
+        if pad_mask:
+            kpm = np.zeros((N, S), dtype=bool)
+            kpm[1, -1] = True
+
+        def run(m, T, am=am, kpm=kpm):
+            out, w = m(T["query"], T["key"], T["value"], attn_mask=None if am is None else torch.from_numpy(am),
+                       key_padding_mask=None if kpm is None else torch.from_numpy(kpm))
+            return flat(out, w)
+
+        c = module_case(name, "MultiHeadAttention", {"embedDim": E, "numHeads": heads, "batchFirst": bf}, mod, ins, run, rng, ["query", "key", "value"])
+        if am is not None:
+            c["inputs"]["attnMask"] = {"shape": [L, S], "dtype": "bool", "data": [int(b) for b in am.reshape(-1)]}
+        if kpm is not None:
+            c["inputs"]["keyPaddingMask"] = {"shape": [N, S], "dtype": "bool", "data": [int(b) for b in kpm.reshape(-1)]}
+        cases.append(c)
+    return cases
+
+
+def write(name, cases):
+    path = os.path.join(OUT_DIR, f"{name}.json")
+    doc = {"generator": "scripts/goldens/make_catalogue_goldens.py", "torch": torch.__version__, "cases": cases}
+    with open(path, "w") as f:
+        f.write(dumps(doc) + "\n")
+    print(f"{os.path.relpath(path)}: {len(cases)} cases, {os.path.getsize(path)} bytes")
+
+
+def main():
+    write("catalogue_activation", activation_cases())
+    write("catalogue_indexing", indexing_cases())
+    write("catalogue_loss", loss_cases() + ctc_cases())
+    write("catalogue_recurrent", cell_cases() + rnn_cases())
+    write("catalogue_attention", attention_cases())
+
+
+if __name__ == "__main__":
+    main()
