@@ -51,18 +51,21 @@ async function main(): Promise<void> {
   await ready();
   const info = cpuInfo();
   console.log(`depthwise 3×3 conv — ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}; cpu backend: ${info.isa} GEMM, ${info.threads} threads; PyTorch with the same thread count`);
-  const shapes = DEPTHWISE_LAYERS.map(([, p]) => [p.n, p.c, p.h, p.sh]);
-  const py = spawnSync('/usr/bin/python3', ['-c', TORCH, String(info.threads), quick ? '1' : '0', JSON.stringify(shapes)], {
-    encoding: 'utf8',
-    // OpenMP's spinning waits make a 2-thread PyTorch ~8× slower on a loaded machine; ours sleep too.
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-  });
-  if (py.status !== 0) throw new Error(`PyTorch run failed: ${py.stderr}`);
-  const torchMs = JSON.parse(py.stdout) as number[][];
+  // PyTorch runs layer by layer, right before ours, so both see the same machine load.
+  const torchLayer = (p: Conv2dParams): number[] => {
+    const py = spawnSync('/usr/bin/python3', ['-c', TORCH, String(info.threads), quick ? '1' : '0', JSON.stringify([[p.n, p.c, p.h, p.sh]])], {
+      encoding: 'utf8',
+      // OpenMP's spinning waits make a 2-thread PyTorch ~8× slower on a loaded machine; ours sleep too.
+      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+    });
+    if (py.status !== 0) throw new Error(`PyTorch run failed: ${py.stderr}`);
+    return (JSON.parse(py.stdout) as number[][])[0];
+  };
   const be = getBackend('cpu');
   const opts = { minRuns: quick ? 3 : 10, minTimeMs: quick ? 200 : 1000 };
   console.log('layer                     pass        mge cpu ms   torch ms   torch/mge (>1: we are faster)');
-  for (const [i, [name, p]] of DEPTHWISE_LAYERS.entries()) {
+  for (const [name, p] of DEPTHWISE_LAYERS) {
+    const torchMs = torchLayer(p);
     const xr = { buf: be.upload(randomFloats(p.n * p.c * p.h * p.w, 1)), shape: [p.n, p.c, p.h, p.w], dtype: 'float32' as const };
     const wr = { buf: be.upload(randomFloats(p.o * 9, 2)), shape: [p.o, 1, 3, 3], dtype: 'float32' as const };
     const dyr = { buf: be.upload(randomFloats(p.n * p.o * p.oh * p.ow, 3)), shape: [p.n, p.o, p.oh, p.ow], dtype: 'float32' as const };
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
     ];
     for (const [j, pass] of ['fwd', 'bwd-input', 'bwd-filter'].entries()) {
       const m = ours[j].medianMs;
-      const t = torchMs[i][j];
+      const t = torchMs[j];
       console.log(`${name.padEnd(25)} ${pass.padEnd(11)} ${m.toFixed(3).padStart(10)} ${t.toFixed(3).padStart(10)}   ${(t / m).toFixed(2)}`);
     }
     for (const r of [xr, wr, dyr]) be.release(r.buf);

@@ -21,6 +21,8 @@ const CASES: Conv2dParams[] = [
   dw(3, 2, 6, 6, 1, 1, 1, [1, 1], [0, 0], [1, 1]),
   dw(1, 16, 4, 4, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
   dw(0, 4, 5, 5, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
+  // padding beyond the kernel's reach: the stride-1 input gradient takes the row-by-row path
+  dw(2, 3, 5, 4, 2, 1, 3, [1, 1], [1, 2], [1, 1]),
 ];
 
 describe('depthwise conv2d and its gradients match the js backend', () => {
