@@ -90,6 +90,7 @@
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",
+        "native/depthwise.cc",
         "native/pool.cc",
         "native/indexing.cc",
         "native/memory.cc"

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "depthwise.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "memory.h"
@@ -581,6 +582,42 @@ void Conv2dBackwardFilter(const Napi::CallbackInfo& info) {
                          static_cast<float*>(dw.data), p);
 }
 
+// depthwiseConv2d / …BackwardInput / …BackwardFilter: the conv2d entry points for groups == c
+// (depthwise.cc); same arguments as conv2d and its gradients.
+void check_depthwise(const Napi::Env& env, const char* op, const ConvParams& p) {
+  if (p.groups != p.c) fail(env, op, "groups must equal the input channels, got groups " + std::to_string(p.groups) + " and c " + std::to_string(p.c));
+}
+
+void DepthwiseConv2d(const Napi::CallbackInfo& info) {
+  const char* op = "depthwiseConv2d";
+  Arr x = get_arr(info, 0, op, "x"), w = get_arr(info, 1, op, "w"), y = get_arr(info, 2, op, "y");
+  ConvParams p = read_conv(info, 3, op);
+  check_depthwise(info.Env(), op, p);
+  check_conv_buffers(info.Env(), op, p, x, "x", w, "w", y, "y", 0);
+  const Epilogue ep = get_epilogue(info, 4, op, p.o, y);
+  depthwise_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<float*>(y.data), p, ep);
+}
+
+void DepthwiseConv2dBackwardInput(const Napi::CallbackInfo& info) {
+  const char* op = "depthwiseConv2dBackwardInput";
+  Arr dy = get_arr(info, 0, op, "dy"), w = get_arr(info, 1, op, "w"), dx = get_arr(info, 2, op, "dx");
+  ConvParams p = read_conv(info, 3, op);
+  check_depthwise(info.Env(), op, p);
+  check_conv_buffers(info.Env(), op, p, dy, "dy", w, "w", dx, "dx", 1);
+  depthwise_conv2d_backward_input(static_cast<const float*>(dy.data), static_cast<const float*>(w.data),
+                                  static_cast<float*>(dx.data), p);
+}
+
+void DepthwiseConv2dBackwardFilter(const Napi::CallbackInfo& info) {
+  const char* op = "depthwiseConv2dBackwardFilter";
+  Arr x = get_arr(info, 0, op, "x"), dy = get_arr(info, 1, op, "dy"), dw = get_arr(info, 2, op, "dw");
+  ConvParams p = read_conv(info, 3, op);
+  check_depthwise(info.Env(), op, p);
+  check_conv_buffers(info.Env(), op, p, x, "x", dy, "dy", dw, "dw", 2);
+  depthwise_conv2d_backward_filter(static_cast<const float*>(x.data), static_cast<const float*>(dy.data),
+                                   static_cast<float*>(dw.data), p);
+}
+
 PoolParams read_pool(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
   Params pr = get_params(info, i, op, 12);
   PoolParams p{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4], pr.v[5],
@@ -744,6 +781,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, wrap<Gather>));
   exports.Set("scatterAdd", Napi::Function::New(env, wrap<ScatterAdd>));
   exports.Set("argsort", Napi::Function::New(env, wrap<Argsort>));
+  exports.Set("depthwiseConv2d", Napi::Function::New(env, wrap<DepthwiseConv2d>));
+  exports.Set("depthwiseConv2dBackwardInput", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardInput>));
+  exports.Set("depthwiseConv2dBackwardFilter", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardFilter>));
   return exports;
 }
 

@@ -350,21 +350,24 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const bias = epilogueBias('conv2d', epilogue, p.o);
     const params = this.convParams(p);
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
-    this.native.conv2d(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
+    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
+    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
     return out;
   }
 
   conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): DataArray {
     const params = this.convParams(p);
     const out = this.out('float32', p.n * p.c * p.h * p.w) as Float32Array;
-    this.native.conv2dBackwardInput(dy.buf as Float32Array, w.buf as Float32Array, out, params);
+    const back = isDepthwise(p) ? this.native.depthwiseConv2dBackwardInput : this.native.conv2dBackwardInput;
+    back(dy.buf as Float32Array, w.buf as Float32Array, out, params);
     return out;
   }
 
   conv2dBackwardFilter(x: Ref, dy: Ref, p: Conv2dParams): DataArray {
     const params = this.convParams(p);
     const out = this.out('float32', p.o * (p.c / p.groups) * p.kh * p.kw) as Float32Array;
-    this.native.conv2dBackwardFilter(x.buf as Float32Array, dy.buf as Float32Array, out, params);
+    const back = isDepthwise(p) ? this.native.depthwiseConv2dBackwardFilter : this.native.conv2dBackwardFilter;
+    back(x.buf as Float32Array, dy.buf as Float32Array, out, params);
     return out;
   }
 
@@ -411,4 +414,12 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     this.native.argsort(descending ? 1 : 0, x.buf, out, outer, x.shape[axis], inner);
     return out;
   }
+}
+
+/**
+ * Depthwise convolutions (one input channel per group, MobileNet/ShuffleNet) run on direct
+ * kernels (native/depthwise.cc); a single-channel input keeps the GEMM path (LeNet's conv1).
+ */
+function isDepthwise(p: Conv2dParams): boolean {
+  return p.groups === p.c && p.c > 1;
 }

@@ -32,6 +32,10 @@ export interface NativeAddon {
   conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
   conv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
+  /** conv2d and its gradients for groups === c (direct kernels, native/depthwise.cc). */
+  depthwiseConv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
+  depthwiseConv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
+  depthwiseConv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;
   pool2dBackward(isMax: number, x: Float32Array, dy: Float32Array, dx: Float32Array, params: Int32Array): void;
   gather(x: Arr, index: Int32Array, out: Arr, params: Int32Array): void;

@@ -1,6 +1,7 @@
 export * from './binary.js';
 export * from './cast.js';
 export * from './conv.js';
+export * from './conv-transpose.js';
 export * from './creation.js';
 export { type FusableDeferred, fusedConv2d, fusedLinear } from './fused.js';
 export * from './indexing.js';

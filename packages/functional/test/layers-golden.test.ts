@@ -1,0 +1,3 @@
+import { layerGoldenSuite } from './layers-golden.js';
+
+layerGoldenSuite('js');

@@ -1,0 +1,295 @@
+#include "depthwise.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "thread_pool.h"
+
+namespace mge {
+namespace {
+
+// The output columns [lo, hi) whose input column ow·sw − pw + kw·dw lies inside [0, w).
+inline void valid_cols(i64 ow, i64 sw, i64 off, i64 w, i64& lo, i64& hi) {
+  // need 0 <= o·sw + off < w
+  lo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+  hi = w - off <= 0 ? 0 : std::min(ow, (w - off - 1) / sw + 1);
+  if (hi < lo) hi = lo;
+}
+
+// The inner loops, cloned per ISA (the addon is built for baseline x86-64).
+#if defined(__x86_64__) && !defined(__clang__)
+#define MGE_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define MGE_CLONES
+#endif
+
+// y[i·s] += a·x[i]
+MGE_CLONES void axpy_scatter(float* __restrict y, i64 s, const float* __restrict x, float a, i64 n) {
+  for (i64 i = 0; i < n; ++i) y[i * s] += a * x[i];
+}
+
+// acc[i] += a[i]·b[i·s]
+MGE_CLONES void mul_acc(float* __restrict acc, const float* __restrict a, const float* __restrict b, i64 s, i64 n) {
+  if (s == 1) {
+    for (i64 i = 0; i < n; ++i) acc[i] += a[i] * b[i];
+  } else {
+    for (i64 i = 0; i < n; ++i) acc[i] += a[i] * b[i * s];
+  }
+}
+
+// One kernel row over one output row: y[c] += Σ_k taps[k]·x[c·sw − pad + k·dl], taps outside
+// [0, w) skipped. The interior (every tap inside) runs all taps in one vectorisable pass.
+MGE_CLONES void row_taps(float* __restrict y, const float* __restrict x, const float* __restrict taps, i64 kw, i64 dl,
+                         i64 sw, i64 pad, i64 ow, i64 w) {
+  i64 lo, hi, lo_last, hi_last;
+  valid_cols(ow, sw, -pad, w, lo, hi);
+  valid_cols(ow, sw, (kw - 1) * dl - pad, w, lo_last, hi_last);
+  hi = std::min(hi, hi_last);
+  if (hi < lo) hi = lo;
+  auto edge = [&](i64 c) {
+    float s = 0.f;
+    for (i64 k = 0; k < kw; ++k) {
+      const i64 i = c * sw - pad + k * dl;
+      if (i >= 0 && i < w) s += taps[k] * x[i];
+    }
+    y[c] += s;
+  };
+  for (i64 c = 0; c < lo; ++c) edge(c);
+  for (i64 c = hi; c < ow; ++c) edge(c);
+  const float* xs = x - pad;
+  if (sw == 1 && kw == 3) {
+    const float t0 = taps[0], t1 = taps[1], t2 = taps[2];
+    for (i64 c = lo; c < hi; ++c) y[c] += t0 * xs[c] + t1 * xs[c + dl] + t2 * xs[c + 2 * dl];
+  } else if (sw == 1) {
+    for (i64 k = 0; k < kw; ++k) {
+      const float t = taps[k];
+      const float* xk = xs + k * dl;
+      for (i64 c = lo; c < hi; ++c) y[c] += t * xk[c];
+    }
+  } else {
+    for (i64 k = 0; k < kw; ++k) {
+      const float t = taps[k];
+      const float* xk = xs + k * dl;
+      for (i64 c = lo; c < hi; ++c) y[c] += t * xk[c * sw];
+    }
+  }
+}
+
+// y[i] += t0·x[i] + t1·x[i + d] + t2·x[i + 2d]
+MGE_CLONES void taps3(float* __restrict y, const float* __restrict x, i64 d, float t0, float t1, float t2, i64 n) {
+  for (i64 i = 0; i < n; ++i) y[i] += t0 * x[i] + t1 * x[i + d] + t2 * x[i + 2 * d];
+}
+
+// y[i] += t·x[i]
+MGE_CLONES void axpy(float* __restrict y, const float* __restrict x, float t, i64 n) {
+  for (i64 i = 0; i < n; ++i) y[i] += t * x[i];
+}
+
+// Σ a[i]·b[i] with 16 independent partial sums (vectorisable without -ffast-math).
+MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n) {
+  float acc[16] = {};
+  i64 i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
+  float s = 0.f;
+  for (; i < n; ++i) s += a[i] * b[i];
+  for (int j = 0; j < 16; ++j) s += acc[j];
+  return s;
+}
+
+// A stride-1 plane through a zero-padded copy: rows of the padded image are Wp = ow + (kw−1)·dw
+// long, so every tap is one contiguous pass over oh·Wp values (the last (kw−1)·dw columns of each
+// wide row are discarded). Long passes fill the vector lanes even when planes are 7×7 or 14×14.
+struct PlaneS1 {
+  i64 h, w, kh, kw, dh, dw, ph, pw, oh, ow;
+  std::vector<float> padded, wide;
+
+  // y = init + Σ taps ⋆ x (or y += … when accumulate).
+  void run(const float* x, const float* taps, float* y, float init, bool accumulate) {
+    const i64 wp = ow + (kw - 1) * dw, hp = oh + (kh - 1) * dh;
+    padded.assign(static_cast<std::size_t>(hp * wp + (kw - 1) * dw), 0.f);
+    for (i64 r = 0; r < h; ++r) std::memcpy(padded.data() + (r + ph) * wp + pw, x + r * w, sizeof(float) * w);
+    wide.assign(static_cast<std::size_t>(oh * wp), init);
+    const i64 n = oh * wp;
+    for (i64 a = 0; a < kh; ++a) {
+      const float* src = padded.data() + a * dh * wp;
+      const float* t = taps + a * kw;
+      i64 b = 0;
+      for (; b + 3 <= kw; b += 3) taps3(wide.data(), src + b * dw, dw, t[b], t[b + 1], t[b + 2], n);
+      for (; b < kw; ++b) axpy(wide.data(), src + b * dw, t[b], n);
+    }
+    for (i64 r = 0; r < oh; ++r) {
+      const float* wr = wide.data() + r * wp;
+      float* yr = y + r * ow;
+      if (accumulate)
+        for (i64 c = 0; c < ow; ++c) yr[c] += wr[c];
+      else
+        std::memcpy(yr, wr, sizeof(float) * ow);
+    }
+  }
+};
+
+// Work per task: one output plane of oh·ow·kh·kw multiply-adds; group small planes.
+inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::max<i64>(1, plane_work)); }
+
+}  // namespace
+
+void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
+  const i64 mult = p.o / p.c;
+  const i64 planes = p.n * p.o;
+  const bool s1 = p.sh == 1 && p.sw == 1;
+  parallel_for(planes, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
+    PlaneS1 fast{p.h, p.w, p.kh, p.kw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, {}, {}};
+    for (i64 plane = begin; plane < end; ++plane) {
+      if (s1) {
+        const i64 b = plane / p.o, oc = plane % p.o, ic = oc / mult;
+        float* yp = y + plane * p.oh * p.ow;
+        fast.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
+        if (ep.relu)
+          for (i64 i = 0; i < p.oh * p.ow; ++i) yp[i] = yp[i] > 0.f ? yp[i] : 0.f;
+        continue;
+      }
+      const i64 b = plane / p.o, oc = plane % p.o, ic = oc / mult;
+      const float* xp = x + (b * p.c + ic) * p.h * p.w;
+      const float* wp = w + oc * p.kh * p.kw;
+      float* yp = y + plane * p.oh * p.ow;
+      const float bias = ep.bias ? ep.bias[oc] : 0.f;
+      for (i64 r = 0; r < p.oh; ++r) {
+        float* yr = yp + r * p.ow;
+        std::fill(yr, yr + p.ow, bias);
+        for (i64 kh = 0; kh < p.kh; ++kh) {
+          const i64 ih = r * p.sh - p.ph + kh * p.dh;
+          if (ih < 0 || ih >= p.h) continue;
+          row_taps(yr, xp + ih * p.w, wp + kh * p.kw, p.kw, p.dw, p.sw, p.pw, p.ow, p.w);
+        }
+        if (ep.relu)
+          for (i64 c = 0; c < p.ow; ++c) yr[c] = yr[c] > 0.f ? yr[c] : 0.f;
+      }
+    }
+  });
+}
+
+void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p) {
+  const i64 mult = p.o / p.c;
+  std::vector<float> flipped(static_cast<std::size_t>(p.o * p.kh * p.kw));
+  for (i64 r = 0; r < p.o * p.kh; ++r)
+    for (i64 k = 0; k < p.kw; ++k) flipped[r * p.kw + k] = w[r * p.kw + p.kw - 1 - k];
+  const i64 planes = p.n * p.c;
+  // stride 1: dx is dy convolved with the 180°-rotated taps, padded by (k−1)·d − p
+  const i64 bph = (p.kh - 1) * p.dh - p.ph, bpw = (p.kw - 1) * p.dw - p.pw;
+  const bool s1 = p.sh == 1 && p.sw == 1 && bph >= 0 && bpw >= 0;
+  std::vector<float> rotated;
+  if (s1) {
+    const i64 kk = p.kh * p.kw;
+    rotated.resize(static_cast<std::size_t>(p.o * kk));
+    for (i64 oc = 0; oc < p.o; ++oc)
+      for (i64 k = 0; k < kk; ++k) rotated[oc * kk + k] = w[oc * kk + kk - 1 - k];
+  }
+  parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
+    PlaneS1 fast{p.oh, p.ow, p.kh, p.kw, p.dh, p.dw, bph, bpw, p.h, p.w, {}, {}};
+    for (i64 plane = begin; plane < end; ++plane) {
+      const i64 b = plane / p.c, ic = plane % p.c;
+      float* dxp = dx + plane * p.h * p.w;
+      if (s1) {
+        for (i64 m = 0; m < mult; ++m) {
+          const i64 oc = ic * mult + m;
+          fast.run(dy + (b * p.o + oc) * p.oh * p.ow, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, m > 0);
+        }
+        continue;
+      }
+      std::memset(dxp, 0, sizeof(float) * p.h * p.w);
+      for (i64 m = 0; m < mult; ++m) {
+        const i64 oc = ic * mult + m;
+        const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
+        const float* wp = w + oc * p.kh * p.kw;
+        for (i64 r = 0; r < p.oh; ++r) {
+          const float* dyr = dyp + r * p.ow;
+          for (i64 kh = 0; kh < p.kh; ++kh) {
+            const i64 ih = r * p.sh - p.ph + kh * p.dh;
+            if (ih < 0 || ih >= p.h) continue;
+            float* dxr = dxp + ih * p.w;
+            if (p.sw == 1) {
+              // stride 1: the input row's gradient is dy's row correlated with the flipped taps
+              row_taps(dxr, dyr, flipped.data() + (oc * p.kh + kh) * p.kw, p.kw, p.dw, 1, (p.kw - 1) * p.dw - p.pw, p.w, p.ow);
+              continue;
+            }
+            for (i64 kw = 0; kw < p.kw; ++kw) {
+              const float wv = wp[kh * p.kw + kw];
+              const i64 off = kw * p.dw - p.pw;
+              i64 lo, hi;
+              valid_cols(p.ow, p.sw, off, p.w, lo, hi);
+              if (hi > lo) axpy_scatter(dxr + lo * p.sw + off, p.sw, dyr + lo, wv, hi - lo);
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+void depthwise_conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
+  const i64 mult = p.o / p.c;
+  const i64 kk = p.kh * p.kw;
+  if (p.sh == 1 && p.sw == 1) {
+    // stride 1: with dy's rows widened to the padded image's width (zeros in the extra
+    // columns), each tap's gradient is one long dot product per image.
+    const i64 wp = p.ow + (p.kw - 1) * p.dw, hp = p.oh + (p.kh - 1) * p.dh;
+    parallel_for(p.o, grain_for(p.n * p.oh * p.ow * kk), [&](i64 begin, i64 end) {
+      std::vector<float> padded(static_cast<std::size_t>(hp * wp + (p.kw - 1) * p.dw));
+      std::vector<float> wide(static_cast<std::size_t>(p.oh * wp));
+      for (i64 oc = begin; oc < end; ++oc) {
+        const i64 ic = oc / mult;
+        float* out = dw + oc * kk;
+        std::fill(out, out + kk, 0.f);
+        for (i64 b = 0; b < p.n; ++b) {
+          const float* xp = x + (b * p.c + ic) * p.h * p.w;
+          const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
+          std::fill(padded.begin(), padded.end(), 0.f);
+          for (i64 r = 0; r < p.h; ++r) std::memcpy(padded.data() + (r + p.ph) * wp + p.pw, xp + r * p.w, sizeof(float) * p.w);
+          std::fill(wide.begin(), wide.end(), 0.f);
+          for (i64 r = 0; r < p.oh; ++r) std::memcpy(wide.data() + r * wp, dyp + r * p.ow, sizeof(float) * p.ow);
+          for (i64 a = 0; a < p.kh; ++a)
+            for (i64 k = 0; k < p.kw; ++k) out[a * p.kw + k] += dot(wide.data(), padded.data() + a * p.dh * wp + k * p.dw, p.oh * wp);
+        }
+      }
+    });
+    return;
+  }
+  parallel_for(p.o, grain_for(p.n * p.oh * p.ow * kk), [&](i64 begin, i64 end) {
+    // Per tap, a row-long vector of partial sums: lanes add independently (vectorisable
+    // without reassociating a reduction); the lanes are summed once at the end.
+    std::vector<float> acc(static_cast<std::size_t>(kk * p.ow));
+    for (i64 oc = begin; oc < end; ++oc) {
+      const i64 ic = oc / mult;
+      std::fill(acc.begin(), acc.end(), 0.f);
+      for (i64 b = 0; b < p.n; ++b) {
+        const float* xp = x + (b * p.c + ic) * p.h * p.w;
+        const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
+        for (i64 r = 0; r < p.oh; ++r) {
+          const float* dyr = dyp + r * p.ow;
+          for (i64 kh = 0; kh < p.kh; ++kh) {
+            const i64 ih = r * p.sh - p.ph + kh * p.dh;
+            if (ih < 0 || ih >= p.h) continue;
+            const float* xr = xp + ih * p.w;
+            for (i64 kw = 0; kw < p.kw; ++kw) {
+              float* a = acc.data() + (kh * p.kw + kw) * p.ow;
+              const i64 off = kw * p.dw - p.pw;
+              i64 lo, hi;
+              valid_cols(p.ow, p.sw, off, p.w, lo, hi);
+              if (hi > lo) mul_acc(a + lo, dyr + lo, xr + lo * p.sw + off, p.sw, hi - lo);
+            }
+          }
+        }
+      }
+      for (i64 k = 0; k < kk; ++k) {
+        const float* a = acc.data() + k * p.ow;
+        float s = 0.f;
+        for (i64 c = 0; c < p.ow; ++c) s += a[c];
+        dw[oc * kk + k] = s;
+      }
+    }
+  });
+}
+
+}  // namespace mge

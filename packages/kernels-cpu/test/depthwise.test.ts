@@ -1,0 +1,60 @@
+// The direct depthwise kernels (native/depthwise.cc: conv2d with groups === c > 1) against
+// the js backend: strides beyond the kernel, padding, dilation, channel multipliers,
+// non-square kernels and images, batch 1 and an empty batch, with and without the epilogue.
+import type { Conv2dParams } from '@mge/core';
+import { describe, expect, it } from 'vitest';
+import { setNumThreads } from '../src/index.js';
+import { cpu, expectClose, js, randomPair } from './helpers.js';
+
+function dw(n: number, c: number, h: number, w: number, mult: number, kh: number, kw: number, s: [number, number], p: [number, number], d: [number, number]): Conv2dParams {
+  const oh = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
+  const ow = Math.floor((w + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1]) + 1;
+  return { n, c, h, w, o: c * mult, kh, kw, oh, ow, sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: c };
+}
+
+const CASES: Conv2dParams[] = [
+  dw(2, 8, 9, 9, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
+  dw(1, 6, 12, 7, 1, 3, 3, [2, 2], [1, 1], [1, 1]),
+  dw(2, 3, 10, 11, 2, 5, 3, [1, 2], [2, 1], [1, 1]),
+  dw(1, 4, 8, 8, 1, 2, 2, [3, 3], [0, 0], [1, 1]),
+  dw(2, 5, 11, 9, 9, 3, 3, [1, 1], [2, 2], [2, 2]),
+  dw(3, 2, 6, 6, 1, 1, 1, [1, 1], [0, 0], [1, 1]),
+  dw(1, 16, 4, 4, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
+  dw(0, 4, 5, 5, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
+  // padding beyond the kernel's reach: the stride-1 input gradient takes the row-by-row path
+  dw(2, 3, 5, 4, 2, 1, 3, [1, 1], [1, 2], [1, 1]),
+];
+
+describe('depthwise conv2d and its gradients match the js backend', () => {
+  for (const threads of [1, 2]) {
+    it(`forward (with each epilogue), backward input, backward filter (${threads} thread(s))`, () => {
+      setNumThreads(threads);
+      let seed = 100;
+      for (const p of CASES) {
+        const tag = JSON.stringify(p);
+        const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
+        const w = randomPair('float32', [p.o, 1, p.kh, p.kw], 'normal', seed++);
+        const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
+        const bias = randomPair('float32', [p.o], 'normal', seed++);
+        const ysize = p.n * p.o * p.oh * p.ow;
+        for (const ep of [undefined, { bias: true, activation: 'relu' }, { bias: true }, { activation: 'relu' }] as const) {
+          const pick = (b: typeof bias.c) => (ep ? { bias: 'bias' in ep ? b : undefined, activation: 'activation' in ep ? ep.activation : undefined } : undefined);
+          expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize), js.conv2d(x.j, w.j, p, pick(bias.j)), 1e-4, 1e-4, `fwd ${JSON.stringify(ep)} ${tag}`);
+        }
+        expectClose(cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w), js.conv2dBackwardInput(dy.j, w.j, p), 1e-4, 1e-4, `bwd input ${tag}`);
+        expectClose(cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', p.o * p.kh * p.kw), js.conv2dBackwardFilter(x.j, dy.j, p), 1e-4, 1e-3, `bwd filter ${tag}`);
+      }
+    });
+  }
+
+  it('the addon rejects a depthwise call whose groups is not the channel count, without crashing', async () => {
+    const { loadNative } = await import('../src/native.js');
+    const native = loadNative();
+    const p = new Int32Array([1, 4, 3, 3, 4, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 2]);
+    expect(() => native.depthwiseConv2d(new Float32Array(36), new Float32Array(72), new Float32Array(4), p)).toThrow(
+      /depthwiseConv2d: groups must equal the input channels, got groups 2 and c 4/,
+    );
+    const bad = new Int32Array([1, 4, 3, 3, 4, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 4]);
+    expect(() => native.depthwiseConv2d(new Float32Array(35), new Float32Array(36), new Float32Array(4), bad)).toThrow(/depthwiseConv2d/);
+  });
+});
