@@ -145,8 +145,8 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
 Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) fail(info.Env(), "setGemmIsa", "argument 'isa' must be a string");
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  if (name != "avx512" && name != "avx2" && name != "portable") {
-    fail(info.Env(), "setGemmIsa", "argument 'isa' must be avx512, avx2 or portable, got " + name);
+  if (name != "avx512" && name != "avx2" && name != "neon" && name != "portable") {
+    fail(info.Env(), "setGemmIsa", "argument 'isa' must be avx512, avx2, neon or portable, got " + name);
   }
   return Napi::Boolean::New(info.Env(), set_gemm_isa(name.c_str()));
 }

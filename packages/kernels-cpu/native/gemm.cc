@@ -34,17 +34,26 @@ void portable_kernel(i64 kc, const float* ap, const float* bp, float* c, i64 ldc
     for (int j = 0; j < kPortNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
 
+// One row per ISA: its GEMM micro-kernel, blocking, and direct convolutions. A new ISA is a row
+// here, its cpu_has test, and its kernel files.
 struct KernelInfo {
   const char* name;
   MicroKernel fn;
   int mr, nr;
   i64 kc, mc, nc;
+  ConvDirect conv;
 };
 
-const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096};
+#define MGE_CONV_DIRECT(isa) \
+  ConvDirect { mge_conv2d_direct_##isa, mge_conv2d_input_direct_##isa, mge_conv2d_filter_direct_##isa }
+
+const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096, {nullptr, nullptr, nullptr}};
 #if defined(__x86_64__)
-const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096};
-const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096};
+const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096, MGE_CONV_DIRECT(avx2)};
+const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096, MGE_CONV_DIRECT(avx512)};
+#endif
+#if defined(__aarch64__)
+const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon)};
 #endif
 
 i64 env_int(const char* name, i64 fallback) {
@@ -68,6 +77,9 @@ bool cpu_has(const char* isa) {
   if (std::strcmp(isa, "avx512") == 0) return __builtin_cpu_supports("avx512f");
   if (std::strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+#if defined(__aarch64__)
+  if (std::strcmp(isa, "neon") == 0) return true;
+#endif
   return std::strcmp(isa, "portable") == 0;
 }
 
@@ -80,6 +92,13 @@ KernelInfo pick_default() {
   }
   if (cpu_has("avx512")) return tuned(kAvx512);
   if (cpu_has("avx2")) return tuned(kAvx2);
+#endif
+#if defined(__aarch64__)
+  // NEON is part of the aarch64 baseline.
+  if (const char* forced = std::getenv("MGE_CPU_ISA")) {
+    if (std::strcmp(forced, "portable") == 0) return tuned(kPortable);
+  }
+  return tuned(kNeon);
 #endif
   return tuned(kPortable);
 }
@@ -410,9 +429,14 @@ bool set_gemm_isa(const char* name) {
   if (std::strcmp(name, "avx512") == 0) active() = tuned(kAvx512);
   if (std::strcmp(name, "avx2") == 0) active() = tuned(kAvx2);
 #endif
+#if defined(__aarch64__)
+  if (std::strcmp(name, "neon") == 0) active() = tuned(kNeon);
+#endif
   if (std::strcmp(name, "portable") == 0) active() = tuned(kPortable);
   return true;
 }
+
+const ConvDirect& conv_direct() { return active().conv; }
 
 void sgemm(const Gemm& g) {
   if (g.m <= 0 || g.n <= 0) return;

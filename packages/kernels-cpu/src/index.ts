@@ -24,6 +24,6 @@ export function setNumThreads(n: number): number {
 }
 
 /** Forces a GEMM micro-kernel (tests and benchmarks); false if this CPU cannot run it. */
-export function setGemmIsa(isa: 'avx512' | 'avx2' | 'portable'): boolean {
+export function setGemmIsa(isa: 'avx512' | 'avx2' | 'neon' | 'portable'): boolean {
   return loadNative().setGemmIsa(isa);
 }
