@@ -5,6 +5,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -42,18 +43,20 @@ struct KernelInfo {
   int mr, nr;
   i64 kc, mc, nc;
   ConvDirect conv;
+  void (*fma_loop)(i64 iters, float* out);  // for fma_peak_gflops
+  int fma_flops;                            // per step of fma_loop
 };
 
 #define MGE_CONV_DIRECT(isa) \
   ConvDirect { mge_conv2d_direct_##isa, mge_conv2d_input_direct_##isa, mge_conv2d_filter_direct_##isa }
 
-const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096, {nullptr, nullptr, nullptr}};
+const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096, {nullptr, nullptr, nullptr}, nullptr, 0};
 #if defined(__x86_64__)
-const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096, MGE_CONV_DIRECT(avx2)};
-const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096, MGE_CONV_DIRECT(avx512)};
+const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096, MGE_CONV_DIRECT(avx2), mge_fma_loop_avx2, 160};
+const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096, MGE_CONV_DIRECT(avx512), mge_fma_loop_avx512, 384};
 #endif
 #if defined(__aarch64__)
-const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon)};
+const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon), mge_fma_loop_neon, 96};
 #endif
 
 i64 env_int(const char* name, i64 fallback) {
@@ -437,6 +440,22 @@ bool set_gemm_isa(const char* name) {
 }
 
 const ConvDirect& conv_direct() { return active().conv; }
+
+double fma_peak_gflops() {
+  const KernelInfo& k = active();
+  if (!k.fma_loop) return 0.0;
+  alignas(64) float out[16];
+  const i64 iters = 2'000'000;
+  k.fma_loop(iters / 10, out);  // warm-up: wakes the wide units
+  double best = 0.0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    k.fma_loop(iters, out);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s > 0) best = std::max(best, double(iters) * k.fma_flops / s * 1e-9);
+  }
+  return best;
+}
 
 void sgemm(const Gemm& g) {
   if (g.m <= 0 || g.n <= 0) return;

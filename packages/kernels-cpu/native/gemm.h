@@ -44,6 +44,10 @@ struct ConvDirect {
                 i64 kw, i64 oh, i64 ow);
 };
 
+// The measured single-thread FMA peak of the ISA in use, in GFLOP/s (best of a few ~20 ms runs of
+// independent FMA chains); 0 for the portable path, which has no FMA loop of its own.
+double fma_peak_gflops();
+
 // The direct convolutions of the ISA in use (forced by MGE_CPU_ISA / set_gemm_isa like the GEMM).
 const ConvDirect& conv_direct();
 
@@ -69,6 +73,9 @@ void mge_sgemm_kernel_avx2_6x16(std::int64_t kc, const float* ap, const float* b
                                 int accumulate);
 void mge_sgemm_kernel_neon_8x12(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
                                 int accumulate);
+void mge_fma_loop_avx512(std::int64_t iters, float* out);
+void mge_fma_loop_avx2(std::int64_t iters, float* out);
+void mge_fma_loop_neon(std::int64_t iters, float* out);
 }
 #if defined(__x86_64__)
 MGE_DECLARE_ISA_KERNELS(avx512)

@@ -56,3 +56,26 @@ extern "C" void mge_sgemm_kernel_avx2_6x16(int64_t kc, const float* ap, const fl
   store_row(c + 4 * ldc, c40, c41, accumulate);
   store_row(c + 5 * ldc, c50, c51, accumulate);
 }
+
+// The FMA peak of this path: iters steps of 10 independent FMA chains (two ports × latency 4–5
+// need 8–10 in flight); 160 flops per step. out keeps the chains live.
+extern "C" void mge_fma_loop_avx2(int64_t iters, float* out) {
+  const __m256 m = _mm256_set1_ps(0.999999f), d = _mm256_set1_ps(1e-7f);
+  __m256 a0 = _mm256_set1_ps(1.f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+  for (int64_t i = 0; i < iters; ++i) {
+    a0 = _mm256_fmadd_ps(a0, m, d);
+    a1 = _mm256_fmadd_ps(a1, m, d);
+    a2 = _mm256_fmadd_ps(a2, m, d);
+    a3 = _mm256_fmadd_ps(a3, m, d);
+    a4 = _mm256_fmadd_ps(a4, m, d);
+    a5 = _mm256_fmadd_ps(a5, m, d);
+    a6 = _mm256_fmadd_ps(a6, m, d);
+    a7 = _mm256_fmadd_ps(a7, m, d);
+    a8 = _mm256_fmadd_ps(a8, m, d);
+    a9 = _mm256_fmadd_ps(a9, m, d);
+  }
+  const __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                                 _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)),
+                                               _mm256_add_ps(a8, a9)));
+  _mm256_storeu_ps(out, s);
+}

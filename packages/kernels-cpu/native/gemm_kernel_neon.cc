@@ -53,3 +53,27 @@ extern "C" void mge_sgemm_kernel_neon_8x12(int64_t kc, const float* ap, const fl
   store_row(c + 6 * ldc, c60, c61, c62, accumulate);
   store_row(c + 7 * ldc, c70, c71, c72, accumulate);
 }
+
+// The FMA peak of this path: iters steps of 12 independent FMA chains; 96 flops per step.
+extern "C" void mge_fma_loop_neon(int64_t iters, float* out) {
+  const float32x4_t m = vdupq_n_f32(0.999999f), d = vdupq_n_f32(1e-7f);
+  float32x4_t a0 = vdupq_n_f32(1.f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+  float32x4_t a9 = a0, a10 = a0, a11 = a0;
+  for (int64_t i = 0; i < iters; ++i) {
+    a0 = vfmaq_f32(d, a0, m);
+    a1 = vfmaq_f32(d, a1, m);
+    a2 = vfmaq_f32(d, a2, m);
+    a3 = vfmaq_f32(d, a3, m);
+    a4 = vfmaq_f32(d, a4, m);
+    a5 = vfmaq_f32(d, a5, m);
+    a6 = vfmaq_f32(d, a6, m);
+    a7 = vfmaq_f32(d, a7, m);
+    a8 = vfmaq_f32(d, a8, m);
+    a9 = vfmaq_f32(d, a9, m);
+    a10 = vfmaq_f32(d, a10, m);
+    a11 = vfmaq_f32(d, a11, m);
+  }
+  float32x4_t s = vaddq_f32(vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3)), vaddq_f32(vaddq_f32(a4, a5), vaddq_f32(a6, a7)));
+  s = vaddq_f32(s, vaddq_f32(vaddq_f32(a8, a9), vaddq_f32(a10, a11)));
+  vst1q_f32(out, s);
+}

@@ -14,6 +14,7 @@ export interface NativeAddon {
   trimCache(): void;
   setNumThreads(n: number): number;
   setGemmIsa(isa: 'avx512' | 'avx2' | 'neon' | 'portable'): boolean;
+  fmaPeak(): number;
   unary(op: number, x: Arr, out: Arr): void;
   binary(op: number, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   where(cond: Uint8Array, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
