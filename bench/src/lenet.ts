@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { labels, lenetTrainer, yieldToEventLoop } from './lenet-trainer.js';
 import { lenetOnnx } from './onnx-lenet.js';
 import { loadTf, useTf } from './peers.js';
+import { pythonPeers } from './python-peers.js';
 import type { Report } from './report.js';
 import { type MeasureOptions, measure, randomFloats } from './stats.js';
 
@@ -138,5 +139,6 @@ export async function benchLenet(report: Report, quick: boolean): Promise<void> 
   console.log('\nLeNet');
   for (const device of ['cpu', 'js']) await oursLenet(report, device, quick);
   await ortLenet(report, quick);
+  pythonPeers(report, 'lenet', ['lenet'], quick);
   for (const name of ['wasm', 'cpu'] as const) await tfLenet(report, name, quick);
 }

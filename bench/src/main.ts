@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceInfo, ready } from '@mge/core';
-import { cpuInfo } from '@mge/kernels-cpu';
+import { cpuInfo, measureFmaPeak } from '@mge/kernels-cpu';
 import { benchConv } from './conv.js';
 import { benchLenet } from './lenet.js';
 import { benchMemory } from './memory.js';
@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   }
   const info = cpuInfo();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}`;
-  console.log(`MegEngine.ts benchmarks — ${machine}; cpu backend: ${info.isa} GEMM, ${info.threads} threads${quick ? ' (quick)' : ''}`);
-  const report = new Report();
+  const report = new Report({ isa: info.isa, cpu: cpus()[0]?.model ?? 'unknown CPU', fmaPeakGflops: measureFmaPeak(), threads: info.threads });
+  console.log(`MegEngine.ts benchmarks — ${machine}${quick ? ' (quick)' : ''}\n${report.contextLine()}`);
   if (want('sgemm')) await benchSgemm(report, 1024, quick);
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), memory && !only ? 'results-memory.json' : 'results.json');
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), machine, cpu: info, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, cpu: info, context: report.context, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,
   );
   console.log(`wrote ${out}`);
 }

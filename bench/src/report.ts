@@ -11,9 +11,29 @@ export interface Row {
   unit: string;
 }
 
+/** What every result depends on: printed with the table and stored with the rows. */
+export interface Context {
+  /** The cpu backend's ISA path (avx512, avx2, neon, portable; MGE_CPU_ISA forces one). */
+  isa: string;
+  /** CPU model name. */
+  cpu: string;
+  /** Single-thread FMA peak of the ISA path measured at the start of the run (0: not measured). */
+  fmaPeakGflops: number;
+  threads: number;
+}
+
 export class Report {
   readonly rows: Row[] = [];
   readonly notes: string[] = [];
+
+  constructor(readonly context: Context) {}
+
+  /** One line naming the ISA path, the CPU and the measured peak, printed with every table. */
+  contextLine(): string {
+    const c = this.context;
+    const peak = c.fmaPeakGflops > 0 ? `${c.fmaPeakGflops.toFixed(0)} GFLOP/s per thread` : 'n/a';
+    return `ISA path: ${c.isa} · CPU: ${c.cpu} · measured FMA peak (${c.isa}): ${peak} · cpu backend threads: ${c.threads}`;
+  }
 
   add(row: Row): void {
     this.rows.push(row);
@@ -29,7 +49,7 @@ export class Report {
 
   /** The final table: for each workload, our rows with the ratio to every peer. */
   table(ours: (impl: string) => boolean): string {
-    const lines: string[] = [];
+    const lines: string[] = [this.contextLine(), ''];
     const header = `| workload | implementation | throughput | median ms | spread | ratio ours/this |`;
     lines.push(header, '|---|---|---:|---:|---:|---:|');
     const workloads = [...new Set(this.rows.map((r) => r.workload))];

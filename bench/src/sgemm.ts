@@ -1,8 +1,9 @@
-// SGEMM 1024³: our cpu backend at 1 and 2 threads, the js reference backend, and
-// tfjs-backend-cpu / tfjs-backend-wasm matMul on the same data.
+// SGEMM 1024³: our cpu backend at 1 and 2 threads, OpenBLAS and PyTorch at 1 and 2 threads (when
+// installed), the js reference backend, and tfjs-backend-cpu / tfjs-backend-wasm matMul.
 import { type Backend, getBackend, type MatmulParams } from '@mge/core';
 import { cpuInfo, setNumThreads } from '@mge/kernels-cpu';
 import { loadTf, useTf } from './peers.js';
+import { pythonPeers } from './python-peers.js';
 import type { Report } from './report.js';
 import { measure, randomFloats } from './stats.js';
 
@@ -30,8 +31,17 @@ export async function benchSgemm(report: Report, n: number, quick: boolean): Pro
   for (const threads of [1, 2]) {
     setNumThreads(threads);
     await ours(cpu, `mge cpu (${threads} thread${threads > 1 ? 's' : ''})`, false);
+    // The guard against kernels that are correct but slow (accumulators spilled to the stack):
+    // one thread must reach 80 % of the FMA peak measured in this run.
+    const peak = report.context.fmaPeakGflops * threads;
+    const got = report.rows[report.rows.length - 1].value;
+    if (peak > 0) {
+      const pct = (100 * got) / peak;
+      report.note(`mge cpu SGEMM ${threads} thread(s): ${pct.toFixed(0)} % of the measured FMA peak (${peak.toFixed(0)} GFLOP/s)${threads === 1 && pct < 80 ? ' — BELOW the 80 % target' : ''}`);
+    }
   }
   setNumThreads(defaultThreads); // the later benchmarks run with the backend's default
+  pythonPeers(report, 'sgemm', ['sgemm', String(n)], quick);
 
   await ours(getBackend('js'), 'mge js', true);
 

@@ -51,11 +51,27 @@
       "target_name": "mge_simd_avx2",
       "type": "static_library",
       "sources": [
-        "native/gemm_kernel_avx2.cc"
+        "native/gemm_kernel_avx2.cc",
+        "native/conv_direct_avx2.cc"
       ],
       "cflags": [
         "-mavx2",
         "-mfma"
+      ],
+      "conditions": [
+        [
+          "target_arch!='x64'",
+          {
+            "sources!": [
+              "native/gemm_kernel_avx2.cc",
+              "native/conv_direct_avx2.cc"
+            ],
+            "cflags!": [
+              "-mavx2",
+              "-mfma"
+            ]
+          }
+        ]
       ]
     },
     {
@@ -72,13 +88,52 @@
         "-mavx512bw",
         "-mavx2",
         "-mfma"
+      ],
+      "conditions": [
+        [
+          "target_arch!='x64'",
+          {
+            "sources!": [
+              "native/gemm_kernel_avx512.cc",
+              "native/conv_direct_avx512.cc"
+            ],
+            "cflags!": [
+              "-mavx512f",
+              "-mavx512vl",
+              "-mavx512dq",
+              "-mavx512bw",
+              "-mavx2",
+              "-mfma"
+            ]
+          }
+        ]
+      ]
+    },
+    {
+      "target_name": "mge_simd_neon",
+      "type": "static_library",
+      "sources": [
+        "native/gemm_kernel_neon.cc",
+        "native/conv_direct_neon.cc"
+      ],
+      "conditions": [
+        [
+          "target_arch!='arm64'",
+          {
+            "sources!": [
+              "native/gemm_kernel_neon.cc",
+              "native/conv_direct_neon.cc"
+            ]
+          }
+        ]
       ]
     },
     {
       "target_name": "mge_cpu",
       "dependencies": [
         "mge_simd_avx2",
-        "mge_simd_avx512"
+        "mge_simd_avx512",
+        "mge_simd_neon"
       ],
       "sources": [
         "native/addon.cc",

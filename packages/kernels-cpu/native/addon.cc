@@ -145,11 +145,15 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), num_threads());
 }
 
+Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), fma_peak_gflops());
+}
+
 Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString()) fail(info.Env(), "setGemmIsa", "argument 'isa' must be a string");
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  if (name != "avx512" && name != "avx2" && name != "portable") {
-    fail(info.Env(), "setGemmIsa", "argument 'isa' must be avx512, avx2 or portable, got " + name);
+  if (name != "avx512" && name != "avx2" && name != "neon" && name != "portable") {
+    fail(info.Env(), "setGemmIsa", "argument 'isa' must be avx512, avx2, neon or portable, got " + name);
   }
   return Napi::Boolean::New(info.Env(), set_gemm_isa(name.c_str()));
 }
@@ -753,6 +757,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("setGemmIsa", Napi::Function::New(env, SetGemmIsa));
+  exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("cachedBytes", Napi::Function::New(env, CachedBytes));
   exports.Set("trimCache", Napi::Function::New(env, TrimCache));

@@ -5,6 +5,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -34,17 +35,28 @@ void portable_kernel(i64 kc, const float* ap, const float* bp, float* c, i64 ldc
     for (int j = 0; j < kPortNR; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + acc[i][j] : acc[i][j];
 }
 
+// One row per ISA: its GEMM micro-kernel, blocking, and direct convolutions. A new ISA is a row
+// here, its cpu_has test, and its kernel files.
 struct KernelInfo {
   const char* name;
   MicroKernel fn;
   int mr, nr;
   i64 kc, mc, nc;
+  ConvDirect conv;
+  void (*fma_loop)(i64 iters, float* out);  // for fma_peak_gflops
+  int fma_flops;                            // per step of fma_loop
 };
 
-const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096};
+#define MGE_CONV_DIRECT(isa) \
+  ConvDirect { mge_conv2d_direct_##isa, mge_conv2d_input_direct_##isa, mge_conv2d_filter_direct_##isa }
+
+const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096, {nullptr, nullptr, nullptr}, nullptr, 0};
 #if defined(__x86_64__)
-const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096};
-const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096};
+const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096, MGE_CONV_DIRECT(avx2), mge_fma_loop_avx2, 160};
+const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096, MGE_CONV_DIRECT(avx512), mge_fma_loop_avx512, 384};
+#endif
+#if defined(__aarch64__)
+const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon), mge_fma_loop_neon, 96};
 #endif
 
 i64 env_int(const char* name, i64 fallback) {
@@ -68,6 +80,9 @@ bool cpu_has(const char* isa) {
   if (std::strcmp(isa, "avx512") == 0) return __builtin_cpu_supports("avx512f");
   if (std::strcmp(isa, "avx2") == 0) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
+#if defined(__aarch64__)
+  if (std::strcmp(isa, "neon") == 0) return true;
+#endif
   return std::strcmp(isa, "portable") == 0;
 }
 
@@ -80,6 +95,13 @@ KernelInfo pick_default() {
   }
   if (cpu_has("avx512")) return tuned(kAvx512);
   if (cpu_has("avx2")) return tuned(kAvx2);
+#endif
+#if defined(__aarch64__)
+  // NEON is part of the aarch64 baseline.
+  if (const char* forced = std::getenv("MGE_CPU_ISA")) {
+    if (std::strcmp(forced, "portable") == 0) return tuned(kPortable);
+  }
+  return tuned(kNeon);
 #endif
   return tuned(kPortable);
 }
@@ -410,8 +432,29 @@ bool set_gemm_isa(const char* name) {
   if (std::strcmp(name, "avx512") == 0) active() = tuned(kAvx512);
   if (std::strcmp(name, "avx2") == 0) active() = tuned(kAvx2);
 #endif
+#if defined(__aarch64__)
+  if (std::strcmp(name, "neon") == 0) active() = tuned(kNeon);
+#endif
   if (std::strcmp(name, "portable") == 0) active() = tuned(kPortable);
   return true;
+}
+
+const ConvDirect& conv_direct() { return active().conv; }
+
+double fma_peak_gflops() {
+  const KernelInfo& k = active();
+  if (!k.fma_loop) return 0.0;
+  alignas(64) float out[16];
+  const i64 iters = 2'000'000;
+  k.fma_loop(iters / 10, out);  // warm-up: wakes the wide units
+  double best = 0.0;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    k.fma_loop(iters, out);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s > 0) best = std::max(best, double(iters) * k.fma_flops / s * 1e-9);
+  }
+  return best;
 }
 
 void sgemm(const Gemm& g) {

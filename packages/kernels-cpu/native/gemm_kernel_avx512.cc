@@ -35,3 +35,28 @@ extern "C" void mge_sgemm_kernel_avx512_14x32(int64_t kc, const float* ap, const
     _mm512_storeu_ps(row + 16, acc[i][1]);
   }
 }
+
+// The FMA peak of this path: iters steps of 12 independent FMA chains; 384 flops per step.
+extern "C" void mge_fma_loop_avx512(int64_t iters, float* out) {
+  const __m512 m = _mm512_set1_ps(0.999999f), d = _mm512_set1_ps(1e-7f);
+  __m512 a0 = _mm512_set1_ps(1.f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
+  __m512 a10 = a0, a11 = a0;
+  for (int64_t i = 0; i < iters; ++i) {
+    a0 = _mm512_fmadd_ps(a0, m, d);
+    a1 = _mm512_fmadd_ps(a1, m, d);
+    a2 = _mm512_fmadd_ps(a2, m, d);
+    a3 = _mm512_fmadd_ps(a3, m, d);
+    a4 = _mm512_fmadd_ps(a4, m, d);
+    a5 = _mm512_fmadd_ps(a5, m, d);
+    a6 = _mm512_fmadd_ps(a6, m, d);
+    a7 = _mm512_fmadd_ps(a7, m, d);
+    a8 = _mm512_fmadd_ps(a8, m, d);
+    a9 = _mm512_fmadd_ps(a9, m, d);
+    a10 = _mm512_fmadd_ps(a10, m, d);
+    a11 = _mm512_fmadd_ps(a11, m, d);
+  }
+  __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                           _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+  s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+  _mm512_storeu_ps(out, s);
+}

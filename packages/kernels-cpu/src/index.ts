@@ -23,7 +23,15 @@ export function setNumThreads(n: number): number {
   return loadNative().setNumThreads(n);
 }
 
+/**
+ * Measures the single-thread FMA peak of the ISA path in use, in GFLOP/s (~0.1 s; benchmarks
+ * report results as a fraction of it). 0 on the portable path.
+ */
+export function measureFmaPeak(): number {
+  return loadNative().fmaPeak();
+}
+
 /** Forces a GEMM micro-kernel (tests and benchmarks); false if this CPU cannot run it. */
-export function setGemmIsa(isa: 'avx512' | 'avx2' | 'portable'): boolean {
+export function setGemmIsa(isa: 'avx512' | 'avx2' | 'neon' | 'portable'): boolean {
   return loadNative().setGemmIsa(isa);
 }

@@ -13,7 +13,8 @@ export interface NativeAddon {
   cachedBytes(): number;
   trimCache(): void;
   setNumThreads(n: number): number;
-  setGemmIsa(isa: 'avx512' | 'avx2' | 'portable'): boolean;
+  setGemmIsa(isa: 'avx512' | 'avx2' | 'neon' | 'portable'): boolean;
+  fmaPeak(): number;
   /** Elementwise operator names in the order of their codes (native/ops_generated.h). */
   readonly unaryOps: readonly string[];
   readonly binaryOps: readonly string[];

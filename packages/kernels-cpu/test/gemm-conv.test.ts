@@ -37,8 +37,10 @@ function mm(batch: number, m: number, n: number, k: number, transA = false, tran
   return { batch, m, n, k, transA, transB, batchA, batchB };
 }
 
-const ISAS = (['avx512', 'avx2', 'portable'] as const).filter((isa) => setGemmIsa(isa));
-const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'portable';
+// Read before probing: setGemmIsa switches the path it accepts.
+const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
+const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
+setGemmIsa(defaultIsa);
 const defaultThreads = cpuInfo().threads;
 afterAll(() => {
   setGemmIsa(defaultIsa);
@@ -121,7 +123,11 @@ const CONVS: Conv2dParams[] = [
   conv(2, 8, 7, 7, 4, 1, 2),
   conv(4, 1, 28, 28, 6, 5),
   conv(4, 6, 12, 12, 16, 5),
-  // The direct AVX-512 path: two-vector rows (OW 28, 32) and filter counts that use every block size.
+  // The direct paths: rows of one, two, three and four 8-lane vectors, full and partial (OW 8, 16,
+  // 17, 28, 32; NEON cuts them into 4-lane chunks), and filter counts that use every block size.
+  conv(2, 2, 12, 12, 5, 5),
+  conv(2, 1, 20, 20, 9, 5),
+  conv(1, 2, 21, 21, 7, 5),
   conv(2, 1, 32, 32, 6, 5),
   conv(2, 3, 36, 36, 13, 5),
   conv(2, 2, 14, 14, 23, 3),
@@ -131,8 +137,9 @@ const CONVS: Conv2dParams[] = [
 ];
 
 describe('conv2d and its gradients match the js backend', () => {
-  for (const threads of [1, 2]) {
-    it(`forward, backward input, backward filter (${threads} thread(s))`, () => {
+  for (const [isa, threads] of [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const]) {
+    it(`forward, backward input, backward filter (${isa}, ${threads} thread(s))`, () => {
+      expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);
       let seed = 1;
       for (const p of CONVS) {

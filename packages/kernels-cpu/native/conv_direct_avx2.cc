@@ -1,0 +1,6 @@
+// The direct convolutions (conv_direct.h) for AVX2+FMA, built with -mavx2 -mfma in its own library.
+#define MGE_SIMD_AVX2 1
+#include "conv_direct.h"
+#include "conv_direct_entry.h"
+
+MGE_CONV_DIRECT_ENTRIES(avx2, Avx2)

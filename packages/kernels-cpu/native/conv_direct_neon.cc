@@ -1,0 +1,6 @@
+// The direct convolutions (conv_direct.h) for aarch64 NEON (part of the aarch64 baseline).
+#define MGE_SIMD_NEON 1
+#include "conv_direct.h"
+#include "conv_direct_entry.h"
+
+MGE_CONV_DIRECT_ENTRIES(neon, Neon)

@@ -1,0 +1,97 @@
+// The narrow vector interface the generic SIMD kernels (conv_direct.h) are written against.
+// One struct per ISA, each used only by the translation unit built with that ISA's flags
+// (conv_direct_<isa>.cc), so no wide instruction reaches code the portable path runs.
+// A new ISA is one more struct here and one small .cc file:
+//   V                  the vector type, L float lanes
+//   kRegs              vector registers (sizes the register blocks)
+//   M, mask(lo, hi)    lanes [lo, hi) of a partial vector (0 ≤ lo ≤ hi ≤ L)
+//   zero, set1, loadu, storeu, fma(a, b, c) = a·b + c
+//   load(p, m)         lanes of m read from p[lane], the others 0 and never read
+//   store(p, m, v)     lanes of m written to p[lane], the others untouched
+#pragma once
+
+#if defined(MGE_SIMD_AVX512) || defined(MGE_SIMD_AVX2)
+#include <immintrin.h>
+#endif
+#if defined(MGE_SIMD_NEON)
+#include <arm_neon.h>
+#endif
+
+namespace {
+
+#if defined(MGE_SIMD_AVX512)
+struct Avx512 {
+  using V = __m512;
+  using M = __mmask16;
+  static constexpr int L = 16;
+  static constexpr int kRegs = 32;
+  static M mask(int lo, int hi) { return static_cast<M>(((1u << hi) - 1u) & ~((1u << lo) - 1u)); }
+  static V zero() { return _mm512_setzero_ps(); }
+  static V set1(float a) { return _mm512_set1_ps(a); }
+  static V loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
+  static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
+};
+#endif
+
+#if defined(MGE_SIMD_AVX2)
+struct Avx2 {
+  using V = __m256;
+  using M = __m256i;
+  static constexpr int L = 8;
+  static constexpr int kRegs = 16;
+  static M mask(int lo, int hi) {
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_and_si256(_mm256_cmpgt_epi32(iota, _mm256_set1_epi32(lo - 1)),
+                            _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), iota));
+  }
+  static V zero() { return _mm256_setzero_ps(); }
+  static V set1(float a) { return _mm256_set1_ps(a); }
+  static V loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  // vmaskmovps never touches masked-off lanes' memory (no fault past the end of a buffer).
+  static V load(const float* p, M m) { return _mm256_maskload_ps(p, m); }
+  static void store(float* p, M m, V v) { _mm256_maskstore_ps(p, m, v); }
+};
+#endif
+
+#if defined(MGE_SIMD_NEON)
+struct Neon {
+  using V = float32x4_t;
+  struct M {
+    int lo, hi;
+  };
+  static constexpr int L = 4;
+  // 32 q registers, but blocks sized for 32 spill under GCC (lane inserts, callee-saved d8–d15).
+  static constexpr int kRegs = 24;
+  static M mask(int lo, int hi) { return M{lo, hi}; }
+  static V zero() { return vdupq_n_f32(0.f); }
+  static V set1(float a) { return vdupq_n_f32(a); }
+  static V loadu(const float* p) { return vld1q_f32(p); }
+  static void storeu(float* p, V v) { vst1q_f32(p, v); }
+  static V fma(V a, V b, V c) { return vfmaq_f32(c, a, b); }
+  // NEON has no masked memory access: full vectors load directly, partial ones lane by lane
+  // (lane numbers must be constants, hence the unrolled tests).
+  static V load(const float* p, M m) {
+    if (m.lo == 0 && m.hi == L) return vld1q_f32(p);
+    V r = vdupq_n_f32(0.f);
+    if (m.lo <= 0 && 0 < m.hi) r = vsetq_lane_f32(p[0], r, 0);
+    if (m.lo <= 1 && 1 < m.hi) r = vsetq_lane_f32(p[1], r, 1);
+    if (m.lo <= 2 && 2 < m.hi) r = vsetq_lane_f32(p[2], r, 2);
+    if (m.lo <= 3 && 3 < m.hi) r = vsetq_lane_f32(p[3], r, 3);
+    return r;
+  }
+  static void store(float* p, M m, V v) {
+    if (m.lo == 0 && m.hi == L) return vst1q_f32(p, v);
+    if (m.lo <= 0 && 0 < m.hi) vst1q_lane_f32(p + 0, v, 0);
+    if (m.lo <= 1 && 1 < m.hi) vst1q_lane_f32(p + 1, v, 1);
+    if (m.lo <= 2 && 2 < m.hi) vst1q_lane_f32(p + 2, v, 2);
+    if (m.lo <= 3 && 3 < m.hi) vst1q_lane_f32(p + 3, v, 3);
+  }
+};
+#endif
+
+}  // namespace

