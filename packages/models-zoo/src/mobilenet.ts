@@ -1,4 +1,4 @@
-import { clip, type Tensor, mean } from '@mge/core';
+import { clip, mean, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 

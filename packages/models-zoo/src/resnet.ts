@@ -1,4 +1,4 @@
-import { type Tensor, mean } from '@mge/core';
+import { mean, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 
@@ -101,7 +101,7 @@ export class ResNet extends M.Module {
     super();
     if (block !== BasicBlock && block !== Bottleneck) throw new TypeError("ResNet: argument 'block' must be BasicBlock or Bottleneck");
     if (!Array.isArray(layers) || layers.length !== 4) throw new TypeError(`ResNet: argument 'layers' must list 4 stage depths, got ${JSON.stringify(layers)}`);
-    layers.forEach((n, i) => positive('ResNet', `layers[${i}]`, n));
+    for (const [i, n] of layers.entries()) positive('ResNet', `layers[${i}]`, n);
     const numClasses = positive('ResNet', 'numClasses', options.numClasses ?? 1000);
     const inChannels = positive('ResNet', 'inChannels', options.inChannels ?? 3);
     const width = positive('ResNet', 'width', options.width ?? 64);

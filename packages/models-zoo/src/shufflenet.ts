@@ -1,4 +1,4 @@
-import { concat, reshape, type Tensor, transpose, mean } from '@mge/core';
+import { concat, mean, reshape, type Tensor, transpose } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 
