@@ -1,5 +1,6 @@
 export { ConvReLU, TwoLayerConv } from './conv-relu.js';
 export { LeNet } from './lenet.js';
+export { loadMegEngineStateDict, type MegEngineLoadOptions, megengineKey } from './megengine-weights.js';
 export { InvertedResidual, MobileNetV2, type MobileNetV2Options, mobilenetV2, ReLU6 } from './mobilenet.js';
 export { createModel, type ZooEntry, zoo } from './registry.js';
 export { BasicBlock, Bottleneck, ResNet, type ResNetOptions, resnet18, resnet34, resnet50, resnet101 } from './resnet.js';
