@@ -23,7 +23,7 @@ describe.skipIf(reason !== '')('zoo models against PyTorch on webgpu', () => {
   for (const name of ['resnet18-tiny', 'shufflenetv2-tiny', 'mobilenetv2-tiny']) {
     it(name, async () => {
       setDefaultDevice('webgpu');
-      await checkAgainstTorch(readFixture(name), 2e-3);
+      await checkAgainstTorch(readFixture(name), 3e-3);
     }, 240_000);
   }
 });

