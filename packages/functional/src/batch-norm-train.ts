@@ -1,4 +1,4 @@
-import { add, autodiff, mean, mul, pow, sub, sum, type Tensor } from '@mge/core';
+import { add, autodiff, mean, mul, pow, sub, sum, type Tensor, tidy } from '@mge/core';
 
 /**
  * Training-mode batch norm given the batch statistics, with its gradient written once:
@@ -34,14 +34,17 @@ export class BatchNormTrain extends autodiff.Function {
   }
 
   backward(dy: Tensor): (Tensor | null)[] {
-    const xhat = this.xhat!;
-    const dyXhat = mul(dy, xhat);
-    const meanDy = mean(dy, this.axes, true);
-    const meanDyXhat = mean(dyXhat, this.axes, true);
-    const dx = mul(sub(sub(dy, meanDy), mul(xhat, meanDyXhat)), this.scale!);
-    const grads: (Tensor | null)[] = [dx, null, null];
-    if (this.hasWeight) grads.push(sum(dyXhat, this.axes, true));
-    if (this.hasBias) grads.push(sum(dy, this.axes, true));
-    return grads;
+    // tidy: three activation-sized temporaries per layer are freed here, not by the collector
+    return tidy(() => {
+      const xhat = this.xhat!;
+      const dyXhat = mul(dy, xhat);
+      const meanDy = mean(dy, this.axes, true);
+      const meanDyXhat = mean(dyXhat, this.axes, true);
+      const dx = mul(sub(sub(dy, meanDy), mul(xhat, meanDyXhat)), this.scale!);
+      const grads: (Tensor | null)[] = [dx, null, null];
+      if (this.hasWeight) grads.push(sum(dyXhat, this.axes, true));
+      if (this.hasBias) grads.push(sum(dy, this.axes, true));
+      return grads;
+    });
   }
 }

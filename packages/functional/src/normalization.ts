@@ -1,4 +1,4 @@
-import { add, div, mean, mul, neg, noGrad, reshape, shapeToString, sqrt, sub, Tensor } from '@mge/core';
+import { add, div, mean, mul, neg, noGrad, reshape, shapeToString, sqrt, sub, Tensor, tidy } from '@mge/core';
 import { BatchNormTrain } from './batch-norm-train.js';
 
 export interface BatchNormOptions {
@@ -74,11 +74,14 @@ export function batchNorm(
   let newVar: Tensor | null = null;
   if (training) {
     // the statistics carry no gradient of their own: BatchNormTrain's backward accounts for them
-    [m, v] = noGrad(() => {
-      const bm = mean(inp, axes, true);
-      const d = sub(inp, bm);
-      return [bm, mean(mul(d, d), axes, true)];
-    });
+    // tidy: the centred copy and its square are freed at once, not when the collector runs
+    [m, v] = tidy(() =>
+      noGrad(() => {
+        const bm = mean(inp, axes, true);
+        const d = sub(inp, bm);
+        return [bm, mean(mul(d, d), axes, true)];
+      }),
+    );
     const n = inp.size / c;
     if (rm && rv) {
       [newMean, newVar] = noGrad(() => [
