@@ -19,7 +19,7 @@ export function zooEntry(command: string, name: string): ZooEntry {
  */
 export function createDigitClassifier(command: string, name: string): { model: Module; entry: ZooEntry } {
   const entry = checkDigitModel(command, name);
-  const model = entry.create();
+  const model = (zoo[name].digits ?? entry.create)();
   const out = noGrad(() => model(zeros([1, ...entry.inputShape])));
   if (out.ndim !== 2 || out.shape[1] !== 10) {
     throw new CliError(`mge ${command}: model '${name}' outputs ${shapeToString(out.shape)} for one image; a digit classifier must output (1, 10)`);
@@ -29,7 +29,9 @@ export function createDigitClassifier(command: string, name: string): { model: M
 
 /** The zoo entry of a model that takes one grey 28×28 or 32×32 channel (checked without building it). */
 export function checkDigitModel(command: string, name: string): ZooEntry {
-  const entry = zooEntry(command, name);
+  const own = zooEntry(command, name);
+  // a model with a digit-sized variant (ResNets) trains that one on 32×32 padded digits
+  const entry = own.digits ? { ...own, create: own.digits, inputShape: [1, 32, 32] } : own;
   const [c, h, w] = entry.inputShape;
   if (entry.inputShape.length !== 3 || c !== 1 || h !== w || (h !== 28 && h !== 32)) {
     throw new CliError(
@@ -42,6 +44,6 @@ export function checkDigitModel(command: string, name: string): ZooEntry {
 /** Zoo models whose declared input is a single grey channel (candidates for MNIST). */
 export function digitModels(): string[] {
   return Object.entries(zoo)
-    .filter(([, e]) => e.inputShape[0] === 1)
+    .filter(([, e]) => e.inputShape[0] === 1 || e.digits)
     .map(([k]) => k);
 }

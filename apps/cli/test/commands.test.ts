@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { save, zeros } from '@mge/core';
 import { describe, expect, it } from 'vitest';
+import { checkDigitModel, createDigitClassifier, digitModels } from '../src/models.js';
 import { mge, noStack } from './helpers.js';
 
 describe('mge summary', () => {
@@ -30,6 +31,32 @@ describe('mge summary', () => {
   });
 });
 
+describe('mge summary of the hub families', () => {
+  it('prints ResNet-18 at 224×224 with its 11,689,512 parameters', async () => {
+    const r = await mge('summary', 'resnet18');
+    expect(r.code).toBe(0);
+    const rows = r.out.split('\n').map((l) => l.trim().split(/\s{2,}/));
+    expect(rows.find((c) => c[0] === 'layer4.1.conv2')).toEqual(['layer4.1.conv2', 'Conv2d', '(1, 512, 7, 7)', '2,359,296']);
+    expect(r.out).toContain('Total params: 11,689,512');
+  });
+
+  it('runs the character GPT on token ids', async () => {
+    const s = JSON.parse((await mge('summary', 'char-gpt', '--json')).out);
+    expect(s.outputShape).toEqual([1, 64, 96]);
+    expect(s.totalParams).toBe(116576);
+  });
+});
+
+describe('ResNets train on digits', () => {
+  it('mge train --model resnet18 builds the grey 32×32, 10-class variant with the CIFAR stem', () => {
+    expect(checkDigitModel('train', 'resnet18').inputShape).toEqual([1, 32, 32]);
+    const { model } = createDigitClassifier('train', 'resnet18');
+    const conv1 = [...model.namedParameters()].find(([k]) => k === 'conv1.weight')![1];
+    expect(conv1.shape).toEqual([64, 1, 3, 3]);
+    expect(digitModels()).toEqual(expect.arrayContaining(['lenet', 'resnet18', 'resnet34', 'resnet50']));
+  });
+});
+
 describe('mge devices', () => {
   it('lists js as ready, says which device is the default, and why a failed one failed', async () => {
     const r = await mge('devices', '--json');
@@ -50,6 +77,7 @@ describe('bad input: one line on stderr, non-zero exit, no stack trace', () => {
     [['summary', 'resnet9000'], 1, /^mge summary: unknown model 'resnet9000'; known models: lenet/],
     [['train', '--model', 'nope'], 1, /^mge train: unknown model 'nope'/],
     [['train', '--model', 'two-layer-conv', '--device', 'js'], 1, /^mge train: model 'two-layer-conv' takes \(3, 32, 32\) inputs/],
+    [['train', '--model', 'mobilenet_v2', '--device', 'js'], 1, /^mge train: model 'mobilenet_v2' takes \(3, 224, 224\) inputs.*\(try: lenet, resnet18, resnet34, resnet50\)/],
     [['train', '--epochs', '0'], 2, /^mge train: --epochs must be an integer in \[1, 10000\], got '0'/],
     [['train', '--lr', '-1'], 2, /^mge train: --lr must be a number > 0, got '-1'/],
     [['train', '--optimizer', 'rmsprop'], 2, /^mge train: --optimizer must be one of sgd, adam, got 'rmsprop'/],

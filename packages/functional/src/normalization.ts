@@ -1,4 +1,5 @@
-import { add, div, mean, mul, noGrad, reshape, shapeToString, sqrt, sub, Tensor } from '@mge/core';
+import { add, div, mean, mul, neg, noGrad, reshape, shapeToString, sqrt, sub, Tensor, tidy } from '@mge/core';
+import { BatchNormTrain } from './batch-norm-train.js';
 
 export interface BatchNormOptions {
   training?: boolean;
@@ -77,9 +78,15 @@ export function batchNorm(
     );
   }
   if (training) {
-    m = mean(inp, axes, true);
-    const d = sub(inp, m);
-    v = mean(mul(d, d), axes, true);
+    // the statistics carry no gradient of their own: BatchNormTrain's backward accounts for them
+    // tidy: the centred copy and its square are freed at once, not when the collector runs
+    [m, v] = tidy(() =>
+      noGrad(() => {
+        const bm = mean(inp, axes, true);
+        const d = sub(inp, bm);
+        return [bm, mean(mul(d, d), axes, true)];
+      }),
+    );
     const n = inp.size / c;
     if (rm && rv) {
       [newMean, newVar] = noGrad(() => [
@@ -92,9 +99,14 @@ export function batchNorm(
     m = rm;
     v = rv;
   }
-  let y = div(sub(inp, m), sqrt(add(v, eps)));
-  if (w) y = mul(y, w);
-  if (b) y = add(y, b);
+  let y: Tensor;
+  if (training) {
+    y = new BatchNormTrain(axes, eps, w !== null, b !== null).call(inp, m, v, ...[w, b].filter((t): t is Tensor => t !== null));
+  } else {
+    // fixed statistics fold into one scale and one shift per channel: two passes over x
+    const scale = w ? div(w, sqrt(add(v, eps))) : div(1, sqrt(add(v, eps)));
+    y = add(mul(inp, scale), b ? sub(b, mul(m, scale)) : neg(mul(m, scale)));
+  }
   if (!inplace) return { output: y, runningMean: newMean && reshape(newMean, runningMean!.shape), runningVar: newVar && reshape(newVar, runningVar!.shape) };
   if (newMean && newVar) {
     runningMean!._reset(reshape(newMean, runningMean!.shape));

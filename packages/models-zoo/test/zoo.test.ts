@@ -1,6 +1,8 @@
-import { random } from '@mge/core';
+import { random, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { ConvReLU, createModel, formatSummary, LeNet, summarize, TwoLayerConv, zoo } from '../src/index.js';
+import {
+  BasicBlock, CharGPT, ConvReLU, channelShuffle, createModel, formatSummary, LeNet, MobileNetV2, ResNet, resnet18, ShuffleNetV2, summarize, TwoLayerConv, zoo,
+} from '../src/index.js';
 
 describe('models-zoo', () => {
   it("LeNet has the seed's attributes, output (N, 10) and 61,706 parameters", () => {
@@ -32,8 +34,52 @@ describe('models-zoo', () => {
   });
 
   it('createModel knows the zoo and names unknown models', () => {
-    expect(Object.keys(zoo)).toEqual(['lenet', 'two-layer-conv', 'conv-relu']);
+    expect(Object.keys(zoo).slice(0, 6)).toEqual(['lenet', 'two-layer-conv', 'conv-relu', 'resnet18', 'resnet34', 'resnet50']);
     expect(createModel('lenet')).toBeInstanceOf(LeNet);
-    expect(() => createModel('resnet')).toThrow(/unknown model 'resnet'; known models are lenet, two-layer-conv, conv-relu/);
+    expect(() => createModel('resnet')).toThrow(/unknown model 'resnet'; known models are lenet, two-layer-conv, conv-relu, resnet18/);
+  });
+});
+
+describe('hub families', () => {
+  const count = (name: string) => [...createModel(name).parameters()].reduce((s, p) => s + p.size, 0);
+  // the exact counts of torchvision's equivalents (same layout)
+  const counts: [string, number][] = [
+    ['resnet18', 11_689_512],
+    ['resnet34', 21_797_672],
+    ['resnet50', 25_557_032],
+    ['mobilenet_v2', 3_504_872],
+  ];
+  for (const [name, n] of counts) it(`${name} has ${n.toLocaleString('en-US')} parameters`, () => expect(count(name)).toBe(n));
+  // Megvii's ShuffleNetV2 README gives millions to one decimal
+  for (const [name, m] of [['shufflenet_v2_x0_5', 1.4], ['shufflenet_v2_x1_0', 2.3]] as const) {
+    it(`${name} has ${m}M parameters`, () => expect(Math.round(count(name) / 1e5) / 10).toBe(m));
+  }
+
+  it('ResNet keeps MegEngine hub names and the CIFAR stem keeps 32×32 resolution into layer1', () => {
+    const net = resnet18({ stem: 'cifar', numClasses: 10, width: 2 });
+    const keys = [...net.stateDict().keys()];
+    expect(keys).toContain('layer2.0.downsample.0.weight');
+    expect(keys).toContain('layer2.0.downsample.1.runningMean');
+    expect(keys).not.toContain('layer1.0.downsample.0.weight');
+    const s = summarize(net, random.normal(0, 1, [1, 3, 32, 32]));
+    expect(s.layers.find((l) => l.name === 'layer1')!.outputShape).toEqual([1, 2, 32, 32]);
+    expect(s.outputShape).toEqual([1, 10]);
+  });
+
+  it('channelShuffle takes even channels then odd ones', async () => {
+    const x = tensor(Float32Array.from({ length: 8 }, (_, i) => i), { shape: [1, 4, 1, 2] });
+    const [a, b] = channelShuffle(x);
+    expect(Array.from(await a.data())).toEqual([0, 1, 4, 5]);
+    expect(Array.from(await b.data())).toEqual([2, 3, 6, 7]);
+    expect(() => channelShuffle(tensor(new Float32Array(3), { shape: [1, 3, 1, 1] }))).toThrow(/channelShuffle: expected \(N, C, H, W\) with C even, got \(1, 3, 1, 1\)/);
+  });
+
+  it('bad arguments are named', () => {
+    expect(() => new ResNet(BasicBlock, [2, 2, 2])).toThrow(/ResNet: argument 'layers' must list 4 stage depths/);
+    expect(() => resnet18({ stem: 'tiny' as never })).toThrow(/ResNet: option 'stem' must be 'imagenet' or 'cifar', got tiny/);
+    expect(() => new ShuffleNetV2({ modelSize: '3.0x' as never })).toThrow(/ShuffleNetV2: option 'modelSize' must be one of 0.5x, 1.0x, 1.5x, 2.0x, got 3.0x/);
+    expect(() => new MobileNetV2({ widthMult: 0 })).toThrow(/MobileNetV2: option 'widthMult' must be positive, got 0/);
+    expect(() => new CharGPT({ vocabSize: 10, blockSize: 8, dim: 10, numHeads: 3 })).toThrow(/CausalSelfAttention: 'numHeads' \(3\) must be a positive divisor of 'dim' \(10\)/);
+    expect(() => new CharGPT({ vocabSize: 10, blockSize: 4 })(tensor(new Int32Array(5), { shape: [1, 5], dtype: 'int32' }))).toThrow(/CharGPT: sequence length 5 exceeds blockSize 4/);
   });
 });

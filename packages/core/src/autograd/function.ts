@@ -48,16 +48,19 @@ export abstract class AutodiffFunction {
     // like any operator's result, the result (and what it needs) belongs to an enclosing tidy()
     for (const t of internal) trackInScope(t);
     if (made.has(y)) trackInScope(y);
+    // the rule keeps the inputs' shapes, not the inputs: backward reads only what forward saved,
+    // so an input nothing else needs (batch norm's pre-normalisation activation) is not held
+    const inputShapes = inputs.map((x) => x.shape);
     let pending = recordOp(inputs, y, (dy) => {
       const g = this.backward(dy);
       const grads = Array.isArray(g) ? g : [g];
-      if (grads.length !== inputs.length) {
-        throw new Error(`${name}.backward must return ${inputs.length} gradient(s), one per input, got ${grads.length}`);
+      if (grads.length !== inputShapes.length) {
+        throw new Error(`${name}.backward must return ${inputShapes.length} gradient(s), one per input, got ${grads.length}`);
       }
       grads.forEach((gi, i) => {
-        if (gi !== null && gi !== undefined && !(gi instanceof Tensor && shapesEqual(gi.shape, inputs[i].shape))) {
+        if (gi !== null && gi !== undefined && !(gi instanceof Tensor && shapesEqual(gi.shape, inputShapes[i]))) {
           throw new Error(
-            `${name}.backward: the gradient of input ${i} must be null or a Tensor of shape ${shapeToString(inputs[i].shape)}, got ${gi instanceof Tensor ? shapeToString(gi.shape) : typeof gi}`,
+            `${name}.backward: the gradient of input ${i} must be null or a Tensor of shape ${shapeToString(inputShapes[i])}, got ${gi instanceof Tensor ? shapeToString(gi.shape) : typeof gi}`,
           );
         }
       });

@@ -1,0 +1,37 @@
+// ResNet-18 (CIFAR stem) b32 training on cpu: forward, backward and optimizer time per step and
+// the process's peak RSS, for before/after comparisons of core/functional changes.
+//   pnpm --filter @mge/bench exec tsx --expose-gc --conditions=source src/zoo-step-profile.ts [steps]
+import { GradManager, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import * as F from '@mge/functional';
+import '@mge/kernels-cpu';
+import { resnet18 } from '@mge/models-zoo';
+import { SGD } from '@mge/optimizer';
+import { labels, yieldToEventLoop } from './lenet-trainer.js';
+import { randomFloats } from './stats.js';
+
+await ready();
+setDefaultDevice('cpu');
+random.seed(1);
+const steps = Number(process.argv[2] ?? 4);
+const model = resnet18({ stem: 'cifar', numClasses: 10 });
+const gm = new GradManager().attach(model.parameters());
+const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+const x = tensor(randomFloats(32 * 3 * 32 * 32, 3), { shape: [32, 3, 32, 32] });
+const y = tensor(labels(32, 4), { dtype: 'int32', shape: [32] });
+for (let s = 0; s < steps; s++) {
+  const t0 = performance.now();
+  gm.record();
+  const loss = F.crossEntropy(model(x) as Tensor, y);
+  await loss.data();
+  const t1 = performance.now();
+  gm.backward(loss);
+  await [...model.parameters()][0].grad!.data();
+  const t2 = performance.now();
+  opt.step().clearGrad();
+  await [...model.parameters()][0].data();
+  const t3 = performance.now();
+  await yieldToEventLoop();
+  const rss = process.memoryUsage().rss / 2 ** 20;
+  console.log(`step ${s}: forward ${(t1 - t0).toFixed(0)} ms, backward ${(t2 - t1).toFixed(0)} ms, sgd ${(t3 - t2).toFixed(0)} ms; rss ${rss.toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+}
+process.exit(0);

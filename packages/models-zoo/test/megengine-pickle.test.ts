@@ -1,0 +1,38 @@
+/**
+ * MegEngine hub checkpoints: fixtures/make_fixtures.py writes the PyTorch fixtures' weights as
+ * MegEngine's `mge.save(model.state_dict(), f)` does (snake_case names, MegEngine's shapes);
+ * loaded into the zoo models they give PyTorch's outputs.
+ */
+import { readFileSync } from 'node:fs';
+import { type Tensor, tensor } from '@mge/core';
+import { describe, expect, it } from 'vitest';
+import { loadMegEngineStateDict, megengineKey, resnet18 } from '../src/index.js';
+import { build, expectClose, readFixture } from './golden.js';
+
+const pkl = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}.pkl`, import.meta.url)));
+
+describe('MegEngine .pkl state dicts', () => {
+  it('renames snake_case to the camelCase the modules use', () => {
+    expect(megengineKey('features.0.branch_main.4.running_var')).toBe('features.0.branchMain.4.runningVar');
+    expect(megengineKey('first_conv.0.weight')).toBe('firstConv.0.weight');
+    expect(megengineKey('layer1.0.downsample.1.bias')).toBe('layer1.0.downsample.1.bias');
+  });
+
+  for (const name of ['resnet18-tiny', 'shufflenetv2-tiny']) {
+    it(`${name}: loads and reproduces PyTorch's eval output`, async () => {
+      const f = readFixture(name);
+      const model = build(f);
+      loadMegEngineStateDict(model, pkl(name), { source: `${name}.pkl` });
+      model.eval();
+      const x = tensor(Float32Array.from(f.input.data), { shape: f.input.shape });
+      expectClose(`${name} eval output`, await (model(x) as Tensor).data(), f.evalOutput, 2e-3);
+    });
+  }
+
+  it('names the key that does not fit', () => {
+    const f = readFixture('resnet18-tiny');
+    const wider = resnet18({ ...(f.options as object), width: 4 });
+    expect(() => loadMegEngineStateDict(wider, pkl('resnet18-tiny'))).toThrow(/loadStateDict: key 'bn1.bias' expects shape \(4,\), got \(2,\)/);
+    expect(() => loadMegEngineStateDict(build(readFixture('shufflenetv2-tiny')), pkl('resnet18-tiny'))).toThrow(/loadStateDict: missing keys: .*firstConv/);
+  });
+});
