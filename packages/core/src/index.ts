@@ -23,6 +23,7 @@ export { random } from './random.js';
 export {
   availableDevices,
   type BackendFactory,
+  type BackendOptions,
   type DeviceInfo,
   deviceInfo,
   getBackend,

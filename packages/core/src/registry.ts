@@ -2,10 +2,19 @@ import type { Backend, BackendTraits } from './backend.js';
 
 export type BackendFactory = () => (Backend & BackendTraits) | Promise<Backend & BackendTraits>;
 
+export interface BackendOptions {
+  /**
+   * Start the backend only when it is asked for (getBackend, setDefaultDevice, ready) instead of
+   * at registration: WebGPU in Node starts Dawn and a Vulkan driver, which a run on `cpu` must not pay for.
+   */
+  lazy?: boolean;
+}
+
 interface Entry {
   name: string;
   priority: number;
   factory: BackendFactory;
+  lazy: boolean;
   state: 'pending' | 'initialising' | 'ready' | 'failed';
   backend?: Backend & BackendTraits;
   error?: string;
@@ -15,6 +24,22 @@ interface Entry {
 const entries = new Map<string, Entry>();
 let explicitDefault: string | undefined;
 const warned = new Set<string>();
+
+/** The package that registers each device MegEngine.ts ships, for errors about a device nobody registered. */
+const DEVICE_PACKAGES: Record<string, string> = {
+  cpu: '@mge/kernels-cpu',
+  webgpu: '@mge/kernels-webgpu',
+  wasm: '@mge/kernels-wasm',
+};
+
+function unknownDevice(op: string, name: string): Error {
+  const registered = [...entries.keys()].join(', ') || 'none';
+  const pkg = Object.hasOwn(DEVICE_PACKAGES, name) ? DEVICE_PACKAGES[name] : undefined;
+  const hint = pkg
+    ? `; its backend registers itself when '${pkg}' is imported — add import '${pkg}', or import from 'megengine', which registers every backend that can run here`
+    : '';
+  return new Error(`${op}unknown device '${name}'${hint}; registered devices are ${registered}`);
+}
 
 function warnOnce(name: string, message: string): void {
   if (warned.has(name)) return;
@@ -63,7 +88,12 @@ function initEntry(entry: Entry): void {
  * once; asynchronous ones (WebGPU) start at once and join the choice of default
  * when they resolve — `await ready()` waits for them.
  */
-export function registerBackend(name: string, factory: BackendFactory, priority: number): void {
+export function registerBackend(
+  name: string,
+  factory: BackendFactory,
+  priority: number,
+  options: BackendOptions = {},
+): void {
   if (typeof name !== 'string' || name.length === 0) {
     throw new TypeError(`registerBackend: argument 'name' must be a non-empty string, got ${String(name)}`);
   }
@@ -73,14 +103,23 @@ export function registerBackend(name: string, factory: BackendFactory, priority:
   if (!Number.isFinite(priority)) {
     throw new TypeError(`registerBackend('${name}'): argument 'priority' must be a finite number, got ${priority}`);
   }
-  const entry: Entry = { name, priority, factory, state: 'pending' };
+  const entry: Entry = { name, priority, factory, lazy: options.lazy === true, state: 'pending' };
   entries.set(name, entry);
-  initEntry(entry);
+  if (!entry.lazy) initEntry(entry);
 }
 
-/** Waits until every registered backend has finished initialising (successfully or not). */
-export async function ready(): Promise<void> {
-  await Promise.all([...entries.values()].map((e) => e.promise));
+/**
+ * Starts the named backends (all registered ones when no names are given, lazy ones included)
+ * and waits until they have finished initialising, successfully or not. Unknown names are
+ * ignored here; using them fails with an error that names the package to import.
+ */
+export async function ready(names?: readonly string[]): Promise<void> {
+  if (names !== undefined && !Array.isArray(names)) {
+    throw new TypeError(`ready: argument 'names' must be an array of device names, got ${typeof names}`);
+  }
+  const chosen = names === undefined ? [...entries.values()] : names.flatMap((n) => entries.get(n) ?? []);
+  for (const e of chosen) initEntry(e);
+  await Promise.all(chosen.map((e) => e.promise));
 }
 
 export interface DeviceInfo {
@@ -134,14 +173,11 @@ function safeDefault(): string | undefined {
 /** MegEngine's set_default_device. */
 export function setDefaultDevice(name: string): void {
   const e = entries.get(name);
-  if (!e) {
-    throw new Error(
-      `setDefaultDevice: unknown device '${name}'; registered devices are ${[...entries.keys()].join(', ') || 'none'}`,
-    );
-  }
+  if (!e) throw unknownDevice('setDefaultDevice: ', name);
+  initEntry(e);
   if (e.state === 'failed') throw new Error(`setDefaultDevice: device '${name}' failed to initialise: ${e.error}`);
   if (e.state === 'initialising') {
-    throw new Error(`setDefaultDevice: device '${name}' is still initialising; await ready() first`);
+    throw new Error(`setDefaultDevice: device '${name}' is still initialising; await ready(['${name}']) first`);
   }
   explicitDefault = name;
 }
@@ -169,12 +205,11 @@ export function getDefaultDevice(): string {
 /** The backend of a device; throws an error naming the device and why it is unusable. */
 export function getBackend(name: string): Backend & BackendTraits {
   const e = entries.get(name);
-  if (!e) {
-    throw new Error(`unknown device '${name}'; registered devices are ${[...entries.keys()].join(', ') || 'none'}`);
-  }
+  if (!e) throw unknownDevice('', name);
+  initEntry(e);
   if (e.state === 'ready') return e.backend!;
   if (e.state === 'failed') throw new Error(`device '${name}' failed to initialise: ${e.error}`);
-  throw new Error(`device '${name}' is still initialising; await ready() before using it`);
+  throw new Error(`device '${name}' is still initialising; await ready(['${name}']) before using it`);
 }
 
 /** For tests: forget the explicit default. */

@@ -5,7 +5,7 @@ export { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } f
 export { createWebGpuBackend, WebGpuBackend, type WebGpuOptions } from './backend.js';
 export { GpuBuffer } from './buffer-pool.js';
 
-// Registers on import. A software adapter sets autoSelectable: false, so the default stays cpu/js.
+// Registers on import and starts on first use (ready(), getBackend('webgpu')). A software adapter sets autoSelectable: false, so the default stays cpu/js.
 // MGE_WEBGPU_F16=1 (Node) stores float32 tensors as f16 on the GPU; see WebGpuOptions.f16.
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-registerBackend('webgpu', () => createWebGpuBackend({ f16: env?.MGE_WEBGPU_F16 === '1' }), 300);
+registerBackend('webgpu', () => createWebGpuBackend({ f16: env?.MGE_WEBGPU_F16 === '1' }), 300, { lazy: true });
