@@ -8,6 +8,11 @@ export interface BackendOptions {
    * at registration: WebGPU in Node starts Dawn and a Vulkan driver, which a run on `cpu` must not pay for.
    */
   lazy?: boolean;
+  /**
+   * For a lazy backend: a cheap question asked by `ready('auto')` instead of starting it — does it
+   * exist here, and may the automatic choice take it? Only a backend that may is started.
+   */
+  probe?: () => Promise<{ autoSelectable: boolean; description?: string }>;
 }
 
 interface Entry {
@@ -15,6 +20,8 @@ interface Entry {
   priority: number;
   factory: BackendFactory;
   lazy: boolean;
+  probe?: BackendOptions['probe'];
+  probed?: { autoSelectable: boolean; description?: string };
   state: 'pending' | 'initialising' | 'ready' | 'failed';
   backend?: Backend & BackendTraits;
   error?: string;
@@ -103,23 +110,49 @@ export function registerBackend(
   if (!Number.isFinite(priority)) {
     throw new TypeError(`registerBackend('${name}'): argument 'priority' must be a finite number, got ${priority}`);
   }
-  const entry: Entry = { name, priority, factory, lazy: options.lazy === true, state: 'pending' };
+  if (options.probe !== undefined && typeof options.probe !== 'function') {
+    throw new TypeError(`registerBackend('${name}'): option 'probe' must be a function, got ${typeof options.probe}`);
+  }
+  const entry: Entry = { name, priority, factory, lazy: options.lazy === true, probe: options.probe, state: 'pending' };
   entries.set(name, entry);
   if (!entry.lazy) initEntry(entry);
 }
 
 /**
- * Starts the named backends (all registered ones when no names are given, lazy ones included)
- * and waits until they have finished initialising, successfully or not. Unknown names are
- * ignored here; using them fails with an error that names the package to import.
+ * Starts the named backends (every registered one when no names are given, lazy ones included)
+ * and waits until they have finished initialising, successfully or not. `ready('auto')` waits only
+ * for what the automatic choice of default needs: a lazy backend with a probe is asked the probe's
+ * cheap question and started only if it may be chosen (WebGPU on a software adapter stays unstarted).
+ * Unknown names are ignored here; using them fails with an error that names the package to import.
  */
-export async function ready(names?: readonly string[]): Promise<void> {
-  if (names !== undefined && !Array.isArray(names)) {
-    throw new TypeError(`ready: argument 'names' must be an array of device names, got ${typeof names}`);
+export async function ready(names?: readonly string[] | 'auto'): Promise<void> {
+  if (names !== undefined && names !== 'auto' && !Array.isArray(names)) {
+    throw new TypeError(`ready: argument 'names' must be an array of device names or 'auto', got ${typeof names}`);
+  }
+  if (names === 'auto') {
+    await Promise.all([...entries.values()].map((e) => (e.lazy && e.probe && e.state === 'pending' ? probeEntry(e) : startEntry(e))));
+    return;
   }
   const chosen = names === undefined ? [...entries.values()] : names.flatMap((n) => entries.get(n) ?? []);
-  for (const e of chosen) initEntry(e);
-  await Promise.all(chosen.map((e) => e.promise));
+  await Promise.all(chosen.map(startEntry));
+}
+
+async function startEntry(e: Entry): Promise<void> {
+  initEntry(e);
+  await e.promise;
+}
+
+async function probeEntry(e: Entry): Promise<void> {
+  try {
+    e.probed ??= await e.probe!();
+  } catch (err) {
+    if (e.state === 'pending') {
+      e.state = 'failed';
+      e.error = describeError(err);
+    }
+    return;
+  }
+  if (e.probed.autoSelectable) await startEntry(e);
 }
 
 export interface DeviceInfo {
@@ -142,8 +175,8 @@ export function deviceInfo(): DeviceInfo[] {
       priority: e.priority,
       state: e.state,
       error: e.error,
-      description: e.backend?.description,
-      autoSelectable: e.backend?.autoSelectable !== false,
+      description: e.backend?.description ?? e.probed?.description,
+      autoSelectable: (e.backend?.autoSelectable ?? e.probed?.autoSelectable) !== false,
       isDefault: e.name === def,
     }));
 }

@@ -97,6 +97,32 @@ describe('device registry', () => {
     expect(Array.from(await (await t.toAsync('js')).data())).toEqual([7]);
   });
 
+  it("ready('auto') only probes a lazy backend and starts it only when the automatic choice may take it", async () => {
+    let soft = 0;
+    let hard = 0;
+    registerBackend('soft-gpu', async () => {
+      soft++;
+      return new JsBackend();
+    }, 400, { lazy: true, probe: async () => ({ autoSelectable: false, description: 'software rasteriser' }) });
+    registerBackend('hard-gpu', async () => {
+      hard++;
+      return new JsBackend();
+    }, 30, { lazy: true, probe: async () => ({ autoSelectable: true }) });
+    registerBackend('no-gpu', async () => new JsBackend(), 450, {
+      lazy: true,
+      probe: async () => {
+        throw new Error('no adapter; install a driver');
+      },
+    });
+    await ready('auto');
+    expect([soft, hard]).toEqual([0, 1]);
+    expect(deviceInfo().find((d) => d.name === 'soft-gpu')).toMatchObject({ state: 'pending', autoSelectable: false, description: 'software rasteriser' });
+    expect(deviceInfo().find((d) => d.name === 'no-gpu')).toMatchObject({ state: 'failed', error: 'no adapter; install a driver' });
+    expect(() => getBackend('no-gpu')).toThrow("device 'no-gpu' failed to initialise: no adapter; install a driver");
+    await ready(['soft-gpu']);
+    expect(soft).toBe(1);
+  });
+
   it('a device nobody registered names the package that provides it', () => {
     expect(() => getBackend('cpu')).toThrow(
       /unknown device 'cpu'; its backend registers itself when '@mge\/kernels-cpu' is imported — add import '@mge\/kernels-cpu'/,

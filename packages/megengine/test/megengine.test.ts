@@ -60,6 +60,16 @@ describe('megengine', () => {
     expect(r.stderr).not.toMatch(/Warning|Vulkan|Dawn/);
   });
 
+  it('asks WebGPU in a child process whether its adapter may be chosen, so an automatic choice prints nothing', () => {
+    const r = node(
+      "import * as mge from 'megengine'; const w = mge.deviceInfo().find((d) => d.name === 'webgpu'); console.log(mge.getDefaultDevice(), w.state, w.autoSelectable);",
+    );
+    expect(r.status, r.stderr).toBe(0);
+    // this machine's adapter (lavapipe) is a software one: probed, not started, not chosen
+    expect(r.stdout.trim()).toBe('cpu pending false');
+    expect(r.stderr).toBe('');
+  });
+
   it('names the package to import for a device nobody registered', () => {
     const r = node("import * as mge from '@mge/core'; mge.zeros([1]);", 'cpu');
     expect(r.status).not.toBe(0);
