@@ -1,4 +1,4 @@
-// The seed's LeNet trained the seed's way (SGD momentum 0.9, cross-entropy): what the
+// LeNet from MegEngine's network-building guide examples, trained their way (SGD momentum 0.9, cross-entropy): what the
 // LeNet throughput rows and the memory mode both run, step for step.
 import { GradManager, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';

@@ -1,4 +1,4 @@
-// LeNet (the seed's model, 1×32×32 → 10) on synthetic data: a training step (SGD
+// LeNet (from MegEngine's network-building guide examples, 1×32×32 → 10) on synthetic data: a training step (SGD
 // momentum 0.9, cross-entropy) at batch 64 and 256, inference at batch 256 and
 // latency at batch 1 — on our cpu and js devices, and the same network written in
 // tfjs-core ops (NHWC) on tfjs-backend-cpu and tfjs-backend-wasm.

@@ -177,7 +177,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
     resumedFrom: resumed?.path,
   });
 
-  // The seed's loop: record, forward, loss, backward, step. Loss and accuracy are read
+  // The loop of MegEngine's network-building guide examples: record, forward, loss, backward, step. Loss and accuracy are read
   // every step on devices that read synchronously, every 10 steps on the others.
   const gm = new GradManager().attach(model.parameters());
   const readEvery = getBackend(device).readSync ? 1 : 10;
