@@ -124,7 +124,7 @@ export class Tensor {
     if (device === this.device) return this;
     if (!this.backend.readSync) {
       throw new Error(
-        `to: device '${this.device}' cannot be read synchronously, so a copy to '${device}' must wait for the values; use 'await t.toAsync('${device}')' instead`,
+        `to: device '${this.device}' cannot read synchronously, so a copy to '${device}' must wait for the values; use 'await t.toAsync('${device}')' instead`,
       );
     }
     const values = this.dataSync();

@@ -92,7 +92,7 @@ describe('device registry', () => {
     registerBackend('async-only', () => new AsyncOnly(), 1);
     const t = tensor([7], { device: 'async-only' });
     expect(() => t.item()).toThrow("item: device 'async-only' cannot read synchronously; use 'await t.itemAsync()' instead");
-    expect(() => t.to('js')).toThrow(/to: device 'async-only' cannot be read synchronously.*use 'await t.toAsync\('js'\)' instead/);
+    expect(() => t.to('js')).toThrow(/to: device 'async-only' cannot read synchronously.*use 'await t.toAsync\('js'\)' instead/);
     expect(await t.itemAsync()).toBe(7);
     expect(Array.from(await (await t.toAsync('js')).data())).toEqual([7]);
   });
