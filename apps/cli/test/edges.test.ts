@@ -11,7 +11,7 @@ import { memoryIo } from '../src/io.js';
 import { userFolder } from '../src/main.js';
 import { createDigitClassifier } from '../src/models.js';
 import { watchSigint } from '../src/stop.js';
-import { CLI_DIR, mge } from './helpers.js';
+import { CLI_DIR, mge, spawnMge } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mge-edges-'));
 
@@ -155,5 +155,16 @@ describe('pnpm mge from a subfolder', () => {
     // found in the user's folder (so read and judged), not reported missing from the CLI's folder
     expect(r.err).toMatch(/^mge eval: 'only-here.safetensors' (is not a valid checkpoint|cannot be read)/);
     expect(process.cwd()).not.toBe(sub);
+  });
+});
+
+describe('backends start lazily', () => {
+  it('mge train on cpu, or with the automatic choice, never starts Dawn (no Dawn or Vulkan lines)', async () => {
+    for (const device of ['cpu', 'auto']) {
+      const r = await spawnMge(['train', '--device', device, '--limit', '32', '--epochs', '1', '--augment', '0', '--json', '--out', join(tmp(), 'x.safetensors')]);
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toContain('"device":"cpu"');
+      expect(r.err).not.toMatch(/Warning:|artificially reduced|vkCreateInstance/);
+    }
   });
 });

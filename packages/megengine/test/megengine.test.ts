@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Runs a module in a fresh Node with the given MGE_DEVICE (source files, as vitest resolves them). */
-function node(code: string, device?: string): { stdout: string; stderr: string; status: number | null } {
-  const env: Record<string, string | undefined> = { ...process.env, MGE_QUIET: '1' };
+function node(code: string, device?: string, extraEnv: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null } {
+  const env: Record<string, string | undefined> = { ...process.env, MGE_QUIET: '1', ...extraEnv };
   delete env.MGE_DEVICE;
   if (device) env.MGE_DEVICE = device;
   const r = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['--conditions=source', '--input-type=module', '-e', code], {
@@ -68,6 +68,20 @@ describe('megengine', () => {
     // this machine's adapter (lavapipe) is a software one: probed, not started, not chosen
     expect(r.stdout.trim()).toBe('cpu pending false');
     expect(r.stderr).toBe('');
+  });
+
+  it('with no Vulkan driver, says in one line what is missing and how to install it', () => {
+    const r = node(
+      "import * as mge from 'megengine'; console.log(mge.getDefaultDevice(), mge.deviceInfo()[0].state);",
+      undefined,
+      { VK_ICD_FILENAMES: '/nonexistent/icd.json', MGE_QUIET: '0' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe('cpu failed');
+    // the registry's one warning; none of the Vulkan loader's or Dawn's lines
+    expect(r.stderr).toBe(
+      "[mge] backend 'webgpu' is unavailable: webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)\n",
+    );
   });
 
   it('names the package to import for a device nobody registered', () => {
