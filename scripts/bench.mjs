@@ -8,11 +8,11 @@ const args = process.argv.slice(2).filter((a) => a !== '--');
 const skipWebgpu = args.includes('--no-webgpu');
 const own = args.filter((a) => a !== '--no-webgpu');
 
-function run(filter, extra) {
-  const r = spawnSync('pnpm', ['--filter', filter, 'bench', ...(extra.length ? ['--', ...extra] : [])], { stdio: 'inherit' });
+function run(filter, extra, script = 'bench') {
+  const r = spawnSync('pnpm', ['--filter', filter, script, ...(extra.length ? ['--', ...extra] : [])], { stdio: 'inherit' });
   return r.status ?? 1;
 }
 
 let status = run('@mge/bench', own);
-if (!skipWebgpu) status = run('@mge/kernels-webgpu', []) || status;
+if (!skipWebgpu) status = run('@mge/bench', [], 'bench:webgpu') || status;
 process.exit(status);

@@ -1,5 +1,6 @@
-// The seed's LeNet trained the seed's way (SGD momentum 0.9, cross-entropy): what the
-// LeNet throughput rows run, step for step (the memory mode runs the README loop: readme-loop.ts).
+// LeNet from MegEngine's network-building guide examples, trained their way (SGD momentum 0.9,
+// cross-entropy): what the LeNet throughput rows run, step for step (the memory mode runs the
+// README loop: readme-loop.ts).
 import { GradManager, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';

@@ -1,4 +1,4 @@
-// LeNet (the seed's model, 1×32×32 → 10) on synthetic data: a training step (SGD
+// LeNet (from MegEngine's network-building guide examples, 1×32×32 → 10) on synthetic data: a training step (SGD
 // momentum 0.9, cross-entropy) at batch 64 and 256, inference at batch 256 and
 // latency at batch 1 — on our cpu and js devices, and the same network written in
 // tfjs-core ops (NHWC) on tfjs-backend-cpu and tfjs-backend-wasm.
@@ -10,6 +10,7 @@ import { loadTf, useTf } from './peers.js';
 import { pythonPeers } from './python-peers.js';
 import type { Report } from './report.js';
 import { type MeasureOptions, measure, randomFloats } from './stats.js';
+import { tfjsLenet } from './tfjs-lenet.js';
 
 
 // Fast runs: a warm-up long enough for the JIT and the buffer pools to settle, then up to 1000
@@ -56,29 +57,7 @@ async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Pr
   if (!(await useTf(name))) return;
   const impl = `tfjs-backend-${name}`;
   const slow = name === 'cpu';
-  const v = (shape: number[], fanIn: number, seed: number) =>
-    tf.variable(tf.mul(tf.tensor(randomFloats(shape.reduce((a, b) => a * b, 1), seed), shape), 1 / Math.sqrt(fanIn)));
-  const params = {
-    c1w: v([5, 5, 1, 6], 25, 1),
-    c1b: tf.variable(tf.zeros([6])),
-    c2w: v([5, 5, 6, 16], 150, 2),
-    c2b: tf.variable(tf.zeros([16])),
-    f1w: v([400, 120], 400, 3),
-    f1b: tf.variable(tf.zeros([120])),
-    f2w: v([120, 84], 120, 4),
-    f2b: tf.variable(tf.zeros([84])),
-    f3w: v([84, 10], 84, 5),
-    f3b: tf.variable(tf.zeros([10])),
-  };
-  const forward = (x: import('@tensorflow/tfjs-core').Tensor4D) => {
-    let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, params.c1w, 1, 'valid'), params.c1b)), 2, 2, 'valid');
-    h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, params.c2w, 1, 'valid'), params.c2b)), 2, 2, 'valid');
-    // Flatten in NCHW order is irrelevant for speed; NHWC order is used as is.
-    const f = tf.reshape(h, [x.shape[0], 400]);
-    const a = tf.relu(tf.add(tf.matMul(f, params.f1w), params.f1b));
-    const b = tf.relu(tf.add(tf.matMul(a, params.f2w), params.f2b));
-    return tf.add(tf.matMul(b, params.f3w), params.f3b);
-  };
+  const { params, forward } = tfjsLenet(tf, randomFloats);
   const opt = tf.train.momentum(0.01, 0.9);
   for (const batch of [64, 256]) {
     if (slow && quick && batch === 256) continue;

@@ -1,4 +1,4 @@
-// Builds the seed's LeNet as an ONNX model (opset 13) in memory, for onnxruntime-node.
+// Builds the LeNet of MegEngine's network-building guide examples as an ONNX model (opset 13) in memory, for onnxruntime-node.
 // A minimal protobuf writer: only the fields of ModelProto that this graph needs.
 import { randomFloats } from './stats.js';
 

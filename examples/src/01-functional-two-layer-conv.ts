@@ -1,6 +1,6 @@
-// The seed's first program: a two-layer convolutional network written with functional operators.
-import * as mge from '@mge/core';
-import * as F from '@mge/functional';
+// MegEngine's network-building guide examples, first program: a two-layer convolutional network written with functional operators.
+import * as mge from 'megengine';
+import * as F from 'megengine/functional';
 
 function twoLayerConv(x: mge.Tensor): mge.Tensor {
   // (8, 3, 3, 3) is (output channels, input channels, kernel height, kernel width)

@@ -1,7 +1,7 @@
-// The seed's second program: the same network built from Modules, and a state dict.
-import * as mge from '@mge/core';
-import * as F from '@mge/functional';
-import * as M from '@mge/module';
+// MegEngine's network-building guide examples, second program: the same network built from Modules, and a state dict.
+import * as mge from 'megengine';
+import * as F from 'megengine/functional';
+import * as M from 'megengine/module';
 
 class ConvReLU extends M.Module {
   convWeight: mge.Parameter;

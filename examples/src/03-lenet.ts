@@ -1,7 +1,7 @@
-// The seed's third program: LeNet.
-import * as mge from '@mge/core';
-import * as F from '@mge/functional';
-import * as M from '@mge/module';
+// MegEngine's network-building guide examples, third program: LeNet.
+import * as mge from 'megengine';
+import * as F from 'megengine/functional';
+import * as M from 'megengine/module';
 
 class LeNet extends M.Module {
   conv1: M.Conv2d;

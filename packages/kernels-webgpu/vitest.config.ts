@@ -13,5 +13,8 @@ export default defineConfig({
     testTimeout: 60_000,
     // One file at a time: Mesa's llvmpipe already uses every core for each dispatch.
     fileParallelism: false,
+    // ...in one process: the files share the registry's device, its compiled pipelines and one
+    // Dawn start-up, instead of compiling every WGSL pipeline again per file.
+    isolate: false,
   },
 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import { modelNames } from './models.js';
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
@@ -70,11 +71,12 @@ export function intFlag(command: string, flag: string, raw: unknown, min: number
 export function numberFlag(command: string, flag: string, raw: unknown, min: number, exclusive: boolean, max = Number.POSITIVE_INFINITY): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
-  const n = s === '' ? Number.NaN : Number(s);
+  // decimal only: Number() would also take 0x10, 0b1, 0o7 and Infinity
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s) ? Number(s) : Number.NaN;
   const okLow = exclusive ? n > min : n >= min;
   if (!Number.isFinite(n) || !okLow || n > max) {
     const range = max === Number.POSITIVE_INFINITY ? `${exclusive ? '>' : '≥'} ${min}` : `in ${exclusive ? '(' : '['}${min}, ${max}]`;
-    bad(command, flag, `a number ${range}`, s);
+    bad(command, flag, `a decimal number ${range}`, s);
   }
   return n;
 }
@@ -84,6 +86,14 @@ export function choiceFlag<T extends string>(command: string, flag: string, raw:
   const s = String(raw);
   if (!(choices as readonly string[]).includes(s)) bad(command, flag, `one of ${choices.join(', ')}`, s);
   return s as T;
+}
+
+/** A --model flag: a name from the zoo; anything else is a usage error like every other bad flag. */
+export function modelFlag(command: string, raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  const s = String(raw);
+  if (!modelNames().includes(s)) bad(command, 'model', `a model from the zoo (${modelNames().join(', ')})`, s);
+  return s;
 }
 
 export function stringFlag(command: string, flag: string, raw: unknown): string | undefined {

@@ -1,3 +1,5 @@
+import { accessSync, constants, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { type Checkpoint, CheckpointError, load, type Nested, save } from '@mge/core';
 import type { Module } from '@mge/module';
 import type { Optimizer } from '@mge/optimizer';
@@ -45,6 +47,60 @@ export async function writeCheckpoint(path: string, model: Module, optimizer: Op
   } catch (e) {
     throw new CliError(`mge train: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Fails now, before any training, when the checkpoint could not be written at the end of the
+ * first epoch: a missing folder, a folder we may not write to, or a path that is a folder.
+ */
+export function checkWritable(command: string, path: string): void {
+  const dir = dirname(resolve(path));
+  const stat = (p: string) => {
+    try {
+      return statSync(p);
+    } catch {
+      return undefined;
+    }
+  };
+  const target = stat(path);
+  if (target?.isDirectory()) throw new CliError(`mge ${command}: --out '${path}' is a folder; name a file such as '${join(path, 'model.safetensors')}'`);
+  const folder = stat(dir);
+  if (!folder) throw new CliError(`mge ${command}: cannot write '${path}': the folder '${dir}' does not exist`);
+  if (!folder.isDirectory()) throw new CliError(`mge ${command}: cannot write '${path}': '${dir}' is not a folder`);
+  try {
+    // the checkpoint is written next to itself under a temporary name, then renamed: the folder must take new files
+    accessSync(dir, constants.W_OK);
+    if (target) accessSync(path, constants.W_OK);
+  } catch {
+    throw new CliError(`mge ${command}: cannot write '${path}': no permission to write in '${dir}'`);
+  }
+}
+
+/**
+ * Removes the temporary files this process's saves of `path` left (core's save writes
+ * `.<name>.<pid>.<random>.tmp` next to the target and renames it); for a quit in mid-save.
+ */
+export function removePartialCheckpoints(path: string): void {
+  const dir = dirname(resolve(path));
+  const prefix = `.${basename(path)}.${process.pid}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (n.startsWith(prefix) && n.endsWith('.tmp')) rmSync(join(dir, n), { force: true });
+}
+
+/** Names of the weights that hold NaN or ±Infinity (what a diverged run saves). */
+export async function nonFiniteWeights(checkpoint: Checkpoint): Promise<string[]> {
+  const bad: string[] = [];
+  for (const [name, t] of checkpoint) {
+    if (t.dtype !== 'float32') continue;
+    const values = await t.data();
+    if (values.some((v) => !Number.isFinite(v))) bad.push(name);
+  }
+  return bad;
 }
 
 export interface LoadedCheckpoint {

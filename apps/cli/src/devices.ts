@@ -24,7 +24,8 @@ async function importBackend(name: 'cpu' | 'webgpu'): Promise<void> {
 export async function loadBackends(choice: DeviceChoice | 'all'): Promise<void> {
   if (choice === 'cpu' || choice === 'auto' || choice === 'all') await importBackend('cpu');
   if (choice === 'webgpu' || choice === 'auto' || choice === 'all') await importBackend('webgpu');
-  await ready();
+  // `auto` asks WebGPU only whether its adapter may be chosen; `all` (mge devices) starts every backend.
+  await ready(choice === 'all' ? undefined : choice === 'auto' ? 'auto' : [choice]);
 }
 
 export interface DeviceRow extends DeviceInfo {

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { CliError } from './errors.js';
 
+/** Every PNG file starts with these 8 bytes. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 export interface GreyImage {
   /** 0 = background, 255 = ink, row-major, side × side. */
   data: Uint8Array;
@@ -23,11 +26,17 @@ export function readDigitPng(command: string, path: string): GreyImage {
     const code = (e as { code?: string }).code;
     throw new CliError(`mge ${command}: cannot read image '${path}'${code === 'ENOENT' ? ': no such file' : `: ${(e as Error).message}`}`);
   }
+  if (bytes.length === 0) throw new CliError(`mge ${command}: '${path}' is empty (0 bytes); expected a PNG image of a digit`);
+  if (bytes.length < PNG_SIGNATURE.length || !bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
+    const looksText = bytes.subarray(0, 512).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
+    throw new CliError(`mge ${command}: '${path}' is not a PNG image${looksText ? ' (it looks like a text file)' : ''}; expected a PNG image of a digit`);
+  }
   let png: { width: number; height: number; data: Buffer };
   try {
     png = PNG.sync.read(bytes);
-  } catch (e) {
-    throw new CliError(`mge ${command}: '${path}' is not a readable PNG image: ${(e as Error).message}`);
+  } catch {
+    // pngjs's own messages name its internals (zlib, chunk CRCs); what the user can act on is this
+    throw new CliError(`mge ${command}: '${path}' is a truncated or damaged PNG image (${bytes.length} bytes); save it again and retry`);
   }
   const { width, height, data } = png;
   if (width !== height || (width !== 28 && width !== 32)) {

@@ -75,7 +75,16 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * `pnpm mge …` runs the CLI from the workspace root, whatever folder the user stood in; pnpm
+ * names that folder in INIT_CWD, and relative paths in flags mean paths from there.
+ */
+export function userFolder(env: NodeJS.ProcessEnv, cwd: string): string {
+  return env.npm_lifecycle_event === 'mge' && env.INIT_CWD ? env.INIT_CWD : cwd;
+}
+
 if (isEntryPoint()) {
+  process.chdir(userFolder(process.env, process.cwd()));
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -8,14 +8,19 @@ export interface StopSignal {
 
 /**
  * First Ctrl-C: finish the current step, keep the last complete checkpoint, exit 130.
- * Second Ctrl-C: quit at once (the checkpoint on disk is still whole: writes are atomic).
+ * Second Ctrl-C: quit at once (the checkpoint on disk is still whole: writes are atomic);
+ * `beforeQuit` removes what a save in progress had written so far.
  */
-export function watchSigint(io: Io): StopSignal {
+export function watchSigint(io: Io, beforeQuit: () => void = () => {}): StopSignal {
   let requested = false;
   const onSigint = () => {
     if (requested) {
       io.stderr.write('\nmge: interrupted again, quitting now\n');
-      process.exit(130);
+      try {
+        beforeQuit();
+      } finally {
+        process.exit(130);
+      }
     }
     requested = true;
     io.stderr.write('\nmge: stopping after the current step (Ctrl-C again to quit now)\n');

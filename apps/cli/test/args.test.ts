@@ -16,9 +16,9 @@ describe('flag parsing', () => {
 
   it('parses numbers with exclusive and inclusive bounds', () => {
     expect(numberFlag('train', 'lr', '1e-3', 0, true)).toBe(0.001);
-    expect(() => numberFlag('train', 'lr', '0', 0, true)).toThrow("--lr must be a number > 0, got '0'");
+    expect(() => numberFlag('train', 'lr', '0', 0, true)).toThrow("--lr must be a decimal number > 0, got '0'");
     expect(numberFlag('train', 'momentum', '0', 0, false, 0.999)).toBe(0);
-    expect(() => numberFlag('train', 'momentum', '1', 0, false, 0.999)).toThrow("--momentum must be a number in [0, 0.999], got '1'");
+    expect(() => numberFlag('train', 'momentum', '1', 0, false, 0.999)).toThrow("--momentum must be a decimal number in [0, 0.999], got '1'");
     expect(() => numberFlag('train', 'lr', 'nan', 0, true)).toThrow(UsageError);
     expect(() => numberFlag('train', 'lr', '', 0, true)).toThrow(UsageError);
   });

@@ -75,11 +75,11 @@ describe('mge devices', () => {
 describe('bad input: one line on stderr, non-zero exit, no stack trace', () => {
   const cases: [string[], number, RegExp][] = [
     [['summary', 'resnet9000'], 1, /^mge summary: unknown model 'resnet9000'; known models: lenet/],
-    [['train', '--model', 'nope'], 1, /^mge train: unknown model 'nope'/],
+    [['train', '--model', 'nope'], 2, /^mge train: --model must be a model from the zoo/],
     [['train', '--model', 'two-layer-conv', '--device', 'js'], 1, /^mge train: model 'two-layer-conv' takes \(3, 32, 32\) inputs/],
     [['train', '--model', 'mobilenet_v2', '--device', 'js'], 1, /^mge train: model 'mobilenet_v2' takes \(3, 224, 224\) inputs.*\(try: lenet, resnet18, resnet34, resnet50\)/],
     [['train', '--epochs', '0'], 2, /^mge train: --epochs must be an integer in \[1, 10000\], got '0'/],
-    [['train', '--lr', '-1'], 2, /^mge train: --lr must be a number > 0, got '-1'/],
+    [['train', '--lr', '-1'], 2, /^mge train: --lr must be a decimal number > 0, got '-1'/],
     [['train', '--optimizer', 'rmsprop'], 2, /^mge train: --optimizer must be one of sgd, adam, got 'rmsprop'/],
     [['train', '--device', 'tpu'], 2, /^mge train: --device must be one of auto, js, cpu, webgpu, got 'tpu'/],
     [['train', '--batch-size', 'many'], 2, /^mge train: --batch-size must be/],

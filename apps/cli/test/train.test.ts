@@ -107,7 +107,7 @@ describe('mge train (js, 4,000 digits, 1 epoch)', () => {
     const notPng = join(dir, 'x.png');
     writeFileSync(notPng, 'GIF89a');
     r = await mge('predict', ckpt, notPng, '--device', 'js');
-    expect(r.err).toMatch(/^mge predict: '.*x.png' is not a readable PNG image: /);
+    expect(r.err).toMatch(/^mge predict: '.*x.png' is not a PNG image \(it looks like a text file\); expected a PNG image of a digit\n$/);
     r = await mge('predict', ckpt, '--index', '2000', '--device', 'js');
     expect(r.err).toMatch(/--index must be below 2000/);
     expect(noStack(r.err)).toBe(true);

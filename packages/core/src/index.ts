@@ -38,6 +38,7 @@ export { random } from './random.js';
 export {
   availableDevices,
   type BackendFactory,
+  type BackendOptions,
   type DeviceInfo,
   deviceInfo,
   getBackend,

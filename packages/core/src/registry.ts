@@ -2,10 +2,26 @@ import type { Backend, BackendTraits } from './backend.js';
 
 export type BackendFactory = () => (Backend & BackendTraits) | Promise<Backend & BackendTraits>;
 
+export interface BackendOptions {
+  /**
+   * Start the backend only when it is asked for (getBackend, setDefaultDevice, ready) instead of
+   * at registration: WebGPU in Node starts Dawn and a Vulkan driver, which a run on `cpu` must not pay for.
+   */
+  lazy?: boolean;
+  /**
+   * For a lazy backend: a cheap question asked by `ready('auto')` instead of starting it — does it
+   * exist here, and may the automatic choice take it? Only a backend that may is started.
+   */
+  probe?: () => Promise<{ autoSelectable: boolean; description?: string }>;
+}
+
 interface Entry {
   name: string;
   priority: number;
   factory: BackendFactory;
+  lazy: boolean;
+  probe?: BackendOptions['probe'];
+  probed?: { autoSelectable: boolean; description?: string };
   state: 'pending' | 'initialising' | 'ready' | 'failed';
   backend?: Backend & BackendTraits;
   error?: string;
@@ -15,6 +31,22 @@ interface Entry {
 const entries = new Map<string, Entry>();
 let explicitDefault: string | undefined;
 const warned = new Set<string>();
+
+/** The package that registers each device MegEngine.ts ships, for errors about a device nobody registered. */
+const DEVICE_PACKAGES: Record<string, string> = {
+  cpu: '@mge/kernels-cpu',
+  webgpu: '@mge/kernels-webgpu',
+  wasm: '@mge/kernels-wasm',
+};
+
+function unknownDevice(op: string, name: string): Error {
+  const registered = [...entries.keys()].join(', ') || 'none';
+  const pkg = Object.hasOwn(DEVICE_PACKAGES, name) ? DEVICE_PACKAGES[name] : undefined;
+  const hint = pkg
+    ? `; its backend registers itself when '${pkg}' is imported — add import '${pkg}', or import from 'megengine', which registers every backend that can run here`
+    : '';
+  return new Error(`${op}unknown device '${name}'${hint}; registered devices are ${registered}`);
+}
 
 function warnOnce(name: string, message: string): void {
   if (warned.has(name)) return;
@@ -63,7 +95,12 @@ function initEntry(entry: Entry): void {
  * once; asynchronous ones (WebGPU) start at once and join the choice of default
  * when they resolve — `await ready()` waits for them.
  */
-export function registerBackend(name: string, factory: BackendFactory, priority: number): void {
+export function registerBackend(
+  name: string,
+  factory: BackendFactory,
+  priority: number,
+  options: BackendOptions = {},
+): void {
   if (typeof name !== 'string' || name.length === 0) {
     throw new TypeError(`registerBackend: argument 'name' must be a non-empty string, got ${String(name)}`);
   }
@@ -73,14 +110,49 @@ export function registerBackend(name: string, factory: BackendFactory, priority:
   if (!Number.isFinite(priority)) {
     throw new TypeError(`registerBackend('${name}'): argument 'priority' must be a finite number, got ${priority}`);
   }
-  const entry: Entry = { name, priority, factory, state: 'pending' };
+  if (options.probe !== undefined && typeof options.probe !== 'function') {
+    throw new TypeError(`registerBackend('${name}'): option 'probe' must be a function, got ${typeof options.probe}`);
+  }
+  const entry: Entry = { name, priority, factory, lazy: options.lazy === true, probe: options.probe, state: 'pending' };
   entries.set(name, entry);
-  initEntry(entry);
+  if (!entry.lazy) initEntry(entry);
 }
 
-/** Waits until every registered backend has finished initialising (successfully or not). */
-export async function ready(): Promise<void> {
-  await Promise.all([...entries.values()].map((e) => e.promise));
+/**
+ * Starts the named backends (every registered one when no names are given, lazy ones included)
+ * and waits until they have finished initialising, successfully or not. `ready('auto')` waits only
+ * for what the automatic choice of default needs: a lazy backend with a probe is asked the probe's
+ * cheap question and started only if it may be chosen (WebGPU on a software adapter stays unstarted).
+ * Unknown names are ignored here; using them fails with an error that names the package to import.
+ */
+export async function ready(names?: readonly string[] | 'auto'): Promise<void> {
+  if (names !== undefined && names !== 'auto' && !Array.isArray(names)) {
+    throw new TypeError(`ready: argument 'names' must be an array of device names or 'auto', got ${typeof names}`);
+  }
+  if (names === 'auto') {
+    await Promise.all([...entries.values()].map((e) => (e.lazy && e.probe && e.state === 'pending' ? probeEntry(e) : startEntry(e))));
+    return;
+  }
+  const chosen = names === undefined ? [...entries.values()] : names.flatMap((n) => entries.get(n) ?? []);
+  await Promise.all(chosen.map(startEntry));
+}
+
+async function startEntry(e: Entry): Promise<void> {
+  initEntry(e);
+  await e.promise;
+}
+
+async function probeEntry(e: Entry): Promise<void> {
+  try {
+    e.probed ??= await e.probe!();
+  } catch (err) {
+    if (e.state === 'pending') {
+      e.state = 'failed';
+      e.error = describeError(err);
+    }
+    return;
+  }
+  if (e.probed.autoSelectable) await startEntry(e);
 }
 
 export interface DeviceInfo {
@@ -103,8 +175,8 @@ export function deviceInfo(): DeviceInfo[] {
       priority: e.priority,
       state: e.state,
       error: e.error,
-      description: e.backend?.description,
-      autoSelectable: e.backend?.autoSelectable !== false,
+      description: e.backend?.description ?? e.probed?.description,
+      autoSelectable: (e.backend?.autoSelectable ?? e.probed?.autoSelectable) !== false,
       isDefault: e.name === def,
     }));
 }
@@ -134,14 +206,11 @@ function safeDefault(): string | undefined {
 /** MegEngine's set_default_device. */
 export function setDefaultDevice(name: string): void {
   const e = entries.get(name);
-  if (!e) {
-    throw new Error(
-      `setDefaultDevice: unknown device '${name}'; registered devices are ${[...entries.keys()].join(', ') || 'none'}`,
-    );
-  }
+  if (!e) throw unknownDevice('setDefaultDevice: ', name);
+  initEntry(e);
   if (e.state === 'failed') throw new Error(`setDefaultDevice: device '${name}' failed to initialise: ${e.error}`);
   if (e.state === 'initialising') {
-    throw new Error(`setDefaultDevice: device '${name}' is still initialising; await ready() first`);
+    throw new Error(`setDefaultDevice: device '${name}' is still initialising; await ready(['${name}']) first`);
   }
   explicitDefault = name;
 }
@@ -169,12 +238,11 @@ export function getDefaultDevice(): string {
 /** The backend of a device; throws an error naming the device and why it is unusable. */
 export function getBackend(name: string): Backend & BackendTraits {
   const e = entries.get(name);
-  if (!e) {
-    throw new Error(`unknown device '${name}'; registered devices are ${[...entries.keys()].join(', ') || 'none'}`);
-  }
+  if (!e) throw unknownDevice('', name);
+  initEntry(e);
   if (e.state === 'ready') return e.backend!;
   if (e.state === 'failed') throw new Error(`device '${name}' failed to initialise: ${e.error}`);
-  throw new Error(`device '${name}' is still initialising; await ready() before using it`);
+  throw new Error(`device '${name}' is still initialising; await ready(['${name}']) before using it`);
 }
 
 /** For tests: forget the explicit default. */

@@ -120,6 +120,9 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new Error(`item: the tensor must hold exactly one element, got shape ${shapeToString(this.shape)}`);
+    if (!this.backend.readSync) {
+      throw new Error(`item: device '${this.device}' cannot read synchronously; use 'await t.itemAsync()' instead`);
+    }
     return this.dataSync()[0];
   }
   async itemAsync(): Promise<number> {
@@ -131,6 +134,11 @@ export class Tensor {
   to(device: string): Tensor {
     const target = getBackend(device);
     if (device === this.device) return this;
+    if (!this.backend.readSync) {
+      throw new Error(
+        `to: device '${this.device}' cannot read synchronously, so a copy to '${device}' must wait for the values; use 'await t.toAsync('${device}')' instead`,
+      );
+    }
     const values = this.dataSync();
     return fromData(target, device, values, this.shape, this.dtype);
   }

@@ -55,7 +55,7 @@ describe('device registry', () => {
   it('asynchronous factories join once ready() resolves', async () => {
     registerBackend('later', async () => new JsBackend(), 10);
     expect(deviceInfo().find((d) => d.name === 'later')?.state).toBe('initialising');
-    expect(() => getBackend('later')).toThrow(/still initialising; await ready\(\)/);
+    expect(() => getBackend('later')).toThrow(/still initialising; await ready\(\['later'\]\)/);
     await ready();
     expect(deviceInfo().find((d) => d.name === 'later')?.state).toBe('ready');
     registerBackend('later-broken', async () => {
@@ -63,6 +63,72 @@ describe('device registry', () => {
     }, 5);
     await ready();
     expect(deviceInfo().find((d) => d.name === 'later-broken')).toMatchObject({ state: 'failed', error: 'no adapter' });
+  });
+
+  it('a lazy backend starts only when asked for: by name, by ready(), never by the choice of default', async () => {
+    let starts = 0;
+    registerBackend('lazy-gpu', async () => {
+      starts++;
+      return new JsBackend();
+    }, 20, { lazy: true });
+    expect(deviceInfo().find((d) => d.name === 'lazy-gpu')?.state).toBe('pending');
+    getDefaultDevice();
+    await ready(['js']);
+    expect(starts).toBe(0);
+    expect(() => getBackend('lazy-gpu')).toThrow(/device 'lazy-gpu' is still initialising; await ready\(\['lazy-gpu'\]\)/);
+    await ready(['lazy-gpu']);
+    expect(starts).toBe(1);
+    expect(getBackend('lazy-gpu')).toBeInstanceOf(JsBackend);
+    await expect(ready('js' as unknown as string[])).rejects.toThrow(/ready: argument 'names' must be an array/);
+  });
+
+  it('a device that reads only asynchronously points item() to itemAsync() and to() to toAsync()', async () => {
+    class AsyncOnly extends JsBackend {
+      override readSync = undefined;
+      override async read(...args: Parameters<JsBackend['read']>) {
+        return JsBackend.prototype.readSync.apply(this, args);
+      }
+    }
+    registerBackend('async-only', () => new AsyncOnly(), 1);
+    const t = tensor([7], { device: 'async-only' });
+    expect(() => t.item()).toThrow("item: device 'async-only' cannot read synchronously; use 'await t.itemAsync()' instead");
+    expect(() => t.to('js')).toThrow(/to: device 'async-only' cannot read synchronously.*use 'await t.toAsync\('js'\)' instead/);
+    expect(await t.itemAsync()).toBe(7);
+    expect(Array.from(await (await t.toAsync('js')).data())).toEqual([7]);
+  });
+
+  it("ready('auto') only probes a lazy backend and starts it only when the automatic choice may take it", async () => {
+    let soft = 0;
+    let hard = 0;
+    registerBackend('soft-gpu', async () => {
+      soft++;
+      return new JsBackend();
+    }, 400, { lazy: true, probe: async () => ({ autoSelectable: false, description: 'software rasteriser' }) });
+    registerBackend('hard-gpu', async () => {
+      hard++;
+      return new JsBackend();
+    }, 30, { lazy: true, probe: async () => ({ autoSelectable: true }) });
+    registerBackend('no-gpu', async () => new JsBackend(), 450, {
+      lazy: true,
+      probe: async () => {
+        throw new Error('no adapter; install a driver');
+      },
+    });
+    await ready('auto');
+    expect([soft, hard]).toEqual([0, 1]);
+    expect(deviceInfo().find((d) => d.name === 'soft-gpu')).toMatchObject({ state: 'pending', autoSelectable: false, description: 'software rasteriser' });
+    expect(deviceInfo().find((d) => d.name === 'no-gpu')).toMatchObject({ state: 'failed', error: 'no adapter; install a driver' });
+    expect(() => getBackend('no-gpu')).toThrow("device 'no-gpu' failed to initialise: no adapter; install a driver");
+    await ready(['soft-gpu']);
+    expect(soft).toBe(1);
+  });
+
+  it('a device nobody registered names the package that provides it', () => {
+    expect(() => getBackend('cpu')).toThrow(
+      /unknown device 'cpu'; its backend registers itself when '@mge\/kernels-cpu' is imported — add import '@mge\/kernels-cpu'/,
+    );
+    expect(() => setDefaultDevice('webgpu')).toThrow(/setDefaultDevice: unknown device 'webgpu'; .*'@mge\/kernels-webgpu'/);
+    expect(() => getBackend('tpu')).toThrow(/^unknown device 'tpu'; registered devices are /);
   });
 
   it('setDefaultDevice overrides the priorities; unknown names list the registered devices', () => {

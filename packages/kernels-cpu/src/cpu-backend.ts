@@ -22,8 +22,8 @@ import {
   UNARY,
   type UnaryOp,
 } from '@mge/core';
+import { BufferPool } from './buffer-pool.js';
 import { loadNative, type NativeAddon } from './native.js';
-import { BufferPool } from './pool.js';
 
 type Ref = TensorRef<DataArray>;
 

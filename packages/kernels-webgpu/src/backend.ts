@@ -18,7 +18,7 @@ import type {
 import { broadcastStrides, COMPARISON_OPS, contiguousStrides, sizeOf } from '@mge/core';
 import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 import { GpuBuffer } from './buffer-pool.js';
-import { getGpu } from './gpu-provider.js';
+import { getGpu, isNode } from './gpu-provider.js';
 import { fromHalf, toHalf } from './half.js';
 import { binaryKernel, castKernel, fillKernel, hasElementwiseKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
 import {
@@ -41,6 +41,7 @@ import { argsortKernel, gatherKernel, scatterAddKernel } from './kernels/indexin
 import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
+import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
 import { coalesce } from './shape-utils.js';
 
@@ -505,12 +506,12 @@ export function createWebGpuBackend(options: WebGpuOptions = {}): Promise<WebGpu
 }
 
 async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
+  // In Node, a child process answers first whether an adapter exists, so a missing driver is one line.
+  if (isNode()) await probeAdapter();
   const gpu = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) {
-    throw new Error(
-      'webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)',
-    );
+    throw new Error(NO_ADAPTER);
   }
   const f16 = options.f16 === true;
   if (f16 && !adapter.features.has('shader-f16')) {

@@ -2,7 +2,7 @@ import { Parameter, random, type Tensor, zeros } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 
-/** The seed's ConvReLU: a raw 3×3 conv weight and bias, then ReLU. */
+/** ConvReLU from MegEngine's network-building guide examples: a raw 3×3 conv weight and bias, then ReLU. */
 export class ConvReLU extends M.Module {
   convWeight: Parameter;
   convBias: Parameter;
@@ -22,7 +22,7 @@ export class ConvReLU extends M.Module {
   }
 }
 
-/** The seed's TwoLayerConv: ConvReLU(3, 8) then ConvReLU(8, 16). */
+/** TwoLayerConv from MegEngine's network-building guide examples: ConvReLU(3, 8) then ConvReLU(8, 16). */
 export class TwoLayerConv extends M.Module {
   convRelu1: ConvReLU;
   convRelu2: ConvReLU;

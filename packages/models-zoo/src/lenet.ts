@@ -2,7 +2,7 @@ import type { Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 
-/** The seed's LeNet for 1×32×32 inputs and 10 classes. */
+/** LeNet from MegEngine's network-building guide examples, for 1×32×32 inputs and 10 classes. */
 export class LeNet extends M.Module {
   conv1 = new M.Conv2d(1, 6, 5);
   relu1 = new M.ReLU();

@@ -1,5 +1,5 @@
 /**
- * The seed's way of training — no dispose() anywhere — keeps memory flat: a 2,000-step
+ * Training the way of MegEngine's network-building guide examples — no dispose() anywhere — keeps memory flat: a 2,000-step
  * LeNet loop on random data, with the garbage collector run every 100 steps.
  */
 import { GradManager, memory, noGrad, random, sub, tensor } from '@mge/core';

@@ -5,7 +5,7 @@ import {
 } from '../src/index.js';
 
 describe('models-zoo', () => {
-  it("LeNet has the seed's attributes, output (N, 10) and 61,706 parameters", () => {
+  it("LeNet has the guide examples' attributes, output (N, 10) and 61,706 parameters", () => {
     const net = new LeNet();
     expect([...net.namedChildren()].map(([k]) => k)).toEqual([
       'classifier', 'conv1', 'conv2', 'fc1', 'fc2', 'pool1', 'pool2', 'relu1', 'relu2', 'relu3', 'relu4',
@@ -21,7 +21,7 @@ describe('models-zoo', () => {
     expect(formatSummary(s)).toContain('Total params: 61,706');
   });
 
-  it('TwoLayerConv and ConvReLU keep the seed names and shapes', () => {
+  it("TwoLayerConv and ConvReLU keep the guide examples' names and shapes", () => {
     const t = new TwoLayerConv();
     expect(t(random.normal(0, 1, [2, 3, 32, 32])).shape).toEqual([2, 16, 28, 28]);
     const c = new ConvReLU(2, 3);

@@ -1,6 +1,6 @@
 import { noGrad, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
-import { choiceFlag, intFlag, parseCommand, stringFlag } from '../args.js';
+import { choiceFlag, intFlag, modelFlag, parseCommand, stringFlag } from '../args.js';
 import { digitTransform, loadDigits } from '../dataset.js';
 import { DEVICE_CHOICES, loadBackends, selectDevice } from '../devices.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
@@ -32,7 +32,7 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
     throw new UsageError(`mge ${CMD}: give either an image file or --index N (an image of the held-out split), not ${imagePath === undefined ? 'neither' : 'both'}`, CMD);
   }
 
-  const opened = await openCheckpoint(CMD, positionals[0], stringFlag(CMD, 'model', values.model));
+  const opened = await openCheckpoint(CMD, positionals[0], modelFlag(CMD, values.model));
   const { loaded } = opened;
   const inputSide = opened.entry.inputShape[1];
 

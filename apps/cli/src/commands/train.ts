@@ -2,9 +2,17 @@ import { GradManager, getBackend, random, type Tensor } from '@mge/core';
 import { compose, DataLoader } from '@mge/data';
 import * as F from '@mge/functional';
 import { CosineAnnealingLR } from '@mge/optimizer';
-import { choiceFlag, intFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
+import { choiceFlag, intFlag, modelFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
 import { randomShift } from '../augment.js';
-import { type LoadedCheckpoint, loadWeights, readCheckpoint, type TrainConfig, writeCheckpoint } from '../checkpoint.js';
+import {
+  checkWritable,
+  type LoadedCheckpoint,
+  loadWeights,
+  readCheckpoint,
+  removePartialCheckpoints,
+  type TrainConfig,
+  writeCheckpoint,
+} from '../checkpoint.js';
 import { digitTransform, loadDigits } from '../dataset.js';
 import { DEVICE_CHOICES, loadBackends, selectDevice, skippedDevices } from '../devices.js';
 import { CliError, EXIT } from '../errors.js';
@@ -21,6 +29,9 @@ const CMD = 'train';
 export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 32, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1, schedule: 'cosine', augment: 2 } as const;
 
 const SCHEDULES = ['cosine', 'constant'] as const;
+
+/** A loss this many times its first value (or 1, if higher) means the run diverged. */
+const DIVERGED = 100;
 
 export const TRAIN_OPTIONS = {
   model: { type: 'string' },
@@ -63,7 +74,7 @@ interface Flags {
 
 function readFlags(values: Record<string, string | boolean | undefined>): Flags {
   return {
-    model: stringFlag(CMD, 'model', values.model),
+    model: modelFlag(CMD, values.model),
     epochs: intFlag(CMD, 'epochs', values.epochs, 1, 10_000),
     batchSize: intFlag(CMD, 'batch-size', values['batch-size'], 1, 65_536),
     lr: numberFlag(CMD, 'lr', values.lr, 0, true),
@@ -125,6 +136,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   const cfg = resolveConfig(flags, resumed);
   const out = flags.out ?? flags.resume ?? `${cfg.model}.safetensors`;
   const entry = checkDigitModel(CMD, cfg.model);
+  checkWritable(CMD, out);
   const trainSet = loadDigits(CMD, true, { dataDir: cfg.data ?? undefined, limit: cfg.limit ?? undefined });
   const testSet = loadDigits(CMD, false, { dataDir: cfg.data ?? undefined });
   const transform = digitTransform(entry.inputShape[1]);
@@ -165,11 +177,12 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
     resumedFrom: resumed?.path,
   });
 
-  // The seed's loop: record, forward, loss, backward, step. Loss and accuracy are read
+  // The loop of MegEngine's network-building guide examples: record, forward, loss, backward, step. Loss and accuracy are read
   // every step on devices that read synchronously, every 10 steps on the others.
   const gm = new GradManager().attach(model.parameters());
   const readEvery = getBackend(device).readSync ? 1 : 10;
-  const stop = options.stop ?? watchSigint(io);
+  // a second Ctrl-C quits at once, even in the middle of a save: remove the save's temporary file first
+  const stop = options.stop ?? watchSigint(io, () => removePartialCheckpoints(out));
   // Cosine decay of the lr over every step of the run (the scheduler's "epoch" is the step).
   const stepsPerEpoch = Math.ceil(trainSet.length / cfg.batchSize);
   const schedule = cfg.schedule === 'cosine' ? new CosineAnnealingLR(opt, cfg.epochs * stepsPerEpoch) : null;
@@ -179,6 +192,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   let lastSaved: { epoch: number; accuracy: number } | null = null;
   let best: number | null = null;
   let stoppedAt: DoneInfo['stoppedAt'];
+  let firstLoss: number | undefined;
 
   try {
     model.train();
@@ -208,8 +222,12 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
           const values = await Promise.all(batch.flatMap((p) => [p.loss.itemAsync(), p.right.itemAsync()]));
           batch.forEach((p, i) => {
             const l = values[2 * i];
-            if (!Number.isFinite(l)) {
-              throw new CliError(`mge ${CMD}: training diverged (loss ${l}) at epoch ${epoch}, step ${step}; try a smaller --lr (now ${cfg.lr})`);
+            firstLoss ??= l;
+            // NaN/Inf, or a loss orders of magnitude above where the run started
+            if (!Number.isFinite(l) || l > DIVERGED * Math.max(firstLoss, 1)) {
+              throw new CliError(
+                `mge ${CMD}: training diverged (loss ${l}${Number.isFinite(l) ? `, first ${firstLoss.toFixed(4)}` : ''}) at epoch ${epoch}, step ${step}; try a smaller --lr (now ${cfg.lr})`,
+              );
             }
             lossSum += l * p.n;
             correct += values[2 * i + 1];

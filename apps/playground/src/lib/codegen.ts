@@ -1,5 +1,5 @@
 /**
- * The TypeScript that builds a composed network, in the seed's style: a Module
+ * The TypeScript that builds a composed network, in the style of MegEngine's network-building guide examples: a Module
  * subclass with one field per layer and a forward that threads `x` through them.
  */
 import { BLOCKS, type LayerSpec } from './layers.js';

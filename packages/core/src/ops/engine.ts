@@ -11,7 +11,7 @@ export function commonDevice(op: string, inputs: readonly Tensor[]): string {
   for (let i = 1; i < inputs.length; i++) {
     if (inputs[i].device !== device) {
       throw new Error(
-        `${op}: inputs are on different devices, '${device}' and '${inputs[i].device}'; move one with t.to('${device}')`,
+        `${op}: inputs are on different devices, '${device}' and '${inputs[i].device}'; move one with t.to('${device}') (await t.toAsync('${device}') from a device that reads asynchronously, such as webgpu)`,
       );
     }
   }

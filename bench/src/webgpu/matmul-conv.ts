@@ -1,10 +1,10 @@
 /**
  * Throughput of the webgpu backend against core's js backend on the same work:
- * matmul n³ and a LeNet-sized conv2d forward / backward. Run: pnpm --filter @mge/kernels-webgpu bench
+ * matmul n³ and a LeNet-sized conv2d forward / backward. Run: pnpm --filter @mge/bench bench:webgpu-backend
  * Each timing waits for the GPU (sync) so it measures finished work, not queued work.
  */
 import { type Backend, JsBackend, type MatmulParams } from '@mge/core';
-import { createWebGpuBackend } from '../src/backend.js';
+import { createWebGpuBackend } from '@mge/kernels-webgpu';
 
 function rand(n: number): Float32Array {
   const a = new Float32Array(n);

@@ -2,9 +2,9 @@
  * The webgpu benchmark: our backend against @tensorflow/tfjs-backend-webgpu in the SAME
  * headless chromium page (same adapter, SwiftShader on a machine without a GPU), then our
  * side alone in Node on Dawn (lavapipe here) — tfjs-backend-webgpu does not run in Node.
- * Prints a table with the ratio and writes bench-results.json next to package.json.
+ * Prints a table with the ratio and writes results-webgpu.json in bench/.
  *
- *   pnpm --filter @mge/kernels-webgpu bench [--runs 5] [--warmup 2] [--batch 64] [--matmul 1024]
+ *   pnpm --filter @mge/bench bench:webgpu [--runs 5] [--warmup 2] [--batch 64] [--matmul 1024]
  *                                            [--only matmul] [--no-node] [--no-browser]
  */
 import { writeFileSync } from 'node:fs';
@@ -75,7 +75,7 @@ async function browserRun(): Promise<BrowserReport> {
 
 async function nodeRun(): Promise<{ adapter: string; mge: Side[] }> {
   const { getBackend, ready } = await import('@mge/core');
-  await import('../src/index.js');
+  await import('@mge/kernels-webgpu');
   const { mgeWorkloads } = await import('./mge-workloads.js');
   await ready();
   const backend = getBackend('webgpu') as unknown as { description: string };
@@ -119,7 +119,7 @@ if (!flag('no-node')) {
   table([['workload', 'mge ms', 'mge GFLOP/s'], ...n.mge.map((m) => [m.name, fmt(m.timing.medianMs), gflops(m)])]);
   result.node = n;
 }
-const file = join(here, '..', 'bench-results.json');
+const file = join(here, '..', '..', 'results-webgpu.json');
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 process.exit(0);

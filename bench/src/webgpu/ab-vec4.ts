@@ -3,7 +3,7 @@
  * workloads with `backend.vec4 = false` (scalar loads) and `true`, alternating run by run
  * so load from other processes hits both alike. Prints min and median per side.
  *
- *   pnpm --filter @mge/kernels-webgpu bench:ab-vec4 [rounds=11] [LeNet,matmul]
+ *   pnpm --filter @mge/bench bench:ab-vec4 [rounds=11] [LeNet,matmul]
  */
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // The page of ab-vec4.ts: our workloads with scalar and vec4 GEMM staging, alternating.
 import { getBackend, ready } from '@mge/core';
-import '../src/index.js';
+import '@mge/kernels-webgpu';
 import { mgeWorkloads } from './mge-workloads.js';
 import { DEFAULT_CONFIG, measure } from './workloads.js';
 

@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getBackend, ready } from '@mge/core';
 import * as tf from '@tensorflow/tfjs-core';
-import '../src/index.js';
+import '@mge/kernels-webgpu';
 import { mgeWorkloads } from './mge-workloads.js';
 import { tfjsWorkloads } from './tfjs-workloads.js';
 import { type BenchConfig, measure, summarize, type Timing } from './workloads.js';
