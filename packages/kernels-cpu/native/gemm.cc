@@ -46,6 +46,9 @@ const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 1
 const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096};
 const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 168, 4096};
 #endif
+#if defined(__wasm_simd128__)
+const KernelInfo kWasmSimd{"wasm-simd128", mge_sgemm_kernel_wasm_6x8, 6, 8, 256, 120, 2048};
+#endif
 
 i64 env_int(const char* name, i64 fallback) {
   const char* v = std::getenv(name);
@@ -80,6 +83,9 @@ KernelInfo pick_default() {
   }
   if (cpu_has("avx512")) return tuned(kAvx512);
   if (cpu_has("avx2")) return tuned(kAvx2);
+#endif
+#if defined(__wasm_simd128__)
+  return kWasmSimd;
 #endif
   return tuned(kPortable);
 }

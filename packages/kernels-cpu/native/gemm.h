@@ -52,4 +52,11 @@ int mge_conv2d_filter_direct_avx512(const float* x, const float* dy, float* dw, 
                                     std::int64_t kw, std::int64_t oh, std::int64_t ow);
 void mge_sgemm_kernel_avx2_6x16(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
                                 int accumulate);
+#if defined(__wasm_simd128__)
+// Defined in gemm_kernel_wasm.cc (the WebAssembly SIMD build only).
+void mge_sgemm_kernel_wasm_6x8(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
+                               int accumulate);
+void mge_sgemm_kernel_wasm_4x16(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
+                                int accumulate);
+#endif
 }
