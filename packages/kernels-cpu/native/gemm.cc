@@ -58,6 +58,9 @@ const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 1
 #if defined(__aarch64__)
 const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon), mge_fma_loop_neon, 96};
 #endif
+#if defined(__wasm_simd128__)
+const KernelInfo kWasmSimd{"wasm-simd128", mge_sgemm_kernel_wasm_6x8, 6, 8, 256, 120, 2048};
+#endif
 
 i64 env_int(const char* name, i64 fallback) {
   const char* v = std::getenv(name);
@@ -102,6 +105,9 @@ KernelInfo pick_default() {
     if (std::strcmp(forced, "portable") == 0) return tuned(kPortable);
   }
   return tuned(kNeon);
+#endif
+#if defined(__wasm_simd128__)
+  return kWasmSimd;
 #endif
   return tuned(kPortable);
 }

@@ -76,6 +76,13 @@ void mge_sgemm_kernel_neon_8x12(std::int64_t kc, const float* ap, const float* b
 void mge_fma_loop_avx512(std::int64_t iters, float* out);
 void mge_fma_loop_avx2(std::int64_t iters, float* out);
 void mge_fma_loop_neon(std::int64_t iters, float* out);
+#if defined(__wasm_simd128__)
+// Defined in gemm_kernel_wasm.cc (the WebAssembly SIMD build only).
+void mge_sgemm_kernel_wasm_6x8(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
+                               int accumulate);
+void mge_sgemm_kernel_wasm_4x16(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
+                                int accumulate);
+#endif
 }
 #if defined(__x86_64__)
 MGE_DECLARE_ISA_KERNELS(avx512)

@@ -1,0 +1,26 @@
+/**
+ * @mge/kernels-wasm — the `wasm` backend: @mge/kernels-cpu's C++ kernels compiled to
+ * WebAssembly SIMD. Importing this package registers the device `wasm` (priority 150:
+ * above `js`, below the native `cpu`), in browsers and in Node. The module loads
+ * asynchronously: `await ready()` (from @mge/core) before relying on the default device.
+ */
+import { registerBackend } from '@mge/core';
+import { loadKernels } from './module.js';
+import { WasmBackend } from './wasm-backend.js';
+
+export { type KernelExports, loadKernels, simdSupported, WasmAbort, wasmUrl } from './module.js';
+export { WasmBackend, type WasmBackendOptions, WasmBuffer } from './wasm-backend.js';
+
+function disabled(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.MGE_WASM_DISABLE === '1';
+}
+
+registerBackend(
+  'wasm',
+  async () => {
+    if (disabled()) throw new Error('disabled by MGE_WASM_DISABLE=1');
+    return new WasmBackend(await loadKernels());
+  },
+  150,
+);

@@ -1,0 +1,84 @@
+/**
+ * Loads wasm/mge_kernels.wasm (built by scripts/build-wasm.sh from @mge/kernels-cpu's kernels)
+ * and exposes its C ABI (native/wasm_api.cc). Pointers are byte offsets into `memory`.
+ */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  _initialize(): void;
+  mge_alloc(bytes: number): number;
+  mge_free(ptr: number): void;
+  mge_gemm_isa(): number;
+  mge_unary(op: number, dtype: number, x: number, out: number, outDtype: number, n: number): void;
+  mge_binary(op: number, dtype: number, a: number, b: number, out: number, params: number): void;
+  mge_where(dtype: number, cond: number, a: number, b: number, out: number, params: number): void;
+  mge_cast(from: number, x: number, to: number, out: number, n: number): void;
+  mge_reduce(op: number, dtype: number, x: number, out: number, params: number): void;
+  mge_arg_reduce(isMax: number, dtype: number, x: number, outer: number, len: number, inner: number, out: number): void;
+  mge_strided(elem: number, x: number, out: number, offset: number, params: number): void;
+  mge_concat(elem: number, count: number, xs: number, out: number, params: number): void;
+  mge_pad(dtype: number, x: number, out: number, value: number, params: number): void;
+  mge_matmul(a: number, b: number, out: number, params: number, bias: number, relu: number): void;
+  mge_conv2d(x: number, w: number, y: number, params: number, bias: number, relu: number): void;
+  mge_conv2d_backward_input(dy: number, w: number, dx: number, params: number): void;
+  mge_conv2d_backward_filter(x: number, dy: number, dw: number, params: number): void;
+  mge_pool2d(isMax: number, x: number, y: number, params: number): void;
+  mge_pool2d_backward(isMax: number, x: number, dy: number, dx: number, params: number): void;
+}
+
+/** Where the module is: next to this file's package (Vite and other bundlers rewrite this URL). */
+export const wasmUrl: URL = new URL('../wasm/mge_kernels.wasm', import.meta.url);
+
+/** Thrown from the module's abort(): a kernel hit a condition its caller should have excluded. */
+export class WasmAbort extends Error {}
+
+type NodeFs = { readFileSync(path: URL): Uint8Array };
+
+async function bytesOf(source: URL | ArrayBuffer | Uint8Array | undefined): Promise<ArrayBuffer | Uint8Array | Response> {
+  if (source instanceof ArrayBuffer || source instanceof Uint8Array) return source;
+  const url = source ?? wasmUrl;
+  // Node's fetch cannot read file: URLs; its fs comes from the process, so bundles for the
+  // browser never see a `node:` import.
+  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  if (url.protocol === 'file:') {
+    if (!getBuiltin) throw new Error(`cannot read ${url.href}: this runtime has no process.getBuiltinModule (Node ≥ 20.16)`);
+    return (getBuiltin('node:fs') as NodeFs).readFileSync(url);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`fetching ${url.href} failed: HTTP ${res.status}`);
+  return res;
+}
+
+/** True when this engine validates a module using WebAssembly SIMD (v128). */
+export function simdSupported(): boolean {
+  // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)) — a SIMD-only opcode.
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+  ]);
+  return typeof WebAssembly === 'object' && WebAssembly.validate(probe);
+}
+
+/** Compiles and instantiates the kernel module; `source` overrides where its bytes come from. */
+export async function loadKernels(source?: URL | ArrayBuffer | Uint8Array): Promise<KernelExports> {
+  if (typeof WebAssembly !== 'object') throw new Error('this runtime has no WebAssembly');
+  if (!simdSupported()) throw new Error('this runtime lacks WebAssembly SIMD (v128), which the wasm kernels need');
+  const imports = {
+    env: { emscripten_notify_memory_growth: () => {} },
+    wasi_snapshot_preview1: {
+      proc_exit: (code: number) => {
+        throw new WasmAbort(`the wasm kernel module aborted (exit code ${code})`);
+      },
+    },
+  };
+  const bytes = await bytesOf(source);
+  const { instance } =
+    bytes instanceof Response
+      ? await WebAssembly.instantiateStreaming(bytes, imports).catch(async (e: unknown) => {
+          // A server without the application/wasm MIME type: compile from the bytes instead.
+          if (!(e instanceof TypeError)) throw e;
+          return WebAssembly.instantiate(await (await fetch(bytes.url)).arrayBuffer(), imports);
+        })
+      : await WebAssembly.instantiate(bytes as BufferSource, imports);
+  const k = instance.exports as unknown as KernelExports;
+  k._initialize();
+  return k;
+}
