@@ -1,6 +1,6 @@
 import { GradManager, getDefaultDevice, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
-import { LeNet } from '@mge/models-zoo';
+import * as M from '@mge/module';
 import { SGD } from '@mge/optimizer';
 
 /** What one LeNet training step produced: the loss, each parameter's gradient and its updated value. */
@@ -26,15 +26,25 @@ function lcg(n: number, seed: number): Float32Array {
  * model so every device starts from the same values; all reads are asynchronous, so the
  * same code runs on webgpu (which refuses synchronous reads).
  */
+/** LeNet of MegEngine's network-building guide examples, as a Sequential (a backend package must not depend on the zoo). */
+function leNet(): M.Sequential {
+  const { Conv2d, ReLU, MaxPool2d, Flatten, Linear } = M;
+  return new M.Sequential(
+    new Conv2d(1, 6, 5), new ReLU(), new MaxPool2d(2, 2),
+    new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2, 2),
+    new Flatten(1), new Linear(16 * 5 * 5, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, 10),
+  );
+}
+
 export async function lenetStep(device: string, batch: number): Promise<StepResult> {
   const previous = getDefaultDevice();
   random.seed(7);
   setDefaultDevice('js');
-  const init = new LeNet();
+  const init = leNet();
   const weights = new Map<string, Float32Array>();
   for (const [k, t] of init.namedTensors()) weights.set(k, (await t.data()) as Float32Array);
   setDefaultDevice(device);
-  const model = new LeNet();
+  const model = leNet();
   setDefaultDevice(previous);
   model.loadStateDict((key, current) => tensor(weights.get(key)!, { shape: current.shape, device }));
   const x = tensor(lcg(batch * 32 * 32, 11), { shape: [batch, 1, 32, 32], device });
