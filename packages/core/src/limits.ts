@@ -1,4 +1,3 @@
-import type { Backend } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
 import { type Shape, shapeToString, sizeOf } from './shape.js';
 
@@ -21,7 +20,12 @@ function formatBytes(bytes: number): string {
  * MAX_ELEMENTS elements, or more than the backend's own `maxElements(dtype)`. Every path that
  * makes a buffer (creation, upload, every kernel's output) asks here first.
  */
-export function checkAllocation(op: string, backend: Backend, device: string, shape: Shape, dtype: DType): void {
+/** What checkAllocation needs of a backend (structural, so this file imports no backend type and makes no cycle). */
+interface SizedBackend {
+  maxElements?(dtype: DType): number;
+}
+
+export function checkAllocation(op: string, backend: SizedBackend, device: string, shape: Shape, dtype: DType): void {
   for (const d of shape) {
     // an empty tensor may still carry a dimension no 32-bit kernel argument can hold
     if (d > MAX_ELEMENTS) throw new RangeError(`${op}: the result would have shape ${shapeToString(shape)}; a dimension may be at most ${MAX_ELEMENTS}`);
