@@ -18,21 +18,26 @@ function formatBytes(bytes: number): string {
 /**
  * Refuses, before anything is allocated or filled, a tensor `device` cannot hold: more than
  * MAX_ELEMENTS elements, or more than the backend's own `maxElements(dtype)`. Every path that
- * makes a buffer (creation, upload, every kernel's output) asks here first.
- */
 /** What checkAllocation needs of a backend (structural, so this file imports no backend type and makes no cycle). */
 interface SizedBackend {
   maxElements?(dtype: DType): number;
 }
 
+/**
+ * Refuses, before anything is allocated or filled, a tensor `device` cannot hold: more than
+ * MAX_ELEMENTS elements, or more than the backend's own `maxElements(dtype)`. Every path that
+ * makes a buffer (creation, upload, every kernel's output) asks here first.
+ */
 export function checkAllocation(op: string, backend: SizedBackend, device: string, shape: Shape, dtype: DType): void {
-  for (const d of shape) {
-    // an empty tensor may still carry a dimension no 32-bit kernel argument can hold
-    if (d > MAX_ELEMENTS) throw new RangeError(`${op}: the result would have shape ${shapeToString(shape)}; a dimension may be at most ${MAX_ELEMENTS}`);
-  }
   const n = sizeOf(shape);
   const max = Math.min(MAX_ELEMENTS, backend.maxElements?.(dtype) ?? MAX_ELEMENTS);
-  if (n <= max) return;
+  if (n <= max) {
+    for (const d of shape) {
+      // an empty tensor may still carry a dimension no 32-bit kernel argument can hold
+      if (d > MAX_ELEMENTS) throw new RangeError(`${op}: the result would have shape ${shapeToString(shape)}; a dimension may be at most ${MAX_ELEMENTS}`);
+    }
+    return;
+  }
   throw new RangeError(
     `${op}: a ${dtype} tensor of shape ${shapeToString(shape)} holds ${n} elements, ${formatBytes(n * bytesPerElement(dtype))}; ` +
       `device '${device}' holds at most ${max} elements per ${dtype} tensor`,

@@ -31,14 +31,13 @@ describe('the addon allocator', () => {
   it('a buffer past the runtime limit for external ArrayBuffers is an error, freed once', () => {
     // Node 20 refuses external buffers over 4 GiB and frees the block through the finalizer;
     // a later Node may accept it. Either way: no double free, no crash.
-    for (let i = 0; i < 3; i++) {
-      try {
-        const ab = native.alloc(2 ** 32 + 64);
-        expect(ab.byteLength).toBe(2 ** 32 + 64);
-      } catch (e) {
-        expect(e).toBeInstanceOf(RangeError);
-        expect(String(e)).toMatch(/cpu\.alloc: cannot make a buffer of 4294967360 bytes/);
-      }
+    // once: under ASan a second free of the block is reported at once (and 4 GiB of shadow is slow)
+    try {
+      const ab = native.alloc(2 ** 32 + 64);
+      expect(ab.byteLength).toBe(2 ** 32 + 64);
+    } catch (e) {
+      expect(e).toBeInstanceOf(RangeError);
+      expect(String(e)).toMatch(/cpu\.alloc: cannot make a buffer of 4294967360 bytes/);
     }
     expect(native.alloc(64).byteLength).toBe(64);
   });
