@@ -10,8 +10,8 @@ self.onmessage = async () => {
     const ref = new JsBackend();
     const cases = differentialCases(true).filter((c) => /^(matmul|conv2d|pool2d|reduce sum|binary add)/.test(c.name));
     const results: { name: string; mismatches: string }[] = [];
-    for (const [i, c] of cases.entries()) {
-      const { bad } = await runDiff(c, gpu, ref, 9000 + i);
+    for (const c of cases) {
+      const { bad } = await runDiff(c, gpu, ref, 9000);
       results.push({ name: c.name, mismatches: formatMismatches(bad) });
     }
     self.postMessage({ adapter: gpu.adapter, results });
