@@ -3,7 +3,7 @@
  * operator's composed default from its table row, or throws an error naming the operator
  * and the backend.
  */
-import { expm1, GradManager, JsBackend, logicalNot, Parameter, registerBackend, softplus, tensor } from '@mge/core';
+import { binary, expm1, GradManager, JsBackend, logicalNot, Parameter, registerBackend, softplus, tensor, unary } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 
 /** The js backend without softplus (which has a composed default), expm1 and logicalNot (which have none). */
@@ -39,5 +39,14 @@ describe('an operator a backend lacks', () => {
     const x = tensor([0.5, 1]).to('partial');
     expect(() => expm1(x)).toThrow("expm1: not supported by the 'partial' backend");
     expect(() => logicalNot(x)).toThrow("logicalNot: not supported by the 'partial' backend");
+  });
+});
+
+describe('the generic elementwise entry points', () => {
+  it('name the operators they accept when given another', () => {
+    const x = tensor([1]);
+    expect(() => unary('cube' as never, x)).toThrow("unary: argument 'op' must be one of neg, abs,");
+    expect(() => binary('hypot' as never, x, x)).toThrow("binary: argument 'op' must be one of add, sub,");
+    expect(unary('log1p', tensor([0])).item()).toBe(0);
   });
 });

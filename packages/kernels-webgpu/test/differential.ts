@@ -326,7 +326,15 @@ export function compare(got: DataArray, want: DataArray, tol: Tol): Mismatch[] {
  * `prepare` transforms the generated inputs and the reference's float32 result (the f16 tests
  * round both to half, as f16 storage does), `tol` overrides the case's.
  */
-export async function runDiff(c: DiffCase, gpu: Backend, ref: Backend, seed: number, opts: { prepare?: (d: DataArray) => DataArray; tol?: Tol } = {}): Promise<{ got: DataArray; want: DataArray; bad: Mismatch[] }> {
+/** A case's inputs depend on its name, not its position, so adding cases changes no other case's inputs. */
+function nameSeed(name: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
+  return h % 1_000_000;
+}
+
+export async function runDiff(c: DiffCase, gpu: Backend, ref: Backend, base: number, opts: { prepare?: (d: DataArray) => DataArray; tol?: Tol } = {}): Promise<{ got: DataArray; want: DataArray; bad: Mismatch[] }> {
+  const seed = base + nameSeed(c.name);
   const data = c.inputs.map((inp, k) => (opts.prepare ?? ((d: DataArray) => d))(makeData(inp, seed * 31 + k)));
   const refs = (b: Backend) => c.inputs.map((inp, k) => ({ buf: b.upload(data[k]), shape: inp.shape, dtype: inp.dtype }));
   const gRefs = refs(gpu);

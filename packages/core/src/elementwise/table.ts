@@ -11,11 +11,42 @@
  */
 
 import { erf, ipow, roundHalfEven, sigmoid, sign, softplus } from '../backends/js/scalar.js';
-import type * as Ops from '../ops/index.js';
+import type { add, div, ge, le, mul, pow, sub } from '../ops/binary.js';
+import type { astype } from '../ops/cast.js';
+import type { zerosLike } from '../ops/creation.js';
+import type { sumTo } from '../ops/reduce.js';
+import type { abs, cos, exp, log, log1p, neg, relu, sigmoid as sigmoidOp, sign as signOp, sin } from '../ops/unary.js';
+import type { where } from '../ops/where.js';
 import type { Tensor } from '../tensor.js';
 import { erfSeries, ipowWrap, roundHalfEvenRef } from './reference.js';
 
-export type OpsNamespace = typeof Ops;
+/**
+ * The operators gradient and composition rules may call (core's own functions, handed over at
+ * run time by autograd/operators.ts). A rule needing another one adds it here.
+ */
+export interface OpsNamespace {
+  readonly abs: typeof abs;
+  readonly add: typeof add;
+  readonly astype: typeof astype;
+  readonly cos: typeof cos;
+  readonly div: typeof div;
+  readonly exp: typeof exp;
+  readonly ge: typeof ge;
+  readonly le: typeof le;
+  readonly log: typeof log;
+  readonly log1p: typeof log1p;
+  readonly mul: typeof mul;
+  readonly neg: typeof neg;
+  readonly pow: typeof pow;
+  readonly relu: typeof relu;
+  readonly sigmoid: typeof sigmoidOp;
+  readonly sign: typeof signOp;
+  readonly sin: typeof sin;
+  readonly sub: typeof sub;
+  readonly sumTo: typeof sumTo;
+  readonly where: typeof where;
+  readonly zerosLike: typeof zerosLike;
+}
 
 /**
  * How a unary operator treats dtypes:

@@ -1,7 +1,7 @@
 import { operators } from '../autograd/operators.js';
 import { noGrad, recordOp } from '../autograd/tape.js';
 import { type DType, promoteTypes } from '../dtype.js';
-import { BINARY, type BinaryOp, type BinaryRow } from '../elementwise/table.js';
+import { BINARY, BINARY_OPS, type BinaryOp, type BinaryRow } from '../elementwise/table.js';
 import { getBackend } from '../registry.js';
 import { broadcastShapes, padShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -19,7 +19,8 @@ function operandDType(row: BinaryRow, a: Tensor, b: Tensor): DType {
 
 /** Every binary operator: the dtype rule, broadcasting and gradient come from its row of the table. */
 export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
-  const row = BINARY[op];
+  const row = Object.hasOwn(BINARY, op) ? BINARY[op] : undefined;
+  if (!row) throw new TypeError(`binary: argument 'op' must be one of ${BINARY_OPS.join(', ')}; got ${String(op)}`);
   if (typeof x !== 'object' && typeof y !== 'object') {
     throw new TypeError(`${op}: at least one of 'a' and 'b' must be a Tensor, got ${typeof x} and ${typeof y}`);
   }

@@ -1,7 +1,7 @@
 import { operators } from '../autograd/operators.js';
 import { noGrad, recordOp } from '../autograd/tape.js';
 import type { Activation, Backend } from '../backend.js';
-import { UNARY, type UnaryOp, type UnaryRow } from '../elementwise/table.js';
+import { UNARY, UNARY_OPS, type UnaryOp, type UnaryRow } from '../elementwise/table.js';
 import { getBackend } from '../registry.js';
 import type { Tensor } from '../tensor.js';
 import { astype } from './cast.js';
@@ -15,7 +15,8 @@ function fuseActivation(x: Tensor, activation: Activation): Tensor | null {
 
 /** Every unary operator: the dtype rule, argument checks and gradient come from its row of the table. */
 export function unary(op: UnaryOp, x: Tensor): Tensor {
-  const row = UNARY[op];
+  const row = Object.hasOwn(UNARY, op) ? UNARY[op] : undefined;
+  if (!row) throw new TypeError(`unary: argument 'op' must be one of ${UNARY_OPS.join(', ')}; got ${String(op)}`);
   assertTensor(op, x, 'x');
   if (row.dtype === 'logical') {
     const b = astype(x, 'bool');
