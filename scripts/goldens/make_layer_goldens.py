@@ -109,6 +109,24 @@ def conv_cases():
         args = {"stride": s, "padding": p, "outputPadding": op, "dilation": d, "groups": g}
         cases.append(case(f"conv_transpose2d_{name}", "convTranspose2d", args, inputs, out, r, _grad_inputs(inputs)))
 
+    # depthwise conv2d (groups = channels; MegEngine's 5-d weight (C, M, 1, KH, KW)): the cpu backend's
+    # direct kernels. name, N, C, H, W, multiplier, K, stride, padding, dilation
+    for name, n, c, h, w_, m, k, s, p, d in [
+        ("s1_p1", 2, 6, 7, 7, 1, 3, 1, 1, 1),
+        ("s2_nonsquare_batch1", 1, 4, 5, 8, 1, 3, 2, 1, 1),
+        ("mult2_dil2", 2, 3, 8, 6, 2, 3, 1, 2, 2),
+        ("stride_gt_kernel", 1, 5, 7, 7, 1, 2, 3, 0, 1),
+    ]:
+        r = rng()
+        x = randn(r, n, c, h, w_)
+        wt = randn(r, c, m, 1, k, k, scale=0.5)
+        b = randn(r, 1, c * m, 1, 1)
+        inputs = {"inp": (x, t(x, True)), "weight": (wt, t(wt, True)), "bias": (b, t(b, True))}
+        out = TF.conv2d(inputs["inp"][1], inputs["weight"][1].reshape(c * m, 1, k, k), inputs["bias"][1].reshape(c * m),
+                        stride=s, padding=p, dilation=d, groups=c)
+        args = {"stride": s, "padding": p, "dilation": d, "groups": c}
+        cases.append(case(f"conv2d_depthwise_{name}", "conv2d", args, inputs, out, r, _grad_inputs(inputs)))
+
     # local_conv2d: name, N, C, H, W, O, K, stride, padding, dilation, groups
     for name, n, c, h, w_, o, k, s, p, d, g in [
         ("basic", 2, 3, 5, 5, 2, 3, 1, 0, 1, 1),

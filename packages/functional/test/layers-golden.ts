@@ -35,6 +35,7 @@ type Inputs = Record<string, Tensor>;
 
 /** How each fixture op calls @mge/functional; args are already in MegEngine.ts naming. */
 export const LAYER_RUNNERS: Record<string, (x: Inputs, a: Record<string, any>) => Tensor> = {
+  conv2d: (x, a) => F.conv2d(x.inp, x.weight, x.bias, a),
   conv1d: (x, a) => F.conv1d(x.inp, x.weight, x.bias, a),
   conv3d: (x, a) => F.conv3d(x.inp, x.weight, x.bias, a),
   convTranspose2d: (x, a) => F.convTranspose2d(x.inp, x.weight, x.bias, a),

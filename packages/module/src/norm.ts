@@ -3,6 +3,13 @@ import * as F from '@mge/functional';
 import { positiveInt, zerosParameter } from './init.js';
 import { Module } from './module.js';
 
+/** A float as Python's repr writes it (1e-05, 0.001), so reprs read like MegEngine's. */
+function pyFloat(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0 || (a >= 1e-4 && a < 1e16)) return Number.isInteger(v) ? v.toFixed(1) : String(v);
+  return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
 export interface NormOptions {
   eps?: number;
   affine?: boolean;
@@ -34,7 +41,7 @@ export class GroupNorm extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight ? 'True' : 'False'}`;
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.weight ? 'True' : 'False'}`;
   }
 }
 
@@ -61,7 +68,7 @@ export class InstanceNorm extends Module {
   }
 
   protected override extraRepr(): string {
-    return `${this.numChannels}, eps=${this.eps}, affine=${this.weight ? 'True' : 'False'}`;
+    return `${this.numChannels}, eps=${pyFloat(this.eps)}, affine=${this.weight ? 'True' : 'False'}`;
   }
 }
 
@@ -89,7 +96,7 @@ export class LayerNorm extends Module {
   }
 
   protected override extraRepr(): string {
-    return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${this.eps}, affine=${this.weight ? 'True' : 'False'}`;
+    return `(${this.normalizedShape.join(', ')}${this.normalizedShape.length === 1 ? ',' : ''}), eps=${pyFloat(this.eps)}, affine=${this.weight ? 'True' : 'False'}`;
   }
 }
 
@@ -111,6 +118,6 @@ export class LocalResponseNorm extends Module {
   }
 
   protected override extraRepr(): string {
-    return `kernel_size=${this.kernelSize}, k=${this.k}, alpha=${this.alpha}, beta=${this.beta}`;
+    return `kernel_size=${this.kernelSize}, k=${pyFloat(this.k)}, alpha=${pyFloat(this.alpha)}, beta=${pyFloat(this.beta)}`;
   }
 }

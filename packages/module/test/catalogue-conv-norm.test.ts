@@ -135,6 +135,8 @@ describe('pooling and resizing modules', () => {
 
   it('toString prints MegEngine-style reprs', () => {
     expect(String(new ConvTranspose2d(3, 4, 2))).toBe('ConvTranspose2d(3, 4, kernel_size=(2, 2), stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True)');
-    expect(String(new LayerNorm(4))).toBe('LayerNorm((4,), eps=0.00001, affine=True)');
+    expect(String(new LayerNorm(4))).toBe('LayerNorm((4,), eps=1e-05, affine=True)');
+    expect(String(new GroupNorm(2, 4, { eps: 0.001 }))).toBe('GroupNorm(2, 4, eps=0.001, affine=True)');
+    expect(String(new LocalResponseNorm())).toBe('LocalResponseNorm(kernel_size=5, k=2.0, alpha=0.0001, beta=0.75)');
   });
 });
