@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
-// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet, --memory [--steps=N]
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,indexing, --memory [--steps=N]
 // (RSS over N LeNet training steps, default 10,000; only that mode unless --only is given too).
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { deviceInfo, ready } from '@mge/core';
 import { cpuInfo } from '@mge/kernels-cpu';
 import { benchConv } from './conv.js';
+import { benchIndexing } from './indexing.js';
 import { benchLenet } from './lenet.js';
 import { benchMemory } from './memory.js';
 import { Report } from './report.js';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   if (want('sgemm')) await benchSgemm(report, 1024, quick);
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
+  if (want('indexing')) await benchIndexing(report, quick);
   if (memory) await benchMemory(report, memorySteps);
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));
