@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
-// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo, --memory [--steps=N]
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,indexing, --memory [--steps=N]
 // [--devices=js,cpu,webgpu] (RSS over N steps of the README's synchronous training loop on each
 // device, default 20,000; only that mode unless --only is given too).
 import { writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { deviceInfo, ready } from '@mge/core';
 import { cpuInfo, measureFmaPeak } from '@mge/kernels-cpu';
 import { benchConv } from './conv.js';
+import { benchIndexing } from './indexing.js';
 import { benchLenet } from './lenet.js';
 import { benchMemory } from './memory.js';
 import { Report } from './report.js';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
   if (want('zoo')) await benchZoo(report, quick);
+  if (want('indexing')) await benchIndexing(report, quick);
   if (memory) await benchMemory(report, memorySteps, memoryDevices);
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));

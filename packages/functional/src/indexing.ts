@@ -13,7 +13,7 @@ export { gather, scatterAdd };
 
 /**
  * MegEngine's F.scatter: a copy of inp whose positions named by index along `axis` hold
- * source's values (with repeated positions, which value wins is unspecified, as in MegEngine).
+ * source's values. MegEngine leaves repeated positions unspecified; here they get the mean of their sources.
  */
 export function scatter(inp: Tensor, axis: number, index: Tensor, source: Tensor): Tensor {
   check('scatter', inp, 'inp');

@@ -1,7 +1,7 @@
 // The layer catalogue's PyTorch 1.13 goldens (scripts/goldens/make_catalogue_goldens.py writes
 // test/fixtures/catalogue_*.json), run on any registered device: functional/ runs them on
 // `js`, kernels-cpu on `cpu`, kernels-webgpu on `webgpu`. Forward values and every gradient
-// (inputs and, for layers, parameters) must be within 1e-4·max(1, |want|), or 2e-4 on GPUs.
+// (inputs and, for layers, parameters) must be within 1e-4·max(1, |want|) on every device.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { concat, GradManager, type Tensor, tensor } from '@mge/core';

@@ -8,9 +8,11 @@
 namespace mge {
 namespace {
 
-// Walks index's elements in row-major order, calling f(flat position, x offset without `axis`).
+// Walks index's elements in row-major order a row (its last axis) at a time, calling
+// f(flat position of the row's first element, x offset of that element without `axis`,
+// row length, x's step along the row, x's step along `axis`).
 template <typename F>
-void walk(const i64* x_shape, const i64* index_shape, int rank, int axis, F f) {
+void walk_rows(const i64* x_shape, const i64* index_shape, int rank, int axis, F f) {
   i64 x_strides[kMaxRank];
   i64 s = 1;
   for (int d = rank - 1; d >= 0; --d) {
@@ -19,11 +21,15 @@ void walk(const i64* x_shape, const i64* index_shape, int rank, int axis, F f) {
   }
   i64 n = 1;
   for (int d = 0; d < rank; ++d) n *= index_shape[d];
+  if (n == 0) return;
+  const int last = rank - 1;
+  const i64 row = index_shape[last];
+  const i64 row_step = last == axis ? 0 : x_strides[last];
   i64 idx[kMaxRank] = {0};
   i64 base = 0;
-  for (i64 i = 0; i < n; ++i) {
-    f(i, base, x_strides[axis]);
-    for (int d = rank - 1; d >= 0; --d) {
+  for (i64 i = 0; i < n; i += row) {
+    f(i, base, row, row_step, x_strides[axis]);
+    for (int d = last - 1; d >= 0; --d) {
       if (++idx[d] < index_shape[d]) {
         if (d != axis) base += x_strides[d];
         break;
@@ -37,9 +43,11 @@ void walk(const i64* x_shape, const i64* index_shape, int rank, int axis, F f) {
 template <typename T>
 void gather_t(const T* x, const i64* x_shape, const std::int32_t* index, const i64* index_shape, int rank, int axis, T* out) {
   const i64 len = x_shape[axis];
-  walk(x_shape, index_shape, rank, axis, [&](i64 i, i64 base, i64 step) {
-    const i64 j = index[i];
-    out[i] = j >= 0 && j < len ? x[base + j * step] : T(0);
+  walk_rows(x_shape, index_shape, rank, axis, [&](i64 i, i64 base, i64 row, i64 row_step, i64 step) {
+    for (i64 r = 0; r < row; ++r) {
+      const i64 j = index[i + r];
+      out[i + r] = j >= 0 && j < len ? x[base + r * row_step + j * step] : T(0);
+    }
   });
 }
 
@@ -50,11 +58,13 @@ void scatter_add_t(const T* x, const i64* x_shape, const std::int32_t* index, co
   for (int d = 0; d < rank; ++d) size *= x_shape[d];
   if (size > 0) std::memcpy(out, x, static_cast<std::size_t>(size) * sizeof(T));
   const i64 len = x_shape[axis];
-  walk(x_shape, index_shape, rank, axis, [&](i64 i, i64 base, i64 step) {
-    const i64 j = index[i];
-    if (j < 0 || j >= len) return;
-    T& o = out[base + j * step];
-    o = logical ? T(o || src[i]) : T(o + src[i]);
+  walk_rows(x_shape, index_shape, rank, axis, [&](i64 i, i64 base, i64 row, i64 row_step, i64 step) {
+    for (i64 r = 0; r < row; ++r) {
+      const i64 j = index[i + r];
+      if (j < 0 || j >= len) continue;
+      T& o = out[base + r * row_step + j * step];
+      o = logical ? T(o || src[i + r]) : T(o + src[i + r]);
+    }
   });
 }
 
