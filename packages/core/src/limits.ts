@@ -15,9 +15,6 @@ function formatBytes(bytes: number): string {
   return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]} (${bytes} bytes)`;
 }
 
-/**
- * Refuses, before anything is allocated or filled, a tensor `device` cannot hold: more than
- * MAX_ELEMENTS elements, or more than the backend's own `maxElements(dtype)`. Every path that
 /** What checkAllocation needs of a backend (structural, so this file imports no backend type and makes no cycle). */
 interface SizedBackend {
   maxElements?(dtype: DType): number;
