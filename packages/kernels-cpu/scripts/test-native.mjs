@@ -13,7 +13,7 @@ const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(pkgDir, 'build-native-test');
 mkdirSync(out, { recursive: true });
 const common = ['-std=c++17', '-O2', '-pthread', '-fno-math-errno', `-I${join(pkgDir, 'native')}`];
-const shared = ['gemm.cc', 'thread_pool.cc', 'epilogue.cc', 'conv.cc'];
+const shared = ['gemm.cc', 'thread_pool.cc', 'epilogue.cc', 'conv.cc', 'pool.cc'];
 const test = join(pkgDir, 'test', 'native', 'kernels.cc');
 const isCI = process.env.CI === 'true';
 
