@@ -62,6 +62,7 @@
         [
           "target_arch!='x64'",
           {
+            "type": "none",
             "sources!": [
               "native/gemm_kernel_avx2.cc",
               "native/conv_direct_avx2.cc"
@@ -93,6 +94,7 @@
         [
           "target_arch!='x64'",
           {
+            "type": "none",
             "sources!": [
               "native/gemm_kernel_avx512.cc",
               "native/conv_direct_avx512.cc"
@@ -120,6 +122,7 @@
         [
           "target_arch!='arm64'",
           {
+            "type": "none",
             "sources!": [
               "native/gemm_kernel_neon.cc",
               "native/conv_direct_neon.cc"

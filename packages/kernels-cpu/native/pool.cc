@@ -9,6 +9,8 @@
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 namespace mge {
@@ -110,6 +112,21 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
                                      _mm_or_ps(_mm_and_ps(e2, c), _mm_and_ps(e3, d)));
           _mm_storeu_ps(o + ox, v);
         }
+#elif defined(__aarch64__)
+        // The same masks with NEON; vld2q splits even and odd columns.
+        for (; ox + 4 <= p.ow; ox += 4) {
+          const float32x4x2_t t = vld2q_f32(r0 + 2 * ox), u = vld2q_f32(r1 + 2 * ox);
+          const float32x4_t a = t.val[0], b = t.val[1], c = u.val[0], d = u.val[1];
+          const uint32x4_t ok = vandq_u32(vandq_u32(vceqq_f32(a, a), vceqq_f32(b, b)), vandq_u32(vceqq_f32(c, c), vceqq_f32(d, d)));
+          if (vminvq_u32(ok) == 0) break;
+          const uint32x4_t e0 = vandq_u32(vandq_u32(vcgeq_f32(a, b), vcgeq_f32(a, c)), vcgeq_f32(a, d));
+          const uint32x4_t e1 = vandq_u32(vandq_u32(vcgtq_f32(b, a), vcgeq_f32(b, c)), vcgeq_f32(b, d));
+          const uint32x4_t e2 = vandq_u32(vandq_u32(vcgtq_f32(c, a), vcgtq_f32(c, b)), vcgeq_f32(c, d));
+          const uint32x4_t e3 = vandq_u32(vandq_u32(vcgtq_f32(d, a), vcgtq_f32(d, b)), vcgtq_f32(d, c));
+          const uint32x4_t v = vorrq_u32(vorrq_u32(vandq_u32(e0, vreinterpretq_u32_f32(a)), vandq_u32(e1, vreinterpretq_u32_f32(b))),
+                                         vorrq_u32(vandq_u32(e2, vreinterpretq_u32_f32(c)), vandq_u32(e3, vreinterpretq_u32_f32(d))));
+          vst1q_f32(o + ox, vreinterpretq_f32_u32(v));
+        }
 #endif
         for (; ox < p.ow; ++ox) {
           const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
@@ -162,7 +179,7 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
         float* d1 = d0 + p.w;
         const float* gr = g + oy * p.ow;
         // First-maximum masks without branches (random data would mispredict every one),
-        // four windows at a time with SSE2; a row holding a NaN is redone below with
+        // four windows at a time with SSE2 or NEON; a row holding a NaN is redone below with
         // first_max4's NaN rule.
         bool nan = false;
         i64 ox = 0;
@@ -186,6 +203,25 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
           _mm_storeu_ps(d0 + 2 * ox + 4, _mm_unpackhi_ps(o0, o1));
           _mm_storeu_ps(d1 + 2 * ox, _mm_unpacklo_ps(o2, o3));
           _mm_storeu_ps(d1 + 2 * ox + 4, _mm_unpackhi_ps(o2, o3));
+        }
+#elif defined(__aarch64__)
+        for (; ox + 4 <= p.ow; ox += 4) {
+          const float32x4x2_t t = vld2q_f32(r0 + 2 * ox), u = vld2q_f32(r1 + 2 * ox);
+          const float32x4_t a = t.val[0], b = t.val[1], c = u.val[0], d = u.val[1];
+          const uint32x4_t ok = vandq_u32(vandq_u32(vceqq_f32(a, a), vceqq_f32(b, b)), vandq_u32(vceqq_f32(c, c), vceqq_f32(d, d)));
+          nan |= vminvq_u32(ok) == 0;
+          const uint32x4_t e0 = vandq_u32(vandq_u32(vcgeq_f32(a, b), vcgeq_f32(a, c)), vcgeq_f32(a, d));
+          const uint32x4_t e1 = vandq_u32(vandq_u32(vcgtq_f32(b, a), vcgeq_f32(b, c)), vcgeq_f32(b, d));
+          const uint32x4_t e2 = vandq_u32(vandq_u32(vcgtq_f32(c, a), vcgtq_f32(c, b)), vcgeq_f32(c, d));
+          const uint32x4_t e3 = vandq_u32(vandq_u32(vcgtq_f32(d, a), vcgtq_f32(d, b)), vcgtq_f32(d, c));
+          const uint32x4_t gv = vreinterpretq_u32_f32(vld1q_f32(gr + ox));
+          float32x4x2_t top, bottom;  // vst2q interleaves the even and odd columns back
+          top.val[0] = vreinterpretq_f32_u32(vandq_u32(e0, gv));
+          top.val[1] = vreinterpretq_f32_u32(vandq_u32(e1, gv));
+          bottom.val[0] = vreinterpretq_f32_u32(vandq_u32(e2, gv));
+          bottom.val[1] = vreinterpretq_f32_u32(vandq_u32(e3, gv));
+          vst2q_f32(d0 + 2 * ox, top);
+          vst2q_f32(d1 + 2 * ox, bottom);
         }
 #endif
         for (; ox < p.ow; ++ox) {

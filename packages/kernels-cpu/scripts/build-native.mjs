@@ -77,7 +77,11 @@ async function main() {
     mkdirSync(buildRoot, { recursive: true });
     const gyp = JSON.parse(readFileSync(join(pkgDir, 'binding.gyp'), 'utf8'));
     gyp.variables = { ...gyp.variables, 'mge_sanitize%': 1 };
-    for (const t of gyp.targets) t.sources = t.sources.map((s) => `../${s}`);
+    const up = (list) => list.map((s) => `../${s}`);
+    for (const t of gyp.targets) {
+      t.sources = up(t.sources);
+      for (const [, c] of t.conditions ?? []) if (c['sources!']) c['sources!'] = up(c['sources!']);
+    }
     writeFileSync(join(buildRoot, 'binding.gyp'), `${JSON.stringify(gyp, null, 2)}\n`);
   }
 

@@ -6,9 +6,10 @@
 // (a backward branch with no other backward branch inside) that does vector FMAs also stores
 // to the stack. Spilled loads of loop-invariant values are tolerated; stores are not.
 //
-//   node scripts/check-asm.mjs [build dir]   (default: build/Release)
+//   node scripts/check-asm.mjs [build dir]   (default: build/Release; test-native.mjs also runs it
+//                                             on its aarch64 objects)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +21,7 @@ function objects(dir) {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.o'))
     .map((e) => join(e.parentPath ?? e.path, e.name))
-    .filter((p) => /mge_simd_/.test(p));
+    .filter((p) => /mge_simd_|gemm_kernel_|conv_direct_/.test(p));
 }
 
 // Parses `objdump -d` into functions of { addr, text } instructions.
@@ -73,7 +74,8 @@ function main() {
   let bad = 0;
   let checked = 0;
   for (const obj of objs) {
-    const objdump = /aarch64/.test(obj) ? 'aarch64-linux-gnu-objdump' : 'objdump';
+    // ELF e_machine 183 is aarch64 (disassembled by the cross binutils), 62 x86-64.
+    const objdump = readFileSync(obj).readUInt16LE(18) === 183 ? 'aarch64-linux-gnu-objdump' : 'objdump';
     for (const fn of disassemble(obj, objdump)) {
       for (const loop of innermostLoops(fn)) {
         const body = fn.insns.filter((i) => i.addr >= loop.start && i.addr <= loop.end);

@@ -12,8 +12,9 @@ import { fileURLToPath } from 'node:url';
 const pkgDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(pkgDir, 'build-native-test');
 mkdirSync(out, { recursive: true });
-const common = ['-std=c++17', '-O2', '-pthread', '-fno-math-errno', `-I${join(pkgDir, 'native')}`];
-const shared = ['gemm.cc', 'thread_pool.cc', 'epilogue.cc', 'conv.cc'];
+// -O3 as binding.gyp, so check-asm sees the code the addon would run.
+const common = ['-std=c++17', '-O3', '-pthread', '-fno-math-errno', `-I${join(pkgDir, 'native')}`];
+const shared = ['gemm.cc', 'thread_pool.cc', 'epilogue.cc', 'conv.cc', 'pool.cc'];
 const test = join(pkgDir, 'test', 'native', 'kernels.cc');
 const isCI = process.env.CI === 'true';
 
@@ -72,6 +73,7 @@ const qemu = 'qemu-aarch64-static';
 if (has(cross) && has(qemu)) {
   const exe = build(cross, 'arm64', ['-static']);
   for (const isa of ['neon', 'portable']) check(`aarch64 ${isa} (qemu)`, qemu, [exe, isa]);
+  check('aarch64 assembly (no vector stores to the stack in FMA loops)', process.execPath, [join(pkgDir, 'scripts', 'check-asm.mjs'), out]);
 } else {
   const msg = `${cross} or ${qemu} is missing (apt: g++-aarch64-linux-gnu qemu-user-static)`;
   if (isCI) {

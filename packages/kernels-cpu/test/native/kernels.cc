@@ -1,5 +1,5 @@
 // Standalone correctness test of the kernels an ISA path selects (SGEMM micro-kernel, direct and
-// im2col convolutions and their gradients, pooling, reductions, elementwise), against plain loops.
+// im2col convolutions and their gradients, 2×2 max pooling), against plain loops.
 // No N-API: it links the kernel files only, so it cross-compiles for aarch64 and runs under
 // qemu-user (scripts/test-native.mjs). Exit status 0 when every case matches.
 #include <cmath>
@@ -101,6 +101,40 @@ void test_conv(const mge::ConvParams& p) {
   expect_close(gdw, dw, 1e-3, tag + " filter gradient");
 }
 
+// 2×2/stride-2 max pooling and its gradient (the vector paths), on values with ties (the first
+// maximum wins) and a NaN (which wins its window), against the scalar rule.
+void test_pool(i64 n, i64 c, i64 h, i64 w, bool nan) {
+  const mge::PoolParams p{n, c, h, w, 2, 2, h / 2, w / 2, 2, 2, 0, 0};
+  std::vector<float> x = rnd(n * c * h * w, 7);
+  for (std::size_t i = 0; i < x.size(); i += 3) x[i] = std::round(x[i]);  // ties
+  if (nan) x[x.size() / 2] = NAN;
+  const auto dy = rnd(n * c * p.oh * p.ow, 8);
+  std::vector<double> y(dy.size()), dx(x.size(), 0.0);
+  for (i64 pl = 0; pl < n * c; ++pl)
+    for (i64 oy = 0; oy < p.oh; ++oy)
+      for (i64 ox = 0; ox < p.ow; ++ox) {
+        i64 best = -1;
+        for (i64 k = 0; k < 4; ++k) {
+          const i64 idx = (pl * h + 2 * oy + k / 2) * w + 2 * ox + k % 2;
+          if (best < 0) best = idx;
+          else if (!std::isnan(x[best]) && (std::isnan(x[idx]) || x[idx] > x[best])) best = idx;
+        }
+        y[(pl * p.oh + oy) * p.ow + ox] = x[best];
+        dx[best] = dy[(pl * p.oh + oy) * p.ow + ox];
+      }
+  std::vector<float> got(y.size()), gdx(x.size());
+  mge::pool2d(true, x.data(), got.data(), p);
+  mge::pool2d_backward(true, x.data(), dy.data(), gdx.data(), p);
+  const std::string tag = "max pool " + std::to_string(h) + "x" + std::to_string(w) + (nan ? " with NaN" : "");
+  for (std::size_t i = 0; i < y.size(); ++i)
+    if (!(got[i] == y[i] || (std::isnan(got[i]) && std::isnan(y[i])))) {
+      std::printf("FAIL %s forward: element %zu is %g, expected %g\n", tag.c_str(), i, got[i], y[i]);
+      ++failures;
+      break;
+    }
+  expect_close(gdx, dx, 0.0, tag + " gradient");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,6 +160,9 @@ int main(int argc, char** argv) {
                           conv(2, 2, 14, 14, 23, 3), conv(3, 3, 10, 10, 20, 3), conv(2, 3, 7, 6, 4, 3, 1, 1),
                           conv(2, 3, 9, 9, 5, 3, 2, 1), conv(1, 4, 6, 5, 3, 1)})
       test_conv(p);
+    test_pool(2, 3, 28, 28, false);
+    test_pool(2, 3, 10, 13, false);
+    test_pool(1, 2, 12, 18, true);
   }
   if (failures) {
     std::printf("%d failure(s) on the %s path\n", failures, mge::gemm_isa());
