@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
-function run(file: string): string {
-  return execFileSync(tsx, ['--conditions=source', join(root, 'src', file)], {
+function run(file: string, ...args: string[]): string {
+  return execFileSync(tsx, ['--conditions=source', join(root, 'src', file), ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, MGE_DEVICE: 'js', MGE_QUIET: '1' },
@@ -36,4 +36,15 @@ describe("the seed's examples", () => {
   it('LeNet prints (2, 10)', () => {
     expect(run('03-lenet.ts').trim()).toBe('[ 2, 10 ]');
   });
+});
+
+describe('the character GPT example', () => {
+  it('learns the shipped text: 50 steps take the loss from above 3.5 to below 3', () => {
+    const out = run('04-char-gpt.ts', '--steps', '50');
+    const losses = [...out.matchAll(/^step (\d+) loss (\d+\.\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(losses.map(([s]) => s)).toEqual([1, 50]);
+    expect(losses[0][1]).toBeGreaterThan(3.5);
+    expect(losses[1][1]).toBeLessThan(3);
+    expect(out).toMatch(/^sample: "A network .{80}"$/m);
+  }, 120_000);
 });
