@@ -50,7 +50,9 @@ async function main(): Promise<void> {
   const table = report.table((impl) => impl.startsWith('mge cpu'));
   console.log(`\n${table}\n`);
   // The memory mode alone writes its own file, so it does not replace the throughput results.
-  const out = join(dirname(dirname(fileURLToPath(import.meta.url))), memory && !only ? 'results-memory.json' : 'results.json');
+  // The zoo rows alone (--only=zoo, minutes of work) go to their own file as well.
+  const file = memory && !only ? 'results-memory.json' : only?.size === 1 && only.has('zoo') ? 'results-zoo.json' : 'results.json';
+  const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,
     `${JSON.stringify({ date: new Date().toISOString(), machine, cpu: info, context: report.context, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,

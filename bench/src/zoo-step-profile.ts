@@ -1,7 +1,7 @@
 // ResNet-18 (CIFAR stem) b32 training on cpu: forward, backward and optimizer time per step and
 // the process's peak RSS, for before/after comparisons of core/functional changes.
 //   pnpm --filter @mge/bench exec tsx --expose-gc --conditions=source src/zoo-step-profile.ts [steps]
-import { GradManager, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import { GradManager, getBackend, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import '@mge/kernels-cpu';
 import { resnet18 } from '@mge/models-zoo';
@@ -24,6 +24,7 @@ for (let s = 0; s < steps; s++) {
   const loss = F.crossEntropy(model(x) as Tensor, y);
   await loss.data();
   const t1 = performance.now();
+  const mf = getBackend('cpu').memory();
   gm.backward(loss);
   await [...model.parameters()][0].grad!.data();
   const t2 = performance.now();
@@ -32,6 +33,9 @@ for (let s = 0; s < steps; s++) {
   const t3 = performance.now();
   await yieldToEventLoop();
   const rss = process.memoryUsage().rss / 2 ** 20;
+  const m = getBackend('cpu').memory();
+  const mib = (b: number) => (b / 2 ** 20).toFixed(0);
+  console.log(`  cpu memory after forward: ${mib(mf.liveBytes)} MiB live, ${mib(mf.pooledBytes)} MiB pooled; after the step: ${mib(m.liveBytes)} MiB live, ${mib(m.pooledBytes)} MiB pooled`);
   console.log(`step ${s}: forward ${(t1 - t0).toFixed(0)} ms, backward ${(t2 - t1).toFixed(0)} ms, sgd ${(t3 - t2).toFixed(0)} ms; rss ${rss.toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 }
 process.exit(0);

@@ -12,11 +12,11 @@ const tsx = join(root, 'node_modules', '.bin', 'tsx');
  * Runs an example as a user would: tsx on the file, `megengine` resolved through node_modules to
  * its built package (no source condition), the device left to the package unless `device` names one.
  */
-function run(file: string, device?: string): { out: string; device: string } {
+function run(file: string, device?: string, args: string[] = []): { out: string; device: string } {
   const env: Record<string, string | undefined> = { ...process.env, MGE_QUIET: '1' };
   delete env.MGE_DEVICE;
   if (device) env.MGE_DEVICE = device;
-  const r = spawnSync(tsx, ['--import', join(root, 'test', 'report-device.mjs'), join(root, 'src', file)], {
+  const r = spawnSync(tsx, ['--import', join(root, 'test', 'report-device.mjs'), join(root, 'src', file), ...args], {
     cwd: root,
     encoding: 'utf8',
     env,
@@ -63,4 +63,16 @@ describe("MegEngine's network-building guide examples, run through 'megengine'",
     expect(r.out.trim()).toBe('[ 2, 10 ]');
     expect(r.device).toBe('js');
   });
+});
+
+describe('the character GPT example', () => {
+  it('learns the shipped text: 50 steps take the loss from above 3.5 to below 3', () => {
+    const { out, device } = run('04-char-gpt.ts', undefined, ['--steps', '50']);
+    expect(device).toBe(expectedDevice);
+    const losses = [...out.matchAll(/^step (\d+) loss (\d+\.\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(losses.map(([s]) => s)).toEqual([1, 50]);
+    expect(losses[0][1]).toBeGreaterThan(3.5);
+    expect(losses[1][1]).toBeLessThan(3);
+    expect(out).toMatch(/^sample: "A network .{80}"$/m);
+  }, 120_000);
 });

@@ -24,7 +24,10 @@ export class BuildTab {
 
   constructor(readonly root: HTMLElement) {
     const picker = h('select', { id: 'model-picker', 'aria-label': 'Model' },
-      ...Object.entries(zoo).map(([k, e]) => h('option', { value: k, title: e.description }, ZOO_CLASS[k]?.className ?? k)),
+      // the models whose source the tab can show (the hub families are too large to inspect here)
+      ...Object.entries(zoo)
+        .filter(([k]) => k in ZOO_CLASS)
+        .map(([k, e]) => h('option', { value: k, title: e.description }, ZOO_CLASS[k].className)),
       h('option', { value: 'custom' }, 'Custom Sequential…'),
     );
     picker.addEventListener('change', () => {
