@@ -467,8 +467,12 @@ async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
   const gpu = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) {
+    // Advice for where this runs: Vulkan drivers mean nothing to a page's visitor.
+    const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
     throw new Error(
-      'webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)',
+      inNode
+        ? 'webgpu: no WebGPU adapter found (install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh)'
+        : 'webgpu: no WebGPU adapter found (this browser offers none: WebGPU is off, blocklisted for this GPU, or not supported)',
     );
   }
   const f16 = options.f16 === true;
