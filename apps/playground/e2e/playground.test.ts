@@ -69,6 +69,24 @@ describe('playground in chromium', () => {
     await w.page.selectOption('#model-picker', 'lenet');
   });
 
+  it('a bad input shape in the builder reads as words, never [null] or NaN', async () => {
+    await w.page.selectOption('#model-picker', 'custom');
+    const field = w.page.locator('#input-shape');
+    await field.fill('1, abc, 32');
+    await field.press('Enter');
+    await expect.poll(() => w.page.locator('#input-shape-error').textContent()).toBe(
+      "input shape: 'abc' is not a whole number; write C, H, W, for example 1, 32, 32",
+    );
+    await w.page.locator('#input-shape').fill('1, 0, 32');
+    await w.page.locator('#input-shape').press('Enter');
+    await expect.poll(() => w.page.locator('#input-shape-error').textContent()).toBe('input shape axes must be integers in 1..512, got [1, 0, 32]');
+    expect(await w.page.locator('#diagram').textContent()).not.toMatch(/null|NaN/);
+    await w.page.locator('#input-shape').fill('1, 32, 32');
+    await w.page.locator('#input-shape').press('Enter');
+    await expect.poll(() => w.page.locator('#input-shape-error').count()).toBe(0);
+    await w.page.selectOption('#model-picker', 'lenet');
+  });
+
   it('trains a few dozen steps in the worker and the loss goes down', async () => {
     await tab('Train');
     const panel = w.page.locator('#panel-train');
