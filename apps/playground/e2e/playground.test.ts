@@ -176,7 +176,22 @@ describe('playground in chromium', () => {
     expect(options).toContain('webgpu');
     expect(options).toContain('js');
     for (const d of ['webgpu', 'js']) {
+      // Every text the training status shows during the switch.
+      await w.page.evaluate(() => {
+        const el = document.getElementById('train-status')!;
+        const seen: string[] = [];
+        (window as unknown as { seen: string[] }).seen = seen;
+        new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      });
       await w.page.selectOption('#device', d);
+      const panel = w.page.locator('#panel-train');
+      await expect.poll(() => panel.getAttribute('data-device'), { timeout: 60_000 }).toBe(d);
+      await expect.poll(() => panel.getAttribute('data-moving'), { timeout: 60_000 }).toBeNull();
+      // it said it was moving, and then never showed the old device again
+      const seen = await w.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      const at = seen.findIndex((t) => t.startsWith(`Moving training to ${d}…`));
+      expect(at, JSON.stringify(seen)).toBeGreaterThanOrEqual(0);
+      expect(seen.slice(at + 1).filter((t) => !t.includes(d))).toEqual([]);
       await w.page.waitForFunction((dev) => document.body.dataset.device === dev, d, { timeout: 60_000 });
       await expect.poll(() => w.page.locator('#active-device').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`^${d}`));
       await expect.poll(() => w.page.locator('#try-predictions').getAttribute('data-device'), { timeout: 60_000 }).toBe(d);

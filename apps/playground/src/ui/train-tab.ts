@@ -14,6 +14,8 @@ export class TrainTab {
   private running = false;
   /** Numbers the runs (bumped by Reset); the worker tags each step with the run it belongs to. */
   private run = 0;
+  /** The device the worker is moving training to, until its state says it is there. */
+  private moving: string | null = null;
   private readonly history: StepResult[] = [];
   private readonly lossCanvas = h('canvas', { class: 'chart', id: 'loss-chart', role: 'img', 'aria-label': 'Loss per step' });
   private readonly accCanvas = h('canvas', { class: 'chart', id: 'acc-chart', role: 'img', 'aria-label': 'Accuracy per step' });
@@ -78,7 +80,13 @@ export class TrainTab {
     // A copy of the page's bytes: the worker never fetches the 7.85 MB cache a second time.
     const mnist = app.mnistBytes.slice();
     this.send({ kind: 'init', mnist, device, config: {} }, [mnist.buffer]);
-    app.onDeviceChange((d) => this.send({ kind: 'device', device: d }));
+    app.onDeviceChange((d) => {
+      // The worker finishes its step in flight, then moves the model: say so until it reports the new device.
+      this.moving = d;
+      this.root.dataset.moving = d;
+      this.status.textContent = `Moving training to ${d}…${d === 'webgpu' ? ' (the first time, WebGPU compiles its shaders: up to half a minute on a software GPU)' : ''}`;
+      this.send({ kind: 'device', device: d });
+    });
     new ResizeObserver(() => this.draw()).observe(this.lossCanvas);
   }
 
@@ -100,11 +108,16 @@ export class TrainTab {
         this.root.dataset.device = msg.device;
         return;
       case 'state':
+        if (this.moving === msg.device) {
+          this.moving = null;
+          delete this.root.dataset.moving;
+          if (msg.running) this.status.textContent = `Training on ${msg.device}…`;
+        }
         this.running = msg.running;
         this.toggle.textContent = msg.running ? 'Pause' : msg.steps > 0 ? 'Resume' : 'Start';
         this.toggle.setAttribute('aria-pressed', String(msg.running));
         this.root.dataset.device = msg.device;
-        if (!msg.running) this.status.textContent = `${msg.steps > 0 ? 'Paused' : 'Ready'} at step ${msg.steps}, on ${msg.device}.`;
+        if (!msg.running && !this.moving) this.status.textContent = `${msg.steps > 0 ? 'Paused' : 'Ready'} at step ${msg.steps}, on ${msg.device}.`;
         if (msg.steps === 0) {
           this.history.length = 0;
           this.draw();
@@ -153,7 +166,7 @@ export class TrainTab {
   }
 
   private showStats(r: StepResult, device: string): void {
-    this.status.textContent = `Training on ${device}…`;
+    if (!this.moving) this.status.textContent = `Training on ${device}…`;
     const items: [string, string, string][] = [
       ['step', 'stat-step', String(r.step)],
       ['epoch', 'stat-epoch', String(r.epoch)],
