@@ -116,7 +116,7 @@ async function ortLenet(report: Report, quick: boolean): Promise<void> {
 
 export async function benchLenet(report: Report, quick: boolean): Promise<void> {
   console.log('\nLeNet');
-  for (const device of ['cpu', 'js']) await oursLenet(report, device, quick);
+  for (const device of ['cpu', 'wasm', 'js']) await oursLenet(report, device, quick);
   await ortLenet(report, quick);
   pythonPeers(report, 'lenet', ['lenet'], quick);
   for (const name of ['wasm', 'cpu'] as const) await tfLenet(report, name, quick);

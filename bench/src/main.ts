@@ -3,12 +3,13 @@
 // bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,indexing, --memory [--steps=N]
 // [--devices=js,cpu,webgpu] (RSS over N steps of the README's synchronous training loop on each
 // device, default 20,000; only that mode unless --only is given too).
-import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { arch, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceInfo, ready } from '@mge/core';
 import { cpuInfo, measureFmaPeak } from '@mge/kernels-cpu';
+import '@mge/kernels-wasm';
 import { benchConv } from './conv.js';
 import { benchIndexing } from './indexing.js';
 import { benchLenet } from './lenet.js';
@@ -28,6 +29,17 @@ const devicesArg = args.find((a) => a.startsWith('--devices='));
 const memoryDevices = devicesArg ? devicesArg.slice('--devices='.length).split(',') : ['js', 'cpu', 'webgpu'];
 const want = (name: string) => (only ? only.has(name) : !memory);
 
+/** The CPU's SIMD extensions that matter to the kernels (from /proc/cpuinfo where there is one). */
+function isaSummary(): string {
+  try {
+    const flags = new Set(/^flags\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1].split(' ') ?? []);
+    const found = ['avx512f', 'avx2', 'fma', 'avx', 'sse4_2', 'asimd'].filter((f) => flags.has(f));
+    return `${arch()} ${found.join(' ') || 'baseline'}`;
+  } catch {
+    return arch();
+  }
+}
+
 async function main(): Promise<void> {
   process.env.MGE_QUIET ??= '1';
   await ready();
@@ -38,8 +50,11 @@ async function main(): Promise<void> {
   }
   const info = cpuInfo();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}`;
+  const wasmDev = deviceInfo().find((d) => d.name === 'wasm');
+  const wasm = wasmDev?.state === 'ready' ? wasmDev.description : `unavailable (${wasmDev?.error})`;
   const report = new Report({ isa: info.isa, cpu: cpus()[0]?.model ?? 'unknown CPU', fmaPeakGflops: measureFmaPeak(), threads: info.threads });
-  console.log(`MegEngine.ts benchmarks — ${machine}${quick ? ' (quick)' : ''}\n${report.contextLine()}`);
+  console.log(`MegEngine.ts benchmarks — ${machine}; ISA ${isaSummary()}${quick ? ' (quick)' : ''}\n${report.contextLine()}`);
+  console.log(`wasm backend: ${wasm}`);
   if (want('sgemm')) await benchSgemm(report, 1024, quick);
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
@@ -49,13 +64,14 @@ async function main(): Promise<void> {
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));
   console.log(`\n${table}\n`);
+  for (const line of report.ratios('mge wasm', 'tfjs-backend-wasm')) report.note(line);
   // The memory mode alone writes its own file, so it does not replace the throughput results.
   // The zoo rows alone (--only=zoo, minutes of work) go to their own file as well.
   const file = memory && !only ? 'results-memory.json' : only?.size === 1 && only.has('zoo') ? 'results-zoo.json' : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,
-    `${JSON.stringify({ date: new Date().toISOString(), machine, cpu: info, context: report.context, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, isa: isaSummary(), cpu: info, context: report.context, wasm, quick, rows: report.rows, notes: report.notes }, null, 2)}\n`,
   );
   console.log(`wrote ${out}`);
 }

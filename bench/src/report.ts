@@ -67,4 +67,15 @@ export class Report {
     }
     return lines.join('\n');
   }
+
+  /** One line per workload measured on both: how many times faster `ours` is than `peer`. */
+  ratios(ours: string, peer: string): string[] {
+    const lines: string[] = [];
+    for (const w of [...new Set(this.rows.map((r) => r.workload))]) {
+      const a = this.rows.find((r) => r.workload === w && r.impl === ours);
+      const b = this.rows.find((r) => r.workload === w && r.impl === peer);
+      if (a && b) lines.push(`${w}: ${ours} / ${peer} = ${(a.value / b.value).toFixed(2)}×`);
+    }
+    return lines;
+  }
 }

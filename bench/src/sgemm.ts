@@ -43,6 +43,7 @@ export async function benchSgemm(report: Report, n: number, quick: boolean): Pro
   setNumThreads(defaultThreads); // the later benchmarks run with the backend's default
   pythonPeers(report, 'sgemm', ['sgemm', String(n)], quick);
 
+  await ours(getBackend('wasm'), 'mge wasm', false);
   await ours(getBackend('js'), 'mge js', true);
 
   const tf = await loadTf();

@@ -23,6 +23,7 @@ const MIME: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
   '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
   '.safetensors': 'application/octet-stream',
 };
 
@@ -65,14 +66,15 @@ export async function serveDist(): Promise<{ url: string; close: () => Promise<v
   return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-export async function launch(): Promise<Browser> {
+/** `args` replace the WebGPU flag (e.g. ['--disable-webgpu'] for a browser without WebGPU). */
+export async function launch(gpuArgs: string[] = ['--enable-unsafe-webgpu']): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`chromium not found at ${CHROMIUM}: install it with 'apt-get install -y chromium' (or set CHROMIUM_PATH)`);
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', ...gpuArgs, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
 }
 
@@ -80,6 +82,8 @@ export interface Watched {
   page: Page;
   errors: string[];
   foreign: string[];
+  /** Every URL the page and its workers requested, in order. */
+  requests: string[];
 }
 
 /** A page that records console errors, uncaught exceptions and requests to other origins. */
@@ -87,6 +91,7 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   const page = await browser.newPage({ viewport });
   const errors: string[] = [];
   const foreign: string[] = [];
+  const requests: string[] = [];
   const origin = new URL(url).origin;
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
@@ -94,9 +99,10 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   page.on('request', (r) => {
     const u = r.url();
+    requests.push(u);
     if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) foreign.push(u);
   });
   await page.goto(url);
   await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
-  return { page, errors, foreign };
+  return { page, errors, foreign, requests };
 }

@@ -32,6 +32,19 @@ describe('playground in chromium', () => {
     expect(w.foreign).toEqual([]);
   });
 
+  it('fetches the MNIST cache once (the worker gets the page\'s bytes) and trains on wasm without a hardware GPU', async () => {
+    expect(w.requests.filter((u) => /mnist-10k.*\.bin$/.test(u))).toHaveLength(1);
+    // the kernels' module: compiled by the page and by the training worker
+    expect(w.requests.filter((u) => u.endsWith('.wasm')).length).toBeLessThanOrEqual(2);
+    // headless chromium's only WebGPU adapter is SwiftShader: a software GPU
+    expect(await w.page.evaluate(() => document.body.dataset.device)).toBe('wasm');
+    const labels = await w.page.locator('#device option').allTextContents();
+    expect(labels).toContain('wasm — WebAssembly SIMD CPU');
+    expect(labels).toContain('webgpu — software GPU, slow');
+    expect(labels).toContain('js — plain JavaScript, slowest');
+    expect(await w.page.locator('#device-notes').textContent()).toMatch(/'webgpu' \(.+\) is not chosen by default \(software adapter\); the default device is 'wasm'/);
+  });
+
   it("lists LeNet's output shapes down to [N,10]", async () => {
     const shapes = await w.page.locator('#diagram .node .shape').allTextContents();
     expect(shapes).toEqual([
@@ -56,6 +69,24 @@ describe('playground in chromium', () => {
     await w.page.selectOption('#model-picker', 'lenet');
   });
 
+  it('a bad input shape in the builder reads as words, never [null] or NaN', async () => {
+    await w.page.selectOption('#model-picker', 'custom');
+    const field = w.page.locator('#input-shape');
+    await field.fill('1, abc, 32');
+    await field.press('Enter');
+    await expect.poll(() => w.page.locator('#input-shape-error').textContent()).toBe(
+      "input shape: 'abc' is not a whole number; write C, H, W, for example 1, 32, 32",
+    );
+    await w.page.locator('#input-shape').fill('1, 0, 32');
+    await w.page.locator('#input-shape').press('Enter');
+    await expect.poll(() => w.page.locator('#input-shape-error').textContent()).toBe('input shape axes must be integers in 1..512, got [1, 0, 32]');
+    expect(await w.page.locator('#diagram').textContent()).not.toMatch(/null|NaN/);
+    await w.page.locator('#input-shape').fill('1, 32, 32');
+    await w.page.locator('#input-shape').press('Enter');
+    await expect.poll(() => w.page.locator('#input-shape-error').count()).toBe(0);
+    await w.page.selectOption('#model-picker', 'lenet');
+  });
+
   it('trains a few dozen steps in the worker and the loss goes down', async () => {
     await tab('Train');
     const panel = w.page.locator('#panel-train');
@@ -76,6 +107,19 @@ describe('playground in chromium', () => {
     await expect.poll(() => w.page.locator('#try-predictions .summary').textContent()).toMatch(/weights: trained in the browser \(\d+ steps\)/);
   });
 
+  it('Reset during training charts only the new run (no step of the old run)', async () => {
+    const panel = w.page.locator('#panel-train');
+    const trainedLoss = Number(await panel.getAttribute('data-recent-loss'));
+    expect(trainedLoss).toBeLessThan(2);
+    await w.page.click('#train-toggle');
+    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 45, null, { timeout: 120_000 });
+    await w.page.click('#train-reset');
+    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 5, null, { timeout: 120_000 });
+    await w.page.click('#train-toggle');
+    // A fresh LeNet starts near ln 10 ≈ 2.30; a step of the old run would start near the trained loss.
+    expect(Number(await panel.getAttribute('data-first-loss'))).toBeGreaterThan(2);
+  });
+
   it('draws a stroke and shows a probability for each class', async () => {
     await tab('Try it');
     const pad = w.page.locator('#draw-pad');
@@ -92,12 +136,62 @@ describe('playground in chromium', () => {
     expect(await w.page.locator('#verdict').textContent()).toMatch(/Looks like a \d/);
   });
 
+  it('a single tap draws a dot, and Clear also clears the model-input preview', async () => {
+    await tab('Try it');
+    const lit = (id: string) =>
+      w.page.evaluate((sel) => {
+        const c = document.querySelector<HTMLCanvasElement>(sel)!;
+        const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 128) n++;
+        return n;
+      }, id);
+    await w.page.click('#clear-pad');
+    const blank = await lit('#draw-pad');
+    await expect.poll(() => lit('#draw-preview')).toBe(0);
+    const box = (await w.page.locator('#draw-pad').boundingBox())!;
+    await w.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    expect(await lit('#draw-pad')).toBeGreaterThan(blank + 100);
+    await expect.poll(() => lit('#draw-preview'), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => w.page.locator('#verdict').textContent(), { timeout: 30_000 }).toMatch(/Looks like a \d/);
+    await w.page.click('#clear-pad');
+    expect(await lit('#draw-preview')).toBe(0);
+    expect(await w.page.locator('#verdict').textContent()).toBe('Draw a digit in the box.');
+  });
+
+  it('a success message is not shown as an error', async () => {
+    await tab('Train');
+    await w.page.click('#use-weights');
+    const msg = w.page.locator('#train-message');
+    await expect.poll(() => msg.textContent()).toMatch(/now uses the weights/);
+    expect(await msg.getAttribute('class')).not.toMatch(/error/);
+    const color = await msg.evaluate((e) => getComputedStyle(e).color);
+    const bad = await msg.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bad'));
+    expect(color).not.toBe(bad.trim());
+    await tab('Try it');
+  });
+
   it('switches the device to webgpu and back to js', async () => {
     const options = await w.page.locator('#device option:not([disabled])').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
     expect(options).toContain('webgpu');
     expect(options).toContain('js');
     for (const d of ['webgpu', 'js']) {
+      // Every text the training status shows during the switch.
+      await w.page.evaluate(() => {
+        const el = document.getElementById('train-status')!;
+        const seen: string[] = [];
+        (window as unknown as { seen: string[] }).seen = seen;
+        new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, characterData: true, subtree: true });
+      });
       await w.page.selectOption('#device', d);
+      const panel = w.page.locator('#panel-train');
+      await expect.poll(() => panel.getAttribute('data-device'), { timeout: 60_000 }).toBe(d);
+      await expect.poll(() => panel.getAttribute('data-moving'), { timeout: 60_000 }).toBeNull();
+      // it said it was moving, and then never showed the old device again
+      const seen = await w.page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+      const at = seen.findIndex((t) => t.startsWith(`Moving training to ${d}…`));
+      expect(at, JSON.stringify(seen)).toBeGreaterThanOrEqual(0);
+      expect(seen.slice(at + 1).filter((t) => !t.includes(d))).toEqual([]);
       await w.page.waitForFunction((dev) => document.body.dataset.device === dev, d, { timeout: 60_000 });
       await expect.poll(() => w.page.locator('#active-device').textContent(), { timeout: 60_000 }).toMatch(new RegExp(`^${d}`));
       await expect.poll(() => w.page.locator('#try-predictions').getAttribute('data-device'), { timeout: 60_000 }).toBe(d);
@@ -136,5 +230,31 @@ describe('playground in chromium', () => {
     const after = await strip.locator('.digit').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.pred).join(''));
     expect(after).not.toBe(before);
     expect(w.errors).toEqual([]);
+  });
+});
+
+describe('playground in chromium with WebGPU disabled', () => {
+  it('starts on wasm, says why webgpu is unavailable, and trains', async () => {
+    ensureBuilt();
+    const server = await serveDist();
+    const browser = await launch(['--disable-webgpu']);
+    try {
+      const w = await openPage(browser, server.url);
+      expect(await w.page.evaluate(() => document.body.dataset.device)).toBe('wasm');
+      expect(await w.page.locator('#device option[value=webgpu]').textContent()).toBe('webgpu — unavailable');
+      const notes = await w.page.locator('#device-notes').textContent();
+      expect(notes).toMatch(/webgpu is unavailable: .+/);
+      expect(notes).not.toMatch(/Vulkan|lavapipe/); // Node-only advice
+      await w.page.getByRole('tab', { name: 'Train' }).click();
+      await w.page.locator('#train-toggle:not([disabled])').waitFor();
+      await w.page.click('#train-toggle');
+      await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 5, null, { timeout: 120_000 });
+      await w.page.click('#train-toggle');
+      expect(await w.page.locator('#panel-train').getAttribute('data-device')).toBe('wasm');
+      expect(w.errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
   });
 });

@@ -1,9 +1,10 @@
 /**
  * The playground's entry: registers the webgpu backend (it joins the registry when
- * the browser has an adapter), loads the bundled digits and weights, and wires the tabs.
+ * the browser has an adapter) and the wasm backend (the default without a hardware GPU), loads the bundled digits and weights, and wires the tabs.
  */
 import '@mge/kernels-webgpu';
-import { deviceInfo, getDefaultDevice, ready, setDefaultDevice } from '@mge/core';
+import '@mge/kernels-wasm';
+import { type DeviceInfo, deviceInfo, getDefaultDevice, ready, setDefaultDevice } from '@mge/core';
 import { parseMnistCache } from '@mge/data';
 import mnistUrl from '@mge/data/assets/mnist-10k.bin?url';
 import weightsUrl from '../assets/lenet-mnist.safetensors?url';
@@ -24,6 +25,14 @@ async function bytesOf(url: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
+/** What kind of speed a device offers, for the device menu. */
+export function speedClass(d: DeviceInfo): string {
+  if (d.name === 'webgpu') return d.autoSelectable ? 'hardware GPU' : 'software GPU, slow';
+  if (d.name === 'wasm') return 'WebAssembly SIMD CPU';
+  if (d.name === 'js') return 'plain JavaScript, slowest';
+  return d.description ?? d.name;
+}
+
 function describeDevice(name: string): string {
   const info = deviceInfo().find((d) => d.name === name);
   return info?.description ? `${name} · ${info.description}` : name;
@@ -41,7 +50,7 @@ async function boot(): Promise<void> {
   const app: App = {
     session,
     mnist,
-    mnistUrl: new URL(mnistUrl, location.href).href,
+    mnistBytes,
     bundledWeights,
     onModelChange: (fn) => modelListeners.push(fn),
     modelChanged: async () => {
@@ -66,9 +75,18 @@ async function boot(): Promise<void> {
   };
   select.replaceChildren(
     ...deviceInfo().map((d) =>
-      h('option', { value: d.name, disabled: d.state !== 'ready', title: d.error ?? d.description ?? '' }, d.state === 'ready' ? d.name : `${d.name} (unavailable)`),
+      h(
+        'option',
+        { value: d.name, disabled: d.state !== 'ready', title: d.error ?? d.description ?? '' },
+        d.state === 'ready' ? `${d.name} — ${speedClass(d)}` : `${d.name} — unavailable`,
+      ),
     ),
   );
+  // Why a device is unavailable or not the default, on the page rather than in a tooltip.
+  const notes = deviceInfo()
+    .map((d) => (d.state === 'failed' ? `${d.name} is unavailable: ${d.error}` : d.note))
+    .filter((n): n is string => Boolean(n));
+  select.after(h('span', { id: 'device-notes', class: 'device-notes' }, notes.join(' · ')));
   select.disabled = false;
   select.addEventListener('change', async () => {
     const target = select.value;

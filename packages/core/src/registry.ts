@@ -48,12 +48,19 @@ function unknownDevice(op: string, name: string): Error {
   return new Error(`${op}unknown device '${name}'${hint}; registered devices are ${registered}`);
 }
 
+function quiet(): boolean {
+  return typeof process !== 'undefined' && process.env?.MGE_QUIET === '1';
+}
+
 function warnOnce(name: string, message: string): void {
   if (warned.has(name)) return;
   warned.add(name);
-  if (typeof process === 'undefined' || process.env?.MGE_QUIET !== '1') {
-    console.warn(`[mge] backend '${name}' is unavailable: ${message}`);
-  }
+  if (!quiet()) console.warn(`[mge] backend '${name}' is unavailable: ${message}`);
+}
+
+/** Why a ready backend that outranks the default is passed over (a software GPU adapter). */
+function passedOverNote(e: Entry, def: string): string {
+  return `'${e.name}' (${e.backend?.description ?? 'no description'}) is not chosen by default (software adapter); the default device is '${def}'`;
 }
 
 function describeError(e: unknown): string {
@@ -163,6 +170,8 @@ export interface DeviceInfo {
   description?: string;
   autoSelectable: boolean;
   isDefault: boolean;
+  /** Set when this ready backend outranks the default but is not auto-selected, saying so. */
+  note?: string;
 }
 
 /** Every registered backend, highest priority first, with its state and why it failed. */
@@ -178,6 +187,10 @@ export function deviceInfo(): DeviceInfo[] {
       description: e.backend?.description ?? e.probed?.description,
       autoSelectable: (e.backend?.autoSelectable ?? e.probed?.autoSelectable) !== false,
       isDefault: e.name === def,
+      note:
+        def && e.state === 'ready' && e.backend?.autoSelectable === false && e.priority > (entries.get(def)?.priority ?? 0)
+          ? passedOverNote(e, def)
+          : undefined,
     }));
 }
 
@@ -231,6 +244,10 @@ export function getDefaultDevice(): string {
   if (!best) throw new Error('getDefaultDevice: no backend is available; register one (the js backend is built in)');
   for (const e of entries.values()) {
     if (e.state === 'failed' && e.priority > best.priority) warnOnce(e.name, e.error ?? 'unknown error');
+    if (e.state === 'ready' && e.backend?.autoSelectable === false && e.priority > best.priority && !warned.has(e.name)) {
+      warned.add(e.name);
+      if (!quiet()) console.info(`[mge] ${passedOverNote(e, best.name)}`);
+    }
   }
   return best.name;
 }

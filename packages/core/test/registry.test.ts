@@ -47,8 +47,18 @@ describe('device registry', () => {
   });
 
   it('a backend that is not auto-selectable is used only when asked for by name', () => {
-    registerBackend('software-gpu', () => Object.assign(new JsBackend(), { autoSelectable: false }), 1000);
-    expect(getDefaultDevice()).not.toBe('software-gpu');
+    registerBackend(
+      'software-gpu',
+      () => Object.assign(new JsBackend(), { autoSelectable: false, description: 'SwiftShader' }),
+      1000,
+    );
+    const def = getDefaultDevice();
+    expect(def).not.toBe('software-gpu');
+    // The registry says why the faster-ranked device is passed over.
+    expect(deviceInfo().find((d) => d.name === 'software-gpu')?.note).toBe(
+      `'software-gpu' (SwiftShader) is not chosen by default (software adapter); the default device is '${def}'`,
+    );
+    expect(deviceInfo().find((d) => d.name === def)?.note).toBeUndefined();
     expect(tensor([1], { device: 'software-gpu' }).device).toBe('software-gpu');
   });
 

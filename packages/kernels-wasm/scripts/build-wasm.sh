@@ -13,13 +13,13 @@ out="${1:-$here/wasm/mge_kernels.wasm}"
 KERNELS="gemm.cc gemm_kernel_wasm.cc epilogue.cc matmul.cc elementwise.cc reduce.cc layout.cc conv.cc pool.cc
   thread_pool_serial.cc"
 
-srcs="$here/native/wasm_api.cc"
+srcs="$here/native/wasm_api.cc $here/native/memcpy_wasm.cc"
 for f in $KERNELS; do srcs="$srcs $cpu/$f"; done
 
 mkdir -p "$(dirname "$out")"
 # emscripten's JS optimiser loads acorn from Debian's node modules.
 NODE_PATH="${NODE_PATH:-/usr/share/nodejs}" \
-  emcc -std=c++17 -O3 -msimd128 -fno-math-errno -DNDEBUG -I"$cpu" $srcs \
+  emcc -std=c++17 -O3 -msimd128 -msse2 -fno-math-errno -DNDEBUG -I"$cpu" $srcs \
   --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH -sINITIAL_MEMORY=33554432 -sMAXIMUM_MEMORY=4294967296 \
   -sTOTAL_STACK=1048576 -sEXPORTED_FUNCTIONS=_malloc,_free -o "$out"
 echo "built $out ($(wc -c <"$out") bytes)"

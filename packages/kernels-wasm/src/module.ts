@@ -70,13 +70,12 @@ export async function loadKernels(source?: URL | ArrayBuffer | Uint8Array): Prom
     },
   };
   const bytes = await bytesOf(source);
+  // Streaming compilation needs the application/wasm MIME type; other servers get the bytes compiled.
   const { instance } =
     bytes instanceof Response
-      ? await WebAssembly.instantiateStreaming(bytes, imports).catch(async (e: unknown) => {
-          // A server without the application/wasm MIME type: compile from the bytes instead.
-          if (!(e instanceof TypeError)) throw e;
-          return WebAssembly.instantiate(await (await fetch(bytes.url)).arrayBuffer(), imports);
-        })
+      ? bytes.headers.get('content-type')?.startsWith('application/wasm')
+        ? await WebAssembly.instantiateStreaming(bytes, imports)
+        : await WebAssembly.instantiate(await bytes.arrayBuffer(), imports)
       : await WebAssembly.instantiate(bytes as BufferSource, imports);
   const k = instance.exports as unknown as KernelExports;
   k._initialize();

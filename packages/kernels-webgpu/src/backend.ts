@@ -511,7 +511,10 @@ async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
   const gpu = await getGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) {
-    throw new Error(NO_ADAPTER);
+    // Advice for where this runs: Vulkan drivers mean nothing to a page's visitor.
+    throw new Error(
+      isNode() ? NO_ADAPTER : 'webgpu: no WebGPU adapter found (this browser offers none: WebGPU is off, blocklisted for this GPU, or not supported)',
+    );
   }
   const f16 = options.f16 === true;
   if (f16 && !adapter.features.has('shader-f16')) {

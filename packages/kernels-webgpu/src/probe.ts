@@ -13,7 +13,7 @@ export interface ProbeResult {
 }
 
 export const NO_ADAPTER =
-  'webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)';
+  'webgpu: no WebGPU adapter found (install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh)';
 
 const CHILD = `
 const { create } = await import(process.argv[1]);

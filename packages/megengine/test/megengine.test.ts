@@ -81,7 +81,7 @@ describe('megengine', () => {
     expect(r.stdout.trim()).toBe('cpu failed');
     // the registry's one warning; none of the Vulkan loader's or Dawn's lines
     expect(r.stderr).toBe(
-      "[mge] backend 'webgpu' is unavailable: webgpu: no WebGPU adapter found (Node: install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh; Chromium: start it with --enable-unsafe-webgpu)\n",
+      "[mge] backend 'webgpu' is unavailable: webgpu: no WebGPU adapter found (install a Vulkan driver such as Mesa lavapipe — packages/kernels-webgpu/scripts/install-vulkan.sh)\n",
     );
   });
 

@@ -40,9 +40,19 @@ function message(e: unknown): string {
 
 /** Checks a sample shape: 1 to 3 positive integers (C,H,W or features). */
 export function checkInputShape(shape: readonly number[]): string | null {
-  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3) return `input shape must have 1 to 3 axes, got ${JSON.stringify(shape)}`;
-  if (!shape.every((d) => Number.isInteger(d) && d >= 1 && d <= 512)) return `input shape axes must be integers in 1..512, got ${JSON.stringify(shape)}`;
+  // Shapes are shown as typed ("[1, NaN]"), never through JSON.stringify, which prints NaN as null.
+  const shown = Array.isArray(shape) ? `[${shape.join(', ')}]` : String(shape);
+  if (!Array.isArray(shape) || shape.length < 1 || shape.length > 3) return `input shape must have 1 to 3 axes (C, H, W), got ${shown}`;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 1 && d <= 512)) return `input shape axes must be integers in 1..512, got ${shown}`;
   return null;
+}
+
+/** Why the text typed as an input shape is not one (names the first bad part), or null. */
+export function shapeTextError(text: string): string | null {
+  const parts = text.replace(/[[\]()]/g, '').split(/[\s,×x]+/).filter(Boolean);
+  if (parts.length === 0) return 'input shape is empty: write C, H, W, for example 1, 32, 32';
+  const bad = parts.find((p) => !/^\d+$/.test(p));
+  return bad === undefined ? null : `input shape: '${bad}' is not a whole number; write C, H, W, for example 1, 32, 32`;
 }
 
 /** Parses "1, 32, 32" or "[1,32,32]" into a shape. */

@@ -2,10 +2,11 @@
 import type { StepResult, TrainConfig } from './trainer.js';
 
 export type ToWorker =
-  | { kind: 'init'; mnistUrl: string; device: string; config: Partial<TrainConfig> }
+  | { kind: 'init'; mnist: Uint8Array; device: string; config: Partial<TrainConfig> }
   | { kind: 'start' }
   | { kind: 'pause' }
-  | { kind: 'reset' }
+  /** `run` numbers the runs: steps of an earlier run that are still in flight are dropped. */
+  | { kind: 'reset'; run: number }
   | { kind: 'configure'; config: Partial<TrainConfig> }
   | { kind: 'device'; device: string }
   | { kind: 'weights' }
@@ -20,7 +21,7 @@ export interface BenchResult {
 
 export type FromWorker =
   | { kind: 'ready'; device: string; devices: string[]; trainSize: number }
-  | { kind: 'step'; result: StepResult; device: string }
+  | { kind: 'step'; result: StepResult; device: string; run: number }
   | { kind: 'state'; running: boolean; steps: number; device: string }
   | { kind: 'weights'; bytes: Uint8Array; steps: number }
   | { kind: 'bench'; result: BenchResult }

@@ -5,7 +5,8 @@ import type { LenetSession } from '../lib/lenet-session.js';
 export interface App {
   session: LenetSession;
   mnist: MnistCache;
-  mnistUrl: string;
+  /** The MNIST cache file as fetched, handed to the training worker (fetched once per page). */
+  mnistBytes: Uint8Array;
   bundledWeights: Uint8Array;
   /** Called after the LeNet's weights or device changed. */
   onModelChange(fn: () => void | Promise<void>): void;

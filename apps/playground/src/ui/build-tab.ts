@@ -3,7 +3,7 @@ import { zoo } from '@mge/models-zoo';
 import convReluSource from '../../../../packages/models-zoo/src/conv-relu.ts?raw';
 import lenetSource from '../../../../packages/models-zoo/src/lenet.ts?raw';
 import { fieldNames, sequentialCode, zooUsageCode } from '../lib/codegen.js';
-import { batchShape, type Inspection, inspectSequential, inspectZoo, parseShape } from '../lib/inspect.js';
+import { batchShape, type Inspection, inspectSequential, inspectZoo, parseShape, shapeTextError } from '../lib/inspect.js';
 import { BLOCKS, LAYER_TYPES, type LayerSpec, type LayerType, layer, lenetBlocks } from '../lib/layers.js';
 import { clear, h } from './dom.js';
 
@@ -17,6 +17,9 @@ export class BuildTab {
   private choice = 'lenet';
   private specs: LayerSpec[] = lenetBlocks();
   private inputShape = [1, 32, 32];
+  /** Set while the typed input shape is not a list of whole numbers (the last good shape is kept). */
+  private inputError: string | null = null;
+  private inputText: string | null = null;
   private readonly composer = h('div', { class: 'composer', id: 'composer' });
   private readonly diagram = h('ol', { class: 'diagram', id: 'diagram', 'aria-label': 'Network diagram' });
   private readonly totals = h('p', { class: 'totals', id: 'totals', role: 'status' });
@@ -69,7 +72,8 @@ export class BuildTab {
     clear(this.diagram);
     const names = this.choice === 'custom' ? fieldNames(this.specs) : null;
     this.diagram.append(h('li', { class: 'node input' }, h('span', { class: 'name' }, 'input'), h('span', { class: 'shape' }, batchShape([1, ...ins.inputShape]))));
-    if (ins.error?.index === -1) this.diagram.append(h('li', { class: 'node error', role: 'alert' }, ins.error.message));
+    const inputError = this.choice === 'custom' ? (this.inputError ?? (ins.error?.index === -1 ? ins.error.message : null)) : null;
+    if (inputError) this.diagram.append(h('li', { class: 'node error', id: 'input-shape-error', role: 'alert' }, inputError));
     ins.rows.forEach((r, i) => {
       const reached = r.outputShape !== null || r.error !== null;
       this.diagram.append(
@@ -88,9 +92,11 @@ export class BuildTab {
 
   private renderComposer(): void {
     clear(this.composer);
-    const shapeInput = h('input', { id: 'input-shape', value: this.inputShape.join(', '), size: 10, 'aria-label': 'Input shape (C, H, W)' });
+    const shapeInput = h('input', { id: 'input-shape', value: this.inputText ?? this.inputShape.join(', '), size: 10, 'aria-label': 'Input shape (C, H, W)' });
     shapeInput.addEventListener('change', () => {
-      this.inputShape = parseShape(shapeInput.value);
+      this.inputError = shapeTextError(shapeInput.value);
+      this.inputText = this.inputError ? shapeInput.value : null;
+      if (!this.inputError) this.inputShape = parseShape(shapeInput.value);
       this.render();
     });
     const list = h('ol', { class: 'blocks' });
@@ -127,7 +133,7 @@ export class BuildTab {
       this.specs.push(layer(addType.value as LayerType));
       this.render();
     });
-    const resetBtn = h('button', { type: 'button', onclick: () => { this.specs = lenetBlocks(); this.inputShape = [1, 32, 32]; this.render(); } }, 'LeNet blocks');
+    const resetBtn = h('button', { type: 'button', onclick: () => { this.specs = lenetBlocks(); this.inputShape = [1, 32, 32]; this.inputError = null; this.inputText = null; this.render(); } }, 'LeNet blocks');
     const clearBtn = h('button', { type: 'button', onclick: () => { this.specs = []; this.render(); } }, 'Empty');
     this.composer.append(
       h('div', { class: 'toolbar' }, h('label', {}, 'Input (C, H, W) ', shapeInput), addType, add, resetBtn, clearBtn),

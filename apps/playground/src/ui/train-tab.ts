@@ -12,6 +12,10 @@ export function startWorker(): Worker {
 export class TrainTab {
   private readonly worker: Worker;
   private running = false;
+  /** Numbers the runs (bumped by Reset); the worker tags each step with the run it belongs to. */
+  private run = 0;
+  /** The device the worker is moving training to, until its state says it is there. */
+  private moving: string | null = null;
   private readonly history: StepResult[] = [];
   private readonly lossCanvas = h('canvas', { class: 'chart', id: 'loss-chart', role: 'img', 'aria-label': 'Loss per step' });
   private readonly accCanvas = h('canvas', { class: 'chart', id: 'acc-chart', role: 'img', 'aria-label': 'Accuracy per step' });
@@ -33,7 +37,7 @@ export class TrainTab {
     const configure = () => {
       const c: Partial<TrainConfig> = { lr: Number(lr.value), batchSize: Number(batch.value), optimizer: opt.value as TrainConfig['optimizer'] };
       const bad = checkConfig(c);
-      this.message.textContent = bad.join('; ');
+      this.say(bad.join('; '), true);
       if (!bad.length) this.send({ kind: 'configure', config: c });
     };
     for (const el of [lr, batch, opt]) el.addEventListener('change', configure);
@@ -47,7 +51,8 @@ export class TrainTab {
     reset.addEventListener('click', () => {
       this.history.length = 0;
       this.recent = [];
-      this.send({ kind: 'reset' });
+      this.run++;
+      this.send({ kind: 'reset', run: this.run });
       this.draw();
     });
     const use = h('button', { type: 'button', id: 'use-weights' }, 'Use these weights in Try it');
@@ -70,15 +75,29 @@ export class TrainTab {
     this.worker = startWorker();
     this.worker.onmessage = (e: MessageEvent<FromWorker>) => void this.receive(e.data);
     this.worker.onerror = (e) => {
-      this.message.textContent = `The training worker failed: ${e.message}`;
+      this.say(`The training worker failed: ${e.message}`, true);
     };
-    this.send({ kind: 'init', mnistUrl: app.mnistUrl, device, config: {} });
-    app.onDeviceChange((d) => this.send({ kind: 'device', device: d }));
+    // A copy of the page's bytes: the worker never fetches the 7.85 MB cache a second time.
+    const mnist = app.mnistBytes.slice();
+    this.send({ kind: 'init', mnist, device, config: {} }, [mnist.buffer]);
+    app.onDeviceChange((d) => {
+      // The worker finishes its step in flight, then moves the model: say so until it reports the new device.
+      this.moving = d;
+      this.root.dataset.moving = d;
+      this.status.textContent = `Moving training to ${d}…${d === 'webgpu' ? ' (the first time, WebGPU compiles its shaders: up to half a minute on a software GPU)' : ''}`;
+      this.send({ kind: 'device', device: d });
+    });
     new ResizeObserver(() => this.draw()).observe(this.lossCanvas);
   }
 
-  private send(msg: ToWorker): void {
-    this.worker.postMessage(msg);
+  /** A message under the toolbar: red only when it reports a problem. */
+  private say(text: string, isError: boolean): void {
+    this.message.textContent = text;
+    this.message.classList.toggle('error', isError);
+  }
+
+  private send(msg: ToWorker, transfer: Transferable[] = []): void {
+    this.worker.postMessage(msg, transfer);
   }
 
   private async receive(msg: FromWorker): Promise<void> {
@@ -89,17 +108,23 @@ export class TrainTab {
         this.root.dataset.device = msg.device;
         return;
       case 'state':
+        if (this.moving === msg.device) {
+          this.moving = null;
+          delete this.root.dataset.moving;
+          if (msg.running) this.status.textContent = `Training on ${msg.device}…`;
+        }
         this.running = msg.running;
         this.toggle.textContent = msg.running ? 'Pause' : msg.steps > 0 ? 'Resume' : 'Start';
         this.toggle.setAttribute('aria-pressed', String(msg.running));
         this.root.dataset.device = msg.device;
-        if (!msg.running) this.status.textContent = `${msg.steps > 0 ? 'Paused' : 'Ready'} at step ${msg.steps}, on ${msg.device}.`;
+        if (!msg.running && !this.moving) this.status.textContent = `${msg.steps > 0 ? 'Paused' : 'Ready'} at step ${msg.steps}, on ${msg.device}.`;
         if (msg.steps === 0) {
           this.history.length = 0;
           this.draw();
         }
         return;
       case 'step': {
+        if (msg.run !== this.run) return; // posted before the worker saw the latest reset
         this.history.push(msg.result);
         const now = performance.now();
         this.recent.push({ t: now, images: msg.result.images });
@@ -119,13 +144,13 @@ export class TrainTab {
         try {
           this.app.session.load(msg.bytes, `trained in the browser (${msg.steps} steps)`);
           await this.app.modelChanged();
-          this.message.textContent = `The page's LeNet now uses the weights after ${msg.steps} steps.`;
+          this.say(`The page's LeNet now uses the weights after ${msg.steps} steps.`, false);
         } catch (e) {
-          this.message.textContent = errorText(e);
+          this.say(errorText(e), true);
         }
         return;
       case 'error':
-        this.message.textContent = msg.message;
+        this.say(msg.message, true);
         return;
       default:
         return;
@@ -141,7 +166,7 @@ export class TrainTab {
   }
 
   private showStats(r: StepResult, device: string): void {
-    this.status.textContent = `Training on ${device}…`;
+    if (!this.moving) this.status.textContent = `Training on ${device}…`;
     const items: [string, string, string][] = [
       ['step', 'stat-step', String(r.step)],
       ['epoch', 'stat-epoch', String(r.epoch)],

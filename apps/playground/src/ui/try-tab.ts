@@ -25,6 +25,7 @@ export class TryTab {
     const clearBtn = h('button', { type: 'button', id: 'clear-pad' }, 'Clear');
     clearBtn.addEventListener('click', () => {
       this.blank(ctx);
+      this.preview.getContext('2d')?.clearRect(0, 0, this.preview.width, this.preview.height);
       this.digit = null;
       this.bars.replaceChildren();
       this.verdict.textContent = 'Draw a digit in the box.';
@@ -78,6 +79,13 @@ export class TryTab {
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
     ctx.beginPath();
+    if (a.x === b.x && a.y === b.y) {
+      // A tap: a zero-length line draws nothing in Chromium even with round caps.
+      ctx.fillStyle = '#fff';
+      ctx.arc(a.x, a.y, ctx.lineWidth / 2, 0, 2 * Math.PI);
+      ctx.fill();
+      return;
+    }
     ctx.moveTo(a.x, a.y);
     ctx.lineTo(b.x, b.y);
     ctx.stroke();

@@ -4,6 +4,7 @@
  * page between steps (each step ends with a macrotask yield so messages get through).
  */
 import '@mge/kernels-webgpu';
+import '@mge/kernels-wasm';
 import { availableDevices, ready, setDefaultDevice } from '@mge/core';
 import { parseMnistCache } from '@mge/data';
 import { benchLenetStep } from '../lib/bench.js';
@@ -15,6 +16,8 @@ let trainer: Trainer | null = null;
 let running = false;
 let loop: Promise<void> | null = null;
 let busy: Promise<unknown> = Promise.resolve();
+/** The page's run number: bumped as soon as a reset arrives, before the reset itself runs. */
+let run = 0;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -34,10 +37,13 @@ function state(): void {
 async function runLoop(): Promise<void> {
   while (running && trainer) {
     // Messages that change the trainer (device, reset) queue on `busy`; steps wait for them.
-    await busy;
+    const t = trainer;
+    const stepRun = run;
+    // The step itself runs on `busy`, so a reset or device move waits for the step in flight.
+    const result = await serial(() => (running && stepRun === run ? t.step() : null));
     if (!running) break;
-    const result = await trainer.step();
-    post({ kind: 'step', result, device: trainer.device });
+    // A step that began before a reset belongs to the old run: the page must not chart it.
+    if (result && stepRun === run) post({ kind: 'step', result, device: t.device, run: stepRun });
     await yieldToEvents();
   }
   loop = null;
@@ -55,9 +61,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'init': {
       await ready();
       setDefaultDevice(msg.device);
-      const res = await fetch(msg.mnistUrl);
-      if (!res.ok) throw new Error(`GET ${msg.mnistUrl} failed: ${res.status}`);
-      const { train } = parseMnistCache(new Uint8Array(await res.arrayBuffer()), 'bundled MNIST');
+      const { train } = parseMnistCache(msg.mnist, 'bundled MNIST');
       trainer = new Trainer(train, msg.config);
       post({ kind: 'ready', device: trainer.device, devices: availableDevices(), trainSize: train.length });
       return;
@@ -74,6 +78,7 @@ async function handle(msg: ToWorker): Promise<void> {
       state();
       return;
     case 'reset':
+      run = msg.run;
       await serial(() => trainer?.reset());
       state();
       return;

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deviceInfo, getBackend, ready, tensor } from '@mge/core';
+import { describe, expect, it } from 'vitest';
+import { loadKernels, WasmBackend } from '../src/index.js';
+
+const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The registry as a fresh Node process sees it after importing kernels-cpu and kernels-wasm. */
+function probe(env: Record<string, string>): { devices: { name: string; state: string; error?: string }[]; def: string } {
+  const script = `
+    const core = await import('@mge/core');
+    await import('../kernels-cpu/src/index.ts');
+    await import('./src/index.ts');
+    await core.ready();
+    console.log(JSON.stringify({ devices: core.deviceInfo(), def: core.getDefaultDevice() }));`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=source', '--input-type=module', '-e', script], {
+    cwd: pkg,
+    env: { ...process.env, MGE_QUIET: '1', ...env },
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+}
+
+describe('registration', () => {
+  it('registers wasm between js and cpu and names its GEMM', async () => {
+    await ready();
+    const wasm = deviceInfo().find((d) => d.name === 'wasm');
+    expect(wasm?.state).toBe('ready');
+    expect(wasm?.priority).toBe(150);
+    expect(wasm?.description).toBe('WebAssembly (wasm-simd128 GEMM, 1 thread)');
+  });
+  it('is the default in Node when the native addon cannot load', () => {
+    const r = probe({ MGE_CPU_ADDON: '/nonexistent/mge_cpu.node' });
+    expect(r.devices.find((d) => d.name === 'cpu')?.state).toBe('failed');
+    expect(r.def).toBe('wasm');
+  });
+  it('MGE_WASM_DISABLE=1 makes the factory fail with a reason', () => {
+    const r = probe({ MGE_WASM_DISABLE: '1', MGE_CPU_DISABLE: '1' });
+    expect(r.devices.find((d) => d.name === 'wasm')?.error).toMatch(/MGE_WASM_DISABLE=1/);
+    expect(r.def).toBe('js');
+  });
+});
+
+describe('memory', () => {
+  it('reuses released blocks, grows the module memory without losing data, and rejects foreign buffers', async () => {
+    const be = new WasmBackend(await loadKernels(), { poolBytes: 2 ** 20 });
+    const a = be.upload(Float32Array.of(1, 2, 3));
+    be.release(a);
+    const b = be.allocate('float32', 3);
+    expect(b.ptr).toBe(a.ptr);
+    expect([...be.readSync(b, 'float32', 3)]).toEqual([0, 0, 0]);
+    // 64 MiB more than the initial 32 MiB memory: the module grows, views are rebuilt.
+    const big = be.allocate('float32', 2 ** 24);
+    const c = be.upload(Int32Array.of(7, -8));
+    expect([...be.readSync(c, 'int32', 2)]).toEqual([7, -8]);
+    expect(be.memory()).toMatchObject({ liveBuffers: 3, liveBytes: 12 + 2 ** 26 + 8 });
+    be.release(big);
+    expect(be.memory().pooledBytes).toBe(0); // larger than the pool: freed at once
+    expect(() => be.release(big)).toThrow(/not a live buffer of this backend \(released twice\?\)/);
+    expect(() => be.unary('neg', { buf: Float32Array.of(1, 2, 3) as never, shape: [3], dtype: 'float32' })).toThrow(
+      /WasmBackend\.unary: argument 'x' expected a live wasm buffer, got Float32Array of 3 elements/,
+    );
+    expect(() => be.unary('neg', { buf: c, shape: [3], dtype: 'int32' })).toThrow(/argument 'x' has shape \[3\] \(3 elements\) but holds/);
+  });
+  it('returns module memory through core when tensors are disposed', async () => {
+    await ready();
+    const before = getBackend('wasm').memory().liveBuffers;
+    const t = tensor([1, 2, 3], { device: 'wasm' });
+    expect(getBackend('wasm').memory().liveBuffers).toBe(before + 1);
+    t.dispose();
+    expect(getBackend('wasm').memory().liveBuffers).toBe(before);
+  });
+});
