@@ -2,7 +2,7 @@
  * @mge/kernels-wasm — the `wasm` backend: @mge/kernels-cpu's C++ kernels compiled to
  * WebAssembly SIMD. Importing this package registers the device `wasm` (priority 150:
  * above `js`, below the native `cpu`), in browsers and in Node. The module loads
- * asynchronously: `await ready()` (from @mge/core) before relying on the default device.
+ * asynchronously and lazily: `await ready()` (or `ready(['wasm'])`, from @mge/core) before using it.
  */
 import { registerBackend } from '@mge/core';
 import { loadKernels } from './module.js';
@@ -23,4 +23,7 @@ registerBackend(
     return new WasmBackend(await loadKernels());
   },
   150,
+  // Compiled only when asked for (by name, or by ready()/ready('auto') choosing a default), so a
+  // run on another named device never pays for it.
+  { lazy: true },
 );

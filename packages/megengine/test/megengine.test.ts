@@ -51,13 +51,13 @@ describe('megengine', () => {
     expect(Array.from(await F.relu(x).data())).toEqual([0, 2]);
   });
 
-  it('registers the native cpu backend in Node and leaves webgpu unstarted when MGE_DEVICE names cpu', () => {
+  it('registers the native cpu backend in Node and leaves webgpu and wasm unstarted when MGE_DEVICE names cpu', () => {
     const r = node(
       "import * as mge from 'megengine'; console.log(JSON.stringify(mge.deviceInfo().map((d) => [d.name, d.state])), mge.getDefaultDevice());",
       'cpu',
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe('[["webgpu","pending"],["cpu","ready"],["js","ready"]] cpu');
+    expect(r.stdout.trim()).toBe('[["webgpu","pending"],["cpu","ready"],["wasm","pending"],["js","ready"]] cpu');
     expect(r.stderr).not.toMatch(/Warning|Vulkan|Dawn/);
   });
 
