@@ -1,20 +1,13 @@
-import { clip, mean, type Tensor } from '@mge/core';
+import { mean, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
-
-/** min(max(x, 0), 6), composed here until @mge/module's ReLU6 lands. */
-export class ReLU6 extends M.Module {
-  forward(x: Tensor): Tensor {
-    return clip(x, 0, 6);
-  }
-}
 
 /** conv (no bias) → BN → ReLU6, as one Sequential ("0", "1", "2"). */
 function convBNReLU(inp: number, oup: number, kernel: number, stride = 1, groups = 1): M.Sequential {
   return new M.Sequential(
     new M.Conv2d(inp, oup, kernel, { stride, padding: (kernel - 1) / 2, groups, bias: false }),
     new M.BatchNorm2d(oup),
-    new ReLU6(),
+    new M.ReLU6(),
   );
 }
 

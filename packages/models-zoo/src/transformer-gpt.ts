@@ -1,19 +1,19 @@
 import { arange, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
-import { CausalSelfAttention, Embedding, LayerNorm } from './transformer-layers.js';
+import { CausalSelfAttention } from './transformer-layers.js';
 
 /** Pre-norm transformer block: x + attn(ln1(x)), then x + mlp(ln2(x)) with a GELU MLP of 4× width. */
 export class GPTBlock extends M.Module {
-  ln1: LayerNorm;
+  ln1: M.LayerNorm;
   attn: CausalSelfAttention;
-  ln2: LayerNorm;
+  ln2: M.LayerNorm;
   mlp: M.Sequential;
   constructor(dim: number, numHeads: number) {
     super();
-    this.ln1 = new LayerNorm(dim);
+    this.ln1 = new M.LayerNorm(dim);
     this.attn = new CausalSelfAttention(dim, numHeads);
-    this.ln2 = new LayerNorm(dim);
+    this.ln2 = new M.LayerNorm(dim);
     this.mlp = new M.Sequential(new M.Linear(dim, 4 * dim), new M.GELU(), new M.Linear(4 * dim, dim));
   }
   forward(x: Tensor): Tensor {
@@ -33,10 +33,10 @@ export interface CharGPTOptions {
 
 /** A character-level GPT: token + position embeddings, pre-norm blocks, final LayerNorm, linear head. */
 export class CharGPT extends M.Module {
-  tokEmbedding: Embedding;
-  posEmbedding: Embedding;
+  tokEmbedding: M.Embedding;
+  posEmbedding: M.Embedding;
   blocks: M.Sequential;
-  lnF: LayerNorm;
+  lnF: M.LayerNorm;
   head: M.Linear;
   readonly blockSize: number;
 
@@ -47,10 +47,10 @@ export class CharGPT extends M.Module {
       if (!Number.isInteger(v) || v < 1) throw new TypeError(`CharGPT: option '${k}' must be a positive integer, got ${v}`);
     }
     this.blockSize = blockSize;
-    this.tokEmbedding = new Embedding(vocabSize, dim);
-    this.posEmbedding = new Embedding(blockSize, dim);
+    this.tokEmbedding = new M.Embedding(vocabSize, dim);
+    this.posEmbedding = new M.Embedding(blockSize, dim);
     this.blocks = new M.Sequential(...Array.from({ length: numLayers }, () => new GPTBlock(dim, numHeads)));
-    this.lnF = new LayerNorm(dim);
+    this.lnF = new M.LayerNorm(dim);
     this.head = new M.Linear(dim, vocabSize);
   }
 

@@ -1,49 +1,11 @@
 /**
- * LayerNorm, token embedding and causal self-attention composed from today's primitives,
- * for the zoo's transformer until @mge/module has its own versions. State-dict names
- * follow MegEngine's modules (weight/bias; qkv/proj).
+ * Causal self-attention for the zoo's GPT: one qkv projection and one output projection
+ * (state-dict names qkv/proj), the mask built in. @mge/module's MultiHeadAttention serves
+ * the general case (separate key/value inputs, masks given by the caller).
  */
-import { div, full, matmul, mean, mul, Parameter, random, reshape, split, sqrt, sub, type Tensor, tensor, transpose, zeros } from '@mge/core';
+import { matmul, mul, reshape, split, type Tensor, tensor, transpose } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
-
-export class LayerNorm extends M.Module {
-  weight: Parameter;
-  bias: Parameter;
-  constructor(
-    readonly normalizedShape: number,
-    readonly eps = 1e-5,
-  ) {
-    super();
-    if (!Number.isInteger(normalizedShape) || normalizedShape < 1) throw new TypeError(`LayerNorm: argument 'normalizedShape' must be a positive integer, got ${normalizedShape}`);
-    this.weight = new Parameter(full([normalizedShape], 1));
-    this.bias = new Parameter(zeros([normalizedShape]));
-  }
-  forward(x: Tensor): Tensor {
-    if (x.shape[x.ndim - 1] !== this.normalizedShape) throw new Error(`LayerNorm: expected last axis ${this.normalizedShape}, got shape (${x.shape.join(', ')})`);
-    const d = sub(x, mean(x, -1, true));
-    const y = div(d, sqrt(F.add(mean(mul(d, d), -1, true), this.eps)));
-    return F.add(mul(y, this.weight), this.bias);
-  }
-}
-
-/** A lookup table (num, dim); rows are picked by a one-hot product so the gradient is a plain matmul. */
-export class Embedding extends M.Module {
-  weight: Parameter;
-  constructor(
-    readonly numEmbeddings: number,
-    readonly embeddingDim: number,
-  ) {
-    super();
-    for (const [k, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new TypeError(`Embedding: argument '${k}' must be a positive integer, got ${v}`);
-    }
-    this.weight = new Parameter(random.normal(0, 1, [numEmbeddings, embeddingDim]));
-  }
-  forward(ids: Tensor): Tensor {
-    return matmul(F.oneHot(ids, this.numEmbeddings), this.weight);
-  }
-}
 
 /** Multi-head self-attention where position t sees positions ≤ t. */
 export class CausalSelfAttention extends M.Module {
