@@ -1,13 +1,9 @@
-// for its Map.groupBy polyfill (vitest 5's reporter on Node 20)
-import '../../vitest.shared.js';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig } from 'vitest/config';
+// also installs the Map.groupBy polyfill vitest 5's reporter needs on Node 20
+import { chromiumLaunchOptions } from '../../vitest.shared.js';
 
-/**
- * Browser tests: Debian's chromium (apt-get install -y chromium), headless, with
- * WebGPU on its SwiftShader adapter. `--enable-unsafe-webgpu` is the one flag that
- * matters (CPU adapters are blocklisted otherwise); --no-sandbox because CI runs as root.
- */
+/** Browser tests in Debian's chromium (see chromiumLaunchOptions in the root vitest.shared.ts). */
 export default defineConfig({
   resolve: { conditions: ['source'] },
   test: {
@@ -17,18 +13,7 @@ export default defineConfig({
       enabled: true,
       headless: true,
       provider: playwright({
-        launchOptions: {
-          executablePath: process.env.MGE_CHROMIUM ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--enable-unsafe-webgpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--disable-quic',
-          ],
-        },
+        launchOptions: chromiumLaunchOptions,
       }),
       instances: [{ browser: 'chromium' }],
     },
