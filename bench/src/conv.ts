@@ -38,7 +38,8 @@ export async function benchConv(report: Report, quick: boolean): Promise<void> {
 
     for (const dev of ['cpu', 'js']) {
       const be: Backend = getBackend(dev);
-      const opts: MeasureOptions = dev === 'js' ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: quick ? 0 : 1000 } : { minRuns: 10, minTimeMs: quick ? 200 : 1000 };
+      const opts: MeasureOptions =
+        dev === 'js' ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: quick ? 0 : 1000 } : { minRuns: 10, minTimeMs: quick ? 200 : 1000 };
       const xr = { buf: be.upload(x), shape: [p.n, p.c, p.h, p.w], dtype: 'float32' as const };
       const wr = { buf: be.upload(w), shape: [p.o, p.c, p.kh, p.kw], dtype: 'float32' as const };
       const dyr = { buf: be.upload(dy), shape: [p.n, p.o, p.oh, p.ow], dtype: 'float32' as const };
@@ -51,7 +52,10 @@ export async function benchConv(report: Report, quick: boolean): Promise<void> {
     const tf = await loadTf();
     for (const bname of ['wasm', 'cpu'] as const) {
       if (!(await useTf(bname))) continue;
-      const opts: MeasureOptions = bname === 'cpu' ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: quick ? 0 : 1000 } : { minRuns: 5, minTimeMs: quick ? 200 : 1000 };
+      const opts: MeasureOptions =
+        bname === 'cpu'
+          ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: quick ? 0 : 1000 }
+          : { minRuns: 5, minTimeMs: quick ? 200 : 1000 };
       const pad = p.ph === 0 ? 'valid' : 'same';
       const tx = tf.tensor4d(x, [p.n, p.h, p.w, p.c]);
       const tw = tf.tensor4d(w, [p.kh, p.kw, p.c, p.o]);
@@ -62,18 +66,36 @@ export async function benchConv(report: Report, quick: boolean): Promise<void> {
         r.dispose();
       };
       const impl = `tfjs-backend-${bname}`;
-      add('fwd', impl, await measure(run(() => tf.conv2d(tx, tw, 1, pad)), opts));
-      add('bwd-input', impl, await measure(run(() => tf.conv2dTranspose(tdy, tw, [p.n, p.h, p.w, p.c], 1, pad)), opts));
+      add(
+        'fwd',
+        impl,
+        await measure(
+          run(() => tf.conv2d(tx, tw, 1, pad)),
+          opts,
+        ),
+      );
+      add(
+        'bwd-input',
+        impl,
+        await measure(
+          run(() => tf.conv2dTranspose(tdy, tw, [p.n, p.h, p.w, p.c], 1, pad)),
+          opts,
+        ),
+      );
       const filterGrad =
         bname === 'cpu'
           ? () =>
-              tf.engine().runKernel('Conv2DBackpropFilter', { x: tx, dy: tdy }, {
-                strides: [1, 1],
-                pad,
-                dataFormat: 'NHWC',
-                dimRoundingMode: undefined,
-                filterShape: [p.kh, p.kw, p.c, p.o],
-              }) as import('@tensorflow/tfjs-core').Tensor
+              tf.engine().runKernel(
+                'Conv2DBackpropFilter',
+                { x: tx, dy: tdy },
+                {
+                  strides: [1, 1],
+                  pad,
+                  dataFormat: 'NHWC',
+                  dimRoundingMode: undefined,
+                  filterShape: [p.kh, p.kw, p.c, p.o],
+                },
+              ) as import('@tensorflow/tfjs-core').Tensor
           : () => {
               // dW[ky,kx,c,o] = Σ x[n,y+ky,x+kx,c]·dy[n,y,x,o]: a conv with batch c, channels n.
               const xt = tf.transpose(tx, [3, 1, 2, 0]);

@@ -50,14 +50,20 @@ async function main(): Promise<void> {
   process.env.MGE_QUIET ??= '1';
   await ready();
   const info = cpuInfo();
-  console.log(`depthwise 3×3 conv — ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}; cpu backend: ${info.isa} GEMM, ${info.threads} threads; PyTorch with the same thread count`);
+  console.log(
+    `depthwise 3×3 conv — ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}; cpu backend: ${info.isa} GEMM, ${info.threads} threads; PyTorch with the same thread count`,
+  );
   // PyTorch runs layer by layer, right before ours, so both see the same machine load.
   const torchLayer = (p: Conv2dParams): number[] => {
-    const py = spawnSync('/usr/bin/python3', ['-c', TORCH, String(info.threads), quick ? '1' : '0', JSON.stringify([[p.n, p.c, p.h, p.sh]])], {
-      encoding: 'utf8',
-      // OpenMP's spinning waits make a 2-thread PyTorch ~8× slower on a loaded machine; ours sleep too.
-      env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
-    });
+    const py = spawnSync(
+      '/usr/bin/python3',
+      ['-c', TORCH, String(info.threads), quick ? '1' : '0', JSON.stringify([[p.n, p.c, p.h, p.sh]])],
+      {
+        encoding: 'utf8',
+        // OpenMP's spinning waits make a 2-thread PyTorch ~8× slower on a loaded machine; ours sleep too.
+        env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' },
+      },
+    );
     if (py.status !== 0) throw new Error(`PyTorch run failed: ${py.stderr}`);
     return (JSON.parse(py.stdout) as number[][])[0];
   };
@@ -77,7 +83,9 @@ async function main(): Promise<void> {
     for (const [j, pass] of ['fwd', 'bwd-input', 'bwd-filter'].entries()) {
       const m = ours[j].medianMs;
       const t = torchMs[j];
-      console.log(`${name.padEnd(25)} ${pass.padEnd(11)} ${m.toFixed(3).padStart(10)} ${t.toFixed(3).padStart(10)}   ${(t / m).toFixed(2)}`);
+      console.log(
+        `${name.padEnd(25)} ${pass.padEnd(11)} ${m.toFixed(3).padStart(10)} ${t.toFixed(3).padStart(10)}   ${(t / m).toFixed(2)}`,
+      );
     }
     for (const r of [xr, wr, dyr]) be.release(r.buf);
   }

@@ -43,9 +43,23 @@ export async function benchIndexing(report: Report, quick: boolean): Promise<voi
       await (Array.isArray(out) ? out[0] : out).data();
     };
     const tg = await measure(() => run(() => F.embedding(idx, w)), opts);
-    report.add({ group: 'indexing', workload: `embedding ${lookups} of ${vocab}x${dim}`, impl, timing: tg, value: lookups / (tg.medianMs * 1e3), unit: 'M rows/s' });
+    report.add({
+      group: 'indexing',
+      workload: `embedding ${lookups} of ${vocab}x${dim}`,
+      impl,
+      timing: tg,
+      value: lookups / (tg.medianMs * 1e3),
+      unit: 'M rows/s',
+    });
     const tk = await measure(() => run(() => F.topk(x, k, { descending: true })), opts);
-    report.add({ group: 'indexing', workload: `topk k=${k} of ${rows}x${cols}`, impl, timing: tk, value: rows / (tk.medianMs * 1e3), unit: 'M rows/s' });
+    report.add({
+      group: 'indexing',
+      workload: `topk k=${k} of ${rows}x${cols}`,
+      impl,
+      timing: tk,
+      value: rows / (tk.medianMs * 1e3),
+      unit: 'M rows/s',
+    });
   }
   setDefaultDevice(previous);
 
@@ -61,14 +75,28 @@ export async function benchIndexing(report: Report, quick: boolean): Promise<voi
       y.dataSync();
       y.dispose();
     }, opts);
-    report.add({ group: 'indexing', workload: `embedding ${lookups} of ${vocab}x${dim}`, impl, timing: tg, value: lookups / (tg.medianMs * 1e3), unit: 'M rows/s' });
+    report.add({
+      group: 'indexing',
+      workload: `embedding ${lookups} of ${vocab}x${dim}`,
+      impl,
+      timing: tg,
+      value: lookups / (tg.medianMs * 1e3),
+      unit: 'M rows/s',
+    });
     const tk = await measure(() => {
       const { values, indices } = tf.topk(x, k, true);
       values.dataSync();
       values.dispose();
       indices.dispose();
     }, opts);
-    report.add({ group: 'indexing', workload: `topk k=${k} of ${rows}x${cols}`, impl, timing: tk, value: rows / (tk.medianMs * 1e3), unit: 'M rows/s' });
+    report.add({
+      group: 'indexing',
+      workload: `topk k=${k} of ${rows}x${cols}`,
+      impl,
+      timing: tk,
+      value: rows / (tk.medianMs * 1e3),
+      unit: 'M rows/s',
+    });
     w.dispose();
     idx.dispose();
     x.dispose();

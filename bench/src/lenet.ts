@@ -12,7 +12,6 @@ import type { Report } from './report.js';
 import { type MeasureOptions, measure, randomFloats } from './stats.js';
 import { tfjsLenet } from './tfjs-lenet.js';
 
-
 // Fast runs: a warm-up long enough for the JIT and the buffer pools to settle, then up to 1000
 // runs within the time budget (a 3.5 ms step would otherwise stop at measure's default of 200).
 function opts(slow: boolean, quick: boolean): MeasureOptions {
@@ -32,7 +31,14 @@ async function oursLenet(report: Report, device: string, quick: boolean): Promis
     const x = tensor(randomFloats(batch * 32 * 32, batch), { shape: [batch, 1, 32, 32], device });
     const y = tensor(labels(batch, batch + 1), { dtype: 'int32', shape: [batch], device });
     const t = await measure(() => step(x, y), opts(slow, quick));
-    report.add({ group: 'lenet', workload: `lenet train step b${batch}`, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+    report.add({
+      group: 'lenet',
+      workload: `lenet train step b${batch}`,
+      impl,
+      timing: t,
+      value: (batch * 1000) / t.medianMs,
+      unit: 'img/s',
+    });
   }
   for (const batch of [256, 1]) {
     const x = tensor(randomFloats(batch * 32 * 32, 7), { shape: [batch, 1, 32, 32], device });
@@ -49,7 +55,9 @@ async function oursLenet(report: Report, device: string, quick: boolean): Promis
   }
   // The backend's memory after the run, for the RSS/pool picture.
   const m = getBackend(device).memory();
-  report.note(`${impl} after LeNet: ${m.liveBuffers} live buffers, ${(m.liveBytes / 2 ** 20).toFixed(1)} MiB live, ${(m.pooledBytes / 2 ** 20).toFixed(1)} MiB pooled`);
+  report.note(
+    `${impl} after LeNet: ${m.liveBuffers} live buffers, ${(m.liveBytes / 2 ** 20).toFixed(1)} MiB live, ${(m.pooledBytes / 2 ** 20).toFixed(1)} MiB pooled`,
+  );
 }
 
 async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Promise<void> {
@@ -64,12 +72,22 @@ async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Pr
     const x = tf.tensor4d(randomFloats(batch * 32 * 32, batch), [batch, 32, 32, 1]);
     const y = tf.oneHot(tf.tensor1d(labels(batch, batch + 1), 'int32'), 10);
     try {
-      const t = await measure(() => {
-        const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as import('@tensorflow/tfjs-core').Scalar, true);
-        loss?.dataSync();
-        loss?.dispose();
-      }, opts(slow, quick));
-      report.add({ group: 'lenet', workload: `lenet train step b${batch}`, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
+      const t = await measure(
+        () => {
+          const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as import('@tensorflow/tfjs-core').Scalar, true);
+          loss?.dataSync();
+          loss?.dispose();
+        },
+        opts(slow, quick),
+      );
+      report.add({
+        group: 'lenet',
+        workload: `lenet train step b${batch}`,
+        impl,
+        timing: t,
+        value: (batch * 1000) / t.medianMs,
+        unit: 'img/s',
+      });
     } catch (e) {
       // tfjs-core's Node (CommonJS) bundle ships without its gradient registrations (they live in
       // an ES-module side-effect file Node cannot load), so tfjs training cannot run here.

@@ -52,7 +52,12 @@ async function main(): Promise<void> {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}`;
   const wasmDev = deviceInfo().find((d) => d.name === 'wasm');
   const wasm = wasmDev?.state === 'ready' ? wasmDev.description : `unavailable (${wasmDev?.error})`;
-  const report = new Report({ isa: info.isa, cpu: cpus()[0]?.model ?? 'unknown CPU', fmaPeakGflops: measureFmaPeak(), threads: info.threads });
+  const report = new Report({
+    isa: info.isa,
+    cpu: cpus()[0]?.model ?? 'unknown CPU',
+    fmaPeakGflops: measureFmaPeak(),
+    threads: info.threads,
+  });
   console.log(`MegEngine.ts benchmarks — ${machine}; ISA ${isaSummary()}${quick ? ' (quick)' : ''}\n${report.contextLine()}`);
   console.log(`wasm backend: ${wasm}`);
   if (want('sgemm')) await benchSgemm(report, 1024, quick);

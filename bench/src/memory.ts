@@ -24,12 +24,16 @@ export async function benchMemory(report: Report, steps: number, devices: readon
   const every = Math.max(1, Math.floor(steps / 20));
   for (const device of devices) {
     console.log(`\nMemory: the README's synchronous training loop (LeNet, batch 64, MNIST), ${steps} steps on ${device}`);
-    const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'readme-loop.ts'), device, String(steps), String(every)], {
-      cwd: dirname(here),
-      encoding: 'utf8',
-      env: { ...process.env, MGE_QUIET: '1' },
-      maxBuffer: 1 << 24,
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(here, 'readme-loop.ts'), device, String(steps), String(every)],
+      {
+        cwd: dirname(here),
+        encoding: 'utf8',
+        env: { ...process.env, MGE_QUIET: '1' },
+        maxBuffer: 1 << 24,
+      },
+    );
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
       report.note(`memory: ${device}: the loop failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);

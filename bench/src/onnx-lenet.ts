@@ -113,10 +113,5 @@ export function lenetOnnx(): Uint8Array {
   });
   g.msg(11, valueInfo('x', ['N', 1, 32, 32]));
   g.msg(12, valueInfo('y', ['N', 10]));
-  return new Pb()
-    .int(1, 8)
-    .str(2, 'mge-bench')
-    .msg(7, g)
-    .msg(8, new Pb().str(1, '').int(2, 13))
-    .done();
+  return new Pb().int(1, 8).str(2, 'mge-bench').msg(7, g).msg(8, new Pb().str(1, '').int(2, 13)).done();
 }

@@ -20,7 +20,10 @@ export async function benchSgemm(report: Report, n: number, quick: boolean): Pro
     const bb = backend.upload(b);
     const ar = { buf: ab, shape: [n, n], dtype: 'float32' as const };
     const br = { buf: bb, shape: [n, n], dtype: 'float32' as const };
-    const t = await measure(() => backend.release(backend.matmul(ar, br, p)), slow ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: 0 } : { minRuns: 10, minTimeMs: quick ? 300 : 2000 });
+    const t = await measure(
+      () => backend.release(backend.matmul(ar, br, p)),
+      slow ? { warmup: 1, minRuns: quick ? 1 : 3, minTimeMs: 0 } : { minRuns: 10, minTimeMs: quick ? 300 : 2000 },
+    );
     report.add({ group: 'sgemm', workload, impl, timing: t, value: flops / (t.medianMs * 1e6), unit: 'GFLOP/s' });
     backend.release(ab);
     backend.release(bb);
@@ -37,7 +40,9 @@ export async function benchSgemm(report: Report, n: number, quick: boolean): Pro
     const got = report.rows[report.rows.length - 1].value;
     if (peak > 0) {
       const pct = (100 * got) / peak;
-      report.note(`mge cpu SGEMM ${threads} thread(s): ${pct.toFixed(0)} % of the measured FMA peak (${peak.toFixed(0)} GFLOP/s)${threads === 1 && pct < 80 ? ' — BELOW the 80 % target' : ''}`);
+      report.note(
+        `mge cpu SGEMM ${threads} thread(s): ${pct.toFixed(0)} % of the measured FMA peak (${peak.toFixed(0)} GFLOP/s)${threads === 1 && pct < 80 ? ' — BELOW the 80 % target' : ''}`,
+      );
     }
   }
   setNumThreads(defaultThreads); // the later benchmarks run with the backend's default

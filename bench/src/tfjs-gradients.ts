@@ -36,7 +36,8 @@ export async function registerTfGradients(tf: typeof Tf): Promise<void> {
       return {
         x: () => tf.conv2dTranspose(dy as Tf.Tensor4D, filter, x.shape, 1, 'valid'),
         // dW[kh,kw,ci,co] = Σ x[n,oh+kh,ow+kw,ci]·dy[n,oh,ow,co]: a conv with ci as the batch and n as the channels
-        filter: () => tf.transpose(tf.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(dy as Tf.Tensor4D, [1, 2, 0, 3]), 1, 'valid'), [1, 2, 0, 3]),
+        filter: () =>
+          tf.transpose(tf.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(dy as Tf.Tensor4D, [1, 2, 0, 3]), 1, 'valid'), [1, 2, 0, 3]),
       };
     },
   });

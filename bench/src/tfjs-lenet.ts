@@ -8,7 +8,18 @@ import type * as tfc from '@tensorflow/tfjs-core';
  */
 export function tfjsLenet(tf: typeof tfc, values: (n: number, seed: number) => Float32Array) {
   const v = (shape: number[], fanIn: number, seed: number) =>
-    tf.variable(tf.mul(tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape), 1 / Math.sqrt(fanIn)));
+    tf.variable(
+      tf.mul(
+        tf.tensor(
+          values(
+            shape.reduce((a, b) => a * b, 1),
+            seed,
+          ),
+          shape,
+        ),
+        1 / Math.sqrt(fanIn),
+      ),
+    );
   const params = {
     c1w: v([5, 5, 1, 6], 25, 1) as tfc.Variable<tfc.Rank.R4>,
     c1b: tf.variable(tf.zeros([6])),

@@ -35,7 +35,11 @@ for (let s = 0; s < steps; s++) {
   const rss = process.memoryUsage().rss / 2 ** 20;
   const m = getBackend('cpu').memory();
   const mib = (b: number) => (b / 2 ** 20).toFixed(0);
-  console.log(`  cpu memory after forward: ${mib(mf.liveBytes)} MiB live, ${mib(mf.pooledBytes)} MiB pooled; after the step: ${mib(m.liveBytes)} MiB live, ${mib(m.pooledBytes)} MiB pooled`);
-  console.log(`step ${s}: forward ${(t1 - t0).toFixed(0)} ms, backward ${(t2 - t1).toFixed(0)} ms, sgd ${(t3 - t2).toFixed(0)} ms; rss ${rss.toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(
+    `  cpu memory after forward: ${mib(mf.liveBytes)} MiB live, ${mib(mf.pooledBytes)} MiB pooled; after the step: ${mib(m.liveBytes)} MiB live, ${mib(m.pooledBytes)} MiB pooled`,
+  );
+  console.log(
+    `step ${s}: forward ${(t1 - t0).toFixed(0)} ms, backward ${(t2 - t1).toFixed(0)} ms, sgd ${(t3 - t2).toFixed(0)} ms; rss ${rss.toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
 }
 process.exit(0);

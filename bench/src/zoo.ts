@@ -30,7 +30,9 @@ function torchPeer(report: Report, args: string[]): Record<string, unknown> | nu
   }
   const r = spawnSync(PYTHON, [PEER, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) {
-    const why = /No module named 'torch'/.test(r.stderr) ? 'torch is not installed for /usr/bin/python3' : r.stderr.trim().split('\n').at(-1);
+    const why = /No module named 'torch'/.test(r.stderr)
+      ? 'torch is not installed for /usr/bin/python3'
+      : r.stderr.trim().split('\n').at(-1);
     report.note(`PyTorch peer '${args[0]}' skipped: ${why}`);
     return null;
   }
@@ -69,20 +71,44 @@ async function trainRows(report: Report, threads: number, quick: boolean): Promi
   report.add({ group: 'zoo', workload: w, impl: 'mge cpu', timing: t, value: (b * 1000) / t.medianMs, unit: 'img/s' });
   const ourRss = process.resourceUsage().maxRSS / 1024;
   const pt = torchPeer(report, ['train-resnet18', String(threads), String(b), quick ? '2' : '3']);
-  if (pt) report.add({ group: 'zoo', workload: w, impl: `pytorch ${pt.torch}`, timing: fromTorch(pt), value: (b * 1000) / (pt.medianMs as number), unit: 'img/s' });
-  const peerRss = pt ? ` vs PyTorch ${(pt.peakRssMiB as number).toFixed(0)} MiB (its own process) → ${(ourRss / (pt.peakRssMiB as number)).toFixed(2)}×` : '';
+  if (pt)
+    report.add({
+      group: 'zoo',
+      workload: w,
+      impl: `pytorch ${pt.torch}`,
+      timing: fromTorch(pt),
+      value: (b * 1000) / (pt.medianMs as number),
+      unit: 'img/s',
+    });
+  const peerRss = pt
+    ? ` vs PyTorch ${(pt.peakRssMiB as number).toFixed(0)} MiB (its own process) → ${(ourRss / (pt.peakRssMiB as number)).toFixed(2)}×`
+    : '';
   report.note(`peak RSS of the bench process after ResNet-18 b32 training: ${ourRss.toFixed(0)} MiB${peerRss}`);
 
   const gb = 16;
   const gpt = new CharGPT({ vocabSize: 96, blockSize: 64 });
   const gstep = trainer(gpt);
-  const ids = tensor(Int32Array.from(labels(gb * 64, 5), (v, i) => (v * 7 + i) % 96), { dtype: 'int32', shape: [gb, 64] });
-  const next = tensor(Int32Array.from(labels(gb * 64, 6), (v, i) => (v * 11 + i) % 96), { dtype: 'int32', shape: [gb, 64] });
+  const ids = tensor(
+    Int32Array.from(labels(gb * 64, 5), (v, i) => (v * 7 + i) % 96),
+    { dtype: 'int32', shape: [gb, 64] },
+  );
+  const next = tensor(
+    Int32Array.from(labels(gb * 64, 6), (v, i) => (v * 11 + i) % 96),
+    { dtype: 'int32', shape: [gb, 64] },
+  );
   const gt = await measure(() => gstep(ids, next), { warmup: 2, minRuns: 5, minTimeMs: quick ? 500 : 2000 });
   const gw = 'char-gpt train step b16×64 tokens';
   report.add({ group: 'zoo', workload: gw, impl: 'mge cpu', timing: gt, value: (gb * 1000) / gt.medianMs, unit: 'seq/s' });
   const gp = torchPeer(report, ['train-gpt', String(threads), String(gb), quick ? '5' : '20']);
-  if (gp) report.add({ group: 'zoo', workload: gw, impl: `pytorch ${gp.torch}`, timing: fromTorch(gp), value: (gb * 1000) / (gp.medianMs as number), unit: 'seq/s' });
+  if (gp)
+    report.add({
+      group: 'zoo',
+      workload: gw,
+      impl: `pytorch ${gp.torch}`,
+      timing: fromTorch(gp),
+      value: (gb * 1000) / (gp.medianMs as number),
+      unit: 'seq/s',
+    });
 }
 
 /** Our weights in the peer's format: u32 header length, JSON [{name, shape, offset}], float32 data. */
@@ -123,7 +149,11 @@ async function inferenceRows(report: Report, threads: number, quick: boolean): P
       const data = randomFloats(b * 3 * 224 * 224, 9);
       const x = tensor(data, { shape: [b, 3, 224, 224] });
       const w = `${name} inference 224² b${b}`;
-      const ours = await measure(() => noGrad(() => (model(x) as Tensor).data()), { ...slowOpts(quick), minRuns: b === 1 ? 10 : 3, between: yieldToEventLoop });
+      const ours = await measure(() => noGrad(() => (model(x) as Tensor).data()), {
+        ...slowOpts(quick),
+        minRuns: b === 1 ? 10 : 3,
+        between: yieldToEventLoop,
+      });
       report.add({ group: 'zoo', workload: w, impl: 'mge cpu', timing: ours, value: (b * 1000) / ours.medianMs, unit: 'img/s' });
       if (session) {
         const s = session;
@@ -151,11 +181,20 @@ const LAYERS: Record<string, [number, number, number, number, number, number]> =
 
 async function layerRows(report: Report, threads: number, quick: boolean): Promise<void> {
   const pt = torchPeer(report, ['layers', String(threads)]);
-  if (pt) report.note(`PyTorch ${pt.torch} (${threads} threads) sgemm 2048³: ${(pt['sgemm 2048³ (peak proxy)'] as number).toFixed(1)} GFLOP/s — the measured peak these rows are compared with`);
+  if (pt)
+    report.note(
+      `PyTorch ${pt.torch} (${threads} threads) sgemm 2048³: ${(pt['sgemm 2048³ (peak proxy)'] as number).toFixed(1)} GFLOP/s — the measured peak these rows are compared with`,
+    );
   for (const [kind, [n, c, h, o, k, g]] of Object.entries(LAYERS)) {
     const x = tensor(randomFloats(n * c * h * h, 1), { shape: [n, c, h, h] });
     const wshape = g === 1 ? [o, c, k, k] : [g, o / g, c / g, k, k];
-    const w = tensor(randomFloats(wshape.reduce((a, b) => a * b, 1), 2), { shape: wshape });
+    const w = tensor(
+      randomFloats(
+        wshape.reduce((a, b) => a * b, 1),
+        2,
+      ),
+      { shape: wshape },
+    );
     const flops = 2 * n * o * (c / g) * k * k * h * h;
     const t = await measure(() => noGrad(() => F.conv2d(x, w, null, { padding: (k - 1) / 2, groups: g }).data()), {
       warmup: 1,
@@ -167,7 +206,14 @@ async function layerRows(report: Report, threads: number, quick: boolean): Promi
     if (pt && typeof pt[kind] === 'number') {
       const gf = pt[kind] as number;
       const ms = flops / gf / 1e6;
-      report.add({ group: 'zoo', workload: `forward ${kind}`, impl: `pytorch ${pt.torch}`, timing: { medianMs: ms, minMs: ms, maxMs: ms, runs: 10 }, value: gf, unit: 'GFLOP/s' });
+      report.add({
+        group: 'zoo',
+        workload: `forward ${kind}`,
+        impl: `pytorch ${pt.torch}`,
+        timing: { medianMs: ms, minMs: ms, maxMs: ms, runs: 10 },
+        value: gf,
+        unit: 'GFLOP/s',
+      });
     }
   }
 }

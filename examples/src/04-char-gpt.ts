@@ -9,7 +9,9 @@ import * as F from 'megengine/functional';
 import { CharGPT } from 'megengine/hub';
 import { Adam } from 'megengine/optimizer';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '300' }, device: { type: 'string' }, seed: { type: 'string', default: '0' } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '300' }, device: { type: 'string' }, seed: { type: 'string', default: '0' } },
+});
 const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 1) throw new Error(`04-char-gpt: --steps must be a positive integer, got '${values.steps}'`);
 if (values.device) setDefaultDevice(values.device);

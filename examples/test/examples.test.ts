@@ -43,7 +43,11 @@ describe("MegEngine's network-building guide examples, run through 'megengine'",
     const [shapeLine, ...rest] = out.trim().split('\n');
     expect(shapeLine).toBe('[ 2, 16, 28, 28 ]');
     const dict = rest.join('\n');
-    expect(dict.startsWith("OrderedDict([('convBias', array([[[[0.]],\n\n        [[0.]],\n\n        [[0.]]]], dtype=float32)), ('convWeight', array([[[[")).toBe(true);
+    expect(
+      dict.startsWith(
+        "OrderedDict([('convBias', array([[[[0.]],\n\n        [[0.]],\n\n        [[0.]]]], dtype=float32)), ('convWeight', array([[[[",
+      ),
+    ).toBe(true);
     expect(dict.endsWith(']]]], dtype=float32))])')).toBe(true);
     // convWeight (3, 2, 3, 3): 54 random values, none of them the zero bias
     const weightPart = dict.slice(dict.indexOf("('convWeight'"));

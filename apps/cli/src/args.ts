@@ -13,10 +13,20 @@ export interface Parsed {
  * node:util parseArgs in strict mode, with its errors turned into one-line usage errors
  * that name the command. `positionals` is the allowed count range.
  */
-export function parseCommand(command: string, argv: readonly string[], options: OptionSpec, positionals: [min: number, max: number, names: string]): Parsed {
+export function parseCommand(
+  command: string,
+  argv: readonly string[],
+  options: OptionSpec,
+  positionals: [min: number, max: number, names: string],
+): Parsed {
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: joinNegativeValues(argv, options), options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, options),
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     // parseArgs' messages carry a hint about '--' after a period; the first sentence is the useful part
     const msg = (e as Error).message.split(/\. (?=To specify)/)[0];
@@ -61,14 +71,28 @@ export function intFlag(command: string, flag: string, raw: unknown, min: number
   const s = String(raw).trim();
   const n = /^[+-]?\d+$/.test(s) ? Number(s) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer ≥ ${min}`) : `an integer in [${min}, ${max}]`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER
+        ? min === 0
+          ? 'a non-negative integer'
+          : min === 1
+            ? 'a positive integer'
+            : `an integer ≥ ${min}`
+        : `an integer in [${min}, ${max}]`;
     bad(command, flag, range, s);
   }
   return n;
 }
 
 /** A finite number flag with lower bound `min` (exclusive when `exclusive`). */
-export function numberFlag(command: string, flag: string, raw: unknown, min: number, exclusive: boolean, max = Number.POSITIVE_INFINITY): number | undefined {
+export function numberFlag(
+  command: string,
+  flag: string,
+  raw: unknown,
+  min: number,
+  exclusive: boolean,
+  max = Number.POSITIVE_INFINITY,
+): number | undefined {
   if (raw === undefined) return undefined;
   const s = String(raw).trim();
   // decimal only: Number() would also take 0x10, 0b1, 0o7 and Infinity

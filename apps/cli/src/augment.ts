@@ -7,7 +7,8 @@ import { type Image, Mulberry32, type Transform } from '@mge/data';
  * matters most with few training images. Seeded, so a run is reproducible.
  */
 export function randomShift(maxShift: number, seed: number): Transform {
-  if (!Number.isInteger(maxShift) || maxShift < 0) throw new RangeError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
+  if (!Number.isInteger(maxShift) || maxShift < 0)
+    throw new RangeError(`randomShift: maxShift must be a non-negative integer, got ${maxShift}`);
   const rng = new Mulberry32(seed);
   return (image: Image): Image => {
     const { data, channels: c, height: h, width: w } = image;

@@ -63,7 +63,8 @@ export function checkWritable(command: string, path: string): void {
     }
   };
   const target = stat(path);
-  if (target?.isDirectory()) throw new CliError(`mge ${command}: --out '${path}' is a folder; name a file such as '${join(path, 'model.safetensors')}'`);
+  if (target?.isDirectory())
+    throw new CliError(`mge ${command}: --out '${path}' is a folder; name a file such as '${join(path, 'model.safetensors')}'`);
   const folder = stat(dir);
   if (!folder) throw new CliError(`mge ${command}: cannot write '${path}': the folder '${dir}' does not exist`);
   if (!folder.isDirectory()) throw new CliError(`mge ${command}: cannot write '${path}': '${dir}' is not a folder`);
@@ -123,10 +124,13 @@ export async function readCheckpoint(command: string, path: string): Promise<Loa
   }
   const meta = checkpoint.metadata;
   if (typeof meta.model !== 'string' || meta.model.length === 0) {
-    throw new CliError(`mge ${command}: '${path}' does not say which model it holds (no 'model' in its metadata); was it written by 'mge train'?`);
+    throw new CliError(
+      `mge ${command}: '${path}' does not say which model it holds (no 'model' in its metadata); was it written by 'mge train'?`,
+    );
   }
   const epoch = meta.epoch === undefined ? 0 : Number(meta.epoch);
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new CliError(`mge ${command}: '${path}' has a bad 'epoch' in its metadata: '${meta.epoch}'`);
+  if (!Number.isSafeInteger(epoch) || epoch < 0)
+    throw new CliError(`mge ${command}: '${path}' has a bad 'epoch' in its metadata: '${meta.epoch}'`);
   const info: CheckpointInfo = { model: meta.model, epoch };
   if (meta.accuracy !== undefined && Number.isFinite(Number(meta.accuracy))) info.accuracy = Number(meta.accuracy);
   if (meta.config !== undefined) {

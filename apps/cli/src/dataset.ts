@@ -18,7 +18,9 @@ export function loadDigits(command: string, train: boolean, options: DataOptions
   }
   const [c, h, w] = ds.imageShape;
   if (c !== 1 || h !== 28 || w !== 28) {
-    throw new CliError(`mge ${command}: expected 28×28 grey digits, got ${c}×${h}×${w} images from ${options.dataDir ?? 'the bundled MNIST'}`);
+    throw new CliError(
+      `mge ${command}: expected 28×28 grey digits, got ${c}×${h}×${w} images from ${options.dataDir ?? 'the bundled MNIST'}`,
+    );
   }
   const n = options.limit === undefined ? ds.length : Math.min(options.limit, ds.length);
   if (n === ds.length) return ds;

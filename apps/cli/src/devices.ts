@@ -38,7 +38,15 @@ export function listDevices(): DeviceRow[] {
   const rows: DeviceRow[] = deviceInfo();
   for (const [name, error] of importErrors) {
     if (!rows.some((r) => r.name === name)) {
-      rows.push({ name, priority: name === 'webgpu' ? 300 : 200, state: 'failed', error, importError: error, autoSelectable: false, isDefault: false });
+      rows.push({
+        name,
+        priority: name === 'webgpu' ? 300 : 200,
+        state: 'failed',
+        error,
+        importError: error,
+        autoSelectable: false,
+        isDefault: false,
+      });
     }
   }
   return rows.sort((a, b) => b.priority - a.priority);
@@ -72,5 +80,11 @@ export function skippedDevices(chosen: string): string[] {
   if (!chosenRow) return [];
   return rows
     .filter((r) => r.priority > chosenRow.priority)
-    .map((r) => (r.state === 'failed' ? `${r.name}: ${r.error}` : !r.autoSelectable ? `${r.name}: not chosen automatically (${r.description ?? 'software adapter'})` : `${r.name}: ${r.state}`));
+    .map((r) =>
+      r.state === 'failed'
+        ? `${r.name}: ${r.error}`
+        : !r.autoSelectable
+          ? `${r.name}: not chosen automatically (${r.description ?? 'software adapter'})`
+          : `${r.name}: ${r.state}`,
+    );
 }

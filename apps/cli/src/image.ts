@@ -29,7 +29,9 @@ export function readDigitPng(command: string, path: string): GreyImage {
   if (bytes.length === 0) throw new CliError(`mge ${command}: '${path}' is empty (0 bytes); expected a PNG image of a digit`);
   if (bytes.length < PNG_SIGNATURE.length || !bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
     const looksText = bytes.subarray(0, 512).every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127) || b >= 128);
-    throw new CliError(`mge ${command}: '${path}' is not a PNG image${looksText ? ' (it looks like a text file)' : ''}; expected a PNG image of a digit`);
+    throw new CliError(
+      `mge ${command}: '${path}' is not a PNG image${looksText ? ' (it looks like a text file)' : ''}; expected a PNG image of a digit`,
+    );
   }
   let png: { width: number; height: number; data: Buffer };
   try {

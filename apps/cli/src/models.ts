@@ -22,7 +22,9 @@ export function createDigitClassifier(command: string, name: string): { model: M
   const model = (zoo[name].digits ?? entry.create)();
   const out = noGrad(() => model(zeros([1, ...entry.inputShape])));
   if (out.ndim !== 2 || out.shape[1] !== 10) {
-    throw new CliError(`mge ${command}: model '${name}' outputs ${shapeToString(out.shape)} for one image; a digit classifier must output (1, 10)`);
+    throw new CliError(
+      `mge ${command}: model '${name}' outputs ${shapeToString(out.shape)} for one image; a digit classifier must output (1, 10)`,
+    );
   }
   return { model, entry };
 }

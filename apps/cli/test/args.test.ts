@@ -18,14 +18,18 @@ describe('flag parsing', () => {
     expect(numberFlag('train', 'lr', '1e-3', 0, true)).toBe(0.001);
     expect(() => numberFlag('train', 'lr', '0', 0, true)).toThrow("--lr must be a decimal number > 0, got '0'");
     expect(numberFlag('train', 'momentum', '0', 0, false, 0.999)).toBe(0);
-    expect(() => numberFlag('train', 'momentum', '1', 0, false, 0.999)).toThrow("--momentum must be a decimal number in [0, 0.999], got '1'");
+    expect(() => numberFlag('train', 'momentum', '1', 0, false, 0.999)).toThrow(
+      "--momentum must be a decimal number in [0, 0.999], got '1'",
+    );
     expect(() => numberFlag('train', 'lr', 'nan', 0, true)).toThrow(UsageError);
     expect(() => numberFlag('train', 'lr', '', 0, true)).toThrow(UsageError);
   });
 
   it('checks choices', () => {
     expect(choiceFlag('train', 'optimizer', 'adam', ['sgd', 'adam'])).toBe('adam');
-    expect(() => choiceFlag('train', 'optimizer', 'rmsprop', ['sgd', 'adam'])).toThrow("--optimizer must be one of sgd, adam, got 'rmsprop'");
+    expect(() => choiceFlag('train', 'optimizer', 'rmsprop', ['sgd', 'adam'])).toThrow(
+      "--optimizer must be one of sgd, adam, got 'rmsprop'",
+    );
   });
 
   it('turns parseArgs errors into one-line usage errors and counts positionals', () => {
@@ -69,7 +73,17 @@ describe('progress output', () => {
     const r = new TtyReporter(out);
     r.step(step({ step: 1 }));
     r.step(step({ step: 100 }));
-    r.epoch({ epoch: 2, epochs: 5, trainLoss: 0.1, trainAccuracy: 0.97, testLoss: 0.08, testAccuracy: 0.975, seconds: 12, imagesPerSec: 666, checkpoint: 'x.safetensors' });
+    r.epoch({
+      epoch: 2,
+      epochs: 5,
+      trainLoss: 0.1,
+      trainAccuracy: 0.97,
+      testLoss: 0.08,
+      testAccuracy: 0.975,
+      seconds: 12,
+      imagesPerSec: 666,
+      checkpoint: 'x.safetensors',
+    });
     const text = out.text();
     expect(text.split('\r\x1b[2K').length).toBe(4); // two draws and one clear
     expect(text).toContain('\r\x1b[2Kepoch 2/5  train loss 0.1000 acc 97.00%  held-out loss 0.0800 acc 97.50%');

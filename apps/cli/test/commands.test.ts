@@ -77,7 +77,11 @@ describe('bad input: one line on stderr, non-zero exit, no stack trace', () => {
     [['summary', 'resnet9000'], 1, /^mge summary: unknown model 'resnet9000'; known models: lenet/],
     [['train', '--model', 'nope'], 2, /^mge train: --model must be a model from the zoo/],
     [['train', '--model', 'two-layer-conv', '--device', 'js'], 1, /^mge train: model 'two-layer-conv' takes \(3, 32, 32\) inputs/],
-    [['train', '--model', 'mobilenet_v2', '--device', 'js'], 1, /^mge train: model 'mobilenet_v2' takes \(3, 224, 224\) inputs.*\(try: lenet, resnet18, resnet34, resnet50\)/],
+    [
+      ['train', '--model', 'mobilenet_v2', '--device', 'js'],
+      1,
+      /^mge train: model 'mobilenet_v2' takes \(3, 224, 224\) inputs.*\(try: lenet, resnet18, resnet34, resnet50\)/,
+    ],
     [['train', '--epochs', '0'], 2, /^mge train: --epochs must be an integer in \[1, 10000\], got '0'/],
     [['train', '--lr', '-1'], 2, /^mge train: --lr must be a decimal number > 0, got '-1'/],
     [['train', '--optimizer', 'rmsprop'], 2, /^mge train: --optimizer must be one of sgd, adam, got 'rmsprop'/],
@@ -87,7 +91,11 @@ describe('bad input: one line on stderr, non-zero exit, no stack trace', () => {
     [['train', 'extra'], 2, /^mge train: unexpected argument 'extra'/],
     [['train', '--optimizer', 'adam', '--momentum', '0.9', '--device', 'js'], 1, /^mge train: --momentum applies to --optimizer sgd only/],
     [['train', '--device', 'js', '--data', '/nonexistent/mnist'], 1, /^mge train: MNIST: root must be a directory/],
-    [['train', '--device', 'js', '--resume', '/nonexistent/x.safetensors'], 1, /^mge train: checkpoint '\/nonexistent\/x.safetensors' does not exist/],
+    [
+      ['train', '--device', 'js', '--resume', '/nonexistent/x.safetensors'],
+      1,
+      /^mge train: checkpoint '\/nonexistent\/x.safetensors' does not exist/,
+    ],
     [['eval'], 2, /^mge eval: missing the checkpoint file/],
     [['eval', '/nonexistent/x.safetensors', '--device', 'js'], 1, /does not exist/],
     [['predict', '/nonexistent/x.safetensors'], 2, /^mge predict: give either an image file or --index N/],
@@ -123,7 +131,9 @@ describe('bad input: one line on stderr, non-zero exit, no stack trace', () => {
     await save({ 'conv1.weight': zeros([6, 1, 5, 5]) }, wrongKeys, { metadata: { model: 'lenet', epoch: '1' } });
     r = await mge('eval', wrongKeys, '--device', 'js');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^mge eval: '.*wrong.safetensors' does not fit model 'lenet': loadStateDict: missing keys: classifier.bias, classifier.weight, conv1.bias/);
+    expect(r.err).toMatch(
+      /^mge eval: '.*wrong.safetensors' does not fit model 'lenet': loadStateDict: missing keys: classifier.bias, classifier.weight, conv1.bias/,
+    );
 
     const unknownModel = join(dir, 'unknown.safetensors');
     await save({ w: zeros([1]) }, unknownModel, { metadata: { model: 'alexnet' } });

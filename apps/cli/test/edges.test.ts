@@ -42,7 +42,9 @@ describe('an unknown --model', () => {
     ]) {
       const r = await mge(...args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.err).toMatch(new RegExp(`^mge ${args[0]}: --model must be a model from the zoo \\(lenet.*\\), got 'nope'\\n\\(see 'mge ${args[0]} --help'\\)`));
+      expect(r.err).toMatch(
+        new RegExp(`^mge ${args[0]}: --model must be a model from the zoo \\(lenet.*\\), got 'nope'\\n\\(see 'mge ${args[0]} --help'\\)`),
+      );
     }
   });
 });
@@ -94,10 +96,26 @@ describe('a second Ctrl-C during a save', () => {
 
 describe('a diverging loss', () => {
   it('stops the run as diverged once the loss is orders of magnitude above its first value, finite or not', async () => {
-    const r = await mge('train', '--device', 'cpu', '--limit', '96', '--epochs', '1', '--lr', '20', '--augment', '0', '--out', join(tmp(), 'x.safetensors'));
+    const r = await mge(
+      'train',
+      '--device',
+      'cpu',
+      '--limit',
+      '96',
+      '--epochs',
+      '1',
+      '--lr',
+      '20',
+      '--augment',
+      '0',
+      '--out',
+      join(tmp(), 'x.safetensors'),
+    );
     expect(r.code).toBe(1);
     // a finite loss (SGD at lr 20 jumps from ~2.3 to thousands within a few steps)
-    expect(r.err).toMatch(/^mge train: training diverged \(loss \d[\d.e+]*, first 2\.\d{4}\) at epoch 1, step \d+; try a smaller --lr \(now 20\)/);
+    expect(r.err).toMatch(
+      /^mge train: training diverged \(loss \d[\d.e+]*, first 2\.\d{4}\) at epoch 1, step \d+; try a smaller --lr \(now 20\)/,
+    );
   });
 });
 
@@ -109,9 +127,15 @@ describe('images that are not PNG digits', () => {
     writeFileSync(join(dir, 'half.png'), good.subarray(0, good.length >> 1));
     writeFileSync(join(dir, 'notes.png'), 'this is a text file\n');
     writeFileSync(join(dir, 'noise.png'), Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
-    expect(() => readDigitPng('predict', join(dir, 'empty.png'))).toThrow(/^mge predict: '.*empty.png' is empty \(0 bytes\); expected a PNG image of a digit$/);
-    expect(() => readDigitPng('predict', join(dir, 'half.png'))).toThrow(/^mge predict: '.*half.png' is a truncated or damaged PNG image \(\d+ bytes\); save it again and retry$/);
-    expect(() => readDigitPng('predict', join(dir, 'notes.png'))).toThrow(/^mge predict: '.*notes.png' is not a PNG image \(it looks like a text file\); expected a PNG image of a digit$/);
+    expect(() => readDigitPng('predict', join(dir, 'empty.png'))).toThrow(
+      /^mge predict: '.*empty.png' is empty \(0 bytes\); expected a PNG image of a digit$/,
+    );
+    expect(() => readDigitPng('predict', join(dir, 'half.png'))).toThrow(
+      /^mge predict: '.*half.png' is a truncated or damaged PNG image \(\d+ bytes\); save it again and retry$/,
+    );
+    expect(() => readDigitPng('predict', join(dir, 'notes.png'))).toThrow(
+      /^mge predict: '.*notes.png' is not a PNG image \(it looks like a text file\); expected a PNG image of a digit$/,
+    );
     expect(() => readDigitPng('predict', join(dir, 'noise.png'))).toThrow(/^mge predict: '.*noise.png' is not a PNG image; expected/);
     writeFileSync(join(dir, 'good.png'), good);
     expect(readDigitPng('predict', join(dir, 'good.png')).side).toBe(28);
@@ -129,7 +153,9 @@ describe('a checkpoint with NaN or infinite weights', () => {
     const r = await mge('eval', path, '--device', 'cpu', '--limit', '50');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/held-out accuracy/);
-    expect(r.err).toMatch(/^mge eval: warning: '.*diverged.safetensors' holds NaN or infinite weights \(conv1.bias, fc1.bias\); the run that wrote it diverged\n$/);
+    expect(r.err).toMatch(
+      /^mge eval: warning: '.*diverged.safetensors' holds NaN or infinite weights \(conv1.bias, fc1.bias\); the run that wrote it diverged\n$/,
+    );
   });
 });
 
@@ -161,7 +187,20 @@ describe('pnpm mge from a subfolder', () => {
 describe('backends start lazily', () => {
   it('mge train on cpu, or with the automatic choice, never starts Dawn (no Dawn or Vulkan lines)', async () => {
     for (const device of ['cpu', 'auto']) {
-      const r = await spawnMge(['train', '--device', device, '--limit', '32', '--epochs', '1', '--augment', '0', '--json', '--out', join(tmp(), 'x.safetensors')]);
+      const r = await spawnMge([
+        'train',
+        '--device',
+        device,
+        '--limit',
+        '32',
+        '--epochs',
+        '1',
+        '--augment',
+        '0',
+        '--json',
+        '--out',
+        join(tmp(), 'x.safetensors'),
+      ]);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain('"device":"cpu"');
       expect(r.err).not.toMatch(/Warning:|artificially reduced|vkCreateInstance/);

@@ -11,7 +11,23 @@ import { events, mge, noStack, spawnMge } from './helpers.js';
 
 // One short training on the js device, shared by the tests below: the first 4,000 bundled
 // training digits, one epoch. Measured: 92.35 % on the 2,000 held-out digits.
-const TRAIN_ARGS = ['--device', 'js', '--limit', '4000', '--epochs', '1', '--batch-size', '32', '--lr', '0.02', '--momentum', '0.9', '--augment', '0', '--json'];
+const TRAIN_ARGS = [
+  '--device',
+  'js',
+  '--limit',
+  '4000',
+  '--epochs',
+  '1',
+  '--batch-size',
+  '32',
+  '--lr',
+  '0.02',
+  '--momentum',
+  '0.9',
+  '--augment',
+  '0',
+  '--json',
+];
 
 let dir: string;
 let ckpt: string;
@@ -30,20 +46,45 @@ describe('mge train (js, 4,000 digits, 1 epoch)', () => {
     expect(trainRun.err).toBe('');
     expect(trainRun.code).toBe(0);
     const ev = events(trainRun.out);
-    expect(ev[0]).toMatchObject({ event: 'start', model: 'lenet', params: 61706, device: 'js', trainSize: 4000, testSize: 2000, firstEpoch: 1, epochs: 1 });
+    expect(ev[0]).toMatchObject({
+      event: 'start',
+      model: 'lenet',
+      params: 61706,
+      device: 'js',
+      trainSize: 4000,
+      testSize: 2000,
+      firstEpoch: 1,
+      epochs: 1,
+    });
     const steps = ev.filter((e) => e.event === 'step');
     expect(steps.at(-1)).toMatchObject({ step: 125, steps: 125, epoch: 1 });
     expect(epochEvent.testAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(epochEvent.trainAccuracy).toBeGreaterThan(0.5);
     expect(epochEvent.checkpoint).toBe(ckpt);
-    expect(ev.at(-1)).toMatchObject({ event: 'done', epochsRun: 1, lastEpoch: 1, interrupted: false, checkpoint: ckpt, testAccuracy: epochEvent.testAccuracy });
+    expect(ev.at(-1)).toMatchObject({
+      event: 'done',
+      epochsRun: 1,
+      lastEpoch: 1,
+      interrupted: false,
+      checkpoint: ckpt,
+      testAccuracy: epochEvent.testAccuracy,
+    });
   });
 
   it('writes a checkpoint with the weights, the optimizer state and what produced them', async () => {
     const c = await load(ckpt);
     expect(c.metadata).toMatchObject({ format: 'mge', model: 'lenet', epoch: '1' });
     expect(Number(c.metadata.accuracy)).toBeCloseTo(epochEvent.testAccuracy as number, 6);
-    expect(JSON.parse(c.metadata.config)).toMatchObject({ model: 'lenet', optimizer: 'sgd', lr: 0.02, momentum: 0.9, batchSize: 32, limit: 4000, schedule: 'cosine', augment: 0 });
+    expect(JSON.parse(c.metadata.config)).toMatchObject({
+      model: 'lenet',
+      optimizer: 'sgd',
+      lr: 0.02,
+      momentum: 0.9,
+      batchSize: 32,
+      limit: 4000,
+      schedule: 'cosine',
+      augment: 0,
+    });
     const model = new LeNet();
     expect([...c.keys()]).toEqual([...model.stateDict().keys()].sort());
     for (const [k, t] of model.stateDict()) expect(c.get(k)!.shape).toEqual(t.shape);
@@ -84,7 +125,13 @@ describe('mge train (js, 4,000 digits, 1 epoch)', () => {
     const png32 = join(dir, 'digit32.png');
     writeFileSync(png32, encodeGreyPng(padded, 32));
     const inverted = join(dir, 'paper.png');
-    writeFileSync(inverted, encodeGreyPng(pixels.map((v) => 255 - v), 28));
+    writeFileSync(
+      inverted,
+      encodeGreyPng(
+        pixels.map((v) => 255 - v),
+        28,
+      ),
+    );
 
     for (const file of [png28, png32, inverted]) {
       const r = await mge('predict', ckpt, file, '--device', 'js', '--json');
@@ -116,7 +163,11 @@ describe('mge train (js, 4,000 digits, 1 epoch)', () => {
   it('rejects truncated and corrupted checkpoints with a clear message, leaving nothing half-loaded', async () => {
     const bytes = readFileSync(ckpt);
     const cases: [string, Uint8Array, RegExp][] = [
-      ['truncated.safetensors', bytes.subarray(0, bytes.length - 1000), /is not a valid checkpoint: .*(truncated|past the end|size mismatch)/],
+      [
+        'truncated.safetensors',
+        bytes.subarray(0, bytes.length - 1000),
+        /is not a valid checkpoint: .*(truncated|past the end|size mismatch)/,
+      ],
       ['header-only.safetensors', bytes.subarray(0, 100), /is not a valid checkpoint: .*truncated/],
       ['empty.safetensors', new Uint8Array(0), /is not a valid checkpoint: .*truncated/],
     ];
@@ -129,7 +180,11 @@ describe('mge train (js, 4,000 digits, 1 epoch)', () => {
     for (const [name, data, pattern] of cases) {
       const path = join(dir, name);
       writeFileSync(path, data);
-      for (const cmd of [['eval', path], ['predict', path, '--index', '0'], ['train', '--resume', path, '--epochs', '2']]) {
+      for (const cmd of [
+        ['eval', path],
+        ['predict', path, '--index', '0'],
+        ['train', '--resume', path, '--epochs', '2'],
+      ]) {
         const r = await mge(...cmd, '--device', 'js');
         expect(r.code, `${name} ${cmd[0]}`).toBe(1);
         expect(r.err).toMatch(pattern);
@@ -199,7 +254,10 @@ print(json.dumps(out))
       expect(py.tensors[k].shape).toEqual(t.shape);
       const values = Array.from(c.get(k)!.dataSync() as Float32Array);
       expect(py.tensors[k].first).toEqual(values.slice(0, 3));
-      expect(py.tensors[k].sum).toBeCloseTo(values.reduce((a, b) => a + b, 0), 9);
+      expect(py.tensors[k].sum).toBeCloseTo(
+        values.reduce((a, b) => a + b, 0),
+        9,
+      );
     }
     // the optimizer's momentum buffers are stored next to the weights
     const optimizerKeys = Object.keys(py.tensors).filter((k) => k.startsWith('optimizer.'));
@@ -211,12 +269,15 @@ describe('Ctrl-C during mge train', () => {
   it('stops after the current step, exits 130 and keeps the last complete checkpoint', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'mge-int-')), 'int.safetensors');
     let sent = false;
-    const r = await spawnMge(['train', '--device', 'js', '--limit', '960', '--epochs', '5', '--batch-size', '32', '--json', '--out', out], (_chunk, child) => {
-      if (!sent && /"event":"epoch"/.test(_chunk)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
+    const r = await spawnMge(
+      ['train', '--device', 'js', '--limit', '960', '--epochs', '5', '--batch-size', '32', '--json', '--out', out],
+      (_chunk, child) => {
+        if (!sent && /"event":"epoch"/.test(_chunk)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
     expect(sent).toBe(true);
     expect(r.code).toBe(130);
     expect(r.err).toContain('stopping after the current step');

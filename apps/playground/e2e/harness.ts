@@ -40,7 +40,11 @@ function newestMtime(dir: string): number {
 /** Builds dist/ when it is missing or older than the app's sources. */
 export function ensureBuilt(): void {
   const index = join(DIST, 'index.html');
-  const sources = Math.max(newestMtime(join(APP_DIR, 'src')), newestMtime(join(APP_DIR, 'assets')), statSync(join(APP_DIR, 'index.html')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(join(APP_DIR, 'src')),
+    newestMtime(join(APP_DIR, 'assets')),
+    statSync(join(APP_DIR, 'index.html')).mtimeMs,
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   execFileSync('pnpm', ['exec', 'vite', 'build', '--logLevel', 'warn'], { cwd: APP_DIR, stdio: 'inherit' });
 }
@@ -74,7 +78,15 @@ export async function launch(gpuArgs: string[] = ['--enable-unsafe-webgpu']): Pr
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', ...gpuArgs, '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      ...gpuArgs,
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }
 

@@ -32,7 +32,7 @@ describe('playground in chromium', () => {
     expect(w.foreign).toEqual([]);
   });
 
-  it('fetches the MNIST cache once (the worker gets the page\'s bytes) and trains on wasm without a hardware GPU', async () => {
+  it("fetches the MNIST cache once (the worker gets the page's bytes) and trains on wasm without a hardware GPU", async () => {
     expect(w.requests.filter((u) => /mnist-10k.*\.bin$/.test(u))).toHaveLength(1);
     // the kernels' module: compiled by the page and by the training worker
     expect(w.requests.filter((u) => u.endsWith('.wasm')).length).toBeLessThanOrEqual(2);
@@ -42,16 +42,26 @@ describe('playground in chromium', () => {
     expect(labels).toContain('wasm — WebAssembly SIMD CPU');
     expect(labels).toContain('webgpu — software GPU, slow');
     expect(labels).toContain('js — plain JavaScript, slowest');
-    expect(await w.page.locator('#device-notes').textContent()).toMatch(/'webgpu' \(.+\) is not chosen by default \(software adapter\); the default device is 'wasm'/);
+    expect(await w.page.locator('#device-notes').textContent()).toMatch(
+      /'webgpu' \(.+\) is not chosen by default \(software adapter\); the default device is 'wasm'/,
+    );
   });
 
   it("lists LeNet's output shapes down to [N,10]", async () => {
     const shapes = await w.page.locator('#diagram .node .shape').allTextContents();
     expect(shapes).toEqual([
       '[N,1,32,32]',
-      '[N,6,28,28]', '[N,6,28,28]', '[N,6,14,14]',
-      '[N,16,10,10]', '[N,16,10,10]', '[N,16,5,5]',
-      '[N,120]', '[N,120]', '[N,84]', '[N,84]', '[N,10]',
+      '[N,6,28,28]',
+      '[N,6,28,28]',
+      '[N,6,14,14]',
+      '[N,16,10,10]',
+      '[N,16,10,10]',
+      '[N,16,5,5]',
+      '[N,120]',
+      '[N,120]',
+      '[N,84]',
+      '[N,84]',
+      '[N,10]',
     ]);
     await expect.poll(() => w.page.locator('#totals').textContent()).toContain('61,706 parameters');
   });
@@ -74,12 +84,14 @@ describe('playground in chromium', () => {
     const field = w.page.locator('#input-shape');
     await field.fill('1, abc, 32');
     await field.press('Enter');
-    await expect.poll(() => w.page.locator('#input-shape-error').textContent()).toBe(
-      "input shape: 'abc' is not a whole number; write C, H, W, for example 1, 32, 32",
-    );
+    await expect
+      .poll(() => w.page.locator('#input-shape-error').textContent())
+      .toBe("input shape: 'abc' is not a whole number; write C, H, W, for example 1, 32, 32");
     await w.page.locator('#input-shape').fill('1, 0, 32');
     await w.page.locator('#input-shape').press('Enter');
-    await expect.poll(() => w.page.locator('#input-shape-error').textContent()).toBe('input shape axes must be integers in 1..512, got [1, 0, 32]');
+    await expect
+      .poll(() => w.page.locator('#input-shape-error').textContent())
+      .toBe('input shape axes must be integers in 1..512, got [1, 0, 32]');
     expect(await w.page.locator('#diagram').textContent()).not.toMatch(/null|NaN/);
     await w.page.locator('#input-shape').fill('1, 32, 32');
     await w.page.locator('#input-shape').press('Enter');
@@ -94,7 +106,9 @@ describe('playground in chromium', () => {
     await w.page.fill('#lr', '0.05');
     await w.page.locator('#lr').dispatchEvent('change');
     await w.page.click('#train-toggle');
-    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 40, null, { timeout: 120_000 });
+    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 40, null, {
+      timeout: 120_000,
+    });
     await w.page.click('#train-toggle');
     const first = Number(await panel.getAttribute('data-first-loss'));
     const recent = Number(await panel.getAttribute('data-recent-loss'));
@@ -104,7 +118,9 @@ describe('playground in chromium', () => {
     // hand the trained weights to the page's LeNet
     await w.page.click('#use-weights');
     await expect.poll(() => w.page.locator('#train-message').textContent()).toMatch(/now uses the weights after \d+ steps/);
-    await expect.poll(() => w.page.locator('#try-predictions .summary').textContent()).toMatch(/weights: trained in the browser \(\d+ steps\)/);
+    await expect
+      .poll(() => w.page.locator('#try-predictions .summary').textContent())
+      .toMatch(/weights: trained in the browser \(\d+ steps\)/);
   });
 
   it('Reset during training charts only the new run (no step of the old run)', async () => {
@@ -112,9 +128,13 @@ describe('playground in chromium', () => {
     const trainedLoss = Number(await panel.getAttribute('data-recent-loss'));
     expect(trainedLoss).toBeLessThan(2);
     await w.page.click('#train-toggle');
-    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 45, null, { timeout: 120_000 });
+    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 45, null, {
+      timeout: 120_000,
+    });
     await w.page.click('#train-reset');
-    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 5, null, { timeout: 120_000 });
+    await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 5, null, {
+      timeout: 120_000,
+    });
     await w.page.click('#train-toggle');
     // A fresh LeNet starts near ln 10 ≈ 2.30; a step of the old run would start near the trained loss.
     expect(Number(await panel.getAttribute('data-first-loss'))).toBeGreaterThan(2);
@@ -131,7 +151,7 @@ describe('playground in chromium', () => {
     await w.page.mouse.up();
     const bars = w.page.locator('#probabilities .bar');
     await expect.poll(() => bars.count(), { timeout: 30_000 }).toBe(10);
-    const ps = (await bars.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.p))));
+    const ps = await bars.evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.p)));
     expect(ps.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 2);
     expect(await w.page.locator('#verdict').textContent()).toMatch(/Looks like a \d/);
   });
@@ -172,7 +192,9 @@ describe('playground in chromium', () => {
   });
 
   it('switches the device to webgpu and back to js', async () => {
-    const options = await w.page.locator('#device option:not([disabled])').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    const options = await w.page
+      .locator('#device option:not([disabled])')
+      .evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
     expect(options).toContain('webgpu');
     expect(options).toContain('js');
     for (const d of ['webgpu', 'js']) {
@@ -204,8 +226,16 @@ describe('playground in chromium', () => {
     await tab('State dict');
     const keys = await w.page.locator('#state-table tbody tr').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.key));
     expect(keys).toEqual([
-      'classifier.bias', 'classifier.weight', 'conv1.bias', 'conv1.weight', 'conv2.bias', 'conv2.weight',
-      'fc1.bias', 'fc1.weight', 'fc2.bias', 'fc2.weight',
+      'classifier.bias',
+      'classifier.weight',
+      'conv1.bias',
+      'conv1.weight',
+      'conv2.bias',
+      'conv2.weight',
+      'fc1.bias',
+      'fc1.weight',
+      'fc2.bias',
+      'fc2.weight',
     ]);
     const before = await w.page.locator('#state-predictions').getAttribute('data-wrong');
     const bad = join(tmpdir(), 'corrupt.safetensors');
@@ -225,7 +255,9 @@ describe('playground in chromium', () => {
     const file = join(tmpdir(), 'untrained-lenet.safetensors');
     writeFileSync(file, serialize(new LeNet().stateDict(), { metadata: { note: 'untrained' } }));
     await w.page.setInputFiles('#load-weights', file);
-    await expect.poll(() => w.page.locator('#state-message').textContent()).toMatch(/Loaded 10 tensors from untrained-lenet\.safetensors \(.*note=untrained/);
+    await expect
+      .poll(() => w.page.locator('#state-message').textContent())
+      .toMatch(/Loaded 10 tensors from untrained-lenet\.safetensors \(.*note=untrained/);
     await expect.poll(() => strip.textContent()).toContain('weights: untrained-lenet.safetensors');
     const after = await strip.locator('.digit').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.pred).join(''));
     expect(after).not.toBe(before);
@@ -248,7 +280,9 @@ describe('playground in chromium with WebGPU disabled', () => {
       await w.page.getByRole('tab', { name: 'Train' }).click();
       await w.page.locator('#train-toggle:not([disabled])').waitFor();
       await w.page.click('#train-toggle');
-      await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 5, null, { timeout: 120_000 });
+      await w.page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#panel-train')?.dataset.steps ?? 0) >= 5, null, {
+        timeout: 120_000,
+      });
       await w.page.click('#train-toggle');
       expect(await w.page.locator('#panel-train').getAttribute('data-device')).toBe('wasm');
       expect(w.errors).toEqual([]);

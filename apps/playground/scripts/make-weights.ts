@@ -41,6 +41,8 @@ for (let start = 0; start < test.length; start += 250) {
 }
 const accuracy = correct / test.length;
 console.log(`test accuracy ${(accuracy * 100).toFixed(2)}% on ${test.length} held-out digits`);
-const bytes = serialize(model.stateDict(), { metadata: { model: 'lenet', steps: String(steps), lr: String(lr), testAccuracy: accuracy.toFixed(4) } });
+const bytes = serialize(model.stateDict(), {
+  metadata: { model: 'lenet', steps: String(steps), lr: String(lr), testAccuracy: accuracy.toFixed(4) },
+});
 writeFileSync(new URL('../assets/lenet-mnist.safetensors', import.meta.url), bytes);
 console.log(`wrote assets/lenet-mnist.safetensors (${bytes.length} bytes)`);

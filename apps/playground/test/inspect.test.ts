@@ -10,9 +10,17 @@ describe('inspectZoo', () => {
   it("gives LeNet's shapes and parameter counts", () => {
     const ins = inspectZoo('lenet');
     expect(ins.rows.map((r) => [r.name, batchShape(r.outputShape!)])).toEqual([
-      ['conv1', '[N,6,28,28]'], ['relu1', '[N,6,28,28]'], ['pool1', '[N,6,14,14]'],
-      ['conv2', '[N,16,10,10]'], ['relu2', '[N,16,10,10]'], ['pool2', '[N,16,5,5]'],
-      ['fc1', '[N,120]'], ['relu3', '[N,120]'], ['fc2', '[N,84]'], ['relu4', '[N,84]'], ['classifier', '[N,10]'],
+      ['conv1', '[N,6,28,28]'],
+      ['relu1', '[N,6,28,28]'],
+      ['pool1', '[N,6,14,14]'],
+      ['conv2', '[N,16,10,10]'],
+      ['relu2', '[N,16,10,10]'],
+      ['pool2', '[N,16,5,5]'],
+      ['fc1', '[N,120]'],
+      ['relu3', '[N,120]'],
+      ['fc2', '[N,84]'],
+      ['relu4', '[N,84]'],
+      ['classifier', '[N,10]'],
     ]);
     expect(ins.rows.find((r) => r.name === 'conv1')!.params).toBe(6 * 25 + 6);
     expect(ins.totalParams).toBe(61_706);
@@ -71,8 +79,24 @@ describe('layers and codegen', () => {
 
   it('names fields per kind and prints runnable seed-style code', () => {
     const specs = lenetBlocks();
-    expect(fieldNames(specs)).toEqual(['conv1', 'relu1', 'pool1', 'conv2', 'relu2', 'pool2', 'flatten1', 'fc1', 'relu3', 'fc2', 'relu4', 'fc3']);
-    const code = sequentialCode([layer('Conv2d', { inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1 }), layer('ReLU')], [3, 32, 32]);
+    expect(fieldNames(specs)).toEqual([
+      'conv1',
+      'relu1',
+      'pool1',
+      'conv2',
+      'relu2',
+      'pool2',
+      'flatten1',
+      'fc1',
+      'relu3',
+      'fc2',
+      'relu4',
+      'fc3',
+    ]);
+    const code = sequentialCode(
+      [layer('Conv2d', { inChannels: 3, outChannels: 8, kernelSize: 3, padding: 1 }), layer('ReLU')],
+      [3, 32, 32],
+    );
     expect(code).toContain('  conv1 = new M.Conv2d(3, 8, 3, { padding: 1 });');
     expect(code).toContain('    x = this.relu1(x);');
     expect(code).toContain('const y = net(zeros([1, 3, 32, 32]));');

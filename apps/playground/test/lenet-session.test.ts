@@ -32,7 +32,9 @@ describe('LenetSession', () => {
     const before = s.model.conv1.weight.dataSync().slice();
     const corrupt = bundled.slice(0, 1000);
     expect(() => s.load(corrupt, 'cut.safetensors')).toThrow(/^cut\.safetensors is not a valid \.safetensors file: .*truncated/);
-    expect(() => s.load(new Uint8Array(3), 'tiny.safetensors')).toThrow(/^tiny\.safetensors is not a valid \.safetensors file: truncated: 3 bytes/);
+    expect(() => s.load(new Uint8Array(3), 'tiny.safetensors')).toThrow(
+      /^tiny\.safetensors is not a valid \.safetensors file: truncated: 3 bytes/,
+    );
     expect(s.model.conv1.weight.dataSync()).toEqual(before);
     expect(s.source).toBe('bundled');
   });
@@ -41,7 +43,9 @@ describe('LenetSession', () => {
     const s = new LenetSession();
     random.seed(1);
     const other = serialize({ 'fc.weight': new LeNet().fc1.weight });
-    expect(() => s.load(other, 'other.safetensors')).toThrow(/^other\.safetensors does not hold LeNet weights: missing keys: classifier\.bias/);
+    expect(() => s.load(other, 'other.safetensors')).toThrow(
+      /^other\.safetensors does not hold LeNet weights: missing keys: classifier\.bias/,
+    );
   });
 
   it('round-trips its weights through save/load', async () => {

@@ -43,12 +43,26 @@ describe('digit preprocessing', () => {
     // a tall bar in the top-left corner of a 200×200 pad
     const d = toMnistDigit(canvasWithBlock(200, 200, 10, 5, 20, 100), 200, 200)!;
     expect(d.length).toBe(MNIST_SIDE * MNIST_SIDE);
-    let y0 = 99, y1 = -1, x0 = 99, x1 = -1, mx = 0, my = 0, m = 0;
-    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) {
-      const v = d[y * 28 + x];
-      if (v > 0) { y0 = Math.min(y0, y); y1 = Math.max(y1, y); x0 = Math.min(x0, x); x1 = Math.max(x1, x); }
-      m += v; mx += v * x; my += v * y;
-    }
+    let y0 = 99,
+      y1 = -1,
+      x0 = 99,
+      x1 = -1,
+      mx = 0,
+      my = 0,
+      m = 0;
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const v = d[y * 28 + x];
+        if (v > 0) {
+          y0 = Math.min(y0, y);
+          y1 = Math.max(y1, y);
+          x0 = Math.min(x0, x);
+          x1 = Math.max(x1, x);
+        }
+        m += v;
+        mx += v * x;
+        my += v * y;
+      }
     expect(y1 - y0 + 1).toBe(20);
     expect(x1 - x0 + 1).toBe(4);
     expect(mx / m).toBeCloseTo(13.5, 0);

@@ -37,12 +37,21 @@ for (const n of [128, 256, 512, 1024]) {
   const p: MatmulParams = { batch: 1, m: n, n, k: n, transA: false, transB: false, batchA: 1, batchB: 1 };
   const a = rand(n * n);
   const bm = rand(n * n);
-  const refs = (b: Backend) => [{ buf: b.upload(a), shape: [1, n, n], dtype: 'float32' as const }, { buf: b.upload(bm), shape: [1, n, n], dtype: 'float32' as const }];
+  const refs = (b: Backend) => [
+    { buf: b.upload(a), shape: [1, n, n], dtype: 'float32' as const },
+    { buf: b.upload(bm), shape: [1, n, n], dtype: 'float32' as const },
+  ];
   const [ga, gb] = refs(gpu);
   const [ja, jb] = refs(js);
   const tg = await time(gpu, () => gpu.matmul(ga, gb, p));
   const tj = n <= 512 ? await time(js, () => js.matmul(ja, jb, p)) : NaN;
-  rows.push([`matmul ${n}³`, tg.toFixed(2), Number.isNaN(tj) ? '-' : tj.toFixed(2), ((2 * n ** 3) / tg / 1e6).toFixed(2), Number.isNaN(tj) ? '-' : (tj / tg).toFixed(2)]);
+  rows.push([
+    `matmul ${n}³`,
+    tg.toFixed(2),
+    Number.isNaN(tj) ? '-' : tj.toFixed(2),
+    ((2 * n ** 3) / tg / 1e6).toFixed(2),
+    Number.isNaN(tj) ? '-' : (tj / tg).toFixed(2),
+  ]);
 }
 
 // LeNet's second convolution on a batch of 64: x [64,6,12,12], w [16,6,5,5] → y [64,16,8,8].

@@ -11,7 +11,6 @@ async function readOnce(t: Tensor): Promise<unknown> {
   return out;
 }
 
-
 /** Our side: the real framework (LeNet from the zoo, F.crossEntropy, GradManager, SGD) on `device`. */
 export function mgeWorkloads(device: string, cfg: BenchConfig): Workload[] {
   setDefaultDevice(device);

@@ -18,7 +18,13 @@ export interface SideResult {
 async function adapterInfo(): Promise<Record<string, unknown>> {
   const adapter = await navigator.gpu.requestAdapter();
   const i = adapter?.info;
-  return { vendor: i?.vendor, architecture: i?.architecture, device: i?.device, description: i?.description, isFallbackAdapter: (i as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter };
+  return {
+    vendor: i?.vendor,
+    architecture: i?.architecture,
+    device: i?.device,
+    description: i?.description,
+    isFallbackAdapter: (i as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter,
+  };
 }
 
 /**
@@ -54,6 +60,13 @@ async function runBoth(cfg: BenchConfig, warmup: number, runs: number, only?: st
   await tf.setBackend('webgpu');
   await tf.ready();
   const { mge, tfjs } = await runBoth(cfg, warmup, runs, only);
-  return { adapter: await adapterInfo(), oursDescription: ours.description, tfjsBackend: tf.getBackend(), mge, tfjs, userAgent: navigator.userAgent };
+  return {
+    adapter: await adapterInfo(),
+    oursDescription: ours.description,
+    tfjsBackend: tf.getBackend(),
+    mge,
+    tfjs,
+    userAgent: navigator.userAgent,
+  };
 };
 (globalThis as Record<string, unknown>).benchReady = true;

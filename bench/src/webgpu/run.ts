@@ -28,10 +28,26 @@ const opt = (name: string, dflt: number) => {
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const warmup = opt('warmup', 2);
 const runs = opt('runs', 5);
-const cfg: BenchConfig = { ...DEFAULT_CONFIG, lenetBatch: opt('batch', DEFAULT_CONFIG.lenetBatch), inferBatch: opt('batch', DEFAULT_CONFIG.inferBatch), matmulN: opt('matmul', DEFAULT_CONFIG.matmulN) };
+const cfg: BenchConfig = {
+  ...DEFAULT_CONFIG,
+  lenetBatch: opt('batch', DEFAULT_CONFIG.lenetBatch),
+  inferBatch: opt('batch', DEFAULT_CONFIG.inferBatch),
+  matmulN: opt('matmul', DEFAULT_CONFIG.matmulN),
+};
 
-interface Side { name: string; flops: number; timing: { medianMs: number; minMs: number; runs: number } }
-interface BrowserReport { adapter: Record<string, unknown>; oursDescription: string; tfjsBackend: string; mge: Side[]; tfjs: Side[]; userAgent: string }
+interface Side {
+  name: string;
+  flops: number;
+  timing: { medianMs: number; minMs: number; runs: number };
+}
+interface BrowserReport {
+  adapter: Record<string, unknown>;
+  oursDescription: string;
+  tfjsBackend: string;
+  mge: Side[];
+  tfjs: Side[];
+  userAgent: string;
+}
 
 async function browserRun(): Promise<BrowserReport> {
   const built = await esbuild.build({
@@ -55,7 +71,15 @@ async function browserRun(): Promise<BrowserReport> {
   const browser = await chromium.launch({
     executablePath: process.env.MGE_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--enable-unsafe-webgpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -105,7 +129,14 @@ if (!flag('no-browser')) {
     const t = b.tfjs.find((s) => s.name === m.name);
     const ratio = t ? t.timing.medianMs / m.timing.medianMs : NaN;
     ratios[m.name] = ratio;
-    rows.push([m.name, fmt(m.timing.medianMs), t ? fmt(t.timing.medianMs) : '-', gflops(m), t ? gflops(t) : '-', Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}×`]);
+    rows.push([
+      m.name,
+      fmt(m.timing.medianMs),
+      t ? fmt(t.timing.medianMs) : '-',
+      gflops(m),
+      t ? gflops(t) : '-',
+      Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}×`,
+    ]);
   }
   console.log(`\nadapter (page): ${JSON.stringify(b.adapter)}; ${b.userAgent.match(/Chrom\w*\/[\d.]+/)?.[0] ?? ''}`);
   console.log(`medians of ${runs} runs after ${warmup} warm-up runs; every run reads its result back\n`);

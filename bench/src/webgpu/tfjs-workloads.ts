@@ -51,7 +51,13 @@ export function tfjsWorkloads(cfg: BenchConfig): Workload[] {
     {
       name: `conv2d fwd+bwd (dx, dw)`,
       flops: 3 * convFlops(c),
-      run: () => readAll(tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same'), cdy)))([cx, cw])),
+      run: () =>
+        readAll(
+          tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same'), cdy)))([
+            cx,
+            cw,
+          ]),
+        ),
     },
   ];
 }

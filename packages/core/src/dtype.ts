@@ -6,11 +6,7 @@ export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
 /** Host-side storage for each dtype (bool is one byte per element, 0 or 1). */
 export type DataArray = Float32Array | Int32Array | Uint8Array;
 
-export type ArrayFor<D extends DType> = D extends 'float32'
-  ? Float32Array
-  : D extends 'int32'
-    ? Int32Array
-    : Uint8Array;
+export type ArrayFor<D extends DType> = D extends 'float32' ? Float32Array : D extends 'int32' ? Int32Array : Uint8Array;
 
 export function bytesPerElement(dtype: DType): number {
   return dtype === 'bool' ? 1 : 4;

@@ -31,7 +31,8 @@ export function checkAllocation(op: string, backend: SizedBackend, device: strin
   if (n <= max) {
     for (const d of shape) {
       // an empty tensor may still carry a dimension no 32-bit kernel argument can hold
-      if (d > MAX_ELEMENTS) throw new RangeError(`${op}: the result would have shape ${shapeToString(shape)}; a dimension may be at most ${MAX_ELEMENTS}`);
+      if (d > MAX_ELEMENTS)
+        throw new RangeError(`${op}: the result would have shape ${shapeToString(shape)}; a dimension may be at most ${MAX_ELEMENTS}`);
     }
     return;
   }
@@ -53,5 +54,6 @@ export function checkInt32Arg(op: string, arg: string, v: number, min = 0): void
 
 /** A size derived from integer arguments (a padded input, a dilated kernel) must fit 32 bits too. */
 export function checkInt32Extent(op: string, what: string, v: number): void {
-  if (v > MAX_ELEMENTS) throw new RangeError(`${op}: ${what} is ${v}; kernels index with 32-bit integers, so it may be at most ${MAX_ELEMENTS}`);
+  if (v > MAX_ELEMENTS)
+    throw new RangeError(`${op}: ${what} is ${v}; kernels index with 32-bit integers, so it may be at most ${MAX_ELEMENTS}`);
 }

@@ -17,7 +17,11 @@ export function formatFloats(values: number[]): string[] {
     const mant = finite.map((v) => shortest(v, 8, true));
     const digits = Math.max(0, ...mant.map((s) => (s.split('e')[0].split('.')[1] ?? '').length));
     // NumPy keeps the point even with no fraction digits: 1.e-05
-    const sci = (v: number) => v.toExponential(digits).replace(/^(-?\d)e/, '$1.e').replace(/e([+-])(\d)$/, 'e$10$2');
+    const sci = (v: number) =>
+      v
+        .toExponential(digits)
+        .replace(/^(-?\d)e/, '$1.e')
+        .replace(/e([+-])(\d)$/, 'e$10$2');
     return values.map((v) => (Number.isFinite(v) ? sci(v) : special(v)));
   }
   const reprs = values.map((v) => (Number.isFinite(v) ? shortest(v, 8, false) : special(v)));
@@ -69,7 +73,8 @@ export function formatArray(data: DataArray, shape: readonly number[], dtype: st
   const size = data.length;
   const summarize = size > THRESHOLD;
   // choose the indices shown along each axis
-  const shown = (n: number) => (summarize && n > 2 * EDGE ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)] : [...Array(n).keys()]);
+  const shown = (n: number) =>
+    summarize && n > 2 * EDGE ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)] : [...Array(n).keys()];
   const strides: number[] = [];
   let s = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -85,7 +90,10 @@ export function formatArray(data: DataArray, shape: readonly number[], dtype: st
     }
   };
   collect(0, 0);
-  const fixedTexts = formatValues(picked.map((i) => data[i]), dtype);
+  const fixedTexts = formatValues(
+    picked.map((i) => data[i]),
+    dtype,
+  );
   const width = Math.max(...fixedTexts.map((t) => t.length), 0);
   let k = 0;
   const render = (dim: number, indent: string): string => {
@@ -106,7 +114,8 @@ export function formatArray(data: DataArray, shape: readonly number[], dtype: st
 export function formatTensor(t: Tensor): string {
   if (t.isDisposed) return `Tensor(<disposed>, shape=${shapeToString(t.shape)}, dtype=${t.dtype}, device=${t.device})`;
   const backend = t.backend;
-  if (!backend.readSync) return `Tensor(<on ${t.device}; await t.data() to read>, shape=${shapeToString(t.shape)}, dtype=${t.dtype}, device=${t.device})`;
+  if (!backend.readSync)
+    return `Tensor(<on ${t.device}; await t.data() to read>, shape=${shapeToString(t.shape)}, dtype=${t.dtype}, device=${t.device})`;
   const data = backend.readSync(t.storage.buf, t.dtype, t.size);
   const body = t.size === 0 ? `[]` : formatArray(data, t.shape, t.dtype, ' '.repeat('Tensor('.length));
   const shapeNote = t.size === 0 ? `, shape=${shapeToString(t.shape)}` : '';

@@ -102,12 +102,7 @@ function initEntry(entry: Entry): void {
  * once; asynchronous ones (WebGPU) start at once and join the choice of default
  * when they resolve — `await ready()` waits for them.
  */
-export function registerBackend(
-  name: string,
-  factory: BackendFactory,
-  priority: number,
-  options: BackendOptions = {},
-): void {
+export function registerBackend(name: string, factory: BackendFactory, priority: number, options: BackendOptions = {}): void {
   if (typeof name !== 'string' || name.length === 0) {
     throw new TypeError(`registerBackend: argument 'name' must be a non-empty string, got ${String(name)}`);
   }

@@ -85,7 +85,8 @@ export class Tensor {
 
   /** @internal What a backend sees. */
   ref(op: string): TensorRef {
-    if (this.disposed || this.storage.released) throw new Error(`${op}: a tensor of shape ${shapeToString(this.shape)} was used after dispose()`);
+    if (this.disposed || this.storage.released)
+      throw new Error(`${op}: a tensor of shape ${shapeToString(this.shape)} was used after dispose()`);
     return { buf: this.storage.buf, shape: this.shape, dtype: this.dtype };
   }
 

@@ -8,7 +8,13 @@ const o = { device: 'js', tolerance: { rtol: 1e-4, atol: 1e-5 }, gradTolerance: 
 
 describe('conformance harness', () => {
   it('passes a correct case with a gradient check', async () => {
-    const c: Case = { name: 'square', inputs: [{ shape: [3] }], run: ([x]) => mge.mul(x, x), ref: ([x]) => map(x, (v) => v * v), grad: true };
+    const c: Case = {
+      name: 'square',
+      inputs: [{ shape: [3] }],
+      run: ([x]) => mge.mul(x, x),
+      ref: ([x]) => map(x, (v) => v * v),
+      grad: true,
+    };
     await expect(runCase(c, o)).resolves.toBeUndefined();
   });
   it('fails on a value off by more than the tolerance, naming the position', async () => {
@@ -22,11 +28,22 @@ describe('conformance harness', () => {
     await expect(runCase(sh, o)).rejects.toThrow(/shape mismatch: got \[3, 2\], expected \[2, 3\]/);
   });
   it('fails when int32 results are off by one (exact comparison)', async () => {
-    const c: Case = { name: 'int', inputs: [{ shape: [2], dtype: 'int32', values: [1, 2] }], run: ([x]) => mge.add(x, 1), expect: nd([2], [2, 4], 'int32') };
+    const c: Case = {
+      name: 'int',
+      inputs: [{ shape: [2], dtype: 'int32', values: [1, 2] }],
+      run: ([x]) => mge.add(x, 1),
+      expect: nd([2], [2, 4], 'int32'),
+    };
     await expect(runCase(c, o)).rejects.toThrow(/1 of 2 values differ \(exact\)/);
   });
   it('fails when the gradient is wrong (x·detach(x) is not x²)', async () => {
-    const c: Case = { name: 'det', inputs: [{ shape: [3] }], run: ([x]) => mge.mul(x, x.detach()), ref: ([x]) => map(x, (v) => v * v), grad: true };
+    const c: Case = {
+      name: 'det',
+      inputs: [{ shape: [3] }],
+      run: ([x]) => mge.mul(x, x.detach()),
+      ref: ([x]) => map(x, (v) => v * v),
+      grad: true,
+    };
     await expect(runCase(c, o)).rejects.toThrow(/det: gradient of input 0/);
   });
   it('fails when there is no gradient but there should be one', async () => {
@@ -34,7 +51,11 @@ describe('conformance harness', () => {
       name: 'nog',
       inputs: [{ shape: [3] }, { shape: [3] }],
       run: ([x, y]) => mge.add(mge.mul(x.detach(), 2), y),
-      ref: ([x, y]) => nd([3], x.data.map((v, i) => 2 * v + y.data[i])),
+      ref: ([x, y]) =>
+        nd(
+          [3],
+          x.data.map((v, i) => 2 * v + y.data[i]),
+        ),
       grad: true,
     };
     await expect(runCase(c, o)).rejects.toThrow(/nog: input 0 got no gradient/);

@@ -244,7 +244,12 @@ describe('autodiff.Function (a hand-written gradient)', () => {
         return add(s, 1);
       }
       backward(dy: Tensor): Tensor {
-        return mul(dy, mul(this.saved[0], 0).add(4).mul(tensor([1, 2, 3])));
+        return mul(
+          dy,
+          mul(this.saved[0], 0)
+            .add(4)
+            .mul(tensor([1, 2, 3])),
+        );
       }
     }
     const x = new Parameter(tensor([1, 2, 3]));

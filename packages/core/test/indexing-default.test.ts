@@ -8,7 +8,10 @@ import { argsortDefault, gatherDefault, scatterAddDefault } from '../src/ops/ind
 describe('composed indexing defaults match the js kernels', () => {
   random.seed(5);
   const x = random.normal(0, 1, [3, 4, 5]);
-  const idx = tensor(Int32Array.from({ length: 2 * 6 * 4 }, (_, i) => (i * 5 + 3) % 4), { shape: [2, 6, 4] });
+  const idx = tensor(
+    Int32Array.from({ length: 2 * 6 * 4 }, (_, i) => (i * 5 + 3) % 4),
+    { shape: [2, 6, 4] },
+  );
   const src = random.normal(0, 1, [2, 6, 4]);
 
   it('gather', () => {
@@ -28,7 +31,9 @@ describe('composed indexing defaults match the js kernels', () => {
   });
   it('bad arguments name the function, the argument, the expectation and the value', () => {
     expect(() => gather(x, 1, tensor([0, 1]))).toThrow(/gather: argument 'index' must be int32, got float32/);
-    expect(() => gather(x, 1, tensor(Int32Array.from([0, 9, 0]), { shape: [1, 1, 3] }))).toThrow(/gather: argument 'index' must hold values in \[0, 3\].*got 9/);
+    expect(() => gather(x, 1, tensor(Int32Array.from([0, 9, 0]), { shape: [1, 1, 3] }))).toThrow(
+      /gather: argument 'index' must hold values in \[0, 3\].*got 9/,
+    );
     expect(() => gather(x, 5, idx)).toThrow(/gather/);
     expect(() => scatterAdd(x, 1, idx, x)).toThrow(/scatterAdd: argument 'source' must have index's shape/);
   });

@@ -44,14 +44,22 @@ describe('hostile checkpoint headers', () => {
   it('a key repeated inside one object is refused (JSON.parse would keep the last silently)', () => {
     const entry = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
     bad(craft(`{"a":${entry},"a":${entry}}`, f32(1)), /the header repeats the key 'a'; a checkpoint must name each entry once/);
-    bad(craft(`{"a":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}`, f32(1)), /repeats the key 'shape' in the object at 'a'/);
+    bad(
+      craft(`{"a":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}}`, f32(1)),
+      /repeats the key 'shape' in the object at 'a'/,
+    );
     bad(craft(`{"__metadata__":{"m":"1","m":"2"}}`), /repeats the key 'm' in the object at '__metadata__'/);
     bad(craft(`{"__metadata__":{"m\\u0031":"1","m1":"2"}}`), /repeats the key 'm1'/);
     bad(craft(`{"a":"unterminated`), /the header is not valid JSON/);
     const tree = JSON.stringify('{"lr":0.1,"x":[{"k":1,"k":2}]}');
-    bad(craft(`{"__metadata__":{"mge.tree.opt":${tree}}}`), /'__metadata__' entry 'mge.tree.opt' repeats the key 'k' in the object at 'x\[\]'/);
+    bad(
+      craft(`{"__metadata__":{"mge.tree.opt":${tree}}}`),
+      /'__metadata__' entry 'mge.tree.opt' repeats the key 'k' in the object at 'x\[\]'/,
+    );
     // equal keys in different objects, and escaped spellings of different keys, are fine
-    expect(deserialize(craft(`{"__metadata__":{"mge.tree.o":${JSON.stringify('{"a":{"k":1},"b":{"k":2},"\\u0061b":3}')}}}`)).nested.o).toEqual({
+    expect(
+      deserialize(craft(`{"__metadata__":{"mge.tree.o":${JSON.stringify('{"a":{"k":1},"b":{"k":2},"\\u0061b":3}')}}}`)).nested.o,
+    ).toEqual({
       a: { k: 1 },
       b: { k: 2 },
       ab: 3,

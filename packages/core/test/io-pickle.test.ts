@@ -29,7 +29,9 @@ describe('loadPickleStateDict', () => {
 
   it('lays a Fortran-ordered array out row-major and byte-swaps big-endian data', () => {
     const sd = loadPickleStateDict(read('state-p4.pkl'));
-    expect(sd.get('fc.weight')!.numpySync()).toEqual([0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => Math.fround((r * 4 + c) / 7))).slice(0, 3));
+    expect(sd.get('fc.weight')!.numpySync()).toEqual(
+      [0, 1, 2, 3].map((r) => [0, 1, 2, 3].map((c) => Math.fround((r * 4 + c) / 7))).slice(0, 3),
+    );
     expect(Array.from(sd.get('fc.big_endian')!.dataSync())).toEqual([1, -2.5, 3.75]);
   });
 
@@ -48,11 +50,13 @@ describe('loadPickleStateDict', () => {
     expect(() => loadPickleStateDict(enc('\x80\x02cos\nsystem\nX\x02\x00\x00\x00ls\x85R.'))).toThrow(/refusing pickle global 'os.system'/);
     expect(() => loadPickleStateDict(enc('\x80\x02csubprocess\nPopen\n.'))).toThrow(/refusing pickle global 'subprocess.Popen'/);
     // _reconstruct may only build numpy.ndarray: here it is handed OrderedDict instead.
-    expect(() => loadPickleStateDict(enc('\x80\x02cnumpy.core.multiarray\n_reconstruct\nccollections\nOrderedDict\nK\x00\x85C\x01b\x87R.'))).toThrow(
-      /_reconstruct may only build numpy.ndarray, got collections.OrderedDict/,
-    );
+    expect(() =>
+      loadPickleStateDict(enc('\x80\x02cnumpy.core.multiarray\n_reconstruct\nccollections\nOrderedDict\nK\x00\x85C\x01b\x87R.')),
+    ).toThrow(/_reconstruct may only build numpy.ndarray, got collections.OrderedDict/);
     // _codecs.encode is allowed only as the latin-1 bytes helper.
-    expect(() => loadPickleStateDict(enc('\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x05\x00\x00\x00utf-7\x86R.'))).toThrow(/only allowed for latin-1/);
+    expect(() => loadPickleStateDict(enc('\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x05\x00\x00\x00utf-7\x86R.'))).toThrow(
+      /only allowed for latin-1/,
+    );
     // INST / OBJ and persistent ids are not data-only opcodes.
     expect(() => loadPickleStateDict(enc('\x80\x02(ios\nsystem\n.'))).toThrow(/unsupported pickle opcode 0x69 \('i'\)/);
     expect(() => loadPickleStateDict(enc('\x80\x02X\x01\x00\x00\x00aQ.'))).toThrow(/unsupported pickle opcode 0x51/);
@@ -63,16 +67,30 @@ describe('loadPickleStateDict', () => {
     expect(() => loadPickleStateDict(good.subarray(0, good.length - 30))).toThrow(CheckpointError);
     expect(() => loadPickleStateDict(good.subarray(0, 300))).toThrow(/truncated/);
     expect(() => loadPickleStateDict(new Uint8Array([1, 2, 3]))).toThrow(/not a binary pickle/);
-    expect(() => loadPickleStateDict(new Uint8Array([0x80, 0x02, 0x4b, 0x05, 0x2e]))).toThrow(/expected a dict or OrderedDict of numpy arrays, got number/);
+    expect(() => loadPickleStateDict(new Uint8Array([0x80, 0x02, 0x4b, 0x05, 0x2e]))).toThrow(
+      /expected a dict or OrderedDict of numpy arrays, got number/,
+    );
     // {'a': 5}
-    expect(() => loadPickleStateDict(new Uint8Array([0x80, 0x02, 0x7d, 0x8c, 0x01, 0x61, 0x4b, 0x05, 0x73, 0x2e]))).toThrow(/'a': expected a numpy array, got number/);
+    expect(() => loadPickleStateDict(new Uint8Array([0x80, 0x02, 0x7d, 0x8c, 0x01, 0x61, 0x4b, 0x05, 0x73, 0x2e]))).toThrow(
+      /'a': expected a numpy array, got number/,
+    );
     expect(() => loadPickleStateDict(new Uint8Array([0x80, 0x02, 0x68, 0x09, 0x2e]))).toThrow(/memo entry 9 does not exist/);
   });
 
   it('rejects an array whose data does not match its shape', () => {
     const bytes = read('state-p4.pkl');
     // Patch the first shape (2, 1, 3, 3) to (2, 1, 3, 4): the data no longer fits.
-    const at = bytes.findIndex((_, i) => bytes[i] === 0x4b && bytes[i + 1] === 2 && bytes[i + 2] === 0x4b && bytes[i + 3] === 1 && bytes[i + 4] === 0x4b && bytes[i + 5] === 3 && bytes[i + 6] === 0x4b && bytes[i + 7] === 3);
+    const at = bytes.findIndex(
+      (_, i) =>
+        bytes[i] === 0x4b &&
+        bytes[i + 1] === 2 &&
+        bytes[i + 2] === 0x4b &&
+        bytes[i + 3] === 1 &&
+        bytes[i + 4] === 0x4b &&
+        bytes[i + 5] === 3 &&
+        bytes[i + 6] === 0x4b &&
+        bytes[i + 7] === 3,
+    );
     expect(at).toBeGreaterThan(0);
     const bad = bytes.slice();
     bad[at + 7] = 4;

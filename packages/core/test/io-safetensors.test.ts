@@ -19,7 +19,11 @@ const headerOf = (bytes: Uint8Array) => {
 };
 
 describe('serialize / deserialize', () => {
-  const w = tensor([[1.5, -2], [3.25, 4], [0, 1e-30]]);
+  const w = tensor([
+    [1.5, -2],
+    [3.25, 4],
+    [0, 1e-30],
+  ]);
   const b = tensor([0.5, -0.25]);
   const idx = tensor([7, -3, 2147483647], { dtype: 'int32' });
   const mask = tensor([true, false, true, true]);
@@ -44,7 +48,14 @@ describe('serialize / deserialize', () => {
   });
 
   it('writes sorted keys, an 8-byte aligned header and 4-byte tensors before bool ones', () => {
-    const bytes = serialize(new Map<string, Tensor>([['z', mask], ['a', w], ['m', b]]), { metadata: { model: 'lenet' } });
+    const bytes = serialize(
+      new Map<string, Tensor>([
+        ['z', mask],
+        ['a', w],
+        ['m', b],
+      ]),
+      { metadata: { model: 'lenet' } },
+    );
     const { n, json } = headerOf(bytes);
     expect((8 + n) % 8).toBe(0);
     expect(Object.keys(json)).toEqual(['__metadata__', 'a', 'm', 'z']);
@@ -79,7 +90,14 @@ describe('serialize / deserialize', () => {
   });
 
   it('keeps Maps inside nested values', () => {
-    const ck = deserialize(serialize({ extra: new Map<string, Tensor | number>([['t', b], ['n', 1]]) }));
+    const ck = deserialize(
+      serialize({
+        extra: new Map<string, Tensor | number>([
+          ['t', b],
+          ['n', 1],
+        ]),
+      }),
+    );
     const m = ck.nested.extra as Map<string, unknown>;
     expect(m).toBeInstanceOf(Map);
     expect([...m.keys()]).toEqual(['t', 'n']);
@@ -146,34 +164,55 @@ describe('deserialize rejects corrupt files, naming the problem', () => {
   });
 
   it('unknown or unsupported dtypes', () => {
-    bad(craft({ a: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2)), /tensor 'a': dtype 'F16' is not supported \(expected F32, I32 or BOOL\)/);
+    bad(
+      craft({ a: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2)),
+      /tensor 'a': dtype 'F16' is not supported \(expected F32, I32 or BOOL\)/,
+    );
     bad(craft({ a: { dtype: 'Q9', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), /tensor 'a': unknown dtype "Q9"/);
   });
 
   it('malformed entries and metadata', () => {
-    bad(craft({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32(1)), /tensor 'a': shape must be an array of non-negative integers, got \[-1\]/);
+    bad(
+      craft({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, f32(1)),
+      /tensor 'a': shape must be an array of non-negative integers, got \[-1\]/,
+    );
     bad(craft({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 0] } }, f32(1)), /data_offsets must be \[begin, end\]/);
     bad(craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4], extra: 1 } }, f32(1)), /unexpected field 'extra'/);
     bad(craft({ a: 5 }), /tensor 'a': expected an object with dtype, shape and data_offsets, got number 5/);
     bad(craft({ __metadata__: { v: 1 } }), /'__metadata__' entry 'v' must be a string, got number 1/);
-    bad(craft({ __metadata__: { 'mge.tree.opt': '{"$tensor":"nope"}' } }), /'mge.tree.opt': it refers to tensor 'nope', which is not in the file/);
+    bad(
+      craft({ __metadata__: { 'mge.tree.opt': '{"$tensor":"nope"}' } }),
+      /'mge.tree.opt': it refers to tensor 'nope', which is not in the file/,
+    );
   });
 
   it('shape × dtype size different from the byte length', () => {
-    bad(craft({ a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, f32(1, 2, 3)), /tensor 'a': shape \(2, 2\) of F32 needs 16 bytes, but data_offsets \[0, 12\] span 12/);
-    bad(craft({ a: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] } }, new Uint8Array([1, 7])), /tensor 'a': BOOL element 1 is 7, expected 0 or 1/);
+    bad(
+      craft({ a: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, f32(1, 2, 3)),
+      /tensor 'a': shape \(2, 2\) of F32 needs 16 bytes, but data_offsets \[0, 12\] span 12/,
+    );
+    bad(
+      craft({ a: { dtype: 'BOOL', shape: [2], data_offsets: [0, 2] } }, new Uint8Array([1, 7])),
+      /tensor 'a': BOOL element 1 is 7, expected 0 or 1/,
+    );
   });
 
   it('overlapping offsets', () => {
     bad(
-      craft({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, f32(1, 2, 3)),
+      craft(
+        { a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } },
+        f32(1, 2, 3),
+      ),
       /tensor 'b' \(bytes 4..12\) overlaps tensor 'a' \(bytes 0..8\)/,
     );
   });
 
   it('holes between tensors and at the start', () => {
     bad(
-      craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, f32(1, 2, 3)),
+      craft(
+        { a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } },
+        f32(1, 2, 3),
+      ),
       /unused bytes 4..8 before tensor 'b'/,
     );
     bad(craft({ a: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32(1, 2)), /unused bytes 0..4 before tensor 'a'/);
@@ -189,12 +228,20 @@ describe('deserialize rejects corrupt files, naming the problem', () => {
   it('makes no tensor when a later entry is bad (nothing half-loaded)', () => {
     // 'a' is fine, 'z' is not: the error comes before any tensor is created.
     const before = tensor([0]).id;
-    bad(craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, z: { dtype: 'F32', shape: [2], data_offsets: [4, 8] } }, f32(1, 2)), /tensor 'z': shape \(2,\) of F32 needs 8 bytes/);
+    bad(
+      craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, z: { dtype: 'F32', shape: [2], data_offsets: [4, 8] } }, f32(1, 2)),
+      /tensor 'z': shape \(2,\) of F32 needs 8 bytes/,
+    );
     expect(tensor([0]).id).toBe(before + 1);
   });
 
   it('reads files from other writers: unsorted keys, no metadata', () => {
-    const ck = deserialize(craft({ b: { dtype: 'I32', shape: [1], data_offsets: [4, 8] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array([...f32(2.5), 9, 0, 0, 0])));
+    const ck = deserialize(
+      craft(
+        { b: { dtype: 'I32', shape: [1], data_offsets: [4, 8] }, a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } },
+        new Uint8Array([...f32(2.5), 9, 0, 0, 0]),
+      ),
+    );
     expect([...ck.keys()]).toEqual(['a', 'b']);
     expect(ck.get('b')!.item()).toBe(9);
     expect(ck.metadata).toEqual({});

@@ -20,13 +20,19 @@ const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', '
 describe('save / load', () => {
   it('round-trips a state dict with metadata and optimizer state through a file', async () => {
     const path = join(dir, 'model.safetensors');
-    const w = tensor([[1, 2, 3], [4, 5, 6]]);
+    const w = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     await save({ 'fc.weight': w, 'fc.bias': tensor([-1, 1]), optimizer: { state: { 0: { momentumBuffer: tensor([0.5, 0.25]) } } } }, path, {
       metadata: { model: 'mlp' },
     });
     const ck = await load(path);
     expect([...ck.keys()]).toEqual(['fc.bias', 'fc.weight']);
-    expect(ck.get('fc.weight')!.numpySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(ck.get('fc.weight')!.numpySync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(ck.metadata).toEqual({ format: 'mge', version: '1', model: 'mlp' });
     const opt = ck.nested.optimizer as unknown as { state: Record<number, { momentumBuffer: { dataSync(): Float32Array } }> };
     expect(Array.from(opt.state[0].momentumBuffer.dataSync())).toEqual([0.5, 0.25]);
@@ -68,7 +74,10 @@ describe('save / load', () => {
     const path = join(dir, 'crash.safetensors');
     await save({ a: tensor([4, 5]) }, path);
     const before = await fs.readFile(path);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'io-fixtures', 'crash-mid-save.ts'), path], { encoding: 'utf8', cwd: join(here, '..') });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'io-fixtures', 'crash-mid-save.ts'), path], {
+      encoding: 'utf8',
+      cwd: join(here, '..'),
+    });
     expect(r.stderr).toBe('');
     expect(r.signal).toBe('SIGKILL');
     expect(Buffer.compare(await fs.readFile(path), before)).toBe(0);
@@ -85,7 +94,11 @@ describe('save / load', () => {
     const path = join(dir, 'stale.safetensors');
     const dead = join(dir, '.stale.safetensors.999999999.k2x9ab.tmp'); // no such pid
     const live = join(dir, `.stale.safetensors.${process.ppid}.k2x9ab.tmp`); // our parent: alive
-    const foreign = [join(dir, '.stale.safetensors.tmp'), join(dir, '.stale.safetensors.12.x.y.tmp'), join(dir, '.other.safetensors.999999999.k2.tmp')];
+    const foreign = [
+      join(dir, '.stale.safetensors.tmp'),
+      join(dir, '.stale.safetensors.12.x.y.tmp'),
+      join(dir, '.other.safetensors.999999999.k2.tmp'),
+    ];
     for (const f of [dead, live, ...foreign]) await fs.writeFile(f, 'partial');
     await save({ a: tensor([1]) }, path);
     const names = await fs.readdir(dir);
@@ -103,9 +116,13 @@ describe('save / load', () => {
     await fs.writeFile(path, bytes.subarray(0, bytes.length - 1));
     const err = await load(path).catch((e) => e);
     expect(err).toBeInstanceOf(CheckpointError);
-    expect(err.message).toMatch(/^load: '.*trunc.safetensors': tensor 'a': data_offsets \[0, 12\] run past the end of the data \(11 bytes\)/);
+    expect(err.message).toMatch(
+      /^load: '.*trunc.safetensors': tensor 'a': data_offsets \[0, 12\] run past the end of the data \(11 bytes\)/,
+    );
     await expect(save({ a: tensor([1]) }, '')).rejects.toThrow(/save: argument 'path' must be a non-empty string/);
-    await expect(save({ a: tensor([1]) }, join(dir, 'no', 'such', 'dir', 'x.safetensors'))).rejects.toThrow(/save: could not write .*ENOENT/);
+    await expect(save({ a: tensor([1]) }, join(dir, 'no', 'such', 'dir', 'x.safetensors'))).rejects.toThrow(
+      /save: could not write .*ENOENT/,
+    );
   });
 
   it('keeps Node modules out of the static imports, so the browser entry loads', async () => {
@@ -118,8 +135,15 @@ describe('save / load', () => {
 
   it.skipIf(!python)('is readable by an independent reader (Python standard library only)', async () => {
     const path = join(dir, 'py.safetensors');
-    const w = tensor([[0.1, -2.5, 3], [1e-7, 65504, -0]]);
-    await save({ 'conv.weight': w, 'bn.count': tensor([3, -4], { dtype: 'int32' }), mask: tensor([true, false]), scalar: tensor(1.25) }, path, { metadata: { model: 'test' } });
+    const w = tensor([
+      [0.1, -2.5, 3],
+      [1e-7, 65504, -0],
+    ]);
+    await save(
+      { 'conv.weight': w, 'bn.count': tensor([3, -4], { dtype: 'int32' }), mask: tensor([true, false]), scalar: tensor(1.25) },
+      path,
+      { metadata: { model: 'test' } },
+    );
     const out = JSON.parse(execFileSync(python!, [join(here, 'io-fixtures', 'read_safetensors.py'), path], { encoding: 'utf8' }));
     expect(out.metadata).toEqual({ format: 'mge', version: '1', model: 'test' });
     expect((8 + out.header_len) % 8).toBe(0);

@@ -55,7 +55,12 @@ function ravel(idx: readonly number[], shape: readonly number[]): number {
 }
 /** Element of a (possibly broadcast) array at the output multi-index. */
 function at(data: ArrayLike<number>, shape: readonly number[], idx: readonly number[]): number {
-  return data[ravel(idx.map((v, d) => (shape[d] === 1 ? 0 : v)), shape)];
+  return data[
+    ravel(
+      idx.map((v, d) => (shape[d] === 1 ? 0 : v)),
+      shape,
+    )
+  ];
 }
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol = 1e-5): void {
   expect(got.length).toBe(want.length);
@@ -176,17 +181,53 @@ const COMPARE = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalA
 
 /** Pairs of (a shape, b shape, out shape) covering the fast paths and general broadcasting. */
 const BROADCAST_CASES: [number[], number[], number[]][] = [
-  [[3, 4], [3, 4], [3, 4]],
-  [[2, 3, 5], [1, 1, 1], [2, 3, 5]],
-  [[1, 1], [4, 3], [4, 3]],
-  [[2, 1, 5], [1, 3, 1], [2, 3, 5]],
-  [[4, 1], [4, 6], [4, 6]],
-  [[1, 6], [4, 6], [4, 6]],
-  [[2, 3, 4, 5], [2, 1, 4, 1], [2, 3, 4, 5]],
-  [[0, 3], [1, 3], [0, 3]],
+  [
+    [3, 4],
+    [3, 4],
+    [3, 4],
+  ],
+  [
+    [2, 3, 5],
+    [1, 1, 1],
+    [2, 3, 5],
+  ],
+  [
+    [1, 1],
+    [4, 3],
+    [4, 3],
+  ],
+  [
+    [2, 1, 5],
+    [1, 3, 1],
+    [2, 3, 5],
+  ],
+  [
+    [4, 1],
+    [4, 6],
+    [4, 6],
+  ],
+  [
+    [1, 6],
+    [4, 6],
+    [4, 6],
+  ],
+  [
+    [2, 3, 4, 5],
+    [2, 1, 4, 1],
+    [2, 3, 4, 5],
+  ],
+  [
+    [0, 3],
+    [1, 3],
+    [0, 3],
+  ],
   [[], [], []],
   [[1], [7], [7]],
-  [[3, 1, 1], [3, 1, 1], [3, 1, 1]],
+  [
+    [3, 1, 1],
+    [3, 1, 1],
+    [3, 1, 1],
+  ],
 ];
 
 function naiveBinary(op: BinaryOp, a: DataArray, as: number[], b: DataArray, bs: number[], os: number[], t: DType): number[] {
@@ -223,7 +264,12 @@ describe('JsBackend binary', () => {
     const b = Int32Array.from([1, 65536, 21, 3]);
     expect(Array.from(be.binary('add', ref(a, [4]), ref(b, [4]), [4]))).toEqual([-2147483648, 131072, 24, -4]);
     expect(Array.from(be.binary('mul', ref(a, [4]), ref(b, [4]), [4]))).toEqual([2147483647, 0, 63, -21]);
-    expect(Array.from(be.binary('pow', ref(a, [4]), ref(b, [4]), [4]))).toEqual([2147483647, 0, Number(BigInt.asIntN(32, 3n ** 21n)), -343]);
+    expect(Array.from(be.binary('pow', ref(a, [4]), ref(b, [4]), [4]))).toEqual([
+      2147483647,
+      0,
+      Number(BigInt.asIntN(32, 3n ** 21n)),
+      -343,
+    ]);
   });
 
   it('maximum/minimum propagate NaN; comparisons with NaN are false except ne', () => {
@@ -233,11 +279,9 @@ describe('JsBackend binary', () => {
     expect(Array.from(be.binary('minimum', ref(a, [3]), ref(b, [3]), [3]))).toEqual([Number.NaN, Number.NaN, 1]);
     expect(Array.from(be.binary('lt', ref(a, [3]), ref(b, [3]), [3]))).toEqual([0, 0, 0]);
     expect(Array.from(be.binary('ne', ref(a, [3]), ref(b, [3]), [3]))).toEqual([1, 1, 1]);
-    expect(Array.from(be.binary('pow', ref(Float32Array.from([-8, 0, 2]), [3]), ref(Float32Array.from([1 / 3, 0, -1]), [3]), [3]))).toEqual([
-      Number.NaN,
-      1,
-      0.5,
-    ]);
+    expect(Array.from(be.binary('pow', ref(Float32Array.from([-8, 0, 2]), [3]), ref(Float32Array.from([1 / 3, 0, -1]), [3]), [3]))).toEqual(
+      [Number.NaN, 1, 0.5],
+    );
   });
 
   it('logicalAnd/Or on bools with broadcasting', () => {
@@ -251,9 +295,24 @@ describe('JsBackend binary', () => {
 describe('JsBackend where / cast', () => {
   it('where broadcasts all three operands', () => {
     for (const [cs, as, bs, os] of [
-      [[2, 3], [2, 3], [2, 3], [2, 3]],
-      [[2, 1], [1, 3], [1, 1], [2, 3]],
-      [[1, 4, 1], [3, 1, 5], [3, 4, 5], [3, 4, 5]],
+      [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
+      [
+        [2, 1],
+        [1, 3],
+        [1, 1],
+        [2, 3],
+      ],
+      [
+        [1, 4, 1],
+        [3, 1, 5],
+        [3, 4, 5],
+        [3, 4, 5],
+      ],
       [[0], [1], [1], [0]],
     ] as number[][][]) {
       for (const dtype of ['float32', 'int32', 'bool'] as const) {
@@ -308,12 +367,27 @@ describe('JsBackend reduce', () => {
     [[7], [0]],
     [[3, 5], [1]],
     [[3, 5], [0]],
-    [[3, 5], [0, 1]],
+    [
+      [3, 5],
+      [0, 1],
+    ],
     [[2, 3, 4], [1]],
-    [[2, 3, 4], [0, 2]],
-    [[2, 3, 4, 5], [1, 2]],
-    [[2, 3, 4, 5], [0, 3]],
-    [[1, 4, 1, 3], [0, 2]],
+    [
+      [2, 3, 4],
+      [0, 2],
+    ],
+    [
+      [2, 3, 4, 5],
+      [1, 2],
+    ],
+    [
+      [2, 3, 4, 5],
+      [0, 3],
+    ],
+    [
+      [1, 4, 1, 3],
+      [0, 2],
+    ],
     [[4, 1, 6], [1]],
     [[3, 300], [1]],
   ];
@@ -365,8 +439,20 @@ describe('JsBackend reduce', () => {
           const idx = unravel(o, outShape);
           let best = 0;
           for (let k = 1; k < shape[axis]; k++) {
-            const v = x[ravel(idx.map((v2, d) => (d === axis ? k : v2)), shape)];
-            const cur = x[ravel(idx.map((v2, d) => (d === axis ? best : v2)), shape)];
+            const v =
+              x[
+                ravel(
+                  idx.map((v2, d) => (d === axis ? k : v2)),
+                  shape,
+                )
+              ];
+            const cur =
+              x[
+                ravel(
+                  idx.map((v2, d) => (d === axis ? best : v2)),
+                  shape,
+                )
+              ];
             if (op === 'argmax' ? v > cur : v < cur) best = k;
           }
           return best;
@@ -421,7 +507,12 @@ describe('JsBackend strided / concat / pad', () => {
           let k = idx[axis];
           let p = 0;
           while (k >= shapes[p][axis]) k -= shapes[p++][axis];
-          return parts[p].buf[ravel(idx.map((v, d) => (d === axis ? k : v)), shapes[p])];
+          return parts[p].buf[
+            ravel(
+              idx.map((v, d) => (d === axis ? k : v)),
+              shapes[p],
+            )
+          ];
         });
         expect(Array.from(y)).toEqual(want);
       }
@@ -430,11 +521,42 @@ describe('JsBackend strided / concat / pad', () => {
 
   it('pads with a constant, including size-1 and empty dims', () => {
     const cases: [number[], [number, number][]][] = [
-      [[3, 4], [[1, 2], [0, 3]]],
-      [[3, 1], [[0, 0], [1, 1]]],
-      [[1, 5], [[2, 0], [0, 0]]],
-      [[2, 1, 3], [[0, 1], [2, 1], [1, 0]]],
-      [[0, 2], [[1, 1], [1, 0]]],
+      [
+        [3, 4],
+        [
+          [1, 2],
+          [0, 3],
+        ],
+      ],
+      [
+        [3, 1],
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ],
+      [
+        [1, 5],
+        [
+          [2, 0],
+          [0, 0],
+        ],
+      ],
+      [
+        [2, 1, 3],
+        [
+          [0, 1],
+          [2, 1],
+          [1, 0],
+        ],
+      ],
+      [
+        [0, 2],
+        [
+          [1, 1],
+          [1, 0],
+        ],
+      ],
       [[], []],
       [[40], [[3, 5]]],
     ];
@@ -602,7 +724,15 @@ describe('JsBackend conv2d', () => {
 
 // ---- pool2d -----------------------------------------------------------------
 
-function poolParams(n: number, c: number, h: number, w: number, k: [number, number], s: [number, number], pd: [number, number]): Pool2dParams {
+function poolParams(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  k: [number, number],
+  s: [number, number],
+  pd: [number, number],
+): Pool2dParams {
   const oh = Math.floor((h + 2 * pd[0] - k[0]) / s[0]) + 1;
   const ow = Math.floor((w + 2 * pd[1] - k[1]) / s[1]) + 1;
   return { n, c, h, w, kh: k[0], kw: k[1], oh, ow, sh: s[0], sw: s[1], ph: pd[0], pw: pd[1] };

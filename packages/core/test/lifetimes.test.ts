@@ -113,7 +113,10 @@ describe('deferred fused results', () => {
     const p = new Parameter(fusedLinear(lx(), lw(), lb()));
     expect(await vals(p)).toEqual(LIN);
     recording(p).backward(p.mul(p).sum());
-    expectClose(await vals(p.grad), LIN.map((v) => 2 * v));
+    expectClose(
+      await vals(p.grad),
+      LIN.map((v) => 2 * v),
+    );
   });
 });
 
@@ -153,7 +156,11 @@ describe('gradients through deferred results', () => {
       const gm = recording(w); // x and b need no gradient: their rules skip it
       const lin = (h: Tensor) => (fused ? fusedLinear(h, w, b) : matmul(h, w, false, true).add(b));
       const y1 = lin(x);
-      gm.backward(relu(lin(relu(y1))).mul(y1.sum()).sum());
+      gm.backward(
+        relu(lin(relu(y1)))
+          .mul(y1.sum())
+          .sum(),
+      );
       return vals(w.grad);
     };
     expectClose(await grad(true), await grad(false));
@@ -174,10 +181,13 @@ describe('gradients through deferred results', () => {
 
   it('reach an attached conv output that relu consumes (Grad-CAM style gm.attach of an activation)', async () => {
     const y = fusedConv2d(lx().reshape(1, 1, 2, 3), tensor([1, -1], { shape: [2, 1, 1, 1] }));
-    recording(y).backward(relu(y).mul(tensor([1, 2, 3, 4, 5, 6], { shape: [1, 2, 1, 3] })).sum());
+    recording(y).backward(
+      relu(y)
+        .mul(tensor([1, 2, 3, 4, 5, 6], { shape: [1, 2, 1, 3] }))
+        .sum(),
+    );
     expect(await vals(y.grad)).toEqual([1, 0, 3, 0, 0, 3, 0, 5, 0, 4, 0, 0]);
   });
-
 });
 
 describe('backward frees only its own temporaries', () => {

@@ -60,7 +60,10 @@ describe('memory', () => {
     for (let step = 1; step <= 2000; step++) {
       const x = random.normal(0, 1, [8, 1, 8, 8]);
       const labels = Array.from({ length: 8 }, (_, i) => (i * 3 + step) % 10);
-      const onehot = tensor(labels.flatMap((l) => Array.from({ length: 10 }, (_, k) => (k === l ? 1 : 0))), { shape: [8, 10] });
+      const onehot = tensor(
+        labels.flatMap((l) => Array.from({ length: 10 }, (_, k) => (k === l ? 1 : 0))),
+        { shape: [8, 10] },
+      );
       gm.record();
       const h = relu(add(conv2dPrimitive(x, convW, { padding: 1 }), convB));
       const p = pool2dPrimitive('max', h, 2);

@@ -15,11 +15,19 @@ const wrap = (numpyStr: string, dtype: string) =>
 
 describe('printing', () => {
   it('a 2-d float tensor, exactly as the brief shows', () => {
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe('Tensor([[1. 2.]\n        [3. 4.]], dtype=float32, device=js)');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toString(),
+    ).toBe('Tensor([[1. 2.]\n        [3. 4.]], dtype=float32, device=js)');
   });
 
   it('util.inspect / console.log use the same text', () => {
-    const t = tensor([[1, 2], [3, 4]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(inspect(t)).toBe(t.toString());
   });
 
@@ -42,7 +50,19 @@ describe('printing', () => {
 
   it('int32, including a 3-d tensor with a blank line between blocks', () => {
     expect(tensor([1, 2, 3], { dtype: 'int32' }).toString()).toBe('Tensor([1 2 3], dtype=int32, device=js)');
-    const t = tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]], { dtype: 'int32' });
+    const t = tensor(
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+      { dtype: 'int32' },
+    );
     expect(t.toString()).toBe(wrap('[[[1 2]\n  [3 4]]\n\n [[5 6]\n  [7 8]]]', 'int32'));
   });
 

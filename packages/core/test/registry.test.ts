@@ -30,9 +30,13 @@ describe('device registry', () => {
   it('the highest priority backend that initialised wins; a failed one says why, once, and falls back', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     registerBackend('second', () => new JsBackend(), 150);
-    registerBackend('broken', () => {
-      throw new Error('native addon not built (run pnpm build)');
-    }, 250);
+    registerBackend(
+      'broken',
+      () => {
+        throw new Error('native addon not built (run pnpm build)');
+      },
+      250,
+    );
     expect(getDefaultDevice()).toBe('second');
     expect(getDefaultDevice()).toBe('second');
     expect(warn).toHaveBeenCalledTimes(1);
@@ -47,11 +51,7 @@ describe('device registry', () => {
   });
 
   it('a backend that is not auto-selectable is used only when asked for by name', () => {
-    registerBackend(
-      'software-gpu',
-      () => Object.assign(new JsBackend(), { autoSelectable: false, description: 'SwiftShader' }),
-      1000,
-    );
+    registerBackend('software-gpu', () => Object.assign(new JsBackend(), { autoSelectable: false, description: 'SwiftShader' }), 1000);
     const def = getDefaultDevice();
     expect(def).not.toBe('software-gpu');
     // The registry says why the faster-ranked device is passed over.
@@ -68,19 +68,28 @@ describe('device registry', () => {
     expect(() => getBackend('later')).toThrow(/still initialising; await ready\(\['later'\]\)/);
     await ready();
     expect(deviceInfo().find((d) => d.name === 'later')?.state).toBe('ready');
-    registerBackend('later-broken', async () => {
-      throw new Error('no adapter');
-    }, 5);
+    registerBackend(
+      'later-broken',
+      async () => {
+        throw new Error('no adapter');
+      },
+      5,
+    );
     await ready();
     expect(deviceInfo().find((d) => d.name === 'later-broken')).toMatchObject({ state: 'failed', error: 'no adapter' });
   });
 
   it('a lazy backend starts only when asked for: by name, by ready(), never by the choice of default', async () => {
     let starts = 0;
-    registerBackend('lazy-gpu', async () => {
-      starts++;
-      return new JsBackend();
-    }, 20, { lazy: true });
+    registerBackend(
+      'lazy-gpu',
+      async () => {
+        starts++;
+        return new JsBackend();
+      },
+      20,
+      { lazy: true },
+    );
     expect(deviceInfo().find((d) => d.name === 'lazy-gpu')?.state).toBe('pending');
     getDefaultDevice();
     await ready(['js']);
@@ -110,14 +119,24 @@ describe('device registry', () => {
   it("ready('auto') only probes a lazy backend and starts it only when the automatic choice may take it", async () => {
     let soft = 0;
     let hard = 0;
-    registerBackend('soft-gpu', async () => {
-      soft++;
-      return new JsBackend();
-    }, 400, { lazy: true, probe: async () => ({ autoSelectable: false, description: 'software rasteriser' }) });
-    registerBackend('hard-gpu', async () => {
-      hard++;
-      return new JsBackend();
-    }, 30, { lazy: true, probe: async () => ({ autoSelectable: true }) });
+    registerBackend(
+      'soft-gpu',
+      async () => {
+        soft++;
+        return new JsBackend();
+      },
+      400,
+      { lazy: true, probe: async () => ({ autoSelectable: false, description: 'software rasteriser' }) },
+    );
+    registerBackend(
+      'hard-gpu',
+      async () => {
+        hard++;
+        return new JsBackend();
+      },
+      30,
+      { lazy: true, probe: async () => ({ autoSelectable: true }) },
+    );
     registerBackend('no-gpu', async () => new JsBackend(), 450, {
       lazy: true,
       probe: async () => {
@@ -126,7 +145,11 @@ describe('device registry', () => {
     });
     await ready('auto');
     expect([soft, hard]).toEqual([0, 1]);
-    expect(deviceInfo().find((d) => d.name === 'soft-gpu')).toMatchObject({ state: 'pending', autoSelectable: false, description: 'software rasteriser' });
+    expect(deviceInfo().find((d) => d.name === 'soft-gpu')).toMatchObject({
+      state: 'pending',
+      autoSelectable: false,
+      description: 'software rasteriser',
+    });
     expect(deviceInfo().find((d) => d.name === 'no-gpu')).toMatchObject({ state: 'failed', error: 'no adapter; install a driver' });
     expect(() => getBackend('no-gpu')).toThrow("device 'no-gpu' failed to initialise: no adapter; install a driver");
     await ready(['soft-gpu']);
@@ -148,9 +171,13 @@ describe('device registry', () => {
     expect(getDefaultDevice()).toBe('js');
     expect(tensor([1]).device).toBe('js');
     expect(() => setDefaultDevice('tpu')).toThrow(/setDefaultDevice: unknown device 'tpu'; registered devices are .*js/);
-    registerBackend('dead', () => {
-      throw new Error('gone');
-    }, 1);
+    registerBackend(
+      'dead',
+      () => {
+        throw new Error('gone');
+      },
+      1,
+    );
     expect(() => setDefaultDevice('dead')).toThrow(/device 'dead' failed to initialise: gone/);
   });
 

@@ -149,7 +149,9 @@ export class DataLoader {
         );
       }
       if (image.data.length !== size) {
-        throw new RangeError(`DataLoader: sample ${index} has ${image.data.length} values, its shape ${image.channels}×${image.height}×${image.width} needs ${size}`);
+        throw new RangeError(
+          `DataLoader: sample ${index} has ${image.data.length} values, its shape ${image.channels}×${image.height}×${image.width} needs ${size}`,
+        );
       }
       images.set(image.data, k * size);
       labels[k] = label;
@@ -160,10 +162,7 @@ export class DataLoader {
   /** Turns plain arrays into core tensors on this loader's device. */
   toTensors(raw: RawBatch): Batch {
     const device = this.device === undefined ? {} : { device: this.device };
-    return [
-      tensor(raw.images, { shape: raw.shape, ...device }),
-      tensor(raw.labels, { dtype: 'int32', shape: [raw.shape[0]], ...device }),
-    ];
+    return [tensor(raw.images, { shape: raw.shape, ...device }), tensor(raw.labels, { dtype: 'int32', shape: [raw.shape[0]], ...device })];
   }
 
   /** One epoch of batches as plain arrays (no tensors: for workers, tools and tests). */

@@ -33,11 +33,7 @@ export class ArrayImageDataset implements ImageDataset {
     if (!(labels instanceof Uint8Array)) {
       throw new TypeError(`${name}: labels must be a Uint8Array, got ${describe(labels)}`);
     }
-    if (
-      !Array.isArray(imageShape) ||
-      imageShape.length !== 3 ||
-      !imageShape.every((d) => Number.isInteger(d) && d > 0)
-    ) {
+    if (!Array.isArray(imageShape) || imageShape.length !== 3 || !imageShape.every((d) => Number.isInteger(d) && d > 0)) {
       throw new TypeError(`${name}: imageShape must be [channels, height, width] of positive integers, got ${JSON.stringify(imageShape)}`);
     }
     const size = imageShape[0] * imageShape[1] * imageShape[2];

@@ -24,7 +24,9 @@ function checkImage(owner: string, image: Image): void {
   }
   const size = image.channels * image.height * image.width;
   if (image.data.length !== size) {
-    throw new RangeError(`${owner}: image of ${image.channels}×${image.height}×${image.width} needs ${size} values, got ${image.data.length}`);
+    throw new RangeError(
+      `${owner}: image of ${image.channels}×${image.height}×${image.width} needs ${size} values, got ${image.data.length}`,
+    );
   }
 }
 
@@ -91,7 +93,10 @@ export function normalize(mean: number | readonly number[], std: number | readon
   return (image) => {
     checkImage('normalize', image);
     const { channels: c, height: h, width: w } = image;
-    for (const [name, list] of [['mean', m], ['std', s]] as const) {
+    for (const [name, list] of [
+      ['mean', m],
+      ['std', s],
+    ] as const) {
       if (list.length !== 1 && list.length !== c) {
         throw new RangeError(`normalize: ${name} must have 1 or ${c} values for a ${c}-channel image, got ${list.length}`);
       }

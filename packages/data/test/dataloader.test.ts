@@ -9,7 +9,11 @@ const BORDER = -0.1307 / 0.3081;
 function tiny(n: number): ArrayImageDataset {
   const images = new Uint8Array(n * 4);
   for (let i = 0; i < n; i++) images.fill(i, i * 4, i * 4 + 4);
-  return new ArrayImageDataset(images, Uint8Array.from({ length: n }, (_, i) => i % 10), [1, 2, 2]);
+  return new ArrayImageDataset(
+    images,
+    Uint8Array.from({ length: n }, (_, i) => i % 10),
+    [1, 2, 2],
+  );
 }
 
 describe('DataLoader', () => {
@@ -116,7 +120,11 @@ describe('DataLoader', () => {
 
   it('surfaces a failure inside a prefetched batch when that batch is awaited', async () => {
     const ds = tiny(4);
-    const bad = { imageShape: ds.imageShape, length: 4, get: (i: number) => (i === 3 ? ([ds.get(0)[0], -1] as [Uint8Array, number]) : ds.get(i)) };
+    const bad = {
+      imageShape: ds.imageShape,
+      length: 4,
+      get: (i: number) => (i === 3 ? ([ds.get(0)[0], -1] as [Uint8Array, number]) : ds.get(i)),
+    };
     const loader = new DataLoader(bad, { batchSize: 2 });
     const labels: number[][] = [];
     await expect(
@@ -134,11 +142,21 @@ describe('DataLoader', () => {
     expect(() => new DataLoader(ds, { shuffle: 1 as unknown as boolean })).toThrow('DataLoader: shuffle must be a boolean, got 1');
     expect(() => new DataLoader(ds, { dropLast: 'no' as unknown as boolean })).toThrow('DataLoader: dropLast must be a boolean, got "no"');
     expect(() => new DataLoader(ds, { shuffle: true, seed: -3 })).toThrow('DataLoader: seed must be an integer in [0, 2^32 - 1], got -3');
-    expect(() => new DataLoader(ds, { transform: 5 as unknown as () => never })).toThrow('DataLoader: transform must be a function (Image => Image), got 5');
-    expect(() => new DataLoader(ds, { batch_size: 4 } as never)).toThrow(/DataLoader: unknown option "batch_size"; expected one of batchSize/);
-    expect(() => new DataLoader(ds, { sampler: new SequentialSampler(4), shuffle: true })).toThrow('DataLoader: sampler excludes shuffle and seed');
-    expect(() => new DataLoader(ds, { sampler: new SequentialSampler(5) })).toThrow('DataLoader: sampler.length must equal dataset.length 4, got 5');
-    expect(() => new DataLoader([] as never)).toThrow('DataLoader: dataset must have length, get(i) and imageShape, got an array of length 0');
+    expect(() => new DataLoader(ds, { transform: 5 as unknown as () => never })).toThrow(
+      'DataLoader: transform must be a function (Image => Image), got 5',
+    );
+    expect(() => new DataLoader(ds, { batch_size: 4 } as never)).toThrow(
+      /DataLoader: unknown option "batch_size"; expected one of batchSize/,
+    );
+    expect(() => new DataLoader(ds, { sampler: new SequentialSampler(4), shuffle: true })).toThrow(
+      'DataLoader: sampler excludes shuffle and seed',
+    );
+    expect(() => new DataLoader(ds, { sampler: new SequentialSampler(5) })).toThrow(
+      'DataLoader: sampler.length must equal dataset.length 4, got 5',
+    );
+    expect(() => new DataLoader([] as never)).toThrow(
+      'DataLoader: dataset must have length, get(i) and imageShape, got an array of length 0',
+    );
   });
 
   it('rejects images whose shapes differ within a batch', () => {
@@ -149,6 +167,8 @@ describe('DataLoader', () => {
       batchSize: 2,
       transform: (img) => (calls++ === 0 ? img : { ...img, data: new Float32Array(2), width: 1 }),
     });
-    expect(() => [...loader.rawBatches()]).toThrow('DataLoader: every image of a batch must have shape 1×2×2 after the transform, sample 1 has 1×2×1');
+    expect(() => [...loader.rawBatches()]).toThrow(
+      'DataLoader: every image of a batch must have shape 1×2×2 after the transform, sample 1 has 1×2×1',
+    );
   });
 });

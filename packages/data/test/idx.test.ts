@@ -39,11 +39,15 @@ describe('IDX parsing', () => {
     expect(() => parseIdxImages(labelsIdx, 'a-file')).toThrow(
       'a-file: wrong magic number for an IDX images file: expected 2051 (0x00000803: unsigned bytes, 3 dimensions), got 2049 (0x00000801)',
     );
-    expect(() => parseIdxLabels(imagesIdx, 'b-file')).toThrow(/b-file: wrong magic number for an IDX labels file: expected 2049 .*got 2051/);
+    expect(() => parseIdxLabels(imagesIdx, 'b-file')).toThrow(
+      /b-file: wrong magic number for an IDX labels file: expected 2049 .*got 2051/,
+    );
   });
 
   it('rejects truncated files and trailing bytes with expected vs got sizes', () => {
-    expect(() => parseIdxImages(imagesIdx.subarray(0, 10), 'f')).toThrow('f: truncated IDX images file: expected a 16-byte header, got 10 bytes');
+    expect(() => parseIdxImages(imagesIdx.subarray(0, 10), 'f')).toThrow(
+      'f: truncated IDX images file: expected a 16-byte header, got 10 bytes',
+    );
     expect(() => parseIdxImages(imagesIdx.subarray(0, imagesIdx.length - 1), 'f')).toThrow(
       'f: truncated IDX images file: header says 5×28×28 so expected 3936 bytes, got 3935',
     );
@@ -91,7 +95,9 @@ describe('MNIST from an IDX folder', () => {
     const swapped = tempDir({ 'train-images-idx3-ubyte.gz': gzipSync(labelsIdx), 'train-labels-idx1-ubyte': labelsIdx });
     expect(() => new MNIST({ root: swapped })).toThrow(/train-images-idx3-ubyte\.gz: wrong magic number .*expected 2051.*got 2049/);
     const cut = tempDir({ 'train-images-idx3-ubyte.gz': gzipSync(imagesIdx.subarray(0, 1000)), 'train-labels-idx1-ubyte': labelsIdx });
-    expect(() => new MNIST({ root: cut })).toThrow(/train-images-idx3-ubyte\.gz: truncated IDX images file: .*expected 3936 bytes, got 1000/);
+    expect(() => new MNIST({ root: cut })).toThrow(
+      /train-images-idx3-ubyte\.gz: truncated IDX images file: .*expected 3936 bytes, got 1000/,
+    );
   });
 
   it('rejects corrupt gzip data', () => {

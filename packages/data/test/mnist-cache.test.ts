@@ -68,7 +68,9 @@ describe('bundled MNIST cache', () => {
     badMagic[0] = 0x4e;
     expect(() => parseMnistCache(badMagic, 'x.bin')).toThrow(/x\.bin.*wrong magic: expected "MGEMNIST", got "NGEMNIST"/);
     expect(() => parseMnistCache(good.subarray(0, 20))).toThrow(/truncated: expected at least a 32-byte header, got 20 bytes/);
-    expect(() => parseMnistCache(good.subarray(0, good.length - 1))).toThrow(/truncated: 8000 \+ 2000 images of 28×28 need 7850032 bytes, got 7850031/);
+    expect(() => parseMnistCache(good.subarray(0, good.length - 1))).toThrow(
+      /truncated: 8000 \+ 2000 images of 28×28 need 7850032 bytes, got 7850031/,
+    );
     const longer = new Uint8Array(good.length + 3);
     longer.set(good);
     expect(() => parseMnistCache(longer)).toThrow(/trailing bytes.*got 7850035/);

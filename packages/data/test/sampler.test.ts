@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { BatchSampler, Mulberry32, RandomSampler, SequentialSampler } from '../src/index.js';
 
-const isPermutation = (order: Int32Array, n: number) => Array.from(order).sort((a, b) => a - b).every((v, i) => v === i) && order.length === n;
+const isPermutation = (order: Int32Array, n: number) =>
+  Array.from(order)
+    .sort((a, b) => a - b)
+    .every((v, i) => v === i) && order.length === n;
 
 describe('samplers', () => {
   it('SequentialSampler yields 0..n-1 every epoch', () => {
@@ -60,11 +63,17 @@ describe('samplers', () => {
   it('BatchSampler counts batches with and without dropLast', () => {
     const keep = new BatchSampler(new SequentialSampler(10), { batchSize: 4 });
     expect(keep.length).toBe(3);
-    expect(keep.batches().map((b) => Array.from(b))).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(keep.batches().map((b) => Array.from(b))).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     const drop = new BatchSampler(new SequentialSampler(10), { batchSize: 4, dropLast: true });
     expect(drop.length).toBe(2);
     expect(drop.batches().map((b) => b.length)).toEqual([4, 4]);
     expect(new BatchSampler(new SequentialSampler(8), { batchSize: 4, dropLast: true }).length).toBe(2);
-    expect(() => new BatchSampler(new SequentialSampler(8), { batchSize: 0 })).toThrow('BatchSampler: batchSize must be a positive integer, got 0');
+    expect(() => new BatchSampler(new SequentialSampler(8), { batchSize: 0 })).toThrow(
+      'BatchSampler: batchSize must be a positive integer, got 0',
+    );
   });
 });

@@ -14,10 +14,7 @@ describe('transforms', () => {
     const out = pad(1)(input);
     expect([out.channels, out.height, out.width]).toEqual([2, 4, 4]);
     expect(out.data).toBeInstanceOf(Uint8Array);
-    expect(Array.from(out.data)).toEqual([
-      0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0,
-      0, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8, 0, 0, 0, 0, 0,
-    ]);
+    expect(Array.from(out.data)).toEqual([0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8, 0, 0, 0, 0, 0]);
     expect(Array.from(input.data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     const filled = pad(1, 9)(img([1], 1, 1, 1));
     expect(Array.from(filled.data)).toEqual([9, 9, 9, 9, 1, 9, 9, 9, 9]);
@@ -55,7 +52,9 @@ describe('transforms', () => {
     expect(() => pad(-1)).toThrow('pad: padding must be a non-negative integer, got -1');
     expect(() => pad(1, 300)(img([1], 1, 1, 1))).toThrow('pad: fill for a uint8 image must be an integer in [0, 255], got 300');
     expect(() => normalize(0, 0)).toThrow('normalize: std must be positive, got 0');
-    expect(() => normalize([0, 0, 0], 1)(img([1, 2], 2, 1, 1))).toThrow('normalize: mean must have 1 or 2 values for a 2-channel image, got 3');
+    expect(() => normalize([0, 0, 0], 1)(img([1, 2], 2, 1, 1))).toThrow(
+      'normalize: mean must have 1 or 2 values for a 2-channel image, got 3',
+    );
     expect(() => compose([pad(1), 3 as unknown as () => Image])).toThrow('compose: transforms[1] must be a function, got 3');
     expect(() => toTensor()(img([1, 2], 1, 1, 3))).toThrow('toTensor: image of 1×1×3 needs 3 values, got 2');
   });

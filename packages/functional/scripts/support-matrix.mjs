@@ -54,7 +54,7 @@ export function renderMatrix(unaryRows, binaryRows) {
     ...binaryRows.map((r) => line(r, 'binary')),
     '',
     'Every other primitive (reductions, strided views, concat, pad, matmul, conv2d, pooling, where,',
-    'cast) is a required method of core\'s `Backend` interface, so each backend has it natively:',
+    "cast) is a required method of core's `Backend` interface, so each backend has it natively:",
     'the compiler checks it. Every function of this package is composed from these primitives.',
     END,
   ].join('\n');

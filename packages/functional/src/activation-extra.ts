@@ -51,7 +51,9 @@ export function prelu(inp: Tensor, weight: Tensor): Tensor {
   if (weight.size !== 1) {
     const c = inp.ndim >= 2 ? inp.shape[1] : -1;
     if (weight.size !== c) {
-      throw new Error(`prelu: argument 'weight' must hold 1 value or one per channel (${c < 0 ? 'inp has no channel axis' : c}), got shape ${shapeToString(weight.shape)}`);
+      throw new Error(
+        `prelu: argument 'weight' must hold 1 value or one per channel (${c < 0 ? 'inp has no channel axis' : c}), got shape ${shapeToString(weight.shape)}`,
+      );
     }
     w = reshape(weight, [1, c, ...new Array(inp.ndim - 2).fill(1)]);
   } else {

@@ -1,6 +1,23 @@
-import {type Axis, 
-  add, astype, logsumexp as coreLogsumexp, relu as coreRelu, sigmoid as coreSigmoid, tanh as coreTanh,div, erf, exp, gt, log, max, mul, normalizeAxis,
-  sub, sum, Tensor, where, 
+import {
+  type Axis,
+  add,
+  astype,
+  logsumexp as coreLogsumexp,
+  relu as coreRelu,
+  sigmoid as coreSigmoid,
+  tanh as coreTanh,
+  div,
+  erf,
+  exp,
+  gt,
+  log,
+  max,
+  mul,
+  normalizeAxis,
+  sub,
+  sum,
+  Tensor,
+  where,
 } from '@mge/core';
 import { LogSoftmax } from './log-softmax.js';
 
@@ -23,7 +40,8 @@ export function tanh(inp: Tensor): Tensor {
 
 export function leakyRelu(inp: Tensor, negativeSlope = 0.01): Tensor {
   check('leakyRelu', inp);
-  if (!Number.isFinite(negativeSlope)) throw new TypeError(`leakyRelu: argument 'negativeSlope' must be a finite number, got ${negativeSlope}`);
+  if (!Number.isFinite(negativeSlope))
+    throw new TypeError(`leakyRelu: argument 'negativeSlope' must be a finite number, got ${negativeSlope}`);
   return where(gt(inp, 0), inp, mul(inp, negativeSlope));
 }
 
@@ -69,4 +87,3 @@ export function softplus(inp: Tensor): Tensor {
   check('softplus', inp);
   return add(coreRelu(inp), log(add(exp(mul(astype(inp, 'float32').abs(), -1)), 1)));
 }
-

@@ -28,14 +28,19 @@ export function attentionWithWeights(query: Tensor, key: Tensor, value: Tensor, 
   if (query.ndim < 2 || key.ndim < 2 || value.ndim < 2) throw new Error(`${op}: query, key and value must be at least 2-d (…, L, E)`);
   const e = query.shape[query.ndim - 1];
   const s = key.shape[key.ndim - 2];
-  if (key.shape[key.ndim - 1] !== e) throw new Error(`${op}: argument 'key' must have query's feature size ${e} in its last axis, got ${shapeToString(key.shape)}`);
-  if (value.shape[value.ndim - 2] !== s) throw new Error(`${op}: argument 'value' must have key's length ${s} in axis -2, got ${shapeToString(value.shape)}`);
+  if (key.shape[key.ndim - 1] !== e)
+    throw new Error(`${op}: argument 'key' must have query's feature size ${e} in its last axis, got ${shapeToString(key.shape)}`);
+  if (value.shape[value.ndim - 2] !== s)
+    throw new Error(`${op}: argument 'value' must have key's length ${s} in axis -2, got ${shapeToString(value.shape)}`);
   const { attnMask = null, isCausal = false, dropoutP = 0, training = true, scale = 1 / Math.sqrt(e) } = options;
   if (!(dropoutP >= 0 && dropoutP < 1)) throw new RangeError(`${op}: option 'dropoutP' must be in [0, 1), got ${dropoutP}`);
   let scores = mul(matmul(query, swapLastTwo(key)), scale);
   if (isCausal) {
     const l = query.shape[query.ndim - 2];
-    const allowed = ge(unsqueeze(arange(l, undefined, 1, { dtype: 'int32', device: query.device }), 1), arange(s, undefined, 1, { dtype: 'int32', device: query.device }));
+    const allowed = ge(
+      unsqueeze(arange(l, undefined, 1, { dtype: 'int32', device: query.device }), 1),
+      arange(s, undefined, 1, { dtype: 'int32', device: query.device }),
+    );
     scores = where(allowed, scores, Number.NEGATIVE_INFINITY);
   }
   if (attnMask !== null && attnMask !== undefined) {
@@ -83,14 +88,20 @@ export function multiHeadAttention(
   options: MultiHeadAttentionOptions = {},
 ): [Tensor, Tensor] {
   const op = 'multiHeadAttention';
-  for (const [arg, t] of [['query', query], ['key', key], ['value', value]] as const) {
+  for (const [arg, t] of [
+    ['query', query],
+    ['key', key],
+    ['value', value],
+  ] as const) {
     check(op, t, arg);
     if (t.ndim !== 3) throw new Error(`${op}: argument '${arg}' must be 3-d (length, batch, embedDim), got ${shapeToString(t.shape)}`);
   }
   const [l, n, e] = query.shape;
   const s = key.shape[0];
   if (key.shape[1] !== n || value.shape[1] !== n || key.shape[2] !== e || value.shape[2] !== e || value.shape[0] !== s) {
-    throw new Error(`${op}: key ${shapeToString(key.shape)} and value ${shapeToString(value.shape)} must be (S, ${n}, ${e}) for query ${shapeToString(query.shape)}`);
+    throw new Error(
+      `${op}: key ${shapeToString(key.shape)} and value ${shapeToString(value.shape)} must be (S, ${n}, ${e}) for query ${shapeToString(query.shape)}`,
+    );
   }
   if (!Number.isInteger(numHeads) || numHeads < 1 || e % numHeads !== 0) {
     throw new Error(`${op}: argument 'numHeads' must be a positive integer dividing embedDim ${e}, got ${numHeads}`);
@@ -111,7 +122,10 @@ export function multiHeadAttention(
   if (attnMask) {
     check(op, attnMask, 'attnMask');
     const ok = attnMask.shape.join() === `${l},${s}` || attnMask.shape.join() === `${n * numHeads},${l},${s}`;
-    if (!ok) throw new Error(`${op}: argument 'attnMask' must be (${l}, ${s}) or (${n * numHeads}, ${l}, ${s}), got ${shapeToString(attnMask.shape)}`);
+    if (!ok)
+      throw new Error(
+        `${op}: argument 'attnMask' must be (${l}, ${s}) or (${n * numHeads}, ${l}, ${s}), got ${shapeToString(attnMask.shape)}`,
+      );
     mask = attnMask.dtype === 'bool' ? where(attnMask, Number.NEGATIVE_INFINITY, 0) : attnMask;
   }
   if (keyPaddingMask) {

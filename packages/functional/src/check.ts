@@ -15,7 +15,8 @@ export function rankArg(op: string, arg: string, x: unknown, ranks: readonly num
 }
 
 export function intArg(op: string, arg: string, v: unknown, min: number): number {
-  if (!Number.isInteger(v) || (v as number) < min) throw new TypeError(`${op}: argument '${arg}' must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < min)
+    throw new TypeError(`${op}: argument '${arg}' must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
   return v as number;
 }
 
@@ -29,7 +30,8 @@ export function tupleArg(op: string, arg: string, v: unknown, n: number, min: nu
 }
 
 export function positiveArg(op: string, arg: string, v: unknown): number {
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RangeError(`${op}: argument '${arg}' must be a positive number, got ${String(v)}`);
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+    throw new RangeError(`${op}: argument '${arg}' must be a positive number, got ${String(v)}`);
   return v;
 }
 

@@ -21,12 +21,16 @@ export function localConv2d(inp: Tensor, weight: Tensor, bias?: Tensor | null, o
   const [g, woh, wow, cg, kh, kw, og] = w7.shape;
   const [n, c] = inp.shape;
   if (cg * g !== c) {
-    throw new Error(`${op}: weight ${shapeToString(weight.shape)} expects ${cg * g} input channels but inp ${shapeToString(inp.shape)} has ${c}`);
+    throw new Error(
+      `${op}: weight ${shapeToString(weight.shape)} expects ${cg * g} input channels but inp ${shapeToString(inp.shape)} has ${c}`,
+    );
   }
   const cols = slidingWindow(inp, [kh, kw], options); // [N, C, OH, OW, KH, KW]
   const [, , oh, ow] = cols.shape;
   if (oh !== woh || ow !== wow) {
-    throw new Error(`${op}: weight ${shapeToString(weight.shape)} is made for a ${woh}×${wow} output but inp ${shapeToString(inp.shape)} gives ${oh}×${ow}`);
+    throw new Error(
+      `${op}: weight ${shapeToString(weight.shape)} is made for a ${woh}×${wow} output but inp ${shapeToString(inp.shape)} gives ${oh}×${ow}`,
+    );
   }
   // [G·OH·OW, N, C/G·KH·KW] · [G·OH·OW, C/G·KH·KW, O/G] → [G·OH·OW, N, O/G]
   const a = reshape(transpose(reshape(cols, [n, g, cg, oh, ow, kh, kw]), [1, 3, 4, 0, 2, 5, 6]), [g * oh * ow, n, cg * kh * kw]);

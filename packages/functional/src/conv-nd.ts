@@ -14,7 +14,8 @@ function ungroup(op: string, weight: Tensor, groups: number, rank: number): Tens
   rankArg(op, 'weight', weight, [rank, rank + 1]);
   if (weight.ndim === rank) return weight;
   const [g, og, ...rest] = weight.shape;
-  if (g !== groups) throw new Error(`${op}: a ${rank + 1}-d weight ${shapeToString(weight.shape)} holds ${g} groups but 'groups' is ${groups}`);
+  if (g !== groups)
+    throw new Error(`${op}: a ${rank + 1}-d weight ${shapeToString(weight.shape)} holds ${g} groups but 'groups' is ${groups}`);
   return reshape(weight, [g * og, ...rest]);
 }
 
@@ -66,13 +67,24 @@ export function conv3d(inp: Tensor, weight: Tensor, bias?: Tensor | null, option
   const [o, cg, kd, kh, kw] = weight.shape;
   if (c % g !== 0 || o % g !== 0) throw new Error(`${op}: groups (${g}) must divide the input channels (${c}) and output channels (${o})`);
   if (cg * g !== c) {
-    throw new Error(`${op}: weight ${shapeToString(weight.shape)} expects ${cg * g} input channels but inp ${shapeToString(inp.shape)} has ${c}`);
+    throw new Error(
+      `${op}: weight ${shapeToString(weight.shape)} expects ${cg * g} input channels but inp ${shapeToString(inp.shape)} has ${c}`,
+    );
   }
   const od = Math.floor((d + 2 * pd - dd * (kd - 1) - 1) / sd) + 1;
   if (od <= 0) throw new Error(`${op}: the kernel depth ${kd} (dilation ${dd}) does not fit the padded input depth ${d + 2 * pd}`);
-  const x = pd > 0 ? pad(inp, [[0, 0], [0, 0], [pd, pd]]) : inp;
+  const x =
+    pd > 0
+      ? pad(inp, [
+          [0, 0],
+          [0, 0],
+          [pd, pd],
+        ])
+      : inp;
   // [N, KD, C, OD, H, W]: slice kd holds depths kd·dd, kd·dd + sd, …
-  const slices = Array.from({ length: kd }, (_, k) => unsqueeze(index(x, {}, {}, { start: k * dd, stop: k * dd + (od - 1) * sd + 1, step: sd }), 1));
+  const slices = Array.from({ length: kd }, (_, k) =>
+    unsqueeze(index(x, {}, {}, { start: k * dd, stop: k * dd + (od - 1) * sd + 1, step: sd }), 1),
+  );
   let cols = slices.length === 1 ? slices[0] : concat(slices, 1);
   // → [N, OD, G, KD, C/G, H, W] → [N·OD, G·KD·C/G, H, W]
   cols = reshape(cols, [n, kd, g, cg, od, h, w]);

@@ -34,11 +34,15 @@ export function conv2d(inp: Tensor, weight: Tensor, bias?: Tensor | null, option
 export function linear(inp: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (!(inp instanceof Tensor)) throw new TypeError(`linear: argument 'inp' must be a Tensor, got ${typeof inp}`);
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
-    throw new Error(`linear: argument 'weight' must be a 2-d Tensor (out_features, in_features), got ${weight instanceof Tensor ? shapeToString(weight.shape) : typeof weight}`);
+    throw new Error(
+      `linear: argument 'weight' must be a 2-d Tensor (out_features, in_features), got ${weight instanceof Tensor ? shapeToString(weight.shape) : typeof weight}`,
+    );
   }
   const inFeatures = inp.shape[inp.ndim - 1];
   if (inFeatures !== weight.shape[1]) {
-    throw new Error(`linear: inp ${shapeToString(inp.shape)} has ${inFeatures} features but weight ${shapeToString(weight.shape)} expects ${weight.shape[1]}`);
+    throw new Error(
+      `linear: inp ${shapeToString(inp.shape)} has ${inFeatures} features but weight ${shapeToString(weight.shape)} expects ${weight.shape[1]}`,
+    );
   }
   if (bias !== undefined && bias !== null) checkBias('linear', bias, [weight.shape[0]]);
   if (inp.ndim === 2) return fusedLinear(inp, weight, bias ?? null); // bias (and a relu applied next) in the GEMM's epilogue

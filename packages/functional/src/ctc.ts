@@ -1,8 +1,30 @@
 // CTC loss by the forward (alpha) recursion in log space, composed from gather, where and
 // elementwise ops: one small step per time frame, differentiated by autograd.
 import {
-  add, astype, concat, eq, exp, full, gather, log, logicalAnd, lt, maximum, mean, mul, ne, neg, pad, reshape, shapeToString, stack, sub, sum,
-  Tensor, unsqueeze, where,
+  add,
+  astype,
+  concat,
+  eq,
+  exp,
+  full,
+  gather,
+  log,
+  logicalAnd,
+  lt,
+  maximum,
+  mean,
+  mul,
+  ne,
+  neg,
+  pad,
+  reshape,
+  shapeToString,
+  stack,
+  sub,
+  sum,
+  Tensor,
+  unsqueeze,
+  where,
 } from '@mge/core';
 
 function check(op: string, x: unknown, arg: string, ndim: number, int: boolean): asserts x is Tensor {
@@ -43,12 +65,17 @@ export function ctcLoss(pred: Tensor, predLengths: Tensor, label: Tensor, labelL
   const [t, n, c] = pred.shape;
   const s = label.shape[1];
   const { blank = 0, reduction = 'mean', logProbs = false } = options;
-  if (!Number.isInteger(blank) || blank < 0 || blank >= c) throw new RangeError(`${op}: option 'blank' must be an integer in [0, ${c - 1}], got ${blank}`);
+  if (!Number.isInteger(blank) || blank < 0 || blank >= c)
+    throw new RangeError(`${op}: option 'blank' must be an integer in [0, ${c - 1}], got ${blank}`);
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new TypeError(`${op}: option 'reduction' must be 'mean', 'sum' or 'none', got ${String(reduction)}`);
   }
-  for (const [arg, x] of [['predLengths', predLengths], ['labelLengths', labelLengths]] as const) {
-    if (x.shape[0] !== n) throw new Error(`${op}: argument '${arg}' must have one entry per sample (${n}), got shape ${shapeToString(x.shape)}`);
+  for (const [arg, x] of [
+    ['predLengths', predLengths],
+    ['labelLengths', labelLengths],
+  ] as const) {
+    if (x.shape[0] !== n)
+      throw new Error(`${op}: argument '${arg}' must have one entry per sample (${n}), got shape ${shapeToString(x.shape)}`);
   }
   if (label.shape[0] !== n) throw new Error(`${op}: argument 'label' must be (${n}, S), got ${shapeToString(label.shape)}`);
   if (s === 0) throw new Error(`${op}: argument 'label' must have at least one column, got ${shapeToString(label.shape)}`);
@@ -63,9 +90,27 @@ export function ctcLoss(pred: Tensor, predLengths: Tensor, label: Tensor, labelL
   const l = 2 * s + 1;
   const lp = gather(logp, 2, ext.reshape([1, n, l]).broadcastTo([t, n, l]));
   // a label may be reached from two back unless it is blank or repeats that one
-  const skip = pad(logicalAnd(ne(ext.index({}, { start: 2 }), blank), ne(ext.index({}, { start: 2 }), ext.index({}, { stop: -2 }))), [[0, 0], [2, 0]]);
-  const shift = (a: Tensor, k: number) => pad(a.index({}, { stop: l - k }), [[0, 0], [k, 0]], NEG_INF);
-  const start = pad(lp.index(0, {}, { stop: Math.min(2, l) }), [[0, 0], [0, l - Math.min(2, l)]], NEG_INF);
+  const skip = pad(logicalAnd(ne(ext.index({}, { start: 2 }), blank), ne(ext.index({}, { start: 2 }), ext.index({}, { stop: -2 }))), [
+    [0, 0],
+    [2, 0],
+  ]);
+  const shift = (a: Tensor, k: number) =>
+    pad(
+      a.index({}, { stop: l - k }),
+      [
+        [0, 0],
+        [k, 0],
+      ],
+      NEG_INF,
+    );
+  const start = pad(
+    lp.index(0, {}, { stop: Math.min(2, l) }),
+    [
+      [0, 0],
+      [0, l - Math.min(2, l)],
+    ],
+    NEG_INF,
+  );
   let alpha = start;
   const lens = unsqueeze(predLengths, 1);
   for (let i = 1; i < t; i++) {

@@ -6,7 +6,8 @@ import { mul, random, shapeToString, Tensor, tensor } from '@mge/core';
  * neighbouring activations of a conv feature map drop together.
  */
 export function dropoutChannels(inp: Tensor, dropProb: number, training = true): Tensor {
-  if (!(inp instanceof Tensor)) throw new TypeError(`dropoutChannels: argument 'inp' must be a Tensor, got ${inp === null ? 'null' : typeof inp}`);
+  if (!(inp instanceof Tensor))
+    throw new TypeError(`dropoutChannels: argument 'inp' must be a Tensor, got ${inp === null ? 'null' : typeof inp}`);
   if (inp.ndim < 2) throw new Error(`dropoutChannels: argument 'inp' must be at least 2-d (N, C, …), got ${shapeToString(inp.shape)}`);
   if (!(dropProb >= 0 && dropProb < 1)) throw new RangeError(`dropoutChannels: argument 'dropProb' must be in [0, 1), got ${dropProb}`);
   if (!training || dropProb === 0) return inp;

@@ -1,8 +1,26 @@
 // Indexing, sorting and scans: MegEngine's F.gather, F.scatter, F.indexing_one_hot,
 // F.sort, F.argsort, F.topk, F.cumsum and F.embedding, on core's gather/scatterAdd/argsort.
 import {
-  add, astype, concat, argsort as coreArgsort, div, eq, gather, index, maximum, normalizeAxis, onesLike, pad, reshape, scatterAdd,
-  shapeToString, squeeze, Tensor, unsqueeze, where, zerosLike,
+  add,
+  astype,
+  concat,
+  argsort as coreArgsort,
+  div,
+  eq,
+  gather,
+  index,
+  maximum,
+  normalizeAxis,
+  onesLike,
+  pad,
+  reshape,
+  scatterAdd,
+  shapeToString,
+  squeeze,
+  Tensor,
+  unsqueeze,
+  where,
+  zerosLike,
 } from '@mge/core';
 
 function check(op: string, x: unknown, arg: string): asserts x is Tensor {
@@ -31,7 +49,9 @@ export function indexingOneHot(src: Tensor, index: Tensor, axis = 1, keepdims = 
   const a = normalizeAxis('indexingOneHot', axis, src.ndim);
   const expected = src.shape.filter((_, i) => i !== a);
   if (index.ndim !== expected.length || index.shape.some((d, i) => d !== expected[i])) {
-    throw new Error(`indexingOneHot: argument 'index' must have shape ${shapeToString(expected)} for src ${shapeToString(src.shape)}, got ${shapeToString(index.shape)}`);
+    throw new Error(
+      `indexingOneHot: argument 'index' must have shape ${shapeToString(expected)} for src ${shapeToString(src.shape)}, got ${shapeToString(index.shape)}`,
+    );
   }
   const out = gather(src, a, unsqueeze(astype(index, 'int32'), a));
   return keepdims ? out : squeeze(out, a);
@@ -45,7 +65,10 @@ export function cumsum(inp: Tensor, axis: number): Tensor {
   let y = inp.dtype === 'bool' ? astype(inp, 'int32') : inp;
   const lead = Array.from({ length: a }, () => ({}));
   for (let s = 1; s < n; s *= 2) {
-    const shifted = pad(index(y, ...lead, { stop: n - s }), inp.shape.map((_, i) => (i === a ? [s, 0] : [0, 0]) as [number, number]));
+    const shifted = pad(
+      index(y, ...lead, { stop: n - s }),
+      inp.shape.map((_, i) => (i === a ? [s, 0] : [0, 0]) as [number, number]),
+    );
     y = add(y, shifted);
   }
   return y;
@@ -90,7 +113,8 @@ export function topk(inp: Tensor, k: number, options: TopkOptions = {}): [Tensor
 export function embedding(inp: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
   check('embedding', inp, 'inp');
   check('embedding', weight, 'weight');
-  if (weight.ndim !== 2) throw new Error(`embedding: argument 'weight' must be 2-d (numEmbeddings, embeddingDim), got ${shapeToString(weight.shape)}`);
+  if (weight.ndim !== 2)
+    throw new Error(`embedding: argument 'weight' must be 2-d (numEmbeddings, embeddingDim), got ${shapeToString(weight.shape)}`);
   if (inp.dtype === 'float32') throw new TypeError("embedding: argument 'inp' must hold int32 indices, got float32");
   const [v, d] = weight.shape;
   const flat = reshape(astype(inp, 'int32'), [inp.size, 1]);
@@ -101,7 +125,12 @@ export function embedding(inp: Tensor, weight: Tensor, paddingIdx: number | null
     }
     const p = paddingIdx < 0 ? paddingIdx + v : paddingIdx;
     // the padding row's value passes through, its gradient does not
-    w = concat([index(weight, { stop: p }), index(weight, { start: p, stop: p + 1 }).detach(), index(weight, { start: p + 1 })].filter((t) => t.shape[0] > 0), 0);
+    w = concat(
+      [index(weight, { stop: p }), index(weight, { start: p, stop: p + 1 }).detach(), index(weight, { start: p + 1 })].filter(
+        (t) => t.shape[0] > 0,
+      ),
+      0,
+    );
   }
   const rows = gather(w, 0, flat.broadcastTo([inp.size, d]));
   return reshape(rows, [...inp.shape, d]);

@@ -3,7 +3,10 @@ import { abs, exp, lt, mean, mul, relu, shapeToString, sub, sum, Tensor, where }
 import type { Reduction } from './loss.js';
 
 function checkPair(op: string, pred: unknown, label: unknown): asserts pred is Tensor {
-  for (const [arg, t] of [['pred', pred], ['label', label]] as const) {
+  for (const [arg, t] of [
+    ['pred', pred],
+    ['label', label],
+  ] as const) {
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: argument '${arg}' must be a Tensor, got ${t === null ? 'null' : typeof t}`);
   }
   const p = pred as Tensor;
@@ -59,9 +62,7 @@ export function hingeLoss(pred: Tensor, label: Tensor, norm: 'L1' | 'L2' = 'L1',
 export function klDiv(pred: Tensor, label: Tensor, options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
   checkPair('klDiv', pred, label);
   const { reduction = 'mean', logTarget = false } = options;
-  const loss = logTarget
-    ? mul(exp(label), sub(label, pred))
-    : mul(label, sub(where(lt(0, label), label, 1).log(), pred)); // 0·log 0 counts 0
+  const loss = logTarget ? mul(exp(label), sub(label, pred)) : mul(label, sub(where(lt(0, label), label, 1).log(), pred)); // 0·log 0 counts 0
   if (reduction === 'batchmean') return pred.ndim === 0 ? sum(loss) : sum(loss).div(pred.shape[0]);
   return reduce('klDiv', loss, reduction);
 }

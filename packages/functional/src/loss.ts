@@ -1,4 +1,22 @@
-import { abs, add, astype, autodiff, exp, gt, log, mean, mul, neg, normalizeAxis, shapeToString, sub, sum, Tensor, unsqueeze, where } from '@mge/core';
+import {
+  abs,
+  add,
+  astype,
+  autodiff,
+  exp,
+  gt,
+  log,
+  mean,
+  mul,
+  neg,
+  normalizeAxis,
+  shapeToString,
+  sub,
+  sum,
+  Tensor,
+  unsqueeze,
+  where,
+} from '@mge/core';
 import { softplus } from './activation.js';
 import { logSoftmaxValues } from './log-softmax.js';
 import { oneHotAlong } from './onehot.js';
@@ -102,8 +120,6 @@ export function binaryCrossEntropy(pred: Tensor, label: Tensor, options: { withL
   checkSameShape('binaryCrossEntropy', pred, label);
   const { withLogits = true, reduction = 'mean' } = options;
   const y = label.astype('float32');
-  const loss = withLogits
-    ? sub(softplus(pred), mul(pred, y))
-    : neg(add(mul(y, log(pred)), mul(sub(1, y), log(sub(1, pred)))));
+  const loss = withLogits ? sub(softplus(pred), mul(pred, y)) : neg(add(mul(y, log(pred)), mul(sub(1, y), log(sub(1, pred)))));
   return reduce('binaryCrossEntropy', loss, reduction);
 }

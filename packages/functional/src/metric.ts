@@ -9,7 +9,9 @@ export function topkAccuracy(logits: Tensor, target: Tensor, topk: number): Tens
 export function topkAccuracy(logits: Tensor, target: Tensor, topk: readonly number[]): Tensor[];
 export function topkAccuracy(logits: Tensor, target: Tensor, topk: number | readonly number[] = 1): Tensor | Tensor[] {
   if (!(logits instanceof Tensor) || logits.ndim !== 2) {
-    throw new Error(`topkAccuracy: argument 'logits' must be a 2-d Tensor (N, C), got ${logits instanceof Tensor ? shapeToString(logits.shape) : typeof logits}`);
+    throw new Error(
+      `topkAccuracy: argument 'logits' must be a 2-d Tensor (N, C), got ${logits instanceof Tensor ? shapeToString(logits.shape) : typeof logits}`,
+    );
   }
   const ks = typeof topk === 'number' ? [topk] : [...topk];
   for (const k of ks) {

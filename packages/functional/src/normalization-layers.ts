@@ -20,7 +20,8 @@ function affineArgs(op: string, o: NormOptions, shape: readonly number[]): [Tens
   const n = shape.reduce((a, b) => a * b, 1);
   const check = (arg: 'weight' | 'bias') => {
     const t = tensorArg(op, arg, o[arg]);
-    if (t.size !== n) throw new Error(`${op}: argument '${arg}' must have ${n} elements (shape ${shapeToString(shape)}), got ${shapeToString(t.shape)}`);
+    if (t.size !== n)
+      throw new Error(`${op}: argument '${arg}' must have ${n} elements (shape ${shapeToString(shape)}), got ${shapeToString(t.shape)}`);
     return reshape(t, shape);
   };
   return [check('weight'), check('bias')];
@@ -33,7 +34,9 @@ export function layerNorm(inp: Tensor, normalizedShape: number | readonly number
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const tail = inp.shape.slice(inp.ndim - ns.length);
   if (ns.length === 0 || ns.length > inp.ndim || ns.some((d, i) => d !== tail[i])) {
-    throw new Error(`${op}: argument 'normalizedShape' must match the trailing axes of inp ${shapeToString(inp.shape)}, got ${JSON.stringify(normalizedShape)}`);
+    throw new Error(
+      `${op}: argument 'normalizedShape' must match the trailing axes of inp ${shapeToString(inp.shape)}, got ${JSON.stringify(normalizedShape)}`,
+    );
   }
   const eps = positiveArg(op, 'eps', options.eps ?? 1e-5);
   const axes = ns.map((_, i) => inp.ndim - ns.length + i);
@@ -79,15 +82,32 @@ export function localResponseNorm(inp: Tensor, options: LocalResponseNormOptions
   const ks = intArg(op, 'kernelSize', options.kernelSize ?? 5, 1);
   if (ks % 2 === 0) throw new Error(`${op}: argument 'kernelSize' must be odd, got ${ks}`);
   const { k = 2.0, alpha = 1e-4, beta = 0.75 } = options;
-  for (const [arg, v] of [['k', k], ['alpha', alpha], ['beta', beta]] as const) {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: argument '${arg}' must be a finite number, got ${String(v)}`);
+  for (const [arg, v] of [
+    ['k', k],
+    ['alpha', alpha],
+    ['beta', beta],
+  ] as const) {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new TypeError(`${op}: argument '${arg}' must be a finite number, got ${String(v)}`);
   }
   const c = inp.shape[1];
   const half = (ks - 1) / 2;
-  const sq = pad(mul(inp, inp), [[0, 0], [half, half]]);
+  const sq = pad(mul(inp, inp), [
+    [0, 0],
+    [half, half],
+  ]);
   const windows: Tensor[] = [];
   for (let i = 0; i < ks; i++) windows.push(sq.index({}, { start: i, stop: i + c }));
-  const s = windows.length === 1 ? windows[0] : sum(concat(windows.map((w) => w.unsqueeze(0)), 0), 0);
+  const s =
+    windows.length === 1
+      ? windows[0]
+      : sum(
+          concat(
+            windows.map((w) => w.unsqueeze(0)),
+            0,
+          ),
+          0,
+        );
   return mul(inp, pow(add(mul(s, alpha), k), -beta));
 }
 
@@ -104,7 +124,8 @@ export function normalize(inp: Tensor, options: NormalizeOptions = {}): Tensor {
   const op = 'normalize';
   tensorArg(op, 'inp', inp);
   const ord = options.ord ?? 2;
-  if (typeof ord !== 'number' || !(ord > 0)) throw new RangeError(`${op}: argument 'ord' must be a positive number or Infinity, got ${String(ord)}`);
+  if (typeof ord !== 'number' || !(ord > 0))
+    throw new RangeError(`${op}: argument 'ord' must be a positive number or Infinity, got ${String(ord)}`);
   const eps = positiveArg(op, 'eps', options.eps ?? 1e-12);
   const axis = options.axis ?? null;
   const a = abs(inp);

@@ -107,7 +107,12 @@ export function batchNorm(
     const scale = w ? div(w, sqrt(add(v, eps))) : div(1, sqrt(add(v, eps)));
     y = add(mul(inp, scale), b ? sub(b, mul(m, scale)) : neg(mul(m, scale)));
   }
-  if (!inplace) return { output: y, runningMean: newMean && reshape(newMean, runningMean!.shape), runningVar: newVar && reshape(newVar, runningVar!.shape) };
+  if (!inplace)
+    return {
+      output: y,
+      runningMean: newMean && reshape(newMean, runningMean!.shape),
+      runningVar: newVar && reshape(newVar, runningVar!.shape),
+    };
   if (newMean && newVar) {
     runningMean!._reset(reshape(newMean, runningMean!.shape));
     runningVar!._reset(reshape(newVar, runningVar!.shape));

@@ -47,7 +47,9 @@ export function oneHotAlong(op: string, pred: Tensor, label: Tensor, axis: numbe
   const c = pred.shape[axis];
   const expected = pred.shape.filter((_, i) => i !== axis);
   if (label.ndim !== expected.length || label.shape.some((d, i) => d !== expected[i])) {
-    throw new Error(`${op}: argument 'label' must have shape ${shapeToString(expected)} for pred ${shapeToString(pred.shape)}, got ${shapeToString(label.shape)}`);
+    throw new Error(
+      `${op}: argument 'label' must have shape ${shapeToString(expected)} for pred ${shapeToString(pred.shape)}, got ${shapeToString(label.shape)}`,
+    );
   }
   checkLabels(op, label, c);
   const oh = oneHot(label, c);

@@ -12,12 +12,7 @@ function slice(x: Tensor, axis: number, start: number, stop: number): Tensor {
  * leading axes). 'reflect' mirrors without repeating the edge (needs before, after < size);
  * 'replicate' (alias 'edge') repeats it.
  */
-export function pad(
-  src: Tensor,
-  padWidth: readonly (readonly [number, number])[],
-  mode: PadMode = 'constant',
-  constantValue = 0,
-): Tensor {
+export function pad(src: Tensor, padWidth: readonly (readonly [number, number])[], mode: PadMode = 'constant', constantValue = 0): Tensor {
   const op = 'pad';
   tensorArg(op, 'src', src);
   if (mode === 'constant') return constantPad(src, padWidth, constantValue);
@@ -25,7 +20,9 @@ export function pad(
     throw new Error(`${op}: argument 'mode' must be 'constant', 'reflect', 'replicate' or 'edge', got ${JSON.stringify(mode)}`);
   }
   if (!Array.isArray(padWidth) || padWidth.length > src.ndim) {
-    throw new Error(`${op}: argument 'padWidth' must be an array of at most ${src.ndim} [before, after] pairs, got ${JSON.stringify(padWidth)}`);
+    throw new Error(
+      `${op}: argument 'padWidth' must be an array of at most ${src.ndim} [before, after] pairs, got ${JSON.stringify(padWidth)}`,
+    );
   }
   let y = src;
   for (const [axis, pw] of padWidth.entries()) {
@@ -38,7 +35,9 @@ export function pad(
     const parts: Tensor[] = [];
     if (mode === 'reflect') {
       if (b >= n || e >= n) {
-        throw new Error(`${op}: 'reflect' padding of axis ${axis} must be smaller than its size ${n}, got [${b}, ${e}] for src ${shapeToString(src.shape)}`);
+        throw new Error(
+          `${op}: 'reflect' padding of axis ${axis} must be smaller than its size ${n}, got [${b}, ${e}] for src ${shapeToString(src.shape)}`,
+        );
       }
       if (b > 0) parts.push(flip(slice(y, axis, 1, b + 1), axis));
       parts.push(y);

@@ -10,7 +10,8 @@ function adaptive(op: 'max' | 'avg', name: string, inp: Tensor, oshp: Pair): Ten
   rankArg(name, 'inp', inp, [4]);
   const [oh, ow] = pair(name, 'oshp', oshp, 1);
   const [, , h, w] = inp.shape;
-  if (oh > h || ow > w) throw new Error(`${name}: argument 'oshp' must not exceed the input's ${h}×${w}, got ${oh}×${ow} for inp ${shapeToString(inp.shape)}`);
+  if (oh > h || ow > w)
+    throw new Error(`${name}: argument 'oshp' must not exceed the input's ${h}×${w}, got ${oh}×${ow} for inp ${shapeToString(inp.shape)}`);
   const sh = Math.floor(h / oh);
   const sw = Math.floor(w / ow);
   return pool2dPrimitive(op, inp, [h - (oh - 1) * sh, w - (ow - 1) * sw], [sh, sw], 0);

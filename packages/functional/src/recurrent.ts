@@ -12,7 +12,9 @@ function affine(op: string, x: Tensor, w: Tensor, b: Tensor | null | undefined, 
   check(op, w, wArg);
   if (x.ndim !== 2) throw new Error(`${op}: argument '${xArg}' must be 2-d (batch, features), got ${shapeToString(x.shape)}`);
   if (w.ndim !== 2 || w.shape[1] !== x.shape[1]) {
-    throw new Error(`${op}: argument '${wArg}' must be (gates·hidden, ${x.shape[1]}) for ${xArg} ${shapeToString(x.shape)}, got ${shapeToString(w.shape)}`);
+    throw new Error(
+      `${op}: argument '${wArg}' must be (gates·hidden, ${x.shape[1]}) for ${xArg} ${shapeToString(x.shape)}, got ${shapeToString(w.shape)}`,
+    );
   }
   const y = matmul(x, w, false, true);
   return b ? add(y, b) : y;
@@ -30,14 +32,20 @@ export function rnnCell(inp: Tensor, hx: Tensor, w: CellWeights, nonlinearity: '
   if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') {
     throw new TypeError(`rnnCell: argument 'nonlinearity' must be 'tanh' or 'relu', got ${String(nonlinearity)}`);
   }
-  const pre = add(affine('rnnCell', inp, w.weightIh, w.biasIh, 'inp', 'weightIh'), affine('rnnCell', hx, w.weightHh, w.biasHh, 'hx', 'weightHh'));
+  const pre = add(
+    affine('rnnCell', inp, w.weightIh, w.biasIh, 'inp', 'weightIh'),
+    affine('rnnCell', hx, w.weightHh, w.biasHh, 'hx', 'weightHh'),
+  );
   return nonlinearity === 'tanh' ? tanh(pre) : relu(pre);
 }
 
 /** One LSTM step; gates in the order input, forget, cell, output. Returns [h', c']. */
 export function lstmCell(inp: Tensor, hx: Tensor, cx: Tensor, w: CellWeights): [Tensor, Tensor] {
   check('lstmCell', cx, 'cx');
-  const gates = add(affine('lstmCell', inp, w.weightIh, w.biasIh, 'inp', 'weightIh'), affine('lstmCell', hx, w.weightHh, w.biasHh, 'hx', 'weightHh'));
+  const gates = add(
+    affine('lstmCell', inp, w.weightIh, w.biasIh, 'inp', 'weightIh'),
+    affine('lstmCell', hx, w.weightHh, w.biasHh, 'hx', 'weightHh'),
+  );
   const [i, f, g, o] = split(gates, 4, 1);
   const c = add(mul(sigmoid(f), cx), mul(sigmoid(i), tanh(g)));
   return [mul(sigmoid(o), tanh(c)), c];

@@ -60,17 +60,27 @@ export function interpolate(inp: Tensor, options: InterpolateOptions = {}): Tens
   }
   if (options.size !== undefined) {
     const s = typeof options.size === 'number' ? new Array(dims).fill(options.size) : [...options.size];
-    if (s.length !== dims) throw new Error(`${op}: argument 'size' must have ${dims} entries for inp ${shapeToString(inp.shape)}, got ${JSON.stringify(options.size)}`);
+    if (s.length !== dims)
+      throw new Error(
+        `${op}: argument 'size' must have ${dims} entries for inp ${shapeToString(inp.shape)}, got ${JSON.stringify(options.size)}`,
+      );
     outSizes = s.map((v) => intArg(op, 'size', v, 1));
   } else {
     const f = typeof options.scaleFactor === 'number' ? new Array(dims).fill(options.scaleFactor) : [...(options.scaleFactor as number[])];
-    if (f.length !== dims) throw new Error(`${op}: argument 'scaleFactor' must have ${dims} entries, got ${JSON.stringify(options.scaleFactor)}`);
+    if (f.length !== dims)
+      throw new Error(`${op}: argument 'scaleFactor' must have ${dims} entries, got ${JSON.stringify(options.scaleFactor)}`);
     outSizes = f.map((v, i) => Math.floor(inSizes[i] * positiveArg(op, 'scaleFactor', v)));
-    if (outSizes.some((v) => v < 1)) throw new Error(`${op}: argument 'scaleFactor' ${JSON.stringify(options.scaleFactor)} gives an empty output for inp ${shapeToString(inp.shape)}`);
+    if (outSizes.some((v) => v < 1))
+      throw new Error(
+        `${op}: argument 'scaleFactor' ${JSON.stringify(options.scaleFactor)} gives an empty output for inp ${shapeToString(inp.shape)}`,
+      );
   }
   const lead = inp.shape.slice(0, 2);
   const m = (axis: number) =>
-    tensor(resampleMatrix(inSizes[axis], outSizes[axis], mode, alignCorners), { shape: [outSizes[axis], inSizes[axis]], device: inp.device });
+    tensor(resampleMatrix(inSizes[axis], outSizes[axis], mode, alignCorners), {
+      shape: [outSizes[axis], inSizes[axis]],
+      device: inp.device,
+    });
   // last axis: [..., W] · Mwᵀ
   const w = inSizes[dims - 1];
   let y = matmul(reshape(inp, [-1, w]), m(dims - 1), false, true);
@@ -86,7 +96,8 @@ export function pixelShuffle(inp: Tensor, upscaleFactor: number): Tensor {
   const t = rankArg(op, 'inp', inp, [3, 4, 5, 6]);
   const r = intArg(op, 'upscaleFactor', upscaleFactor, 1);
   const [c, h, w] = t.shape.slice(-3);
-  if (c % (r * r) !== 0) throw new Error(`${op}: the channel axis (${c}) of inp ${shapeToString(t.shape)} must be divisible by upscaleFactor² (${r * r})`);
+  if (c % (r * r) !== 0)
+    throw new Error(`${op}: the channel axis (${c}) of inp ${shapeToString(t.shape)} must be divisible by upscaleFactor² (${r * r})`);
   const lead = t.shape.slice(0, -3);
   const n = lead.reduce((a, b) => a * b, 1);
   const x = reshape(t, [n, c / (r * r), r, r, h, w]);

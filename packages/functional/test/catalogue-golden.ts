@@ -27,7 +27,13 @@ interface Case {
   params?: Record<string, FixtureTensor>;
 }
 
-export const CATALOGUE_FILES = ['catalogue_activation', 'catalogue_indexing', 'catalogue_loss', 'catalogue_recurrent', 'catalogue_attention'];
+export const CATALOGUE_FILES = [
+  'catalogue_activation',
+  'catalogue_indexing',
+  'catalogue_loss',
+  'catalogue_recurrent',
+  'catalogue_attention',
+];
 
 function load(file: string): Case[] {
   const path = fileURLToPath(new URL(`./fixtures/${file}.json`, import.meta.url));
@@ -87,7 +93,8 @@ const FUNCTIONS: Record<string, (x: Inputs, a: Args) => Tensor | [Tensor, Tensor
   rnnCell: (x, a) => F.rnnCell(x.inp, x.hx, x as unknown as F.CellWeights, a.nonlinearity as 'tanh' | 'relu'),
   lstmCell: (x) => flat(...F.lstmCell(x.inp, x.hx, x.cx, x as unknown as F.CellWeights)),
   gruCell: (x) => F.gruCell(x.inp, x.hx, x as unknown as F.CellWeights),
-  scaledDotProductAttention: (x, a) => F.scaledDotProductAttention(x.query, x.key, x.value, { attnMask: x.attnMask, isCausal: a.isCausal as boolean }),
+  scaledDotProductAttention: (x, a) =>
+    F.scaledDotProductAttention(x.query, x.key, x.value, { attnMask: x.attnMask, isCausal: a.isCausal as boolean }),
 };
 
 type Layer = M.AnyModule;
@@ -116,7 +123,9 @@ const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inpu
 async function checkCase(c: Case, device: string, rtol: number): Promise<void> {
   const inputs: Inputs = {};
   for (const [k, v] of Object.entries(c.inputs)) inputs[k] = toTensor(v, device);
-  const differentiated: Tensor[] = Object.keys(c.grads).filter((k) => k in inputs).map((k) => inputs[k]);
+  const differentiated: Tensor[] = Object.keys(c.grads)
+    .filter((k) => k in inputs)
+    .map((k) => inputs[k]);
   let layer: Layer | null = null;
   if (c.params) {
     const spec = LAYERS[c.op];

@@ -70,9 +70,19 @@ const OPS: Record<string, Run> = {
       groups: a.groups as number,
     }),
   maxPool2d: (x, a) =>
-    F.maxPool2d(x.inp, a.kernelSize as number | [number, number], a.stride as number | [number, number], a.padding as number | [number, number]),
+    F.maxPool2d(
+      x.inp,
+      a.kernelSize as number | [number, number],
+      a.stride as number | [number, number],
+      a.padding as number | [number, number],
+    ),
   avgPool2d: (x, a) =>
-    F.avgPool2d(x.inp, a.kernelSize as number | [number, number], a.stride as number | [number, number], a.padding as number | [number, number]),
+    F.avgPool2d(
+      x.inp,
+      a.kernelSize as number | [number, number],
+      a.stride as number | [number, number],
+      a.padding as number | [number, number],
+    ),
   batchNorm: (x, a) =>
     F.batchNorm(x.inp, x.runningMean, x.runningVar, x.weight, x.bias, {
       training: a.training as boolean,

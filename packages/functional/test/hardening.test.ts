@@ -24,7 +24,9 @@ const vals = async (t: Tensor) => Array.from(await t.data());
 describe('labels on a device without synchronous reads', () => {
   const pred = () => tensor([[0.5, 1, -1]], { device });
   it('labels made from host data are checked on the host, with no device read', () => {
-    expect(() => F.crossEntropy(pred(), tensor([5], { dtype: 'int32', device }))).toThrow(/crossEntropy: argument 'label' must be in \[0, 2\], got 5/);
+    expect(() => F.crossEntropy(pred(), tensor([5], { dtype: 'int32', device }))).toThrow(
+      /crossEntropy: argument 'label' must be in \[0, 2\], got 5/,
+    );
     expect(() => F.crossEntropy(pred(), tensor([-1], { dtype: 'int32', device }))).toThrow(RangeError);
     expect(() => F.crossEntropy(pred(), tensor([1.5], { device }))).toThrow(/must hold integers, got 1.5/);
     expect(() => F.crossEntropy(pred(), tensor([Number.NaN], { device }))).toThrow(/must hold integers, got NaN/);
@@ -70,11 +72,21 @@ describe('integer arguments past 32 bits are refused in core, before any backend
   it('conv2d stride/padding, pad, oneHot numClasses', () => {
     const x = tensor(new Float32Array(9).fill(9), { shape: [1, 1, 3, 3] });
     const w = tensor(new Float32Array(4).fill(1), { shape: [1, 1, 2, 2] });
-    expect(() => conv2dPrimitive(x, w, { stride: 2 ** 33 + 1 })).toThrow(/conv2d: argument 'stride' must be an integer in \[1, 2147483647\], got 8589934593/);
+    expect(() => conv2dPrimitive(x, w, { stride: 2 ** 33 + 1 })).toThrow(
+      /conv2d: argument 'stride' must be an integer in \[1, 2147483647\], got 8589934593/,
+    );
     expect(() => conv2dPrimitive(x, w, { padding: 2 ** 32 })).toThrow(RangeError);
     expect(() => conv2dPrimitive(x, w, { padding: 2 ** 30, stride: 2 ** 31 - 1 })).toThrow(/the padded input height is 2147483651/);
     expect(() => F.maxPool2d(x, 2 ** 31)).toThrow(RangeError);
-    expect(() => pad(x, [[0, 0], [0, 0], [2 ** 32, 0]])).toThrow(/pad: argument 'pad_width\[2\]' must be an integer in \[0, 2147483647\], got 4294967296/);
-    expect(() => F.oneHot(tensor([1], { dtype: 'int32' }), 2 ** 31)).toThrow(/oneHot: argument 'numClasses' must be an integer in \[1, 2147483647\]/);
+    expect(() =>
+      pad(x, [
+        [0, 0],
+        [0, 0],
+        [2 ** 32, 0],
+      ]),
+    ).toThrow(/pad: argument 'pad_width\[2\]' must be an integer in \[0, 2147483647\], got 4294967296/);
+    expect(() => F.oneHot(tensor([1], { dtype: 'int32' }), 2 ** 31)).toThrow(
+      /oneHot: argument 'numClasses' must be an integer in \[1, 2147483647\]/,
+    );
   });
 });

@@ -10,7 +10,13 @@ describe('README support matrix', () => {
   });
 
   it('says composed or not supported where a row lacks a backend', () => {
-    const m = renderMatrix([{ ...UNARY_ROWS[0], name: 'x', cpp: undefined, compose: () => null as never }, { ...UNARY_ROWS[0], name: 'y', wgsl: undefined }], []);
+    const m = renderMatrix(
+      [
+        { ...UNARY_ROWS[0], name: 'x', cpp: undefined, compose: () => null as never },
+        { ...UNARY_ROWS[0], name: 'y', wgsl: undefined },
+      ],
+      [],
+    );
     expect(m).toContain('| `x` | unary | float32, int32 | yes | native | composed | native |');
     expect(m).toContain('| `y` | unary | float32, int32 | yes | native | native | not supported |');
   });

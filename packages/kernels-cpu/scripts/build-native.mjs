@@ -85,12 +85,15 @@ async function main() {
     writeFileSync(join(buildRoot, 'binding.gyp'), `${JSON.stringify(gyp, null, 2)}\n`);
   }
 
-  const jobs = String(Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2))));
+  const jobs = String(Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 2)));
   // configure + build rather than rebuild: make is incremental, so a second run (another
   // `pnpm install`, say) finds everything up to date instead of deleting a loaded addon.
   const common = nodedir ? [`--nodedir=${nodedir}`] : [];
   let status = 0;
-  for (const step of [['configure', ...common], ['build', `--jobs=${jobs}`, ...common]]) {
+  for (const step of [
+    ['configure', ...common],
+    ['build', `--jobs=${jobs}`, ...common],
+  ]) {
     log(`${sanitize ? '[asan] ' : ''}node-gyp ${step.join(' ')}`);
     const r = spawnSync(process.execPath, [gypBin, ...step], { cwd: buildRoot, stdio: 'inherit', env: process.env });
     status = r.status ?? 1;

@@ -62,7 +62,9 @@ function innermostLoops(fn) {
     const target = Number.parseInt(j[3], 16);
     if (target < ins.addr) loops.push({ start: target, end: ins.addr });
   }
-  return loops.filter((l) => !loops.some((o) => o !== l && o.start >= l.start && o.end <= l.end && (o.start !== l.start || o.end !== l.end)));
+  return loops.filter(
+    (l) => !loops.some((o) => o !== l && o.start >= l.start && o.end <= l.end && (o.start !== l.start || o.end !== l.end)),
+  );
 }
 
 function main() {
@@ -92,7 +94,9 @@ function main() {
     }
   }
   if (bad > 0) {
-    console.error(`[check-asm] ${bad} of ${checked} FMA loops spill their accumulators (keep them in named variables or flat arrays; see native/gemm_kernel_avx2.cc)`);
+    console.error(
+      `[check-asm] ${bad} of ${checked} FMA loops spill their accumulators (keep them in named variables or flat arrays; see native/gemm_kernel_avx2.cc)`,
+    );
     process.exit(1);
   }
   console.log(`[check-asm] ${checked} FMA inner loops in ${objs.length} kernel objects: no stack stores`);

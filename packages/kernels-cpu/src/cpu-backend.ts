@@ -215,7 +215,10 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   unary(op: UnaryOp, x: Ref): DataArray {
     const code = this.unaryCode.get(op);
-    if (code === undefined) throw new TypeError(`CpuBackend.unary: the addon has no kernel for '${String(op)}' (rebuild it: pnpm --filter @mge/kernels-cpu build:native)`);
+    if (code === undefined)
+      throw new TypeError(
+        `CpuBackend.unary: the addon has no kernel for '${String(op)}' (rebuild it: pnpm --filter @mge/kernels-cpu build:native)`,
+      );
     const out = this.out(UNARY[op].dtype === 'logical' ? 'bool' : x.dtype, x.buf.length);
     this.native.unary(code, x.buf, out);
     return out;
@@ -225,9 +228,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const p = this.p.start().push(outShape.length);
     for (let i = 0; i < refs.length; i++) {
       if (refs[i].shape.length !== outShape.length) {
-        throw new TypeError(
-          `CpuBackend.${op}: input ${i} has rank ${refs[i].shape.length}, expected the output's rank ${outShape.length}`,
-        );
+        throw new TypeError(`CpuBackend.${op}: input ${i} has rank ${refs[i].shape.length}, expected the output's rank ${outShape.length}`);
       }
       p.pushAll(refs[i].shape);
     }
@@ -236,7 +237,10 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   binary(op: BinaryOp, a: Ref, b: Ref, outShape: readonly number[]): DataArray {
     const code = this.binaryCode.get(op);
-    if (code === undefined) throw new TypeError(`CpuBackend.binary: the addon has no kernel for '${String(op)}' (rebuild it: pnpm --filter @mge/kernels-cpu build:native)`);
+    if (code === undefined)
+      throw new TypeError(
+        `CpuBackend.binary: the addon has no kernel for '${String(op)}' (rebuild it: pnpm --filter @mge/kernels-cpu build:native)`,
+      );
     const params = this.shapes(op, [a, b], outShape);
     const out = this.out(COMPARISON_OPS.has(op) ? 'bool' : a.dtype, sizeOf(outShape));
     this.native.binary(code, a.buf, b.buf, out, params);
@@ -332,18 +336,14 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<DataArray>): DataArray {
     const bias = epilogueBias('matmul', epilogue, p.n);
-    const params = this.p
-      .start()
-      .pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
+    const params = this.p.start().pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
     const out = this.out('float32', p.batch * p.m * p.n) as Float32Array;
     this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
     return out;
   }
 
   private convParams(p: Conv2dParams): Int32Array {
-    return this.p
-      .start()
-      .pushAll([p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups]).array;
+    return this.p.start().pushAll([p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups]).array;
   }
 
   conv2d(x: Ref, w: Ref, p: Conv2dParams, epilogue?: Epilogue<DataArray>): DataArray {

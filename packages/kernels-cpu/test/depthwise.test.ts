@@ -6,7 +6,18 @@ import { describe, expect, it } from 'vitest';
 import { setNumThreads } from '../src/index.js';
 import { cpu, expectClose, js, randomPair } from './helpers.js';
 
-function dw(n: number, c: number, h: number, w: number, mult: number, kh: number, kw: number, s: [number, number], p: [number, number], d: [number, number]): Conv2dParams {
+function dw(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  mult: number,
+  kh: number,
+  kw: number,
+  s: [number, number],
+  p: [number, number],
+  d: [number, number],
+): Conv2dParams {
   const oh = Math.floor((h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0]) + 1;
   const ow = Math.floor((w + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1]) + 1;
   return { n, c, h, w, o: c * mult, kh, kw, oh, ow, sh: s[0], sw: s[1], ph: p[0], pw: p[1], dh: d[0], dw: d[1], groups: c };
@@ -38,11 +49,30 @@ describe('depthwise conv2d and its gradients match the js backend', () => {
         const bias = randomPair('float32', [p.o], 'normal', seed++);
         const ysize = p.n * p.o * p.oh * p.ow;
         for (const ep of [undefined, { bias: true, activation: 'relu' }, { bias: true }, { activation: 'relu' }] as const) {
-          const pick = (b: typeof bias.c) => (ep ? { bias: 'bias' in ep ? b : undefined, activation: 'activation' in ep ? ep.activation : undefined } : undefined);
-          expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize), js.conv2d(x.j, w.j, p, pick(bias.j)), 1e-4, 1e-4, `fwd ${JSON.stringify(ep)} ${tag}`);
+          const pick = (b: typeof bias.c) =>
+            ep ? { bias: 'bias' in ep ? b : undefined, activation: 'activation' in ep ? ep.activation : undefined } : undefined;
+          expectClose(
+            cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize),
+            js.conv2d(x.j, w.j, p, pick(bias.j)),
+            1e-4,
+            1e-4,
+            `fwd ${JSON.stringify(ep)} ${tag}`,
+          );
         }
-        expectClose(cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w), js.conv2dBackwardInput(dy.j, w.j, p), 1e-4, 1e-4, `bwd input ${tag}`);
-        expectClose(cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', p.o * p.kh * p.kw), js.conv2dBackwardFilter(x.j, dy.j, p), 1e-4, 1e-3, `bwd filter ${tag}`);
+        expectClose(
+          cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
+          js.conv2dBackwardInput(dy.j, w.j, p),
+          1e-4,
+          1e-4,
+          `bwd input ${tag}`,
+        );
+        expectClose(
+          cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', p.o * p.kh * p.kw),
+          js.conv2dBackwardFilter(x.j, dy.j, p),
+          1e-4,
+          1e-3,
+          `bwd filter ${tag}`,
+        );
       }
     });
   }

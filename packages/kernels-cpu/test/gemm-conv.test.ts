@@ -92,7 +92,13 @@ describe('matmul', () => {
           const wantFused = withEpilogue(want.slice(), p.n, bias.j.buf as Float32Array, true);
           expectClose(fused, wantFused, 1e-4, 1e-4 * Math.sqrt(p.k), `${isa} bias+relu ${JSON.stringify(p)}`);
           const relu = cpu.readSync(cpu.matmul(a.c, b.c, p, { activation: 'relu' }), 'float32', got.length);
-          expectClose(relu, withEpilogue(want.slice(), p.n, undefined, true), 1e-4, 1e-4 * Math.sqrt(p.k), `${isa} relu ${JSON.stringify(p)}`);
+          expectClose(
+            relu,
+            withEpilogue(want.slice(), p.n, undefined, true),
+            1e-4,
+            1e-4 * Math.sqrt(p.k),
+            `${isa} relu ${JSON.stringify(p)}`,
+          );
         }
       });
     }
@@ -151,7 +157,10 @@ describe('conv2d and its gradients match the js backend', () => {
         expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p), 'float32', ysize), js.conv2d(x.j, w.j, p), 1e-4, 1e-4, `fwd ${tag}`);
         const bias = randomPair('float32', [p.o], 'normal', seed++);
         for (const ep of [{ bias: 'b', activation: 'relu' }, { bias: 'b' }, { activation: 'relu' }] as const) {
-          const pick = (r: typeof bias.c) => ({ bias: 'bias' in ep ? r : undefined, activation: 'activation' in ep ? ep.activation : undefined });
+          const pick = (r: typeof bias.c) => ({
+            bias: 'bias' in ep ? r : undefined,
+            activation: 'activation' in ep ? ep.activation : undefined,
+          });
           expectClose(
             cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize),
             js.conv2d(x.j, w.j, p, pick(bias.j)),
@@ -214,7 +223,12 @@ describe('pooling matches the js backend', () => {
       const dy = randomPair('float32', [2, 3, p.oh, p.ow], 'normal', seed + 1);
       const ny = 6 * p.oh * p.ow;
       expectClose(cpu.readSync(cpu.pool2d('max', x.c, p), 'float32', ny), js.pool2d('max', x.j, p), 0, 0);
-      expectClose(cpu.readSync(cpu.pool2dBackward('max', x.c, dy.c, p), 'float32', 6 * h * w), js.pool2dBackward('max', x.j, dy.j, p), 0, 0);
+      expectClose(
+        cpu.readSync(cpu.pool2dBackward('max', x.c, dy.c, p), 'float32', 6 * h * w),
+        js.pool2dBackward('max', x.j, dy.j, p),
+        0,
+        0,
+      );
     }
   });
   it('max pooling sends the gradient to the first maximum of a tie', () => {

@@ -10,7 +10,6 @@ setNumThreads(2);
 export const cpu = new CpuBackend();
 export const js = new JsBackend();
 
-
 /** The seeded generator of core's conformance suite, so failures reproduce. */
 export { rng };
 

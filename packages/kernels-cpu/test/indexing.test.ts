@@ -26,11 +26,15 @@ describe('native indexing kernels', () => {
   });
   it('rejects wrong lengths, dtypes, axes and shapes', () => {
     const x = new Float32Array(6);
-    expect(() => native.gather(x, i32(0, 0, 0), new Float32Array(4), i32(2, 1, 2, 3, 2, 2))).toThrow(/cpu\.gather: argument 'index' must have 4 elements, got 3/);
+    expect(() => native.gather(x, i32(0, 0, 0), new Float32Array(4), i32(2, 1, 2, 3, 2, 2))).toThrow(
+      /cpu\.gather: argument 'index' must have 4 elements, got 3/,
+    );
     expect(() => native.gather(x, i32(0, 0, 0, 0), new Float32Array(4), i32(2, 5, 2, 3, 2, 2))).toThrow(/axis 5 is out of range/);
     expect(() => native.gather(x, i32(0, 0, 0, 0, 0, 0), new Float32Array(6), i32(2, 1, 2, 3, 3, 2))).toThrow(/longer than x on axis 0/);
     expect(() => native.gather(x, new Float32Array(4) as never, new Float32Array(4), i32(2, 1, 2, 3, 2, 2))).toThrow(/int32/);
-    expect(() => native.scatterAdd(x, i32(0), new Int32Array(1) as never, new Float32Array(6), i32(1, 0, 6, 1))).toThrow(/'src' must be float32/);
+    expect(() => native.scatterAdd(x, i32(0), new Int32Array(1) as never, new Float32Array(6), i32(1, 0, 6, 1))).toThrow(
+      /'src' must be float32/,
+    );
     expect(() => native.argsort(0, x, new Int32Array(5), 1, 6, 1)).toThrow(/'out' must have 6/);
   });
 });

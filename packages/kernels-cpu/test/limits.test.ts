@@ -13,7 +13,9 @@ describe('sizes past what cpu can hold', () => {
   it('creation refuses them up front, naming the size', async () => {
     await ready();
     expect(() => zeros([2 ** 30 + 1], { device })).toThrow(RangeError);
-    expect(() => zeros([2 ** 30 + 1], { device })).toThrow(/zeros: a float32 tensor of shape \(1073741825,\) holds 1073741825 elements, 4\.0 GiB .*device 'cpu' holds at most 1073741824/);
+    expect(() => zeros([2 ** 30 + 1], { device })).toThrow(
+      /zeros: a float32 tensor of shape \(1073741825,\) holds 1073741825 elements, 4\.0 GiB .*device 'cpu' holds at most 1073741824/,
+    );
     expect(() => ones([2 ** 31], { device })).toThrow(/ones|full/);
     expect(() => zeros([1e5, 1e5], { device })).toThrow(/holds 10000000000 elements, 37\.3 GiB/);
     expect(() => tensor(0, { device }).reshape(1, 1)).not.toThrow();
@@ -22,7 +24,9 @@ describe('sizes past what cpu can hold', () => {
     await ready();
     const x = tensor([1, 2], { device });
     expect(() => broadcastTo(x, [2 ** 30, 2])).toThrow(/broadcastTo: a float32 tensor of shape \(1073741824, 2\)/);
-    expect(() => add(zeros([2 ** 16, 1], { device }), zeros([1, 2 ** 15], { device }))).toThrow(/add: a float32 tensor of shape \(65536, 32768\)/);
+    expect(() => add(zeros([2 ** 16, 1], { device }), zeros([1, 2 ** 15], { device }))).toThrow(
+      /add: a float32 tensor of shape \(65536, 32768\)/,
+    );
     expect(() => pad(x, [[0, 2 ** 31]])).toThrow(RangeError);
   });
 });

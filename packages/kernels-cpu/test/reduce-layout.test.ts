@@ -48,7 +48,13 @@ describe('argReduce matches the js backend', () => {
           for (let axis = 0; axis < shape.length; axis++) {
             const size = sizeOf(shape) / (shape[axis] || 1);
             const n = shape[axis] === 0 ? sizeOf(shape.filter((_, i) => i !== axis)) : size;
-            expectClose(cpu.readSync(cpu.argReduce(op, x.c, axis), 'int32', n), js.argReduce(op, x.j, axis), 0, 0, `${op} ${dtype} [${shape}] ${axis}`);
+            expectClose(
+              cpu.readSync(cpu.argReduce(op, x.c, axis), 'int32', n),
+              js.argReduce(op, x.j, axis),
+              0,
+              0,
+              `${op} ${dtype} [${shape}] ${axis}`,
+            );
           }
         }
       }
@@ -94,8 +100,20 @@ describe('strided, concat and pad match the js backend', () => {
         const parts = shapes.map((s, i) => randomPair(dtype, s, g, i + 10));
         const outShape = shapes[0].map((d, j) => (j === axis ? shapes.reduce((acc, s) => acc + s[j], 0) : d));
         expectClose(
-          cpu.readSync(cpu.concat(parts.map((p) => p.c), axis, outShape), dtype, sizeOf(outShape)),
-          js.concat(parts.map((p) => p.j), axis, outShape),
+          cpu.readSync(
+            cpu.concat(
+              parts.map((p) => p.c),
+              axis,
+              outShape,
+            ),
+            dtype,
+            sizeOf(outShape),
+          ),
+          js.concat(
+            parts.map((p) => p.j),
+            axis,
+            outShape,
+          ),
         );
       }
     }
@@ -107,9 +125,21 @@ describe('strided, concat and pad match the js backend', () => {
     for (const dtype of ['float32', 'int32', 'bool'] as DType[]) {
       const x = randomPair(dtype, [2, 1, 3], dtype === 'bool' ? 'bool' : 'int', 4);
       for (const pads of [
-        [[0, 0], [0, 0], [0, 0]],
-        [[1, 2], [0, 3], [2, 1]],
-        [[0, 0], [2, 2], [0, 0]],
+        [
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+        [
+          [1, 2],
+          [0, 3],
+          [2, 1],
+        ],
+        [
+          [0, 0],
+          [2, 2],
+          [0, 0],
+        ],
       ] as [number, number][][]) {
         const outShape = [2, 1, 3].map((d, i) => d + pads[i][0] + pads[i][1]);
         expectClose(cpu.readSync(cpu.pad(x.c, pads, -1.5), dtype, sizeOf(outShape)), js.pad(x.j, pads, -1.5));

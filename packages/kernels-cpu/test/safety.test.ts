@@ -69,7 +69,9 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.matmul(f32(8), f32(12), out, mp, null, 'yes' as never)).toThrow(/'relu' must be a number/);
     // n c h w o kh kw oh ow sh sw ph pw dh dw groups: y [1, 3, 3, 3], bias needs 3 values
     const cp = i32(1, 2, 5, 5, 3, 3, 3, 3, 3, 1, 1, 0, 0, 1, 1, 1);
-    expect(() => native.conv2d(f32(50), f32(54), f32(27), cp, f32(27))).toThrow(/cpu\.conv2d: argument 'bias' must have 3 elements, got 27/);
+    expect(() => native.conv2d(f32(50), f32(54), f32(27), cp, f32(27))).toThrow(
+      /cpu\.conv2d: argument 'bias' must have 3 elements, got 27/,
+    );
     expect(() => native.conv2d(f32(50), f32(54), f32(27), cp, new Uint8Array(3) as never)).toThrow(/'bias' must be float32/);
     // Valid calls still work: no bias, bias + relu.
     const y = f32(27);
@@ -85,8 +87,12 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => cpu.matmul(a, a, p, { bias: ref(new Float32Array(3), [3]) })).toThrow(
       /CpuBackend\.matmul: argument 'epilogue\.bias' expected 2 values \(one per output channel\), got shape \[3\]/,
     );
-    expect(() => cpu.matmul(a, a, p, { bias: ref(new Int32Array(2), [2], 'int32') })).toThrow(/'epilogue\.bias' expected a float32 tensor, got int32/);
-    expect(() => cpu.matmul(a, a, p, { activation: 'gelu' as never })).toThrow(/'epilogue\.activation' expected 'relu' or undefined, got gelu/);
+    expect(() => cpu.matmul(a, a, p, { bias: ref(new Int32Array(2), [2], 'int32') })).toThrow(
+      /'epilogue\.bias' expected a float32 tensor, got int32/,
+    );
+    expect(() => cpu.matmul(a, a, p, { activation: 'gelu' as never })).toThrow(
+      /'epilogue\.activation' expected 'relu' or undefined, got gelu/,
+    );
     const cp = { n: 1, c: 1, h: 2, w: 3, o: 2, kh: 1, kw: 1, oh: 2, ow: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 };
     expect(() => cpu.conv2d(a, ref(new Float32Array(2), [2, 1, 1, 1]), cp, { bias: ref(new Float32Array(1), [1]) })).toThrow(
       /CpuBackend\.conv2d: argument 'epilogue\.bias' expected 2 values/,

@@ -184,7 +184,14 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   }
 
   readSync(buf: WasmBuffer, dtype: DType, size: number): DataArray {
-    if (!(buf instanceof WasmBuffer) || !this.live.has(buf) || buf.dtype !== dtype || !Number.isInteger(size) || size < 0 || size > buf.length) {
+    if (
+      !(buf instanceof WasmBuffer) ||
+      !this.live.has(buf) ||
+      buf.dtype !== dtype ||
+      !Number.isInteger(size) ||
+      size < 0 ||
+      size > buf.length
+    ) {
       throw new TypeError(`WasmBackend.readSync: expected a live ${dtype} buffer of at least ${size} elements, got ${describe(buf)}`);
     }
     this.views();
@@ -247,7 +254,9 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
     const p: number[] = [outShape.length];
     for (let i = 0; i < refs.length; i++) {
       if (refs[i].shape.length !== outShape.length) {
-        throw new TypeError(`WasmBackend.${op}: input ${i} has rank ${refs[i].shape.length}, expected the output's rank ${outShape.length}`);
+        throw new TypeError(
+          `WasmBackend.${op}: input ${i} has rank ${refs[i].shape.length}, expected the output's rank ${outShape.length}`,
+        );
       }
       for (let d = 0; d < outShape.length; d++) {
         const n = refs[i].shape[d];
@@ -300,7 +309,8 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
     const rank = x.shape.length;
     const flags = new Array<number>(rank).fill(0);
     for (const a of axes) {
-      if (!Number.isInteger(a) || a < 0 || a >= rank) throw new RangeError(`WasmBackend.reduce: axis ${a} is out of range for rank ${rank}`);
+      if (!Number.isInteger(a) || a < 0 || a >= rank)
+        throw new RangeError(`WasmBackend.reduce: axis ${a} is out of range for rank ${rank}`);
       flags[a] = 1;
     }
     let outSize = 1;
@@ -378,7 +388,9 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   private bias(op: string, epilogue: Epilogue<WasmBuffer> | undefined, channels: number): number {
     if (!epilogue) return 0;
     if (epilogue.activation !== undefined && epilogue.activation !== 'relu') {
-      throw new TypeError(`WasmBackend.${op}: argument 'epilogue.activation' expected 'relu' or undefined, got ${String(epilogue.activation)}`);
+      throw new TypeError(
+        `WasmBackend.${op}: argument 'epilogue.activation' expected 'relu' or undefined, got ${String(epilogue.activation)}`,
+      );
     }
     if (!epilogue.bias) return 0;
     if (sizeOf(epilogue.bias.shape) !== channels) {
@@ -406,7 +418,9 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
     for (const [name, ref, size] of refs) {
       this.arg(op, name, ref, 'float32');
       if (ref.buf.length !== size) {
-        throw new RangeError(`WasmBackend.${op}: argument '${name}' has ${ref.buf.length} elements, expected ${size} for ${JSON.stringify(p)}`);
+        throw new RangeError(
+          `WasmBackend.${op}: argument '${name}' has ${ref.buf.length} elements, expected ${size} for ${JSON.stringify(p)}`,
+        );
       }
     }
     return this.params([p.n, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups]);
@@ -447,7 +461,9 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
     for (const [name, ref, size] of refs) {
       this.arg(op, name, ref, 'float32');
       if (ref.buf.length !== size) {
-        throw new RangeError(`WasmBackend.${op}: argument '${name}' has ${ref.buf.length} elements, expected ${size} for ${JSON.stringify(p)}`);
+        throw new RangeError(
+          `WasmBackend.${op}: argument '${name}' has ${ref.buf.length} elements, expected ${size} for ${JSON.stringify(p)}`,
+        );
       }
     }
     return this.params([p.n, p.c, p.h, p.w, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.ph, p.pw]);

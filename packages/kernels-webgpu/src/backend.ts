@@ -73,7 +73,9 @@ function epilogueOf(op: string, e: Epilogue<GpuBuffer> | undefined, channels: nu
     bias = bufOf(op, e.bias as Ref, 'epilogue.bias');
     const n = sizeOf(e.bias.shape);
     if (e.bias.dtype !== 'float32' || n !== channels) {
-      throw new Error(`webgpu.${op}: argument 'epilogue.bias' must be float32 with ${channels} elements (one per output channel), got ${e.bias.dtype} with ${n}`);
+      throw new Error(
+        `webgpu.${op}: argument 'epilogue.bias' must be float32 with ${channels} elements (one per output channel), got ${e.bias.dtype} with ${n}`,
+      );
     }
   }
   return { parts: { bias: bias !== undefined, relu: e.activation === 'relu' }, bias, channels, inner };
@@ -82,7 +84,9 @@ function epilogueOf(op: string, e: Epilogue<GpuBuffer> | undefined, channels: nu
 function bufOf(op: string, ref: Ref, arg: string): GpuBuffer {
   const b = ref?.buf as unknown;
   if (!(b instanceof GpuBuffer)) {
-    throw new TypeError(`webgpu.${op}: argument '${arg}' must hold a webgpu buffer, got ${b === null ? 'null' : typeof b} (is the tensor on another device?)`);
+    throw new TypeError(
+      `webgpu.${op}: argument '${arg}' must hold a webgpu buffer, got ${b === null ? 'null' : typeof b} (is the tensor on another device?)`,
+    );
   }
   if (b.released) throw new Error(`webgpu.${op}: argument '${arg}' uses a buffer that was already released`);
   return b;
@@ -119,13 +123,18 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
 
   upload(data: DataArray): GpuBuffer {
     if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array)) {
-      throw new TypeError(`webgpu.upload: argument 'data' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(data)}`);
+      throw new TypeError(
+        `webgpu.upload: argument 'data' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(data)}`,
+      );
     }
     const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
     const out = this.runtime.acquire(data.length, dtype, true);
     // bool is stored as u32 on the GPU: storage buffers have no 8-bit type. In f16 mode the
     // host rounds float32 to half (the GPU would round the same way, ties to even).
-    this.runtime.write(out, data instanceof Uint8Array ? Uint32Array.from(data) : this.f16 && data instanceof Float32Array ? toHalf(data) : data);
+    this.runtime.write(
+      out,
+      data instanceof Uint8Array ? Uint32Array.from(data) : this.f16 && data instanceof Float32Array ? toHalf(data) : data,
+    );
     return out;
   }
 
@@ -347,7 +356,18 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
    * the partial results in a second pass, which then applies the epilogue (bias, relu);
    * otherwise the GEMM's store step applies it.
    */
-  private gemm(kernel: (g: GemmShape, v: GemmVariant) => KernelSource, vec: VecChoice, inputs: [GpuBuffer, GpuBuffer], outSize: number, m: number, n: number, kk: number, batch: number, opParams: number[], epi?: FusedEpilogue): GpuBuffer {
+  private gemm(
+    kernel: (g: GemmShape, v: GemmVariant) => KernelSource,
+    vec: VecChoice,
+    inputs: [GpuBuffer, GpuBuffer],
+    outSize: number,
+    m: number,
+    n: number,
+    kk: number,
+    batch: number,
+    opParams: number[],
+    epi?: FusedEpilogue,
+  ): GpuBuffer {
     const out = this.runtime.acquire(outSize, 'float32');
     if (outSize === 0) return out;
     const shape = gemmShapeFor(m, n);
@@ -385,7 +405,18 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const epi = epilogueOf('matmul', epilogue, p.n, 1);
     const strideA = p.batchA === 1 ? 0 : p.m * p.k;
     const strideB = p.batchB === 1 ? 0 : p.k * p.n;
-    return this.gemm((g, v) => matmulKernel(p.transA, p.transB, g, v), matmulVec(p), [ab, bb], p.batch * p.m * p.n, p.m, p.n, p.k, p.batch, [strideA, strideB], epi);
+    return this.gemm(
+      (g, v) => matmulKernel(p.transA, p.transB, g, v),
+      matmulVec(p),
+      [ab, bb],
+      p.batch * p.m * p.n,
+      p.m,
+      p.n,
+      p.k,
+      p.batch,
+      [strideA, strideB],
+      epi,
+    );
   }
 
   private static geometry(p: Conv2dParams): number[] {
@@ -398,7 +429,18 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const epi = epilogueOf('conv2d', epilogue, p.o, p.oh * p.ow);
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
-    return this.gemm(conv2dKernel, convVec('forward', p), [xb, wb], p.n * p.o * p.oh * p.ow, og, p.n * p.oh * p.ow, cg * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p), epi);
+    return this.gemm(
+      conv2dKernel,
+      convVec('forward', p),
+      [xb, wb],
+      p.n * p.o * p.oh * p.ow,
+      og,
+      p.n * p.oh * p.ow,
+      cg * p.kh * p.kw,
+      p.groups,
+      WebGpuBackend.geometry(p),
+      epi,
+    );
   }
 
   conv2dBackwardInput(dy: Ref, w: Ref, p: Conv2dParams): GpuBuffer {
@@ -407,7 +449,17 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
     const unit = p.sh === 1 && p.sw === 1;
-    return this.gemm((g, v) => conv2dBackwardInputKernel(g, unit, v), convVec('backwardInput', p), [dyb, wb], p.n * p.c * p.h * p.w, cg, p.n * p.h * p.w, og * p.kh * p.kw, p.groups, WebGpuBackend.geometry(p));
+    return this.gemm(
+      (g, v) => conv2dBackwardInputKernel(g, unit, v),
+      convVec('backwardInput', p),
+      [dyb, wb],
+      p.n * p.c * p.h * p.w,
+      cg,
+      p.n * p.h * p.w,
+      og * p.kh * p.kw,
+      p.groups,
+      WebGpuBackend.geometry(p),
+    );
   }
 
   conv2dBackwardFilter(x: Ref, dy: Ref, p: Conv2dParams): GpuBuffer {
@@ -415,7 +467,17 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const dyb = bufOf('conv2dBackwardFilter', dy, 'dy');
     const cg = p.c / p.groups;
     const og = p.o / p.groups;
-    return this.gemm(conv2dBackwardFilterKernel, convVec('backwardFilter', p), [xb, dyb], p.o * cg * p.kh * p.kw, og, cg * p.kh * p.kw, p.n * p.oh * p.ow, p.groups, WebGpuBackend.geometry(p));
+    return this.gemm(
+      conv2dBackwardFilterKernel,
+      convVec('backwardFilter', p),
+      [xb, dyb],
+      p.o * cg * p.kh * p.kw,
+      og,
+      cg * p.kh * p.kw,
+      p.n * p.oh * p.ow,
+      p.groups,
+      WebGpuBackend.geometry(p),
+    );
   }
 
   // ---- pooling ------------------------------------------------------------------
@@ -513,7 +575,9 @@ async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
   if (!adapter) {
     // Advice for where this runs: Vulkan drivers mean nothing to a page's visitor.
     throw new Error(
-      isNode() ? NO_ADAPTER : 'webgpu: no WebGPU adapter found (this browser offers none: WebGPU is off, blocklisted for this GPU, or not supported)',
+      isNode()
+        ? NO_ADAPTER
+        : 'webgpu: no WebGPU adapter found (this browser offers none: WebGPU is off, blocklisted for this GPU, or not supported)',
     );
   }
   const f16 = options.f16 === true;

@@ -102,9 +102,7 @@ export class GpuRuntime {
     const p = this.device.popErrorScope().then(
       (err) => {
         if (err) {
-          this.errors.push(
-            scope === 'out-of-memory' ? `out of GPU memory while ${what}: ${err.message}` : `${what}: ${err.message}`,
-          );
+          this.errors.push(scope === 'out-of-memory' ? `out of GPU memory while ${what}: ${err.message}` : `${what}: ${err.message}`);
         }
       },
       () => undefined,
@@ -114,9 +112,7 @@ export class GpuRuntime {
 
   private createBuffer(bytes: number, usage: number): GPUBuffer {
     if (bytes > this.maxBufferBytes) {
-      throw new Error(
-        `webgpu: cannot allocate ${bytes} bytes: the adapter's largest storage buffer is ${this.maxBufferBytes} bytes`,
-      );
+      throw new Error(`webgpu: cannot allocate ${bytes} bytes: the adapter's largest storage buffer is ${this.maxBufferBytes} bytes`);
     }
     this.device.pushErrorScope('out-of-memory');
     const buf = this.device.createBuffer({ size: bytes, usage });

@@ -46,7 +46,15 @@ describe.skipIf(!gpu)('f16 storage (shader-f16)', () => {
     const i = gpu!.upload(new Int32Array([1, 2, 3]));
     expect(gpu!.memory().liveBytes - before).toBe(7 * 2 + 3 * 4);
     // 1/3 → 0.333251953125 (nearest half), 1e-8 → 0 (below half of 2^-24), 70000 → ∞, 0.1 → 0.0999755859375
-    expect(Array.from((await gpu!.read(f, 'float32', 7)) as Float32Array)).toEqual([1, -2.5, 0.333251953125, 65504, 0, Infinity, 0.0999755859375]);
+    expect(Array.from((await gpu!.read(f, 'float32', 7)) as Float32Array)).toEqual([
+      1,
+      -2.5,
+      0.333251953125,
+      65504,
+      0,
+      Infinity,
+      0.0999755859375,
+    ]);
     expect(Array.from((await gpu!.read(i, 'int32', 3)) as Int32Array)).toEqual([1, 2, 3]);
     gpu!.release(f);
     gpu!.release(i);

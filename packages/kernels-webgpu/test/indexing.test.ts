@@ -6,7 +6,11 @@ import { gpuForTests } from './setup.js';
 const { backend: gpu } = await gpuForTests();
 
 describe.skipIf(!gpu)('webgpu indexing kernels', () => {
-  const ref = (data: Float32Array | Int32Array, shape: number[]) => ({ buf: gpu!.upload(data), shape, dtype: data instanceof Int32Array ? ('int32' as const) : ('float32' as const) });
+  const ref = (data: Float32Array | Int32Array, shape: number[]) => ({
+    buf: gpu!.upload(data),
+    shape,
+    dtype: data instanceof Int32Array ? ('int32' as const) : ('float32' as const),
+  });
   it('gather reads 0 and scatterAdd skips out-of-range positions', async () => {
     const x = ref(Float32Array.from([1, 2, 3, 4, 5, 6]), [2, 3]);
     const index = ref(Int32Array.from([2, 0, -1, 7]), [2, 2]);

@@ -30,9 +30,18 @@ function lcg(n: number, seed: number): Float32Array {
 function leNet(): M.Sequential {
   const { Conv2d, ReLU, MaxPool2d, Flatten, Linear } = M;
   return new M.Sequential(
-    new Conv2d(1, 6, 5), new ReLU(), new MaxPool2d(2, 2),
-    new Conv2d(6, 16, 5), new ReLU(), new MaxPool2d(2, 2),
-    new Flatten(1), new Linear(16 * 5 * 5, 120), new ReLU(), new Linear(120, 84), new ReLU(), new Linear(84, 10),
+    new Conv2d(1, 6, 5),
+    new ReLU(),
+    new MaxPool2d(2, 2),
+    new Conv2d(6, 16, 5),
+    new ReLU(),
+    new MaxPool2d(2, 2),
+    new Flatten(1),
+    new Linear(16 * 5 * 5, 120),
+    new ReLU(),
+    new Linear(120, 84),
+    new ReLU(),
+    new Linear(84, 10),
   );
 }
 

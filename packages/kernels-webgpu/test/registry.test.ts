@@ -9,13 +9,22 @@ const { backend: probe } = await gpuForTests();
 await mge.ready();
 
 describe('adapter classification', () => {
-  const facts = (o: Partial<Parameters<typeof isSoftwareAdapter>[0]>) => ({ vendor: '', architecture: '', device: '', description: '', isFallback: false, ...o });
+  const facts = (o: Partial<Parameters<typeof isSoftwareAdapter>[0]>) => ({
+    vendor: '',
+    architecture: '',
+    device: '',
+    description: '',
+    isFallback: false,
+    ...o,
+  });
   it('treats SwiftShader, llvmpipe/lavapipe and fallback adapters as software', () => {
     expect(isSoftwareAdapter(facts({ vendor: 'google', architecture: 'swiftshader' }))).toBe(true);
     expect(isSoftwareAdapter(facts({ vendor: 'mesa', architecture: 'software', description: 'llvmpipe: Mesa 25.0.7' }))).toBe(true);
     expect(isSoftwareAdapter(facts({ isFallback: true }))).toBe(true);
     expect(isSoftwareAdapter(facts({ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA GeForce RTX 3080' }))).toBe(false);
-    expect(isSoftwareAdapter(facts({ vendor: 'mesa', architecture: 'rdna-2', description: 'AMD Radeon RX 6800 (RADV NAVI21)' }))).toBe(false);
+    expect(isSoftwareAdapter(facts({ vendor: 'mesa', architecture: 'rdna-2', description: 'AMD Radeon RX 6800 (RADV NAVI21)' }))).toBe(
+      false,
+    );
   });
 });
 
@@ -43,7 +52,10 @@ describe.skipIf(!probe)("registered as device 'webgpu'", () => {
     }
     process.env.MGE_DEVICE = 'webgpu';
     expect(mge.getDefaultDevice()).toBe('webgpu');
-    const t = mge.tensor([[1, 2], [3, 4]]);
+    const t = mge.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(t.device).toBe('webgpu');
     const y = t.matmul(t).add(1);
     expect(Array.from((await y.data()) as Float32Array)).toEqual([8, 11, 16, 23]);
@@ -52,7 +64,9 @@ describe.skipIf(!probe)("registered as device 'webgpu'", () => {
   it('refuses synchronous reads with an error that says what to do', () => {
     const t = mge.tensor([1, 2, 3], { device: 'webgpu' });
     expect(() => t.dataSync()).toThrow(/cannot read synchronously; use 'await t.data\(\)'/);
-    expect(() => mge.tensor([5], { device: 'webgpu' }).item()).toThrow("item: device 'webgpu' cannot read synchronously; use 'await t.itemAsync()' instead");
+    expect(() => mge.tensor([5], { device: 'webgpu' }).item()).toThrow(
+      "item: device 'webgpu' cannot read synchronously; use 'await t.itemAsync()' instead",
+    );
   });
 
   it("probeWebGpu answers, without a device, what the started backend says (the registry's automatic choice asks it)", async () => {
@@ -65,7 +79,9 @@ describe.skipIf(!probe)("registered as device 'webgpu'", () => {
     const a = mge.tensor([1.5, -2, 3], { device: 'js' });
     const g = a.to('webgpu');
     expect(g.device).toBe('webgpu');
-    expect(() => g.to('js')).toThrow(/cannot read synchronously, so a copy to 'js' must wait for the values; use 'await t.toAsync\('js'\)' instead/);
+    expect(() => g.to('js')).toThrow(
+      /cannot read synchronously, so a copy to 'js' must wait for the values; use 'await t.toAsync\('js'\)' instead/,
+    );
     const back = await g.mul(2).toAsync('js');
     expect(back.device).toBe('js');
     expect(Array.from(back.dataSync() as Float32Array)).toEqual([3, -4, 6]);

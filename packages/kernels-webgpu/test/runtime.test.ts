@@ -103,7 +103,9 @@ describe.skipIf(!gpu)('webgpu runtime', () => {
 
   it('refuses a buffer larger than the adapter allows, naming both sizes', () => {
     const max = gpu!.runtime.maxBufferBytes;
-    expect(() => gpu!.allocate('float32', Math.ceil(max / 4) + 1024)).toThrow(/cannot allocate \d+ bytes: the adapter's largest storage buffer is \d+ bytes/);
+    expect(() => gpu!.allocate('float32', Math.ceil(max / 4) + 1024)).toThrow(
+      /cannot allocate \d+ bytes: the adapter's largest storage buffer is \d+ bytes/,
+    );
   });
 
   it('rejects a buffer from another backend with an error naming the op and argument', () => {

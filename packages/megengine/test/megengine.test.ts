@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Runs a module in a fresh Node with the given MGE_DEVICE (source files, as vitest resolves them). */
-function node(code: string, device?: string, extraEnv: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null } {
+function node(
+  code: string,
+  device?: string,
+  extraEnv: Record<string, string> = {},
+): { stdout: string; stderr: string; status: number | null } {
   const env: Record<string, string | undefined> = { ...process.env, MGE_QUIET: '1', ...extraEnv };
   delete env.MGE_DEVICE;
   if (device) env.MGE_DEVICE = device;
@@ -72,11 +76,10 @@ describe('megengine', () => {
   });
 
   it('with no Vulkan driver, says in one line what is missing and how to install it', () => {
-    const r = node(
-      "import * as mge from 'megengine'; console.log(mge.getDefaultDevice(), mge.deviceInfo()[0].state);",
-      undefined,
-      { VK_ICD_FILENAMES: '/nonexistent/icd.json', MGE_QUIET: '0' },
-    );
+    const r = node("import * as mge from 'megengine'; console.log(mge.getDefaultDevice(), mge.deviceInfo()[0].state);", undefined, {
+      VK_ICD_FILENAMES: '/nonexistent/icd.json',
+      MGE_QUIET: '0',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe('cpu failed');
     // the registry's one warning; none of the Vulkan loader's or Dawn's lines

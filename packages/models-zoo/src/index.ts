@@ -5,8 +5,15 @@ export { InvertedResidual, MobileNetV2, type MobileNetV2Options, mobilenetV2 } f
 export { createModel, type ZooEntry, zoo } from './registry.js';
 export { BasicBlock, Bottleneck, ResNet, type ResNetOptions, resnet18, resnet34, resnet50, resnet101 } from './resnet.js';
 export {
-  channelShuffle, ShuffleNetV2, type ShuffleNetV2Options, type ShuffleNetV2Size, ShuffleV2Block, shufflenetV2X05, shufflenetV2X10,
-  shufflenetV2X15, shufflenetV2X20,
+  channelShuffle,
+  ShuffleNetV2,
+  type ShuffleNetV2Options,
+  type ShuffleNetV2Size,
+  ShuffleV2Block,
+  shufflenetV2X05,
+  shufflenetV2X10,
+  shufflenetV2X15,
+  shufflenetV2X20,
 } from './shufflenet.js';
 export { formatSummary, type LayerSummary, type ModelSummary, summarize } from './summary.js';
 export { CharGPT, type CharGPTOptions, GPTBlock } from './transformer-gpt.js';

@@ -26,7 +26,11 @@ export interface MegEngineLoadOptions {
  * already-read Map into a zoo model, renaming keys to camelCase. Shapes follow loadStateDict
  * (a (C,) vector loads into (1, C, 1, 1)).
  */
-export function loadMegEngineStateDict(model: Module, state: Uint8Array | ArrayBuffer | Map<string, Tensor>, options: MegEngineLoadOptions = {}): Module {
+export function loadMegEngineStateDict(
+  model: Module,
+  state: Uint8Array | ArrayBuffer | Map<string, Tensor>,
+  options: MegEngineLoadOptions = {},
+): Module {
   const raw = state instanceof Map ? state : loadPickleStateDict(state, { source: options.source });
   const renamed = new Map<string, Tensor>();
   for (const [k, v] of raw) {

@@ -69,10 +69,12 @@ export class MobileNetV2 extends M.Module {
     const widthMult = options.widthMult ?? 1;
     if (!(widthMult > 0)) throw new TypeError(`MobileNetV2: option 'widthMult' must be positive, got ${widthMult}`);
     const numClasses = options.numClasses ?? 1000;
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new TypeError(`MobileNetV2: option 'numClasses' must be a positive integer, got ${numClasses}`);
+    if (!Number.isInteger(numClasses) || numClasses < 1)
+      throw new TypeError(`MobileNetV2: option 'numClasses' must be a positive integer, got ${numClasses}`);
     const settings = options.settings ?? DEFAULT_SETTINGS;
     for (const row of settings) {
-      if (row.length !== 4 || row.some((v) => !Number.isInteger(v) || v < 1)) throw new TypeError(`MobileNetV2: each setting must be 4 positive integers (t, c, n, s), got ${JSON.stringify(row)}`);
+      if (row.length !== 4 || row.some((v) => !Number.isInteger(v) || v < 1))
+        throw new TypeError(`MobileNetV2: each setting must be 4 positive integers (t, c, n, s), got ${JSON.stringify(row)}`);
     }
     let c = makeDivisible((options.inputChannel ?? 32) * widthMult);
     const last = makeDivisible((options.lastChannel ?? 1280) * Math.max(1, widthMult));

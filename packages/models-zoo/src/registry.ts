@@ -52,10 +52,26 @@ export const zoo: Record<string, ZooEntry> = {
     inputShape: [3, 32, 32],
     description: 'ResNet-18 with the 3×3 CIFAR stem for 32×32 input, 10 classes',
   },
-  shufflenet_v2_x0_5: { create: () => new ShuffleNetV2({ modelSize: '0.5x' }), inputShape: [3, 224, 224], description: 'ShuffleNetV2 0.5×, 1000 classes' },
-  shufflenet_v2_x1_0: { create: () => new ShuffleNetV2({ modelSize: '1.0x' }), inputShape: [3, 224, 224], description: 'ShuffleNetV2 1.0×, 1000 classes' },
-  shufflenet_v2_x1_5: { create: () => new ShuffleNetV2({ modelSize: '1.5x' }), inputShape: [3, 224, 224], description: 'ShuffleNetV2 1.5×, 1000 classes' },
-  shufflenet_v2_x2_0: { create: () => new ShuffleNetV2({ modelSize: '2.0x' }), inputShape: [3, 224, 224], description: 'ShuffleNetV2 2.0×, 1000 classes' },
+  shufflenet_v2_x0_5: {
+    create: () => new ShuffleNetV2({ modelSize: '0.5x' }),
+    inputShape: [3, 224, 224],
+    description: 'ShuffleNetV2 0.5×, 1000 classes',
+  },
+  shufflenet_v2_x1_0: {
+    create: () => new ShuffleNetV2({ modelSize: '1.0x' }),
+    inputShape: [3, 224, 224],
+    description: 'ShuffleNetV2 1.0×, 1000 classes',
+  },
+  shufflenet_v2_x1_5: {
+    create: () => new ShuffleNetV2({ modelSize: '1.5x' }),
+    inputShape: [3, 224, 224],
+    description: 'ShuffleNetV2 1.5×, 1000 classes',
+  },
+  shufflenet_v2_x2_0: {
+    create: () => new ShuffleNetV2({ modelSize: '2.0x' }),
+    inputShape: [3, 224, 224],
+    description: 'ShuffleNetV2 2.0×, 1000 classes',
+  },
   mobilenet_v2: { create: () => new MobileNetV2(), inputShape: [3, 224, 224], description: 'MobileNetV2 1.0×, 1000 classes' },
   'char-gpt': {
     create: () => new CharGPT({ vocabSize: 96, blockSize: 64 }),

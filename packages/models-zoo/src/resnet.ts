@@ -100,13 +100,15 @@ export class ResNet extends M.Module {
   constructor(block: Block, layers: readonly number[], options: ResNetOptions = {}) {
     super();
     if (block !== BasicBlock && block !== Bottleneck) throw new TypeError("ResNet: argument 'block' must be BasicBlock or Bottleneck");
-    if (!Array.isArray(layers) || layers.length !== 4) throw new TypeError(`ResNet: argument 'layers' must list 4 stage depths, got ${JSON.stringify(layers)}`);
+    if (!Array.isArray(layers) || layers.length !== 4)
+      throw new TypeError(`ResNet: argument 'layers' must list 4 stage depths, got ${JSON.stringify(layers)}`);
     for (const [i, n] of layers.entries()) positive('ResNet', `layers[${i}]`, n);
     const numClasses = positive('ResNet', 'numClasses', options.numClasses ?? 1000);
     const inChannels = positive('ResNet', 'inChannels', options.inChannels ?? 3);
     const width = positive('ResNet', 'width', options.width ?? 64);
     const stem = options.stem ?? 'imagenet';
-    if (stem !== 'imagenet' && stem !== 'cifar') throw new TypeError(`ResNet: option 'stem' must be 'imagenet' or 'cifar', got ${String(stem)}`);
+    if (stem !== 'imagenet' && stem !== 'cifar')
+      throw new TypeError(`ResNet: option 'stem' must be 'imagenet' or 'cifar', got ${String(stem)}`);
     this.conv1 =
       stem === 'imagenet'
         ? new M.Conv2d(inChannels, width, 7, { stride: 2, padding: 3, bias: false })

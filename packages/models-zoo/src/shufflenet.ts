@@ -87,17 +87,21 @@ export class ShuffleNetV2 extends M.Module {
   constructor(options: ShuffleNetV2Options = {}) {
     super();
     const size = options.modelSize ?? '1.5x';
-    if (!(size in STAGE_CHANNELS)) throw new TypeError(`ShuffleNetV2: option 'modelSize' must be one of ${Object.keys(STAGE_CHANNELS).join(', ')}, got ${String(size)}`);
+    if (!(size in STAGE_CHANNELS))
+      throw new TypeError(`ShuffleNetV2: option 'modelSize' must be one of ${Object.keys(STAGE_CHANNELS).join(', ')}, got ${String(size)}`);
     const ch = options.stageOutChannels ?? STAGE_CHANNELS[size];
     const repeats = options.stageRepeats ?? [4, 8, 4];
     if (ch.length !== 5 || ch.some((c, i) => !Number.isInteger(c) || c < 1 || (i > 0 && i < 4 && c % 2 !== 0))) {
-      throw new TypeError(`ShuffleNetV2: option 'stageOutChannels' must be 5 positive integers with even stage widths, got ${JSON.stringify(ch)}`);
+      throw new TypeError(
+        `ShuffleNetV2: option 'stageOutChannels' must be 5 positive integers with even stage widths, got ${JSON.stringify(ch)}`,
+      );
     }
     if (repeats.length !== 3 || repeats.some((r) => !Number.isInteger(r) || r < 1)) {
       throw new TypeError(`ShuffleNetV2: option 'stageRepeats' must be 3 positive integers, got ${JSON.stringify(repeats)}`);
     }
     const numClasses = options.numClasses ?? 1000;
-    if (!Number.isInteger(numClasses) || numClasses < 1) throw new TypeError(`ShuffleNetV2: option 'numClasses' must be a positive integer, got ${numClasses}`);
+    if (!Number.isInteger(numClasses) || numClasses < 1)
+      throw new TypeError(`ShuffleNetV2: option 'numClasses' must be a positive integer, got ${numClasses}`);
     let c = ch[0];
     this.firstConv = new M.Sequential(new M.Conv2d(3, c, 3, { stride: 2, padding: 1, bias: false }), new M.BatchNorm2d(c), new M.ReLU());
     this.maxpool = new M.MaxPool2d(3, 2, 1);
@@ -125,7 +129,11 @@ export class ShuffleNetV2 extends M.Module {
   }
 }
 
-export const shufflenetV2X05 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) => new ShuffleNetV2({ ...options, modelSize: '0.5x' });
-export const shufflenetV2X10 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) => new ShuffleNetV2({ ...options, modelSize: '1.0x' });
-export const shufflenetV2X15 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) => new ShuffleNetV2({ ...options, modelSize: '1.5x' });
-export const shufflenetV2X20 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) => new ShuffleNetV2({ ...options, modelSize: '2.0x' });
+export const shufflenetV2X05 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) =>
+  new ShuffleNetV2({ ...options, modelSize: '0.5x' });
+export const shufflenetV2X10 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) =>
+  new ShuffleNetV2({ ...options, modelSize: '1.0x' });
+export const shufflenetV2X15 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) =>
+  new ShuffleNetV2({ ...options, modelSize: '1.5x' });
+export const shufflenetV2X20 = (options: Omit<ShuffleNetV2Options, 'modelSize'> = {}) =>
+  new ShuffleNetV2({ ...options, modelSize: '2.0x' });

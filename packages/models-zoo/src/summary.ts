@@ -54,5 +54,12 @@ export function formatSummary(s: ModelSummary): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
-  return [line(header), rule, ...rows.map(line), rule, `Input ${shapeToString(s.inputShape)} → output ${shapeToString(s.outputShape)}`, `Total params: ${s.totalParams.toLocaleString('en-US')}`].join('\n');
+  return [
+    line(header),
+    rule,
+    ...rows.map(line),
+    rule,
+    `Input ${shapeToString(s.inputShape)} → output ${shapeToString(s.outputShape)}`,
+    `Total params: ${s.totalParams.toLocaleString('en-US')}`,
+  ].join('\n');
 }

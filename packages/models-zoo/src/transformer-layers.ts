@@ -17,7 +17,8 @@ export class CausalSelfAttention extends M.Module {
     readonly numHeads: number,
   ) {
     super();
-    if (!Number.isInteger(numHeads) || numHeads < 1 || dim % numHeads !== 0) throw new TypeError(`CausalSelfAttention: 'numHeads' (${numHeads}) must be a positive divisor of 'dim' (${dim})`);
+    if (!Number.isInteger(numHeads) || numHeads < 1 || dim % numHeads !== 0)
+      throw new TypeError(`CausalSelfAttention: 'numHeads' (${numHeads}) must be a positive divisor of 'dim' (${dim})`);
     this.qkv = new M.Linear(dim, 3 * dim);
     this.proj = new M.Linear(dim, dim);
   }

@@ -54,7 +54,10 @@ export function expectClose(what: string, got: ArrayLike<number>, want: readonly
     const e = Math.abs(got[i] - want[i]);
     if (!(e <= worst)) [worst, at] = [e, i];
   }
-  expect(worst / Math.max(scale, 1e-3), `${what}: worst error ${worst} at ${at} (got ${got[at]}, want ${want[at]}, scale ${scale})`).toBeLessThan(rtol);
+  expect(
+    worst / Math.max(scale, 1e-3),
+    `${what}: worst error ${worst} at ${at} (got ${got[at]}, want ${want[at]}, scale ${scale})`,
+  ).toBeLessThan(rtol);
 }
 
 export function loadFixtureState(model: Module, f: Fixture): void {
@@ -66,7 +69,10 @@ export function loadFixtureState(model: Module, f: Fixture): void {
 export async function checkAgainstTorch(f: Fixture, rtol: number): Promise<void> {
   const model = build(f);
   loadFixtureState(model, f);
-  const x = tensor(f.input.dtype === 'int32' ? Int32Array.from(f.input.data) : Float32Array.from(f.input.data), { shape: f.input.shape, dtype: f.input.dtype });
+  const x = tensor(f.input.dtype === 'int32' ? Int32Array.from(f.input.data) : Float32Array.from(f.input.data), {
+    shape: f.input.shape,
+    dtype: f.input.dtype,
+  });
   model.eval();
   expectClose(`${f.model} eval output`, await (model(x) as Tensor).data(), f.evalOutput, rtol);
   model.train();
@@ -84,7 +90,10 @@ export async function checkAgainstTorch(f: Fixture, rtol: number): Promise<void>
     ...params.map(([k, p]): [string, Tensor, number[]] => [`grad ${k}`, p.grad!, f.grads[k]]),
     ...Object.entries(f.runningAfter).map(([k, want]): [string, Tensor, number[]] => [`${k} after one step`, buffers.get(k)!, want]),
   ];
-  const all = await concat(checked.map(([, t]) => reshape(t, [-1])), 0).data();
+  const all = await concat(
+    checked.map(([, t]) => reshape(t, [-1])),
+    0,
+  ).data();
   let at = 0;
   for (const [what, t, want] of checked) {
     expectClose(`${f.model} ${what}`, all.subarray(at, at + t.size), want, rtol);

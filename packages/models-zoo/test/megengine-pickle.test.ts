@@ -32,7 +32,11 @@ describe('MegEngine .pkl state dicts', () => {
   it('names the key that does not fit', () => {
     const f = readFixture('resnet18-tiny');
     const wider = resnet18({ ...(f.options as object), width: 4 });
-    expect(() => loadMegEngineStateDict(wider, pkl('resnet18-tiny'))).toThrow(/loadStateDict: key 'bn1.bias' expects shape \(4,\), got \(2,\)/);
-    expect(() => loadMegEngineStateDict(build(readFixture('shufflenetv2-tiny')), pkl('resnet18-tiny'))).toThrow(/loadStateDict: missing keys: .*firstConv/);
+    expect(() => loadMegEngineStateDict(wider, pkl('resnet18-tiny'))).toThrow(
+      /loadStateDict: key 'bn1.bias' expects shape \(4,\), got \(2,\)/,
+    );
+    expect(() => loadMegEngineStateDict(build(readFixture('shufflenetv2-tiny')), pkl('resnet18-tiny'))).toThrow(
+      /loadStateDict: missing keys: .*firstConv/,
+    );
   });
 });

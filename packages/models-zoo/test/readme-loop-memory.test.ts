@@ -14,11 +14,15 @@ import { describe, expect, it } from 'vitest';
 const bench = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench');
 
 function run(device: string, steps: number, every: number, batch: number): number[] {
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(bench, 'src', 'readme-loop.ts'), device, String(steps), String(every), String(batch)], {
-    cwd: bench,
-    encoding: 'utf8',
-    env: { ...process.env, MGE_QUIET: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', join(bench, 'src', 'readme-loop.ts'), device, String(steps), String(every), String(batch)],
+    {
+      cwd: bench,
+      encoding: 'utf8',
+      env: { ...process.env, MGE_QUIET: '1' },
+    },
+  );
   expect(r.status, r.stderr).toBe(0);
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { rss: number[]; loss: number };
   expect(Number.isFinite(out.loss)).toBe(true);

@@ -1,14 +1,37 @@
 import { random, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import {
-  BasicBlock, CharGPT, ConvReLU, channelShuffle, createModel, formatSummary, LeNet, MobileNetV2, ResNet, resnet18, ShuffleNetV2, summarize, TwoLayerConv, zoo,
+  BasicBlock,
+  CharGPT,
+  ConvReLU,
+  channelShuffle,
+  createModel,
+  formatSummary,
+  LeNet,
+  MobileNetV2,
+  ResNet,
+  resnet18,
+  ShuffleNetV2,
+  summarize,
+  TwoLayerConv,
+  zoo,
 } from '../src/index.js';
 
 describe('models-zoo', () => {
   it("LeNet has the guide examples' attributes, output (N, 10) and 61,706 parameters", () => {
     const net = new LeNet();
     expect([...net.namedChildren()].map(([k]) => k)).toEqual([
-      'classifier', 'conv1', 'conv2', 'fc1', 'fc2', 'pool1', 'pool2', 'relu1', 'relu2', 'relu3', 'relu4',
+      'classifier',
+      'conv1',
+      'conv2',
+      'fc1',
+      'fc2',
+      'pool1',
+      'pool2',
+      'relu1',
+      'relu2',
+      'relu3',
+      'relu4',
     ]);
     const s = summarize(net, random.normal(0, 1, [2, 1, 32, 32]));
     expect(s.totalParams).toBe(61706);
@@ -51,7 +74,10 @@ describe('hub families', () => {
   ];
   for (const [name, n] of counts) it(`${name} has ${n.toLocaleString('en-US')} parameters`, () => expect(count(name)).toBe(n));
   // Megvii's ShuffleNetV2 README gives millions to one decimal
-  for (const [name, m] of [['shufflenet_v2_x0_5', 1.4], ['shufflenet_v2_x1_0', 2.3]] as const) {
+  for (const [name, m] of [
+    ['shufflenet_v2_x0_5', 1.4],
+    ['shufflenet_v2_x1_0', 2.3],
+  ] as const) {
     it(`${name} has ${m}M parameters`, () => expect(Math.round(count(name) / 1e5) / 10).toBe(m));
   }
 
@@ -67,19 +93,30 @@ describe('hub families', () => {
   });
 
   it('channelShuffle takes even channels then odd ones', async () => {
-    const x = tensor(Float32Array.from({ length: 8 }, (_, i) => i), { shape: [1, 4, 1, 2] });
+    const x = tensor(
+      Float32Array.from({ length: 8 }, (_, i) => i),
+      { shape: [1, 4, 1, 2] },
+    );
     const [a, b] = channelShuffle(x);
     expect(Array.from(await a.data())).toEqual([0, 1, 4, 5]);
     expect(Array.from(await b.data())).toEqual([2, 3, 6, 7]);
-    expect(() => channelShuffle(tensor(new Float32Array(3), { shape: [1, 3, 1, 1] }))).toThrow(/channelShuffle: expected \(N, C, H, W\) with C even, got \(1, 3, 1, 1\)/);
+    expect(() => channelShuffle(tensor(new Float32Array(3), { shape: [1, 3, 1, 1] }))).toThrow(
+      /channelShuffle: expected \(N, C, H, W\) with C even, got \(1, 3, 1, 1\)/,
+    );
   });
 
   it('bad arguments are named', () => {
     expect(() => new ResNet(BasicBlock, [2, 2, 2])).toThrow(/ResNet: argument 'layers' must list 4 stage depths/);
     expect(() => resnet18({ stem: 'tiny' as never })).toThrow(/ResNet: option 'stem' must be 'imagenet' or 'cifar', got tiny/);
-    expect(() => new ShuffleNetV2({ modelSize: '3.0x' as never })).toThrow(/ShuffleNetV2: option 'modelSize' must be one of 0.5x, 1.0x, 1.5x, 2.0x, got 3.0x/);
+    expect(() => new ShuffleNetV2({ modelSize: '3.0x' as never })).toThrow(
+      /ShuffleNetV2: option 'modelSize' must be one of 0.5x, 1.0x, 1.5x, 2.0x, got 3.0x/,
+    );
     expect(() => new MobileNetV2({ widthMult: 0 })).toThrow(/MobileNetV2: option 'widthMult' must be positive, got 0/);
-    expect(() => new CharGPT({ vocabSize: 10, blockSize: 8, dim: 10, numHeads: 3 })).toThrow(/CausalSelfAttention: 'numHeads' \(3\) must be a positive divisor of 'dim' \(10\)/);
-    expect(() => new CharGPT({ vocabSize: 10, blockSize: 4 })(tensor(new Int32Array(5), { shape: [1, 5], dtype: 'int32' }))).toThrow(/CharGPT: sequence length 5 exceeds blockSize 4/);
+    expect(() => new CharGPT({ vocabSize: 10, blockSize: 8, dim: 10, numHeads: 3 })).toThrow(
+      /CausalSelfAttention: 'numHeads' \(3\) must be a positive divisor of 'dim' \(10\)/,
+    );
+    expect(() => new CharGPT({ vocabSize: 10, blockSize: 4 })(tensor(new Int32Array(5), { shape: [1, 5], dtype: 'int32' }))).toThrow(
+      /CharGPT: sequence length 5 exceeds blockSize 4/,
+    );
   });
 });

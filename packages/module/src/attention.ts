@@ -36,9 +36,11 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor]> {
     super();
     this.embedDim = positiveInt('MultiHeadAttention', 'embedDim', embedDim);
     this.numHeads = positiveInt('MultiHeadAttention', 'numHeads', numHeads);
-    if (embedDim % numHeads !== 0) throw new Error(`MultiHeadAttention: argument 'numHeads' (${numHeads}) must divide 'embedDim' (${embedDim})`);
+    if (embedDim % numHeads !== 0)
+      throw new Error(`MultiHeadAttention: argument 'numHeads' (${numHeads}) must divide 'embedDim' (${embedDim})`);
     this.dropout = options.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`MultiHeadAttention: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new RangeError(`MultiHeadAttention: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
     this.batchFirst = options.batchFirst ?? false;
     const bias = options.bias ?? true;
     const bound = Math.sqrt(6 / (embedDim + 3 * embedDim));

@@ -23,7 +23,13 @@ abstract class ConvBnActivation2d extends Module {
   conv: Conv2d;
   bn: BatchNorm2d;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Pair, options: ConvBn2dOptions, private readonly withRelu: boolean) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Pair,
+    options: ConvBn2dOptions,
+    private readonly withRelu: boolean,
+  ) {
     super();
     const { eps, momentum, affine, trackRunningStats, ...conv } = options;
     this.conv = new Conv2d(inChannels, outChannels, kernelSize, conv);

@@ -61,7 +61,12 @@ export class Conv1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return F.conv1d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return F.conv1d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   protected override extraRepr(): string {
@@ -109,7 +114,12 @@ export class Conv3d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return F.conv3d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    return F.conv3d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 
   protected override extraRepr(): string {
@@ -214,7 +224,8 @@ export class LocalConv2d extends Module {
     const [dh, dw] = (this.dilation = pair(op, 'dilation', options.dilation ?? 1, 1));
     const oh = Math.floor((inputHeight + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
     const ow = Math.floor((inputWidth + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
-    if (oh < 1 || ow < 1) throw new Error(`${op}: the kernel ${kh}×${kw} does not fit the padded input ${inputHeight + 2 * ph}×${inputWidth + 2 * pw}`);
+    if (oh < 1 || ow < 1)
+      throw new Error(`${op}: the kernel ${kh}×${kw} does not fit the padded input ${inputHeight + 2 * ph}×${inputWidth + 2 * pw}`);
     this.weight = normalParameter([g, oh, ow, inChannels / g, kh, kw, outChannels / g], Math.sqrt(1 / (inChannels * kh * kw)));
   }
 

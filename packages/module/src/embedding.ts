@@ -25,12 +25,16 @@ export class Embedding extends Module {
     this.embeddingDim = positiveInt('Embedding', 'embeddingDim', embeddingDim);
     const { paddingIdx = null, initialWeight = null, freeze = false } = options;
     if (paddingIdx !== null && (!Number.isInteger(paddingIdx) || paddingIdx < -numEmbeddings || paddingIdx >= numEmbeddings)) {
-      throw new RangeError(`Embedding: argument 'paddingIdx' must be an integer in [${-numEmbeddings}, ${numEmbeddings - 1}], got ${paddingIdx}`);
+      throw new RangeError(
+        `Embedding: argument 'paddingIdx' must be an integer in [${-numEmbeddings}, ${numEmbeddings - 1}], got ${paddingIdx}`,
+      );
     }
     this.paddingIdx = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
     if (initialWeight) {
       if (initialWeight.shape.join() !== `${numEmbeddings},${embeddingDim}`) {
-        throw new Error(`Embedding: argument 'initialWeight' must be (${numEmbeddings}, ${embeddingDim}), got (${initialWeight.shape.join(', ')})`);
+        throw new Error(
+          `Embedding: argument 'initialWeight' must be (${numEmbeddings}, ${embeddingDim}), got (${initialWeight.shape.join(', ')})`,
+        );
       }
       this.weight = new Parameter(initialWeight.detach().astype('float32'));
     } else {

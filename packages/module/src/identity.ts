@@ -11,7 +11,10 @@ export class Identity extends Module {
 
 /** Flattens axes startAxis..endAxis (default: all but the batch axis). */
 export class Flatten extends Module {
-  constructor(readonly startAxis = 1, readonly endAxis = -1) {
+  constructor(
+    readonly startAxis = 1,
+    readonly endAxis = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

@@ -10,6 +10,7 @@ export function zerosParameter(shape: number[]): Parameter {
 }
 
 export function positiveInt(op: string, arg: string, v: unknown): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw new TypeError(`${op}: argument '${arg}' must be a positive integer, got ${String(v)}`);
+  if (!Number.isInteger(v) || (v as number) < 1)
+    throw new TypeError(`${op}: argument '${arg}' must be a positive integer, got ${String(v)}`);
   return v as number;
 }

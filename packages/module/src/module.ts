@@ -31,9 +31,9 @@ export abstract class Module<Out = Tensor> {
   // would land on the discarded `this`.
   /** True in training mode (dropout active, batch statistics used). */
   declare training: boolean;
-  private declare readonly _preHooks: Map<number, ForwardPreHook>;
-  private declare readonly _hooks: Map<number, ForwardHook>;
-  private declare _nextHook: number;
+  declare private readonly _preHooks: Map<number, ForwardPreHook>;
+  declare private readonly _hooks: Map<number, ForwardHook>;
+  declare private _nextHook: number;
 
   constructor() {
     // A module is callable: the instance is an arrow function whose prototype is the class's.
@@ -89,12 +89,7 @@ export abstract class Module<Out = Tensor> {
   }
 
   /** MegEngine's _flatten: depth first, sorted keys, each object once. */
-  private *_flatten(
-    recursive: boolean,
-    prefix: string,
-    seen: Set<unknown>,
-    predicate: (x: Leaf) => boolean,
-  ): Generator<[string, Leaf]> {
+  private *_flatten(recursive: boolean, prefix: string, seen: Set<unknown>, predicate: (x: Leaf) => boolean): Generator<[string, Leaf]> {
     const p = prefix ? `${prefix}.` : '';
     for (const [key, leaf] of this._ownLeaves()) {
       if (seen.has(leaf)) continue;
@@ -106,20 +101,32 @@ export abstract class Module<Out = Tensor> {
 
   *namedParameters(options: { recursive?: boolean; prefix?: string; requiresGrad?: boolean } = {}): Generator<[string, Parameter]> {
     const want = options.requiresGrad;
-    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Parameter && (want === undefined || x.requiresGrad === want)) as Generator<[string, Parameter]>;
+    yield* this._flatten(
+      options.recursive ?? true,
+      options.prefix ?? '',
+      new Set([this]),
+      (x) => x instanceof Parameter && (want === undefined || x.requiresGrad === want),
+    ) as Generator<[string, Parameter]>;
   }
   *parameters(options: { recursive?: boolean; requiresGrad?: boolean } = {}): Generator<Parameter> {
     for (const [, p] of this.namedParameters(options)) yield p;
   }
   /** Tensors that are not Parameters (BatchNorm's running statistics…). */
   *namedBuffers(options: { recursive?: boolean; prefix?: string } = {}): Generator<[string, Tensor]> {
-    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Tensor && !(x instanceof Parameter)) as Generator<[string, Tensor]>;
+    yield* this._flatten(
+      options.recursive ?? true,
+      options.prefix ?? '',
+      new Set([this]),
+      (x) => x instanceof Tensor && !(x instanceof Parameter),
+    ) as Generator<[string, Tensor]>;
   }
   *buffers(options: { recursive?: boolean } = {}): Generator<Tensor> {
     for (const [, b] of this.namedBuffers(options)) yield b;
   }
   *namedTensors(options: { recursive?: boolean; prefix?: string } = {}): Generator<[string, Tensor]> {
-    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Tensor) as Generator<[string, Tensor]>;
+    yield* this._flatten(options.recursive ?? true, options.prefix ?? '', new Set([this]), (x) => x instanceof Tensor) as Generator<
+      [string, Tensor]
+    >;
   }
   *tensors(options: { recursive?: boolean } = {}): Generator<Tensor> {
     for (const [, t] of this.namedTensors(options)) yield t;
@@ -179,11 +186,14 @@ export abstract class Module<Out = Tensor> {
    * Returns the tensor that was there.
    */
   replaceParamWithTensor(name: string, value: Tensor): Tensor {
-    if (!(value instanceof Tensor)) throw new TypeError(`replaceParamWithTensor: argument 'value' must be a Tensor, got ${value === null ? 'null' : typeof value}`);
+    if (!(value instanceof Tensor))
+      throw new TypeError(`replaceParamWithTensor: argument 'value' must be a Tensor, got ${value === null ? 'null' : typeof value}`);
     const current = new Map(this.namedTensors()).get(name);
     if (!current) throw new Error(`replaceParamWithTensor: argument 'name' must name a tensor of the module, got '${name}'`);
     if (!shapesEqual(current.shape, value.shape)) {
-      throw new Error(`replaceParamWithTensor: '${name}' has shape ${shapeToString(current.shape)}, got a value of shape ${shapeToString(value.shape)}`);
+      throw new Error(
+        `replaceParamWithTensor: '${name}' has shape ${shapeToString(current.shape)}, got a value of shape ${shapeToString(value.shape)}`,
+      );
     }
     const parts = name.split('.');
     let owner: unknown = this;
@@ -230,13 +240,19 @@ export abstract class Module<Out = Tensor> {
         missing.push(key);
         continue;
       }
-      const value = raw instanceof Tensor ? raw : tensor(raw as Float32Array, { shape: current.shape, dtype: current.dtype, device: current.device });
+      const value =
+        raw instanceof Tensor ? raw : tensor(raw as Float32Array, { shape: current.shape, dtype: current.dtype, device: current.device });
       const squeezed = (s: readonly number[]) => s.filter((d) => d !== 1);
-      if (!shapesEqual(value.shape, current.shape) && !(value.size === current.size && shapesEqual(squeezed(value.shape), squeezed(current.shape)))) {
+      if (
+        !shapesEqual(value.shape, current.shape) &&
+        !(value.size === current.size && shapesEqual(squeezed(value.shape), squeezed(current.shape)))
+      ) {
         throw new Error(`loadStateDict: key '${key}' expects shape ${shapeToString(current.shape)}, got ${shapeToString(value.shape)}`);
       }
       if (value.dtype !== current.dtype && !options.cast) {
-        throw new TypeError(`loadStateDict: key '${key}' holds ${value.dtype} values but the module's tensor is ${current.dtype}; pass { cast: true } to convert`);
+        throw new TypeError(
+          `loadStateDict: key '${key}' holds ${value.dtype} values but the module's tensor is ${current.dtype}; pass { cast: true } to convert`,
+        );
       }
       if (value.isDisposed) throw new Error(`loadStateDict: the value of key '${key}' was disposed`);
       updates.push([key, current, value]);

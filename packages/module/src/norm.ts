@@ -82,7 +82,8 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: NormOptions = {}) {
     super();
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    if (ns.length === 0) throw new TypeError(`LayerNorm: argument 'normalizedShape' must be a positive integer or a non-empty list of them, got []`);
+    if (ns.length === 0)
+      throw new TypeError(`LayerNorm: argument 'normalizedShape' must be a positive integer or a non-empty list of them, got []`);
     for (const d of ns) positiveInt('LayerNorm', 'normalizedShape', d);
     this.normalizedShape = ns;
     this.eps = options.eps ?? 1e-5;

@@ -5,7 +5,11 @@ import { Module } from './module.js';
 const show = (p: Pair) => (typeof p === 'number' ? String(p) : `(${p.join(', ')})`);
 
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride: Pair | null = null, readonly padding: Pair = 0) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly stride: Pair | null = null,
+    readonly padding: Pair = 0,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -17,7 +21,11 @@ export class MaxPool2d extends Module {
 }
 
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride: Pair | null = null, readonly padding: Pair = 0) {
+  constructor(
+    readonly kernelSize: Pair,
+    readonly stride: Pair | null = null,
+    readonly padding: Pair = 0,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {

@@ -54,7 +54,8 @@ abstract class CellBase<Out> extends Module<Out> {
   /** (N, inputSize) or unbatched (inputSize); returns the batched input and whether it was unbatched. */
   protected batched(x: Tensor): [Tensor, boolean] {
     const name = this.constructor.name;
-    if (x.ndim !== 1 && x.ndim !== 2) throw new Error(`${name}: argument 'input' must be 1-d or 2-d (batch, ${this.inputSize}), got ${shapeToString(x.shape)}`);
+    if (x.ndim !== 1 && x.ndim !== 2)
+      throw new Error(`${name}: argument 'input' must be 1-d or 2-d (batch, ${this.inputSize}), got ${shapeToString(x.shape)}`);
     if (x.shape[x.ndim - 1] !== this.inputSize) {
       throw new Error(`${name}: argument 'input' must have ${this.inputSize} features, got ${shapeToString(x.shape)}`);
     }
@@ -65,7 +66,9 @@ abstract class CellBase<Out> extends Module<Out> {
     if (h === null || h === undefined) return zeros([x.shape[0], this.hiddenSize], { device: x.device });
     const hb = unbatched && h.ndim === 1 ? unsqueeze(h, 0) : h;
     if (hb.ndim !== 2 || hb.shape[0] !== x.shape[0] || hb.shape[1] !== this.hiddenSize) {
-      throw new Error(`${this.constructor.name}: argument '${arg}' must be (${x.shape[0]}, ${this.hiddenSize}), got ${shapeToString(h.shape)}`);
+      throw new Error(
+        `${this.constructor.name}: argument '${arg}' must be (${x.shape[0]}, ${this.hiddenSize}), got ${shapeToString(h.shape)}`,
+      );
     }
     return hb;
   }
@@ -153,7 +156,8 @@ abstract class RNNBase<Out> extends Module<Out> {
     this.batchFirst = options.batchFirst ?? false;
     this.dropout = options.dropout ?? 0;
     this.bidirectional = options.bidirectional ?? false;
-    if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`${name}: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new RangeError(`${name}: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
     const g = GATES[mode] * hiddenSize;
     const self = this as unknown as Record<string, Parameter>;
     for (let l = 0; l < this.numLayers; l++) {
@@ -176,14 +180,23 @@ abstract class RNNBase<Out> extends Module<Out> {
   private cellWeights(l: number, reverse: boolean): F.CellWeights {
     const self = this as unknown as Record<string, Parameter | undefined>;
     const s = `L${l}${reverse ? 'Reverse' : ''}`;
-    return { weightIh: self[`weightIh${s}`] as Parameter, weightHh: self[`weightHh${s}`] as Parameter, biasIh: self[`biasIh${s}`], biasHh: self[`biasHh${s}`] };
+    return {
+      weightIh: self[`weightIh${s}`] as Parameter,
+      weightHh: self[`weightHh${s}`] as Parameter,
+      biasIh: self[`biasIh${s}`],
+      biasHh: self[`biasHh${s}`],
+    };
   }
 
   /** (T, N, I) (or batch-first, or unbatched (T, I)) → [output, h_n, c_n]. */
   protected run(input: Tensor, h0: Tensor | null | undefined, c0: Tensor | null | undefined): [Tensor, Tensor, Tensor | null] {
     const name = this.constructor.name;
-    if (input.ndim !== 2 && input.ndim !== 3) throw new Error(`${name}: argument 'input' must be 3-d (seq, batch, ${this.inputSize}) or 2-d unbatched, got ${shapeToString(input.shape)}`);
-    if (input.shape[input.ndim - 1] !== this.inputSize) throw new Error(`${name}: argument 'input' must have ${this.inputSize} features, got ${shapeToString(input.shape)}`);
+    if (input.ndim !== 2 && input.ndim !== 3)
+      throw new Error(
+        `${name}: argument 'input' must be 3-d (seq, batch, ${this.inputSize}) or 2-d unbatched, got ${shapeToString(input.shape)}`,
+      );
+    if (input.shape[input.ndim - 1] !== this.inputSize)
+      throw new Error(`${name}: argument 'input' must have ${this.inputSize} features, got ${shapeToString(input.shape)}`);
     const unbatched = input.ndim === 2;
     let x = unbatched ? unsqueeze(input, 1) : this.batchFirst ? input.transpose([1, 0, 2]) : input;
     const [t, n] = x.shape;

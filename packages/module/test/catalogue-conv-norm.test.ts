@@ -62,14 +62,26 @@ describe('convolution modules', () => {
     const l = new LocalConv2d(4, 6, 7, 5, 3, { stride: 2, padding: 1, groups: 2 });
     expect(shapes(l)).toEqual({ weight: [2, 4, 3, 2, 3, 3, 3] });
     expect(l(random.normal(0, 1, [2, 4, 7, 5])).shape).toEqual([2, 6, 4, 3]);
-    expect(() => l(random.normal(0, 1, [2, 4, 9, 5]))).toThrow(/localConv2d: weight .* is made for a 4×3 output but inp \(2, 4, 9, 5\) gives 5×3/);
+    expect(() => l(random.normal(0, 1, [2, 4, 9, 5]))).toThrow(
+      /localConv2d: weight .* is made for a 4×3 output but inp \(2, 4, 9, 5\) gives 5×3/,
+    );
   });
 
   it('ConvBn2d / ConvBnRelu2d: conv.* and bn.* keys; fuse() gives one convolution with the same eval output', async () => {
     random.seed(4);
-    for (const [Block, groups] of [[ConvBn2d, 1], [ConvBnRelu2d, 2]] as const) {
+    for (const [Block, groups] of [
+      [ConvBn2d, 1],
+      [ConvBnRelu2d, 2],
+    ] as const) {
       const m = new Block(4, 6, 3, { padding: 1, groups, momentum: 0.5 });
-      expect(Object.keys(shapes(m)).sort()).toEqual(['bn.bias', 'bn.runningMean', 'bn.runningVar', 'bn.weight', 'conv.bias', 'conv.weight']);
+      expect(Object.keys(shapes(m)).sort()).toEqual([
+        'bn.bias',
+        'bn.runningMean',
+        'bn.runningVar',
+        'bn.weight',
+        'conv.bias',
+        'conv.weight',
+      ]);
       // a few training steps move the running statistics away from (0, 1)
       for (let i = 0; i < 3; i++) m(random.normal(0.5, 2, [4, 4, 5, 5]));
       m.bn.weight!._reset(random.uniform(0.5, 1.5, [6]));
@@ -106,7 +118,9 @@ describe('normalisation modules', () => {
     const mean = first.reduce((a, b) => a + b, 0) / 18;
     expect(mean).toBeCloseTo(0, 5);
     expect(() => new GroupNorm(4, 6)).toThrow(/GroupNorm: numGroups \(4\) must divide numChannels \(6\)/);
-    expect(() => new LayerNorm(4)(random.normal(0, 1, [2, 5]))).toThrow(/layerNorm: argument 'normalizedShape' must match the trailing axes of inp \(2, 5\), got \[4\]/);
+    expect(() => new LayerNorm(4)(random.normal(0, 1, [2, 5]))).toThrow(
+      /layerNorm: argument 'normalizedShape' must match the trailing axes of inp \(2, 5\), got \[4\]/,
+    );
   });
 
   it('LocalResponseNorm has MegEngine defaults and rejects an even window', async () => {
@@ -127,14 +141,26 @@ describe('pooling and resizing modules', () => {
     expect(new AdaptiveMaxPool2d([3, 2])(x).shape).toEqual([2, 8, 3, 2]);
     expect(new PixelShuffle(2)(x).shape).toEqual([2, 2, 14, 12]);
     expect(new SlidingWindow(3, 1, 2)(x).shape).toEqual([2, 8, 4, 3, 3, 3]);
-    expect(new Pad([[0, 0], [0, 0], [1, 2], [3, 0]], 'reflect')(x).shape).toEqual([2, 8, 10, 9]);
+    expect(
+      new Pad(
+        [
+          [0, 0],
+          [0, 0],
+          [1, 2],
+          [3, 0],
+        ],
+        'reflect',
+      )(x).shape,
+    ).toEqual([2, 8, 10, 9]);
     for (const m of [new AdaptiveAvgPool2d(2), new PixelShuffle(2), new SlidingWindow(2), new Pad([[1, 1]])]) expect(shapes(m)).toEqual({});
     expect(() => new AdaptiveAvgPool2d(8)(x)).toThrow(/adaptiveAvgPool2d: argument 'oshp' must not exceed the input's 7×6, got 8×8/);
     expect(() => new Pad([[1, 1]], 'wrap' as 'constant')).toThrow(/Pad: argument 'mode' must be .* got "wrap"/);
   });
 
   it('toString prints MegEngine-style reprs', () => {
-    expect(String(new ConvTranspose2d(3, 4, 2))).toBe('ConvTranspose2d(3, 4, kernel_size=(2, 2), stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True)');
+    expect(String(new ConvTranspose2d(3, 4, 2))).toBe(
+      'ConvTranspose2d(3, 4, kernel_size=(2, 2), stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1, bias=True)',
+    );
     expect(String(new LayerNorm(4))).toBe('LayerNorm((4,), eps=1e-05, affine=True)');
     expect(String(new GroupNorm(2, 4, { eps: 0.001 }))).toBe('GroupNorm(2, 4, eps=0.001, affine=True)');
     expect(String(new LocalResponseNorm())).toBe('LocalResponseNorm(kernel_size=5, k=2.0, alpha=0.0001, beta=0.75)');

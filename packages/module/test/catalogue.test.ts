@@ -10,10 +10,22 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
     random.seed(1);
     const lstm = new M.LSTM(3, 4, { numLayers: 2, bidirectional: true });
     expect(shapes(lstm)).toEqual({
-      biasHhL0: [16], biasHhL0Reverse: [16], biasHhL1: [16], biasHhL1Reverse: [16],
-      biasIhL0: [16], biasIhL0Reverse: [16], biasIhL1: [16], biasIhL1Reverse: [16],
-      weightHhL0: [16, 4], weightHhL0Reverse: [16, 4], weightHhL1: [16, 4], weightHhL1Reverse: [16, 4],
-      weightIhL0: [16, 3], weightIhL0Reverse: [16, 3], weightIhL1: [16, 8], weightIhL1Reverse: [16, 8],
+      biasHhL0: [16],
+      biasHhL0Reverse: [16],
+      biasHhL1: [16],
+      biasHhL1Reverse: [16],
+      biasIhL0: [16],
+      biasIhL0Reverse: [16],
+      biasIhL1: [16],
+      biasIhL1Reverse: [16],
+      weightHhL0: [16, 4],
+      weightHhL0Reverse: [16, 4],
+      weightHhL1: [16, 4],
+      weightHhL1Reverse: [16, 4],
+      weightIhL0: [16, 3],
+      weightIhL0Reverse: [16, 3],
+      weightIhL1: [16, 8],
+      weightIhL1Reverse: [16, 8],
     });
     for (const p of lstm.parameters()) for (const v of p.dataSync()) expect(Math.abs(v)).toBeLessThanOrEqual(0.5);
     expect(Object.keys(shapes(new M.GRU(2, 3, { bias: false })))).toEqual(['weightHhL0', 'weightIhL0']);
@@ -25,7 +37,9 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
     const mha = new M.MultiHeadAttention(8, 2);
     expect(shapes(mha)).toEqual({ inProjBias: [24], inProjWeight: [24, 8], 'outProj.bias': [8], 'outProj.weight': [8, 8] });
     expect([...mha.inProjBias!.dataSync()].every((v) => v === 0)).toBe(true);
-    expect(String(mha)).toBe('MultiHeadAttention(embed_dim=8, num_heads=2\n  (outProj): Linear(in_features=8, out_features=8, bias=True)\n)');
+    expect(String(mha)).toBe(
+      'MultiHeadAttention(embed_dim=8, num_heads=2\n  (outProj): Linear(in_features=8, out_features=8, bias=True)\n)',
+    );
     expect(() => new M.MultiHeadAttention(6, 4)).toThrow(/MultiHeadAttention: argument 'numHeads' \(4\) must divide 'embedDim' \(6\)/);
   });
 
@@ -41,13 +55,19 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
     expect([...e.weight.grad!.dataSync()]).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
     expect(() => e(tensor([0.5]))).toThrow(/embedding: argument 'inp' must hold int32 indices, got float32/);
     expect(() => e(tensor(Int32Array.from([5])))).toThrow(/gather: argument 'index' must hold values in \[0, 4\]/);
-    expect(() => new M.Embedding(5, 3, { paddingIdx: 7 })).toThrow(/Embedding: argument 'paddingIdx' must be an integer in \[-5, 4\], got 7/);
+    expect(() => new M.Embedding(5, 3, { paddingIdx: 7 })).toThrow(
+      /Embedding: argument 'paddingIdx' must be an integer in \[-5, 4\], got 7/,
+    );
   });
 
   it('PReLU: one slope or one per channel, 0.25 by default; Elemwise by method name', () => {
     const p = new M.PReLU(3);
     expect([...p.weight.dataSync()]).toEqual([0.25, 0.25, 0.25]);
-    expect([...p(tensor([[-4, 2, -8]])).reshape([3]).dataSync()]).toEqual([-1, 2, -2]);
+    expect([
+      ...p(tensor([[-4, 2, -8]]))
+        .reshape([3])
+        .dataSync(),
+    ]).toEqual([-1, 2, -2]);
     expect(() => p(zeros([2, 4]))).toThrow(/prelu: argument 'weight' must hold 1 value or one per channel \(4\), got shape \(3,\)/);
     const fused = new M.Elemwise('fuse_add_relu');
     expect([...fused(tensor([1, -3]), tensor([1, 1])).dataSync()]).toEqual([2, 0]);
@@ -59,9 +79,15 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
     const rnn = new M.RNN(2, 3, { numLayers: 2 });
     expect(rnn(zeros([4, 1, 2]))[0].shape).toEqual([4, 1, 3]);
     const [out, h] = rnn(zeros([4, 2]));
-    expect([out.shape, h.shape]).toEqual([[4, 3], [2, 3]]);
+    expect([out.shape, h.shape]).toEqual([
+      [4, 3],
+      [2, 3],
+    ]);
     const [eo, eh] = rnn(zeros([3, 0, 2]));
-    expect([eo.shape, eh.shape]).toEqual([[3, 0, 3], [2, 0, 3]]);
+    expect([eo.shape, eh.shape]).toEqual([
+      [3, 0, 3],
+      [2, 0, 3],
+    ]);
     const gru = new M.GRU(2, 3, { batchFirst: true, bidirectional: true });
     expect(gru(zeros([5, 0, 2]))[0].shape).toEqual([5, 0, 6]);
     expect(() => rnn(zeros([4, 1, 5]))).toThrow(/RNN: argument 'input' must have 2 features, got \(4, 1, 5\)/);
@@ -120,7 +146,9 @@ describe('module utilities', () => {
     b.replaceParamWithTensor('fc.weight', constant);
     expect([...b.namedParameters()].map(([k]) => k)).not.toContain('fc.weight');
     expect([...b.stateDict().keys()]).toContain('fc.weight');
-    expect(() => b.replaceParamWithTensor('fc.nope', constant)).toThrow(/replaceParamWithTensor: argument 'name' must name a tensor of the module, got 'fc.nope'/);
+    expect(() => b.replaceParamWithTensor('fc.nope', constant)).toThrow(
+      /replaceParamWithTensor: argument 'name' must name a tensor of the module, got 'fc.nope'/,
+    );
     expect(() => b.replaceParamWithTensor('fc.bias', constant)).toThrow(/'fc.bias' has shape \(2,\), got a value of shape \(2, 3\)/);
     expect(b.act.weight).toBeInstanceOf(Parameter);
   });
@@ -131,10 +159,18 @@ describe('functional catalogue: argument errors and odd shapes', () => {
     expect(() => F.topk(tensor([1, 2]), 3)).toThrow(/topk: argument 'k' must be an integer in \[1, 2\], got 3/);
     expect(() => F.relu6(tensor(Int32Array.from([1])))).toThrow(/relu6: argument 'inp' must be float32, got int32/);
     expect(() => F.smoothL1Loss(zeros([2]), zeros([3]))).toThrow(/smoothL1Loss: 'pred' \(2,\) and 'label' \(3,\) must have the same shape/);
-    expect(() => F.hingeLoss(zeros([2, 2]), zeros([2, 2]), 'L3' as never)).toThrow(/hingeLoss: argument 'norm' must be 'L1' or 'L2', got L3/);
-    expect(() => F.scaledDotProductAttention(zeros([2, 3]), zeros([4, 5]), zeros([4, 5]))).toThrow(/scaledDotProductAttention: argument 'key' must have query's feature size 3/);
-    expect(() => F.indexingOneHot(zeros([2, 3]), tensor(Int32Array.from([0])))).toThrow(/indexingOneHot: argument 'index' must have shape \(2,\)/);
-    expect(() => F.gruCell(zeros([2, 3]), zeros([2, 4]), { weightIh: zeros([12, 2]), weightHh: zeros([12, 4]) })).toThrow(/gruCell: argument 'weightIh' must be \(gates·hidden, 3\)/);
+    expect(() => F.hingeLoss(zeros([2, 2]), zeros([2, 2]), 'L3' as never)).toThrow(
+      /hingeLoss: argument 'norm' must be 'L1' or 'L2', got L3/,
+    );
+    expect(() => F.scaledDotProductAttention(zeros([2, 3]), zeros([4, 5]), zeros([4, 5]))).toThrow(
+      /scaledDotProductAttention: argument 'key' must have query's feature size 3/,
+    );
+    expect(() => F.indexingOneHot(zeros([2, 3]), tensor(Int32Array.from([0])))).toThrow(
+      /indexingOneHot: argument 'index' must have shape \(2,\)/,
+    );
+    expect(() => F.gruCell(zeros([2, 3]), zeros([2, 4]), { weightIh: zeros([12, 2]), weightHh: zeros([12, 4]) })).toThrow(
+      /gruCell: argument 'weightIh' must be \(gates·hidden, 3\)/,
+    );
   });
 
   it('empty batches flow through activations, losses, attention and sorting', () => {

@@ -34,14 +34,18 @@ describe('loadStateDict is all or nothing', () => {
     const before = snapshot(lin);
     const weight = tensor(new Float32Array(6).fill(5), { shape: [2, 3] });
     const bias = tensor([1, 2], { device: 'nosync' });
-    expect(() => lin.loadStateDict({ weight, bias })).toThrow(/loadStateDict: key 'bias': .*device 'nosync' cannot read synchronously.*nothing was loaded/);
+    expect(() => lin.loadStateDict({ weight, bias })).toThrow(
+      /loadStateDict: key 'bias': .*device 'nosync' cannot read synchronously.*nothing was loaded/,
+    );
     expect(snapshot(lin)).toEqual(before);
   });
   it('a dtype other than the parameter needs is refused unless cast is asked for', () => {
     const lin = new M.Linear(1, 2);
     const weight = tensor([[1], [2]]);
     const bias = tensor([3, 4], { dtype: 'int32' });
-    expect(() => lin.loadStateDict({ weight, bias })).toThrow(/key 'bias' holds int32 values but the module's tensor is float32; pass \{ cast: true \}/);
+    expect(() => lin.loadStateDict({ weight, bias })).toThrow(
+      /key 'bias' holds int32 values but the module's tensor is float32; pass \{ cast: true \}/,
+    );
     expect(Array.from(lin.weight.dataSync())).not.toEqual([1, 2]);
     lin.loadStateDict({ weight, bias }, { cast: true });
     expect(Array.from(lin.bias!.dataSync())).toEqual([3, 4]);

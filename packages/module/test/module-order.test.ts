@@ -39,7 +39,11 @@ describe('module walk (MegEngine order)', () => {
     expect([...m.buffers()]).toEqual([m.bn.runningMean, m.bn.runningVar, m.buff, m.i.bn.runningMean, m.i.bn.runningVar]);
     expect([...m.buffers({ recursive: false })]).toEqual([m.buff]);
     expect([...m.namedBuffers()].map(([k]) => k)).toEqual([
-      'bn.runningMean', 'bn.runningVar', 'buff', 'i.bn.runningMean', 'i.bn.runningVar',
+      'bn.runningMean',
+      'bn.runningVar',
+      'buff',
+      'i.bn.runningMean',
+      'i.bn.runningVar',
     ]);
   });
 
@@ -51,8 +55,16 @@ describe('module walk (MegEngine order)', () => {
 
   it('tensors and namedTensors', () => {
     expect([...m.namedTensors()].map(([k]) => k)).toEqual([
-      'bn.bias', 'bn.runningMean', 'bn.runningVar', 'bn.weight', 'buff',
-      'i.bn.bias', 'i.bn.runningMean', 'i.bn.runningVar', 'i.bn.weight', 'param',
+      'bn.bias',
+      'bn.runningMean',
+      'bn.runningVar',
+      'bn.weight',
+      'buff',
+      'i.bn.bias',
+      'i.bn.runningMean',
+      'i.bn.runningVar',
+      'i.bn.weight',
+      'param',
     ]);
   });
 
@@ -88,7 +100,12 @@ describe('module walk (MegEngine order)', () => {
       }
     }
     expect([...new Holder().namedParameters()].map(([k]) => k)).toEqual([
-      'blocks.1.bias', 'blocks.1.weight', 'heads.x.bias', 'heads.x.weight', 'heads.y.bias', 'heads.y.weight',
+      'blocks.1.bias',
+      'blocks.1.weight',
+      'heads.x.bias',
+      'heads.x.weight',
+      'heads.y.bias',
+      'heads.y.weight',
     ]);
   });
 
@@ -157,6 +174,8 @@ describe('Module behaviour', () => {
     const l = new Linear(2, 1, { bias: true });
     const sd = l.stateDict();
     expect([...sd.keys()]).toEqual(['bias', 'weight']);
-    expect(String(sd)).toMatch(/^OrderedDict\(\[\('bias', array\(\[0\.\], dtype=float32\)\), \('weight', array\(\[\[.*\]\], dtype=float32\)\)\]\)$/);
+    expect(String(sd)).toMatch(
+      /^OrderedDict\(\[\('bias', array\(\[0\.\], dtype=float32\)\), \('weight', array\(\[\[.*\]\], dtype=float32\)\)\]\)$/,
+    );
   });
 });

@@ -40,7 +40,12 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     Optimizer.assign(state.expAvg as Tensor, m);
     Optimizer.assign(state.expAvgSq as Tensor, v);
     // Bias corrections are computed in float64 on the host; only the tensors are float32.
-    return m.div(1 - b1 ** step).div(v.div(1 - b2 ** step).sqrt().add(group.eps));
+    return m.div(1 - b1 ** step).div(
+      v
+        .div(1 - b2 ** step)
+        .sqrt()
+        .add(group.eps),
+    );
   }
 }
 

@@ -20,12 +20,17 @@ export abstract class LRScheduler {
     readonly optimizer: Optimizer,
     currentEpoch = -1,
   ) {
-    if (!(optimizer instanceof Optimizer)) throw new TypeError(`${name}: argument 'optimizer' must be an Optimizer, got ${describe(optimizer)}`);
-    if (!Number.isInteger(currentEpoch) || currentEpoch < -1) throw new RangeError(`${name}: argument 'currentEpoch' must be an integer >= -1, got ${describe(currentEpoch)}`);
+    if (!(optimizer instanceof Optimizer))
+      throw new TypeError(`${name}: argument 'optimizer' must be an Optimizer, got ${describe(optimizer)}`);
+    if (!Number.isInteger(currentEpoch) || currentEpoch < -1)
+      throw new RangeError(`${name}: argument 'currentEpoch' must be an integer >= -1, got ${describe(currentEpoch)}`);
     this.currentEpoch = currentEpoch;
     optimizer.paramGroups.forEach((g, i) => {
       if (currentEpoch === -1) g.initialLr ??= g.lr;
-      else if (g.initialLr === undefined) throw new Error(`${name}: paramGroups[${i}] has no 'initialLr'; resuming at epoch ${currentEpoch} needs the optimizer state of the run being resumed`);
+      else if (g.initialLr === undefined)
+        throw new Error(
+          `${name}: paramGroups[${i}] has no 'initialLr'; resuming at epoch ${currentEpoch} needs the optimizer state of the run being resumed`,
+        );
     });
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
   }
@@ -40,7 +45,8 @@ export abstract class LRScheduler {
 
   /** Moves to the next epoch (or to `epoch`) and sets each group's lr. */
   step(epoch?: number): this {
-    if (epoch !== undefined && (!Number.isInteger(epoch) || epoch < 0)) throw new RangeError(`${this.name}.step: argument 'epoch' must be a non-negative integer, got ${describe(epoch)}`);
+    if (epoch !== undefined && (!Number.isInteger(epoch) || epoch < 0))
+      throw new RangeError(`${this.name}.step: argument 'epoch' must be a non-negative integer, got ${describe(epoch)}`);
     this.currentEpoch = epoch ?? this.currentEpoch + 1;
     this.getLr().forEach((lr, i) => {
       this.optimizer.paramGroups[i].lr = lr;
@@ -55,13 +61,15 @@ export abstract class LRScheduler {
   /** Restores the epoch counter (and settings) and re-applies that epoch's learning rates. */
   loadStateDict(state: SchedulerStateDict): this {
     const e = state?.currentEpoch;
-    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) throw new TypeError(`${this.name}.loadStateDict: 'currentEpoch' must be a non-negative integer, got ${describe(e)}`);
+    if (typeof e !== 'number' || !Number.isInteger(e) || e < 0)
+      throw new TypeError(`${this.name}.loadStateDict: 'currentEpoch' must be a non-negative integer, got ${describe(e)}`);
     return this.step(e);
   }
 }
 
 function checkNumber(name: string, arg: string, v: unknown, min = 0): asserts v is number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new RangeError(`${name}: argument '${arg}' must be a number >= ${min}, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min)
+    throw new RangeError(`${name}: argument '${arg}' must be a number >= ${min}, got ${describe(v)}`);
 }
 
 /** Multiplies each group's initial lr by `gamma` once per milestone passed (MegEngine's MultiStepLR). */
@@ -99,7 +107,8 @@ export class CosineAnnealingLR extends LRScheduler {
     currentEpoch = -1,
   ) {
     super('CosineAnnealingLR', optimizer, currentEpoch);
-    if (!Number.isInteger(tMax) || tMax < 1) throw new RangeError(`CosineAnnealingLR: argument 'tMax' must be a positive integer, got ${describe(tMax)}`);
+    if (!Number.isInteger(tMax) || tMax < 1)
+      throw new RangeError(`CosineAnnealingLR: argument 'tMax' must be a positive integer, got ${describe(tMax)}`);
     checkNumber('CosineAnnealingLR', 'etaMin', etaMin);
     this.step();
   }
@@ -136,10 +145,15 @@ export class LinearWarmup extends LRScheduler {
     readonly startFactor = 0.1,
   ) {
     const inner = schedulerOrOptimizer instanceof Optimizer ? new ConstantLR(schedulerOrOptimizer) : schedulerOrOptimizer;
-    if (!(inner instanceof LRScheduler)) throw new TypeError(`LinearWarmup: argument 'scheduler' must be an LRScheduler or an Optimizer, got ${describe(schedulerOrOptimizer)}`);
+    if (!(inner instanceof LRScheduler))
+      throw new TypeError(
+        `LinearWarmup: argument 'scheduler' must be an LRScheduler or an Optimizer, got ${describe(schedulerOrOptimizer)}`,
+      );
     super('LinearWarmup', inner.optimizer, inner.currentEpoch - 1);
-    if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new RangeError(`LinearWarmup: argument 'warmupSteps' must be a non-negative integer, got ${describe(warmupSteps)}`);
-    if (typeof startFactor !== 'number' || !(startFactor >= 0 && startFactor <= 1)) throw new RangeError(`LinearWarmup: argument 'startFactor' must be in [0, 1], got ${describe(startFactor)}`);
+    if (!Number.isInteger(warmupSteps) || warmupSteps < 0)
+      throw new RangeError(`LinearWarmup: argument 'warmupSteps' must be a non-negative integer, got ${describe(warmupSteps)}`);
+    if (typeof startFactor !== 'number' || !(startFactor >= 0 && startFactor <= 1))
+      throw new RangeError(`LinearWarmup: argument 'startFactor' must be in [0, 1], got ${describe(startFactor)}`);
     this.inner = inner;
     this.step();
   }

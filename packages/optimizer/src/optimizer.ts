@@ -36,9 +36,11 @@ export function describe(x: unknown): string {
   if (x === null) return 'null';
   if (x === undefined) return 'undefined';
   if (x instanceof Parameter) return `a Parameter of shape ${shapeToString(x.shape)}`;
-  if (typeof x === 'object' && 'shape' in x && 'dtype' in x) return `a Tensor of shape ${shapeToString((x as Tensor).shape)} (not a Parameter)`;
+  if (typeof x === 'object' && 'shape' in x && 'dtype' in x)
+    return `a Tensor of shape ${shapeToString((x as Tensor).shape)} (not a Parameter)`;
   if (Array.isArray(x)) return `[${x.join(', ')}]`;
-  if (typeof x === 'object') return (x.constructor?.name ?? 'an object') === 'Object' ? 'a plain object' : (x.constructor?.name ?? 'an object');
+  if (typeof x === 'object')
+    return (x.constructor?.name ?? 'an object') === 'Object' ? 'a plain object' : (x.constructor?.name ?? 'an object');
   return `${typeof x} ${String(x)}`;
 }
 
@@ -63,15 +65,20 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     params: ParamsInput<O>,
     defaults: Partial<O>,
   ) {
-    if (defaults === null || typeof defaults !== 'object') throw new TypeError(`${name}: argument 'options' must be an object, got ${describe(defaults)}`);
+    if (defaults === null || typeof defaults !== 'object')
+      throw new TypeError(`${name}: argument 'options' must be an object, got ${describe(defaults)}`);
     this.defaults = { ...defaults };
     for (const [k, v] of Object.entries(this.defaults)) if (v !== undefined) this.checkOption(k, v as HyperValue, 'option');
     let items: unknown[];
     if (params instanceof Parameter) items = [params];
     else if (isIterable(params)) items = [...params];
-    else throw new TypeError(`${name}: argument 'params' must be a Parameter, an iterable of Parameters or of parameter groups, got ${describe(params)}`);
+    else
+      throw new TypeError(
+        `${name}: argument 'params' must be a Parameter, an iterable of Parameters or of parameter groups, got ${describe(params)}`,
+      );
     if (items.length === 0) throw new Error(`${name}: argument 'params' is empty; pass model.parameters() or parameter groups`);
-    const grouped = items[0] !== null && typeof items[0] === 'object' && !(items[0] instanceof Parameter) && 'params' in (items[0] as object);
+    const grouped =
+      items[0] !== null && typeof items[0] === 'object' && !(items[0] instanceof Parameter) && 'params' in (items[0] as object);
     if (grouped) for (const [i, g] of items.entries()) this.addParamGroup(g as ParamGroupInput<O>, i);
     else this.addParamGroup({ params: items as Parameter[] } as unknown as ParamGroupInput<O>, null);
   }
@@ -103,7 +110,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       throw new TypeError(`${this.name}: paramGroups[${index}] must be an object with 'params', got ${describe(input)}`);
     }
     const raw = input.params instanceof Parameter ? [input.params] : isIterable(input.params) ? [...input.params] : null;
-    if (!raw) throw new TypeError(`${this.name}: ${index === null ? "'params'" : `paramGroups[${index}].params`} must be a Parameter or an iterable of Parameters, got ${describe(input.params)}`);
+    if (!raw)
+      throw new TypeError(
+        `${this.name}: ${index === null ? "'params'" : `paramGroups[${index}].params`} must be a Parameter or an iterable of Parameters, got ${describe(input.params)}`,
+      );
     if (raw.length === 0) throw new Error(`${this.name}: ${index === null ? "'params'" : `paramGroups[${index}].params`} is empty`);
     const seen = new Set<Parameter>();
     raw.forEach((p, i) => {
@@ -112,7 +122,10 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       if (seen.has(p)) throw new Error(`${this.name}: ${at(i)} (shape ${shapeToString(p.shape)}) appears twice in the same group`);
       seen.add(p);
       const other = this.paramGroups.findIndex((g) => g.params.includes(p));
-      if (other >= 0) throw new Error(`${this.name}: ${at(i)} (shape ${shapeToString(p.shape)}) is already in paramGroups[${other}]; a parameter may be in one group only`);
+      if (other >= 0)
+        throw new Error(
+          `${this.name}: ${at(i)} (shape ${shapeToString(p.shape)}) is already in paramGroups[${other}]; a parameter may be in one group only`,
+        );
     });
     const group = { ...this.defaults } as Record<string, unknown>;
     for (const [k, v] of Object.entries(input)) {
@@ -121,7 +134,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       group[k] = v;
     }
     if (group.lr === undefined) {
-      throw new TypeError(`${this.name}: option 'lr' is required (a non-negative number), got undefined${index === null ? '' : ` for paramGroups[${index}]`}`);
+      throw new TypeError(
+        `${this.name}: option 'lr' is required (a non-negative number), got undefined${index === null ? '' : ` for paramGroups[${index}]`}`,
+      );
     }
     group.params = raw as Parameter[];
     const g = group as unknown as ParamGroup<O>;
@@ -139,7 +154,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           for (const p of group.params) {
             if (!p.grad) continue;
             if (p.grad.shape.length !== p.shape.length || p.grad.shape.some((d, i) => d !== p.shape[i])) {
-              throw new Error(`${this.name}.step: the gradient of a parameter of shape ${shapeToString(p.shape)} has shape ${shapeToString(p.grad.shape)}`);
+              throw new Error(
+                `${this.name}.step: the gradient of a parameter of shape ${shapeToString(p.shape)} has shape ${shapeToString(p.grad.shape)}`,
+              );
             }
             p._reset(this.update(p, p.grad, this.state.get(p)!, group));
           }
@@ -195,12 +212,19 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       const group = this.paramGroups[gi];
       if (!saved || !Array.isArray(saved.params)) throw new TypeError(`${op}: paramGroups[${gi}].params must be an array of indices`);
       if (saved.params.length !== group.params.length) {
-        throw new Error(`${op}: paramGroups[${gi}] has ${saved.params.length} parameters in the state, ${group.params.length} in the optimizer`);
+        throw new Error(
+          `${op}: paramGroups[${gi}] has ${saved.params.length} parameters in the state, ${group.params.length} in the optimizer`,
+        );
       }
       const { params: _p, ...opts } = saved;
-      const have = Object.keys(group).filter((k) => k !== 'params' && k !== 'initialLr').sort();
-      const got = Object.keys(opts).filter((k) => k !== 'initialLr').sort();
-      if (have.join() !== got.join()) throw new Error(`${op}: paramGroups[${gi}] has options [${got.join(', ')}], expected [${have.join(', ')}]`);
+      const have = Object.keys(group)
+        .filter((k) => k !== 'params' && k !== 'initialLr')
+        .sort();
+      const got = Object.keys(opts)
+        .filter((k) => k !== 'initialLr')
+        .sort();
+      if (have.join() !== got.join())
+        throw new Error(`${op}: paramGroups[${gi}] has options [${got.join(', ')}], expected [${have.join(', ')}]`);
       for (const [k, v] of Object.entries(opts)) this.checkOption(k, v as HyperValue, `paramGroups[${gi}] option`);
       newOptions.push(opts as Record<string, HyperValue>);
       saved.params.forEach((idx, pi) => {
@@ -215,13 +239,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         for (const [k, v] of Object.entries(st)) {
           const cur = expected[k];
           if (typeof cur === 'number') {
-            if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`${op}: state ${idx}.${k} must be a number, got ${describe(v)}`);
+            if (typeof v !== 'number' || !Number.isFinite(v))
+              throw new TypeError(`${op}: state ${idx}.${k} must be a number, got ${describe(v)}`);
             copy[k] = v;
           } else {
             const t = v as Tensor;
-            if (typeof t !== 'object' || !('shape' in t)) throw new TypeError(`${op}: state ${idx}.${k} must be a Tensor, got ${describe(v)}`);
+            if (typeof t !== 'object' || !('shape' in t))
+              throw new TypeError(`${op}: state ${idx}.${k} must be a Tensor, got ${describe(v)}`);
             if (shapeToString(t.shape) !== shapeToString(cur.shape)) {
-              throw new Error(`${op}: state ${idx}.${k} has shape ${shapeToString(t.shape)}, but parameter paramGroups[${gi}].params[${pi}] has ${shapeToString(cur.shape)}`);
+              throw new Error(
+                `${op}: state ${idx}.${k} has shape ${shapeToString(t.shape)}, but parameter paramGroups[${gi}].params[${pi}] has ${shapeToString(cur.shape)}`,
+              );
             }
             // A copy on the parameter's device, so later in-place updates never touch the caller's tensors.
             copy[k] = noGrad(() => (t.device === p.device ? t : t.to(p.device)).add(0));

@@ -27,7 +27,8 @@ export class SGD extends Optimizer<SGDOptions> {
     if ((key === 'momentum' || key === 'weightDecay') && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
       throw new RangeError(`SGD: ${where} '${key}' must be a non-negative number, got ${describe(value)}`);
     }
-    if (key === 'nesterov' && typeof value !== 'boolean') throw new TypeError(`SGD: ${where} 'nesterov' must be a boolean, got ${describe(value)}`);
+    if (key === 'nesterov' && typeof value !== 'boolean')
+      throw new TypeError(`SGD: ${where} 'nesterov' must be a boolean, got ${describe(value)}`);
   }
 
   protected override checkGroup(group: ParamGroup<SGDOptions>, where: string): void {

@@ -14,7 +14,12 @@ describe('optimizers match PyTorch step by step', () => {
     it(name, () => {
       const { w, b } = makeParams();
       const Cls = classes[spec.kind as keyof typeof classes];
-      const params = spec.groups ? [{ params: w, ...spec.groups[0] }, { params: b, ...spec.groups[1] }] : [w, b];
+      const params = spec.groups
+        ? [
+            { params: w, ...spec.groups[0] },
+            { params: b, ...spec.groups[1] },
+          ]
+        : [w, b];
       const opt: Optimizer = new Cls(params as never, spec.options);
       spec.params.forEach((want: { w: number[]; b: number[] }, step: number) => {
         backward(w, b);
@@ -82,13 +87,23 @@ describe('LR schedules match PyTorch', () => {
     const g = golden.schedules.multistep;
     const opt = new SGD(makeParams().w, { lr: 0.1 });
     const s = new MultiStepLR(opt, g.milestones, g.gamma);
-    expectClose(lrs(opt, () => s.step(), g.lrs.length), g.lrs, 1e-12, 'lr');
+    expectClose(
+      lrs(opt, () => s.step(), g.lrs.length),
+      g.lrs,
+      1e-12,
+      'lr',
+    );
   });
 
   it('CosineAnnealingLR', () => {
     const g = golden.schedules.cosine;
     const opt = new SGD(makeParams().w, { lr: 0.1 });
     const s = new CosineAnnealingLR(opt, g.tMax, g.etaMin);
-    expectClose(lrs(opt, () => s.step(), g.lrs.length), g.lrs, 1e-12, 'lr');
+    expectClose(
+      lrs(opt, () => s.step(), g.lrs.length),
+      g.lrs,
+      1e-12,
+      'lr',
+    );
   });
 });

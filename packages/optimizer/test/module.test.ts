@@ -6,7 +6,12 @@ import { Adam, MultiStepLR, SGD } from '../src/index.js';
 function makeModel() {
   return new Sequential(new Linear(3, 8), new ReLU(), new Linear(8, 1));
 }
-const x = tensor([[0, 1, 2], [1, -1, 0.5], [2, 0, -1], [-1, 2, 1]]);
+const x = tensor([
+  [0, 1, 2],
+  [1, -1, 0.5],
+  [2, 0, -1],
+  [-1, 2, 1],
+]);
 const y = tensor([[1], [0], [2], [-1]]);
 
 function trainStep(model: ReturnType<typeof makeModel>, opt: { step(): { clearGrad(): unknown } }, gm: GradManager): number {
@@ -39,7 +44,10 @@ describe('with @mge/module', () => {
       trainStep(a, optA, gmA);
       schedA.step();
     }
-    const bytes = serialize({ ...Object.fromEntries(a.stateDict()), optimizer: optA.stateDict(), scheduler: schedA.stateDict() }, { metadata: { model: 'mlp' } });
+    const bytes = serialize(
+      { ...Object.fromEntries(a.stateDict()), optimizer: optA.stateDict(), scheduler: schedA.stateDict() },
+      { metadata: { model: 'mlp' } },
+    );
 
     random.seed(99);
     const b = makeModel();

@@ -20,7 +20,10 @@ describe('Optimizer basics', () => {
     const { w, b } = makeParams();
     const opt = new SGD([w, b], { lr: 0.5 });
     const id = w.id;
-    w.grad = tensor([[1, 1, 1], [2, 2, 2]]);
+    w.grad = tensor([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     opt.step();
     expect(w.id).toBe(id);
     expect(Array.from(w.dataSync())).toEqual([0, -1.5, 1.5, 0.5, -0.75, -1.75]);
@@ -40,7 +43,10 @@ describe('Optimizer basics', () => {
       [0.1, 0.5, false, 0],
       [0.01, 0.5, false, 0],
     ]);
-    w.grad = tensor([[1, 0, 0], [0, 0, 0]]);
+    w.grad = tensor([
+      [1, 0, 0],
+      [0, 0, 0],
+    ]);
     b.grad = tensor([1, 0, 0]);
     opt.step();
     expect(w.dataSync()[0]).toBeCloseTo(0.4, 6);
@@ -52,7 +58,13 @@ describe('Optimizer basics', () => {
 
   it('lr may be given per group only', () => {
     const { w, b } = makeParams();
-    const opt = new Adam([{ params: w, lr: 0.1 }, { params: b, lr: 0.2 }], {} as never);
+    const opt = new Adam(
+      [
+        { params: w, lr: 0.1 },
+        { params: b, lr: 0.2 },
+      ],
+      {} as never,
+    );
     expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.2]);
   });
 });
@@ -63,28 +75,40 @@ describe('Optimizer errors name the optimizer, the option, expected and got', ()
     expect(() => new SGD([w], {} as never)).toThrow("SGD: option 'lr' is required (a non-negative number), got undefined");
     expect(() => new SGD([w], { lr: -0.1 })).toThrow("SGD: option 'lr' must be a non-negative number, got number -0.1");
     expect(() => new Adam([w], { lr: Number.NaN })).toThrow("Adam: option 'lr' must be a non-negative number, got number NaN");
-    expect(() => new SGD([{ params: w, lr: -1 }], { lr: 0.1 })).toThrow("SGD: paramGroups[0] option 'lr' must be a non-negative number, got number -1");
-    expect(() => new SGD([{ params: w }, { params: b, lr: 0.1 }], {} as never)).toThrow("SGD: option 'lr' is required (a non-negative number), got undefined for paramGroups[0]");
+    expect(() => new SGD([{ params: w, lr: -1 }], { lr: 0.1 })).toThrow(
+      "SGD: paramGroups[0] option 'lr' must be a non-negative number, got number -1",
+    );
+    expect(() => new SGD([{ params: w }, { params: b, lr: 0.1 }], {} as never)).toThrow(
+      "SGD: option 'lr' is required (a non-negative number), got undefined for paramGroups[0]",
+    );
   });
   it('other options', () => {
     expect(() => new SGD([w], { lr: 0.1, nesterov: true })).toThrow("SGD: option 'nesterov' needs 'momentum' > 0, got momentum 0");
     expect(() => new SGD([{ params: w, momentum: 0 }], { lr: 0.1, momentum: 0.9, nesterov: true })).toThrow(
       "SGD: paramGroups[0] 'nesterov' needs 'momentum' > 0, got momentum 0",
     );
-    expect(() => new SGD([w], { lr: 0.1, momentum: -0.9 })).toThrow("SGD: option 'momentum' must be a non-negative number, got number -0.9");
+    expect(() => new SGD([w], { lr: 0.1, momentum: -0.9 })).toThrow(
+      "SGD: option 'momentum' must be a non-negative number, got number -0.9",
+    );
     expect(() => new SGD([w], { lr: 0.1, weightDecay: -1 })).toThrow("SGD: option 'weightDecay' must be a non-negative number");
     expect(() => new Adam([w], { lr: 0.1, betas: [0.9, 1] })).toThrow("Adam: option 'betas' must be two numbers in [0, 1), got [0.9, 1]");
     expect(() => new AdamW([w], { lr: 0.1, eps: -1 })).toThrow("AdamW: option 'eps' must be a non-negative number, got number -1");
   });
   it('params', () => {
-    expect(() => new SGD([w, tensor([1, 2])] as never, { lr: 0.1 })).toThrow('SGD: params[1] must be a Parameter, got a Tensor of shape (2,) (not a Parameter)');
-    expect(() => new SGD([{ params: [w, 3] }] as never, { lr: 0.1 })).toThrow('SGD: paramGroups[0].params[1] must be a Parameter, got number 3');
+    expect(() => new SGD([w, tensor([1, 2])] as never, { lr: 0.1 })).toThrow(
+      'SGD: params[1] must be a Parameter, got a Tensor of shape (2,) (not a Parameter)',
+    );
+    expect(() => new SGD([{ params: [w, 3] }] as never, { lr: 0.1 })).toThrow(
+      'SGD: paramGroups[0].params[1] must be a Parameter, got number 3',
+    );
     expect(() => new SGD([{ params: w }, { params: [b, w] }], { lr: 0.1 })).toThrow(
       'SGD: paramGroups[1].params[1] (shape (2, 3)) is already in paramGroups[0]; a parameter may be in one group only',
     );
     expect(() => new SGD([w, w], { lr: 0.1 })).toThrow('SGD: params[1] (shape (2, 3)) appears twice in the same group');
     expect(() => new SGD([], { lr: 0.1 })).toThrow("SGD: argument 'params' is empty");
-    expect(() => new SGD(5 as never, { lr: 0.1 })).toThrow("SGD: argument 'params' must be a Parameter, an iterable of Parameters or of parameter groups, got number 5");
+    expect(() => new SGD(5 as never, { lr: 0.1 })).toThrow(
+      "SGD: argument 'params' must be a Parameter, an iterable of Parameters or of parameter groups, got number 5",
+    );
   });
 });
 
@@ -160,10 +184,18 @@ describe('stateDict / loadStateDict', () => {
     const opt = new SGD([w, b], { lr: 0.1, momentum: 0.9 });
     const sd = opt.stateDict();
     const bad: OptimizerStateDict = { ...sd, state: { ...sd.state, 1: { momentumBuffer: tensor([1, 2]) } } };
-    expect(() => opt.loadStateDict(bad)).toThrow('SGD.loadStateDict: state 1.momentumBuffer has shape (2,), but parameter paramGroups[0].params[1] has (3,)');
-    expect(() => opt.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], lr: -1 }] })).toThrow("paramGroups[0] option 'lr' must be a non-negative number");
-    expect(() => opt.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], momentum: 0, nesterov: true }] })).toThrow("'nesterov' needs 'momentum' > 0");
-    expect(() => opt.loadStateDict({ paramGroups: [], state: {} })).toThrow('SGD.loadStateDict: the state has 0 parameter groups, the optimizer has 1');
+    expect(() => opt.loadStateDict(bad)).toThrow(
+      'SGD.loadStateDict: state 1.momentumBuffer has shape (2,), but parameter paramGroups[0].params[1] has (3,)',
+    );
+    expect(() => opt.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], lr: -1 }] })).toThrow(
+      "paramGroups[0] option 'lr' must be a non-negative number",
+    );
+    expect(() => opt.loadStateDict({ ...sd, paramGroups: [{ ...sd.paramGroups[0], momentum: 0, nesterov: true }] })).toThrow(
+      "'nesterov' needs 'momentum' > 0",
+    );
+    expect(() => opt.loadStateDict({ paramGroups: [], state: {} })).toThrow(
+      'SGD.loadStateDict: the state has 0 parameter groups, the optimizer has 1',
+    );
     const { momentum: _m, ...noMomentum } = sd.paramGroups[0];
     expect(() => opt.loadStateDict({ ...sd, paramGroups: [noMomentum as never] })).toThrow(
       'SGD.loadStateDict: paramGroups[0] has options [lr, nesterov, weightDecay], expected [lr, momentum, nesterov, weightDecay]',

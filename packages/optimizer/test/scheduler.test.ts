@@ -45,10 +45,14 @@ describe('LR schedulers', () => {
   });
 
   it('errors name the scheduler and the argument', () => {
-    expect(() => new MultiStepLR(opt(), [3, 1])).toThrow("MultiStepLR: argument 'milestones' must be increasing non-negative integers, got [3, 1]");
+    expect(() => new MultiStepLR(opt(), [3, 1])).toThrow(
+      "MultiStepLR: argument 'milestones' must be increasing non-negative integers, got [3, 1]",
+    );
     expect(() => new CosineAnnealingLR(opt(), 0)).toThrow("CosineAnnealingLR: argument 'tMax' must be a positive integer, got number 0");
     expect(() => new LinearWarmup(opt(), 2, 1.5)).toThrow("LinearWarmup: argument 'startFactor' must be in [0, 1], got number 1.5");
     expect(() => new MultiStepLR({} as never, [1])).toThrow("MultiStepLR: argument 'optimizer' must be an Optimizer, got a plain object");
-    expect(() => new MultiStepLR(opt(), [1]).step(-2)).toThrow("MultiStepLR.step: argument 'epoch' must be a non-negative integer, got number -2");
+    expect(() => new MultiStepLR(opt(), [1]).step(-2)).toThrow(
+      "MultiStepLR.step: argument 'epoch' must be a non-negative integer, got number -2",
+    );
   });
 });

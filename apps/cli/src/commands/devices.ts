@@ -19,9 +19,13 @@ export async function devicesCommand(argv: readonly string[], io: Io): Promise<n
     r.isDefault ? `* ${r.name}` : `  ${r.name}`,
     String(r.priority),
     r.state,
-    r.state === 'failed' ? (r.error ?? 'unknown error') : `${r.description ?? ''}${r.state === 'ready' && !r.autoSelectable ? ' — not chosen by --device auto' : ''}`,
+    r.state === 'failed'
+      ? (r.error ?? 'unknown error')
+      : `${r.description ?? ''}${r.state === 'ready' && !r.autoSelectable ? ' — not chosen by --device auto' : ''}`,
   ]);
   const env = process.env.MGE_DEVICE;
-  io.stdout.write(`${table(['  device', 'priority', 'state', 'details'], body)}\n\n* = default device${env ? ` (MGE_DEVICE=${env})` : ''}\n`);
+  io.stdout.write(
+    `${table(['  device', 'priority', 'state', 'details'], body)}\n\n* = default device${env ? ` (MGE_DEVICE=${env})` : ''}\n`,
+  );
   return EXIT.ok;
 }

@@ -22,14 +22,21 @@ export const PREDICT_OPTIONS = {
 
 /** `mge predict <checkpoint> <image.png | --index N>`: the top classes with their probabilities. */
 export async function predictCommand(argv: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommand(CMD, argv, PREDICT_OPTIONS, [1, 2, 'the checkpoint file (mge predict <checkpoint> <image.png | --index N>)']);
+  const { values, positionals } = parseCommand(CMD, argv, PREDICT_OPTIONS, [
+    1,
+    2,
+    'the checkpoint file (mge predict <checkpoint> <image.png | --index N>)',
+  ]);
   const index = intFlag(CMD, 'index', values.index, 0);
   const top = intFlag(CMD, 'top', values.top, 1, 10) ?? 5;
   const deviceChoice = choiceFlag(CMD, 'device', values.device, DEVICE_CHOICES) ?? 'auto';
   const dataDir = stringFlag(CMD, 'data', values.data);
   const imagePath = positionals[1];
   if ((imagePath === undefined) === (index === undefined)) {
-    throw new UsageError(`mge ${CMD}: give either an image file or --index N (an image of the held-out split), not ${imagePath === undefined ? 'neither' : 'both'}`, CMD);
+    throw new UsageError(
+      `mge ${CMD}: give either an image file or --index N (an image of the held-out split), not ${imagePath === undefined ? 'neither' : 'both'}`,
+      CMD,
+    );
   }
 
   const opened = await openCheckpoint(CMD, positionals[0], modelFlag(CMD, values.model));
@@ -43,7 +50,8 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
   let source: string;
   if (index !== undefined) {
     const testSet = loadDigits(CMD, false, { dataDir });
-    if (index >= testSet.length) throw new CliError(`mge ${CMD}: --index must be below ${testSet.length} (the held-out split's size), got ${index}`);
+    if (index >= testSet.length)
+      throw new CliError(`mge ${CMD}: --index must be below ${testSet.length} (the held-out split's size), got ${index}`);
     [pixels, label] = testSet.get(index) as [Uint8Array, number];
     source = `held-out image #${index}`;
   } else {
@@ -57,7 +65,9 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
   const model = restoreModel(CMD, opened);
   const image = digitTransform(inputSide, side)({ data: pixels, channels: 1, height: side, width: side });
   const probs = await noGrad(() => F.softmax(model(tensor(image.data, { shape: [1, 1, inputSide, inputSide] })) as Tensor, 1)).data();
-  const ranked = [...probs].map((p, k) => ({ class: k, probability: p })).sort((a, b) => b.probability - a.probability || a.class - b.class);
+  const ranked = [...probs]
+    .map((p, k) => ({ class: k, probability: p }))
+    .sort((a, b) => b.probability - a.probability || a.class - b.class);
   const best = ranked.slice(0, top);
 
   if (values.json) {
@@ -66,8 +76,12 @@ export async function predictCommand(argv: readonly string[], io: Io): Promise<n
     );
     return EXIT.ok;
   }
-  const lines = [`${source}${label !== undefined ? ` (label ${label})` : ''}${inverted ? ' (inverted: dark ink on a light background)' : ''}`, `prediction: ${best[0].class}`];
-  for (const r of best) lines.push(`  ${r.class}  ${pct(r.probability).padStart(7)}  ${'█'.repeat(Math.round(r.probability * 30))}`.trimEnd());
+  const lines = [
+    `${source}${label !== undefined ? ` (label ${label})` : ''}${inverted ? ' (inverted: dark ink on a light background)' : ''}`,
+    `prediction: ${best[0].class}`,
+  ];
+  for (const r of best)
+    lines.push(`  ${r.class}  ${pct(r.probability).padStart(7)}  ${'█'.repeat(Math.round(r.probability * 30))}`.trimEnd());
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

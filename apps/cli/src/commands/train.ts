@@ -26,7 +26,17 @@ import { type StopSignal, watchSigint } from '../stop.js';
 const CMD = 'train';
 
 /** Defaults of `mge train` with no flags: LeNet on the bundled digits. */
-export const TRAIN_DEFAULTS = { model: 'lenet', epochs: 5, batchSize: 32, optimizer: 'sgd', momentum: 0.9, weightDecay: 0, seed: 1, schedule: 'cosine', augment: 2 } as const;
+export const TRAIN_DEFAULTS = {
+  model: 'lenet',
+  epochs: 5,
+  batchSize: 32,
+  optimizer: 'sgd',
+  momentum: 0.9,
+  weightDecay: 0,
+  seed: 1,
+  schedule: 'cosine',
+  augment: 2,
+} as const;
 
 const SCHEDULES = ['cosine', 'constant'] as const;
 
@@ -98,7 +108,9 @@ function resolveConfig(f: Flags, resumed: LoadedCheckpoint | undefined): TrainCo
   const prev = resumed?.info.config;
   const optimizer = f.optimizer ?? prev?.optimizer ?? TRAIN_DEFAULTS.optimizer;
   if (prev && f.optimizer && f.optimizer !== prev.optimizer) {
-    throw new CliError(`mge ${CMD}: '${resumed!.path}' was trained with ${prev.optimizer}; cannot resume it with --optimizer ${f.optimizer}`);
+    throw new CliError(
+      `mge ${CMD}: '${resumed!.path}' was trained with ${prev.optimizer}; cannot resume it with --optimizer ${f.optimizer}`,
+    );
   }
   if (optimizer === 'adam' && f.momentum !== undefined) throw new CliError(`mge ${CMD}: --momentum applies to --optimizer sgd only`);
   return {
@@ -154,7 +166,9 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   const reporter = createReporter(io.stdout, flags.json);
   const params = [...model.parameters()].reduce((s, p) => s + p.size, 0);
   if (firstEpoch > cfg.epochs) {
-    io.stderr.write(`mge ${CMD}: '${resumed!.path}' already has ${resumed!.info.epoch} epochs; pass --epochs N with N > ${resumed!.info.epoch} to train further\n`);
+    io.stderr.write(
+      `mge ${CMD}: '${resumed!.path}' already has ${resumed!.info.epoch} epochs; pass --epochs N with N > ${resumed!.info.epoch} to train further\n`,
+    );
     return EXIT.ok;
   }
   reporter.start({

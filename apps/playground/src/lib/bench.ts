@@ -9,7 +9,8 @@ import { makeOptimizer } from './optim.js';
 import type { BenchResult } from './protocol.js';
 
 export async function benchLenetStep(device: string, batchSize: number, steps: number, warmup = 1): Promise<BenchResult> {
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`benchLenetStep: batchSize must be a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new RangeError(`benchLenetStep: batchSize must be a positive integer, got ${batchSize}`);
   if (!(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`benchLenetStep: steps must be a positive integer, got ${steps}`);
   const previous = getDefaultDevice();
   try {
@@ -18,7 +19,10 @@ export async function benchLenetStep(device: string, batchSize: number, steps: n
     const model = new LeNet();
     const opt = makeOptimizer('sgd', model.parameters(), 0.01);
     const x = random.normal(0, 1, [batchSize, 1, 32, 32]);
-    const y = tensor(Int32Array.from({ length: batchSize }, (_, i) => i % 10), { dtype: 'int32' });
+    const y = tensor(
+      Int32Array.from({ length: batchSize }, (_, i) => i % 10),
+      { dtype: 'int32' },
+    );
     const once = async () => {
       const gm = new GradManager().attach(model.parameters());
       gm.record();

@@ -22,7 +22,8 @@ export function inkFromRgba(rgba: ArrayLike<number>, width: number, height: numb
 
 /** The 28×28 digit, or null when nothing was drawn. */
 export function toMnistDigit(ink: Uint8Array, width: number, height: number, threshold = 16): Uint8Array | null {
-  if (ink.length !== width * height) throw new RangeError(`toMnistDigit: ${width}×${height} needs ${width * height} values, got ${ink.length}`);
+  if (ink.length !== width * height)
+    throw new RangeError(`toMnistDigit: ${width}×${height} needs ${width * height} values, got ${ink.length}`);
   let x0 = width;
   let y0 = height;
   let x1 = -1;

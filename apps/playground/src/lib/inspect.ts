@@ -49,7 +49,10 @@ export function checkInputShape(shape: readonly number[]): string | null {
 
 /** Why the text typed as an input shape is not one (names the first bad part), or null. */
 export function shapeTextError(text: string): string | null {
-  const parts = text.replace(/[[\]()]/g, '').split(/[\s,×x]+/).filter(Boolean);
+  const parts = text
+    .replace(/[[\]()]/g, '')
+    .split(/[\s,×x]+/)
+    .filter(Boolean);
   if (parts.length === 0) return 'input shape is empty: write C, H, W, for example 1, 32, 32';
   const bad = parts.find((p) => !/^\d+$/.test(p));
   return bad === undefined ? null : `input shape: '${bad}' is not a whole number; write C, H, W, for example 1, 32, 32`;
@@ -57,7 +60,10 @@ export function shapeTextError(text: string): string | null {
 
 /** Parses "1, 32, 32" or "[1,32,32]" into a shape. */
 export function parseShape(text: string): number[] {
-  const parts = text.replace(/[[\]()]/g, '').split(/[\s,×x]+/).filter(Boolean);
+  const parts = text
+    .replace(/[[\]()]/g, '')
+    .split(/[\s,×x]+/)
+    .filter(Boolean);
   return parts.map(Number);
 }
 

@@ -51,7 +51,13 @@ function options(parts: [string, number, number][]): string {
 export const BLOCKS: Record<LayerType, BlockDef> = {
   Conv2d: {
     stem: 'conv',
-    args: [int('inChannels', 'in', 1), int('outChannels', 'out', 6), int('kernelSize', 'kernel', 5), int('stride', 'stride', 1), int('padding', 'pad', 0, 0)],
+    args: [
+      int('inChannels', 'in', 1),
+      int('outChannels', 'out', 6),
+      int('kernelSize', 'kernel', 5),
+      int('stride', 'stride', 1),
+      int('padding', 'pad', 0, 0),
+    ],
     build: (a) => new M.Conv2d(a.inChannels, a.outChannels, a.kernelSize, { stride: a.stride, padding: a.padding }),
     code: (a) =>
       `new M.Conv2d(${a.inChannels}, ${a.outChannels}, ${a.kernelSize}${options([

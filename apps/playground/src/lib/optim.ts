@@ -29,7 +29,8 @@ class Wrapped implements Optim {
 }
 
 export function makeOptimizer(kind: OptimizerKind, params: Iterable<Parameter>, lr: number): Optim {
-  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr))) throw new RangeError(`makeOptimizer: lr must be a positive number, got ${lr}`);
+  if (!(typeof lr === 'number' && lr > 0 && Number.isFinite(lr)))
+    throw new RangeError(`makeOptimizer: lr must be a positive number, got ${lr}`);
   const list = [...params];
   if (kind === 'sgd') return new Wrapped(new SGD(list, { lr, momentum: 0.9 }));
   if (kind === 'adam') return new Wrapped(new Adam(list, { lr }));

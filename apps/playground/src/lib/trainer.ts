@@ -29,9 +29,12 @@ export interface StepResult {
 /** Checks a partial config; returns the messages of every bad field. */
 export function checkConfig(c: Partial<TrainConfig>): string[] {
   const errors: string[] = [];
-  if (c.lr !== undefined && !(typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0 && c.lr <= 10)) errors.push(`learning rate must be in (0, 10], got ${c.lr}`);
-  if (c.batchSize !== undefined && !(Number.isInteger(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 512)) errors.push(`batch size must be an integer in 1..512, got ${c.batchSize}`);
-  if (c.optimizer !== undefined && !OPTIMIZER_KINDS.includes(c.optimizer)) errors.push(`optimizer must be one of ${OPTIMIZER_KINDS.join(', ')}, got ${c.optimizer}`);
+  if (c.lr !== undefined && !(typeof c.lr === 'number' && Number.isFinite(c.lr) && c.lr > 0 && c.lr <= 10))
+    errors.push(`learning rate must be in (0, 10], got ${c.lr}`);
+  if (c.batchSize !== undefined && !(Number.isInteger(c.batchSize) && c.batchSize >= 1 && c.batchSize <= 512))
+    errors.push(`batch size must be an integer in 1..512, got ${c.batchSize}`);
+  if (c.optimizer !== undefined && !OPTIMIZER_KINDS.includes(c.optimizer))
+    errors.push(`optimizer must be one of ${OPTIMIZER_KINDS.join(', ')}, got ${c.optimizer}`);
   if (c.seed !== undefined && !(Number.isInteger(c.seed) && c.seed >= 0)) errors.push(`seed must be a non-negative integer, got ${c.seed}`);
   return errors;
 }
@@ -88,7 +91,8 @@ export class Trainer {
     if (bad.length) throw new RangeError(`Trainer.configure: ${bad.join('; ')}`);
     const prev = this.config;
     this.config = { ...prev, ...c };
-    if (this.config.optimizer !== prev.optimizer) this.optim = makeOptimizer(this.config.optimizer, this.model.parameters(), this.config.lr);
+    if (this.config.optimizer !== prev.optimizer)
+      this.optim = makeOptimizer(this.config.optimizer, this.model.parameters(), this.config.lr);
     this.optim.lr = this.config.lr;
     if (this.config.batchSize !== prev.batchSize) this.newLoader();
   }

@@ -7,16 +7,30 @@ import { startWorker } from './train-tab.js';
 export class BenchTab {
   private readonly body = h('tbody', {});
   private readonly run = h('button', { type: 'button', id: 'bench-run' }, 'Run benchmark');
-  private readonly status = h('p', { role: 'status', id: 'bench-status' }, 'Runs in its own worker; pause training first for a fair number.');
+  private readonly status = h(
+    'p',
+    { role: 'status', id: 'bench-status' },
+    'Runs in its own worker; pause training first for a fair number.',
+  );
 
   constructor(readonly root: HTMLElement) {
     const batch = h('input', { id: 'bench-batch', type: 'number', min: 1, max: 256, step: 1, value: 16 });
     const steps = h('input', { id: 'bench-steps', type: 'number', min: 1, max: 50, step: 1, value: 3 });
     this.run.addEventListener('click', () => this.start(Number(batch.value), Number(steps.value)));
     root.append(
-      h('div', { class: 'toolbar' }, h('label', { for: 'bench-batch' }, 'batch'), batch, h('label', { for: 'bench-steps' }, 'timed steps'), steps, this.run),
+      h(
+        'div',
+        { class: 'toolbar' },
+        h('label', { for: 'bench-batch' }, 'batch'),
+        batch,
+        h('label', { for: 'bench-steps' }, 'timed steps'),
+        steps,
+        this.run,
+      ),
       this.status,
-      h('table', { class: 'bench', id: 'bench-table' },
+      h(
+        'table',
+        { class: 'bench', id: 'bench-table' },
         h('thead', {}, h('tr', {}, ...['device', 'images/s', 'ms/step', ''].map((c) => h('th', { scope: 'col' }, c)))),
         this.body,
       ),
@@ -52,11 +66,19 @@ export class BenchTab {
     const best = Math.max(1, ...results.map((r) => r.imagesPerSecond ?? 0));
     this.body.replaceChildren(
       ...results.map((r) =>
-        h('tr', { 'data-device': r.device },
+        h(
+          'tr',
+          { 'data-device': r.device },
           h('th', { scope: 'row' }, r.device),
           h('td', { class: 'num' }, r.imagesPerSecond === null ? '—' : r.imagesPerSecond.toFixed(1)),
           h('td', { class: 'num' }, r.msPerStep === null ? '—' : r.msPerStep.toFixed(0)),
-          h('td', { class: 'barcell' }, r.error ? h('span', { class: 'error' }, r.error) : h('span', { class: 'fill', style: `width:${(((r.imagesPerSecond ?? 0) / best) * 100).toFixed(1)}%` })),
+          h(
+            'td',
+            { class: 'barcell' },
+            r.error
+              ? h('span', { class: 'error' }, r.error)
+              : h('span', { class: 'fill', style: `width:${(((r.imagesPerSecond ?? 0) / best) * 100).toFixed(1)}%` }),
+          ),
         ),
       ),
     );

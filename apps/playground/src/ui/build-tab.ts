@@ -26,7 +26,9 @@ export class BuildTab {
   private readonly code = h('code', { id: 'code' });
 
   constructor(readonly root: HTMLElement) {
-    const picker = h('select', { id: 'model-picker', 'aria-label': 'Model' },
+    const picker = h(
+      'select',
+      { id: 'model-picker', 'aria-label': 'Model' },
       // the models whose source the tab can show (the hub families are too large to inspect here)
       ...Object.entries(zoo)
         .filter(([k]) => k in ZOO_CLASS)
@@ -39,7 +41,9 @@ export class BuildTab {
     });
     root.append(
       h('div', { class: 'toolbar' }, h('label', {}, 'Model ', picker)),
-      h('div', { class: 'cols' },
+      h(
+        'div',
+        { class: 'cols' },
         h('div', {}, this.composer, h('h3', {}, 'Diagram'), this.diagram, this.totals),
         h('div', {}, h('h3', {}, 'TypeScript'), h('pre', { class: 'code', tabindex: 0 }, this.code)),
       ),
@@ -71,13 +75,22 @@ export class BuildTab {
   private renderDiagram(ins: Inspection): void {
     clear(this.diagram);
     const names = this.choice === 'custom' ? fieldNames(this.specs) : null;
-    this.diagram.append(h('li', { class: 'node input' }, h('span', { class: 'name' }, 'input'), h('span', { class: 'shape' }, batchShape([1, ...ins.inputShape]))));
+    this.diagram.append(
+      h(
+        'li',
+        { class: 'node input' },
+        h('span', { class: 'name' }, 'input'),
+        h('span', { class: 'shape' }, batchShape([1, ...ins.inputShape])),
+      ),
+    );
     const inputError = this.choice === 'custom' ? (this.inputError ?? (ins.error?.index === -1 ? ins.error.message : null)) : null;
     if (inputError) this.diagram.append(h('li', { class: 'node error', id: 'input-shape-error', role: 'alert' }, inputError));
     ins.rows.forEach((r, i) => {
       const reached = r.outputShape !== null || r.error !== null;
       this.diagram.append(
-        h('li', { class: `node${r.error ? ' error' : ''}${reached ? '' : ' unreached'}`, 'data-layer': i },
+        h(
+          'li',
+          { class: `node${r.error ? ' error' : ''}${reached ? '' : ' unreached'}`, 'data-layer': i },
           h('span', { class: 'name' }, names ? names[i] : r.name),
           h('span', { class: 'type' }, r.type),
           h('span', { class: 'shape' }, r.outputShape ? batchShape(r.outputShape) : r.error ? '✗' : '—'),
@@ -92,7 +105,12 @@ export class BuildTab {
 
   private renderComposer(): void {
     clear(this.composer);
-    const shapeInput = h('input', { id: 'input-shape', value: this.inputText ?? this.inputShape.join(', '), size: 10, 'aria-label': 'Input shape (C, H, W)' });
+    const shapeInput = h('input', {
+      id: 'input-shape',
+      value: this.inputText ?? this.inputShape.join(', '),
+      size: 10,
+      'aria-label': 'Input shape (C, H, W)',
+    });
     shapeInput.addEventListener('change', () => {
       this.inputError = shapeTextError(shapeInput.value);
       this.inputText = this.inputError ? shapeInput.value : null;
@@ -103,8 +121,13 @@ export class BuildTab {
     this.specs.forEach((s, i) => {
       const args = BLOCKS[s.type].args.map((a) => {
         const input = h('input', {
-          type: 'number', value: s.args[a.name], min: a.min, max: a.max, step: a.integer ? 1 : 0.05,
-          'aria-label': `layer ${i} ${s.type} ${a.name}`, 'data-arg': a.name,
+          type: 'number',
+          value: s.args[a.name],
+          min: a.min,
+          max: a.max,
+          step: a.integer ? 1 : 0.05,
+          'aria-label': `layer ${i} ${s.type} ${a.name}`,
+          'data-arg': a.name,
         });
         input.addEventListener('change', () => {
           s.args[a.name] = input.value === '' ? Number.NaN : Number(input.value);
@@ -118,23 +141,72 @@ export class BuildTab {
         [this.specs[i], this.specs[j]] = [this.specs[j], this.specs[i]];
         this.render();
       };
-      list.append(h('li', { class: 'block', 'data-layer': i },
-        h('span', { class: 'type' }, s.type), ...args,
-        h('span', { class: 'block-buttons' },
-          h('button', { type: 'button', onclick: move(-1), 'aria-label': `move layer ${i} up`, disabled: i === 0 }, '↑'),
-          h('button', { type: 'button', onclick: move(1), 'aria-label': `move layer ${i} down`, disabled: i === this.specs.length - 1 }, '↓'),
-          h('button', { type: 'button', onclick: () => { this.specs.splice(i, 1); this.render(); }, 'aria-label': `remove layer ${i}` }, '✕'),
+      list.append(
+        h(
+          'li',
+          { class: 'block', 'data-layer': i },
+          h('span', { class: 'type' }, s.type),
+          ...args,
+          h(
+            'span',
+            { class: 'block-buttons' },
+            h('button', { type: 'button', onclick: move(-1), 'aria-label': `move layer ${i} up`, disabled: i === 0 }, '↑'),
+            h(
+              'button',
+              { type: 'button', onclick: move(1), 'aria-label': `move layer ${i} down`, disabled: i === this.specs.length - 1 },
+              '↓',
+            ),
+            h(
+              'button',
+              {
+                type: 'button',
+                onclick: () => {
+                  this.specs.splice(i, 1);
+                  this.render();
+                },
+                'aria-label': `remove layer ${i}`,
+              },
+              '✕',
+            ),
+          ),
         ),
-      ));
+      );
     });
-    const addType = h('select', { id: 'add-type', 'aria-label': 'Layer type to add' }, ...LAYER_TYPES.map((t) => h('option', { value: t }, t)));
+    const addType = h(
+      'select',
+      { id: 'add-type', 'aria-label': 'Layer type to add' },
+      ...LAYER_TYPES.map((t) => h('option', { value: t }, t)),
+    );
     const add = h('button', { type: 'button', id: 'add-layer' }, 'Add layer');
     add.addEventListener('click', () => {
       this.specs.push(layer(addType.value as LayerType));
       this.render();
     });
-    const resetBtn = h('button', { type: 'button', onclick: () => { this.specs = lenetBlocks(); this.inputShape = [1, 32, 32]; this.inputError = null; this.inputText = null; this.render(); } }, 'LeNet blocks');
-    const clearBtn = h('button', { type: 'button', onclick: () => { this.specs = []; this.render(); } }, 'Empty');
+    const resetBtn = h(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          this.specs = lenetBlocks();
+          this.inputShape = [1, 32, 32];
+          this.inputError = null;
+          this.inputText = null;
+          this.render();
+        },
+      },
+      'LeNet blocks',
+    );
+    const clearBtn = h(
+      'button',
+      {
+        type: 'button',
+        onclick: () => {
+          this.specs = [];
+          this.render();
+        },
+      },
+      'Empty',
+    );
     this.composer.append(
       h('div', { class: 'toolbar' }, h('label', {}, 'Input (C, H, W) ', shapeInput), addType, add, resetBtn, clearBtn),
       list,

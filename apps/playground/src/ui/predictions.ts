@@ -50,10 +50,14 @@ export class PredictionStrip {
       if (!ok) wrong++;
       const c = h('canvas', { width: 28, height: 28, 'aria-hidden': 'true' });
       drawDigit(c, d);
-      this.grid.append(h('li', { class: ok ? 'digit' : 'digit wrong', 'data-pred': p, 'data-label': labels[k] },
-        c,
-        h('span', {}, ok ? `${p}` : `${p} ✗ (is ${labels[k]})`),
-      ));
+      this.grid.append(
+        h(
+          'li',
+          { class: ok ? 'digit' : 'digit wrong', 'data-pred': p, 'data-label': labels[k] },
+          c,
+          h('span', {}, ok ? `${p}` : `${p} ✗ (is ${labels[k]})`),
+        ),
+      );
     });
     this.el.dataset.device = this.app.session.device;
     this.el.dataset.wrong = String(wrong);

@@ -13,7 +13,12 @@ export class StateTab {
     readonly root: HTMLElement,
     private readonly app: App,
   ) {
-    const file = h('input', { type: 'file', id: 'load-weights', accept: '.safetensors,application/octet-stream', class: 'visually-hidden' });
+    const file = h('input', {
+      type: 'file',
+      id: 'load-weights',
+      accept: '.safetensors,application/octet-stream',
+      class: 'visually-hidden',
+    });
     file.addEventListener('change', () => {
       const f = file.files?.[0];
       if (f) void this.loadFile(f);
@@ -21,10 +26,27 @@ export class StateTab {
     });
     const strip = new PredictionStrip(app, 8, 'state-predictions');
     root.append(
-      h('div', { class: 'toolbar' },
+      h(
+        'div',
+        { class: 'toolbar' },
         h('button', { type: 'button', id: 'download-weights', onclick: () => void this.download() }, 'Download .safetensors'),
-        h('label', { class: 'button', for: 'load-weights', tabindex: 0, role: 'button',
-          onkeydown: (e: Event) => { const k = (e as KeyboardEvent).key; if (k === 'Enter' || k === ' ') { e.preventDefault(); file.click(); } } }, 'Load .safetensors…'),
+        h(
+          'label',
+          {
+            class: 'button',
+            for: 'load-weights',
+            tabindex: 0,
+            role: 'button',
+            onkeydown: (e: Event) => {
+              const k = (e as KeyboardEvent).key;
+              if (k === 'Enter' || k === ' ') {
+                e.preventDefault();
+                file.click();
+              }
+            },
+          },
+          'Load .safetensors…',
+        ),
         file,
         h('button', { type: 'button', onclick: () => void this.restore() }, 'Bundled weights'),
       ),
@@ -32,9 +54,21 @@ export class StateTab {
       h('h3', {}, 'Predictions with these weights'),
       strip.el,
       h('h3', {}, 'LeNet.stateDict()'),
-      h('div', { class: 'table-wrap' },
-        h('table', { class: 'state', id: 'state-table' },
-          h('thead', {}, h('tr', {}, ...['key', 'shape', 'dtype', 'values', 'histogram', 'min', 'max', 'mean', 'std'].map((c) => h('th', { scope: 'col' }, c)))),
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'state', id: 'state-table' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['key', 'shape', 'dtype', 'values', 'histogram', 'min', 'max', 'mean', 'std'].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
           this.table,
         ),
       ),
@@ -50,10 +84,21 @@ export class StateTab {
       const c = h('canvas', { width: 96, height: 24, 'aria-label': `histogram of ${key}`, role: 'img' });
       drawBars(c, hist.counts, '#4a7bd0');
       const f = (v: number) => v.toFixed(3);
-      rows.push(h('tr', { 'data-key': key },
-        h('td', { class: 'key' }, key), h('td', {}, `[${t.shape.join(', ')}]`), h('td', {}, t.dtype), h('td', { class: 'num' }, values.length.toLocaleString('en-US')),
-        h('td', {}, c), h('td', { class: 'num' }, f(hist.min)), h('td', { class: 'num' }, f(hist.max)), h('td', { class: 'num' }, f(hist.mean)), h('td', { class: 'num' }, f(hist.std)),
-      ));
+      rows.push(
+        h(
+          'tr',
+          { 'data-key': key },
+          h('td', { class: 'key' }, key),
+          h('td', {}, `[${t.shape.join(', ')}]`),
+          h('td', {}, t.dtype),
+          h('td', { class: 'num' }, values.length.toLocaleString('en-US')),
+          h('td', {}, c),
+          h('td', { class: 'num' }, f(hist.min)),
+          h('td', { class: 'num' }, f(hist.max)),
+          h('td', { class: 'num' }, f(hist.mean)),
+          h('td', { class: 'num' }, f(hist.std)),
+        ),
+      );
     }
     clear(this.table);
     this.table.append(...rows);
@@ -68,7 +113,9 @@ export class StateTab {
     try {
       const bytes = new Uint8Array(await f.arrayBuffer());
       const ckpt = this.app.session.load(bytes, f.name);
-      const meta = Object.entries(ckpt.metadata).map(([k, v]) => `${k}=${v}`).join(', ');
+      const meta = Object.entries(ckpt.metadata)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       this.say(`Loaded ${ckpt.size} tensors from ${f.name}${meta ? ` (${meta})` : ''}.`, false);
       await this.app.modelChanged();
     } catch (e) {

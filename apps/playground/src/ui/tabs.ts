@@ -17,7 +17,16 @@ export function setupTabs(): void {
     tab.addEventListener('click', () => select(tab, false));
     tab.addEventListener('keydown', (e) => {
       const k = e.key;
-      const j = k === 'ArrowRight' ? (i + 1) % tabs.length : k === 'ArrowLeft' ? (i - 1 + tabs.length) % tabs.length : k === 'Home' ? 0 : k === 'End' ? tabs.length - 1 : -1;
+      const j =
+        k === 'ArrowRight'
+          ? (i + 1) % tabs.length
+          : k === 'ArrowLeft'
+            ? (i - 1 + tabs.length) % tabs.length
+            : k === 'Home'
+              ? 0
+              : k === 'End'
+                ? tabs.length - 1
+                : -1;
       if (j >= 0) {
         e.preventDefault();
         select(tabs[j], true);

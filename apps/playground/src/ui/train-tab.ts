@@ -33,9 +33,18 @@ export class TrainTab {
   ) {
     const lr = h('input', { id: 'lr', type: 'number', step: 'any', min: 0.0001, max: 10, value: DEFAULT_CONFIG.lr });
     const batch = h('input', { id: 'batch', type: 'number', step: 1, min: 1, max: 512, value: DEFAULT_CONFIG.batchSize });
-    const opt = h('select', { id: 'optimizer' }, h('option', { value: 'sgd' }, 'SGD (momentum 0.9)'), h('option', { value: 'adam' }, 'Adam'));
+    const opt = h(
+      'select',
+      { id: 'optimizer' },
+      h('option', { value: 'sgd' }, 'SGD (momentum 0.9)'),
+      h('option', { value: 'adam' }, 'Adam'),
+    );
     const configure = () => {
-      const c: Partial<TrainConfig> = { lr: Number(lr.value), batchSize: Number(batch.value), optimizer: opt.value as TrainConfig['optimizer'] };
+      const c: Partial<TrainConfig> = {
+        lr: Number(lr.value),
+        batchSize: Number(batch.value),
+        optimizer: opt.value as TrainConfig['optimizer'],
+      };
       const bad = checkConfig(c);
       this.say(bad.join('; '), true);
       if (!bad.length) this.send({ kind: 'configure', config: c });
@@ -59,11 +68,17 @@ export class TrainTab {
     use.addEventListener('click', () => this.send({ kind: 'weights' }));
 
     root.append(
-      h('div', { class: 'toolbar' },
-        this.toggle, reset,
-        h('label', { for: 'lr' }, 'learning rate'), lr,
-        h('label', { for: 'batch' }, 'batch'), batch,
-        h('label', { for: 'optimizer' }, 'optimizer'), opt,
+      h(
+        'div',
+        { class: 'toolbar' },
+        this.toggle,
+        reset,
+        h('label', { for: 'lr' }, 'learning rate'),
+        lr,
+        h('label', { for: 'batch' }, 'batch'),
+        batch,
+        h('label', { for: 'optimizer' }, 'optimizer'),
+        opt,
         use,
       ),
       this.status,
@@ -117,7 +132,8 @@ export class TrainTab {
         this.toggle.textContent = msg.running ? 'Pause' : msg.steps > 0 ? 'Resume' : 'Start';
         this.toggle.setAttribute('aria-pressed', String(msg.running));
         this.root.dataset.device = msg.device;
-        if (!msg.running && !this.moving) this.status.textContent = `${msg.steps > 0 ? 'Paused' : 'Ready'} at step ${msg.steps}, on ${msg.device}.`;
+        if (!msg.running && !this.moving)
+          this.status.textContent = `${msg.steps > 0 ? 'Paused' : 'Ready'} at step ${msg.steps}, on ${msg.device}.`;
         if (msg.steps === 0) {
           this.history.length = 0;
           this.draw();
@@ -181,8 +197,22 @@ export class TrainTab {
   private draw(): void {
     const loss = this.history.map((r) => r.loss);
     const acc = this.history.map((r) => r.accuracy);
-    drawChart(this.lossCanvas, [{ values: loss, color: '#b8c7e6', width: 1 }, { values: smooth(loss, 0.1), color: '#2a5db0', width: 2 }], { label: 'loss (cross-entropy)', yMin: 0 });
-    drawChart(this.accCanvas, [{ values: acc, color: '#c5e3c9', width: 1 }, { values: smooth(acc, 0.1), color: '#2e7d32', width: 2 }], { label: 'batch accuracy', yMin: 0, yMax: 1 });
+    drawChart(
+      this.lossCanvas,
+      [
+        { values: loss, color: '#b8c7e6', width: 1 },
+        { values: smooth(loss, 0.1), color: '#2a5db0', width: 2 },
+      ],
+      { label: 'loss (cross-entropy)', yMin: 0 },
+    );
+    drawChart(
+      this.accCanvas,
+      [
+        { values: acc, color: '#c5e3c9', width: 1 },
+        { values: smooth(acc, 0.1), color: '#2e7d32', width: 2 },
+      ],
+      { label: 'batch accuracy', yMin: 0, yMax: 1 },
+    );
   }
 
   /** Mean loss of the first and of the latest five steps, as data attributes (for tests and tools). */

@@ -8,8 +8,21 @@ import { PredictionStrip } from './predictions.js';
 const PAD = 280;
 
 export class TryTab {
-  private readonly pad = h('canvas', { id: 'draw-pad', width: PAD, height: PAD, class: 'pad', 'aria-label': 'Drawing pad: draw one digit' });
-  private readonly preview = h('canvas', { id: 'draw-preview', width: 28, height: 28, class: 'preview', 'aria-label': 'What the model sees (28×28)', role: 'img' });
+  private readonly pad = h('canvas', {
+    id: 'draw-pad',
+    width: PAD,
+    height: PAD,
+    class: 'pad',
+    'aria-label': 'Drawing pad: draw one digit',
+  });
+  private readonly preview = h('canvas', {
+    id: 'draw-preview',
+    width: 28,
+    height: 28,
+    class: 'preview',
+    'aria-label': 'What the model sees (28×28)',
+    role: 'img',
+  });
   private readonly bars = h('ol', { class: 'bars', id: 'probabilities', 'aria-label': 'Class probabilities' });
   private readonly verdict = h('p', { class: 'verdict', id: 'verdict', role: 'status' }, 'Draw a digit in the box.');
   private digit: Uint8Array | null = null;
@@ -53,7 +66,9 @@ export class TryTab {
 
     const strip = new PredictionStrip(app, 12, 'try-predictions');
     root.append(
-      h('div', { class: 'cols try' },
+      h(
+        'div',
+        { class: 'cols try' },
         h('div', { class: 'pad-wrap' }, this.pad, h('div', { class: 'toolbar' }, clearBtn, h('span', {}, 'model input: '), this.preview)),
         h('div', {}, this.verdict, this.bars),
       ),
@@ -120,7 +135,9 @@ export class TryTab {
     this.verdict.textContent = `Looks like a ${best} (${(p[best] * 100).toFixed(1)}%)`;
     this.bars.replaceChildren(
       ...Array.from(p, (v, k) =>
-        h('li', { class: k === best ? 'bar best' : 'bar', 'data-class': k, 'data-p': v.toFixed(4) },
+        h(
+          'li',
+          { class: k === best ? 'bar best' : 'bar', 'data-class': k, 'data-p': v.toFixed(4) },
           h('span', { class: 'label' }, String(k)),
           h('span', { class: 'track' }, h('span', { class: 'fill', style: `width:${(v * 100).toFixed(1)}%` })),
           h('span', { class: 'value' }, `${(v * 100).toFixed(1)}%`),

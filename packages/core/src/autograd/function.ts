@@ -27,7 +27,8 @@ export abstract class AutodiffFunction {
   call(...inputs: Tensor[]): Tensor {
     const name = this.constructor.name || 'Function';
     inputs.forEach((x, i) => {
-      if (!(x instanceof Tensor)) throw new TypeError(`${name}.call: argument ${i} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+      if (!(x instanceof Tensor))
+        throw new TypeError(`${name}.call: argument ${i} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
     });
     const made = new Set<Tensor>();
     let out: Tensor;

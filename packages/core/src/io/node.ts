@@ -21,7 +21,8 @@ async function nodeModules(op: string): Promise<[Fs, Path]> {
 }
 
 function checkPath(op: string, path: unknown): asserts path is string {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`${op}: argument 'path' must be a non-empty string, got ${String(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`${op}: argument 'path' must be a non-empty string, got ${String(path)}`);
 }
 
 /**

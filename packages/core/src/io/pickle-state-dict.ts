@@ -31,8 +31,10 @@ class NpDType implements PyObject {
     this.itemSize = Number(m[3]);
   }
   build(state: PyValue): void {
-    if (!Array.isArray(state) || typeof state[1] !== 'string') throw new PickleError(`numpy dtype state must be a tuple starting (version, byteorder), got ${String(state)}`);
-    if (state[2] !== null || (state[3] !== null && state[3] !== undefined)) throw new PickleError(`numpy dtype '${this.code}' is structured or a sub-array, which is not supported`);
+    if (!Array.isArray(state) || typeof state[1] !== 'string')
+      throw new PickleError(`numpy dtype state must be a tuple starting (version, byteorder), got ${String(state)}`);
+    if (state[2] !== null || (state[3] !== null && state[3] !== undefined))
+      throw new PickleError(`numpy dtype '${this.code}' is structured or a sub-array, which is not supported`);
     this.byteOrder = state[1] as string;
   }
   get bigEndian(): boolean {
@@ -51,7 +53,8 @@ class NpArray implements PyObject {
   fortran = false;
   data: Uint8Array | null = null;
   build(state: PyValue): void {
-    if (!Array.isArray(state) || state.length !== 5) throw new PickleError('numpy array state must be a 5-tuple (version, shape, dtype, fortran, data)');
+    if (!Array.isArray(state) || state.length !== 5)
+      throw new PickleError('numpy array state must be a 5-tuple (version, shape, dtype, fortran, data)');
     const [, shape, dtype, fortran, data] = state as PyValue[];
     this.shape = shapeOf(shape);
     if (!(dtype instanceof NpDType)) throw new PickleError(`numpy array state: expected a dtype, got ${String(dtype)}`);
@@ -87,7 +90,8 @@ function fn(pyName: string, call: (args: PyTuple) => PyValue): PyObject {
 const ndarrayClass: PyObject = { pyName: 'numpy.ndarray' };
 
 function reconstruct(args: PyTuple): PyValue {
-  if (args[0] !== ndarrayClass) throw new PickleError(`numpy _reconstruct may only build numpy.ndarray, got ${String((args[0] as PyObject)?.pyName ?? args[0])}`);
+  if (args[0] !== ndarrayClass)
+    throw new PickleError(`numpy _reconstruct may only build numpy.ndarray, got ${String((args[0] as PyObject)?.pyName ?? args[0])}`);
   return new NpArray();
 }
 
@@ -108,7 +112,8 @@ function scalar(args: PyTuple): PyValue {
 
 function frombuffer(args: PyTuple): PyValue {
   const [buf, dtype, shape, order] = args;
-  if (!(buf instanceof Uint8Array) || !(dtype instanceof NpDType)) throw new PickleError('numpy _frombuffer expects (bytes, dtype, shape, order)');
+  if (!(buf instanceof Uint8Array) || !(dtype instanceof NpDType))
+    throw new PickleError('numpy _frombuffer expects (bytes, dtype, shape, order)');
   const a = new NpArray();
   a.dtype = dtype;
   a.data = buf;
@@ -119,7 +124,8 @@ function frombuffer(args: PyTuple): PyValue {
 
 function codecsEncode(args: PyTuple): PyValue {
   const [s, enc] = args;
-  if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) throw new PickleError(`_codecs.encode is only allowed for latin-1 text, got encoding ${String(enc)}`);
+  if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1'))
+    throw new PickleError(`_codecs.encode is only allowed for latin-1 text, got encoding ${String(enc)}`);
   return latin1(s);
 }
 
@@ -161,7 +167,8 @@ function targetDType(d: NpDType): DType | null {
 function convert(a: NpArray, key: string, fail: (msg: string) => never): { data: DataArray; dtype: DType } {
   const d = a.dtype!;
   const dtype = targetDType(d);
-  if (!dtype) fail(`'${key}': numpy dtype '${d.name}' is not supported (expected float32, int32 or bool; float64 and other integers are converted)`);
+  if (!dtype)
+    fail(`'${key}': numpy dtype '${d.name}' is not supported (expected float32, int32 or bool; float64 and other integers are converted)`);
   const n = sizeOf(a.shape);
   const bytes = a.data!;
   if (bytes.length !== n * d.itemSize) {
@@ -227,15 +234,19 @@ export function loadPickleStateDict(bytes: Uint8Array | ArrayBuffer, options: Pi
     throw new CheckpointError(`${op}: ${source}: ${msg}`);
   };
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`${op}: argument 'bytes' must be a Uint8Array or ArrayBuffer, got ${typeof bytes}`);
-  if (bytes.length < 2 || bytes[0] !== 0x80) fail('not a binary pickle (expected the PROTO opcode 0x80 first; protocols 2 to 5 are supported)');
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`${op}: argument 'bytes' must be a Uint8Array or ArrayBuffer, got ${typeof bytes}`);
+  if (bytes.length < 2 || bytes[0] !== 0x80)
+    fail('not a binary pickle (expected the PROTO opcode 0x80 first; protocols 2 to 5 are supported)');
 
   let root: PyValue;
   try {
     root = unpickle(bytes, (module, name) => {
       const g = ALLOWED.get(`${module}.${name}`);
       if (!g) {
-        throw new PickleError(`refusing pickle global '${module}.${name}': only numpy arrays in a dict are allowed, and nothing is ever executed`);
+        throw new PickleError(
+          `refusing pickle global '${module}.${name}': only numpy arrays in a dict are allowed, and nothing is ever executed`,
+        );
       }
       return g;
     });
@@ -248,7 +259,10 @@ export function loadPickleStateDict(bytes: Uint8Array | ArrayBuffer, options: Pi
   const arrays: [string, { data: DataArray; dtype: DType; shape: number[] }][] = [];
   for (const [k, v] of root.map) {
     if (typeof k !== 'string') fail(`keys must be strings, got ${typeof k} ${String(k)}`);
-    if (!(v instanceof NpArray) || !v.dtype || !v.data) fail(`'${String(k)}': expected a numpy array, got ${v === null ? 'None' : typeof v === 'object' ? ((v as PyObject).pyName ?? 'an object') : typeof v}`);
+    if (!(v instanceof NpArray) || !v.dtype || !v.data)
+      fail(
+        `'${String(k)}': expected a numpy array, got ${v === null ? 'None' : typeof v === 'object' ? ((v as PyObject).pyName ?? 'an object') : typeof v}`,
+      );
     const a = v as NpArray;
     arrays.push([k as string, { ...convert(a, k as string, fail), shape: a.shape }]);
   }

@@ -355,7 +355,10 @@ export function unpickle(bytes: Uint8Array, resolveGlobal: ResolveGlobal): PyVal
         break;
       }
       default:
-        fail(`unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} ('${String.fromCharCode(op)}'); only data-only pickles of protocol 2-5 are read`, at);
+        fail(
+          `unsupported pickle opcode 0x${op.toString(16).padStart(2, '0')} ('${String.fromCharCode(op)}'); only data-only pickles of protocol 2-5 are read`,
+          at,
+        );
     }
   }
 }

@@ -33,7 +33,10 @@ export type StateDict = ReadonlyMap<string, Tensor> | { readonly [name: string]:
  */
 export type CheckpointInput =
   | ReadonlyMap<string, Nested>
-  | { readonly [name: string]: Nested | Readonly<Record<string, string>> | undefined; readonly __metadata__?: Readonly<Record<string, string>> };
+  | {
+      readonly [name: string]: Nested | Readonly<Record<string, string>> | undefined;
+      readonly __metadata__?: Readonly<Record<string, string>>;
+    };
 
 export interface SerializeOptions {
   /** Extra `__metadata__` strings (e.g. `{model: 'lenet'}`); `format` and `version` are written by us. */
@@ -157,7 +160,12 @@ function encode(plan: Plan, data: Map<string, DataArray>): Uint8Array {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** On a big-endian host the 4-byte values are flipped to the format's little-endian order (and back on load). */
-function swapInPlace(out: Uint8Array, base: number, tensors: Map<string, Tensor>, entries: Record<string, { dtype: StDType; data_offsets: [number, number] }>): void {
+function swapInPlace(
+  out: Uint8Array,
+  base: number,
+  tensors: Map<string, Tensor>,
+  entries: Record<string, { dtype: StDType; data_offsets: [number, number] }>,
+): void {
   for (const key of tensors.keys()) {
     const e = entries[key];
     if (ST_BYTES[e.dtype] !== 4) continue;
@@ -175,7 +183,10 @@ export function serialize(obj: CheckpointInput, options: SerializeOptions = {}):
   const p = plan('serialize', obj, options);
   const data = new Map<string, DataArray>();
   for (const [k, t] of p.tensors) {
-    if (!t.backend.readSync) throw new Error(`serialize: tensor '${k}' is on device '${t.device}', which cannot be read synchronously; use 'await serializeAsync(obj)'`);
+    if (!t.backend.readSync)
+      throw new Error(
+        `serialize: tensor '${k}' is on device '${t.device}', which cannot be read synchronously; use 'await serializeAsync(obj)'`,
+      );
     data.set(k, t.dataSync());
   }
   return encode(p, data);
@@ -238,7 +249,8 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   if (hi !== 0 || headerLen > MAX_HEADER_BYTES) {
     fail(`header length ${headerLen} exceeds the limit of ${MAX_HEADER_BYTES} bytes (not a safetensors file, or corrupt)`);
   }
-  if (8 + headerLen > bytes.length) fail(`truncated: the header needs ${headerLen} bytes but only ${bytes.length - 8} follow the length field`);
+  if (8 + headerLen > bytes.length)
+    fail(`truncated: the header needs ${headerLen} bytes but only ${bytes.length - 8} follow the length field`);
 
   let text: string;
   try {
@@ -253,7 +265,8 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   } catch (e) {
     return fail(`the header is not valid JSON (${(e as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`the header must be a JSON object, got ${describe(header)}`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    fail(`the header must be a JSON object, got ${describe(header)}`);
   const h = header as Record<string, unknown>;
 
   // No prototypes: a key '__proto__' in a file is just a key.
@@ -273,7 +286,8 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   const entries: Entry[] = [];
   for (const [key, raw] of Object.entries(h)) {
     if (key === '__metadata__') continue;
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`tensor '${key}': expected an object with dtype, shape and data_offsets, got ${describe(raw)}`);
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      fail(`tensor '${key}': expected an object with dtype, shape and data_offsets, got ${describe(raw)}`);
     const { dtype, shape, data_offsets: offs, ...extra } = raw as Record<string, unknown>;
     const unexpected = Object.keys(extra);
     if (unexpected.length) fail(`tensor '${key}': unexpected field '${unexpected[0]}' (expected dtype, shape, data_offsets)`);
@@ -285,7 +299,8 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
       );
     }
     const st = dtype as StDType;
-    if (!Array.isArray(shape) || !shape.every(isNonNegInt)) fail(`tensor '${key}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
+    if (!Array.isArray(shape) || !shape.every(isNonNegInt))
+      fail(`tensor '${key}': shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isNonNegInt) || offs[0] > offs[1]) {
       fail(`tensor '${key}': data_offsets must be [begin, end] with 0 <= begin <= end, got ${JSON.stringify(offs)}`);
     }
@@ -293,9 +308,14 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
     const s = shape as number[];
     const expected = sizeOf(s) * ST_BYTES[st];
     if (end - begin !== expected) {
-      fail(`tensor '${key}': shape ${shapeToString(s)} of ${st} needs ${expected} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`);
+      fail(
+        `tensor '${key}': shape ${shapeToString(s)} of ${st} needs ${expected} bytes, but data_offsets [${begin}, ${end}] span ${end - begin}`,
+      );
     }
-    if (end > dataLen) fail(`tensor '${key}': data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes); the file is truncated or corrupt`);
+    if (end > dataLen)
+      fail(
+        `tensor '${key}': data_offsets [${begin}, ${end}] run past the end of the data (${dataLen} bytes); the file is truncated or corrupt`,
+      );
     entries.push({ key, dtype: st, shape: s, begin, end });
   }
 
@@ -303,13 +323,16 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
   let cursor = 0;
   let prev: Entry | null = null;
   for (const e of byOffset) {
-    if (e.begin < cursor) fail(`tensor '${e.key}' (bytes ${e.begin}..${e.end}) overlaps tensor '${prev!.key}' (bytes ${prev!.begin}..${prev!.end})`);
+    if (e.begin < cursor)
+      fail(`tensor '${e.key}' (bytes ${e.begin}..${e.end}) overlaps tensor '${prev!.key}' (bytes ${prev!.begin}..${prev!.end})`);
     if (e.begin > cursor) fail(`unused bytes ${cursor}..${e.begin} before tensor '${e.key}' (a hole in the data)`);
     cursor = e.end;
     prev = e;
   }
   if (cursor !== dataLen) {
-    fail(`file size mismatch: the header describes ${8 + headerLen + cursor} bytes, got ${bytes.length} (${dataLen - cursor} extra bytes after the last tensor)`);
+    fail(
+      `file size mismatch: the header describes ${8 + headerLen + cursor} bytes, got ${bytes.length} (${dataLen - cursor} extra bytes after the last tensor)`,
+    );
   }
 
   const dataStart = bytes.byteOffset + 8 + headerLen;
@@ -348,7 +371,8 @@ export function parse(op: string, input: Uint8Array | ArrayBuffer, options: Dese
 
   const made = new Map<string, Tensor>();
   try {
-    for (const e of entries) made.set(e.key, tensor(view(bytes.buffer, dataStart, e), { dtype: FROM_ST_DTYPE[e.dtype], shape: e.shape, device: options.device }));
+    for (const e of entries)
+      made.set(e.key, tensor(view(bytes.buffer, dataStart, e), { dtype: FROM_ST_DTYPE[e.dtype], shape: e.shape, device: options.device }));
   } catch (err) {
     for (const t of made.values()) t.dispose();
     throw err;

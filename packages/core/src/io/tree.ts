@@ -5,7 +5,15 @@ import { Tensor } from '../tensor.js';
  * epoch counter, a config. Tensors inside are stored as safetensors entries; the rest is
  * kept as JSON in the metadata.
  */
-export type Nested = Tensor | number | string | boolean | null | readonly Nested[] | { readonly [key: string]: Nested } | ReadonlyMap<string, Nested>;
+export type Nested =
+  | Tensor
+  | number
+  | string
+  | boolean
+  | null
+  | readonly Nested[]
+  | { readonly [key: string]: Nested }
+  | ReadonlyMap<string, Nested>;
 
 /** The JSON stand-in for a tensor inside a nested value's skeleton. */
 interface TensorRefJson {
@@ -29,7 +37,8 @@ export function deflate(op: string, value: Nested, prefix: string, tensors: Map<
       if (!Number.isFinite(v)) throw new TypeError(`${op}: the value at '${path}' must be a finite number, got ${v}`);
       return v;
     }
-    if (typeof v !== 'object') throw new TypeError(`${op}: the value at '${path}' must be a Tensor, number, string, boolean, array or object, got ${typeof v}`);
+    if (typeof v !== 'object')
+      throw new TypeError(`${op}: the value at '${path}' must be a Tensor, number, string, boolean, array or object, got ${typeof v}`);
     if (seen.has(v)) throw new Error(`${op}: the value at '${path}' contains itself`);
     seen.add(v);
     let out: unknown;
@@ -48,7 +57,8 @@ export function deflate(op: string, value: Nested, prefix: string, tensors: Map<
 }
 
 function checkKey(op: string, k: unknown, path: string): string {
-  if (typeof k !== 'string' || k.length === 0) throw new TypeError(`${op}: keys inside '${path}' must be non-empty strings, got ${String(k)}`);
+  if (typeof k !== 'string' || k.length === 0)
+    throw new TypeError(`${op}: keys inside '${path}' must be non-empty strings, got ${String(k)}`);
   return k;
 }
 

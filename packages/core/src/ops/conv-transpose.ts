@@ -40,7 +40,9 @@ export function convTranspose2dParams(op: string, x: Tensor, w: Tensor, o: ConvT
   const h = (ih - 1) * sh - 2 * ph + dh * (kh - 1) + 1 + oph;
   const wd = (iw - 1) * sw - 2 * pw + dw * (kw - 1) + 1 + opw;
   if (h <= 0 || wd <= 0) {
-    throw new Error(`${op}: padding (${ph}, ${pw}) leaves an empty output (${h}×${wd}) for inp ${shapeToString(x.shape)} and kernel ${kh}×${kw}`);
+    throw new Error(
+      `${op}: padding (${ph}, ${pw}) leaves an empty output (${h}×${wd}) for inp ${shapeToString(x.shape)} and kernel ${kh}×${kw}`,
+    );
   }
   return { n, c: ocg * groups, h, w: wd, o: ic, kh, kw, oh: ih, ow: iw, sh, sw, ph, pw, dh, dw, groups };
 }

@@ -25,11 +25,14 @@ function inferShape(op: string, data: NestedArray): number[] {
   const check = (x: NestedArray, dim: number): void => {
     if (dim === shape.length) {
       if (Array.isArray(x)) throw new Error(`${op}: ragged nested array (too deep at dimension ${dim})`);
-      if (typeof x !== 'number' && typeof x !== 'boolean') throw new TypeError(`${op}: elements must be numbers or booleans, got ${typeof x}`);
+      if (typeof x !== 'number' && typeof x !== 'boolean')
+        throw new TypeError(`${op}: elements must be numbers or booleans, got ${typeof x}`);
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[dim]) {
-      throw new Error(`${op}: ragged nested array: dimension ${dim} should have length ${shape[dim]}, got ${Array.isArray(x) ? x.length : 'a scalar'}`);
+      throw new Error(
+        `${op}: ragged nested array: dimension ${dim} should have length ${shape[dim]}, got ${Array.isArray(x) ? x.length : 'a scalar'}`,
+      );
     }
     for (const y of x) check(y, dim + 1);
   };
@@ -86,14 +89,19 @@ export function tensor(
     dtype = dtypeOpt ?? (isBool(data as NestedArray) ? 'bool' : 'float32');
     shape = options.shape ? checkShape('tensor', options.shape) : inferred;
   } else {
-    throw new TypeError(`tensor: argument 'data' must be a number, nested array, typed array or Tensor, got ${data === null ? 'null' : typeof data}`);
+    throw new TypeError(
+      `tensor: argument 'data' must be a number, nested array, typed array or Tensor, got ${data === null ? 'null' : typeof data}`,
+    );
   }
   if (sizeOf(shape) !== values.length) {
     throw new Error(`tensor: option 'shape' ${shapeToString(shape)} holds ${sizeOf(shape)} elements but data has ${values.length}`);
   }
-  const arr = values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array
-    ? (dtypeOfArray(values) === dtype ? values.slice() : convert(values, dtype))
-    : convert(values, dtype);
+  const arr =
+    values instanceof Float32Array || values instanceof Int32Array || values instanceof Uint8Array
+      ? dtypeOfArray(values) === dtype
+        ? values.slice()
+        : convert(values, dtype)
+      : convert(values, dtype);
   const t = fromData(backend, device, arr, shape, dtype);
   // Labels and indices are small: keeping their host copy lets checks avoid a device read.
   if (!backend.readSync && arr.length <= HOST_COPY_MAX) t.hostValues = arr;
@@ -149,7 +157,11 @@ export function fullLike(x: Tensor, value: number | boolean, options: TensorOpti
 /** NumPy's arange: arange(stop) or arange(start, stop, step). float32 unless dtype is given. */
 export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
-  for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+  for (const [k, v] of [
+    ['start', start],
+    ['stop', stop],
+    ['step', step],
+  ] as const) {
     if (!Number.isFinite(v)) throw new TypeError(`arange: argument '${k}' must be a finite number, got ${v}`);
   }
   if (step === 0) throw new RangeError("arange: argument 'step' must not be 0");

@@ -40,7 +40,9 @@ export function backendHasKernel(backend: Backend, op: string): boolean {
 
 /** The error for an operator a backend lacks and cannot compose: it names both. */
 export function missingKernel(op: string, backend: Backend): Error {
-  return new Error(`${op}: not supported by the '${backend.name}' backend (it has no kernel for '${op}' and the operator has no composed default)`);
+  return new Error(
+    `${op}: not supported by the '${backend.name}' backend (it has no kernel for '${op}' and the operator has no composed default)`,
+  );
 }
 
 export function assertTensor(op: string, x: unknown, arg: string): asserts x is Tensor {

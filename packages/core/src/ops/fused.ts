@@ -206,7 +206,8 @@ export function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null = nul
   assertRank(op, weight, 'weight', 2);
   const [m, k] = x.shape;
   const [n, kw] = weight.shape;
-  if (k !== kw) throw new Error(`${op}: inp ${shapeToString(x.shape)} has ${k} features but weight ${shapeToString(weight.shape)} expects ${kw}`);
+  if (k !== kw)
+    throw new Error(`${op}: inp ${shapeToString(x.shape)} has ${k} features but weight ${shapeToString(weight.shape)} expects ${kw}`);
   if (bias !== null) checkBias(op, bias, n);
   checkActivation(op, activation);
   const p: MatmulParams = { batch: 1, m, n, k, transA: false, transB: true, batchA: 1, batchB: 1 };

@@ -25,7 +25,9 @@ function checkIndex(op: string, x: Tensor, index: Tensor, axis: number, arg = 'i
   const values = index.dataSync();
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= n) {
-      throw new RangeError(`${op}: argument '${arg}' must hold values in [0, ${n - 1}] (axis ${axis} of size ${n}), got ${values[i]} at flat position ${i}`);
+      throw new RangeError(
+        `${op}: argument '${arg}' must hold values in [0, ${n - 1}] (axis ${axis} of size ${n}), got ${values[i]} at flat position ${i}`,
+      );
     }
   }
 }
@@ -59,7 +61,7 @@ export function scatterAdd(inp: Tensor, axis: number, index: Tensor, src: Tensor
 export function argsort(inp: Tensor, descending = false, axis = -1): Tensor {
   assertTensor('argsort', inp, 'inp');
   if (typeof descending !== 'boolean') throw new TypeError(`argsort: argument 'descending' must be a boolean, got ${typeof descending}`);
-  if (inp.ndim === 0) throw new Error('argsort: argument \'inp\' must be at least 1-d, got a scalar');
+  if (inp.ndim === 0) throw new Error("argsort: argument 'inp' must be at least 1-d, got a scalar");
   const a = normalizeAxis('argsort', axis, inp.ndim);
   return argsortKernel(inp, a, descending);
 }

@@ -15,7 +15,8 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   assertTensor('matmul', b, 'inp2');
   assertFloat('matmul', a, 'inp1');
   assertFloat('matmul', b, 'inp2');
-  if (a.ndim === 0 || b.ndim === 0) throw new Error(`matmul: operands must be at least 1-d, got shapes ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
+  if (a.ndim === 0 || b.ndim === 0)
+    throw new Error(`matmul: operands must be at least 1-d, got shapes ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
   if (a.ndim === 1 || b.ndim === 1) {
     const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
     const b2 = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
@@ -43,15 +44,20 @@ export function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
   const [af, batchA] = fitBatch(a);
   const [bf, batchB] = fitBatch(b);
   const p: MatmulParams = { batch, m, n, k: ka, transA: transposeA, transB: transposeB, batchA, batchB };
-  const out = runKernel('matmul', [af, bf], [...batchShape, m, n], 'float32', (kern) =>
-    kern.matmul(af.ref('matmul'), bf.ref('matmul'), p),
-  );
+  const out = runKernel('matmul', [af, bf], [...batchShape, m, n], 'float32', (kern) => kern.matmul(af.ref('matmul'), bf.ref('matmul'), p));
   recordOp([a, b], out, (dy, needs) => matmulGrads(a, b, dy, transposeA, transposeB, needs));
   return out;
 }
 
 /** The gradients of matmul(a, b, transposeA, transposeB), each only when needed. */
-export function matmulGrads(a: Tensor, b: Tensor, dy: Tensor, transposeA: boolean, transposeB: boolean, needs: readonly boolean[]): (Tensor | null)[] {
+export function matmulGrads(
+  a: Tensor,
+  b: Tensor,
+  dy: Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
   const da = !needs[0] ? null : transposeA ? matmul(b, dy, transposeB, true) : matmul(dy, b, false, !transposeB);
   const db = !needs[1] ? null : transposeB ? matmul(dy, a, true, transposeA) : matmul(a, dy, !transposeA, false);
   return [da && sumTo(da, a.shape), db && sumTo(db, b.shape)];

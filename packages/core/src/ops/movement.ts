@@ -13,7 +13,8 @@ export function reshape(x: Tensor, shape: readonly number[] | number): Tensor {
   const unknown = target.filter((d) => d === -1).length;
   if (unknown > 1) throw new Error(`reshape: at most one dimension may be -1, got ${shapeToString(target)}`);
   for (const d of target) {
-    if (!Number.isInteger(d) || d < -1) throw new TypeError(`reshape: argument 'shape' must hold integers ≥ -1, got ${shapeToString(target)}`);
+    if (!Number.isInteger(d) || d < -1)
+      throw new TypeError(`reshape: argument 'shape' must hold integers ≥ -1, got ${shapeToString(target)}`);
   }
   if (unknown === 1) {
     const known = sizeOf(target.filter((d) => d !== -1));
@@ -45,7 +46,13 @@ export function transpose(x: Tensor, pattern?: readonly number[]): Tensor {
   }
   if (perm.every((p, i) => p === i)) return x;
   const src = contiguousStrides(x.shape);
-  const y = strided('transpose', x, perm.map((p) => x.shape[p]), perm.map((p) => src[p]), 0);
+  const y = strided(
+    'transpose',
+    x,
+    perm.map((p) => x.shape[p]),
+    perm.map((p) => src[p]),
+    0,
+  );
   const inverse = perm.map((_, i) => perm.indexOf(i));
   recordOp([x], y, (dy) => [transpose(dy, inverse)]);
   return y;
@@ -85,7 +92,9 @@ export const expand = broadcastTo;
 /** Inserts size-1 axes (MegEngine's expand_dims). */
 export function unsqueeze(x: Tensor, axis: number | readonly number[]): Tensor {
   assertTensor('unsqueeze', x, 'x');
-  const axes = (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normalizeAxis('unsqueeze', a, x.ndim + (typeof axis === 'number' ? 1 : axis.length)));
+  const axes = (typeof axis === 'number' ? [axis] : [...axis]).map((a) =>
+    normalizeAxis('unsqueeze', a, x.ndim + (typeof axis === 'number' ? 1 : axis.length)),
+  );
   const shape = [...x.shape];
   for (const a of [...axes].sort((p, q) => p - q)) shape.splice(a, 0, 1);
   return reshape(x, shape);
@@ -95,11 +104,17 @@ export const expandDims = unsqueeze;
 /** Removes size-1 axes (all of them when axis is omitted). */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   assertTensor('squeeze', x, 'x');
-  const axes = axis === undefined ? [...x.shape.keys()].filter((i) => x.shape[i] === 1) : (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normalizeAxis('squeeze', a, x.ndim));
+  const axes =
+    axis === undefined
+      ? [...x.shape.keys()].filter((i) => x.shape[i] === 1)
+      : (typeof axis === 'number' ? [axis] : [...axis]).map((a) => normalizeAxis('squeeze', a, x.ndim));
   for (const a of axes) {
     if (x.shape[a] !== 1) throw new Error(`squeeze: axis ${a} has size ${x.shape[a]}, expected 1 (shape ${shapeToString(x.shape)})`);
   }
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /** Flattens axes startAxis..endAxis into one (MegEngine's F.flatten). */
@@ -108,7 +123,8 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normalizeAxis('flatten', startAxis, x.ndim, 'startAxis');
   const e = normalizeAxis('flatten', endAxis, x.ndim, 'endAxis');
-  if (s > e) throw new Error(`flatten: 'startAxis' (${startAxis}) must not come after 'endAxis' (${endAxis}) for shape ${shapeToString(x.shape)}`);
+  if (s > e)
+    throw new Error(`flatten: 'startAxis' (${startAxis}) must not come after 'endAxis' (${endAxis}) for shape ${shapeToString(x.shape)}`);
   return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
@@ -163,7 +179,8 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const ellipses = parsed.filter((s) => s === '...').length;
   if (ellipses > 1) throw new Error("index: at most one '...' is allowed");
   const consuming = parsed.filter((s) => s !== null && s !== '...').length;
-  if (consuming > x.ndim) throw new Error(`index: too many indices (${consuming}) for a ${x.ndim}-d tensor of shape ${shapeToString(x.shape)}`);
+  if (consuming > x.ndim)
+    throw new Error(`index: too many indices (${consuming}) for a ${x.ndim}-d tensor of shape ${shapeToString(x.shape)}`);
   const full: IndexSpec[] = [];
   for (const s of parsed) {
     if (s === '...') for (let i = 0; i < x.ndim - consuming; i++) full.push({});
@@ -249,7 +266,7 @@ export function flip(x: Tensor, axis: number): Tensor {
 
 /** Joins tensors along an existing axis. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(xs) || xs.length === 0) throw new Error('concat: argument \'inps\' must be a non-empty array of Tensors');
+  if (!Array.isArray(xs) || xs.length === 0) throw new Error("concat: argument 'inps' must be a non-empty array of Tensors");
   for (const [i, x] of xs.entries()) assertTensor('concat', x, `inps[${i}]`);
   commonDevice('concat', xs);
   const first = xs[0];
@@ -257,13 +274,21 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   for (const [i, x] of xs.entries()) {
     if (x.dtype !== first.dtype) throw new TypeError(`concat: inps[${i}] has dtype ${x.dtype}, expected ${first.dtype}`);
     if (x.ndim !== first.ndim || x.shape.some((d: number, j: number) => j !== a && d !== first.shape[j])) {
-      throw new Error(`concat: inps[${i}] has shape ${shapeToString(x.shape)}, which does not match ${shapeToString(first.shape)} outside axis ${a}`);
+      throw new Error(
+        `concat: inps[${i}] has shape ${shapeToString(x.shape)}, which does not match ${shapeToString(first.shape)} outside axis ${a}`,
+      );
     }
   }
   const shape = [...first.shape];
   shape[a] = xs.reduce((s, x) => s + x.shape[a], 0);
   if (xs.length === 1) return first;
-  const y = runKernel('concat', xs, shape, first.dtype, (k) => k.concat(xs.map((x) => x.ref('concat')), a, shape));
+  const y = runKernel('concat', xs, shape, first.dtype, (k) =>
+    k.concat(
+      xs.map((x) => x.ref('concat')),
+      a,
+      shape,
+    ),
+  );
   recordOp(xs, y, (dy) => {
     let at = 0;
     return xs.map((x) => {
@@ -281,9 +306,13 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   for (const [i, x] of xs.entries()) assertTensor('stack', x, `inps[${i}]`);
   const a = normalizeAxis('stack', axis, xs[0].ndim + 1);
   for (const [i, x] of xs.entries()) {
-    if (!shapesEqual(x.shape, xs[0].shape)) throw new Error(`stack: inps[${i}] has shape ${shapeToString(x.shape)}, expected ${shapeToString(xs[0].shape)}`);
+    if (!shapesEqual(x.shape, xs[0].shape))
+      throw new Error(`stack: inps[${i}] has shape ${shapeToString(x.shape)}, expected ${shapeToString(xs[0].shape)}`);
   }
-  return concat(xs.map((x) => unsqueeze(x, a)), a);
+  return concat(
+    xs.map((x) => unsqueeze(x, a)),
+    a,
+  );
 }
 
 /** Splits into `n` equal parts, or at the given section sizes' boundaries (MegEngine's F.split). */

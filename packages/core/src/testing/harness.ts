@@ -157,7 +157,9 @@ export function assertClose(
     if (!sameValue(got[i], want.data[i], want.dtype === 'float32' ? tol : null)) {
       count++;
       if (bad.length < 5) {
-        bad.push(`at ${fmtIndex(i, gotShape)}: got ${got[i]}, expected ${want.data[i]} (|diff| ${Math.abs(got[i] - want.data[i]).toExponential(2)})`);
+        bad.push(
+          `at ${fmtIndex(i, gotShape)}: got ${got[i]}, expected ${want.data[i]} (|diff| ${Math.abs(got[i] - want.data[i]).toExponential(2)})`,
+        );
       }
     }
   }
@@ -201,7 +203,9 @@ export async function runCase(c: Case, o: RunOptions): Promise<void> {
   if (y.device !== o.device) throw new Error(`${c.name}: result is on device '${y.device}', expected '${o.device}'`);
   const got = await y.data();
   // a case's own tolerance allows for its long sums; a run's looser one (f16 storage) still wins
-  const tol = c.tolerance ? { rtol: Math.max(c.tolerance.rtol, o.tolerance.rtol), atol: Math.max(c.tolerance.atol, o.tolerance.atol) } : o.tolerance;
+  const tol = c.tolerance
+    ? { rtol: Math.max(c.tolerance.rtol, o.tolerance.rtol), atol: Math.max(c.tolerance.atol, o.tolerance.atol) }
+    : o.tolerance;
   if (c.expect) assertClose(`${c.name} (hand-computed)`, got, y.shape, c.expect, tol, y.dtype);
   if (c.ref) {
     const want = c.ref(xs);

@@ -61,7 +61,8 @@ export function at(x: Nd, idx: readonly number[]): number {
 
 /** Converts values as storing them in `dtype` would: int32 truncates and wraps, bool is x ≠ 0. */
 export function asDType(x: Nd, dtype: DType): Nd {
-  const conv = dtype === 'int32' ? (v: number) => Math.trunc(v) | 0 : dtype === 'bool' ? (v: number) => (v !== 0 ? 1 : 0) : (v: number) => v;
+  const conv =
+    dtype === 'int32' ? (v: number) => Math.trunc(v) | 0 : dtype === 'bool' ? (v: number) => (v !== 0 ? 1 : 0) : (v: number) => v;
   return { shape: x.shape, data: x.data.map(conv), dtype };
 }
 
@@ -100,7 +101,10 @@ function atBroadcast(x: Nd, idx: readonly number[]): number {
 
 export function zip(a: Nd, b: Nd, f: (x: number, y: number) => number, dtype: DType = a.dtype): Nd {
   const shape = broadcastShape(a.shape, b.shape);
-  return asDType(build(shape, dtype, (i) => f(atBroadcast(a, i), atBroadcast(b, i))), dtype);
+  return asDType(
+    build(shape, dtype, (i) => f(atBroadcast(a, i), atBroadcast(b, i))),
+    dtype,
+  );
 }
 
 export function where(c: Nd, a: Nd, b: Nd): Nd {
@@ -148,7 +152,15 @@ export function reduce(
 export const sum = (x: Nd, axes: readonly number[] | null = null, keepdims = false, dtype?: DType): Nd =>
   reduce(x, axes, keepdims, (a, v) => a + v, 0, undefined, dtype ?? x.dtype);
 export const mean = (x: Nd, axes: readonly number[] | null = null, keepdims = false): Nd =>
-  reduce(x, axes, keepdims, (a, v) => a + v, 0, (a, n) => a / n, 'float32');
+  reduce(
+    x,
+    axes,
+    keepdims,
+    (a, v) => a + v,
+    0,
+    (a, n) => a / n,
+    'float32',
+  );
 
 /** Index of the first extremum along `axis` (better(v, best) says v wins). */
 export function argReduce(x: Nd, axis: number, keepdims: boolean, better: (v: number, best: number) => boolean): Nd {
@@ -165,7 +177,12 @@ export function argReduce(x: Nd, axis: number, keepdims: boolean, better: (v: nu
     }
     return best;
   });
-  return keepdims ? r : reshape(r, x.shape.filter((_, i) => i !== a));
+  return keepdims
+    ? r
+    : reshape(
+        r,
+        x.shape.filter((_, i) => i !== a),
+      );
 }
 
 export function reshape(x: Nd, shape: readonly number[]): Nd {
@@ -226,7 +243,10 @@ export function slice(x: Nd, ...specs: (number | [number | null, number | null, 
       y = take(y, axis, sliceIndices(x.shape[axis], s[0], s[1], s[2] ?? 1));
     }
   });
-  return reshape(y, y.shape.filter((_, i) => !drop.includes(i)));
+  return reshape(
+    y,
+    y.shape.filter((_, i) => !drop.includes(i)),
+  );
 }
 
 export function concat(xs: readonly Nd[], axis: number): Nd {

@@ -5,7 +5,9 @@ import { save, tensor } from '../../src/index.js';
 
 const [path] = process.argv.slice(2);
 const probe = await fs.open(path, 'r');
-const proto = Object.getPrototypeOf(probe) as { write: (this: unknown, buf: Uint8Array, offset: number, length: number) => Promise<{ bytesWritten: number }> };
+const proto = Object.getPrototypeOf(probe) as {
+  write: (this: unknown, buf: Uint8Array, offset: number, length: number) => Promise<{ bytesWritten: number }>;
+};
 await probe.close();
 const write = proto.write;
 proto.write = async function (this: unknown, buf: Uint8Array, offset: number, length: number) {

@@ -157,7 +157,13 @@ export const PLAIN_GEMM: GemmVariant = { epi: NO_EPILOGUE, vecA: false, vecB: fa
  * out of bounds and 16-byte aligned; buffers always start at offset 0). They issue a quarter
  * of the global loads and index computations.
  */
-export function gemmKernel(key: string, bindings: readonly [string, string, string], ops: GemmOps, g: GemmShape, v: GemmVariant = PLAIN_GEMM): KernelSource {
+export function gemmKernel(
+  key: string,
+  bindings: readonly [string, string, string],
+  ops: GemmOps,
+  g: GemmShape,
+  v: GemmVariant = PLAIN_GEMM,
+): KernelSource {
   const threads = g.wx * g.wy;
   const tm = 4 * g.wy;
   const tn = 4 * g.wx;
@@ -211,10 +217,11 @@ export function gemmKernel(key: string, bindings: readonly [string, string, stri
     }`;
   }
   // This thread's B column (scalar and vec4-along-k) or group of four columns (vec4 along col).
-  const cbDecl = b4?.along === 'col'
-    ? `let cb = (t % ${tn / 4}u) * 4u;
+  const cbDecl =
+    b4?.along === 'col'
+      ? `let cb = (t % ${tn / 4}u) * 4u;
   let kb0 = t / ${tn / 4}u;`
-    : `let cb = t % ${tn}u;
+      : `let cb = t % ${tn}u;
   let kb0 = ${b4 ? `(t / ${tn}u) * 4u` : `t / ${tn}u`};`;
   let stageB: string;
   if (!b4) {
@@ -318,7 +325,10 @@ fn channel(z: u32, row: u32, col: u32) -> u32 { return col; }`,
       loadA: `fn loadA(z: u32, row: u32, k: u32) -> f32 { return A[${aIndex}]; }`,
       loadB: 'fn loadB(z: u32, k: u32, c: BCol) -> f32 { return B[c.base + k * c.stride]; }',
       loadA4: { along: transA ? 'row' : 'k', fn: `fn loadA4(z: u32, row: u32, k: u32) -> vec4<f32> { return A[(${aIndex}) >> 2u]; }` },
-      loadB4: { along: transB ? 'k' : 'col', fn: 'fn loadB4(z: u32, k: u32, c: BCol) -> vec4<f32> { return B[(c.base + k * c.stride) >> 2u]; }' },
+      loadB4: {
+        along: transB ? 'k' : 'col',
+        fn: 'fn loadB4(z: u32, k: u32, c: BCol) -> vec4<f32> { return B[(c.base + k * c.stride) >> 2u]; }',
+      },
     },
     g,
     v,
@@ -334,7 +344,10 @@ export function matmulVec(p: { m: number; n: number; k: number; transA: boolean;
 }
 
 /** The conv GEMMs' B operand is an implicit im2col gather, never contiguous: only A can be vec4. */
-export function convVec(op: 'forward' | 'backwardInput' | 'backwardFilter', p: { c: number; groups: number; kh: number; kw: number; oh: number; ow: number }): VecChoice {
+export function convVec(
+  op: 'forward' | 'backwardInput' | 'backwardFilter',
+  p: { c: number; groups: number; kh: number; kw: number; oh: number; ow: number },
+): VecChoice {
   const along = op === 'forward' ? (p.c / p.groups) * p.kh * p.kw : op === 'backwardInput' ? p.kh * p.kw : p.oh * p.ow;
   return { vecA: by4(along), vecB: false };
 }

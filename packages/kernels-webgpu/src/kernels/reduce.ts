@@ -7,10 +7,14 @@ const ISNAN = 'fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu
 function identity(op: ReduceOp, t: string): string {
   const f = t === 'f32';
   switch (op) {
-    case 'sum': return f ? '0.0' : '0';
-    case 'prod': return f ? '1.0' : '1';
-    case 'max': return f ? 'asf(0xff800000u)' : 'i32(-2147483647 - 1)';
-    case 'min': return f ? 'asf(0x7f800000u)' : '2147483647';
+    case 'sum':
+      return f ? '0.0' : '0';
+    case 'prod':
+      return f ? '1.0' : '1';
+    case 'max':
+      return f ? 'asf(0xff800000u)' : 'i32(-2147483647 - 1)';
+    case 'min':
+      return f ? 'asf(0x7f800000u)' : '2147483647';
   }
 }
 
@@ -18,10 +22,14 @@ function identity(op: ReduceOp, t: string): string {
 function combine(op: ReduceOp, t: string): string {
   const nan = (v: string) => (t === 'f32' ? ` || isnan_(${v})` : '');
   switch (op) {
-    case 'sum': return 'a + b';
-    case 'prod': return 'a * b';
-    case 'max': return `select(a, b, b > a${nan('b')})`;
-    case 'min': return `select(a, b, b < a${nan('b')})`;
+    case 'sum':
+      return 'a + b';
+    case 'prod':
+      return 'a * b';
+    case 'max':
+      return `select(a, b, b > a${nan('b')})`;
+    case 'min':
+      return `select(a, b, b < a${nan('b')})`;
   }
 }
 

@@ -30,10 +30,7 @@ function validRange(outLen: number, stride: number, pad: number, tap: number, in
  * x[xIdx + ox·sw] for ox in [oxLo, oxHi). Rows hitting vertical padding are
  * reported with an empty range so im2col can zero them.
  */
-function forEachPatchRow(
-  p: Conv2dParams,
-  row: (colIdx: number, xIdx: number, oxLo: number, oxHi: number) => void,
-): void {
+function forEachPatchRow(p: Conv2dParams, row: (colIdx: number, xIdx: number, oxLo: number, oxHi: number) => void): void {
   const cg = p.c / p.groups;
   const P = p.oh * p.ow;
   let r = 0;

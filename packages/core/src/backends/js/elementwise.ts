@@ -48,11 +48,7 @@ export function binary(
     const s = a[0];
     for (let i = 0; i < size; i++) out[i] = f(s, b[i]);
   } else {
-    const plan = planRows(outShape, [
-      broadcastStrides(aShape, outShape),
-      broadcastStrides(bShape, outShape),
-      contiguousStrides(outShape),
-    ]);
+    const plan = planRows(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape), contiguousStrides(outShape)]);
     const sa = innerStride(plan, 0);
     const sb = innerStride(plan, 1);
     forEachRow(plan, [0, 0, 0], (o, len) => {

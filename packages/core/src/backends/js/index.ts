@@ -170,7 +170,14 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
   concat(xs: readonly Ref[], axis: number, outShape: readonly number[]): DataArray {
     for (let i = 0; i < xs.length; i++) checkRef('concat', `xs[${i}]`, xs[i]);
     const dtype = xs.length > 0 ? xs[0].dtype : 'float32';
-    return this.own(concat(xs.map((x) => ({ data: x.buf, shape: x.shape })), axis, outShape, dtype));
+    return this.own(
+      concat(
+        xs.map((x) => ({ data: x.buf, shape: x.shape })),
+        axis,
+        outShape,
+        dtype,
+      ),
+    );
   }
 
   pad(x: Ref, pads: readonly (readonly [number, number])[], value: number): DataArray {

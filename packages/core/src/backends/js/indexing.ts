@@ -21,7 +21,14 @@ function offsets(indexShape: readonly number[], shape: readonly number[], axis: 
   return out;
 }
 
-export function gather(x: DataArray, xShape: readonly number[], index: Int32Array, indexShape: readonly number[], axis: number, dtype: DType): DataArray {
+export function gather(
+  x: DataArray,
+  xShape: readonly number[],
+  index: Int32Array,
+  indexShape: readonly number[],
+  axis: number,
+  dtype: DType,
+): DataArray {
   const base = offsets(indexShape, xShape, axis);
   const step = contiguousStrides(xShape)[axis];
   const n = xShape[axis];
@@ -33,7 +40,14 @@ export function gather(x: DataArray, xShape: readonly number[], index: Int32Arra
   return out;
 }
 
-export function scatterAdd(x: DataArray, xShape: readonly number[], index: Int32Array, indexShape: readonly number[], src: DataArray, axis: number): DataArray {
+export function scatterAdd(
+  x: DataArray,
+  xShape: readonly number[],
+  index: Int32Array,
+  indexShape: readonly number[],
+  src: DataArray,
+  axis: number,
+): DataArray {
   const base = offsets(indexShape, xShape, axis);
   const step = contiguousStrides(xShape)[axis];
   const n = xShape[axis];

@@ -59,11 +59,7 @@ export function rowLength(plan: RowPlan): number {
  * offsets[k] is operand k's index of the row's first element. `offsets` is
  * reused between calls; callers must not keep it.
  */
-export function forEachRow(
-  plan: RowPlan,
-  bases: readonly number[],
-  row: (offsets: number[], len: number) => void,
-): void {
+export function forEachRow(plan: RowPlan, bases: readonly number[], row: (offsets: number[], len: number) => void): void {
   if (plan.size === 0) return;
   const rank = plan.shape.length;
   const nOps = bases.length;

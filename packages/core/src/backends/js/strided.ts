@@ -5,15 +5,7 @@ import { contiguousStrides, forEachRow, innerStride, planRows, sizeOf } from './
 const MEMCPY_MIN = 16;
 
 /** Copies `len` elements from src (step srcStride) to dst (step dstStride). */
-function copyRow(
-  dst: DataArray,
-  dstOff: number,
-  dstStride: number,
-  src: DataArray,
-  srcOff: number,
-  srcStride: number,
-  len: number,
-): void {
+function copyRow(dst: DataArray, dstOff: number, dstStride: number, src: DataArray, srcOff: number, srcStride: number, len: number): void {
   if (srcStride === 1 && dstStride === 1 && len >= MEMCPY_MIN) {
     dst.set(src.subarray(srcOff, srcOff + len), dstOff);
     return;
@@ -22,13 +14,7 @@ function copyRow(
 }
 
 /** The one gather kernel: out[i0..ik] = x[offset + Σ ij·strides[j]] (strides may be 0 or negative). */
-export function strided(
-  x: DataArray,
-  outShape: readonly number[],
-  strides: readonly number[],
-  offset: number,
-  dtype: DType,
-): DataArray {
+export function strided(x: DataArray, outShape: readonly number[], strides: readonly number[], offset: number, dtype: DType): DataArray {
   const size = sizeOf(outShape);
   const out = allocArray(dtype, size);
   const plan = planRows(outShape, [strides, contiguousStrides(outShape)]);

@@ -25,7 +25,15 @@ function softmax(x: Tensor, axis: number): Tensor {
 }
 function varianceRef(x: Nd, axes: number[], keep: boolean): Nd {
   const d = sub(x, mean(x, axes, true));
-  return reduce(mul(d, d), axes, keep, (a, v) => a + v, 0, (a, n) => a / n, 'float32');
+  return reduce(
+    mul(d, d),
+    axes,
+    keep,
+    (a, v) => a + v,
+    0,
+    (a, n) => a / n,
+    'float32',
+  );
 }
 
 export function autogradCases(): Record<string, Case[]> {
@@ -128,15 +136,40 @@ export function autogradCases(): Record<string, Case[]> {
     {
       name: 'pad then conv (explicit padding equals conv padding)',
       inputs: [{ shape: [1, 2, 4, 4] }, { shape: [3, 2, 3, 3] }],
-      run: ([x, w]) => mge.conv2dPrimitive(mge.pad(x, [[0, 0], [0, 0], [1, 1], [1, 1]]), w),
-      ref: ([x, w]) => conv2d(pad(x, [[0, 0], [0, 0], [1, 1], [1, 1]]), w),
+      run: ([x, w]) =>
+        mge.conv2dPrimitive(
+          mge.pad(x, [
+            [0, 0],
+            [0, 0],
+            [1, 1],
+            [1, 1],
+          ]),
+          w,
+        ),
+      ref: ([x, w]) =>
+        conv2d(
+          pad(x, [
+            [0, 0],
+            [0, 0],
+            [1, 1],
+            [1, 1],
+          ]),
+          w,
+        ),
       grad: true,
     },
     {
       name: 'where with broadcasting inside a loss',
       inputs: [{ shape: [3, 4] }, { shape: [4] }],
       run: ([x, t]) => mge.sum(mge.where(mge.gt(x, 0), mge.mul(x, t), mge.mul(mge.exp(x), 0.5))),
-      ref: ([x, t]) => sum(where(map(x, (v) => +(v > 0), 'bool'), mul(x, t), map(x, (v) => 0.5 * Math.exp(v)))),
+      ref: ([x, t]) =>
+        sum(
+          where(
+            map(x, (v) => +(v > 0), 'bool'),
+            mul(x, t),
+            map(x, (v) => 0.5 * Math.exp(v)),
+          ),
+        ),
       grad: true,
     },
     {
@@ -174,7 +207,11 @@ export function autogradCases(): Record<string, Case[]> {
       name: 'gradient does not flow through an int32 cast',
       inputs: [{ shape: [4] }],
       run: ([x]) => mge.add(mge.mul(x, 2), x.astype('int32').astype('float32')),
-      ref: ([x]) => add(map(x, (v) => 2 * v), map(x, Math.trunc)),
+      ref: ([x]) =>
+        add(
+          map(x, (v) => 2 * v),
+          map(x, Math.trunc),
+        ),
       grad: true,
     },
     {

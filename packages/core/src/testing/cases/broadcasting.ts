@@ -4,15 +4,30 @@ import type { Case } from '../harness.js';
 import { broadcastTo, nd, transpose, where, zip } from '../nd.js';
 
 const PAIRS: [number[], number[]][] = [
-  [[3, 1], [1, 4]],
+  [
+    [3, 1],
+    [1, 4],
+  ],
   [[2, 3, 4], [4]],
-  [[2, 3, 4], [3, 1]],
+  [
+    [2, 3, 4],
+    [3, 1],
+  ],
   [[5], []],
   [[], [2, 3]],
-  [[2, 1, 3], [4, 1]],
-  [[1, 1], [3, 2]],
+  [
+    [2, 1, 3],
+    [4, 1],
+  ],
+  [
+    [1, 1],
+    [3, 2],
+  ],
   [[1], [1]],
-  [[0, 3], [1, 3]],
+  [
+    [0, 3],
+    [1, 3],
+  ],
   [[2, 0, 1], [3]],
 ];
 
@@ -23,7 +38,12 @@ export function broadcastingCases(): Record<string, Case[]> {
       name: `add/mul [${sa}] with [${sb}]`,
       inputs: [{ shape: sa }, { shape: sb }],
       run: ([a, b]) => mge.add(mge.mul(a, b), a),
-      ref: ([a, b]) => zip(zip(a, b, (x, y) => x * y), a, (x, y) => x + y),
+      ref: ([a, b]) =>
+        zip(
+          zip(a, b, (x, y) => x * y),
+          a,
+          (x, y) => x + y,
+        ),
       grad: true,
     });
   }
@@ -34,7 +54,11 @@ export function broadcastingCases(): Record<string, Case[]> {
       run: ([a, b]) => mge.maximum(mge.div(mge.sub(a, b), b), mge.sub(b, 1.5)),
       ref: ([a, b]) =>
         zip(
-          zip(zip(a, b, (x, y) => x - y), b, (x, y) => x / y),
+          zip(
+            zip(a, b, (x, y) => x - y),
+            b,
+            (x, y) => x / y,
+          ),
           zip(b, nd([], [1.5]), (x, y) => x - y),
           Math.max,
         ),
@@ -42,7 +66,10 @@ export function broadcastingCases(): Record<string, Case[]> {
     },
     {
       name: 'comparison broadcast int32 [3,1] vs [4] gives bool',
-      inputs: [{ shape: [3, 1], gen: 'smallint' }, { shape: [4], gen: 'smallint' }],
+      inputs: [
+        { shape: [3, 1], gen: 'smallint' },
+        { shape: [4], gen: 'smallint' },
+      ],
       run: ([a, b]) => mge.lt(a, b),
       ref: ([a, b]) => zip(a, b, (x, y) => +(x < y), 'bool'),
     },
@@ -57,7 +84,12 @@ export function broadcastingCases(): Record<string, Case[]> {
       name: 'x op x.T (both operands views of one tensor)',
       inputs: [{ shape: [3, 3] }],
       run: ([a]) => mge.sub(mge.mul(a, a.transpose()), a),
-      ref: ([a]) => zip(zip(a, transpose(a), (x, y) => x * y), a, (x, y) => x - y),
+      ref: ([a]) =>
+        zip(
+          zip(a, transpose(a), (x, y) => x * y),
+          a,
+          (x, y) => x - y,
+        ),
       grad: true,
     },
   );
@@ -78,7 +110,10 @@ export function broadcastingCases(): Record<string, Case[]> {
     },
     {
       name: 'broadcastTo int32 and bool',
-      inputs: [{ shape: [2, 1], gen: 'int' }, { shape: [1, 3], gen: 'bool' }],
+      inputs: [
+        { shape: [2, 1], gen: 'int' },
+        { shape: [1, 3], gen: 'bool' },
+      ],
       run: ([a, b]) => mge.concat([mge.broadcastTo(a, [2, 3]), mge.broadcastTo(b, [2, 3]).astype('int32')]),
       ref: ([a, b]) => nd([4, 3], [...broadcastTo(a, [2, 3]).data, ...broadcastTo(b, [2, 3]).data], 'int32'),
     },
@@ -101,7 +136,12 @@ export function broadcastingCases(): Record<string, Case[]> {
       name: 'where with a comparison mask from the data',
       inputs: [{ shape: [2, 5] }, { shape: [5] }],
       run: ([a, b]) => mge.where(mge.gt(a, b), a, mge.mul(b, 2)),
-      ref: ([a, b]) => where(zip(a, b, (x, y) => +(x > y), 'bool'), a, zip(b, nd([], [2]), (x, y) => x * y)),
+      ref: ([a, b]) =>
+        where(
+          zip(a, b, (x, y) => +(x > y), 'bool'),
+          a,
+          zip(b, nd([], [2]), (x, y) => x * y),
+        ),
       grad: true,
     },
   ];

@@ -16,7 +16,9 @@ export function castCases(): Record<string, Case[]> {
     'float32 → int32 out of range': [
       {
         name: 'saturates past ±2³¹, ±∞ clamps, NaN is 0, in-range truncates toward zero',
-        inputs: [{ shape: [12], values: [3e9, -3e9, Infinity, -Infinity, Number.NaN, 2.9, -2.9, 2147483520, -2147483648, 2147483648, 1e30, -0.5] }],
+        inputs: [
+          { shape: [12], values: [3e9, -3e9, Infinity, -Infinity, Number.NaN, 2.9, -2.9, 2147483520, -2147483648, 2147483648, 1e30, -0.5] },
+        ],
         run: ([x]) => mge.astype(x, 'int32'),
         expect: nd([12], [MAX, MIN, MAX, MIN, 0, 2, -2, 2147483520, MIN, MAX, MAX, 0], 'int32'),
       },

@@ -50,13 +50,19 @@ export function convCases(): Record<string, Case[]> {
   cases.push(
     {
       name: 'conv2d hand-computed: 3×3 arange with a 2×2 box filter',
-      inputs: [{ shape: [1, 1, 3, 3], values: [0, 1, 2, 3, 4, 5, 6, 7, 8] }, { shape: [1, 1, 2, 2], values: [1, 1, 1, 1] }],
+      inputs: [
+        { shape: [1, 1, 3, 3], values: [0, 1, 2, 3, 4, 5, 6, 7, 8] },
+        { shape: [1, 1, 2, 2], values: [1, 1, 1, 1] },
+      ],
       run: ([x, w]) => mge.conv2dPrimitive(x, w),
       expect: nd([1, 1, 2, 2], [8, 12, 20, 24]),
     },
     {
       name: 'conv2d hand-computed: padding is zeros',
-      inputs: [{ shape: [1, 1, 2, 2], values: [1, 2, 3, 4] }, { shape: [1, 1, 3, 3], values: [0, 0, 0, 0, 1, 0, 0, 0, 2] }],
+      inputs: [
+        { shape: [1, 1, 2, 2], values: [1, 2, 3, 4] },
+        { shape: [1, 1, 3, 3], values: [0, 0, 0, 0, 1, 0, 0, 0, 2] },
+      ],
       run: ([x, w]) => mge.conv2dPrimitive(x, w, { padding: 1 }),
       expect: nd([1, 1, 2, 2], [1 + 8, 2, 3, 4]),
     },

@@ -39,10 +39,26 @@ export const memorySpecials: Special[] = [
     name: 'upload and read round-trip exact values of each dtype',
     test: async (o) => {
       const f = [0, -0, 1.5, -3.25e-8, 3.4e38, Infinity, -Infinity, NaN];
-      await expectValues('float32', mge.tensor(Float32Array.from(f), { device: o.device }), f.map(Math.fround), [8], 'float32', { ...o, tolerance: { rtol: 0, atol: 0 } });
+      await expectValues('float32', mge.tensor(Float32Array.from(f), { device: o.device }), f.map(Math.fround), [8], 'float32', {
+        ...o,
+        tolerance: { rtol: 0, atol: 0 },
+      });
       const i = [0, -1, 2147483647, -2147483648, 123456789];
       await expectValues('int32', mge.tensor(Int32Array.from(i), { device: o.device }), i, [5], 'int32', o);
-      await expectValues('bool', mge.tensor([[true, false], [false, true]], { device: o.device }), [1, 0, 0, 1], [2, 2], 'bool', o);
+      await expectValues(
+        'bool',
+        mge.tensor(
+          [
+            [true, false],
+            [false, true],
+          ],
+          { device: o.device },
+        ),
+        [1, 0, 0, 1],
+        [2, 2],
+        'bool',
+        o,
+      );
     },
   },
   {
@@ -64,15 +80,19 @@ export const memorySpecials: Special[] = [
       const a = mge.zeros([10, 10], { device: o.device });
       const b = a.reshape(100);
       const mid = live(o.device);
-      if (mid.liveBuffers !== before.liveBuffers + 1) fail(`a tensor and its reshape should hold 1 buffer, got ${mid.liveBuffers - before.liveBuffers}`);
+      if (mid.liveBuffers !== before.liveBuffers + 1)
+        fail(`a tensor and its reshape should hold 1 buffer, got ${mid.liveBuffers - before.liveBuffers}`);
       // a backend may round buffers up for alignment, never down
-      if (mid.liveBytes - before.liveBytes < 400) fail(`a [10,10] float32 tensor should hold at least 400 bytes, got ${mid.liveBytes - before.liveBytes}`);
+      if (mid.liveBytes - before.liveBytes < 400)
+        fail(`a [10,10] float32 tensor should hold at least 400 bytes, got ${mid.liveBytes - before.liveBytes}`);
       a.dispose();
       if (live(o.device).liveBuffers !== mid.liveBuffers) fail('disposing a tensor freed the buffer its reshape still uses');
       b.dispose();
       const after = live(o.device);
       if (after.liveBuffers !== before.liveBuffers || after.liveBytes !== before.liveBytes) {
-        fail(`after dispose: ${after.liveBuffers} buffers / ${after.liveBytes} bytes, expected ${before.liveBuffers} / ${before.liveBytes}`);
+        fail(
+          `after dispose: ${after.liveBuffers} buffers / ${after.liveBytes} bytes, expected ${before.liveBuffers} / ${before.liveBytes}`,
+        );
       }
       const c = mge.ones([3], { device: o.device });
       const d = c.reshape(1, 3);
@@ -94,7 +114,8 @@ export const memorySpecials: Special[] = [
       const before = live(o.device).liveBuffers;
       const x = mge.ones([4], { device: o.device });
       const y = mge.tidy(() => mge.mul(mge.add(x, x), mge.exp(x)));
-      if (live(o.device).liveBuffers !== before + 2) fail(`tidy should leave x and the result, got ${live(o.device).liveBuffers - before} buffers`);
+      if (live(o.device).liveBuffers !== before + 2)
+        fail(`tidy should leave x and the result, got ${live(o.device).liveBuffers - before} buffers`);
       await expectValues('tidy result', y, Array(4).fill(2 * Math.E), [4], 'float32', o);
       x.dispose();
       y.dispose();
@@ -103,7 +124,13 @@ export const memorySpecials: Special[] = [
   {
     name: 'numpy() nests values; itemAsync() reads one element',
     test: async (o) => {
-      const t = mge.tensor([[1, 2], [3, 4]], { device: o.device, dtype: 'int32' });
+      const t = mge.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { device: o.device, dtype: 'int32' },
+      );
       const n = JSON.stringify(await t.numpy());
       if (n !== '[[1,2],[3,4]]') fail(`numpy() gave ${n}`);
       const b = JSON.stringify(await mge.tensor([true, false], { device: o.device }).numpy());
@@ -121,7 +148,8 @@ export const memorySpecials: Special[] = [
       try {
         sync = t.dataSync();
       } catch (e) {
-        if (!/await t\.data\(\)/.test(String(e))) fail(`dataSync on a device without synchronous reads should point to 'await t.data()', got ${String(e)}`);
+        if (!/await t\.data\(\)/.test(String(e)))
+          fail(`dataSync on a device without synchronous reads should point to 'await t.data()', got ${String(e)}`);
         return;
       }
       if (sync.length !== a.length || Array.from(sync).some((v, i) => v !== a[i])) fail('dataSync and data disagree');
@@ -163,7 +191,13 @@ export const autogradSpecials: Special[] = [
   {
     name: 'dy defaults to ones and gradients accumulate on the device',
     test: async (o) => {
-      const x = mge.tensor([[1, 2], [3, 4]], { device: o.device });
+      const x = mge.tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { device: o.device },
+      );
       const gm = new mge.GradManager().attach([x]);
       for (let i = 0; i < 2; i++) {
         gm.record();
@@ -184,7 +218,17 @@ export const autogradSpecials: Special[] = [
       gm.backward(mge.max(x));
       await expectValues('max tie grad', x.grad ?? fail('no gradient'), [0, 1, 1, 0], [4], 'float32', o);
       // max pool: the first maximum of the window in row-major order (the Backend contract)
-      const p = mge.tensor([[[[5, 5], [5, 1]]]], { device: o.device });
+      const p = mge.tensor(
+        [
+          [
+            [
+              [5, 5],
+              [5, 1],
+            ],
+          ],
+        ],
+        { device: o.device },
+      );
       const gp = new mge.GradManager().attach(p);
       gp.record();
       gp.backward(mge.pool2dPrimitive('max', p, 2));

@@ -69,7 +69,10 @@ const handUnary: Case[] = [
     name: 'exp/log/sqrt/sigmoid/tanh of known points',
     inputs: [{ shape: [2], values: [0, 1] }],
     run: ([x]) => mge.stack([mge.exp(x), mge.sqrt(x), mge.sigmoid(x), mge.tanh(x), mge.sin(x), mge.cos(x), mge.erf(x)]),
-    expect: nd([7, 2], [1, Math.E, 0, 1, 0.5, 1 / (1 + Math.exp(-1)), 0, Math.tanh(1), 0, Math.sin(1), 1, Math.cos(1), 0, 0.8427007929497149]),
+    expect: nd(
+      [7, 2],
+      [1, Math.E, 0, 1, 0.5, 1 / (1 + Math.exp(-1)), 0, Math.tanh(1), 0, Math.sin(1), 1, Math.cos(1), 0, 0.8427007929497149],
+    ),
   },
   {
     name: 'log of 0 is -inf, sqrt of a negative is NaN',
@@ -87,7 +90,11 @@ const handUnary: Case[] = [
     name: 'int32 neg/abs/sign stay int32',
     inputs: [{ shape: [2, 5], gen: 'int' }],
     run: ([x]) => mge.stack([mge.neg(x), mge.abs(x), mge.sign(x), mge.floor(x), mge.round(x)]),
-    ref: ([x]) => asDType(nd([5, ...x.shape], [...x.data.map((v) => -v), ...x.data.map(Math.abs), ...x.data.map(Math.sign), ...x.data, ...x.data]), 'int32'),
+    ref: ([x]) =>
+      asDType(
+        nd([5, ...x.shape], [...x.data.map((v) => -v), ...x.data.map(Math.abs), ...x.data.map(Math.sign), ...x.data, ...x.data]),
+        'int32',
+      ),
   },
   {
     name: 'int32 exp/sqrt compute in float32',
@@ -97,7 +104,11 @@ const handUnary: Case[] = [
   },
   {
     name: 'logicalNot of bool, of float and of int32',
-    inputs: [{ shape: [4], gen: 'bool' }, { shape: [3], values: [0, 2.5, -1] }, { shape: [3], dtype: 'int32', values: [0, 7, 0] }],
+    inputs: [
+      { shape: [4], gen: 'bool' },
+      { shape: [3], values: [0, 2.5, -1] },
+      { shape: [3], dtype: 'int32', values: [0, 7, 0] },
+    ],
     run: ([b, f, i]) => mge.concat([mge.logicalNot(b), mge.logicalNot(f), mge.logicalNot(i)]),
     ref: ([b]) => nd([10], [...b.data.map((v) => +!v), 1, 0, 0, 1, 0, 1], 'bool'),
   },
@@ -122,7 +133,10 @@ function binaryCases(): Case[] {
     const pos = op === 'pow' || op === 'div';
     cases.push({
       name: `${op} float32 [2,3]`,
-      inputs: [{ shape: [2, 3], gen: op === 'pow' ? 'positive' : 'normal' }, { shape: [2, 3], gen: pos ? 'positive' : 'normal' }],
+      inputs: [
+        { shape: [2, 3], gen: op === 'pow' ? 'positive' : 'normal' },
+        { shape: [2, 3], gen: pos ? 'positive' : 'normal' },
+      ],
       run: ([a, b]) => binaryFn(op)(a, b),
       ref: ([a, b]) => zip(a, b, binaryReference(op)),
       grad: true,
@@ -130,7 +144,10 @@ function binaryCases(): Case[] {
     if (op !== 'div') {
       cases.push({
         name: `${op} int32 stays int32`,
-        inputs: [{ shape: [3, 4], gen: op === 'pow' ? 'int' : 'int' }, { shape: [3, 4], gen: op === 'pow' ? 'smallint' : 'int' }],
+        inputs: [
+          { shape: [3, 4], gen: op === 'pow' ? 'int' : 'int' },
+          { shape: [3, 4], gen: op === 'pow' ? 'smallint' : 'int' },
+        ],
         run: ([a, b]) => binaryFn(op)(a, b),
         ref: ([a, b]) => zip(a, b, binaryReference(op, 'int32'), 'int32'),
       });
@@ -139,13 +156,19 @@ function binaryCases(): Case[] {
   for (const op of COMPARE) {
     cases.push({
       name: `${op} float32 with ties gives bool`,
-      inputs: [{ shape: [6], values: [1, 2, 3, -1, 0, 5] }, { shape: [6], values: [1, 5, 2, -1, -0, 6] }],
+      inputs: [
+        { shape: [6], values: [1, 2, 3, -1, 0, 5] },
+        { shape: [6], values: [1, 5, 2, -1, -0, 6] },
+      ],
       run: ([a, b]) => binaryFn(op)(a, b),
       ref: ([a, b]) => zip(a, b, binaryReference(op), 'bool'),
     });
     cases.push({
       name: `${op} int32 gives bool`,
-      inputs: [{ shape: [4, 5], gen: 'smallint' }, { shape: [4, 5], gen: 'smallint' }],
+      inputs: [
+        { shape: [4, 5], gen: 'smallint' },
+        { shape: [4, 5], gen: 'smallint' },
+      ],
       run: ([a, b]) => binaryFn(op)(a, b),
       ref: ([a, b]) => zip(a, b, binaryReference(op), 'bool'),
     });
@@ -153,43 +176,64 @@ function binaryCases(): Case[] {
   cases.push(
     {
       name: 'eq/ne on bools',
-      inputs: [{ shape: [8], gen: 'bool' }, { shape: [8], gen: 'bool' }],
+      inputs: [
+        { shape: [8], gen: 'bool' },
+        { shape: [8], gen: 'bool' },
+      ],
       run: ([a, b]) => mge.concat([mge.eq(a, b), mge.ne(a, b)]),
       ref: ([a, b]) => nd([16], [...zip(a, b, binaryReference('eq')).data, ...zip(a, b, binaryReference('ne')).data], 'bool'),
     },
     {
       name: 'logicalAnd/logicalOr truth table',
-      inputs: [{ shape: [4], dtype: 'bool', values: [0, 0, 1, 1] }, { shape: [4], dtype: 'bool', values: [0, 1, 0, 1] }],
+      inputs: [
+        { shape: [4], dtype: 'bool', values: [0, 0, 1, 1] },
+        { shape: [4], dtype: 'bool', values: [0, 1, 0, 1] },
+      ],
       run: ([a, b]) => mge.stack([mge.logicalAnd(a, b), mge.logicalOr(a, b)]),
       expect: nd([2, 4], [0, 0, 0, 1, 0, 1, 1, 1], 'bool'),
     },
     {
       name: 'logicalAnd of floats casts them to bool',
-      inputs: [{ shape: [3], values: [0, 0.5, -2] }, { shape: [3], values: [3, 1, 0] }],
+      inputs: [
+        { shape: [3], values: [0, 0.5, -2] },
+        { shape: [3], values: [3, 1, 0] },
+      ],
       run: ([a, b]) => mge.logicalAnd(a, b),
       expect: nd([3], [0, 1, 0], 'bool'),
     },
     {
       name: 'int32 division is true division in float32',
-      inputs: [{ shape: [4], dtype: 'int32', values: [7, -7, 1, 0] }, { shape: [4], dtype: 'int32', values: [2, 2, 3, 5] }],
+      inputs: [
+        { shape: [4], dtype: 'int32', values: [7, -7, 1, 0] },
+        { shape: [4], dtype: 'int32', values: [2, 2, 3, 5] },
+      ],
       run: ([a, b]) => mge.div(a, b),
       expect: nd([4], [3.5, -3.5, 1 / 3, 0]),
     },
     {
       name: 'int32 mul wraps around like int32',
-      inputs: [{ shape: [2], dtype: 'int32', values: [65536, -3] }, { shape: [2], dtype: 'int32', values: [65536, 5] }],
+      inputs: [
+        { shape: [2], dtype: 'int32', values: [65536, -3] },
+        { shape: [2], dtype: 'int32', values: [65536, 5] },
+      ],
       run: ([a, b]) => mge.mul(a, b),
       expect: nd([2], [0, -15], 'int32'),
     },
     {
       name: 'int32 + float32 promotes to float32',
-      inputs: [{ shape: [3], dtype: 'int32', values: [1, 2, 3] }, { shape: [3], values: [0.5, 0.25, -1] }],
+      inputs: [
+        { shape: [3], dtype: 'int32', values: [1, 2, 3] },
+        { shape: [3], values: [0.5, 0.25, -1] },
+      ],
       run: ([a, b]) => mge.add(a, b),
       expect: nd([3], [1.5, 2.25, 2]),
     },
     {
       name: 'bool + bool counts in int32',
-      inputs: [{ shape: [3], dtype: 'bool', values: [1, 1, 0] }, { shape: [3], dtype: 'bool', values: [1, 0, 0] }],
+      inputs: [
+        { shape: [3], dtype: 'bool', values: [1, 1, 0] },
+        { shape: [3], dtype: 'bool', values: [1, 0, 0] },
+      ],
       run: ([a, b]) => mge.add(a, b),
       expect: nd([3], [2, 1, 0], 'int32'),
     },
@@ -208,7 +252,10 @@ function binaryCases(): Case[] {
     },
     {
       name: 'maximum/minimum propagate NaN',
-      inputs: [{ shape: [2], values: [NaN, 1] }, { shape: [2], values: [0, NaN] }],
+      inputs: [
+        { shape: [2], values: [NaN, 1] },
+        { shape: [2], values: [0, NaN] },
+      ],
       run: ([a, b]) => mge.stack([mge.maximum(a, b), mge.minimum(a, b)]),
       expect: nd([2, 2], [NaN, NaN, NaN, NaN]),
     },
@@ -223,8 +270,14 @@ function binaryCases(): Case[] {
       inputs: [{ shape: [3, 4] }, { shape: [4, 3] }],
       run: ([a, b]) => mge.mul(a.transpose(), b.index({ step: -1 })),
       ref: ([a, b]) => {
-        const at = nd([4, 3], Array.from({ length: 12 }, (_, k) => a.data[(k % 3) * 4 + Math.floor(k / 3)]));
-        const bf = nd([4, 3], Array.from({ length: 12 }, (_, k) => b.data[(3 - Math.floor(k / 3)) * 3 + (k % 3)]));
+        const at = nd(
+          [4, 3],
+          Array.from({ length: 12 }, (_, k) => a.data[(k % 3) * 4 + Math.floor(k / 3)]),
+        );
+        const bf = nd(
+          [4, 3],
+          Array.from({ length: 12 }, (_, k) => b.data[(3 - Math.floor(k / 3)) * 3 + (k % 3)]),
+        );
         return zip(at, bf, binaryReference('mul'));
       },
       grad: true,
@@ -267,7 +320,15 @@ const castCases: Case[] = [
     name: 'astype of a transposed view',
     inputs: [{ shape: [2, 3], gen: 'int' }],
     run: ([x]) => x.transpose().astype('float32'),
-    ref: ([x]) => asDType(nd([3, 2], [0, 3, 1, 4, 2, 5].map((i) => x.data[i]), 'int32'), 'float32'),
+    ref: ([x]) =>
+      asDType(
+        nd(
+          [3, 2],
+          [0, 3, 1, 4, 2, 5].map((i) => x.data[i]),
+          'int32',
+        ),
+        'float32',
+      ),
   },
 ];
 
@@ -281,10 +342,26 @@ const whereCases: Case[] = [
   },
   {
     name: 'where int32 and bool branches',
-    inputs: [{ shape: [6], gen: 'bool' }, { shape: [6], gen: 'int' }, { shape: [6], gen: 'int' }, { shape: [6], gen: 'bool' }],
+    inputs: [
+      { shape: [6], gen: 'bool' },
+      { shape: [6], gen: 'int' },
+      { shape: [6], gen: 'int' },
+      { shape: [6], gen: 'bool' },
+    ],
     run: ([c, a, b, d]) => mge.concat([mge.where(c, a, b), mge.where(c, d, mge.logicalNot(d)).astype('int32')]),
     ref: ([c, a, b, d]) =>
-      nd([12], [...where(c, a, b).data, ...where(c, d, map(d, (v) => +!v)).data], 'int32'),
+      nd(
+        [12],
+        [
+          ...where(c, a, b).data,
+          ...where(
+            c,
+            d,
+            map(d, (v) => +!v),
+          ).data,
+        ],
+        'int32',
+      ),
   },
   {
     name: 'where with a float mask and scalar branches',

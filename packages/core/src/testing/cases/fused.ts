@@ -91,7 +91,10 @@ export function fusedCases(): Record<string, Case[]> {
       },
       ref: ([x, w, b]) => {
         const y = add(conv2d(x, w), perChannel(b, 4));
-        return add(map(relu(y), (v) => 2 * v), y);
+        return add(
+          map(relu(y), (v) => 2 * v),
+          y,
+        );
       },
       grad: true,
     },

@@ -60,13 +60,19 @@ export function indexingCases(): Record<string, Case[]> {
   gather.push(
     {
       name: 'gather of int32 values',
-      inputs: [{ shape: [2, 3], gen: 'int' }, { shape: [2, 2], dtype: 'int32', values: [2, 0, 1, 1] }],
+      inputs: [
+        { shape: [2, 3], gen: 'int' },
+        { shape: [2, 2], dtype: 'int32', values: [2, 0, 1, 1] },
+      ],
       run: ([x, i]) => mge.gather(x, 1, i),
       ref: ([x, i]) => refGather(x, i, 1),
     },
     {
       name: 'gather hand-computed',
-      inputs: [{ shape: [2, 3], values: [1, 2, 3, 4, 5, 6] }, { shape: [2, 2], dtype: 'int32', values: [2, 0, 1, 1] }],
+      inputs: [
+        { shape: [2, 3], values: [1, 2, 3, 4, 5, 6] },
+        { shape: [2, 2], dtype: 'int32', values: [2, 0, 1, 1] },
+      ],
       run: ([x, i]) => mge.gather(x, 1, i),
       expect: nd([2, 2], [3, 1, 5, 5]),
     },

@@ -26,7 +26,10 @@ export function movementCases(): Record<string, Case[]> {
     },
     {
       name: 'transpose of a transpose, int32 and bool',
-      inputs: [{ shape: [2, 3, 4], gen: 'int' }, { shape: [3, 2], gen: 'bool' }],
+      inputs: [
+        { shape: [2, 3, 4], gen: 'int' },
+        { shape: [3, 2], gen: 'bool' },
+      ],
       run: ([a, b]) => mge.concat([a.transpose(1, 2, 0).transpose(2, 0, 1).flatten(), b.T.flatten().astype('int32')]),
       ref: ([a, b]) => nd([24 + 6], [...a.data, ...transpose(b).data], 'int32'),
     },
@@ -88,7 +91,10 @@ export function movementCases(): Record<string, Case[]> {
     },
     {
       name: 'indexing int32 and bool',
-      inputs: [{ shape: [4, 5], gen: 'int' }, { shape: [4, 5], gen: 'bool' }],
+      inputs: [
+        { shape: [4, 5], gen: 'int' },
+        { shape: [4, 5], gen: 'bool' },
+      ],
       run: ([a, b]) => mge.concat([a.index('::-1', 1), b.index(2, '::2').astype('int32')]),
       ref: ([a, b]) => concat([slice(a, S(null, null, -1), 1), { ...slice(b, 2, S(null, null, 2)), dtype: 'int32' }], 0),
     },
@@ -148,7 +154,12 @@ export function movementCases(): Record<string, Case[]> {
     },
     {
       name: 'concat int32 and bool',
-      inputs: [{ shape: [2, 2], gen: 'int' }, { shape: [1, 2], gen: 'int' }, { shape: [3], gen: 'bool' }, { shape: [2], gen: 'bool' }],
+      inputs: [
+        { shape: [2, 2], gen: 'int' },
+        { shape: [1, 2], gen: 'int' },
+        { shape: [3], gen: 'bool' },
+        { shape: [2], gen: 'bool' },
+      ],
       run: ([a, b, c, d]) => mge.concat([mge.concat([a, b]).flatten(), mge.concat([c, d]).astype('int32')]),
       ref: ([a, b, c, d]) => nd([11], [...a.data, ...b.data, ...c.data, ...d.data], 'int32'),
     },
@@ -176,8 +187,16 @@ export function movementCases(): Record<string, Case[]> {
     {
       name: 'pad every axis with zeros',
       inputs: [{ shape: [2, 3] }],
-      run: ([x]) => mge.pad(x, [[1, 2], [0, 3]]),
-      ref: ([x]) => pad(x, [[1, 2], [0, 3]]),
+      run: ([x]) =>
+        mge.pad(x, [
+          [1, 2],
+          [0, 3],
+        ]),
+      ref: ([x]) =>
+        pad(x, [
+          [1, 2],
+          [0, 3],
+        ]),
       grad: true,
     },
     {
@@ -190,22 +209,49 @@ export function movementCases(): Record<string, Case[]> {
     {
       name: 'pad a transposed view (NCHW-style spatial padding)',
       inputs: [{ shape: [3, 2, 4] }],
-      run: ([x]) => mge.pad(mge.transpose(x, [1, 0, 2]), [[0, 0], [2, 1], [1, 1]]),
-      ref: ([x]) => pad(transpose(x, [1, 0, 2]), [[0, 0], [2, 1], [1, 1]]),
+      run: ([x]) =>
+        mge.pad(mge.transpose(x, [1, 0, 2]), [
+          [0, 0],
+          [2, 1],
+          [1, 1],
+        ]),
+      ref: ([x]) =>
+        pad(transpose(x, [1, 0, 2]), [
+          [0, 0],
+          [2, 1],
+          [1, 1],
+        ]),
       grad: true,
     },
     {
       name: 'pad int32 and bool',
-      inputs: [{ shape: [2], gen: 'int' }, { shape: [2], gen: 'bool' }],
+      inputs: [
+        { shape: [2], gen: 'int' },
+        { shape: [2], gen: 'bool' },
+      ],
       run: ([a, b]) => mge.concat([mge.pad(a, [[1, 1]], 7), mge.pad(b, [[2, 0]], 1).astype('int32')]),
       ref: ([a, b]) => nd([8], [7, a.data[0], a.data[1], 7, 1, 1, b.data[0], b.data[1]], 'int32'),
     },
     {
       name: 'pad a 0-size tensor',
       inputs: [{ shape: [0, 2] }],
-      run: ([x]) => mge.pad(x, [[1, 0], [0, 1]], 3),
+      run: ([x]) =>
+        mge.pad(
+          x,
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          3,
+        ),
       expect: nd([1, 3], [3, 3, 3]),
     },
   ];
-  return { transpose: transposeCases, 'indexing and slicing': indexCases, reshape: reshapeCases, 'concat/stack/split': concatCases, pad: padCases };
+  return {
+    transpose: transposeCases,
+    'indexing and slicing': indexCases,
+    reshape: reshapeCases,
+    'concat/stack/split': concatCases,
+    pad: padCases,
+  };
 }

@@ -26,7 +26,15 @@ const AXES: [number[] | null, boolean][] = [
 function variance(x: Nd, axes: number[] | null, keep: boolean, ddof = 0): Nd {
   const m = mean(x, axes, true);
   const d = zip(x, m, (a, b) => (a - b) ** 2);
-  return reduce(d, axes, keep, (a, v) => a + v, 0, (a, n) => a / (n - ddof), 'float32');
+  return reduce(
+    d,
+    axes,
+    keep,
+    (a, v) => a + v,
+    0,
+    (a, n) => a / (n - ddof),
+    'float32',
+  );
 }
 
 function logsumexp(x: Nd, axes: number[] | null, keep: boolean): Nd {
@@ -113,8 +121,7 @@ export function reductionCases(): Record<string, Case[]> {
     {
       name: 'argmax/argmin on every axis',
       inputs: [{ shape: [3, 4, 5], gen: 'distinct' }],
-      run: ([x]) =>
-        mge.concat([0, 1, 2].flatMap((a) => [mge.argmax(x, a).flatten(), mge.argmin(x, a).flatten()])),
+      run: ([x]) => mge.concat([0, 1, 2].flatMap((a) => [mge.argmax(x, a).flatten(), mge.argmin(x, a).flatten()])),
       ref: ([x]) =>
         nd(
           [2 * (20 + 15 + 12)],
@@ -136,7 +143,10 @@ export function reductionCases(): Record<string, Case[]> {
     },
     {
       name: 'argmax of int32 and bool',
-      inputs: [{ shape: [3, 4], gen: 'int' }, { shape: [3, 4], gen: 'bool' }],
+      inputs: [
+        { shape: [3, 4], gen: 'int' },
+        { shape: [3, 4], gen: 'bool' },
+      ],
       run: ([a, b]) => mge.concat([mge.argmin(a, 1), mge.argmax(b, 1)]),
       ref: ([a, b]) => nd([6], [...argReduce(a, 1, false, (v, q) => v < q).data, ...argReduce(b, 1, false, (v, q) => v > q).data], 'int32'),
     },
@@ -160,7 +170,15 @@ export function reductionCases(): Record<string, Case[]> {
       inputs: [{ shape: [4, 5] }],
       run: ([x]) => mge.concat([mge.variance(x, 1), mge.std(x, 0), mge.variance(x).reshape(1), mge.variance(x, 1, false, 1)]),
       ref: ([x]) =>
-        nd([4 + 5 + 1 + 4], [...variance(x, [1], false).data, ...map(variance(x, [0], false), Math.sqrt).data, ...variance(x, null, false).data, ...variance(x, [1], false, 1).data]),
+        nd(
+          [4 + 5 + 1 + 4],
+          [
+            ...variance(x, [1], false).data,
+            ...map(variance(x, [0], false), Math.sqrt).data,
+            ...variance(x, null, false).data,
+            ...variance(x, [1], false, 1).data,
+          ],
+        ),
     },
     {
       name: 'logsumexp is stable for large inputs',
