@@ -1,0 +1,180 @@
+// N-API binding over MPI: the collectives MegEngine's distributed functional needs, on the
+// caller's typed arrays (in place where MPI allows it). Every MPI call returns its error code
+// (MPI_ERRORS_RETURN) and a failure becomes a JS exception; the process is never aborted
+// here except by an explicit abort().
+#include <dlfcn.h>
+#include <mpi.h>
+#include <napi.h>
+
+#include <string>
+
+namespace {
+
+bool g_inited_here = false;
+
+void Check(Napi::Env env, int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  MPI_Error_string(rc, msg, &len);
+  throw Napi::Error::New(env, std::string("distributed: ") + what + " failed: " + std::string(msg, len));
+}
+
+bool IsInit() {
+  int flag = 0, fin = 0;
+  MPI_Initialized(&flag);
+  MPI_Finalized(&fin);
+  return flag && !fin;
+}
+
+void RequireInit(Napi::Env env, const char* what) {
+  if (!IsInit()) throw Napi::Error::New(env, std::string("distributed: ") + what + ": MPI is not initialized; call init() first");
+}
+
+struct Buf {
+  void* data;
+  int count;
+  MPI_Datatype type;
+};
+
+// A Float32Array or Int32Array argument, with its MPI type.
+Buf GetBuf(const Napi::CallbackInfo& info, size_t i, const char* what, const char* arg) {
+  Napi::Env env = info.Env();
+  if (i >= info.Length() || !info[i].IsTypedArray()) {
+    throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": argument '" + arg + "' must be a Float32Array or Int32Array");
+  }
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  MPI_Datatype t;
+  switch (ta.TypedArrayType()) {
+    case napi_float32_array: t = MPI_FLOAT; break;
+    case napi_int32_array: t = MPI_INT; break;
+    default:
+      throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": argument '" + arg + "' must be a Float32Array or Int32Array");
+  }
+  if (ta.ElementLength() > 0x7fffffff) throw Napi::RangeError::New(env, std::string("distributed: ") + what + ": more than 2^31-1 elements");
+  uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  return {base, static_cast<int>(ta.ElementLength()), t};
+}
+
+MPI_Op GetOp(Napi::Env env, const Napi::Value& v) {
+  int code = v.As<Napi::Number>().Int32Value();
+  switch (code) {
+    case 0: return MPI_SUM;
+    case 1: return MPI_MAX;
+    case 2: return MPI_MIN;
+    default: throw Napi::RangeError::New(env, "distributed: unknown reduce op code " + std::to_string(code));
+  }
+}
+
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fin = 0;
+  MPI_Finalized(&fin);
+  if (fin) throw Napi::Error::New(env, "distributed: init: MPI was already finalized in this process; it cannot be initialized twice");
+  int flag = 0;
+  MPI_Initialized(&flag);
+  if (!flag) {
+    // Node loads addons RTLD_LOCAL; Open MPI's plugins resolve libmpi/libopen-pal symbols
+    // globally, so promote the library before MPI_Init.
+    dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+    int provided = 0;
+    int rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_SERIALIZED, &provided);
+    if (rc != MPI_SUCCESS) throw Napi::Error::New(env, "distributed: init: MPI_Init_thread failed (code " + std::to_string(rc) + ")");
+    g_inited_here = true;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  }
+  int rank = 0, size = 1;
+  Check(env, MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+  Check(env, MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("rank", rank);
+  o.Set("size", size);
+  return o;
+}
+
+Napi::Value Initialized(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), IsInit()); }
+
+Napi::Value Finalize(const Napi::CallbackInfo& info) {
+  if (IsInit() && g_inited_here) MPI_Finalize();
+  return info.Env().Undefined();
+}
+
+Napi::Value Abort(const Napi::CallbackInfo& info) {
+  int code = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1;
+  if (IsInit()) MPI_Abort(MPI_COMM_WORLD, code);
+  return info.Env().Undefined();
+}
+
+Napi::Value Barrier(const Napi::CallbackInfo& info) {
+  RequireInit(info.Env(), "barrier");
+  Check(info.Env(), MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  return info.Env().Undefined();
+}
+
+// allReduce(buf, op): in place.
+Napi::Value AllReduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "allReduce");
+  Buf b = GetBuf(info, 0, "allReduce", "buf");
+  MPI_Op op = GetOp(env, info[1]);
+  Check(env, MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, MPI_COMM_WORLD), "MPI_Allreduce");
+  return env.Undefined();
+}
+
+// broadcast(buf, root): in place.
+Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "broadcast");
+  Buf b = GetBuf(info, 0, "broadcast", "buf");
+  int root = info[1].As<Napi::Number>().Int32Value();
+  Check(env, MPI_Bcast(b.data, b.count, b.type, root, MPI_COMM_WORLD), "MPI_Bcast");
+  return env.Undefined();
+}
+
+// allGather(send, recv): recv holds size * send.length elements, rank-major.
+Napi::Value AllGather(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "allGather");
+  Buf s = GetBuf(info, 0, "allGather", "send");
+  Buf r = GetBuf(info, 1, "allGather", "recv");
+  if (s.type != r.type) throw Napi::TypeError::New(env, "distributed: allGather: send and recv must have the same dtype");
+  Check(env, MPI_Allgather(s.data, s.count, s.type, r.data, s.count, r.type, MPI_COMM_WORLD), "MPI_Allgather");
+  return env.Undefined();
+}
+
+// reduceScatter(send, recv, op): send holds size * recv.length elements.
+Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "reduceScatter");
+  Buf s = GetBuf(info, 0, "reduceScatter", "send");
+  Buf r = GetBuf(info, 1, "reduceScatter", "recv");
+  if (s.type != r.type) throw Napi::TypeError::New(env, "distributed: reduceScatter: send and recv must have the same dtype");
+  MPI_Op op = GetOp(env, info[2]);
+  Check(env, MPI_Reduce_scatter_block(s.data, r.data, r.count, r.type, op, MPI_COMM_WORLD), "MPI_Reduce_scatter_block");
+  return env.Undefined();
+}
+
+Napi::Value Version(const Napi::CallbackInfo& info) {
+  char v[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len = 0;
+  MPI_Get_library_version(v, &len);
+  return Napi::String::New(info.Env(), std::string(v, len));
+}
+
+Napi::Object Module(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init));
+  exports.Set("initialized", Napi::Function::New(env, Initialized));
+  exports.Set("finalize", Napi::Function::New(env, Finalize));
+  exports.Set("abort", Napi::Function::New(env, Abort));
+  exports.Set("barrier", Napi::Function::New(env, Barrier));
+  exports.Set("allReduce", Napi::Function::New(env, AllReduce));
+  exports.Set("broadcast", Napi::Function::New(env, Broadcast));
+  exports.Set("allGather", Napi::Function::New(env, AllGather));
+  exports.Set("reduceScatter", Napi::Function::New(env, ReduceScatter));
+  exports.Set("version", Napi::Function::New(env, Version));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(mge_mpi, Module)

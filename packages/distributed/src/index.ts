@@ -1,0 +1,12 @@
+/**
+ * @mge/distributed — megengine.distributed on MPI: the process group, collectives on tensors, the
+ * all-reduce GradManager callback, parameter broadcast and a distributed sampler. Importing it
+ * never needs MPI; using it without the addon throws an error that says what to install.
+ */
+import * as functional from './functional.js';
+
+export { bcastListToRank0, broadcastParameters, makeAllreduceCb } from './grad.js';
+export { addonPath, mpiAvailable } from './native.js';
+export { DistributedSampler, type DistributedSamplerOptions } from './sampler.js';
+export { abort, barrier, getRank, getWorldSize, init, isDistributed, launchedByMpi } from './world.js';
+export { functional };

@@ -1,0 +1,95 @@
+import { loadMpi } from './native.js';
+
+/**
+ * The process group: MPI_COMM_WORLD. Under mpirun/srun it is initialized on first use (or by
+ * init()); a plain `node` process is a world of one and never touches MPI unless asked to.
+ */
+let world: { rank: number; size: number } | null = null;
+
+/** True when this process was started by an MPI launcher (mpirun, mpiexec, srun --mpi=pmix). */
+export function launchedByMpi(): boolean {
+  const e = process.env;
+  return e.OMPI_COMM_WORLD_SIZE !== undefined || e.PMIX_RANK !== undefined || e.PMI_SIZE !== undefined || e.PMI_RANK !== undefined;
+}
+
+/**
+ * Joins the MPI world (MegEngine's init_process_group; the launcher supplies address and size).
+ * Idempotent. From then on, a non-zero exit of this process (an uncaught exception included)
+ * calls MPI_Abort, so the other ranks stop within seconds instead of waiting in a collective.
+ * `expectedWorldSize`, when given, must equal the launcher's `-n`.
+ */
+export function init(options: { expectedWorldSize?: number } = {}): { rank: number; size: number } {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`init: argument 'options' must be an object, got ${String(options)}`);
+  }
+  const expected = options.expectedWorldSize;
+  if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
+    throw new TypeError(`init: 'expectedWorldSize' must be a positive integer, got ${String(expected)}`);
+  }
+  if (!world) {
+    const mpi = loadMpi('init');
+    world = mpi.init();
+    // An uncaught error is printed here, before MPI_Abort ends the process: for an ES module
+    // Node would print it only after the 'exit' handlers.
+    process.on('uncaughtExceptionMonitor', (err) => {
+      if (!mpi.initialized()) return;
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      process.stderr.write(`[@mge/distributed] rank ${world?.rank} of ${world?.size}: uncaught ${text}\naborting every rank (MPI_Abort)\n`);
+      mpi.abort(1);
+    });
+    process.on('exit', (code) => {
+      if (!mpi.initialized()) return;
+      if (code !== 0) {
+        process.stderr.write(
+          `[@mge/distributed] rank ${world?.rank} of ${world?.size} is exiting with code ${code}; aborting every rank (MPI_Abort)\n`,
+        );
+        mpi.abort(code);
+      } else {
+        mpi.finalize();
+      }
+    });
+  }
+  if (expected !== undefined && expected !== world.size) {
+    throw new Error(`init: expected a world of ${expected} processes, but the launcher started ${world.size} (mpirun -n ${world.size})`);
+  }
+  return { ...world };
+}
+
+/** Initializes when launched by MPI; a plain process stays a world of one. */
+function current(): { rank: number; size: number } | null {
+  if (!world && launchedByMpi()) init();
+  return world;
+}
+
+/** For collectives: joins the world (a singleton MPI world when not launched by mpirun). */
+export function requireWorld(): { rank: number; size: number } {
+  return current() ?? init();
+}
+
+/** This process's rank, 0 when not distributed. */
+export function getRank(): number {
+  return current()?.rank ?? 0;
+}
+
+/** The number of processes, 1 when not distributed. */
+export function getWorldSize(): number {
+  return current()?.size ?? 1;
+}
+
+/** True when the MPI world is initialized (the process was launched by mpirun, or init() was called). */
+export function isDistributed(): boolean {
+  return current() !== null;
+}
+
+/** Blocks until every rank reaches it. */
+export function barrier(): void {
+  requireWorld();
+  loadMpi('barrier').barrier();
+}
+
+/** Ends the job: every rank stops now, with `code` (MegEngine users call it on a fatal error on one rank). */
+export function abort(code = 1): never {
+  requireWorld();
+  loadMpi('abort').abort(code);
+  process.exit(code);
+}
