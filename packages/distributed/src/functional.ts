@@ -31,7 +31,7 @@ function like(t: Tensor, values: Float32Array | Int32Array, shape: readonly numb
 
 function allReduce(name: string, inp: Tensor, op: number): Tensor {
   const buf = hostValues(name, inp);
-  requireWorld();
+  requireWorld(name);
   loadMpi(name).allReduce(buf, op);
   return like(inp, buf);
 }
@@ -57,7 +57,7 @@ export function allReduceMean(inp: Tensor): Tensor {
     throw new TypeError(`allReduceMean: argument 'inp' must have dtype float32, got ${inp.dtype}; use allReduceSum for integers`);
   }
   const buf = hostValues('allReduceMean', inp) as Float32Array;
-  const { size } = requireWorld();
+  const { size } = requireWorld('allReduceMean');
   loadMpi('allReduceMean').allReduce(buf, SUM);
   for (let i = 0; i < buf.length; i++) buf[i] /= size;
   return like(inp, buf);
@@ -72,7 +72,7 @@ function checkRoot(op: string, root: number, size: number): void {
 /** Every rank receives root's values (the shapes must already agree). */
 export function broadcast(inp: Tensor, root = 0): Tensor {
   const buf = hostValues('broadcast', inp);
-  const { size } = requireWorld();
+  const { size } = requireWorld('broadcast');
   checkRoot('broadcast', root, size);
   loadMpi('broadcast').broadcast(buf, root);
   return like(inp, buf);
@@ -81,7 +81,7 @@ export function broadcast(inp: Tensor, root = 0): Tensor {
 /** The ranks' tensors concatenated along axis 0, rank 0 first (a 0-d input gives shape [worldSize]). */
 export function allGather(inp: Tensor): Tensor {
   const buf = hostValues('allGather', inp);
-  const { size } = requireWorld();
+  const { size } = requireWorld('allGather');
   const out = buf instanceof Float32Array ? new Float32Array(buf.length * size) : new Int32Array(buf.length * size);
   loadMpi('allGather').allGather(buf, out);
   const shape = inp.ndim === 0 ? [size] : [inp.shape[0] * size, ...inp.shape.slice(1)];
@@ -91,7 +91,7 @@ export function allGather(inp: Tensor): Tensor {
 /** Sums over ranks, then rank r keeps the r-th of worldSize equal slices along axis 0. */
 export function reduceScatterSum(inp: Tensor): Tensor {
   const buf = hostValues('reduceScatterSum', inp);
-  const { size } = requireWorld();
+  const { size } = requireWorld('reduceScatterSum');
   if (inp.ndim === 0 || inp.shape[0] % size !== 0) {
     throw new RangeError(
       `reduceScatterSum: argument 'inp' must have a first dimension divisible by the world size ${size}, got shape [${inp.shape.join(', ')}]`,

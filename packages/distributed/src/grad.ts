@@ -32,7 +32,7 @@ export function bcastListToRank0(params: Iterable<Tensor>, op = 'bcastListToRank
   }
   const list = [...params];
   for (const p of list) if (!(p instanceof TensorClass)) throw new TypeError(`${op}: every item must be a Tensor, got ${String(p)}`);
-  const { rank, size } = requireWorld();
+  const { rank, size } = requireWorld(op);
   if (size === 1) return;
   // signature: count, then an FNV-1a hash of every shape and dtype
   let h = 0x811c9dc5;

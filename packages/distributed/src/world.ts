@@ -26,13 +26,22 @@ export function init(options: { expectedWorldSize?: number } = {}): { rank: numb
   if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
     throw new TypeError(`init: 'expectedWorldSize' must be a positive integer, got ${String(expected)}`);
   }
+  const w = join('init');
+  if (expected !== undefined && expected !== w.size) {
+    throw new Error(`init: expected a world of ${expected} processes, but the launcher started ${w.size} (mpirun -n ${w.size})`);
+  }
+  return { ...w };
+}
+
+function join(op: string): { rank: number; size: number } {
   if (!world) {
-    const mpi = loadMpi('init');
+    const mpi = loadMpi(op);
     world = mpi.init();
     // An uncaught error is printed here, before MPI_Abort ends the process: for an ES module
-    // Node would print it only after the 'exit' handlers.
+    // Node would print it only after the 'exit' handlers. An application that handles uncaught
+    // exceptions itself keeps running.
     process.on('uncaughtExceptionMonitor', (err) => {
-      if (!mpi.initialized()) return;
+      if (!mpi.initialized() || process.listenerCount('uncaughtException') > 0) return;
       const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
       process.stderr.write(`[@mge/distributed] rank ${world?.rank} of ${world?.size}: uncaught ${text}\naborting every rank (MPI_Abort)\n`);
       mpi.abort(1);
@@ -49,21 +58,18 @@ export function init(options: { expectedWorldSize?: number } = {}): { rank: numb
       }
     });
   }
-  if (expected !== undefined && expected !== world.size) {
-    throw new Error(`init: expected a world of ${expected} processes, but the launcher started ${world.size} (mpirun -n ${world.size})`);
-  }
-  return { ...world };
+  return world;
 }
 
 /** Initializes when launched by MPI; a plain process stays a world of one. */
 function current(): { rank: number; size: number } | null {
-  if (!world && launchedByMpi()) init();
+  if (!world && launchedByMpi()) join('distributed');
   return world;
 }
 
 /** For collectives: joins the world (a singleton MPI world when not launched by mpirun). */
-export function requireWorld(): { rank: number; size: number } {
-  return current() ?? init();
+export function requireWorld(op: string): { rank: number; size: number } {
+  return world ?? join(op);
 }
 
 /** This process's rank, 0 when not distributed. */
@@ -83,13 +89,13 @@ export function isDistributed(): boolean {
 
 /** Blocks until every rank reaches it. */
 export function barrier(): void {
-  requireWorld();
+  requireWorld('barrier');
   loadMpi('barrier').barrier();
 }
 
 /** Ends the job: every rank stops now, with `code` (MegEngine users call it on a fatal error on one rank). */
 export function abort(code = 1): never {
-  requireWorld();
+  requireWorld('abort');
   loadMpi('abort').abort(code);
   process.exit(code);
 }
