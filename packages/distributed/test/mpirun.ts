@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,7 +15,7 @@ export function mpirun(script: string, args: string[] = [], n = 2, timeoutMs = 6
   const start = Date.now();
   const r = spawnSync(
     'mpirun',
-    [...flags, process.execPath, '--conditions=source', '--import', 'tsx', join(pkgDir, 'test', 'ranks', script), ...args],
+    [...flags, process.execPath, '--conditions=source', '--import', 'tsx', resolve(pkgDir, 'test', 'ranks', script), ...args],
     { cwd: pkgDir, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, MGE_NUM_THREADS: '1' } },
   );
   if (r.error) throw new Error(`mpirun ${script}: ${r.error.message}\n${r.stderr}`);
@@ -23,7 +23,7 @@ export function mpirun(script: string, args: string[] = [], n = 2, timeoutMs = 6
 }
 
 export function nodeScript(script: string, args: string[] = []) {
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', join(pkgDir, 'test', 'ranks', script), ...args], {
+  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', resolve(pkgDir, 'test', 'ranks', script), ...args], {
     cwd: pkgDir,
     encoding: 'utf8',
     timeout: 60_000,
