@@ -8,6 +8,6 @@ import * as functional from './functional.js';
 export { bcastListToRank0, broadcastParameters, makeAllreduceCb } from './grad.js';
 export { addonPath, mpiAvailable } from './native.js';
 export { DistributedSampler, type DistributedSamplerOptions } from './sampler.js';
-export { SyncBatchNorm } from './sync-batchnorm.js';
+export { convertSyncBatchNorm, SyncBatchNorm } from './sync-batchnorm.js';
 export { abort, barrier, getRank, getWorldSize, init, isDistributed, launchedByMpi } from './world.js';
 export { functional };

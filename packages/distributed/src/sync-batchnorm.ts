@@ -58,3 +58,45 @@ export class SyncBatchNorm extends M.BatchNorm2d {
     return y;
   }
 }
+
+/** A SyncBatchNorm holding `bn`'s own parameters and running statistics (the same tensors). */
+function toSync(bn: M.BatchNorm2d): SyncBatchNorm {
+  const sync = new SyncBatchNorm(bn.numFeatures, {
+    eps: bn.eps,
+    momentum: bn.momentum,
+    affine: bn.weight !== null,
+    trackRunningStats: bn.runningMean !== null,
+  });
+  sync.weight = bn.weight;
+  sync.bias = bn.bias;
+  sync.runningMean = bn.runningMean;
+  sync.runningVar = bn.runningVar;
+  return sync.train(bn.training);
+}
+
+/**
+ * MegEngine's convert_sync_bn / PyTorch's convert_sync_batchnorm: replaces every BatchNorm2d
+ * inside `module` (fields, arrays of modules, Sequential layers) by a SyncBatchNorm over the
+ * same tensors, in place, and returns the module (a new SyncBatchNorm if `module` is a BatchNorm2d).
+ */
+export function convertSyncBatchNorm<T extends M.Module>(module: T): T {
+  if (!(module instanceof M.Module)) {
+    throw new TypeError(`convertSyncBatchNorm: argument 'module' must be a Module, got ${module === null ? 'null' : typeof module}`);
+  }
+  if (module instanceof M.BatchNorm2d && !(module instanceof SyncBatchNorm)) return toSync(module) as unknown as T;
+  const seen = new Set<unknown>();
+  const swap = (v: unknown): unknown => {
+    if (v instanceof M.BatchNorm2d && !(v instanceof SyncBatchNorm)) return toSync(v);
+    if (v instanceof M.Module) visit(v);
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = swap(v[i]);
+    return v;
+  };
+  const visit = (m: M.Module) => {
+    if (seen.has(m)) return;
+    seen.add(m);
+    const fields = m as unknown as Record<string, unknown>;
+    for (const key of Object.keys(m)) if (!key.startsWith('_')) fields[key] = swap(fields[key]);
+  };
+  visit(module);
+  return module;
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { GradManager, random, sum, tensor } from '@mge/core';
 import * as M from '@mge/module';
 import { describe, expect, it } from 'vitest';
-import { SyncBatchNorm } from '../src/index.js';
+import { convertSyncBatchNorm, SyncBatchNorm } from '../src/index.js';
 import { mpirun, nodeScript } from './mpirun.js';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -44,6 +44,20 @@ describe('SyncBatchNorm', () => {
     expect(Array.from(b.rv).some((v) => Math.abs(v - 1) > 0.1)).toBe(true); // the statistics did move
   });
 
+  it('convertSyncBatchNorm swaps every BatchNorm2d for one over the same tensors', () => {
+    const bn = new M.BatchNorm2d(3, { eps: 1e-3, momentum: 0.8 });
+    const seq = new M.Sequential(new M.Conv2d(1, 3, 3), bn, new M.ReLU());
+    const before = [...seq.tensors()];
+    const out = convertSyncBatchNorm(seq);
+    expect(out).toBe(seq);
+    const sync = seq.layers[1] as SyncBatchNorm;
+    expect(sync).toBeInstanceOf(SyncBatchNorm);
+    expect([sync.eps, sync.momentum, sync.numFeatures]).toEqual([1e-3, 0.8, 3]);
+    expect([...seq.tensors()]).toEqual(before); // the same Parameter and running-statistic objects
+    expect(convertSyncBatchNorm(new M.BatchNorm2d(2))).toBeInstanceOf(SyncBatchNorm);
+    expect(() => convertSyncBatchNorm(42 as never)).toThrow(/convertSyncBatchNorm: argument 'module' must be a Module, got number/);
+  });
+
   it('2 ranks × batch 4 train like one process × batch 8 (≤ 1e-6), running statistics included', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mge-syncbn-'));
     try {
@@ -61,6 +75,29 @@ describe('SyncBatchNorm', () => {
       expect(r0.length).toBe(706); // conv 40 + bn 8 + fc 650 + running mean/var 8
       expect(maxDiff(r0, r1)).toBe(0);
       expect(maxDiff(r0, one)).toBeLessThanOrEqual(1e-6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ResNet-18 converted to SyncBatchNorm: 2 ranks × batch 2 train like one process × batch 4 (≤ 1e-6)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mge-syncbn-'));
+    try {
+      const ddp = mpirun('resnet.ts', ['ddp', dir]);
+      expect(ddp.stderr).not.toMatch(/uncaught/);
+      expect(ddp.status).toBe(0);
+      expect(ddp.stdout).toContain('rank 0: 20 SyncBatchNorm layers, 20 steps');
+      const single = nodeScript('resnet.ts', ['single', dir]);
+      expect(single.stderr).toBe('');
+      expect(single.status).toBe(0);
+      const read = (f: string) => {
+        const b = readFileSync(join(dir, f));
+        return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+      };
+      const [r0, r1, one, init] = ['resnet-0.bin', 'resnet-1.bin', 'resnet-single.bin', 'resnet-init.bin'].map(read);
+      expect(maxDiff(r0, r1)).toBe(0);
+      expect(maxDiff(r0, one)).toBeLessThanOrEqual(1e-6);
+      expect(maxDiff(one, init)).toBeGreaterThan(1e-2); // the 20 steps did move the weights and statistics
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
