@@ -7,10 +7,26 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 namespace {
 
 bool g_inited_here = false;
+// Communicators by handle: 0 is MPI_COMM_WORLD, the others come from commCreate.
+std::vector<MPI_Comm> g_comms;
+
+MPI_Comm GetComm(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  Napi::Env env = info.Env();
+  int h = 0;
+  if (i < info.Length() && !info[i].IsUndefined()) {
+    if (!info[i].IsNumber()) throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": the group handle must be a number");
+    h = info[i].As<Napi::Number>().Int32Value();
+  }
+  if (h < 0 || h >= static_cast<int>(g_comms.size()) || g_comms[h] == MPI_COMM_NULL) {
+    throw Napi::Error::New(env, std::string("distributed: ") + what + ": unknown or freed group handle " + std::to_string(h));
+  }
+  return g_comms[h];
+}
 
 void Check(Napi::Env env, int rc, const char* what) {
   if (rc == MPI_SUCCESS) return;
@@ -83,6 +99,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     g_inited_here = true;
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   }
+  if (g_comms.empty()) g_comms.push_back(MPI_COMM_WORLD);
   int rank = 0, size = 1;
   Check(env, MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
   Check(env, MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
@@ -107,7 +124,7 @@ Napi::Value Abort(const Napi::CallbackInfo& info) {
 
 Napi::Value Barrier(const Napi::CallbackInfo& info) {
   RequireInit(info.Env(), "barrier");
-  Check(info.Env(), MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  Check(info.Env(), MPI_Barrier(GetComm(info, 0, "barrier")), "MPI_Barrier");
   return info.Env().Undefined();
 }
 
@@ -117,7 +134,7 @@ Napi::Value AllReduce(const Napi::CallbackInfo& info) {
   RequireInit(env, "allReduce");
   Buf b = GetBuf(info, 0, "allReduce", "buf");
   MPI_Op op = GetOp(env, info[1]);
-  Check(env, MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, MPI_COMM_WORLD), "MPI_Allreduce");
+  Check(env, MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, GetComm(info, 2, "allReduce")), "MPI_Allreduce");
   return env.Undefined();
 }
 
@@ -127,7 +144,7 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   RequireInit(env, "broadcast");
   Buf b = GetBuf(info, 0, "broadcast", "buf");
   int root = info[1].As<Napi::Number>().Int32Value();
-  Check(env, MPI_Bcast(b.data, b.count, b.type, root, MPI_COMM_WORLD), "MPI_Bcast");
+  Check(env, MPI_Bcast(b.data, b.count, b.type, root, GetComm(info, 2, "broadcast")), "MPI_Bcast");
   return env.Undefined();
 }
 
@@ -138,7 +155,7 @@ Napi::Value AllGather(const Napi::CallbackInfo& info) {
   Buf s = GetBuf(info, 0, "allGather", "send");
   Buf r = GetBuf(info, 1, "allGather", "recv");
   if (s.type != r.type) throw Napi::TypeError::New(env, "distributed: allGather: send and recv must have the same dtype");
-  Check(env, MPI_Allgather(s.data, s.count, s.type, r.data, s.count, r.type, MPI_COMM_WORLD), "MPI_Allgather");
+  Check(env, MPI_Allgather(s.data, s.count, s.type, r.data, s.count, r.type, GetComm(info, 2, "allGather")), "MPI_Allgather");
   return env.Undefined();
 }
 
@@ -150,8 +167,42 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   Buf r = GetBuf(info, 1, "reduceScatter", "recv");
   if (s.type != r.type) throw Napi::TypeError::New(env, "distributed: reduceScatter: send and recv must have the same dtype");
   MPI_Op op = GetOp(env, info[2]);
-  Check(env, MPI_Reduce_scatter_block(s.data, r.data, r.count, r.type, op, MPI_COMM_WORLD), "MPI_Reduce_scatter_block");
+  Check(env, MPI_Reduce_scatter_block(s.data, r.data, r.count, r.type, op, GetComm(info, 3, "reduceScatter")), "MPI_Reduce_scatter_block");
   return env.Undefined();
+}
+
+// commCreate(ranks: Int32Array of world ranks, tag) → handle; called by the members only
+// (MPI_Comm_create_group), every member with the same ranks and tag.
+Napi::Value CommCreate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "newGroup");
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "distributed: newGroup: ranks must be an Int32Array");
+  }
+  Napi::Int32Array ranks = info[0].As<Napi::Int32Array>();
+  MPI_Group world_group, group;
+  Check(env, MPI_Comm_group(MPI_COMM_WORLD, &world_group), "MPI_Comm_group");
+  int rc = MPI_Group_incl(world_group, static_cast<int>(ranks.ElementLength()), ranks.Data(), &group);
+  MPI_Group_free(&world_group);
+  Check(env, rc, "MPI_Group_incl");
+  MPI_Comm comm;
+  int tag = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
+  rc = MPI_Comm_create_group(MPI_COMM_WORLD, group, tag, &comm);
+  MPI_Group_free(&group);
+  Check(env, rc, "MPI_Comm_create_group");
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  g_comms.push_back(comm);
+  return Napi::Number::New(env, static_cast<double>(g_comms.size() - 1));
+}
+
+Napi::Value CommFree(const Napi::CallbackInfo& info) {
+  MPI_Comm comm = GetComm(info, 0, "group.free");
+  int h = info[0].As<Napi::Number>().Int32Value();
+  if (h != 0 && IsInit()) {
+    MPI_Comm_free(&comm);
+    g_comms[h] = MPI_COMM_NULL;
+  }
+  return info.Env().Undefined();
 }
 
 Napi::Value Version(const Napi::CallbackInfo& info) {
@@ -172,6 +223,8 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("allGather", Napi::Function::New(env, AllGather));
   exports.Set("reduceScatter", Napi::Function::New(env, ReduceScatter));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("commCreate", Napi::Function::New(env, CommCreate));
+  exports.Set("commFree", Napi::Function::New(env, CommFree));
   return exports;
 }
 

@@ -1,12 +1,12 @@
 import { type Tensor, Tensor as TensorClass, tensor } from '@mge/core';
+import { commOf, type Group } from './group.js';
 import { loadMpi } from './native.js';
-import { requireWorld } from './world.js';
 
 /**
  * MegEngine's distributed.functional collectives over MPI_COMM_WORLD. Each reads the host values
  * of a float32 or int32 tensor on a synchronously readable device (js, cpu) and returns a new
- * tensor on the same device; every rank must call the same collectives in the same order with
- * tensors of the same shape and dtype.
+ * tensor on the same device; every rank of the group (default: all ranks) must call the same
+ * collectives in the same order with tensors of the same shape and dtype.
  */
 
 const SUM = 0;
@@ -29,76 +29,73 @@ function like(t: Tensor, values: Float32Array | Int32Array, shape: readonly numb
   return tensor(values, { shape, dtype: t.dtype, device: t.device });
 }
 
-function allReduce(name: string, inp: Tensor, op: number): Tensor {
+function allReduce(name: string, inp: Tensor, op: number, group: Group | undefined): Tensor {
   const buf = hostValues(name, inp);
-  requireWorld(name);
-  loadMpi(name).allReduce(buf, op);
+  const { handle } = commOf(name, group);
+  loadMpi(name).allReduce(buf, op, handle);
   return like(inp, buf);
 }
 
 /** The elementwise sum over ranks. */
-export function allReduceSum(inp: Tensor): Tensor {
-  return allReduce('allReduceSum', inp, SUM);
+export function allReduceSum(inp: Tensor, group?: Group): Tensor {
+  return allReduce('allReduceSum', inp, SUM, group);
 }
 
 /** The elementwise maximum over ranks. */
-export function allReduceMax(inp: Tensor): Tensor {
-  return allReduce('allReduceMax', inp, MAX);
+export function allReduceMax(inp: Tensor, group?: Group): Tensor {
+  return allReduce('allReduceMax', inp, MAX, group);
 }
 
 /** The elementwise minimum over ranks. */
-export function allReduceMin(inp: Tensor): Tensor {
-  return allReduce('allReduceMin', inp, MIN);
+export function allReduceMin(inp: Tensor, group?: Group): Tensor {
+  return allReduce('allReduceMin', inp, MIN, group);
 }
 
 /** The elementwise mean over ranks (float32 only: an int32 mean would round). */
-export function allReduceMean(inp: Tensor): Tensor {
+export function allReduceMean(inp: Tensor, group?: Group): Tensor {
   if (inp instanceof TensorClass && inp.dtype !== 'float32') {
     throw new TypeError(`allReduceMean: argument 'inp' must have dtype float32, got ${inp.dtype}; use allReduceSum for integers`);
   }
   const buf = hostValues('allReduceMean', inp) as Float32Array;
-  const { size } = requireWorld('allReduceMean');
-  loadMpi('allReduceMean').allReduce(buf, SUM);
+  const { size, handle } = commOf('allReduceMean', group);
+  loadMpi('allReduceMean').allReduce(buf, SUM, handle);
   for (let i = 0; i < buf.length; i++) buf[i] /= size;
   return like(inp, buf);
 }
 
-function checkRoot(op: string, root: number, size: number): void {
-  if (!Number.isInteger(root) || root < 0 || root >= size) {
-    throw new RangeError(`${op}: argument 'root' must be an integer rank in [0, ${size}), got ${String(root)}`);
-  }
-}
-
-/** Every rank receives root's values (the shapes must already agree). */
-export function broadcast(inp: Tensor, root = 0): Tensor {
+/** Every member receives the values of world rank `root` (a member; the shapes must already agree). */
+export function broadcast(inp: Tensor, root = 0, group?: Group): Tensor {
   const buf = hostValues('broadcast', inp);
-  const { size } = requireWorld('broadcast');
-  checkRoot('broadcast', root, size);
-  loadMpi('broadcast').broadcast(buf, root);
+  const { handle, ranks } = commOf('broadcast', group);
+  const local = ranks.indexOf(root);
+  if (!Number.isInteger(root) || local < 0) {
+    throw new RangeError(`broadcast: argument 'root' must be a rank of the group [${ranks.join(', ')}], got ${String(root)}`);
+  }
+  loadMpi('broadcast').broadcast(buf, local, handle);
   return like(inp, buf);
 }
 
-/** The ranks' tensors concatenated along axis 0, rank 0 first (a 0-d input gives shape [worldSize]). */
-export function allGather(inp: Tensor): Tensor {
+/** The members' tensors concatenated along axis 0, in group order (a 0-d input gives shape [worldSize]). */
+export function allGather(inp: Tensor, group?: Group): Tensor {
   const buf = hostValues('allGather', inp);
-  const { size } = requireWorld('allGather');
+  const { size, handle } = commOf('allGather', group);
   const out = buf instanceof Float32Array ? new Float32Array(buf.length * size) : new Int32Array(buf.length * size);
-  loadMpi('allGather').allGather(buf, out);
+  loadMpi('allGather').allGather(buf, out, handle);
   const shape = inp.ndim === 0 ? [size] : [inp.shape[0] * size, ...inp.shape.slice(1)];
   return like(inp, out, shape);
 }
 
-/** Sums over ranks, then rank r keeps the r-th of worldSize equal slices along axis 0. */
-export function reduceScatterSum(inp: Tensor): Tensor {
+/** Sums over the members, then the member of group index i keeps the i-th of size equal slices along axis 0. */
+export function reduceScatterSum(inp: Tensor, group?: Group): Tensor {
   const buf = hostValues('reduceScatterSum', inp);
-  const { size } = requireWorld('reduceScatterSum');
+  const { size, handle } = commOf('reduceScatterSum', group);
   if (inp.ndim === 0 || inp.shape[0] % size !== 0) {
     throw new RangeError(
-      `reduceScatterSum: argument 'inp' must have a first dimension divisible by the world size ${size}, got shape [${inp.shape.join(', ')}]`,
+      `reduceScatterSum: argument 'inp' must have a first dimension divisible by the group size ${size}, got shape [${inp.shape.join(', ')}]`,
     );
   }
   const n = buf.length / size;
   const out = buf instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
-  loadMpi('reduceScatterSum').reduceScatter(buf, out, SUM);
+  loadMpi('reduceScatterSum').reduceScatter(buf, out, SUM, handle);
   return like(inp, out, [inp.shape[0] / size, ...inp.shape.slice(1)]);
 }

@@ -6,6 +6,7 @@
 import * as functional from './functional.js';
 
 export { bcastListToRank0, broadcastParameters, makeAllreduceCb } from './grad.js';
+export { Group, newGroup, WORLD } from './group.js';
 export { addonPath, mpiAvailable } from './native.js';
 export { DistributedSampler, type DistributedSamplerOptions } from './sampler.js';
 export { convertSyncBatchNorm, SyncBatchNorm } from './sync-batchnorm.js';

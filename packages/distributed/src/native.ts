@@ -9,11 +9,15 @@ export interface MpiAddon {
   initialized(): boolean;
   finalize(): void;
   abort(code: number): void;
-  barrier(): void;
-  allReduce(buf: Float32Array | Int32Array, op: number): void;
-  broadcast(buf: Float32Array | Int32Array, root: number): void;
-  allGather(send: Float32Array | Int32Array, recv: Float32Array | Int32Array): void;
-  reduceScatter(send: Float32Array | Int32Array, recv: Float32Array | Int32Array, op: number): void;
+  /** The last argument of each collective is a communicator handle (0 or absent: the world). */
+  barrier(comm?: number): void;
+  allReduce(buf: Float32Array | Int32Array, op: number, comm?: number): void;
+  broadcast(buf: Float32Array | Int32Array, root: number, comm?: number): void;
+  allGather(send: Float32Array | Int32Array, recv: Float32Array | Int32Array, comm?: number): void;
+  reduceScatter(send: Float32Array | Int32Array, recv: Float32Array | Int32Array, op: number, comm?: number): void;
+  /** A communicator over these world ranks; called by the members only, all with the same tag. */
+  commCreate(ranks: Int32Array, tag: number): number;
+  commFree(comm: number): void;
   version(): string;
 }
 

@@ -1,3 +1,4 @@
+import { commOf, type Group } from './group.js';
 import { loadMpi } from './native.js';
 
 /**
@@ -87,10 +88,10 @@ export function isDistributed(): boolean {
   return current() !== null;
 }
 
-/** Blocks until every rank reaches it. */
-export function barrier(): void {
-  requireWorld('barrier');
-  loadMpi('barrier').barrier();
+/** Blocks until every rank (of `group`, default all) reaches it. */
+export function barrier(group?: Group): void {
+  const { handle } = commOf('barrier', group);
+  loadMpi('barrier').barrier(handle);
 }
 
 /** Ends the job: every rank stops now, with `code` (MegEngine users call it on a fatal error on one rank). */
