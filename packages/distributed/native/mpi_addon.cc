@@ -5,13 +5,58 @@
 #include <dlfcn.h>
 #include <mpi.h>
 #include <napi.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
 
 bool g_inited_here = false;
+
+// Watchdog: a blocking MPI call that waits longer than g_timeout_ms for the other ranks (one rank
+// stopped calling collectives, or they call them in different orders) ends this process with a
+// message; mpirun then stops the others. A thread rather than MPI_Abort: it may not call MPI while
+// the main thread is inside MPI (MPI_THREAD_SERIALIZED).
+std::atomic<int64_t> g_timeout_ms{600000};
+std::atomic<int64_t> g_deadline_ms{0};  // 0: no blocking call in progress
+std::atomic<const char*> g_waiting_op{""};
+int g_world_rank = 0;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+void WatchdogLoop() {
+  for (;;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    int64_t d = g_deadline_ms.load();
+    if (d != 0 && NowMs() > d) {
+      std::fprintf(stderr,
+                   "[@mge/distributed] rank %d: %s waited more than %.1f s for the other ranks (a rank stopped calling "
+                   "collectives or called them in another order); ending this rank so that mpirun stops every rank\n",
+                   g_world_rank, g_waiting_op.load(), g_timeout_ms.load() / 1000.0);
+      std::fflush(stderr);
+      _exit(70);
+    }
+  }
+}
+
+// Arms the watchdog for the duration of one blocking call.
+struct Waiting {
+  explicit Waiting(const char* op) {
+    int64_t t = g_timeout_ms.load();
+    if (t > 0) {
+      g_waiting_op.store(op);
+      g_deadline_ms.store(NowMs() + t);
+    }
+  }
+  ~Waiting() { g_deadline_ms.store(0); }
+};
 // Communicators by handle: 0 is MPI_COMM_WORLD, the others come from commCreate.
 std::vector<MPI_Comm> g_comms;
 
@@ -102,6 +147,12 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   if (g_comms.empty()) g_comms.push_back(MPI_COMM_WORLD);
   int rank = 0, size = 1;
   Check(env, MPI_Comm_rank(MPI_COMM_WORLD, &rank), "MPI_Comm_rank");
+  g_world_rank = rank;
+  static bool watchdog_started = false;
+  if (!watchdog_started) {
+    std::thread(WatchdogLoop).detach();
+    watchdog_started = true;
+  }
   Check(env, MPI_Comm_size(MPI_COMM_WORLD, &size), "MPI_Comm_size");
   Napi::Object o = Napi::Object::New(env);
   o.Set("rank", rank);
@@ -112,6 +163,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 Napi::Value Initialized(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), IsInit()); }
 
 Napi::Value Finalize(const Napi::CallbackInfo& info) {
+  // MPI_Finalize waits for every rank: a rank that finished early must not wait forever for one
+  // that is stuck
+  Waiting w("MPI_Finalize");
   if (IsInit() && g_inited_here) MPI_Finalize();
   return info.Env().Undefined();
 }
@@ -124,7 +178,9 @@ Napi::Value Abort(const Napi::CallbackInfo& info) {
 
 Napi::Value Barrier(const Napi::CallbackInfo& info) {
   RequireInit(info.Env(), "barrier");
-  Check(info.Env(), MPI_Barrier(GetComm(info, 0, "barrier")), "MPI_Barrier");
+  MPI_Comm comm = GetComm(info, 0, "barrier");
+  Waiting w("barrier");
+  Check(info.Env(), MPI_Barrier(comm), "MPI_Barrier");
   return info.Env().Undefined();
 }
 
@@ -134,7 +190,9 @@ Napi::Value AllReduce(const Napi::CallbackInfo& info) {
   RequireInit(env, "allReduce");
   Buf b = GetBuf(info, 0, "allReduce", "buf");
   MPI_Op op = GetOp(env, info[1]);
-  Check(env, MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, GetComm(info, 2, "allReduce")), "MPI_Allreduce");
+  MPI_Comm comm = GetComm(info, 2, "allReduce");
+  Waiting w("allReduce");
+  Check(env, MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, comm), "MPI_Allreduce");
   return env.Undefined();
 }
 
@@ -144,7 +202,9 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   RequireInit(env, "broadcast");
   Buf b = GetBuf(info, 0, "broadcast", "buf");
   int root = info[1].As<Napi::Number>().Int32Value();
-  Check(env, MPI_Bcast(b.data, b.count, b.type, root, GetComm(info, 2, "broadcast")), "MPI_Bcast");
+  MPI_Comm comm = GetComm(info, 2, "broadcast");
+  Waiting w("broadcast");
+  Check(env, MPI_Bcast(b.data, b.count, b.type, root, comm), "MPI_Bcast");
   return env.Undefined();
 }
 
@@ -155,7 +215,9 @@ Napi::Value AllGather(const Napi::CallbackInfo& info) {
   Buf s = GetBuf(info, 0, "allGather", "send");
   Buf r = GetBuf(info, 1, "allGather", "recv");
   if (s.type != r.type) throw Napi::TypeError::New(env, "distributed: allGather: send and recv must have the same dtype");
-  Check(env, MPI_Allgather(s.data, s.count, s.type, r.data, s.count, r.type, GetComm(info, 2, "allGather")), "MPI_Allgather");
+  MPI_Comm comm = GetComm(info, 2, "allGather");
+  Waiting w("allGather");
+  Check(env, MPI_Allgather(s.data, s.count, s.type, r.data, s.count, r.type, comm), "MPI_Allgather");
   return env.Undefined();
 }
 
@@ -167,7 +229,9 @@ Napi::Value ReduceScatter(const Napi::CallbackInfo& info) {
   Buf r = GetBuf(info, 1, "reduceScatter", "recv");
   if (s.type != r.type) throw Napi::TypeError::New(env, "distributed: reduceScatter: send and recv must have the same dtype");
   MPI_Op op = GetOp(env, info[2]);
-  Check(env, MPI_Reduce_scatter_block(s.data, r.data, r.count, r.type, op, GetComm(info, 3, "reduceScatter")), "MPI_Reduce_scatter_block");
+  MPI_Comm comm = GetComm(info, 3, "reduceScatter");
+  Waiting w("reduceScatter");
+  Check(env, MPI_Reduce_scatter_block(s.data, r.data, r.count, r.type, op, comm), "MPI_Reduce_scatter_block");
   return env.Undefined();
 }
 
@@ -187,7 +251,10 @@ Napi::Value CommCreate(const Napi::CallbackInfo& info) {
   Check(env, rc, "MPI_Group_incl");
   MPI_Comm comm;
   int tag = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : 0;
-  rc = MPI_Comm_create_group(MPI_COMM_WORLD, group, tag, &comm);
+  {
+    Waiting w("newGroup");
+    rc = MPI_Comm_create_group(MPI_COMM_WORLD, group, tag, &comm);
+  }
   MPI_Group_free(&group);
   Check(env, rc, "MPI_Comm_create_group");
   MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
@@ -202,6 +269,13 @@ Napi::Value CommFree(const Napi::CallbackInfo& info) {
     MPI_Comm_free(&comm);
     g_comms[h] = MPI_COMM_NULL;
   }
+  return info.Env().Undefined();
+}
+
+// setTimeout(seconds): how long one blocking call may wait for the other ranks; 0 disables.
+Napi::Value SetTimeout(const Napi::CallbackInfo& info) {
+  double sec = info[0].As<Napi::Number>().DoubleValue();
+  g_timeout_ms.store(static_cast<int64_t>(sec * 1000.0));
   return info.Env().Undefined();
 }
 
@@ -223,6 +297,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("allGather", Napi::Function::New(env, AllGather));
   exports.Set("reduceScatter", Napi::Function::New(env, ReduceScatter));
   exports.Set("version", Napi::Function::New(env, Version));
+  exports.Set("setTimeout", Napi::Function::New(env, SetTimeout));
   exports.Set("commCreate", Napi::Function::New(env, CommCreate));
   exports.Set("commFree", Napi::Function::New(env, CommFree));
   return exports;

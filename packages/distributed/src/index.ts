@@ -10,5 +10,5 @@ export { Group, newGroup, WORLD } from './group.js';
 export { addonPath, mpiAvailable } from './native.js';
 export { DistributedSampler, type DistributedSamplerOptions } from './sampler.js';
 export { convertSyncBatchNorm, SyncBatchNorm } from './sync-batchnorm.js';
-export { abort, barrier, getRank, getWorldSize, init, isDistributed, launchedByMpi } from './world.js';
+export { abort, barrier, getRank, getWorldSize, init, isDistributed, launchedByMpi, setCollectiveTimeout } from './world.js';
 export { functional };

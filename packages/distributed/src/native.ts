@@ -18,6 +18,8 @@ export interface MpiAddon {
   /** A communicator over these world ranks; called by the members only, all with the same tag. */
   commCreate(ranks: Int32Array, tag: number): number;
   commFree(comm: number): void;
+  /** How long one blocking call may wait for the other ranks before this rank exits; 0 disables. */
+  setTimeout(seconds: number): void;
   version(): string;
 }
 

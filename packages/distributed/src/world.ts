@@ -17,9 +17,10 @@ export function launchedByMpi(): boolean {
  * Joins the MPI world (MegEngine's init_process_group; the launcher supplies address and size).
  * Idempotent. From then on, a non-zero exit of this process (an uncaught exception included)
  * calls MPI_Abort, so the other ranks stop within seconds instead of waiting in a collective.
- * `expectedWorldSize`, when given, must equal the launcher's `-n`.
+ * `expectedWorldSize`, when given, must equal the launcher's `-n`. `timeout` (seconds, default
+ * MGE_DIST_TIMEOUT or 600) bounds how long one collective may wait for the other ranks.
  */
-export function init(options: { expectedWorldSize?: number } = {}): { rank: number; size: number } {
+export function init(options: { expectedWorldSize?: number; timeout?: number } = {}): { rank: number; size: number } {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`init: argument 'options' must be an object, got ${String(options)}`);
   }
@@ -27,7 +28,9 @@ export function init(options: { expectedWorldSize?: number } = {}): { rank: numb
   if (expected !== undefined && (!Number.isInteger(expected) || expected < 1)) {
     throw new TypeError(`init: 'expectedWorldSize' must be a positive integer, got ${String(expected)}`);
   }
+  if (options.timeout !== undefined) checkTimeout('init', options.timeout);
   const w = join('init');
+  if (options.timeout !== undefined) setCollectiveTimeout(options.timeout);
   if (expected !== undefined && expected !== w.size) {
     throw new Error(`init: expected a world of ${expected} processes, but the launcher started ${w.size} (mpirun -n ${w.size})`);
   }
@@ -38,6 +41,12 @@ function join(op: string): { rank: number; size: number } {
   if (!world) {
     const mpi = loadMpi(op);
     world = mpi.init();
+    const env = process.env.MGE_DIST_TIMEOUT;
+    if (env !== undefined && env !== '') {
+      const t = Number(env);
+      if (!(t >= 0)) throw new TypeError(`${op}: MGE_DIST_TIMEOUT must be a non-negative number of seconds, got '${env}'`);
+      mpi.setTimeout(t);
+    }
     // An uncaught error is printed here, before MPI_Abort ends the process: for an ES module
     // Node would print it only after the 'exit' handlers. An application that handles uncaught
     // exceptions itself keeps running.
@@ -60,6 +69,23 @@ function join(op: string): { rank: number; size: number } {
     });
   }
   return world;
+}
+
+function checkTimeout(op: string, seconds: number): void {
+  if (typeof seconds !== 'number' || !(seconds >= 0) || !Number.isFinite(seconds)) {
+    throw new TypeError(`${op}: 'timeout' must be a non-negative number of seconds (0 disables), got ${String(seconds)}`);
+  }
+}
+
+/**
+ * How long one collective (or MPI_Finalize at exit) may wait for the other ranks before this rank
+ * prints which operation was waiting and exits, which makes mpirun stop every rank: a rank that
+ * stopped calling collectives, or calls them in another order, cannot hang the job. 0 disables.
+ */
+export function setCollectiveTimeout(seconds: number): void {
+  checkTimeout('setCollectiveTimeout', seconds);
+  requireWorld('setCollectiveTimeout');
+  loadMpi('setCollectiveTimeout').setTimeout(seconds);
 }
 
 /** Initializes when launched by MPI; a plain process stays a world of one. */

@@ -20,6 +20,13 @@ describe('faults on 2 ranks', () => {
     expect(r.seconds).toBeLessThan(20);
   });
 
+  it('a rank that ends one collective early cannot hang the job: the wait times out and names the collective', () => {
+    const r = mpirun('fault.ts', ['early-exit'], 2, 30_000);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/rank \d: (allReduce|MPI_Finalize) waited more than 2\.0 s for the other ranks/);
+    expect(r.seconds).toBeLessThan(20);
+  });
+
   it('a wrong world size is named', () => {
     const r = mpirun('fault.ts', ['world-size'], 2, 30_000);
     expect(r.status).not.toBe(0);

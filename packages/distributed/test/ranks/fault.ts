@@ -3,6 +3,7 @@
 //   world-size     init({ expectedWorldSize: 3 }) under mpirun -n 2
 //   model          rank 1 builds a different model before broadcastParameters
 //   kill           rank 1 is killed (SIGKILL) while rank 0 waits in an all-reduce
+//   early-exit     rank 1 ends normally one all-reduce early (timeout 2 s)
 import '@mge/kernels-cpu';
 import { tensor } from '@mge/core';
 import * as M from '@mge/module';
@@ -17,6 +18,11 @@ if (kind === 'throw') {
   if (rank === 1) throw new Error('rank 1 failed on purpose');
   D.allReduceSum(tensor([1, 2, 3])); // rank 0 waits here for a partner that is gone
   console.log('rank 0 was not stopped');
+} else if (kind === 'early-exit') {
+  init({ timeout: 2 });
+  D.allReduceSum(tensor([1, 2, 3]));
+  if (rank === 0) D.allReduceSum(tensor([1, 2, 3])); // rank 1 has left: nobody will join
+  console.log(`rank ${rank} done`);
 } else if (kind === 'kill') {
   D.allReduceSum(tensor([1, 2, 3]));
   if (rank === 1) process.kill(process.pid, 'SIGKILL');
