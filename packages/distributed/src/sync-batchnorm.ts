@@ -1,24 +1,11 @@
-import { add, autodiff, div, mul, noGrad, reshape, sqrt, sub, sum, type Tensor, tensor } from '@mge/core';
+import { add, div, mul, noGrad, reshape, sqrt, sub, sum, type Tensor, tensor } from '@mge/core';
 import * as M from '@mge/module';
 import { allReduceSum } from './functional.js';
 import { getWorldSize } from './world.js';
 
-/**
- * allReduceSum with a gradient: every rank's output is the same sum, so the gradient reaching
- * one rank's input is the sum of every rank's output gradient.
- */
-class AllReduceSumGrad extends autodiff.Function {
-  forward(x: Tensor): Tensor {
-    return allReduceSum(x);
-  }
-  backward(dy: Tensor): Tensor {
-    return allReduceSum(dy);
-  }
-}
-
 /** Sums over ranks inside autograd; the identity in a world of one. */
 function sumOverRanks(x: Tensor): Tensor {
-  return getWorldSize() > 1 ? new AllReduceSumGrad().call(x) : x;
+  return getWorldSize() > 1 ? allReduceSum(x) : x;
 }
 
 /**

@@ -7,8 +7,8 @@ describe('collectives on 2 ranks', () => {
     const r = mpirun('collectives.ts');
     expect(r.stderr).not.toMatch(/uncaught/);
     expect(r.status).toBe(0);
-    // 5 sizes × 2 dtypes × 7 checks on cpu + 2 sizes × 2 dtypes × 7 on js
-    expect(r.stdout).toContain('rank 0/2: 98 collective checks passed');
-    expect(r.stdout).toContain('rank 1/2: 98 collective checks passed');
+    // 5 sizes × 2 dtypes × 7 checks on cpu + 2 sizes × 2 dtypes × 7 on js + 5 gradients
+    expect(r.stdout).toContain('rank 0/2: 103 collective checks passed');
+    expect(r.stdout).toContain('rank 1/2: 103 collective checks passed');
   });
 });

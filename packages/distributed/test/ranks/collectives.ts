@@ -1,7 +1,7 @@
 // Run by mpirun (see ../collectives.test.ts): every collective against a plain JS reference that
 // each rank computes from every rank's (deterministic) input.
 import '@mge/kernels-cpu';
-import { type Tensor, tensor } from '@mge/core';
+import { GradManager, mul, Parameter, sum, type Tensor, tensor } from '@mge/core';
 import { Mulberry32 } from '@mge/data';
 import { barrier, functional as D, getRank, getWorldSize, init } from '../../src/index.js';
 
@@ -63,5 +63,26 @@ for (const device of ['cpu', 'js']) {
 }
 // a 0-d tensor gathers to shape [size]
 expectEqual('allGather 0-d', D.allGather(tensor(rank)), Array.from({ length: size }, (_, r) => r), [size], 0);
+
+// gradients: on rank r, loss_r = sum(c_r · op(x_r)) with c_r = r + 1; the total loss is Σ loss_r
+const c = rank + 1;
+const S = (size * (size + 1)) / 2; // Σ c_r
+function gradOf(what: string, x: Parameter, op: (x: Tensor) => Tensor, want: number[]): void {
+  const gm = new GradManager().attach(x);
+  gm.record();
+  gm.backward(sum(mul(op(x), c)));
+  expectEqual(`grad of ${what}`, x.grad as Tensor, want, [...x.shape], 1e-6);
+  checks++;
+}
+gradOf('allReduceSum', new Parameter([1, 2]), (x) => D.allReduceSum(x), [S, S]);
+gradOf('allReduceMean', new Parameter([1, 2]), (x) => D.allReduceMean(x), [S / size, S / size]);
+gradOf('broadcast', new Parameter([1, 2]), (x) => D.broadcast(x, size - 1), rank === size - 1 ? [S, S] : [0, 0]);
+gradOf('allGather', new Parameter([1, 2]), (x) => D.allGather(x), [S, S]);
+gradOf(
+  'reduceScatterSum',
+  new Parameter(new Float32Array(2 * size), { shape: [size, 2] }),
+  (x) => D.reduceScatterSum(x),
+  Array.from({ length: 2 * size }, (_, i) => Math.floor(i / 2) + 1),
+);
 barrier();
 console.log(`rank ${rank}/${size}: ${checks} collective checks passed`);
