@@ -34,7 +34,7 @@ const dump = (name: string) =>
   writeFileSync(join(outDir, name), Float32Array.from([...net.parameters(), ...net.buffers()].flatMap((t) => Array.from(t.dataSync()))));
 if (!distributed) dump('resnet-init.bin');
 const gm = new GradManager().attach(net.parameters(), distributed ? { callbacks: [makeAllreduceCb('mean')] } : {});
-const opt = new SGD(net.parameters(), { lr: 5e-4, momentum: 0.9 });
+const opt = new SGD(net.parameters(), { lr: 2e-4, momentum: 0.9 });
 for (let step = 0; step < STEPS; step++) {
   const first = step * PER_RANK * world + (distributed ? rank * PER_RANK : 0);
   const x = tensor(images.slice(first * PIX, (first + batch) * PIX), { shape: [batch, 3, 16, 16] });
