@@ -31,6 +31,7 @@ describe('@mge/distributed without MPI', () => {
     expect(() => dist.functional.broadcast(42 as never)).toThrow(/broadcast: argument 'inp' must be a Tensor, got 42/);
     expect(() => dist.makeAllreduceCb('max' as never)).toThrow(/makeAllreduceCb: argument 'reduceMethod' must be 'sum' or 'mean', got max/);
     expect(() => dist.broadcastParameters(null as never)).toThrow(/broadcastParameters: argument 'module' must be a Module, got null/);
+    expect(() => dist.abort(0)).toThrow(/abort: argument 'code' must be an integer in \[1, 255\], got 0/);
     expect(() => dist.init({ expectedWorldSize: 0 })).toThrow(/init: 'expectedWorldSize' must be a positive integer, got 0/);
   });
 });
