@@ -209,6 +209,37 @@ describe('backward frees its temporaries', () => {
   });
 });
 
+describe('GradManager.attach callbacks', () => {
+  it('passes each gradient through the callbacks, in order, before it accumulates into .grad', () => {
+    const a = new Parameter([1, 2]);
+    const b = new Parameter([3]);
+    const seen: string[] = [];
+    const double = (p: Tensor, g: Tensor) => {
+      seen.push(`${p === a ? 'a' : 'b'}:${Array.from(g.dataSync()).join(',')}`);
+      return mul(g, tensor(2));
+    };
+    const plusOne = (_p: Tensor, g: Tensor) => add(g, tensor(1));
+    const gm = new GradManager().attach([a], { callbacks: [double, plusOne] }).attach(b);
+    gm.record();
+    gm.backward(sum(mul(mul(a, a), b))); // d/da = 2ab = [6, 12], d/db = sum(a²) = 5
+    expect(seen).toEqual(['a:6,12']);
+    expect(vals(a.grad)).toEqual([13, 25]);
+    expect(vals(b.grad)).toEqual([5]);
+    gm.record();
+    gm.backward(sum(mul(mul(a, a), b)));
+    expect(vals(a.grad)).toEqual([26, 50]); // the callback's output accumulates
+  });
+
+  it('names the problem when a callback is not a function or returns the wrong shape', () => {
+    const a = new Parameter([1, 2]);
+    expect(() => new GradManager().attach(a, { callbacks: [42 as never] })).toThrow(/every callback must be a function, got 42/);
+    expect(() => new GradManager().attach(a, null as never)).toThrow(/argument 'options' must be an object/);
+    const gm = new GradManager().attach(a, { callbacks: (_p, g) => sum(g) });
+    gm.record();
+    expect(() => gm.backward(sum(a))).toThrow(/callback must return a Tensor of the parameter's shape \(2,\), got \(\)/);
+  });
+});
+
 describe('autodiff.Function (a hand-written gradient)', () => {
   class Cube extends autodiff.Function {
     private x: Tensor | null = null;

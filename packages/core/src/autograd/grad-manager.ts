@@ -11,22 +11,41 @@ import { noGrad, pushTape, removeTape, Tape } from './tape.js';
  *
  *   const gm = new GradManager().attach(model.parameters());
  *   gm.record(); const loss = ...; gm.backward(loss);      // or gm.scope(() => {...})
+ *
+ * `attach(params, { callbacks })` runs each callback on every gradient before it is added to
+ * `.grad` (MegEngine's callbacks; distributed training all-reduces there).
  */
+export type GradCallback = (param: Tensor, grad: Tensor) => Tensor;
+
+export interface AttachOptions {
+  /** Called in order with (param, grad) once backward has computed grad; each returns the gradient to pass on. */
+  callbacks?: GradCallback | GradCallback[];
+}
+
 export class GradManager {
   private readonly attached: Tensor[] = [];
   private readonly attachedIds = new Set<number>();
+  private readonly callbacks = new Map<number, GradCallback[]>();
   private tape: Tape | null = null;
 
-  attach(params: Tensor | Iterable<Tensor>): this {
+  attach(params: Tensor | Iterable<Tensor>, options: AttachOptions = {}): this {
     const list = params instanceof Tensor ? [params] : params;
     if (list === null || list === undefined || typeof (list as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
       throw new TypeError(`GradManager.attach: argument 'params' must be a Tensor or an iterable of Tensors, got ${String(params)}`);
     }
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`GradManager.attach: argument 'options' must be an object, got ${String(options)}`);
+    }
+    const cbs = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+    for (const cb of cbs) {
+      if (typeof cb !== 'function') throw new TypeError(`GradManager.attach: every callback must be a function, got ${String(cb)}`);
+    }
     for (const p of list) {
       if (!(p instanceof Tensor)) throw new TypeError(`GradManager.attach: every item of 'params' must be a Tensor, got ${String(p)}`);
       if (p.dtype !== 'float32') throw new TypeError(`GradManager.attach: only float32 tensors can have gradients, got ${p.dtype}`);
-      if (this.attachedIds.has(p.id)) continue;
       if ((p as { requiresGrad?: boolean }).requiresGrad === false) continue; // a frozen Parameter
+      if (cbs.length > 0) this.callbacks.set(p.id, [...(this.callbacks.get(p.id) ?? []), ...cbs]);
+      if (this.attachedIds.has(p.id)) continue;
       this.attached.push(p);
       this.attachedIds.add(p.id);
       this.tape?.tracked.add(p.id);
@@ -113,6 +132,15 @@ export class GradManager {
       let g = grads.get(p.id);
       if (!g) continue;
       if (g === dy) g = view(dy, dy.shape); // .grad is never the caller's own tensor object
+      for (const cb of this.callbacks.get(p.id) ?? []) {
+        const out = cb(p, g);
+        if (!(out instanceof Tensor) || !shapesEqual(out.shape, p.shape)) {
+          throw new TypeError(
+            `GradManager.backward: a callback must return a Tensor of the parameter's shape ${shapeToString(p.shape)}, got ${out instanceof Tensor ? shapeToString(out.shape) : String(out)}`,
+          );
+        }
+        g = out;
+      }
       if (!p.grad || p.grad.isDisposed) {
         p.grad = g;
         continue;
