@@ -18,7 +18,10 @@ function json(r, what) {
 function mpirun(n, script, args, threads) {
   const flags = ['--oversubscribe', '--bind-to', 'none', '-n', String(n), '-x', `MGE_NUM_THREADS=${threads}`];
   if (process.getuid?.() === 0) flags.unshift('--allow-run-as-root');
-  const r = spawnSync('mpirun', [...flags, process.execPath, ...tsx, join(pkgDir, 'bench', script), ...args], { cwd: pkgDir, encoding: 'utf8' });
+  const r = spawnSync('mpirun', [...flags, process.execPath, ...tsx, join(pkgDir, 'bench', script), ...args], {
+    cwd: pkgDir,
+    encoding: 'utf8',
+  });
   return json(r, `mpirun ${script}`);
 }
 function alone(script, args, threads) {
@@ -41,7 +44,9 @@ for (const [model, global, steps] of [
   rows.push({ model, global, one, two });
 }
 console.log('\nms per SGD step at the same global batch (lower is better); ResNet-18: CIFAR stem, 3×32×32, BatchNorm per rank');
-console.log('| model | global batch | 1 process × 2 threads | 2 ranks × 1 thread | ratio 2 ranks / 1 process | all-reduce ms/step | comm share |');
+console.log(
+  '| model | global batch | 1 process × 2 threads | 2 ranks × 1 thread | ratio 2 ranks / 1 process | all-reduce ms/step | comm share |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const { model, global, one, two } of rows) {
   console.log(
@@ -83,7 +88,9 @@ for (const { model, global, two } of rows) {
   for (const n of [2, 4, 8, 16, 32, 64]) {
     const comp = (compute2 * 2) / n;
     const comm = (P * 2 * (n - 1) * alpha + (2 * (n - 1) * bytes * beta) / n) / 1e3;
-    console.log(`| ${n} | ${comp.toFixed(2)} | ${comm.toFixed(2)} | ${(comp + comm).toFixed(2)} | ${((100 * comm) / (comp + comm)).toFixed(1)}% |`);
+    console.log(
+      `| ${n} | ${comp.toFixed(2)} | ${comm.toFixed(2)} | ${(comp + comm).toFixed(2)} | ${((100 * comm) / (comp + comm)).toFixed(1)}% |`,
+    );
   }
 }
 console.log("(one machine's shared-memory α and β; across machines use the network's, e.g. from this bench run with a hostfile)");

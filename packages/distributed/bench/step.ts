@@ -30,8 +30,14 @@ const timed = (p: Tensor, g: Tensor) => {
 };
 const gm = new GradManager().attach(model.parameters(), { callbacks: [timed] });
 const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
-const x = tensor(new Float32Array(batch * C * 1024).map((_, i) => Math.sin(i)), { shape: [batch, C, 32, 32] });
-const y = tensor(Int32Array.from({ length: batch }, (_, i) => i % 10), { dtype: 'int32' });
+const x = tensor(
+  new Float32Array(batch * C * 1024).map((_, i) => Math.sin(i)),
+  { shape: [batch, C, 32, 32] },
+);
+const y = tensor(
+  Int32Array.from({ length: batch }, (_, i) => i % 10),
+  { dtype: 'int32' },
+);
 const step = () => {
   gm.record();
   gm.backward(F.crossEntropy(model(x), y));
@@ -45,5 +51,15 @@ const ms = (performance.now() - t0) / STEPS;
 if (getRank() === 0) {
   const list = [...model.parameters()];
   const params = list.reduce((n, p) => n + p.size, 0);
-  console.log(JSON.stringify({ model: MODEL, world, batchPerRank: batch, msPerStep: ms, commMsPerStep: commMs / STEPS, params, tensors: list.length }));
+  console.log(
+    JSON.stringify({
+      model: MODEL,
+      world,
+      batchPerRank: batch,
+      msPerStep: ms,
+      commMsPerStep: commMs / STEPS,
+      params,
+      tensors: list.length,
+    }),
+  );
 }

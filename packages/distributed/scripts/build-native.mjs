@@ -35,7 +35,10 @@ function main() {
   const prefix = dirname(dirname(process.execPath));
   const common = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
   let status = 0;
-  for (const step of [['configure', ...common], ['build', ...common]]) {
+  for (const step of [
+    ['configure', ...common],
+    ['build', ...common],
+  ]) {
     log(`node-gyp ${step.join(' ')}`);
     status = spawnSync(process.execPath, [gypBin, ...step], { cwd: pkgDir, stdio: 'inherit' }).status ?? 1;
     if (status !== 0) break;

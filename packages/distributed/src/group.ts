@@ -62,7 +62,8 @@ export function newGroup(ranks: readonly number[]): Group {
   }
   const seen = new Set<number>();
   for (const r of ranks) {
-    if (!Number.isInteger(r) || r < 0 || r >= size) throw new RangeError(`newGroup: every rank must be an integer in [0, ${size}), got ${String(r)}`);
+    if (!Number.isInteger(r) || r < 0 || r >= size)
+      throw new RangeError(`newGroup: every rank must be an integer in [0, ${size}), got ${String(r)}`);
     if (seen.has(r)) throw new RangeError(`newGroup: rank ${r} is listed twice`);
     seen.add(r);
   }
@@ -74,7 +75,8 @@ export function newGroup(ranks: readonly number[]): Group {
 /** The communicator of `group` for a collective, with this rank's index and the group size. */
 export function commOf(op: string, group: Group | undefined): { handle: number; rank: number; size: number; ranks: readonly number[] } {
   const g = group ?? WORLD;
-  if (!(g instanceof Group)) throw new TypeError(`${op}: argument 'group' must be a Group (from newGroup) or undefined, got ${String(group)}`);
+  if (!(g instanceof Group))
+    throw new TypeError(`${op}: argument 'group' must be a Group (from newGroup) or undefined, got ${String(group)}`);
   const ranks = g.memberRanks(op);
   const { rank } = requireWorld(op);
   if (g.handle === null) {

@@ -29,7 +29,8 @@ export class DistributedSampler implements Sampler {
 
   constructor(source: number | { length: number }, options: DistributedSamplerOptions = {}) {
     const op = 'DistributedSampler';
-    if (options === null || typeof options !== 'object') throw new TypeError(`${op}: argument 'options' must be an object, got ${String(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${op}: argument 'options' must be an object, got ${String(options)}`);
     const n = typeof source === 'number' ? source : source?.length;
     if (!Number.isInteger(n) || (n as number) < 0) {
       throw new TypeError(`${op}: expected a dataset or a non-negative integer length, got ${String(n)}`);

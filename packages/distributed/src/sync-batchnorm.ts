@@ -22,7 +22,7 @@ export class SyncBatchNorm extends M.BatchNorm2d {
     if (c !== this.numFeatures) throw new Error(`SyncBatchNorm: expected ${this.numFeatures} channels, got ${c}`);
     const axes = [0, 2, 3];
     const local = x.size / c;
-    const n = getWorldSize() > 1 ? (allReduceSum(tensor(Int32Array.of(local), { dtype: 'int32' })).item()) : local;
+    const n = getWorldSize() > 1 ? allReduceSum(tensor(Int32Array.of(local), { dtype: 'int32' })).item() : local;
     if (n === 0) throw new Error('SyncBatchNorm: the global batch is empty; every rank has a 0-sized input');
     // two passes (mean, then the mean square deviation) as BatchNorm2d, for the same rounding
     const mean = div(sumOverRanks(sum(x, axes, true)), n);

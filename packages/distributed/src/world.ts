@@ -122,7 +122,8 @@ export function barrier(group?: Group): void {
 
 /** Ends the job: every rank stops now, with `code` (MegEngine users call it on a fatal error on one rank). */
 export function abort(code = 1): never {
-  if (!Number.isInteger(code) || code < 1 || code > 255) throw new RangeError(`abort: argument 'code' must be an integer in [1, 255], got ${String(code)}`);
+  if (!Number.isInteger(code) || code < 1 || code > 255)
+    throw new RangeError(`abort: argument 'code' must be an integer in [1, 255], got ${String(code)}`);
   // outside an MPI world there is no other rank to stop
   if (current()) loadMpi('abort').abort(code);
   process.exit(code);

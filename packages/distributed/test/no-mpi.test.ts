@@ -24,7 +24,9 @@ describe('@mge/distributed without MPI', () => {
   });
 
   it('checks arguments before touching MPI', () => {
-    expect(() => dist.functional.allReduceSum(tensor([true]))).toThrow(/allReduceSum: argument 'inp' must have dtype float32 or int32, got bool/);
+    expect(() => dist.functional.allReduceSum(tensor([true]))).toThrow(
+      /allReduceSum: argument 'inp' must have dtype float32 or int32, got bool/,
+    );
     expect(() => dist.functional.allReduceMean(tensor([1], { dtype: 'int32' }))).toThrow(
       /allReduceMean: argument 'inp' must have dtype float32, got int32; use allReduceSum for integers/,
     );

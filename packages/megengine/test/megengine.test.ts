@@ -32,6 +32,7 @@ describe('megengine', () => {
     const ad = await import('megengine/autodiff');
     const data = await import('megengine/data');
     const hub = await import('megengine/hub');
+    const dist = await import('megengine/distributed');
     for (const [where, name] of [
       [mge, 'Tensor'],
       [mge, 'Parameter'],
@@ -44,6 +45,9 @@ describe('megengine', () => {
       [optim, 'SGD'],
       [ad, 'GradManager'],
       [ad, 'Function'],
+      [dist, 'getRank'],
+      [dist, 'makeAllreduceCb'],
+      [dist, 'SyncBatchNorm'],
       [data, 'DataLoader'],
       [data, 'MNIST'], // Node's megengine/data reads IDX files too
       [hub, 'LeNet'],

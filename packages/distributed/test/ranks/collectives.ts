@@ -40,10 +40,28 @@ for (const device of ['cpu', 'js']) {
       const tol = dtype === 'float32' ? 1e-6 : 0;
       const tag = `${device} ${dtype} n=${n}`;
       expectEqual(`allReduceSum ${tag}`, D.allReduceSum(x), sum, [n], tol);
-      expectEqual(`allReduceMax ${tag}`, D.allReduceMax(x), ref((v) => Math.max(...v)), [n], 0);
-      expectEqual(`allReduceMin ${tag}`, D.allReduceMin(x), ref((v) => Math.min(...v)), [n], 0);
+      expectEqual(
+        `allReduceMax ${tag}`,
+        D.allReduceMax(x),
+        ref((v) => Math.max(...v)),
+        [n],
+        0,
+      );
+      expectEqual(
+        `allReduceMin ${tag}`,
+        D.allReduceMin(x),
+        ref((v) => Math.min(...v)),
+        [n],
+        0,
+      );
       if (dtype === 'float32') {
-        expectEqual(`allReduceMean ${tag}`, D.allReduceMean(x), sum.map((s) => s / size), [n], tol);
+        expectEqual(
+          `allReduceMean ${tag}`,
+          D.allReduceMean(x),
+          sum.map((s) => s / size),
+          [n],
+          tol,
+        );
       }
       const root = size - 1;
       expectEqual(`broadcast ${tag}`, D.broadcast(x, root), all[root], [n], 0);
@@ -62,7 +80,13 @@ for (const device of ['cpu', 'js']) {
   }
 }
 // a 0-d tensor gathers to shape [size]
-expectEqual('allGather 0-d', D.allGather(tensor(rank)), Array.from({ length: size }, (_, r) => r), [size], 0);
+expectEqual(
+  'allGather 0-d',
+  D.allGather(tensor(rank)),
+  Array.from({ length: size }, (_, r) => r),
+  [size],
+  0,
+);
 
 // gradients: on rank r, loss_r = sum(c_r · op(x_r)) with c_r = r + 1; the total loss is Σ loss_r
 const c = rank + 1;
