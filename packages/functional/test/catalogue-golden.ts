@@ -1,14 +1,18 @@
 // The layer catalogue's PyTorch 1.13 goldens (scripts/goldens/make_catalogue_goldens.py writes
 // test/fixtures/catalogue_*.json), run on any registered device: functional/ runs them on
 // `js`, kernels-cpu on `cpu`, kernels-webgpu on `webgpu`. Forward values and every gradient
-// (inputs and, for layers, parameters) must be within 1e-4·max(1, |want|) on every device.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// (inputs and, for layers, parameters) must be within 1e-4·max(1, |want|) on every device; and
+// kernels-webgpu's browser test runs a subset in Chromium (the fixtures are imported as modules).
 import { concat, GradManager, type Tensor, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 // @mge/module depends on this package, so a package dependency would be a cycle.
 import * as M from '../../module/src/index.js';
 import * as F from '../src/index.js';
+import activation from './fixtures/catalogue_activation.json';
+import attention from './fixtures/catalogue_attention.json';
+import indexing from './fixtures/catalogue_indexing.json';
+import loss from './fixtures/catalogue_loss.json';
+import recurrent from './fixtures/catalogue_recurrent.json';
 
 interface FixtureTensor {
   shape: number[];
@@ -16,7 +20,7 @@ interface FixtureTensor {
   data: number[];
 }
 
-interface Case {
+export interface Case {
   name: string;
   op: string;
   args: Record<string, unknown>;
@@ -27,17 +31,17 @@ interface Case {
   params?: Record<string, FixtureTensor>;
 }
 
-export const CATALOGUE_FILES = [
-  'catalogue_activation',
-  'catalogue_indexing',
-  'catalogue_loss',
-  'catalogue_recurrent',
-  'catalogue_attention',
-];
+const FIXTURES = {
+  catalogue_activation: activation,
+  catalogue_indexing: indexing,
+  catalogue_loss: loss,
+  catalogue_recurrent: recurrent,
+  catalogue_attention: attention,
+} as unknown as Record<string, { cases: Case[] }>;
+export const CATALOGUE_FILES = Object.keys(FIXTURES);
 
-function load(file: string): Case[] {
-  const path = fileURLToPath(new URL(`./fixtures/${file}.json`, import.meta.url));
-  return (JSON.parse(readFileSync(path, 'utf8')) as { cases: Case[] }).cases;
+export function loadCatalogueCases(file: string): Case[] {
+  return FIXTURES[file].cases;
 }
 
 function toTensor(f: FixtureTensor, device: string): Tensor {
@@ -120,7 +124,7 @@ const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inpu
   },
 };
 
-async function checkCase(c: Case, device: string, rtol: number): Promise<void> {
+export async function checkCatalogueCase(c: Case, device: string, rtol = 1e-4): Promise<void> {
   const inputs: Inputs = {};
   for (const [k, v] of Object.entries(c.inputs)) inputs[k] = toTensor(v, device);
   const differentiated: Tensor[] = Object.keys(c.grads)
@@ -161,7 +165,7 @@ export function runCatalogueGoldens(device: string, options: { rtol?: number; fi
   const rtol = options.rtol ?? 1e-4;
   for (const file of options.files ?? CATALOGUE_FILES) {
     describe(`golden ${file} on '${device}' (PyTorch 1.13)`, () => {
-      for (const c of load(file)) it(c.name, () => checkCase(c, device, rtol));
+      for (const c of loadCatalogueCases(file)) it(c.name, () => checkCatalogueCase(c, device, rtol));
     });
   }
 }

@@ -1,11 +1,13 @@
 // The layer catalogue's PyTorch 1.13 goldens (scripts/goldens/make_layer_goldens.py writes
 // fixtures/layers_*.json), run on any registered device: the js backend here, cpu and webgpu
-// from their own packages' tests. Tolerance as golden.test.ts: |got − want| ≤ 1e-4·max(1, |want|).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// from their own packages' tests, webgpu in Chromium too (the fixtures are imported as modules, so
+// this file runs in a page). Tolerance as golden.test.ts: |got − want| ≤ 1e-4·max(1, |want|).
 import { GradManager, type Tensor, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import * as F from '../src/index.js';
+import layersConv from './fixtures/layers_conv.json';
+import layersNorm from './fixtures/layers_norm.json';
+import layersResize from './fixtures/layers_resize.json';
 
 interface FixtureTensor {
   shape: number[];
@@ -23,12 +25,15 @@ export interface LayerCase {
   grads: Record<string, FixtureTensor>;
 }
 
-export const LAYER_FIXTURES = ['layers_conv', 'layers_norm', 'layers_resize'] as const;
+const FIXTURES = { layers_conv: layersConv, layers_norm: layersNorm, layers_resize: layersResize } as unknown as Record<
+  string,
+  { cases: LayerCase[] }
+>;
+export const LAYER_FIXTURES = Object.keys(FIXTURES);
 const RTOL = 1e-4;
 
 export function loadLayerCases(file: string): LayerCase[] {
-  const path = fileURLToPath(new URL(`./fixtures/${file}.json`, import.meta.url));
-  return (JSON.parse(readFileSync(path, 'utf8')) as { cases: LayerCase[] }).cases;
+  return FIXTURES[file].cases;
 }
 
 type Inputs = Record<string, Tensor>;
