@@ -3,7 +3,7 @@
 // `js`, kernels-cpu on `cpu`, kernels-webgpu on `webgpu`. Forward values and every gradient
 // (inputs and, for layers, parameters) must be within 1e-4·max(1, |want|) on every device; and
 // kernels-webgpu's browser test runs a subset in Chromium (the fixtures are imported as modules).
-import { concat, GradManager, type Tensor, tensor } from '@mge/core';
+import { concat, GradManager, type Tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 // @mge/module depends on this package, so a package dependency would be a cycle.
 import * as M from '../../module/src/index.js';
@@ -13,12 +13,7 @@ import attention from './fixtures/catalogue_attention.json';
 import indexing from './fixtures/catalogue_indexing.json';
 import loss from './fixtures/catalogue_loss.json';
 import recurrent from './fixtures/catalogue_recurrent.json';
-
-interface FixtureTensor {
-  shape: number[];
-  dtype: 'float32' | 'int32' | 'bool';
-  data: number[];
-}
+import { expectClose, type FixtureTensor, fixtureTensor } from './golden-fixture.js';
 
 export interface Case {
   name: string;
@@ -42,24 +37,6 @@ export const CATALOGUE_FILES = Object.keys(FIXTURES);
 
 export function loadCatalogueCases(file: string): Case[] {
   return FIXTURES[file].cases;
-}
-
-function toTensor(f: FixtureTensor, device: string): Tensor {
-  const data = f.dtype === 'int32' ? Int32Array.from(f.data) : f.dtype === 'bool' ? Uint8Array.from(f.data) : Float32Array.from(f.data);
-  return tensor(data, { shape: f.shape, dtype: f.dtype, device });
-}
-
-async function expectClose(what: string, got: Tensor | null | undefined, want: FixtureTensor, rtol: number): Promise<void> {
-  expect(got, `${what}: missing`).toBeTruthy();
-  const t = got as Tensor;
-  expect([...t.shape], `${what}: shape`).toEqual(want.shape);
-  const values = await t.data();
-  const bad: string[] = [];
-  for (let i = 0; i < want.data.length; i++) {
-    const err = Math.abs(values[i] - want.data[i]) / Math.max(1, Math.abs(want.data[i]));
-    if (!(err <= rtol) && bad.length < 5) bad.push(`[${i}] got ${values[i]}, want ${want.data[i]}`);
-  }
-  expect(bad, what).toEqual([]);
 }
 
 type Inputs = Record<string, Tensor>;
@@ -126,7 +103,7 @@ const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inpu
 
 export async function checkCatalogueCase(c: Case, device: string, rtol = 1e-4): Promise<void> {
   const inputs: Inputs = {};
-  for (const [k, v] of Object.entries(c.inputs)) inputs[k] = toTensor(v, device);
+  for (const [k, v] of Object.entries(c.inputs)) inputs[k] = fixtureTensor(v, device);
   const differentiated: Tensor[] = Object.keys(c.grads)
     .filter((k) => k in inputs)
     .map((k) => inputs[k]);
@@ -135,7 +112,7 @@ export async function checkCatalogueCase(c: Case, device: string, rtol = 1e-4): 
     const spec = LAYERS[c.op];
     expect(spec, `no layer '${c.op}'`).toBeDefined();
     layer = spec.make(c.args);
-    const params = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, toTensor(v, device)]));
+    const params = Object.fromEntries(Object.entries(c.params).map(([k, v]) => [k, fixtureTensor(v, device)]));
     layer.loadStateDict(params);
     expect([...layer.stateDict().keys()].sort(), `${c.name}: state-dict keys`).toEqual(Object.keys(c.params).sort());
   }
@@ -153,7 +130,7 @@ export async function checkCatalogueCase(c: Case, device: string, rtol = 1e-4): 
   }
   await expectClose(`${c.name} output`, out, c.outputs.out, rtol);
   if (c.outputs.indices) await expectClose(`${c.name} indices`, indices, c.outputs.indices, 0);
-  gm.backward(out, toTensor(c.cotangent, device));
+  gm.backward(out, fixtureTensor(c.cotangent, device));
   for (const [k, want] of Object.entries(c.grads)) {
     const got = k in inputs ? inputs[k].grad : named.get(k)?.grad;
     await expectClose(`${c.name} grad of '${k}'`, got, want, rtol);

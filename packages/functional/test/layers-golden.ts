@@ -2,18 +2,13 @@
 // fixtures/layers_*.json), run on any registered device: the js backend here, cpu and webgpu
 // from their own packages' tests, webgpu in Chromium too (the fixtures are imported as modules, so
 // this file runs in a page). Tolerance as golden.test.ts: |got − want| ≤ 1e-4·max(1, |want|).
-import { GradManager, type Tensor, tensor } from '@mge/core';
+import { GradManager, type Tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import * as F from '../src/index.js';
 import layersConv from './fixtures/layers_conv.json';
 import layersNorm from './fixtures/layers_norm.json';
 import layersResize from './fixtures/layers_resize.json';
-
-interface FixtureTensor {
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  data: number[];
-}
+import { expectClose, type FixtureTensor, fixtureTensor } from './golden-fixture.js';
 
 export interface LayerCase {
   name: string;
@@ -58,36 +53,18 @@ export const LAYER_RUNNERS: Record<string, (x: Inputs, a: Record<string, any>) =
   pad: (x, a) => F.pad(x.inp, a.padWidth, a.mode, a.constantValue),
 };
 
-function toTensor(f: FixtureTensor, device: string): Tensor {
-  const data = f.dtype === 'int32' ? Int32Array.from(f.data) : Float32Array.from(f.data);
-  return tensor(data, { shape: f.shape, device });
-}
-
-async function expectClose(what: string, got: Tensor | null | undefined, want: FixtureTensor): Promise<void> {
-  expect(got, `${what}: missing`).toBeTruthy();
-  const t = got as Tensor;
-  expect([...t.shape], `${what}: shape`).toEqual(want.shape);
-  const values = await t.data();
-  const bad: string[] = [];
-  for (let i = 0; i < want.data.length; i++) {
-    const err = Math.abs(values[i] - want.data[i]) / Math.max(1, Math.abs(want.data[i]));
-    if (!(err <= RTOL) && bad.length < 5) bad.push(`[${i}] got ${values[i]}, want ${want.data[i]}`);
-  }
-  expect(bad, what).toEqual([]);
-}
-
 export async function checkLayerCase(c: LayerCase, device: string): Promise<void> {
   const run = LAYER_RUNNERS[c.op];
   expect(run, `no runner for op '${c.op}'`).toBeDefined();
   const inputs: Inputs = {};
-  for (const [k, v] of Object.entries(c.inputs)) inputs[k] = toTensor(v, device);
+  for (const [k, v] of Object.entries(c.inputs)) inputs[k] = fixtureTensor(v, device);
   const gm = new GradManager().attach(Object.keys(c.grads).map((k) => inputs[k]));
   gm.record();
   const out = run(inputs, c.args);
   expect(out.device).toBe(device);
-  await expectClose(`${c.name} output`, out, c.outputs.out);
-  gm.backward(out, toTensor(c.cotangent, device));
-  for (const [k, want] of Object.entries(c.grads)) await expectClose(`${c.name} grad of '${k}'`, inputs[k].grad, want);
+  await expectClose(`${c.name} output`, out, c.outputs.out, RTOL);
+  gm.backward(out, fixtureTensor(c.cotangent, device));
+  for (const [k, want] of Object.entries(c.grads)) await expectClose(`${c.name} grad of '${k}'`, inputs[k].grad, want, RTOL);
 }
 
 /** Registers one vitest case per fixture case on `device`; `keep` picks a subset (slow devices). */
