@@ -103,7 +103,7 @@ describe('device registry', () => {
 
   it('a device that reads only asynchronously points item() to itemAsync() and to() to toAsync()', async () => {
     class AsyncOnly extends JsBackend {
-      override readSync = undefined;
+      override readSync = undefined as unknown as JsBackend['readSync'];
       override async read(...args: Parameters<JsBackend['read']>) {
         return JsBackend.prototype.readSync.apply(this, args);
       }

@@ -2,8 +2,8 @@ import { recordOp } from '../autograd/tape.js';
 import type { Conv2dParams } from '../backend.js';
 import { shapeToString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { type Conv2dOptions, pair } from './conv.js';
-import { assertFloat, assertRank, assertTensor, runKernel } from './engine.js';
+import { type Conv2dOptions, convArgs, pair } from './conv.js';
+import { runKernel } from './engine.js';
 
 export interface ConvTranspose2dOptions extends Conv2dOptions {
   /** Extra rows/columns added to one side of the output (must be smaller than the stride). */
@@ -16,18 +16,8 @@ export interface ConvTranspose2dOptions extends Conv2dOptions {
  * transposed convolution's output, `o`, `oh`, `ow` its input.
  */
 export function convTranspose2dParams(op: string, x: Tensor, w: Tensor, o: ConvTranspose2dOptions): Conv2dParams {
-  assertTensor(op, x, 'inp');
-  assertTensor(op, w, 'weight');
-  assertFloat(op, x, 'inp');
-  assertFloat(op, w, 'weight');
-  assertRank(op, x, 'inp', 4);
-  assertRank(op, w, 'weight', 4);
-  const [sh, sw] = pair(op, 'stride', o.stride ?? 1, 1);
-  const [ph, pw] = pair(op, 'padding', o.padding ?? 0, 0);
-  const [dh, dw] = pair(op, 'dilation', o.dilation ?? 1, 1);
+  const { sh, sw, ph, pw, dh, dw, groups } = convArgs(op, x, w, o);
   const [oph, opw] = pair(op, 'outputPadding', o.outputPadding ?? 0, 0);
-  const groups = o.groups ?? 1;
-  if (!Number.isInteger(groups) || groups < 1) throw new TypeError(`${op}: argument 'groups' must be a positive integer, got ${groups}`);
   if (oph >= sh || opw >= sw) {
     throw new Error(`${op}: argument 'outputPadding' must be smaller than the stride (${sh}, ${sw}), got (${oph}, ${opw})`);
   }

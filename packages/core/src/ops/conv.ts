@@ -24,8 +24,8 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** Checks a convolution's arguments and derives its output size. */
-export function conv2dParams(op: string, x: Tensor, w: Tensor, o: Conv2dOptions): Conv2dParams {
+/** The checks every 2-d convolution shares: 4-d float inp and weight, the stride/padding/dilation pairs, positive groups. */
+export function convArgs(op: string, x: Tensor, w: Tensor, o: Conv2dOptions) {
   assertTensor(op, x, 'inp');
   assertTensor(op, w, 'weight');
   assertFloat(op, x, 'inp');
@@ -36,9 +36,15 @@ export function conv2dParams(op: string, x: Tensor, w: Tensor, o: Conv2dOptions)
   const [ph, pw] = pair(op, 'padding', o.padding ?? 0, 0);
   const [dh, dw] = pair(op, 'dilation', o.dilation ?? 1, 1);
   const groups = o.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw new TypeError(`${op}: argument 'groups' must be a positive integer, got ${groups}`);
+  return { sh, sw, ph, pw, dh, dw, groups };
+}
+
+/** Checks a convolution's arguments and derives its output size. */
+export function conv2dParams(op: string, x: Tensor, w: Tensor, o: Conv2dOptions): Conv2dParams {
+  const { sh, sw, ph, pw, dh, dw, groups } = convArgs(op, x, w, o);
   const [n, c, h, wd] = x.shape;
   const [oc, cg, kh, kw] = w.shape;
-  if (!Number.isInteger(groups) || groups < 1) throw new TypeError(`${op}: argument 'groups' must be a positive integer, got ${groups}`);
   if (c % groups !== 0) throw new Error(`${op}: groups (${groups}) must divide the input channels (${c})`);
   if (oc % groups !== 0) throw new Error(`${op}: groups (${groups}) must divide the output channels (${oc})`);
   if (cg !== c / groups) {
