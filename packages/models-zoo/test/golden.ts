@@ -35,7 +35,7 @@ export function build(f: Fixture): Module {
     case 'mobilenetv2-tiny':
       return new MobileNetV2(o);
     case 'chargpt-tiny':
-      return new CharGPT(o);
+      return new CharGPT(f.options as never);
   }
   throw new Error(`no builder for fixture ${f.model}`);
 }

@@ -23,7 +23,7 @@ import {
 const shapes = (m: Module) => Object.fromEntries([...m.stateDict()].map(([k, v]) => [k, [...v.shape]]));
 const variance = (t: Tensor) => {
   const d = t.dataSync();
-  return d.reduce((s, v) => s + v * v, 0) / d.length;
+  return Array.from(d).reduce((s, v) => s + v * v, 0) / d.length;
 };
 
 describe('convolution modules', () => {
@@ -115,7 +115,7 @@ describe('normalisation modules', () => {
     const y = new GroupNorm(2, 4)(random.normal(3, 2, [2, 4, 3, 3]));
     const d = await y.data();
     const first = d.slice(0, 18); // batch 0, group 0
-    const mean = first.reduce((a, b) => a + b, 0) / 18;
+    const mean = Array.from(first).reduce((a, b) => a + b, 0) / 18;
     expect(mean).toBeCloseTo(0, 5);
     expect(() => new GroupNorm(4, 6)).toThrow(/GroupNorm: numGroups \(4\) must divide numChannels \(6\)/);
     expect(() => new LayerNorm(4)(random.normal(0, 1, [2, 5]))).toThrow(
