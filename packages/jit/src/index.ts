@@ -1,0 +1,1 @@
+export type { Graph, GraphNode, GraphValue } from './graph.js';
