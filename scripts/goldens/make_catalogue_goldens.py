@@ -5,8 +5,9 @@ layers, attention), computed with PyTorch 1.13 (Debian python3-torch).
 Run:  /usr/bin/python3 scripts/goldens/make_catalogue_goldens.py
 Writes packages/functional/test/fixtures/catalogue_*.json in make_goldens.py's format (its
 encoding and case helpers are reused). A case whose op is a module (`RNN`, `LSTM`, `GRU`,
-`MultiHeadAttention`) also has `params`: the PyTorch state_dict with camelCase keys, which the
-test loads with loadStateDict; its `grads` then cover parameters as well as inputs. Several
+`MultiHeadAttention`) also has `params`: the state dict in MegEngine's layout with camelCase keys
+(PyTorch's weights repacked where MegEngine's layout differs), which the test loads with
+loadStateDict; its `grads` then cover parameters as well as inputs. Several
 outputs (an RNN's output and final state) are flattened and concatenated into `out`.
 """
 import os
@@ -253,8 +254,12 @@ def cell_cases():
     return cases
 
 
-def module_case(name, op, args, module, inputs, run, rng, grad_inputs):
-    """A module's case: params under camelCase keys, grads of inputs and of every parameter."""
+def module_case(name, op, args, module, inputs, run, rng, grad_inputs, layout=None):
+    """A module's case: params under camelCase keys, grads of inputs and of every parameter.
+
+    `layout(tensors, grads)` maps PyTorch's named parameters (numpy arrays) to MegEngine's
+    camelCase state dict when the two differ; with grads=True it returns only the parameters
+    the forward reads (the keys whose gradients are checked)."""
     with torch.no_grad():
         for p in module.parameters():
             p.copy_(torch.from_numpy(randn(rng, *p.shape, scale=0.4)))
@@ -264,14 +269,42 @@ def module_case(name, op, args, module, inputs, run, rng, grad_inputs):
     wanted = [inputs[k][1] for k in grad_inputs] + list(named.values())
     gs = torch.autograd.grad(out, wanted, grad_outputs=t(g))
     grads = {k: expected(v) for k, v in zip(grad_inputs, gs)}
-    for (k, _), v in zip(named.items(), gs[len(grad_inputs):]):
-        grads[camel(k)] = expected(v)
+    param_grads = {k: v.numpy() for k, v in zip(named, gs[len(grad_inputs):])}
+    state = {k: v.detach().numpy() for k, v in module.state_dict().items()}
+    if layout is None:
+        params = {camel(k): v for k, v in state.items()}
+        param_grads = {camel(k): v for k, v in param_grads.items()}
+    else:
+        params, param_grads = layout(state, False), layout(param_grads, True)
+    grads.update({k: expected(v) for k, v in param_grads.items()})
     return {
         "name": name, "op": op, "args": args,
         "inputs": {k: enc(v[0]) for k, v in inputs.items()},
-        "params": {camel(k): enc(v.detach().numpy()) for k, v in module.state_dict().items()},
+        "params": {k: enc(v) for k, v in params.items()},
         "outputs": {"out": expected(out)}, "cotangent": enc(g), "grads": grads,
     }
+
+
+def megengine_rnn_layout(L, D, bias):
+    """PyTorch's per-layer RNN weights -> MegEngine's: one `flattenWeights` (G, columns) holding,
+    cell after cell (layer-major, forward direction first), W_ih, W_hh, b_ih, b_hh flattened
+    (megdnn's packing), plus the per-cell modules `cells.<layer>.<direction>.*` MegEngine keeps
+    in its state dict (the forward does not read them; here they hold the same values)."""
+    def layout(named, grads):
+        parts, out = [], {}
+        for layer in range(L):
+            for d in range(D):
+                sfx = f"_l{layer}" + ("_reverse" if d else "")
+                w_ih, w_hh = named[f"weight_ih{sfx}"], named[f"weight_hh{sfx}"]
+                zeros = np.zeros(w_ih.shape[0], dtype=np.float32)
+                b_ih, b_hh = (named[f"bias_ih{sfx}"], named[f"bias_hh{sfx}"]) if bias else (zeros, zeros)
+                parts += [w_ih, w_hh] + ([b_ih, b_hh] if bias else [])
+                for k, v in (("weightIh", w_ih), ("weightHh", w_hh), ("biasIh", b_ih), ("biasHh", b_hh)):
+                    out[f"cells.{layer}.{d}.{k}"] = v
+        gates = parts[0].shape[0]
+        flatten = np.concatenate([p.reshape(-1) for p in parts]).reshape(gates, -1)
+        return {"flattenWeights": flatten} if grads else {"flattenWeights": flatten, **out}
+    return layout
 
 
 def rnn_cases():
@@ -307,7 +340,7 @@ def rnn_cases():
             return flat(out, *hn) if cls == "LSTM" else flat(out, hn)
 
         args = {"numLayers": L, "bidirectional": bi, "batchFirst": bf, "bias": bias, "inputSize": I, "hiddenSize": H, **extra}
-        cases.append(module_case(name, cls, args, mod, inputs, run, rng, list(inputs)))
+        cases.append(module_case(name, cls, args, mod, inputs, run, rng, list(inputs), megengine_rnn_layout(L, D, bias)))
     return cases
 
 

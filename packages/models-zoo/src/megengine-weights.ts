@@ -5,12 +5,15 @@
 import { loadPickleStateDict, type Tensor } from '@mge/core';
 import type { Module } from '@mge/module';
 
-/** `first_conv.0.running_mean` → `firstConv.0.runningMean`. */
+/**
+ * `first_conv.0.running_mean` → `firstConv.0.runningMean`; a leading underscore (MegEngine's
+ * private-by-convention `_flatten_weights` of RNN/LSTM) is dropped: `flattenWeights`.
+ */
 export function megengineKey(key: string): string {
   if (typeof key !== 'string') throw new TypeError(`megengineKey: argument 'key' must be a string, got ${typeof key}`);
   return key
     .split('.')
-    .map((part) => part.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
+    .map((part) => part.replace(/^_+(?=[a-z])/, '').replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()))
     .join('.');
 }
 

@@ -4,7 +4,8 @@
  * loaded into the zoo models they give PyTorch's outputs.
  */
 import { readFileSync } from 'node:fs';
-import { type Tensor, tensor } from '@mge/core';
+import { type Tensor, tensor, zeros } from '@mge/core';
+import * as M from '@mge/module';
 import { describe, expect, it } from 'vitest';
 import { loadMegEngineStateDict, megengineKey, resnet18 } from '../src/index.js';
 import { build, expectClose, readFixture } from './golden.js';
@@ -16,6 +17,27 @@ describe('MegEngine .pkl state dicts', () => {
     expect(megengineKey('features.0.branch_main.4.running_var')).toBe('features.0.branchMain.4.runningVar');
     expect(megengineKey('first_conv.0.weight')).toBe('firstConv.0.weight');
     expect(megengineKey('layer1.0.downsample.1.bias')).toBe('layer1.0.downsample.1.bias');
+    expect(megengineKey('_flatten_weights')).toBe('flattenWeights');
+    expect(megengineKey('lstm.cells.1.0.bias_ih')).toBe('lstm.cells.1.0.biasIh');
+  });
+
+  it("loads MegEngine's LSTM state dict (_flatten_weights and the per-cell modules)", () => {
+    const lstm = new M.LSTM(3, 2, { numLayers: 2 });
+    const sd = new Map<string, Tensor>([['_flatten_weights', zeros([8, 3 + 2 + 2 + (2 + 2 + 2)]).add(0.5)]]);
+    for (const [l, i] of [
+      [0, 3],
+      [1, 2],
+    ])
+      for (const [k, shape] of [
+        ['weight_ih', [8, i]],
+        ['weight_hh', [8, 2]],
+        ['bias_ih', [8]],
+        ['bias_hh', [8]],
+      ] as const)
+        sd.set(`cells.${l}.0.${k}`, zeros([...shape]));
+    loadMegEngineStateDict(lstm, sd);
+    expect(lstm.flattenWeights.shape).toEqual([8, 13]);
+    expect([...lstm.flattenWeights.dataSync()].every((v) => v === 0.5)).toBe(true);
   });
 
   for (const name of ['resnet18-tiny', 'shufflenetv2-tiny']) {

@@ -1,10 +1,12 @@
 // Recurrent layers: the cells of @mge/functional run over time, layers and directions.
-// Parameter names are PyTorch's in camelCase (weightIhL0, biasHhL1Reverse, …) so that a
-// PyTorch state dict maps key by key.
+// The layout is MegEngine's: a layer keeps every weight in one `flattenWeights` parameter
+// (megdnn's packing, see `cellSlices`) and, as MegEngine does, also holds per-cell modules
+// `cells[layer][direction]` whose parameters its forward does not read — they are there so a
+// MegEngine state dict (`_flatten_weights`, `cells.0.0.weight_ih`, …) loads key for key.
 import { concat, noGrad, Parameter, random, reshape, shapeToString, stack, type Tensor, unsqueeze, zeros } from '@mge/core';
 import * as F from '@mge/functional';
 import { positiveInt } from './init.js';
-import { Module } from './module.js';
+import { type AnyModule, Module } from './module.js';
 
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
 const GATES: Record<Mode, number> = { RNN_TANH: 1, RNN_RELU: 1, LSTM: 4, GRU: 3 };
@@ -29,10 +31,12 @@ function step(mode: Mode, x: Tensor, h: Tensor, c: Tensor | null, w: F.CellWeigh
 abstract class CellBase<Out> extends Module<Out> {
   weightIh: Parameter;
   weightHh: Parameter;
-  biasIh: Parameter | null;
-  biasHh: Parameter | null;
+  /** Zero buffers (not parameters) when bias is off, as in MegEngine. */
+  biasIh: Tensor;
+  biasHh: Tensor;
   readonly inputSize: number;
   readonly hiddenSize: number;
+  readonly bias: boolean;
 
   constructor(
     readonly mode: Mode,
@@ -47,8 +51,9 @@ abstract class CellBase<Out> extends Module<Out> {
     const g = GATES[mode] * hiddenSize;
     this.weightIh = uniformParameter([g, inputSize], hiddenSize);
     this.weightHh = uniformParameter([g, hiddenSize], hiddenSize);
-    this.biasIh = bias ? uniformParameter([g], hiddenSize) : null;
-    this.biasHh = bias ? uniformParameter([g], hiddenSize) : null;
+    this.bias = bias;
+    this.biasIh = bias ? uniformParameter([g], hiddenSize) : zeros([g]);
+    this.biasHh = bias ? uniformParameter([g], hiddenSize) : zeros([g]);
   }
 
   /** (N, inputSize) or unbatched (inputSize); returns the batched input and whether it was unbatched. */
@@ -74,11 +79,16 @@ abstract class CellBase<Out> extends Module<Out> {
   }
 
   protected get weights(): F.CellWeights {
-    return { weightIh: this.weightIh, weightHh: this.weightHh, biasIh: this.biasIh, biasHh: this.biasHh };
+    return {
+      weightIh: this.weightIh,
+      weightHh: this.weightHh,
+      biasIh: this.bias ? this.biasIh : null,
+      biasHh: this.bias ? this.biasHh : null,
+    };
   }
 
   protected override extraRepr(): string {
-    return `${this.inputSize}, ${this.hiddenSize}${this.biasIh ? '' : ', bias=False'}`;
+    return `${this.inputSize}, ${this.hiddenSize}${this.bias ? '' : ', bias=False'}`;
   }
 }
 
@@ -96,7 +106,7 @@ export class RNNCell extends CellBase<Tensor> {
   }
 }
 
-/** MegEngine's M.GRUCell. */
+/** M.GRUCell: not in MegEngine; PyTorch's gate order (r, z, n), laid out like MegEngine's cells. */
 export class GRUCell extends CellBase<Tensor> {
   constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean } = {}) {
     super('GRU', inputSize, hiddenSize, options.bias ?? true);
@@ -122,6 +132,12 @@ export class LSTMCell extends CellBase<[Tensor, Tensor]> {
   }
 }
 
+function makeCell(mode: Mode, inputSize: number, hiddenSize: number, bias: boolean): AnyModule {
+  if (mode === 'LSTM') return new LSTMCell(inputSize, hiddenSize, { bias });
+  if (mode === 'GRU') return new GRUCell(inputSize, hiddenSize, { bias });
+  return new RNNCell(inputSize, hiddenSize, { bias, nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
+}
+
 export interface RNNOptions {
   numLayers?: number;
   bias?: boolean;
@@ -133,6 +149,10 @@ export interface RNNOptions {
 }
 
 abstract class RNNBase<Out> extends Module<Out> {
+  /** Every weight of every cell, megdnn's packing: (gates·H, Σ (in + H) + 2·cells if bias). */
+  flattenWeights: Parameter;
+  /** MegEngine's per-cell modules, `cells[layer][direction]`: in the state dict, not read by forward. */
+  cells: AnyModule[][];
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -159,33 +179,48 @@ abstract class RNNBase<Out> extends Module<Out> {
     if (!(this.dropout >= 0 && this.dropout < 1))
       throw new RangeError(`${name}: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
     const g = GATES[mode] * hiddenSize;
-    const self = this as unknown as Record<string, Parameter>;
+    this.cells = [];
+    let columns = 0;
     for (let l = 0; l < this.numLayers; l++) {
       const inSize = l === 0 ? inputSize : hiddenSize * this.directions;
-      for (const suffix of this.bidirectional ? ['', 'Reverse'] : ['']) {
-        self[`weightIhL${l}${suffix}`] = uniformParameter([g, inSize], hiddenSize);
-        self[`weightHhL${l}${suffix}`] = uniformParameter([g, hiddenSize], hiddenSize);
-        if (this.bias) {
-          self[`biasIhL${l}${suffix}`] = uniformParameter([g], hiddenSize);
-          self[`biasHhL${l}${suffix}`] = uniformParameter([g], hiddenSize);
-        }
+      const row: AnyModule[] = [];
+      for (let d = 0; d < this.directions; d++) {
+        row.push(makeCell(mode, inSize, hiddenSize, this.bias));
+        columns += inSize + hiddenSize + (this.bias ? 2 : 0);
       }
+      this.cells.push(row);
     }
+    this.flattenWeights = uniformParameter([g, columns], hiddenSize);
   }
 
   get directions(): number {
     return this.bidirectional ? 2 : 1;
   }
 
-  private cellWeights(l: number, reverse: boolean): F.CellWeights {
-    const self = this as unknown as Record<string, Parameter | undefined>;
-    const s = `L${l}${reverse ? 'Reverse' : ''}`;
-    return {
-      weightIh: self[`weightIh${s}`] as Parameter,
-      weightHh: self[`weightHh${s}`] as Parameter,
-      biasIh: self[`biasIh${s}`],
-      biasHh: self[`biasHh${s}`],
+  /**
+   * megdnn's packing of `flattenWeights`, read as one flat buffer: cell after cell (layer-major,
+   * forward direction first), each W_ih (G, in), W_hh (G, H), then b_ih (G) and b_hh (G) if bias.
+   */
+  private cellSlices(): F.CellWeights[] {
+    const flat = reshape(this.flattenWeights, [-1]);
+    const g = GATES[this.mode] * this.hiddenSize;
+    const out: F.CellWeights[] = [];
+    let at = 0;
+    const take = (shape: number[]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const t = reshape(flat.index({ start: at, stop: at + n }), shape);
+      at += n;
+      return t;
     };
+    for (let l = 0; l < this.numLayers; l++) {
+      const inSize = l === 0 ? this.inputSize : this.hiddenSize * this.directions;
+      for (let d = 0; d < this.directions; d++) {
+        const weightIh = take([g, inSize]);
+        const weightHh = take([g, this.hiddenSize]);
+        out.push(this.bias ? { weightIh, weightHh, biasIh: take([g]), biasHh: take([g]) } : { weightIh, weightHh });
+      }
+    }
+    return out;
   }
 
   /** (T, N, I) (or batch-first, or unbatched (T, I)) → [output, h_n, c_n]. */
@@ -213,13 +248,14 @@ abstract class RNNBase<Out> extends Module<Out> {
     const cs = this.mode === 'LSTM' ? initial(c0, 'cx') : null;
     const hOut: Tensor[] = [];
     const cOut: Tensor[] = [];
+    const weights = this.cellSlices();
     for (let l = 0; l < this.numLayers; l++) {
       const outs: Tensor[] = [];
       for (let d = 0; d < this.directions; d++) {
         const k = l * this.directions + d;
         let h = hs.index(k);
         let c = cs ? cs.index(k) : null;
-        const w = this.cellWeights(l, d === 1);
+        const w = weights[k];
         const seq: Tensor[] = new Array(t);
         for (let s = 0; s < t; s++) {
           const i = d === 1 ? t - 1 - s : s;
@@ -269,7 +305,7 @@ export class RNN extends RNNBase<[Tensor, Tensor]> {
   }
 }
 
-/** MegEngine's M.GRU: `gru(x, h0?)` → [output, h_n]. */
+/** M.GRU: not in MegEngine; built like its RNN and LSTM (flattenWeights, cells). `gru(x, h0?)` → [output, h_n]. */
 export class GRU extends RNNBase<[Tensor, Tensor]> {
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     super('GRU', inputSize, hiddenSize, options);

@@ -6,31 +6,78 @@ import * as M from '../src/index.js';
 const shapes = (m: M.AnyModule) => Object.fromEntries([...m.stateDict()].map(([k, v]) => [k, [...v.shape]]));
 
 describe('layer catalogue: names, parameter shapes, initialisation', () => {
-  it('RNN/LSTM/GRU: PyTorch key layout in camelCase, U(-1/√H, 1/√H)', () => {
+  it("RNN/LSTM/GRU: MegEngine's layout (flattenWeights + cells), U(-1/√H, 1/√H)", () => {
     random.seed(1);
     const lstm = new M.LSTM(3, 4, { numLayers: 2, bidirectional: true });
-    expect(shapes(lstm)).toEqual({
-      biasHhL0: [16],
-      biasHhL0Reverse: [16],
-      biasHhL1: [16],
-      biasHhL1Reverse: [16],
-      biasIhL0: [16],
-      biasIhL0Reverse: [16],
-      biasIhL1: [16],
-      biasIhL1Reverse: [16],
-      weightHhL0: [16, 4],
-      weightHhL0Reverse: [16, 4],
-      weightHhL1: [16, 4],
-      weightHhL1Reverse: [16, 4],
-      weightIhL0: [16, 3],
-      weightIhL0Reverse: [16, 3],
-      weightIhL1: [16, 8],
-      weightIhL1Reverse: [16, 8],
-    });
+    const cell = (i: number) => ({ biasHh: [16], biasIh: [16], weightHh: [16, 4], weightIh: [16, i] });
+    const want: Record<string, number[]> = {
+      // columns: layer 0 2·(3 + 4 + 2), layer 1 2·(8 + 4 + 2)
+      flattenWeights: [16, 46],
+    };
+    for (const [k, i] of [
+      ['0.0', 3],
+      ['0.1', 3],
+      ['1.0', 8],
+      ['1.1', 8],
+    ] as const)
+      for (const [name, shape] of Object.entries(cell(i))) want[`cells.${k}.${name}`] = shape;
+    expect(shapes(lstm)).toEqual(want);
+    // own tensors first, then sub-modules: MegEngine's state_dict order
+    expect([...lstm.stateDict().keys()]).toEqual([
+      'flattenWeights',
+      'cells.0.0.biasHh',
+      'cells.0.0.biasIh',
+      'cells.0.0.weightHh',
+      'cells.0.0.weightIh',
+      'cells.0.1.biasHh',
+      'cells.0.1.biasIh',
+      'cells.0.1.weightHh',
+      'cells.0.1.weightIh',
+      'cells.1.0.biasHh',
+      'cells.1.0.biasIh',
+      'cells.1.0.weightHh',
+      'cells.1.0.weightIh',
+      'cells.1.1.biasHh',
+      'cells.1.1.biasIh',
+      'cells.1.1.weightHh',
+      'cells.1.1.weightIh',
+    ]);
     for (const p of lstm.parameters()) for (const v of p.dataSync()) expect(Math.abs(v)).toBeLessThanOrEqual(0.5);
-    expect(Object.keys(shapes(new M.GRU(2, 3, { bias: false })))).toEqual(['weightHhL0', 'weightIhL0']);
+    // without bias MegEngine's cells keep zero buffers and the packing has no bias columns
+    const gru = new M.GRU(2, 3, { bias: false });
+    expect(shapes(gru)).toEqual({
+      'cells.0.0.biasHh': [9],
+      'cells.0.0.biasIh': [9],
+      'cells.0.0.weightHh': [9, 3],
+      'cells.0.0.weightIh': [9, 2],
+      flattenWeights: [9, 5],
+    });
+    expect([...gru.namedParameters()].map(([k]) => k)).toEqual(['cells.0.0.weightHh', 'cells.0.0.weightIh', 'flattenWeights']);
+    expect([...gru.cells[0][0].namedBuffers()].map(([k]) => k)).toEqual(['biasHh', 'biasIh']);
+    expect(shapes(new M.RNN(5, 2, { nonlinearity: 'relu' }))).toEqual({
+      'cells.0.0.biasHh': [2],
+      'cells.0.0.biasIh': [2],
+      'cells.0.0.weightHh': [2, 2],
+      'cells.0.0.weightIh': [2, 5],
+      flattenWeights: [2, 9],
+    });
     expect(shapes(new M.GRUCell(2, 3))).toEqual({ biasHh: [9], biasIh: [9], weightHh: [9, 3], weightIh: [9, 2] });
-    expect(String(lstm)).toBe('LSTM(3, 4, num_layers=2, bidirectional=True)');
+    expect(shapes(new M.RNNCell(2, 3, { bias: false }))).toEqual({ biasHh: [3], biasIh: [3], weightHh: [3, 3], weightIh: [3, 2] });
+    expect(new M.RNNCell(2, 3, { bias: false }).numParameters()).toBe(15);
+  });
+
+  it('RNN forward reads flattenWeights in megdnn packing order (W_ih, W_hh, b_ih, b_hh per cell)', () => {
+    const rnn = new M.RNN(2, 1, { bidirectional: true });
+    // forward cell: w_ih [1, 2], w_hh [0.5], b_ih 0.25, b_hh -0.25; reverse cell: all zeros but b_ih 3
+    rnn.flattenWeights.setValue(tensor([[1, 2, 0.5, 0.25, -0.25, 0, 0, 0, 3, 0]]));
+    const x = tensor([[[1, 0]], [[0, 1]]]);
+    const [out] = rnn(x);
+    const h1 = Math.tanh(1);
+    const h2 = Math.tanh(2 + 0.5 * h1);
+    const r = Math.tanh(3);
+    const got = [...out.dataSync()];
+    const want = [h1, r, h2, r];
+    for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(want[i], 6);
   });
 
   it('MultiHeadAttention: inProjWeight (3E, E), zero biases, outProj Linear', () => {
