@@ -333,6 +333,22 @@ def resize_cases():
             out = TF.pad(xt, flat[: 2 * (len(shape) - 2)], mode=mode)
         args = {"padWidth": pads, "mode": mode, "constantValue": value}
         cases.append(case(f"pad_{name}", "pad", args, {"inp": (x, xt)}, out, r, ["inp"]))
+
+    # bicubic (A = -0.75): taps past the border clamp to the edge, both corner conventions
+    for name, shape, size, align in [
+        ("bicubic_up", (2, 2, 3, 4), [5, 9], False),
+        ("bicubic_up_align", (1, 2, 4, 3), [7, 6], True),
+        ("bicubic_down", (1, 2, 9, 7), [4, 3], False),
+        ("bicubic_down_align", (2, 1, 6, 8), [3, 5], True),
+        ("bicubic_batch1_nonsquare", (1, 1, 2, 5), [3, 11], False),
+        ("bicubic_empty_batch", (0, 2, 3, 3), [4, 5], False),
+    ]:
+        r = rng()
+        x = randn(r, *shape)
+        xt = t(x, True)
+        out = TF.interpolate(xt, size=size, mode="bicubic", align_corners=align)
+        args = {"size": size, "mode": "bicubic", "alignCorners": align}
+        cases.append(case(f"interpolate_{name}", "interpolate", args, {"inp": (x, xt)}, out, r, ["inp"]))
     return cases
 
 

@@ -1,13 +1,13 @@
 import { matmul, reshape, shapeToString, type Tensor, tensor, transpose } from '@mge/core';
 import { intArg, positiveArg, rankArg } from './check.js';
 
-export type InterpolateMode = 'nearest' | 'linear' | 'bilinear';
+export type InterpolateMode = 'nearest' | 'linear' | 'bilinear' | 'bicubic';
 
 export interface InterpolateOptions {
   size?: number | readonly number[];
   scaleFactor?: number | readonly number[];
   mode?: InterpolateMode;
-  /** Linear modes only: map the corner pixels' centres onto each other (default false). */
+  /** Linear and cubic modes: map the corner pixels' centres onto each other (default false). */
   alignCorners?: boolean;
 }
 
@@ -25,6 +25,13 @@ function resampleMatrix(inSize: number, outSize: number, mode: InterpolateMode, 
       continue;
     }
     let src = alignCorners ? (outSize > 1 ? (o * (inSize - 1)) / (outSize - 1) : 0) : (o + 0.5) * ratio - 0.5;
+    if (mode === 'bicubic') {
+      // four taps around ⌊src⌋; a tap outside the image reads the edge sample
+      const i0 = Math.floor(src);
+      const w = cubicWeights(src - i0);
+      for (let k = 0; k < 4; k++) m[o * inSize + Math.min(Math.max(i0 - 1 + k, 0), inSize - 1)] += w[k];
+      continue;
+    }
     if (src < 0) src = 0;
     const i0 = Math.min(Math.floor(src), inSize - 1);
     const i1 = Math.min(i0 + 1, inSize - 1);
@@ -35,23 +42,33 @@ function resampleMatrix(inSize: number, outSize: number, mode: InterpolateMode, 
   return m;
 }
 
+/** Keys' cubic convolution weights with A = −0.75 (OpenCV's and PyTorch's bicubic) at offset t ∈ [0, 1). */
+function cubicWeights(t: number): [number, number, number, number] {
+  const a = -0.75;
+  const near = (x: number) => ((a + 2) * x - (a + 3)) * x * x + 1; // |x| ≤ 1
+  const far = (x: number) => ((a * x - 5 * a) * x + 8 * a) * x - 4 * a; // 1 < |x| < 2
+  return [far(t + 1), near(t), near(1 - t), far(2 - t)];
+}
+
 /**
  * MegEngine's F.vision.interpolate over the trailing spatial axes: (N, C, W) for 'linear'
- * and (N, C, H, W) for 'nearest' and 'bilinear'. Give `size` or `scaleFactor`
+ * and (N, C, H, W) for 'nearest', 'bilinear' and 'bicubic'. Give `size` or `scaleFactor`
  * (the output is ⌊in·scale⌋; samples are placed by the in/out ratio, as MegEngine's resize).
  */
 export function interpolate(inp: Tensor, options: InterpolateOptions = {}): Tensor {
   const op = 'interpolate';
   const mode = options.mode ?? 'bilinear';
-  if (!['nearest', 'linear', 'bilinear'].includes(mode)) {
-    throw new Error(`${op}: argument 'mode' must be 'nearest', 'linear' or 'bilinear', got ${JSON.stringify(mode)}`);
+  if (!['nearest', 'linear', 'bilinear', 'bicubic'].includes(mode)) {
+    throw new Error(`${op}: argument 'mode' must be 'nearest', 'linear', 'bilinear' or 'bicubic', got ${JSON.stringify(mode)}`);
   }
   const spatial = mode === 'linear' ? 1 : 2;
   rankArg(op, 'inp', inp, mode === 'nearest' ? [3, 4] : [spatial + 2]);
   const dims = inp.ndim - 2;
   const inSizes = inp.shape.slice(2);
   if (mode === 'nearest' && options.alignCorners !== undefined && options.alignCorners !== null) {
-    throw new Error(`${op}: argument 'alignCorners' only applies to the linear modes, got ${options.alignCorners} with mode 'nearest'`);
+    throw new Error(
+      `${op}: argument 'alignCorners' only applies to the linear and cubic modes, got ${options.alignCorners} with mode 'nearest'`,
+    );
   }
   const alignCorners = options.alignCorners ?? false;
   let outSizes: number[];

@@ -64,9 +64,10 @@ describe('layer catalogue argument errors', () => {
     expect(() => F.vision.interpolate(x4(), { size: 3, scaleFactor: 2 })).toThrow(
       /interpolate: exactly one of 'size' and 'scaleFactor' must be given, got both/,
     );
-    expect(() => F.vision.interpolate(x4(), { size: [3, 3], mode: 'bicubic' as 'bilinear' })).toThrow(
-      /interpolate: argument 'mode' must be 'nearest', 'linear' or 'bilinear', got "bicubic"/,
+    expect(() => F.vision.interpolate(x4(), { size: [3, 3], mode: 'area' as 'bilinear' })).toThrow(
+      /interpolate: argument 'mode' must be 'nearest', 'linear', 'bilinear' or 'bicubic', got "area"/,
     );
+    expect(() => F.vision.interpolate(ones([2, 3, 5]), { size: 3, mode: 'bicubic' })).toThrow(/interpolate: argument 'inp' must be 4-d/);
     expect(() => F.vision.interpolate(x4(), { size: [3], mode: 'bilinear' })).toThrow(
       /interpolate: argument 'size' must have 2 entries for inp \(2, 4, 6, 6\), got \[3\]/,
     );
@@ -74,7 +75,7 @@ describe('layer catalogue argument errors', () => {
       /interpolate: argument 'scaleFactor' 0.1 gives an empty output for inp \(2, 4, 6, 6\)/,
     );
     expect(() => F.vision.interpolate(x4(), { size: 3, mode: 'nearest', alignCorners: true })).toThrow(
-      /interpolate: argument 'alignCorners' only applies to the linear modes/,
+      /interpolate: argument 'alignCorners' only applies to the linear and cubic modes/,
     );
     expect(() => F.pixelShuffle(ones([1, 6, 2, 2]), 2)).toThrow(
       /pixelShuffle: the channel axis \(6\) of inp \(1, 6, 2, 2\) must be divisible by upscaleFactor² \(4\)/,
