@@ -381,14 +381,18 @@ def attention_cases():
             c["inputs"]["attnMask"] = {"shape": [L, S], "dtype": "bool", "data": [int(b) for b in m.reshape(-1)]}
         cases.append(c)
 
-    mspecs = [("mha_basic", 3, 2, 4, 8, 2, False, False, False), ("mha_masks", 4, 2, 3, 6, 3, True, True, False),
-              ("mha_batch_first_batch1", 2, 1, 3, 4, 1, False, False, True)]
-    for i, (name, L, N, S, E, heads, attn_mask, pad_mask, bf) in enumerate(mspecs):
+    mspecs = [
+        # name, L, N, S, E, heads, attn mask, key padding mask, kdim, vdim, bias, average weights
+        ("mha_basic", 3, 2, 4, 8, 2, False, False, None, None, True, True),
+        ("mha_masks", 4, 2, 3, 6, 3, True, True, None, None, True, False),
+        ("mha_batch1", 2, 1, 3, 4, 1, False, False, None, None, True, True),
+        ("mha_kdim_vdim", 3, 2, 4, 6, 2, False, False, 4, 5, True, False),
+        ("mha_kdim_vdim_masks_nobias", 2, 3, 5, 4, 2, True, True, 3, 7, False, True),
+    ]
+    for i, (name, L, N, S, E, heads, attn_mask, pad_mask, kdim, vdim, bias, avg) in enumerate(mspecs):
         rng = np.random.RandomState(1700 + i)
-        mod = torch.nn.MultiheadAttention(E, heads, batch_first=bf)
-        shape_q = (N, L, E) if bf else (L, N, E)
-        shape_k = (N, S, E) if bf else (S, N, E)
-        q, k, v = randn(rng, *shape_q), randn(rng, *shape_k), randn(rng, *shape_k)
+        mod = torch.nn.MultiheadAttention(E, heads, bias=bias, kdim=kdim, vdim=vdim, batch_first=True)
+        q, k, v = randn(rng, N, L, E), randn(rng, N, S, kdim or E), randn(rng, N, S, vdim or E)
         ins = {"query": (q, t(q, True)), "key": (k, t(k, True)), "value": (v, t(v, True))}
         am = kpm = None
         if attn_mask:
@@ -398,18 +402,37 @@ def attention_cases():
             kpm = np.zeros((N, S), dtype=bool)
             kpm[1, -1] = True
 
-        def run(m, T, am=am, kpm=kpm):
+        def run(m, T, am=am, kpm=kpm, avg=avg):
             out, w = m(T["query"], T["key"], T["value"], attn_mask=None if am is None else torch.from_numpy(am),
-                       key_padding_mask=None if kpm is None else torch.from_numpy(kpm))
+                       key_padding_mask=None if kpm is None else torch.from_numpy(kpm), average_attn_weights=avg)
             return flat(out, w)
 
-        c = module_case(name, "MultiHeadAttention", {"embedDim": E, "numHeads": heads, "batchFirst": bf}, mod, ins, run, rng, ["query", "key", "value"])
+        args = {"embedDim": E, "numHeads": heads, "kdim": kdim, "vdim": vdim, "bias": bias, "averageAttnWeights": avg}
+        layout = megengine_mha_layout(E, kdim or E, vdim or E, bias)
+        c = module_case(name, "MultiHeadAttention", args, mod, ins, run, rng, ["query", "key", "value"], layout)
         if am is not None:
             c["inputs"]["attnMask"] = {"shape": [L, S], "dtype": "bool", "data": [int(b) for b in am.reshape(-1)]}
         if kpm is not None:
             c["inputs"]["keyPaddingMask"] = {"shape": [N, S], "dtype": "bool", "data": [int(b) for b in kpm.reshape(-1)]}
         cases.append(c)
     return cases
+
+
+def megengine_mha_layout(E, kdim, vdim, bias):
+    """PyTorch's MultiheadAttention weights -> MegEngine's single `ioWeightBias` (1, len): Wq, Wk,
+    Wv, Wo transposed to (in, out) and flattened, then bq, bk, bv, bo (megdnn's packing)."""
+    def layout(named, grads):
+        if "in_proj_weight" in named:
+            wq, wk, wv = np.split(named["in_proj_weight"], 3)
+        else:
+            wq, wk, wv = named["q_proj_weight"], named["k_proj_weight"], named["v_proj_weight"]
+        parts = [wq.T, wk.T, wv.T, named["out_proj.weight"].T]
+        if bias:
+            parts += list(np.split(named["in_proj_bias"], 3)) + [named["out_proj.bias"]]
+        packed = np.concatenate([np.ascontiguousarray(p).reshape(-1) for p in parts]).reshape(1, -1)
+        assert packed.shape[1] == (2 * E + kdim + vdim) * E + (4 * E if bias else 0)
+        return {"ioWeightBias": packed}
+    return layout
 
 
 def write(name, cases):

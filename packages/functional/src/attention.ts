@@ -1,7 +1,6 @@
 // Scaled dot-product and multi-head attention, composed from matmul, softmax and masks.
 import { add, arange, ge, matmul, mul, reshape, shapeToString, swapLastTwo, Tensor, transpose, unsqueeze, where } from '@mge/core';
 import { softmax } from './activation.js';
-import { linear } from './conv.js';
 import { dropout } from './dropout.js';
 
 function check(op: string, x: unknown, arg: string): asserts x is Tensor {
@@ -56,37 +55,44 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   return attentionWithWeights(query, key, value, options)[0];
 }
 
-export interface MultiHeadAttentionWeights {
-  /** (3E, E): the query, key and value projections stacked. */
-  inProjWeight: Tensor;
-  inProjBias?: Tensor | null;
-  outProjWeight: Tensor;
-  outProjBias?: Tensor | null;
-}
-
 export interface MultiHeadAttentionOptions {
-  /** bool (L, S) or (N·heads, L, S): true where attention is NOT allowed (MegEngine's and PyTorch's MHA); float: added. */
-  attnMask?: Tensor | null;
-  /** bool (N, S): true for keys that are padding. */
+  /** Whether `ioWeightBias` ends with the four projection biases (MegEngine's qbias…obias, all one flag here). */
+  bias?: boolean;
+  /** bool (N, S): true for keys that are padding; float: added to the scores. */
   keyPaddingMask?: Tensor | null;
-  dropout?: number;
+  /** bool (L, S) or (N·heads, L, S): true where attention is NOT allowed; float: added. */
+  attnMask?: Tensor | null;
+  /** Mask out keys after each query's position. */
+  isCausal?: boolean;
   training?: boolean;
-  /** Average the returned weights over heads (default) or return them per head. */
+  /** Return the attention weights (otherwise the second result is null). Default false. */
+  needWeights?: boolean;
+  /** Average the returned weights over heads (N, L, S) instead of per head (N, heads, L, S). Default false. */
   averageAttnWeights?: boolean;
 }
 
+/** The lengths of MegEngine's packed `ioWeightBias`: Wq, Wk, Wv, Wo, then bq, bk, bv, bo. */
+export function multiHeadAttentionWeightLength(embedDim: number, kdim: number, vdim: number, bias: boolean): number {
+  return (embedDim + kdim + vdim + embedDim) * embedDim + (bias ? 4 * embedDim : 0);
+}
+
 /**
- * Multi-head attention over sequence-first inputs query (L, N, E), key and value (S, N, E).
- * Returns [output (L, N, E), attention weights (N, L, S), or (N, heads, L, S) when not averaged].
+ * MegEngine's F.nn.multi_head_attention for batch-first query (N, L, E), key (N, S, kdim) and
+ * value (N, S, vdim). `ioWeightBias` (1, len) packs, as megdnn reads it, Wq (E, E), Wk (kdim, E),
+ * Wv (vdim, E), Wo (E, E) — each (in, out), applied as x·W — then bq, bk, bv, bo when `bias`.
+ * Scores are scaled by 1/√(E/heads). Returns [output (N, L, E), weights or null].
  */
 export function multiHeadAttention(
   query: Tensor,
   key: Tensor,
   value: Tensor,
+  embedDim: number,
   numHeads: number,
-  w: MultiHeadAttentionWeights,
+  attnDrop: number,
+  outDrop: number,
+  ioWeightBias: Tensor,
   options: MultiHeadAttentionOptions = {},
-): [Tensor, Tensor] {
+): [Tensor, Tensor | null] {
   const op = 'multiHeadAttention';
   for (const [arg, t] of [
     ['query', query],
@@ -94,30 +100,59 @@ export function multiHeadAttention(
     ['value', value],
   ] as const) {
     check(op, t, arg);
-    if (t.ndim !== 3) throw new Error(`${op}: argument '${arg}' must be 3-d (length, batch, embedDim), got ${shapeToString(t.shape)}`);
+    if (t.ndim !== 3) throw new Error(`${op}: argument '${arg}' must be 3-d (batch, length, features), got ${shapeToString(t.shape)}`);
   }
-  const [l, n, e] = query.shape;
-  const s = key.shape[0];
-  if (key.shape[1] !== n || value.shape[1] !== n || key.shape[2] !== e || value.shape[2] !== e || value.shape[0] !== s) {
-    throw new Error(
-      `${op}: key ${shapeToString(key.shape)} and value ${shapeToString(value.shape)} must be (S, ${n}, ${e}) for query ${shapeToString(query.shape)}`,
-    );
-  }
+  const [n, l, e] = query.shape;
+  const [, s, kdim] = key.shape;
+  const vdim = value.shape[2];
+  if (!Number.isInteger(embedDim) || embedDim !== e)
+    throw new Error(`${op}: argument 'embedDim' must equal query's feature size ${e}, got ${embedDim}`);
   if (!Number.isInteger(numHeads) || numHeads < 1 || e % numHeads !== 0) {
     throw new Error(`${op}: argument 'numHeads' must be a positive integer dividing embedDim ${e}, got ${numHeads}`);
   }
-  check(op, w.inProjWeight, 'inProjWeight');
-  if (w.inProjWeight.ndim !== 2 || w.inProjWeight.shape[0] !== 3 * e || w.inProjWeight.shape[1] !== e) {
-    throw new Error(`${op}: argument 'inProjWeight' must be (${3 * e}, ${e}), got ${shapeToString(w.inProjWeight.shape)}`);
+  if (key.shape[0] !== n || value.shape[0] !== n || value.shape[1] !== s) {
+    throw new Error(
+      `${op}: key ${shapeToString(key.shape)} and value ${shapeToString(value.shape)} must be (${n}, S, ·) with one S for query ${shapeToString(query.shape)}`,
+    );
   }
-  const { attnMask = null, keyPaddingMask = null, dropout: p = 0, training = true, averageAttnWeights = true } = options;
+  for (const [arg, p] of [
+    ['attnDrop', attnDrop],
+    ['outDrop', outDrop],
+  ] as const)
+    if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: argument '${arg}' must be in [0, 1), got ${p}`);
+  const {
+    bias = true,
+    attnMask = null,
+    keyPaddingMask = null,
+    isCausal = false,
+    training = true,
+    needWeights = false,
+    averageAttnWeights = false,
+  } = options;
+  check(op, ioWeightBias, 'ioWeightBias');
+  const len = multiHeadAttentionWeightLength(e, kdim, vdim, bias);
+  if (ioWeightBias.size !== len) {
+    throw new Error(
+      `${op}: argument 'ioWeightBias' must hold ${len} values for embedDim ${e}, kdim ${kdim}, vdim ${vdim}${bias ? ' with' : ' without'} bias, got ${shapeToString(ioWeightBias.shape)}`,
+    );
+  }
+  const flat = reshape(ioWeightBias, [-1]);
+  let at = 0;
+  const take = (shape: number[]) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const t = reshape(flat.index({ start: at, stop: at + size }), shape);
+    at += size;
+    return t;
+  };
+  const [wq, wk, wv, wo] = [take([e, e]), take([kdim, e]), take([vdim, e]), take([e, e])];
+  const [bq, bk, bv, bo] = bias ? [take([e]), take([e]), take([e]), take([e])] : [null, null, null, null];
+  const project = (x: Tensor, w: Tensor, b: Tensor | null) => (b ? add(matmul(x, w), b) : matmul(x, w));
   const hd = e / numHeads;
-  const part = (t: Tensor | null | undefined, i: number) => (t ? t.index({ start: i * e, stop: (i + 1) * e }) : null);
-  // (T, N, E) → (N·heads, T, hd)
-  const heads = (x: Tensor, t: number) => transpose(reshape(x, [t, n * numHeads, hd]), [1, 0, 2]);
-  const q = heads(linear(query, part(w.inProjWeight, 0) as Tensor, part(w.inProjBias, 0)), l);
-  const k = heads(linear(key, part(w.inProjWeight, 1) as Tensor, part(w.inProjBias, 1)), s);
-  const v = heads(linear(value, part(w.inProjWeight, 2) as Tensor, part(w.inProjBias, 2)), s);
+  // (N, T, E) → (N·heads, T, hd), batch-major
+  const heads = (x: Tensor, t: number) => reshape(transpose(reshape(x, [n, t, numHeads, hd]), [0, 2, 1, 3]), [n * numHeads, t, hd]);
+  const q = heads(project(query, wq, bq), l);
+  const k = heads(project(key, wk, bk), s);
+  const v = heads(project(value, wv, bv), s);
   let mask: Tensor | null = null;
   if (attnMask) {
     check(op, attnMask, 'attnMask');
@@ -133,15 +168,17 @@ export function multiHeadAttention(
     if (keyPaddingMask.shape.join() !== `${n},${s}`) {
       throw new Error(`${op}: argument 'keyPaddingMask' must be (${n}, ${s}), got ${shapeToString(keyPaddingMask.shape)}`);
     }
-    const pad = where(keyPaddingMask.astype('bool'), Number.NEGATIVE_INFINITY, 0);
+    const pad = keyPaddingMask.dtype === 'bool' ? where(keyPaddingMask, Number.NEGATIVE_INFINITY, 0) : keyPaddingMask;
     // (N, S) → (N·heads, 1, S), batch-major like the heads
     const perHead = reshape(reshape(pad, [n, 1, 1, s]).broadcastTo([n, numHeads, 1, s]), [n * numHeads, 1, s]);
     mask = mask ? add(mask, perHead) : perHead;
   }
-  const [ctx, weights] = attentionWithWeights(q, k, v, { attnMask: mask, dropoutP: p, training });
-  // (N·heads, L, hd) → (L, N, E)
-  const merged = reshape(transpose(ctx, [1, 0, 2]), [l, n, e]);
-  const out = linear(merged, w.outProjWeight, w.outProjBias);
+  const [ctx, weights] = attentionWithWeights(q, k, v, { attnMask: mask, isCausal, dropoutP: attnDrop, training });
+  // (N·heads, L, hd) → (N, L, E)
+  const merged = reshape(transpose(reshape(ctx, [n, numHeads, l, hd]), [0, 2, 1, 3]), [n, l, e]);
+  let out = project(merged, wo, bo);
+  if (outDrop > 0 && training) out = dropout(out, outDrop, true);
+  if (!needWeights) return [out, null];
   const perHeadWeights = reshape(weights, [n, numHeads, l, s]);
   return [out, averageAttnWeights ? perHeadWeights.mean(1) : perHeadWeights];
 }

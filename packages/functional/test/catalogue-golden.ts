@@ -79,7 +79,7 @@ const FUNCTIONS: Record<string, (x: Inputs, a: Args) => Tensor | [Tensor, Tensor
 };
 
 type Layer = M.AnyModule;
-const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inputs) => Tensor }> = {
+const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inputs, a: Args) => Tensor }> = {
   RNN: {
     make: (a) => new M.RNN(a.inputSize as number, a.hiddenSize as number, a as M.RNNOptions),
     run: (m, x) => flat(...(m(x.inp, x.hx) as [Tensor, Tensor])),
@@ -96,8 +96,21 @@ const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inpu
     },
   },
   MultiHeadAttention: {
-    make: (a) => new M.MultiHeadAttention(a.embedDim as number, a.numHeads as number, { batchFirst: a.batchFirst as boolean }),
-    run: (m, x) => flat(...(m(x.query, x.key, x.value, { attnMask: x.attnMask, keyPaddingMask: x.keyPaddingMask }) as [Tensor, Tensor])),
+    make: (a) =>
+      new M.MultiHeadAttention(a.embedDim as number, a.numHeads as number, {
+        kdim: a.kdim as number | null,
+        vdim: a.vdim as number | null,
+        bias: a.bias as boolean,
+      }),
+    run: (m, x, a) => {
+      const call = {
+        attnMask: x.attnMask,
+        keyPaddingMask: x.keyPaddingMask,
+        needWeights: true,
+        averageAttnWeights: a.averageAttnWeights as boolean,
+      };
+      return flat(...(m(x.query, x.key, x.value, call) as [Tensor, Tensor]));
+    },
   },
 };
 
@@ -121,7 +134,7 @@ export async function checkCatalogueCase(c: Case, device: string, rtol = 1e-4): 
   gm.record();
   let out: Tensor;
   let indices: Tensor | null = null;
-  if (layer) out = LAYERS[c.op].run(layer, inputs);
+  if (layer) out = LAYERS[c.op].run(layer, inputs, c.args);
   else {
     const run = FUNCTIONS[c.op];
     expect(run, `no function for '${c.op}'`).toBeDefined();

@@ -1,68 +1,91 @@
-import { noGrad, Parameter, random, type Tensor, transpose, zeros } from '@mge/core';
+import { noGrad, Parameter, random, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { positiveInt } from './init.js';
-import { Linear } from './linear.js';
 import { Module } from './module.js';
 
 export interface MultiHeadAttentionOptions {
   /** Dropout on the attention weights in training mode. */
-  dropout?: number;
+  attnDropout?: number;
+  /** Dropout on the output in training mode. */
+  outDropout?: number;
+  /** Biases on the four projections (default true). */
   bias?: boolean;
-  /** Inputs and output are (batch, seq, embedDim) instead of (seq, batch, embedDim). */
-  batchFirst?: boolean;
+  /** MegEngine accepts only false (its implementation does not support it). */
+  addBiasKv?: boolean;
+  /** MegEngine accepts only false (its implementation does not support it). */
+  addZeroAttn?: boolean;
+  /** Feature size of the keys (default embedDim). */
+  kdim?: number | null;
+  /** Feature size of the values (default embedDim). */
+  vdim?: number | null;
 }
 
 export interface MultiHeadAttentionCall {
   keyPaddingMask?: Tensor | null;
   attnMask?: Tensor | null;
+  /** Return the attention weights (default false: the second result is null). */
+  needWeights?: boolean;
   averageAttnWeights?: boolean;
+  isCausal?: boolean;
 }
 
 /**
- * MegEngine's M.MultiHeadAttention (PyTorch's parameter layout): inProjWeight (3E, E) Xavier-
- * uniform, inProjBias (3E) zeros, outProj a Linear(E, E) with zero bias.
- * `mha(q, k, v, options?)` → [output, attention weights averaged over heads].
+ * MegEngine's M.MultiHeadAttention: batch-first query (N, L, embedDim), key (N, S, kdim), value
+ * (N, S, vdim). One parameter `ioWeightBias` (1, (2·E + kdim + vdim)·E + 4·E if bias) packs the
+ * projections Wq, Wk, Wv, Wo (each (in, out)) and then their biases; it is Xavier-uniform over
+ * its (1, len) shape with the biases zeroed, as in MegEngine.
+ * `mha(q, k, v, options?)` → [output, attention weights or null].
  */
-export class MultiHeadAttention extends Module<[Tensor, Tensor]> {
-  inProjWeight: Parameter;
-  inProjBias: Parameter | null;
-  outProj: Linear;
+export class MultiHeadAttention extends Module<[Tensor, Tensor | null]> {
+  ioWeightBias: Parameter;
   readonly embedDim: number;
   readonly numHeads: number;
-  readonly dropout: number;
-  readonly batchFirst: boolean;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly attnDropout: number;
+  readonly outDropout: number;
+  readonly bias: boolean;
 
   constructor(embedDim: number, numHeads: number, options: MultiHeadAttentionOptions = {}) {
     super();
-    this.embedDim = positiveInt('MultiHeadAttention', 'embedDim', embedDim);
-    this.numHeads = positiveInt('MultiHeadAttention', 'numHeads', numHeads);
-    if (embedDim % numHeads !== 0)
-      throw new Error(`MultiHeadAttention: argument 'numHeads' (${numHeads}) must divide 'embedDim' (${embedDim})`);
-    this.dropout = options.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout < 1))
-      throw new RangeError(`MultiHeadAttention: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
-    this.batchFirst = options.batchFirst ?? false;
-    const bias = options.bias ?? true;
-    const bound = Math.sqrt(6 / (embedDim + 3 * embedDim));
-    this.inProjWeight = new Parameter(noGrad(() => random.uniform(-bound, bound, [3 * embedDim, embedDim])));
-    this.inProjBias = bias ? new Parameter(zeros([3 * embedDim])) : null;
-    this.outProj = new Linear(embedDim, embedDim, { bias });
+    const name = 'MultiHeadAttention';
+    this.embedDim = positiveInt(name, 'embedDim', embedDim);
+    this.numHeads = positiveInt(name, 'numHeads', numHeads);
+    if (embedDim % numHeads !== 0) throw new Error(`${name}: argument 'numHeads' (${numHeads}) must divide 'embedDim' (${embedDim})`);
+    this.kdim = options.kdim === undefined || options.kdim === null ? embedDim : positiveInt(name, 'kdim', options.kdim);
+    this.vdim = options.vdim === undefined || options.vdim === null ? embedDim : positiveInt(name, 'vdim', options.vdim);
+    this.attnDropout = options.attnDropout ?? 0;
+    this.outDropout = options.outDropout ?? 0;
+    for (const [arg, p] of [
+      ['attnDropout', this.attnDropout],
+      ['outDropout', this.outDropout],
+    ] as const)
+      if (!(p >= 0 && p < 1)) throw new RangeError(`${name}: argument '${arg}' must be in [0, 1), got ${p}`);
+    for (const arg of ['addBiasKv', 'addZeroAttn'] as const)
+      if (options[arg]) throw new Error(`${name}: argument '${arg}' must be false (MegEngine does not support it), got true`);
+    this.bias = options.bias ?? true;
+    const len = F.multiHeadAttentionWeightLength(embedDim, this.kdim, this.vdim, this.bias);
+    const weights = (this.kdim + this.vdim + 2 * embedDim) * embedDim;
+    // Xavier-uniform on (1, len): fan_in = len, fan_out = 1
+    const bound = Math.sqrt(6 / (len + 1));
+    const init = noGrad(() => random.uniform(-bound, bound, [1, len]));
+    const data = init.dataSync() as Float32Array;
+    data.fill(0, weights);
+    this.ioWeightBias = new Parameter(data, { shape: [1, len] });
+    init.dispose();
   }
 
-  forward(query: Tensor, key: Tensor, value: Tensor, options: MultiHeadAttentionCall = {}): [Tensor, Tensor] {
-    const seqFirst = (t: Tensor) => (this.batchFirst && t.ndim === 3 ? transpose(t, [1, 0, 2]) : t);
-    const [out, weights] = F.multiHeadAttention(
-      seqFirst(query),
-      seqFirst(key),
-      seqFirst(value),
-      this.numHeads,
-      { inProjWeight: this.inProjWeight, inProjBias: this.inProjBias, outProjWeight: this.outProj.weight, outProjBias: this.outProj.bias },
-      { ...options, dropout: this.dropout, training: this.training },
-    );
-    return [seqFirst(out), weights];
+  forward(query: Tensor, key: Tensor, value: Tensor, options: MultiHeadAttentionCall = {}): [Tensor, Tensor | null] {
+    return F.multiHeadAttention(query, key, value, this.embedDim, this.numHeads, this.attnDropout, this.outDropout, this.ioWeightBias, {
+      ...options,
+      bias: this.bias,
+      training: this.training,
+    });
   }
 
   protected override extraRepr(): string {
-    return `embed_dim=${this.embedDim}, num_heads=${this.numHeads}${this.dropout ? `, dropout=${this.dropout}` : ''}`;
+    const { embedDim, numHeads, attnDropout, outDropout, bias, kdim, vdim } = this;
+    const py = (b: boolean) => (b ? 'True' : 'False');
+    return `embed_dim=${embedDim}, num_heads=${numHeads}, attn_dropout=${attnDropout}, out_dropout=${outDropout}, bias=${py(bias)}, kdim=${kdim}, vdim=${vdim}`;
   }
 }

@@ -80,14 +80,28 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
     for (let i = 0; i < 4; i++) expect(got[i]).toBeCloseTo(want[i], 6);
   });
 
-  it('MultiHeadAttention: inProjWeight (3E, E), zero biases, outProj Linear', () => {
+  it("MultiHeadAttention: MegEngine's one ioWeightBias (Wq, Wk, Wv, Wo, then zero biases), kdim/vdim", () => {
+    random.seed(3);
     const mha = new M.MultiHeadAttention(8, 2);
-    expect(shapes(mha)).toEqual({ inProjBias: [24], inProjWeight: [24, 8], 'outProj.bias': [8], 'outProj.weight': [8, 8] });
-    expect([...mha.inProjBias!.dataSync()].every((v) => v === 0)).toBe(true);
-    expect(String(mha)).toBe(
-      'MultiHeadAttention(embed_dim=8, num_heads=2\n  (outProj): Linear(in_features=8, out_features=8, bias=True)\n)',
-    );
+    expect(shapes(mha)).toEqual({ ioWeightBias: [1, 4 * 8 * 8 + 4 * 8] });
+    const data = mha.ioWeightBias.dataSync();
+    expect([...data.subarray(256)].every((v) => v === 0)).toBe(true);
+    const bound = Math.sqrt(6 / (288 + 1));
+    expect([...data.subarray(0, 256)].every((v) => Math.abs(v) <= bound && v !== 0)).toBe(true);
+    expect(String(mha)).toBe('MultiHeadAttention(embed_dim=8, num_heads=2, attn_dropout=0, out_dropout=0, bias=True, kdim=8, vdim=8)');
+    const kv = new M.MultiHeadAttention(6, 3, { kdim: 4, vdim: 5, bias: false });
+    expect(shapes(kv)).toEqual({ ioWeightBias: [1, (6 + 4 + 5 + 6) * 6] });
+    const [out, w] = kv(zeros([2, 3, 6]), zeros([2, 7, 4]), zeros([2, 7, 5]), { needWeights: true });
+    expect(out.shape).toEqual([2, 3, 6]);
+    expect(w?.shape).toEqual([2, 3, 3, 7]);
+    expect(kv(zeros([2, 3, 6]), zeros([2, 7, 4]), zeros([2, 7, 5]))[1]).toBeNull();
     expect(() => new M.MultiHeadAttention(6, 4)).toThrow(/MultiHeadAttention: argument 'numHeads' \(4\) must divide 'embedDim' \(6\)/);
+    expect(() => new M.MultiHeadAttention(6, 3, { addBiasKv: true })).toThrow(
+      /MultiHeadAttention: argument 'addBiasKv' must be false \(MegEngine does not support it\), got true/,
+    );
+    expect(() => kv(zeros([2, 3, 6]), zeros([2, 7, 6]), zeros([2, 7, 5]))).toThrow(
+      /multiHeadAttention: argument 'ioWeightBias' must hold 138 values for embedDim 6, kdim 6, vdim 5 without bias, got \(1, 126\)/,
+    );
   });
 
   it('Embedding: N(0,1) rows, the padding row zero and without gradient', () => {
@@ -228,6 +242,6 @@ describe('functional catalogue: argument errors and odd shapes', () => {
     expect(F.cumsum(e, 0).shape).toEqual([0, 4]);
     expect(F.scaledDotProductAttention(zeros([0, 2, 4]), zeros([0, 3, 4]), zeros([0, 3, 5])).shape).toEqual([0, 2, 5]);
     const mha = new M.MultiHeadAttention(4, 2);
-    expect(mha(zeros([2, 0, 4]), zeros([3, 0, 4]), zeros([3, 0, 4]))[0].shape).toEqual([2, 0, 4]);
+    expect(mha(zeros([0, 2, 4]), zeros([0, 3, 4]), zeros([0, 3, 4]))[0].shape).toEqual([0, 2, 4]);
   });
 });
