@@ -151,6 +151,7 @@
         "native/depthwise.cc",
         "native/pool.cc",
         "native/indexing.cc",
+        "native/topk.cc",
         "native/memory.cc"
       ],
       "ldflags": [

@@ -204,6 +204,11 @@ export interface Backend<Buf = any> {
   scatterAdd?(x: TensorRef<Buf>, index: TensorRef<Buf>, src: TensorRef<Buf>, axis: number): Buf;
   /** int32 positions that sort x along `axis`, stable (ties keep their order); output has x's shape. */
   argsort?(x: TensorRef<Buf>, axis: number, descending: boolean): Buf;
+  /**
+   * The first k (1 ≤ k ≤ x.shape[axis]) of argsort's positions along `axis` — stable, NaN
+   * last — found without sorting the whole axis; output is x's shape with `axis` of length k.
+   */
+  topk?(x: TensorRef<Buf>, k: number, axis: number, descending: boolean): Buf;
 }
 
 /**

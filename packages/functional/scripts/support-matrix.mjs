@@ -45,6 +45,7 @@ export const PRIMITIVES = [
   ['gather', 'all', 'optional'],
   ['scatterAdd', 'float32, int32', 'optional'],
   ['argsort', 'float32, int32 → int32', 'optional'],
+  ['topk', 'float32, int32 → int32', 'optional'],
 ];
 
 /** The backend classes, keyed by backend name; `load(url)` imports a TypeScript module. */

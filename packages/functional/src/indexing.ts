@@ -1,5 +1,5 @@
 // Indexing, sorting and scans: MegEngine's F.gather, F.scatter, F.indexing_one_hot,
-// F.sort, F.argsort, F.topk, F.cumsum and F.embedding, on core's gather/scatterAdd/argsort.
+// F.sort, F.argsort, F.topk, F.cumsum and F.embedding, on core's gather/scatterAdd/argsort/topkIndices.
 import {
   add,
   astype,
@@ -18,6 +18,7 @@ import {
   shapeToString,
   squeeze,
   Tensor,
+  topkIndices,
   unsqueeze,
   where,
   zerosLike,
@@ -101,7 +102,8 @@ export function topk(inp: Tensor, k: number, options: TopkOptions = {}): [Tensor
   const n = inp.ndim === 0 ? 0 : inp.shape[inp.ndim - 1];
   if (!Number.isInteger(k) || k < 1 || k > n) throw new RangeError(`topk: argument 'k' must be an integer in [1, ${n}], got ${k}`);
   const lead = Array.from({ length: inp.ndim - 1 }, () => ({}));
-  const order = index(coreArgsort(inp, descending, -1), ...lead, kthOnly ? { start: k - 1, stop: k } : { stop: k });
+  const first = topkIndices(inp, k, descending);
+  const order = kthOnly ? index(first, ...lead, { start: k - 1, stop: k }) : first;
   const values = gather(inp, -1, order);
   return kthOnly ? [squeeze(values, -1), squeeze(order, -1)] : [values, order];
 }

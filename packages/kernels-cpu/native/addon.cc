@@ -16,6 +16,7 @@
 #include "memory.h"
 #include "ops.h"
 #include "thread_pool.h"
+#include "topk.h"
 
 namespace mge {
 namespace {
@@ -739,6 +740,24 @@ void Argsort(const Napi::CallbackInfo& info) {
   argsort(x.dtype, x.data, dims[0], dims[1], dims[2], descending, static_cast<std::int32_t*>(out.data));
 }
 
+// topk(descending, x, out, outer, len, inner, k)
+void Topk(const Napi::CallbackInfo& info) {
+  const char* op = "topk";
+  Napi::Env env = info.Env();
+  bool descending = get_int(info, 0, op, "descending") != 0;
+  Arr x = get_arr(info, 1, op, "x"), out = get_arr(info, 2, op, "out");
+  i64 dims[3] = {get_int(info, 3, op, "outer"), get_int(info, 4, op, "len"), get_int(info, 5, op, "inner")};
+  const i64 k = get_int(info, 6, op, "k");
+  if (x.dtype < 0) fail(env, op, "argument 'x' must be a Float32Array, Int32Array or Uint8Array");
+  expect_dtype(env, op, "out", out, kI32);
+  expect_len(env, op, "x", x, checked_size(env, op, "x's shape", dims, 3));
+  if (dims[1] > 2147483647) fail(env, op, "the selected axis is too long for int32 positions");
+  if (k < 1 || k > dims[1]) fail(env, op, "argument 'k' must be in [1, " + std::to_string(dims[1]) + "], got " + std::to_string(k));
+  i64 out_dims[3] = {dims[0], k, dims[2]};
+  expect_len(env, op, "out", out, checked_size(env, op, "out's shape", out_dims, 3));
+  topk(x.dtype, x.data, dims[0], dims[1], dims[2], k, descending, static_cast<std::int32_t*>(out.data));
+}
+
 template <void (*F)(const Napi::CallbackInfo&)>
 Napi::Value wrap(const Napi::CallbackInfo& info) {
   try {
@@ -786,6 +805,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gather", Napi::Function::New(env, wrap<Gather>));
   exports.Set("scatterAdd", Napi::Function::New(env, wrap<ScatterAdd>));
   exports.Set("argsort", Napi::Function::New(env, wrap<Argsort>));
+  exports.Set("topk", Napi::Function::New(env, wrap<Topk>));
   exports.Set("depthwiseConv2d", Napi::Function::New(env, wrap<DepthwiseConv2d>));
   exports.Set("depthwiseConv2dBackwardInput", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardInput>));
   exports.Set("depthwiseConv2dBackwardFilter", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardFilter>));

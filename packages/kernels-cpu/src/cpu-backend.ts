@@ -414,6 +414,14 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     this.native.argsort(descending ? 1 : 0, x.buf, out, outer, x.shape[axis], inner);
     return out;
   }
+
+  topk(x: Ref, k: number, axis: number, descending: boolean): DataArray {
+    const outer = sizeOf(x.shape.slice(0, axis));
+    const inner = sizeOf(x.shape.slice(axis + 1));
+    const out = this.out('int32', outer * k * inner) as Int32Array;
+    this.native.topk(descending ? 1 : 0, x.buf, out, outer, x.shape[axis], inner, k);
+    return out;
+  }
 }
 
 /**

@@ -42,6 +42,7 @@ export interface NativeAddon {
   gather(x: Arr, index: Int32Array, out: Arr, params: Int32Array): void;
   scatterAdd(x: Arr, index: Int32Array, src: Arr, out: Arr, params: Int32Array): void;
   argsort(descending: number, x: Arr, out: Int32Array, outer: number, len: number, inner: number): void;
+  topk(descending: number, x: Arr, out: Int32Array, outer: number, len: number, inner: number, k: number): void;
 }
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');

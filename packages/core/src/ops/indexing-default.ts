@@ -66,6 +66,14 @@ export function argsortDefault(x: Tensor, axis: number, descending: boolean): Te
   });
 }
 
+/** The first k entries along `axis` (topk's default: a slice of the full argsort). */
+export function firstAlong(x: Tensor, axis: number, k: number): Tensor {
+  return index_(
+    x,
+    x.shape.map((_, i) => (i === axis ? { stop: k } : {})),
+  );
+}
+
 function index_(x: Tensor, specs: { stop?: number }[]): Tensor {
   return index(x, ...specs);
 }

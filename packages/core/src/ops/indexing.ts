@@ -3,7 +3,7 @@ import { normalizeAxis, shapeToString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { assertTensor } from './engine.js';
 import { gatherGrad, scatterAddGrad } from './indexing-grad.js';
-import { argsortKernel, gatherKernel, scatterAddKernel } from './indexing-kernels.js';
+import { argsortKernel, gatherKernel, scatterAddKernel, topkKernel } from './indexing-kernels.js';
 
 /**
  * index must be int32, of x's rank, and no longer than x on every axis but `axis`;
@@ -64,4 +64,21 @@ export function argsort(inp: Tensor, descending = false, axis = -1): Tensor {
   if (inp.ndim === 0) throw new Error("argsort: argument 'inp' must be at least 1-d, got a scalar");
   const a = normalizeAxis('argsort', axis, inp.ndim);
   return argsortKernel(inp, a, descending);
+}
+
+/**
+ * int32 positions of the k smallest (or, descending, largest) entries along `axis`, in
+ * sorted order: argsort's first k (stable, NaN last), without sorting the whole axis on
+ * backends with a topk kernel.
+ */
+export function topkIndices(inp: Tensor, k: number, descending = false, axis = -1): Tensor {
+  assertTensor('topkIndices', inp, 'inp');
+  if (typeof descending !== 'boolean')
+    throw new TypeError(`topkIndices: argument 'descending' must be a boolean, got ${typeof descending}`);
+  if (inp.ndim === 0) throw new Error("topkIndices: argument 'inp' must be at least 1-d, got a scalar");
+  const a = normalizeAxis('topkIndices', axis, inp.ndim);
+  const n = inp.shape[a];
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new RangeError(`topkIndices: argument 'k' must be an integer in [1, ${n}] for inp ${shapeToString(inp.shape)}, got ${k}`);
+  return topkKernel(inp, k, a, descending);
 }

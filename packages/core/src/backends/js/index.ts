@@ -18,7 +18,7 @@ import { LiveBuffers } from '../../live-buffers.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv2d.js';
 import { binary, cast, unary, where } from './elementwise.js';
 import { applyEpilogue } from './epilogue.js';
-import { argsort, gather, scatterAdd } from './indexing.js';
+import { argsort, gather, scatterAdd, topk } from './indexing.js';
 import { sizeOf } from './layout.js';
 import { matmul } from './matmul.js';
 import { pool2d, pool2dBackward } from './pool2d.js';
@@ -250,6 +250,11 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
   argsort(x: Ref, axis: number, descending: boolean): DataArray {
     checkRef('argsort', 'x', x);
     return this.own(argsort(x.buf, x.shape, axis, descending));
+  }
+
+  topk(x: Ref, k: number, axis: number, descending: boolean): DataArray {
+    checkRef('topk', 'x', x);
+    return this.own(topk(x.buf, x.shape, k, axis, descending));
   }
 }
 

@@ -1,4 +1,4 @@
-// gather / scatterAdd / argsort along one axis, viewing each buffer as [outer, n, inner].
+// gather / scatterAdd / argsort / topk along one axis, viewing each buffer as [outer, n, inner].
 import type { DataArray, DType } from '../../dtype.js';
 import { allocArray } from '../../dtype.js';
 import { contiguousStrides, sizeOf } from './layout.js';
@@ -81,6 +81,57 @@ export function argsort(x: DataArray, shape: readonly number[], axis: number, de
       for (let j = 0; j < n; j++) order[j] = start + j * inner;
       order.sort((a, b) => cmp(a, b) || a - b);
       for (let j = 0; j < n; j++) out[start + j * inner] = (order[j] - start) / inner;
+    }
+  }
+  return out;
+}
+
+/**
+ * argsort's first k along `axis` by partial selection: a sorted buffer of the best k seen so
+ * far, which most elements leave after one comparison with its last entry (O(n) for small k);
+ * a large k sorts the row instead.
+ */
+export function topk(x: DataArray, shape: readonly number[], k: number, axis: number, descending: boolean): Int32Array {
+  const n = shape[axis];
+  const inner = contiguousStrides(shape)[axis];
+  const outer = x.length / (n * inner);
+  const out = new Int32Array(outer * k * inner);
+  const line = new Float64Array(n);
+  const best = new Int32Array(k);
+  // a before b in argsort's order: value (NaN last), then position
+  const before = (a: number, b: number) => {
+    const va = line[a];
+    const vb = line[b];
+    const na = Number.isNaN(va);
+    const nb = Number.isNaN(vb);
+    if (na || nb) return na && nb ? a < b : nb;
+    if (va === vb) return a < b;
+    return descending ? va > vb : va < vb;
+  };
+  const order: number[] = [];
+  for (let o = 0; o < outer; o++) {
+    for (let c = 0; c < inner; c++) {
+      const start = o * n * inner + c;
+      for (let j = 0; j < n; j++) line[j] = x[start + j * inner];
+      const dst = o * k * inner + c;
+      if (k * 8 > n) {
+        order.length = n;
+        for (let j = 0; j < n; j++) order[j] = j;
+        order.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+        for (let j = 0; j < k; j++) out[dst + j * inner] = order[j];
+        continue;
+      }
+      let filled = 0;
+      for (let j = 0; j < n; j++) {
+        if (filled === k && !before(j, best[k - 1])) continue;
+        let at = filled === k ? k - 1 : filled++;
+        while (at > 0 && before(j, best[at - 1])) {
+          best[at] = best[at - 1];
+          at--;
+        }
+        best[at] = j;
+      }
+      for (let j = 0; j < k; j++) out[dst + j * inner] = best[j];
     }
   }
   return out;

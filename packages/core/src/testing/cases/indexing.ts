@@ -1,4 +1,4 @@
-/** gather, scatterAdd and argsort (kernels or core's composed defaults), forward and gradient. */
+/** gather, scatterAdd, argsort and topk (kernels or core's composed defaults), forward and gradient. */
 import * as mge from '../../index.js';
 import type { Case } from '../harness.js';
 import { at, build, type Nd, nd } from '../nd.js';
@@ -105,7 +105,52 @@ export function indexingCases(): Record<string, Case[]> {
     run: ([x]) => mge.argsort(x),
     expect: nd([6], [5, 1, 4, 2, 3, 0], 'int32'),
   });
-  return { 'gather and scatterAdd': gather, argsort: sort };
+  const top: Case[] = [];
+  for (const [shape, k, axis, descending] of [
+    [[7], 3, 0, false],
+    [[3, 40], 5, 1, false],
+    [[3, 40], 5, 1, true],
+    [[3, 9], 9, -1, true],
+    [[5, 3], 2, 0, false],
+    [[2, 6, 3], 4, 1, true],
+    [[1, 1], 1, -1, false],
+  ] as [number[], number, number, boolean][]) {
+    top.push({
+      name: `topkIndices x[${shape}] k ${k} axis ${axis}${descending ? ' descending' : ''}`,
+      inputs: [{ shape, gen: 'distinct' }],
+      run: ([x]) => mge.topkIndices(x, k, descending, axis),
+      ref: ([x]) => refTopk(x, k, axis < 0 ? axis + shape.length : axis, descending),
+    });
+  }
+  top.push({
+    name: 'topkIndices keeps argsort order on ties',
+    inputs: [{ shape: [2, 12], values: [1, 0, 1, 0, 1, 2, 2, 1, 1, 2, 0, 1, 3, 9, 3, 0, 5, 5, 9, 0, 5, 1, 1, 0] }],
+    run: ([x]) => mge.concat([mge.topkIndices(x, 4), mge.topkIndices(x, 4, true), mge.topkIndices(x, 12)], 1),
+    expect: nd(
+      [2, 20],
+      [
+        ...[1, 3, 10, 0, 5, 6, 9, 0, 1, 3, 10, 0, 2, 4, 7, 8, 11, 5, 6, 9],
+        ...[3, 7, 11, 9, 1, 6, 4, 5, 3, 7, 11, 9, 10, 0, 2, 4, 5, 8, 1, 6],
+      ],
+      'int32',
+    ),
+  });
+  top.push({
+    name: 'topkIndices of int32',
+    inputs: [{ shape: [6], dtype: 'int32', values: [5, -1, 3, 3, 0, -7] }],
+    run: ([x]) => mge.topkIndices(x, 3, true),
+    expect: nd([3], [0, 2, 3], 'int32'),
+  });
+  return { 'gather and scatterAdd': gather, argsort: sort, topk: top };
+}
+
+function refTopk(x: Nd, k: number, axis: number, descending: boolean): Nd {
+  const order = refArgsort(x, axis, descending);
+  return build(
+    x.shape.map((d, i) => (i === axis ? k : d)),
+    'int32',
+    (i) => at(order, i),
+  );
 }
 
 function refArgsort(x: Nd, axis: number, descending: boolean): Nd {
