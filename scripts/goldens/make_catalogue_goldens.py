@@ -126,7 +126,8 @@ def indexing_cases():
         c["outputs"]["indices"] = enc(ix.numpy().astype(np.int32))
         cases.append(c)
 
-    for i, (shape, k, desc, kth) in enumerate([((2, 6), 3, False, False), ((2, 6), 2, True, False), ((7,), 4, True, True), ((3, 5), 5, False, False)]):
+    for i, (shape, k, desc, kth) in enumerate([((2, 6), 3, False, False), ((2, 6), 2, True, False), ((7,), 4, True, True), ((3, 5), 5, False, False),
+                                                 ((2, 48), 5, True, False), ((0, 6), 2, False, False)]):
         rng = np.random.RandomState(1230 + i)
         x = quant(rng.permutation(np.arange(int(np.prod(shape))) * 0.29 - 0.9).reshape(shape))
         xt = t(x, True)

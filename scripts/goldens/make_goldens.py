@@ -199,6 +199,8 @@ def pool_cases():
         ("avg_k3_s2_p1", "avgPool2d", (2, 2, 7, 7), 3, 2, 1),
         ("avg_k3_s1_p1", "avgPool2d", (1, 2, 5, 6), 3, 1, 1),
         ("avg_pairs", "avgPool2d", (1, 2, 6, 7), [2, 3], [1, 2], [1, 0]),
+        ("max_stride_gt_kernel_batch1", "maxPool2d", (1, 2, 8, 7), 2, 3, 0),
+        ("avg_stride_gt_kernel", "avgPool2d", (2, 1, 7, 9), [2, 1], [3, 4], [1, 0]),
     ]
     for i, (name, op, shape, k, s, p) in enumerate(specs):
         rng = np.random.RandomState(200 + i)

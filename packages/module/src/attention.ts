@@ -1,4 +1,4 @@
-import { noGrad, Parameter, random, type Tensor } from '@mge/core';
+import { concat, noGrad, Parameter, random, type Tensor, zeros } from '@mge/core';
 import * as F from '@mge/functional';
 import { positiveInt } from './init.js';
 import { Module } from './module.js';
@@ -68,11 +68,12 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor | null]> {
     const weights = (this.kdim + this.vdim + 2 * embedDim) * embedDim;
     // Xavier-uniform on (1, len): fan_in = len, fan_out = 1
     const bound = Math.sqrt(6 / (len + 1));
-    const init = noGrad(() => random.uniform(-bound, bound, [1, len]));
-    const data = init.dataSync() as Float32Array;
-    data.fill(0, weights);
-    this.ioWeightBias = new Parameter(data, { shape: [1, len] });
-    init.dispose();
+    const value = noGrad(() =>
+      weights === len
+        ? random.uniform(-bound, bound, [1, len])
+        : concat([random.uniform(-bound, bound, [1, weights]), zeros([1, len - weights])], 1),
+    );
+    this.ioWeightBias = new Parameter(value);
   }
 
   forward(query: Tensor, key: Tensor, value: Tensor, options: MultiHeadAttentionCall = {}): [Tensor, Tensor | null] {
