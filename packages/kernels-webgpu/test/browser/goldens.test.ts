@@ -11,7 +11,13 @@ import { checkLayerCase, loadLayerCases } from '../../../functional/test/layers-
 const LAYER_SUBSET: Record<string, string[]> = {
   layers_conv: ['conv_transpose2d_stride2_pad1_outpad1', 'conv2d_depthwise_s2_nonsquare_batch1', 'conv3d_groups2', 'local_conv2d_basic'],
   layers_norm: ['group_norm_g3', 'layer_norm_last_axis', 'instance_norm_instance', 'lrn_k3'],
-  layers_resize: ['interpolate_bilinear_up_align', 'adaptive_max_uneven', 'sliding_window_k3', 'pad_reflect'],
+  layers_resize: [
+    'interpolate_bilinear_up_align',
+    'interpolate_bicubic_down_align',
+    'adaptive_max_uneven',
+    'sliding_window_k3',
+    'pad_reflect',
+  ],
 };
 const CATALOGUE_SUBSET: Record<string, string[]> = {
   catalogue_activation: ['mish', 'prelu_per_channel'],
@@ -25,7 +31,7 @@ const CATALOGUE_SUBSET: Record<string, string[]> = {
   ],
   catalogue_loss: ['kl_div_batchmean', 'ctc_batch1_log_probs'],
   catalogue_recurrent: ['lstm_cell', 'lstm_2layer_bidir', 'gru_bidir_batch_first'],
-  catalogue_attention: ['sdpa_causal', 'mha_masks'],
+  catalogue_attention: ['sdpa_causal', 'mha_masks', 'mha_kdim_vdim_masks_nobias'],
 };
 
 function pick<T extends { name: string }>(cases: T[], names: string[], file: string): T[] {
