@@ -3,7 +3,7 @@
  * `branch_main.0.weight`); the zoo's modules carry the same names in camelCase.
  */
 import { loadPickleStateDict, type Tensor } from '@mge/core';
-import type { Module } from '@mge/module';
+import type { AnyModule } from '@mge/module';
 
 /**
  * `first_conv.0.running_mean` → `firstConv.0.runningMean`; a leading underscore (MegEngine's
@@ -29,11 +29,11 @@ export interface MegEngineLoadOptions {
  * already-read Map into a zoo model, renaming keys to camelCase. Shapes follow loadStateDict
  * (a (C,) vector loads into (1, C, 1, 1)).
  */
-export function loadMegEngineStateDict(
-  model: Module,
+export function loadMegEngineStateDict<M extends AnyModule>(
+  model: M,
   state: Uint8Array | ArrayBuffer | Map<string, Tensor>,
   options: MegEngineLoadOptions = {},
-): Module {
+): M {
   const raw = state instanceof Map ? state : loadPickleStateDict(state, { source: options.source });
   const renamed = new Map<string, Tensor>();
   for (const [k, v] of raw) {
