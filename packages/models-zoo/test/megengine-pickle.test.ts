@@ -4,7 +4,7 @@
  * loaded into the zoo models they give PyTorch's outputs.
  */
 import { readFileSync } from 'node:fs';
-import { type Tensor, tensor, zeros } from '@mge/core';
+import { concat, type Tensor, tensor, zeros } from '@mge/core';
 import * as M from '@mge/module';
 import { describe, expect, it } from 'vitest';
 import { loadMegEngineStateDict, megengineKey, resnet18 } from '../src/index.js';
@@ -50,6 +50,28 @@ describe('MegEngine .pkl state dicts', () => {
       expectClose(`${name} eval output`, await (model(x) as Tensor).data(), f.evalOutput, 2e-3);
     });
   }
+
+  it('an LSTM checkpoint (fixtures/make_lstm_pickle.py): flattenWeights drives the forward like the cells it packs', async () => {
+    const lstm = loadMegEngineStateDict(new M.LSTM(3, 2, { numLayers: 2 }), pkl('lstm-megengine'), { source: 'lstm-megengine.pkl' });
+    const x = tensor(
+      Float32Array.from({ length: 4 * 1 * 3 }, (_, i) => Math.sin(i)),
+      { shape: [4, 1, 3] },
+    );
+    const [out, [h]] = lstm(x);
+    // the same two layers run cell by cell on the per-cell weights of the checkpoint
+    let seq = [0, 1, 2, 3].map((t) => x.index(t));
+    const last: Tensor[] = [];
+    for (const cell of lstm.cells.map((row) => row[0]) as M.LSTMCell[]) {
+      let hc: [Tensor, Tensor] = [zeros([1, 2]), zeros([1, 2])];
+      seq = seq.map((xt) => {
+        hc = cell(xt, hc);
+        return hc[0];
+      });
+      last.push(hc[0]);
+    }
+    expectClose('LSTM output', await out.data(), [...(await concat(seq, 0).data())], 1e-6);
+    expectClose('LSTM h_n', await h.data(), [...(await concat(last, 0).data())], 1e-6);
+  });
 
   it('names the key that does not fit', () => {
     const f = readFixture('resnet18-tiny');
