@@ -1,24 +1,144 @@
-import { type GradCallback, type Tensor, Tensor as TensorClass, tensor } from '@mge/core';
-import { allGather, allReduceMean, allReduceSum, broadcast } from './functional.js';
-import { getWorldSize, requireWorld } from './world.js';
+import { type GradCallback, type GradManager, getBackwardingGradManager, type Tensor, Tensor as TensorClass, tensor } from '@mge/core';
+import { allGather, broadcast } from './functional.js';
+import { commOf, Group } from './group.js';
+import { loadMpi } from './native.js';
+import { requireWorld } from './world.js';
+
+export interface AllreduceCbOptions {
+  /**
+   * Gradients are packed into buckets of about this many bytes (default 4 MiB; MegEngine and
+   * PyTorch DDP use a few MB) and each bucket is all-reduced as one message. A gradient larger
+   * than the bucket gets a bucket of its own. 0: one message per gradient.
+   */
+  bucketBytes?: number;
+  /**
+   * Start a bucket's all-reduce (MPI_Iallreduce) as soon as it is full, while backward computes
+   * the gradients of the earlier layers (default true). false: every bucket starts after backward
+   * (the benchmark's baseline for the overlap).
+   */
+  overlap?: boolean;
+}
+
+interface Member {
+  grad: Tensor;
+  offset: number;
+  size: number;
+}
+
+interface Bucket {
+  members: Member[];
+  size: number;
+  buf?: Float32Array;
+  request?: number;
+}
+
+const DEFAULT_BUCKET_BYTES = 4 << 20;
 
 /**
  * MegEngine's make_allreduce_cb: all-reduces every gradient across ranks before it is added to
  * `.grad`. Use it as `gm.attach(model.parameters(), { callbacks: [makeAllreduceCb('mean')] })`.
  * 'mean' makes N ranks with per-rank batch B step like one process on a batch of N·B when the
  * loss is a per-rank mean.
+ *
+ * GradManager calls it for each parameter as soon as that gradient is final (the last layer's
+ * first). The gradient is copied into the open bucket; a full bucket starts its all-reduce at
+ * once (MPI_Iallreduce, in place on the bucket), and every later call lets MPI progress the
+ * pending ones. At the end of backward the open bucket is started, all are waited for, and each
+ * gradient tensor returned to GradManager takes its reduced slice. Buckets fill in the order
+ * gradients become ready, which is the same on every rank because every rank runs the same
+ * model, so the bucket boundaries agree without any exchange.
  */
-export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean'): GradCallback {
+export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: Group, options: AllreduceCbOptions = {}): GradCallback {
   if (reduceMethod !== 'sum' && reduceMethod !== 'mean') {
     throw new TypeError(`makeAllreduceCb: argument 'reduceMethod' must be 'sum' or 'mean', got ${String(reduceMethod)}`);
   }
-  const reduce = reduceMethod === 'mean' ? allReduceMean : allReduceSum;
-  return (_param, grad) => {
-    if (getWorldSize() === 1) return grad;
-    const out = reduce(grad);
-    grad.dispose();
-    return out;
+  if (group !== undefined && !(group instanceof Group)) {
+    throw new TypeError(`makeAllreduceCb: argument 'group' must be a Group (newGroup) or undefined, got ${String(group)}`);
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`makeAllreduceCb: argument 'options' must be an object, got ${String(options)}`);
+  }
+  const bucketBytes = options.bucketBytes ?? DEFAULT_BUCKET_BYTES;
+  if (typeof bucketBytes !== 'number' || !Number.isInteger(bucketBytes) || bucketBytes < 0) {
+    throw new TypeError(`makeAllreduceCb: option 'bucketBytes' must be a non-negative integer, got ${String(options.bucketBytes)}`);
+  }
+  const overlap = options.overlap ?? true;
+  if (typeof overlap !== 'boolean')
+    throw new TypeError(`makeAllreduceCb: option 'overlap' must be a boolean, got ${String(options.overlap)}`);
+  const capacity = Math.max(1, Math.floor(bucketBytes / 4));
+
+  const registered = new WeakSet<GradManager>();
+  let open: Bucket = { members: [], size: 0 };
+  let started: Bucket[] = [];
+  // bucket buffers by position in the step: the buckets are the same every step, so reused
+  const buffers: Float32Array[] = [];
+
+  const start = (b: Bucket) => {
+    if (b.members.length === 0) return;
+    const i = started.length;
+    if (buffers[i]?.length !== b.size) buffers[i] = new Float32Array(new ArrayBuffer(b.size * 4));
+    const buf = buffers[i];
+    for (const m of b.members) buf.set(hostFloats(m.grad), m.offset);
+    b.buf = buf;
+    started.push(b);
+    if (overlap) b.request = loadMpi('makeAllreduceCb').iallReduce(buf, 0, commOf('makeAllreduceCb', group).handle);
   };
+
+  const flush = () => {
+    start(open);
+    open = { members: [], size: 0 };
+    const buckets = started;
+    started = [];
+    if (buckets.length === 0) return;
+    const mpi = loadMpi('makeAllreduceCb');
+    const { size, handle } = commOf('makeAllreduceCb', group);
+    const scale = reduceMethod === 'mean' ? 1 / size : 1;
+    for (const b of buckets) {
+      const buf = b.buf as Float32Array;
+      if (b.request !== undefined) mpi.wait(b.request);
+      else mpi.allReduce(buf, 0, handle);
+      if (scale !== 1) for (let k = 0; k < buf.length; k++) buf[k] *= scale;
+      for (const m of b.members) {
+        const reduced = tensor(buf.subarray(m.offset, m.offset + m.size), { shape: m.grad.shape, device: m.grad.device });
+        m.grad._reset(reduced);
+        reduced.dispose();
+      }
+    }
+  };
+
+  return (_param, grad) => {
+    const { size } = commOf('makeAllreduceCb', group);
+    if (size === 1) return grad;
+    const gm = getBackwardingGradManager();
+    if (!gm) throw new Error('makeAllreduceCb: the callback must be called by GradManager.backward (pass it to gm.attach)');
+    if (!registered.has(gm)) {
+      gm.registerAfterBackwardCallback(flush);
+      registered.add(gm);
+    }
+    if (open.size > 0 && open.size + grad.size > capacity) {
+      start(open);
+      open = { members: [], size: 0 };
+    }
+    open.members.push({ grad, offset: open.size, size: grad.size });
+    open.size += grad.size;
+    if (open.size >= capacity) {
+      start(open);
+      open = { members: [], size: 0 };
+    }
+    // Open MPI moves a non-blocking collective forward only inside an MPI call
+    if (overlap) {
+      const mpi = loadMpi('makeAllreduceCb');
+      for (const b of started) if (b.request !== undefined && mpi.test(b.request)) b.request = undefined;
+    }
+    return grad;
+  };
+}
+
+/** A gradient's values without a copy when its device keeps them in a Float32Array (cpu, js). */
+function hostFloats(t: Tensor): Float32Array {
+  const { buf } = t.ref('makeAllreduceCb');
+  if (buf instanceof Float32Array) return buf.length === t.size ? buf : buf.subarray(0, t.size);
+  return t.dataSync() as Float32Array;
 }
 
 /**

@@ -52,8 +52,38 @@ export class Tape {
    * a training step reuses its backward buffers at once instead of waiting for the
    * garbage collector.
    */
-  backward(rootId: number, dy: Tensor, add: (a: Tensor, b: Tensor) => Tensor, keep: ReadonlySet<number> = new Set()): Map<number, Tensor> {
+  backward(
+    rootId: number,
+    dy: Tensor,
+    add: (a: Tensor, b: Tensor) => Tensor,
+    keep: ReadonlySet<number> = new Set(),
+    onReady?: (id: number, grad: Tensor) => void,
+  ): Map<number, Tensor> {
     const grads = new Map<number, Tensor>([[rootId, dy]]);
+    // With onReady, a kept gradient is handed over as soon as no earlier node can add to it
+    // (after its first use, walking backwards), so that distributed training can start
+    // all-reducing it while the rest of backward runs.
+    const readyAfter = new Map<number, number[]>();
+    if (onReady) {
+      // an attached intermediate (the output of a node) still passes its gradient on: handed over at the end
+      const seenIds = new Set<number>(this.nodes.map((n) => n.outId));
+      for (let i = 0; i < this.nodes.length; i++) {
+        for (const id of this.nodes[i].inputIds) {
+          if (!keep.has(id) || seenIds.has(id)) continue;
+          seenIds.add(id);
+          readyAfter.set(i, [...(readyAfter.get(i) ?? []), id]);
+        }
+      }
+    }
+    const handOver = (i: number) => {
+      for (const id of readyAfter.get(i) ?? []) {
+        const g = grads.get(id);
+        if (!g || !onReady) continue;
+        grads.delete(id);
+        // its own Tensor object (another input may share g), made outside the tape's temporaries
+        trackCreated(new Set(), () => onReady(id, view(g, g.shape)));
+      }
+    };
     const made = new Set<Tensor>();
     const freeUnused = () => {
       const held = new Set(grads.values());
@@ -67,7 +97,10 @@ export class Tape {
       for (let i = this.nodes.length - 1; i >= 0; i--) {
         const node = this.nodes[i];
         const g = grads.get(node.outId);
-        if (!g || !node.rule) continue;
+        if (!g || !node.rule) {
+          handOver(i);
+          continue;
+        }
         checkVersions(node);
         if (!keep.has(node.outId)) grads.delete(node.outId); // an attached intermediate keeps its gradient
         const needs = node.inputIds.map((id) => this.tracked.has(id));
@@ -80,6 +113,7 @@ export class Tape {
           grads.set(id, prev ? add(prev, gi) : gi);
         });
         freeUnused();
+        handOver(i);
       }
     });
     this.nodes = [];
