@@ -34,6 +34,22 @@ interface Bucket {
 
 const DEFAULT_BUCKET_BYTES = 4 << 20;
 
+/** What the callback did, summed over every backward since it was made (the benchmark reads it). */
+export interface AllreduceStats {
+  /** backward passes flushed */
+  steps: number;
+  /** all-reduce messages (buckets) */
+  buckets: number;
+  /** buckets whose all-reduce started while backward was still running */
+  startedDuringBackward: number;
+  /** bytes all-reduced per rank */
+  bytes: number;
+  /** milliseconds spent at the end of backward waiting for the all-reduces (the communication not hidden by backward) */
+  waitMs: number;
+}
+
+export type AllreduceCallback = GradCallback & { readonly stats: AllreduceStats };
+
 /**
  * MegEngine's make_allreduce_cb: all-reduces every gradient across ranks before it is added to
  * `.grad`. Use it as `gm.attach(model.parameters(), { callbacks: [makeAllreduceCb('mean')] })`.
@@ -48,7 +64,7 @@ const DEFAULT_BUCKET_BYTES = 4 << 20;
  * gradients become ready, which is the same on every rank because every rank runs the same
  * model, so the bucket boundaries agree without any exchange.
  */
-export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: Group, options: AllreduceCbOptions = {}): GradCallback {
+export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: Group, options: AllreduceCbOptions = {}): AllreduceCallback {
   if (reduceMethod !== 'sum' && reduceMethod !== 'mean') {
     throw new TypeError(`makeAllreduceCb: argument 'reduceMethod' must be 'sum' or 'mean', got ${String(reduceMethod)}`);
   }
@@ -67,6 +83,8 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
     throw new TypeError(`makeAllreduceCb: option 'overlap' must be a boolean, got ${String(options.overlap)}`);
   const capacity = Math.max(1, Math.floor(bucketBytes / 4));
 
+  const stats: AllreduceStats = { steps: 0, buckets: 0, startedDuringBackward: 0, bytes: 0, waitMs: 0 };
+  let flushing = false;
   const registered = new WeakSet<GradManager>();
   let open: Bucket = { members: [], size: 0 };
   let started: Bucket[] = [];
@@ -81,22 +99,32 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
     for (const m of b.members) buf.set(hostFloats(m.grad), m.offset);
     b.buf = buf;
     started.push(b);
+    stats.buckets++;
+    stats.bytes += b.size * 4;
+    if (overlap && !flushing) stats.startedDuringBackward++;
     if (overlap) b.request = loadMpi('makeAllreduceCb').iallReduce(buf, 0, commOf('makeAllreduceCb', group).handle);
   };
 
   const flush = () => {
-    start(open);
+    flushing = true;
+    try {
+      start(open);
+    } finally {
+      flushing = false;
+    }
     open = { members: [], size: 0 };
     const buckets = started;
     started = [];
     if (buckets.length === 0) return;
+    stats.steps++;
+    const t0 = performance.now();
     const mpi = loadMpi('makeAllreduceCb');
     const { size, handle } = commOf('makeAllreduceCb', group);
     const scale = reduceMethod === 'mean' ? 1 / size : 1;
     for (const b of buckets) {
       const buf = b.buf as Float32Array;
       if (b.request !== undefined) mpi.wait(b.request);
-      else mpi.allReduce(buf, 0, handle);
+      else if (!overlap) mpi.allReduce(buf, 0, handle);
       if (scale !== 1) for (let k = 0; k < buf.length; k++) buf[k] *= scale;
       for (const m of b.members) {
         const reduced = tensor(buf.subarray(m.offset, m.offset + m.size), { shape: m.grad.shape, device: m.grad.device });
@@ -104,9 +132,10 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
         reduced.dispose();
       }
     }
+    stats.waitMs += performance.now() - t0;
   };
 
-  return (_param, grad) => {
+  const callback = (_param: Tensor, grad: Tensor): Tensor => {
     const { size } = commOf('makeAllreduceCb', group);
     if (size === 1) return grad;
     const gm = getBackwardingGradManager();
@@ -132,6 +161,7 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
     }
     return grad;
   };
+  return Object.assign(callback, { stats });
 }
 
 /** A gradient's values without a copy when its device keeps them in a Float32Array (cpu, js). */
