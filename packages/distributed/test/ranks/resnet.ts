@@ -43,7 +43,9 @@ for (let step = 0; step < STEPS; step++) {
   const first = step * PER_RANK * world + (distributed ? rank * PER_RANK : 0);
   const order = Array.from({ length: batch }, (_, j) => first + (reversed ? batch - 1 - j : j));
   const xs = new Float32Array(batch * PIX);
-  order.forEach((s, j) => xs.set(images.subarray(s * PIX, (s + 1) * PIX), j * PIX));
+  order.forEach((s, j) => {
+    xs.set(images.subarray(s * PIX, (s + 1) * PIX), j * PIX);
+  });
   const x = tensor(xs, { shape: [batch, 3, 16, 16] });
   const y = tensor(
     Int32Array.from(order, (s) => labels[s]),
