@@ -29,6 +29,8 @@ interface Bucket {
   members: Member[];
   size: number;
   buf?: Float32Array;
+  /** buf is the gradient's own buffer (a gradient that fills a bucket alone): reduced in place, no copy */
+  direct?: boolean;
   request?: number;
 }
 
@@ -44,6 +46,8 @@ export interface AllreduceStats {
   startedDuringBackward: number;
   /** bytes all-reduced per rank */
   bytes: number;
+  /** buckets all-reduced in place in a gradient's own buffer, without a copy */
+  inPlace: number;
   /** milliseconds spent at the end of backward waiting for the all-reduces (the communication not hidden by backward) */
   waitMs: number;
 }
@@ -60,7 +64,9 @@ export type AllreduceCallback = GradCallback & { readonly stats: AllreduceStats 
  * first). The gradient is copied into the open bucket; a full bucket starts its all-reduce at
  * once (MPI_Iallreduce, in place on the bucket), and every later call lets MPI progress the
  * pending ones. At the end of backward the open bucket is started, all are waited for, and each
- * gradient tensor returned to GradManager takes its reduced slice. Buckets fill in the order
+ * gradient takes its reduced slice back, into its own buffer. A gradient as large as a bucket is
+ * all-reduced in place in its own buffer, without any copy (on cpu and js, when the buffer is
+ * the gradient's alone). Buckets fill in the order
  * gradients become ready, which is the same on every rank because every rank runs the same
  * model, so the bucket boundaries agree without any exchange.
  */
@@ -83,7 +89,7 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
     throw new TypeError(`makeAllreduceCb: option 'overlap' must be a boolean, got ${String(options.overlap)}`);
   const capacity = Math.max(1, Math.floor(bucketBytes / 4));
 
-  const stats: AllreduceStats = { steps: 0, buckets: 0, startedDuringBackward: 0, bytes: 0, waitMs: 0 };
+  const stats: AllreduceStats = { steps: 0, buckets: 0, startedDuringBackward: 0, bytes: 0, inPlace: 0, waitMs: 0 };
   let flushing = false;
   const registered = new WeakSet<GradManager>();
   let open: Bucket = { members: [], size: 0 };
@@ -94,9 +100,17 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
   const start = (b: Bucket) => {
     if (b.members.length === 0) return;
     const i = started.length;
-    if (buffers[i]?.length !== b.size) buffers[i] = new Float32Array(new ArrayBuffer(b.size * 4));
-    const buf = buffers[i];
-    for (const m of b.members) buf.set(hostFloats(m.grad), m.offset);
+    const own = b.members.length === 1 && b.size >= capacity ? ownFloats(b.members[0].grad) : null;
+    let buf: Float32Array;
+    if (own) {
+      buf = own;
+      b.direct = true;
+      stats.inPlace++;
+    } else {
+      if (buffers[i]?.length !== b.size) buffers[i] = new Float32Array(new ArrayBuffer(b.size * 4));
+      buf = buffers[i];
+      for (const m of b.members) buf.set(hostFloats(m.grad), m.offset);
+    }
     b.buf = buf;
     started.push(b);
     stats.buckets++;
@@ -126,8 +140,15 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
       if (b.request !== undefined) mpi.wait(b.request);
       else if (!overlap) mpi.allReduce(buf, 0, handle);
       if (scale !== 1) for (let k = 0; k < buf.length; k++) buf[k] *= scale;
+      if (b.direct) continue;
       for (const m of b.members) {
-        const reduced = tensor(buf.subarray(m.offset, m.offset + m.size), { shape: m.grad.shape, device: m.grad.device });
+        const slice = buf.subarray(m.offset, m.offset + m.size);
+        const own = ownFloats(m.grad);
+        if (own) {
+          own.set(slice);
+          continue;
+        }
+        const reduced = tensor(slice, { shape: m.grad.shape, device: m.grad.device });
         m.grad._reset(reduced);
         reduced.dispose();
       }
@@ -162,6 +183,19 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
     return grad;
   };
   return Object.assign(callback, { stats });
+}
+
+/**
+ * The gradient's own buffer, when the all-reduce may read and write it in place: its device keeps
+ * values in a Float32Array (cpu, js) and no other tensor shares it (a gradient rule may pass one
+ * buffer to two inputs, or return a tensor it also keeps).
+ */
+function ownFloats(t: Tensor): Float32Array | null {
+  const storage = (t as unknown as { storage: { refs: number } }).storage;
+  if (storage.refs !== 1) return null;
+  const { buf } = t.ref('makeAllreduceCb');
+  if (!(buf instanceof Float32Array)) return null;
+  return buf.length === t.size ? buf : buf.subarray(0, t.size);
 }
 
 /** A gradient's values without a copy when its device keeps them in a Float32Array (cpu, js). */

@@ -60,6 +60,7 @@ export class Tape {
     onReady?: (id: number, grad: Tensor) => void,
   ): Map<number, Tensor> {
     const grads = new Map<number, Tensor>([[rootId, dy]]);
+    const made = new Set<Tensor>();
     // With onReady, a kept gradient is handed over as soon as no earlier node can add to it
     // (after its first use, walking backwards), so that distributed training can start
     // all-reducing it while the rest of backward runs.
@@ -80,11 +81,15 @@ export class Tape {
         const g = grads.get(id);
         if (!g || !onReady) continue;
         grads.delete(id);
-        // its own Tensor object (another input may share g), made outside the tape's temporaries
-        trackCreated(new Set(), () => onReady(id, view(g, g.shape)));
+        // g itself when the tape made it and nothing else holds it (the receiver then owns its
+        // buffer alone); else its own Tensor object (another input may share g), made outside
+        // the tape's temporaries
+        let shared = !made.has(g);
+        for (const other of grads.values()) shared ||= other === g;
+        if (!shared) made.delete(g);
+        trackCreated(new Set(), () => onReady(id, shared ? view(g, g.shape) : g));
       }
     };
-    const made = new Set<Tensor>();
     const freeUnused = () => {
       const held = new Set(grads.values());
       for (const t of made) {

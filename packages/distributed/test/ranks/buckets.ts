@@ -44,6 +44,8 @@ const configs: [string, 'mean' | 'sum', AllreduceCbOptions][] = [
   ['one message per gradient', 'mean', { bucketBytes: 0 }],
   ['16 KiB buckets, no overlap', 'mean', { bucketBytes: 16384, overlap: false }],
   ['sum, 16 KiB buckets', 'sum', { bucketBytes: 16384 }],
+  // every gradient fills a bucket: each is all-reduced in place in its own buffer
+  ['in place (4-byte buckets), no overlap', 'mean', { bucketBytes: 4, overlap: false }],
 ];
 for (const [name, method, options] of configs) {
   const cb = makeAllreduceCb(method, undefined, options);
@@ -59,6 +61,6 @@ for (const [name, method, options] of configs) {
   }
   const s = cb.stats;
   console.log(
-    `rank ${rank}: ${name}: equal; ${s.buckets / s.steps} buckets/step, ${s.startedDuringBackward / s.steps} started during backward`,
+    `rank ${rank}: ${name}: equal; ${s.buckets / s.steps} buckets/step, ${s.startedDuringBackward / s.steps} started during backward, ${s.inPlace / s.steps} in place`,
   );
 }
