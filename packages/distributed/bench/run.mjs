@@ -96,12 +96,13 @@ for (const r of ar.rows) {
 // Model (Hockney): one message costs α + bytes·β. A ring all-reduce over N ranks sends 2(N−1)
 // messages of bytes/N per rank: t_N = 2(N−1)·α + 2(N−1)/N·bytes·β; for N = 2, t_2 = 2α + bytes·β.
 // So α is half the time of the smallest all-reduce and β the smallest slope from it to a size of
-// 64K elements or more, both from the fastest of the repetitions (the others hold the machine's
+// 4 MiB (a bucket) or more, both from the fastest of the repetitions (the others hold the machine's
 // other load). The all-reduce runs in place on a Float32Array, as on a bucket in training.
 const first = ar.rows[0];
 const alpha = first.minUs / 2;
-// β: the best per-byte cost seen at 64K elements and above (the machine's other load only slows)
-const beta = Math.min(...ar.rows.filter((r) => r.n >= 65536).map((r) => (r.minUs - first.minUs) / (r.bytes - first.bytes)));
+// β: the best per-byte cost seen at a bucket's size (4 MiB) and above, where the data no longer
+// fits the caches (the machine's other load only slows)
+const beta = Math.min(...ar.rows.filter((r) => r.bytes >= 4 << 20).map((r) => (r.minUs - first.minUs) / (r.bytes - first.bytes)));
 console.log(`fit: α = ${f(alpha)} µs per message, β = ${f(beta * 1e3, 3)} ns per byte`);
 for (const { model, global, two } of rows) {
   const bytes = two.after.bytesPerStep;
