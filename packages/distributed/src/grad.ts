@@ -2,7 +2,7 @@ import { type GradCallback, type GradManager, getBackwardingGradManager, type Te
 import { allGather, broadcast } from './functional.js';
 import { commOf, Group } from './group.js';
 import { loadMpi } from './native.js';
-import { requireWorld } from './world.js';
+import { getWorldSize, requireWorld } from './world.js';
 
 export interface AllreduceCbOptions {
   /**
@@ -157,7 +157,8 @@ export function makeAllreduceCb(reduceMethod: 'sum' | 'mean' = 'mean', group?: G
   };
 
   const callback = (_param: Tensor, grad: Tensor): Tensor => {
-    const { size } = commOf('makeAllreduceCb', group);
+    // a plain process (not launched by MPI) is a world of one and never loads MPI
+    const size = group === undefined ? getWorldSize() : commOf('makeAllreduceCb', group).size;
     if (size === 1) return grad;
     const gm = getBackwardingGradManager();
     if (!gm) throw new Error('makeAllreduceCb: the callback must be called by GradManager.backward (pass it to gm.attach)');
