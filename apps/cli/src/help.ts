@@ -39,7 +39,12 @@ Options:
   --seed <n>              seed of initial weights and shuffling (default ${TRAIN_DEFAULTS.seed})
   --out <file>            checkpoint path (default <model>.safetensors, or the --resume file)
   --resume <file>         continue from a checkpoint (its settings are the defaults)
-  --json                  one JSON object per line instead of a progress bar`,
+  --json                  one JSON object per line instead of a progress bar
+  --nproc <n>             data-parallel on n processes of this machine, started with Open MPI's
+                          mpirun (adds --oversubscribe, and --allow-run-as-root as root);
+                          --batch-size is then the global batch, split over the processes;
+                          rank 0 alone prints progress and writes checkpoints
+  --verbose               with --nproc, the other ranks print too, prefixed [rank r]`,
   eval: `Usage: mge eval <checkpoint> [options]
 
 Options:

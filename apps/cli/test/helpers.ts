@@ -28,11 +28,15 @@ export function events(out: string): Record<string, unknown>[] {
 }
 
 /** Runs the CLI from its sources in a child process, as a user would (`tsx src/main.ts`). */
-export function spawnMge(args: string[], onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<RunResult> {
+export function spawnMge(
+  args: string[],
+  onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void,
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts', ...args], {
       cwd: CLI_DIR,
-      env: { ...process.env, MGE_DEVICE: '' },
+      env: { ...process.env, MGE_DEVICE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

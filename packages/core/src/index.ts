@@ -11,7 +11,7 @@ provideOperators(operators);
 registerBackend('js', () => new JsBackend(), 100);
 
 export { autodiff } from './autograd/function.js';
-export { type AttachOptions, type GradCallback, GradManager } from './autograd/grad-manager.js';
+export { type AttachOptions, type GradCallback, GradManager, getBackwardingGradManager } from './autograd/grad-manager.js';
 export { noGrad } from './autograd/tape.js';
 export * from './backend.js';
 export { JsBackend } from './backends/js/index.js';

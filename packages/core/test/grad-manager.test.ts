@@ -1,5 +1,20 @@
 /** GradManager semantics as MegEngine's (megengine.autodiff.GradManager). */
-import { add, autodiff, exp, GradManager, matmul, memory, mul, noGrad, Parameter, relu, sum, type Tensor, tensor } from '@mge/core';
+import {
+  add,
+  autodiff,
+  exp,
+  GradManager,
+  getBackwardingGradManager,
+  matmul,
+  memory,
+  mul,
+  noGrad,
+  Parameter,
+  relu,
+  sum,
+  type Tensor,
+  tensor,
+} from '@mge/core';
 import { describe, expect, it } from 'vitest';
 
 const vals = (t: Tensor | null) => {
@@ -237,6 +252,63 @@ describe('GradManager.attach callbacks', () => {
     const gm = new GradManager().attach(a, { callbacks: (_p, g) => sum(g) });
     gm.record();
     expect(() => gm.backward(sum(a))).toThrow(/callback must return a Tensor of the parameter's shape \(2,\), got \(\)/);
+  });
+});
+
+describe('GradManager callbacks during backward', () => {
+  class Probe extends autodiff.Function {
+    constructor(private readonly log: string[]) {
+      super();
+    }
+    forward(x: Tensor): Tensor {
+      return mul(x, 1);
+    }
+    backward(dy: Tensor): Tensor {
+      this.log.push('probe backward');
+      return mul(dy, 1);
+    }
+  }
+
+  it("runs a parameter's callbacks once its gradient is final, while backward goes on, then the after-backward callbacks", () => {
+    const w1 = new Parameter([2]);
+    const w2 = new Parameter([3]);
+    const w3 = new Parameter([5]);
+    const log: string[] = [];
+    const names = new Map<Tensor, string>([
+      [w1, 'w1'],
+      [w2, 'w2'],
+      [w3, 'w3'],
+    ]);
+    const gm = new GradManager();
+    const cb = (p: Tensor, g: Tensor) => {
+      expect(getBackwardingGradManager()).toBe(gm);
+      log.push(`${names.get(p)} ${vals(g)}`);
+      return g;
+    };
+    gm.attach([w1, w2, w3], { callbacks: cb });
+    gm.registerAfterBackwardCallback(() => log.push(`after, w1.grad ${w1.grad === null ? 'unset' : 'set'}`));
+    gm.record();
+    const h = new Probe(log).call(mul(tensor([1]), w1));
+    gm.backward(sum(mul(mul(h, w2), w3))); // y = x·w1·w2·w3
+    expect(log).toEqual(['w3 6', 'w2 10', 'probe backward', 'w1 15', 'after, w1.grad unset']);
+    expect(vals(w1.grad)).toEqual([15]);
+    expect(getBackwardingGradManager()).toBe(null);
+    expect(() => gm.registerAfterBackwardCallback(3 as never)).toThrow(/argument 'fn' must be a function, got 3/);
+  });
+
+  it('gives two parameters that share one gradient buffer their own tensors', () => {
+    const a = new Parameter([1, 2]);
+    const b = new Parameter([3, 4]);
+    const double = (_p: Tensor, g: Tensor) => {
+      const out = mul(g, 2);
+      g.dispose();
+      return out;
+    };
+    const gm = new GradManager().attach([a, b], { callbacks: double });
+    gm.record();
+    gm.backward(sum(mul(add(a, b), tensor([1, 10])))); // add passes one dy to both
+    expect(vals(a.grad)).toEqual([2, 20]);
+    expect(vals(b.grad)).toEqual([2, 20]);
   });
 });
 

@@ -98,19 +98,20 @@ struct Buf {
   MPI_Datatype type;
 };
 
-// A Float32Array or Int32Array argument, with its MPI type.
+// A Float32Array, Int32Array or Uint8Array argument, with its MPI type.
 Buf GetBuf(const Napi::CallbackInfo& info, size_t i, const char* what, const char* arg) {
   Napi::Env env = info.Env();
   if (i >= info.Length() || !info[i].IsTypedArray()) {
-    throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": argument '" + arg + "' must be a Float32Array or Int32Array");
+    throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": argument '" + arg + "' must be a Float32Array, Int32Array or Uint8Array");
   }
   Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
   MPI_Datatype t;
   switch (ta.TypedArrayType()) {
     case napi_float32_array: t = MPI_FLOAT; break;
     case napi_int32_array: t = MPI_INT; break;
+    case napi_uint8_array: t = MPI_UNSIGNED_CHAR; break;  // bool tensors (0/1)
     default:
-      throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": argument '" + arg + "' must be a Float32Array or Int32Array");
+      throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": argument '" + arg + "' must be a Float32Array, Int32Array or Uint8Array");
   }
   if (ta.ElementLength() > 0x7fffffff) throw Napi::RangeError::New(env, std::string("distributed: ") + what + ": more than 2^31-1 elements");
   uint8_t* base = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
@@ -193,6 +194,57 @@ Napi::Value AllReduce(const Napi::CallbackInfo& info) {
   MPI_Comm comm = GetComm(info, 2, "allReduce");
   Waiting w("allReduce");
   Check(env, MPI_Allreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, comm), "MPI_Allreduce");
+  return env.Undefined();
+}
+
+// Non-blocking all-reduces by handle (slots are reused once waited for). The caller keeps the
+// typed array alive until wait(); its ArrayBuffer does not move (N-API externalizes it).
+std::vector<MPI_Request> g_requests;
+
+// iallReduce(buf, op, comm) → handle: starts an in-place all-reduce.
+Napi::Value IallReduce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "iallReduce");
+  Buf b = GetBuf(info, 0, "iallReduce", "buf");
+  MPI_Op op = GetOp(env, info[1]);
+  MPI_Comm comm = GetComm(info, 2, "iallReduce");
+  MPI_Request req;
+  Check(env, MPI_Iallreduce(MPI_IN_PLACE, b.data, b.count, b.type, op, comm, &req), "MPI_Iallreduce");
+  size_t h = 0;
+  while (h < g_requests.size() && g_requests[h] != MPI_REQUEST_NULL) h++;
+  if (h == g_requests.size()) g_requests.push_back(req);
+  else g_requests[h] = req;
+  return Napi::Number::New(env, static_cast<double>(h));
+}
+
+MPI_Request* GetRequest(const Napi::CallbackInfo& info, const char* what) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, std::string("distributed: ") + what + ": the request handle must be a number");
+  int h = info[0].As<Napi::Number>().Int32Value();
+  if (h < 0 || h >= static_cast<int>(g_requests.size()) || g_requests[h] == MPI_REQUEST_NULL) {
+    throw Napi::Error::New(env, std::string("distributed: ") + what + ": unknown or completed request " + std::to_string(h));
+  }
+  return &g_requests[h];
+}
+
+// test(handle) → true once complete (the handle is then freed). Each call also lets Open MPI
+// progress every pending non-blocking collective, which it does only inside MPI calls.
+Napi::Value Test(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "test");
+  MPI_Request* r = GetRequest(info, "test");
+  int done = 0;
+  Check(env, MPI_Test(r, &done, MPI_STATUS_IGNORE), "MPI_Test");
+  return Napi::Boolean::New(env, done != 0);
+}
+
+// wait(handle): blocks until the request completes (under the watchdog) and frees the handle.
+Napi::Value Wait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireInit(env, "wait");
+  MPI_Request* r = GetRequest(info, "wait");
+  Waiting w("allReduce (non-blocking)");
+  Check(env, MPI_Wait(r, MPI_STATUS_IGNORE), "MPI_Wait");
   return env.Undefined();
 }
 
@@ -293,6 +345,9 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("abort", Napi::Function::New(env, Abort));
   exports.Set("barrier", Napi::Function::New(env, Barrier));
   exports.Set("allReduce", Napi::Function::New(env, AllReduce));
+  exports.Set("iallReduce", Napi::Function::New(env, IallReduce));
+  exports.Set("test", Napi::Function::New(env, Test));
+  exports.Set("wait", Napi::Function::New(env, Wait));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast));
   exports.Set("allGather", Napi::Function::New(env, AllGather));
   exports.Set("reduceScatter", Napi::Function::New(env, ReduceScatter));

@@ -4,7 +4,7 @@ import { loadMpi } from './native.js';
 
 /**
  * MegEngine's distributed.functional collectives over MPI_COMM_WORLD. Each reads the host values
- * of a float32 or int32 tensor on a synchronously readable device (js, cpu) and returns a new
+ * of a float32, int32 or bool tensor (bool: max is OR, min is AND; no sums) on a synchronously readable device (js, cpu) and returns a new
  * tensor on the same device; every rank of the group (default: all ranks) must call the same
  * collectives in the same order with tensors of the same shape and dtype.
  *
@@ -16,24 +16,29 @@ const SUM = 0;
 const MAX = 1;
 const MIN = 2;
 
-function hostValues(op: string, t: Tensor): Float32Array | Int32Array {
+type Host = Float32Array | Int32Array | Uint8Array;
+
+/** bool is refused by the sums: a sum of booleans is not a boolean (cast to int32 first). */
+function hostValues(op: string, t: Tensor, allowBool = true): Host {
   if (!(t instanceof TensorClass)) throw new TypeError(`${op}: argument 'inp' must be a Tensor, got ${String(t)}`);
-  if (t.dtype !== 'float32' && t.dtype !== 'int32') {
-    throw new TypeError(`${op}: argument 'inp' must have dtype float32 or int32, got ${t.dtype}`);
+  if (t.dtype !== 'float32' && t.dtype !== 'int32' && !(allowBool && t.dtype === 'bool')) {
+    throw new TypeError(
+      `${op}: argument 'inp' must have dtype float32 or int32${allowBool ? ' or bool' : ''}, got ${t.dtype}${t.dtype === 'bool' ? ' (cast it to int32 to sum)' : ''}`,
+    );
   }
   if (!t.backend.readSync) {
     throw new Error(`${op}: device '${t.device}' cannot be read synchronously; move the tensor to 'cpu' or 'js' first`);
   }
   // dataSync gives a copy that this module owns and MPI may overwrite in place
-  return t.dataSync() as Float32Array | Int32Array;
+  return t.dataSync() as Host;
 }
 
-function like(t: Tensor, values: Float32Array | Int32Array, shape: readonly number[] = t.shape): Tensor {
+function like(t: Tensor, values: Host, shape: readonly number[] = t.shape): Tensor {
   return tensor(values, { shape, dtype: t.dtype, device: t.device });
 }
 
 function allReduce(name: string, inp: Tensor, op: number, group: Group | undefined): Tensor {
-  const buf = hostValues(name, inp);
+  const buf = hostValues(name, inp, op !== SUM);
   const { handle } = commOf(name, group);
   loadMpi(name).allReduce(buf, op, handle);
   return like(inp, buf);
@@ -82,7 +87,7 @@ function rawBroadcast(inp: Tensor, root = 0, group?: Group): Tensor {
 function rawAllGather(inp: Tensor, group?: Group): Tensor {
   const buf = hostValues('allGather', inp);
   const { size, handle } = commOf('allGather', group);
-  const out = buf instanceof Float32Array ? new Float32Array(buf.length * size) : new Int32Array(buf.length * size);
+  const out = new (buf.constructor as new (n: number) => Host)(buf.length * size);
   loadMpi('allGather').allGather(buf, out, handle);
   const shape = inp.ndim === 0 ? [size] : [inp.shape[0] * size, ...inp.shape.slice(1)];
   return like(inp, out, shape);
@@ -90,7 +95,7 @@ function rawAllGather(inp: Tensor, group?: Group): Tensor {
 
 /** Sums over the members, then the member of group index i keeps the i-th of size equal slices along axis 0. */
 function rawReduceScatterSum(inp: Tensor, group?: Group): Tensor {
-  const buf = hostValues('reduceScatterSum', inp);
+  const buf = hostValues('reduceScatterSum', inp, false);
   const { size, handle } = commOf('reduceScatterSum', group);
   if (inp.ndim === 0 || inp.shape[0] % size !== 0) {
     throw new RangeError(
@@ -98,7 +103,7 @@ function rawReduceScatterSum(inp: Tensor, group?: Group): Tensor {
     );
   }
   const n = buf.length / size;
-  const out = buf instanceof Float32Array ? new Float32Array(n) : new Int32Array(n);
+  const out = new (buf.constructor as new (n: number) => Host)(n);
   loadMpi('reduceScatterSum').reduceScatter(buf, out, SUM, handle);
   return like(inp, out, [inp.shape[0] / size, ...inp.shape.slice(1)]);
 }

@@ -5,7 +5,14 @@
  */
 import * as functional from './functional.js';
 
-export { bcastListToRank0, broadcastParameters, makeAllreduceCb } from './grad.js';
+export {
+  type AllreduceCallback,
+  type AllreduceCbOptions,
+  type AllreduceStats,
+  bcastListToRank0,
+  broadcastParameters,
+  makeAllreduceCb,
+} from './grad.js';
 export { Group, newGroup, WORLD } from './group.js';
 export { addonPath, mpiAvailable } from './native.js';
 export { DistributedSampler, type DistributedSamplerOptions } from './sampler.js';

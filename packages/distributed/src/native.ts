@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The addon's exports (native/mpi_addon.cc). Buffers are Float32Array or Int32Array; ops: 0 sum, 1 max, 2 min. */
+/** The addon's exports (native/mpi_addon.cc). Buffers are Float32Array, Int32Array or Uint8Array (bool); ops: 0 sum, 1 max, 2 min. */
 export interface MpiAddon {
   init(): { rank: number; size: number };
   initialized(): boolean;
@@ -11,10 +11,21 @@ export interface MpiAddon {
   abort(code: number): void;
   /** The last argument of each collective is a communicator handle (0 or absent: the world). */
   barrier(comm?: number): void;
-  allReduce(buf: Float32Array | Int32Array, op: number, comm?: number): void;
-  broadcast(buf: Float32Array | Int32Array, root: number, comm?: number): void;
-  allGather(send: Float32Array | Int32Array, recv: Float32Array | Int32Array, comm?: number): void;
-  reduceScatter(send: Float32Array | Int32Array, recv: Float32Array | Int32Array, op: number, comm?: number): void;
+  allReduce(buf: Float32Array | Int32Array | Uint8Array, op: number, comm?: number): void;
+  /** Starts an in-place all-reduce; returns a request handle for test/wait. Keep buf alive until wait. */
+  iallReduce(buf: Float32Array | Int32Array | Uint8Array, op: number, comm?: number): number;
+  /** True once the request is complete (its handle is then freed); also progresses every pending request. */
+  test(request: number): boolean;
+  /** Blocks until the request completes and frees its handle. */
+  wait(request: number): void;
+  broadcast(buf: Float32Array | Int32Array | Uint8Array, root: number, comm?: number): void;
+  allGather(send: Float32Array | Int32Array | Uint8Array, recv: Float32Array | Int32Array | Uint8Array, comm?: number): void;
+  reduceScatter(
+    send: Float32Array | Int32Array | Uint8Array,
+    recv: Float32Array | Int32Array | Uint8Array,
+    op: number,
+    comm?: number,
+  ): void;
   /** A communicator over these world ranks; called by the members only, all with the same tag. */
   commCreate(ranks: Int32Array, tag: number): number;
   commFree(comm: number): void;

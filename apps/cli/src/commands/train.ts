@@ -1,5 +1,6 @@
 import { GradManager, getBackend, random, type Tensor } from '@mge/core';
 import { compose, DataLoader } from '@mge/data';
+import { broadcastParameters, launchedByMpi, makeAllreduceCb } from '@mge/distributed';
 import * as F from '@mge/functional';
 import { CosineAnnealingLR } from '@mge/optimizer';
 import { choiceFlag, intFlag, modelFlag, numberFlag, parseCommand, stringFlag } from '../args.js';
@@ -15,6 +16,7 @@ import {
 } from '../checkpoint.js';
 import { digitTransform, loadDigits } from '../dataset.js';
 import { DEVICE_CHOICES, loadBackends, selectDevice, skippedDevices } from '../devices.js';
+import { joinRanks, launchRanks, type Ranks, shardOf } from '../distributed.js';
 import { CliError, EXIT } from '../errors.js';
 import { correctCount, evaluate } from '../evaluate.js';
 import type { Io } from '../io.js';
@@ -60,6 +62,8 @@ export const TRAIN_OPTIONS = {
   resume: { type: 'string' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
+  nproc: { type: 'string' },
+  verbose: { type: 'boolean' },
 } as const;
 
 /** Flags as given on the command line (undefined = not given). */
@@ -80,6 +84,8 @@ interface Flags {
   resume?: string;
   limit?: number;
   json: boolean;
+  nproc: number;
+  verbose: boolean;
 }
 
 function readFlags(values: Record<string, string | boolean | undefined>): Flags {
@@ -100,6 +106,8 @@ function readFlags(values: Record<string, string | boolean | undefined>): Flags 
     resume: stringFlag(CMD, 'resume', values.resume),
     limit: intFlag(CMD, 'limit', values.limit, 1),
     json: values.json === true,
+    nproc: intFlag(CMD, 'nproc', values.nproc, 1, 1024) ?? 1,
+    verbose: values.verbose === true,
   };
 }
 
@@ -142,13 +150,27 @@ export interface TrainOptions {
 export async function trainCommand(argv: readonly string[], io: Io, options: TrainOptions = {}): Promise<number> {
   const { values } = parseCommand(CMD, argv, TRAIN_OPTIONS, [0, 0, '']);
   const flags = readFlags(values);
+  if (flags.nproc > 1 && (flags.batchSize ?? TRAIN_DEFAULTS.batchSize) % flags.nproc !== 0) {
+    throw new CliError(
+      `mge ${CMD}: --batch-size is the global batch and must be divisible by --nproc ${flags.nproc}, got ${flags.batchSize ?? TRAIN_DEFAULTS.batchSize}`,
+    );
+  }
+  // --nproc N: this process starts N ranks under mpirun, each of which runs this command again
+  if (flags.nproc > 1 && !launchedByMpi()) return launchRanks(CMD, flags.nproc, argv, io);
+  const ranks: Ranks | null = flags.nproc > 1 ? joinRanks(CMD, flags.nproc, flags.verbose, io) : null;
+  const lead = !ranks || ranks.rank === 0;
 
   // Everything that can be wrong with the input is checked before the backends start.
   const resumed = flags.resume === undefined ? undefined : await readCheckpoint(CMD, flags.resume);
   const cfg = resolveConfig(flags, resumed);
+  if (cfg.batchSize % flags.nproc !== 0) {
+    throw new CliError(
+      `mge ${CMD}: the batch size ${cfg.batchSize} of '${flags.resume}' is not divisible by --nproc ${flags.nproc}; pass --batch-size`,
+    );
+  }
   const out = flags.out ?? flags.resume ?? `${cfg.model}.safetensors`;
   const entry = checkDigitModel(CMD, cfg.model);
-  checkWritable(CMD, out);
+  if (lead) checkWritable(CMD, out);
   const trainSet = loadDigits(CMD, true, { dataDir: cfg.data ?? undefined, limit: cfg.limit ?? undefined });
   const testSet = loadDigits(CMD, false, { dataDir: cfg.data ?? undefined });
   const transform = digitTransform(entry.inputShape[1]);
@@ -158,12 +180,15 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   random.seed(cfg.seed);
   const { model } = createDigitClassifier(CMD, cfg.model);
   if (resumed) loadWeights(CMD, resumed, model, cfg.model);
+  // every rank starts from rank 0's weights (this also refuses a model that differs between ranks)
+  if (ranks) broadcastParameters(model);
   const firstEpoch = (resumed?.info.epoch ?? 0) + 1;
 
   const opt = createOptimizer(cfg.optimizer, model.parameters(), cfg);
   if (resumed) restoreOptimizer(CMD, opt, resumed.checkpoint.nested.optimizer, resumed.path, cfg);
 
-  const reporter = createReporter(io.stdout, flags.json);
+  // only rank 0 prints progress (the others with --verbose, prefixed by their rank)
+  const reporter = createReporter(ranks ? ranks.stdout : io.stdout, flags.json);
   const params = [...model.parameters()].reduce((s, p) => s + p.size, 0);
   if (firstEpoch > cfg.epochs) {
     io.stderr.write(
@@ -193,12 +218,15 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
 
   // The loop of MegEngine's network-building guide examples: record, forward, loss, backward, step. Loss and accuracy are read
   // every step on devices that read synchronously, every 10 steps on the others.
-  const gm = new GradManager().attach(model.parameters());
+  // with --nproc the gradients are averaged over the ranks in buckets, during backward
+  const gm = new GradManager().attach(model.parameters(), ranks ? { callbacks: makeAllreduceCb('mean') } : {});
+  const world = ranks?.size ?? 1;
+  const rankBatch = cfg.batchSize / world;
   const readEvery = getBackend(device).readSync ? 1 : 10;
   // a second Ctrl-C quits at once, even in the middle of a save: remove the save's temporary file first
   const stop = options.stop ?? watchSigint(io, () => removePartialCheckpoints(out));
   // Cosine decay of the lr over every step of the run (the scheduler's "epoch" is the step).
-  const stepsPerEpoch = Math.ceil(trainSet.length / cfg.batchSize);
+  const stepsPerEpoch = Math.ceil(Math.ceil(trainSet.length / world) / rankBatch);
   const schedule = cfg.schedule === 'cosine' ? new CosineAnnealingLR(opt, cfg.epochs * stepsPerEpoch) : null;
   const started = performance.now();
   let trainSeconds = 0;
@@ -213,7 +241,10 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
     for (let epoch = firstEpoch; epoch <= cfg.epochs && !stop.requested; epoch++) {
       const seed = epochSeed(cfg.seed, epoch);
       const trainTransform = cfg.augment > 0 ? compose([randomShift(cfg.augment, seed ^ 0x5bd1e995), transform]) : transform;
-      const loader = new DataLoader(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed, transform: trainTransform });
+      // with --nproc each rank reads its DistributedSampler shard of the same shuffled order
+      const loader = ranks
+        ? new DataLoader(shardOf(trainSet, seed), { batchSize: rankBatch, transform: trainTransform })
+        : new DataLoader(trainSet, { batchSize: cfg.batchSize, shuffle: true, seed, transform: trainTransform });
       const steps = loader.length;
       const t0 = performance.now();
       let step = 0;
@@ -255,7 +286,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
             steps,
             loss: lossSum / seen,
             accuracy: correct / seen,
-            imagesPerSec: seen / Math.max(elapsed, 1e-9),
+            imagesPerSec: (seen * world) / Math.max(elapsed, 1e-9),
             etaSeconds: (elapsed / step) * (steps - step),
           });
         }
@@ -268,6 +299,8 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
       trainSeconds += seconds;
       imagesSeen += seen;
       if (stoppedAt) break;
+      // rank 0 evaluates and writes the checkpoint; the others go on and wait for it in the next all-reduce
+      if (!lead) continue;
 
       const test = await evaluate(model, testSet, transform);
       await writeCheckpoint(out, model, opt, { model: cfg.model, epoch, accuracy: test.accuracy, config: cfg });
@@ -281,7 +314,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
         testLoss: test.loss,
         testAccuracy: test.accuracy,
         seconds,
-        imagesPerSec: seen / seconds,
+        imagesPerSec: (seen * world) / seconds,
         checkpoint: out,
       });
     }
@@ -297,7 +330,7 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
     testAccuracy: lastSaved?.accuracy ?? null,
     bestAccuracy: best,
     seconds: (performance.now() - started) / 1000,
-    imagesPerSec: imagesSeen / Math.max(trainSeconds, 1e-9),
+    imagesPerSec: (imagesSeen * world) / Math.max(trainSeconds, 1e-9),
     checkpoint: lastSaved ? out : (resumed?.path ?? null),
     device,
     interrupted,

@@ -13,7 +13,11 @@ import { noGrad, pushTape, removeTape, Tape } from './tape.js';
  *   gm.record(); const loss = ...; gm.backward(loss);      // or gm.scope(() => {...})
  *
  * `attach(params, { callbacks })` runs each callback on every gradient before it is added to
- * `.grad` (MegEngine's callbacks; distributed training all-reduces there).
+ * `.grad` (MegEngine's callbacks; distributed training all-reduces there). A parameter's
+ * callbacks run as soon as its gradient is final, while backward goes on for the layers
+ * before it; a callback may return a tensor it finishes later, in a function registered with
+ * `registerAfterBackwardCallback`: those run once backward is done and before any gradient is
+ * added to `.grad` (MegEngine's futures, flushed after backward).
  */
 export type GradCallback = (param: Tensor, grad: Tensor) => Tensor;
 
@@ -22,11 +26,28 @@ export interface AttachOptions {
   callbacks?: GradCallback | GradCallback[];
 }
 
+let backwarding: GradManager | null = null;
+
+/** The GradManager whose backward is running (MegEngine's get_backwarding_grad_manager), else null. */
+export function getBackwardingGradManager(): GradManager | null {
+  return backwarding;
+}
+
 export class GradManager {
   private readonly attached: Tensor[] = [];
   private readonly attachedIds = new Set<number>();
   private readonly callbacks = new Map<number, GradCallback[]>();
+  private readonly afterBackward: (() => void)[] = [];
   private tape: Tape | null = null;
+
+  /** Runs fn at the end of every backward, after the callbacks and before `.grad` is updated. */
+  registerAfterBackwardCallback(fn: () => void): this {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`GradManager.registerAfterBackwardCallback: argument 'fn' must be a function, got ${String(fn)}`);
+    }
+    this.afterBackward.push(fn);
+    return this;
+  }
 
   attach(params: Tensor | Iterable<Tensor>, options: AttachOptions = {}): this {
     const list = params instanceof Tensor ? [params] : params;
@@ -125,22 +146,45 @@ export class GradManager {
     }
   }
 
+  private runCallbacks(p: Tensor, grad: Tensor): Tensor {
+    let g = grad;
+    for (const cb of this.callbacks.get(p.id) ?? []) {
+      const out = cb(p, g);
+      if (!(out instanceof Tensor) || !shapesEqual(out.shape, p.shape)) {
+        throw new TypeError(
+          `GradManager.backward: a callback must return a Tensor of the parameter's shape ${shapeToString(p.shape)}, got ${out instanceof Tensor ? shapeToString(out.shape) : String(out)}`,
+        );
+      }
+      g = out;
+    }
+    return g;
+  }
+
   private accumulate(tape: Tape, y: Tensor, dy: Tensor | undefined): void {
     const seed = dy ?? onesLike(y);
-    const grads = tape.backward(y.id, seed, add, this.attachedIds);
-    for (const p of this.attached) {
-      let g = grads.get(p.id);
-      if (!g) continue;
-      if (g === dy) g = view(dy, dy.shape); // .grad is never the caller's own tensor object
-      for (const cb of this.callbacks.get(p.id) ?? []) {
-        const out = cb(p, g);
-        if (!(out instanceof Tensor) || !shapesEqual(out.shape, p.shape)) {
-          throw new TypeError(
-            `GradManager.backward: a callback must return a Tensor of the parameter's shape ${shapeToString(p.shape)}, got ${out instanceof Tensor ? shapeToString(out.shape) : String(out)}`,
-          );
-        }
-        g = out;
+    const byId = new Map(this.attached.map((p) => [p.id, p]));
+    const done = new Map<number, Tensor>();
+    const onReady = (id: number, g: Tensor) => {
+      const p = byId.get(id);
+      if (p) done.set(id, this.runCallbacks(p, g));
+    };
+    backwarding = this;
+    let grads: Map<number, Tensor>;
+    try {
+      grads = tape.backward(y.id, seed, add, this.attachedIds, this.callbacks.size > 0 ? onReady : undefined);
+      for (const p of this.attached) {
+        let g = grads.get(p.id);
+        if (!g || done.has(p.id)) continue;
+        if (g === dy) g = view(dy, dy.shape); // .grad is never the caller's own tensor object
+        done.set(p.id, this.runCallbacks(p, g));
       }
+      for (const fn of this.afterBackward) fn();
+    } finally {
+      backwarding = null;
+    }
+    for (const p of this.attached) {
+      const g = done.get(p.id);
+      if (!g) continue;
       if (!p.grad || p.grad.isDisposed) {
         p.grad = g;
         continue;

@@ -52,9 +52,44 @@ export class Tape {
    * a training step reuses its backward buffers at once instead of waiting for the
    * garbage collector.
    */
-  backward(rootId: number, dy: Tensor, add: (a: Tensor, b: Tensor) => Tensor, keep: ReadonlySet<number> = new Set()): Map<number, Tensor> {
+  backward(
+    rootId: number,
+    dy: Tensor,
+    add: (a: Tensor, b: Tensor) => Tensor,
+    keep: ReadonlySet<number> = new Set(),
+    onReady?: (id: number, grad: Tensor) => void,
+  ): Map<number, Tensor> {
     const grads = new Map<number, Tensor>([[rootId, dy]]);
     const made = new Set<Tensor>();
+    // With onReady, a kept gradient is handed over as soon as no earlier node can add to it
+    // (after its first use, walking backwards), so that distributed training can start
+    // all-reducing it while the rest of backward runs.
+    const readyAfter = new Map<number, number[]>();
+    if (onReady) {
+      // an attached intermediate (the output of a node) still passes its gradient on: handed over at the end
+      const seenIds = new Set<number>(this.nodes.map((n) => n.outId));
+      for (let i = 0; i < this.nodes.length; i++) {
+        for (const id of this.nodes[i].inputIds) {
+          if (!keep.has(id) || seenIds.has(id)) continue;
+          seenIds.add(id);
+          readyAfter.set(i, [...(readyAfter.get(i) ?? []), id]);
+        }
+      }
+    }
+    const handOver = (i: number) => {
+      for (const id of readyAfter.get(i) ?? []) {
+        const g = grads.get(id);
+        if (!g || !onReady) continue;
+        grads.delete(id);
+        // g itself when the tape made it and nothing else holds it (the receiver then owns its
+        // buffer alone); else its own Tensor object (another input may share g), made outside
+        // the tape's temporaries
+        let shared = !made.has(g);
+        for (const other of grads.values()) shared ||= other === g;
+        if (!shared) made.delete(g);
+        trackCreated(new Set(), () => onReady(id, shared ? view(g, g.shape) : g));
+      }
+    };
     const freeUnused = () => {
       const held = new Set(grads.values());
       for (const t of made) {
@@ -67,7 +102,10 @@ export class Tape {
       for (let i = this.nodes.length - 1; i >= 0; i--) {
         const node = this.nodes[i];
         const g = grads.get(node.outId);
-        if (!g || !node.rule) continue;
+        if (!g || !node.rule) {
+          handOver(i);
+          continue;
+        }
         checkVersions(node);
         if (!keep.has(node.outId)) grads.delete(node.outId); // an attached intermediate keeps its gradient
         const needs = node.inputIds.map((id) => this.tracked.has(id));
@@ -80,6 +118,7 @@ export class Tape {
           grads.set(id, prev ? add(prev, gi) : gi);
         });
         freeUnused();
+        handOver(i);
       }
     });
     this.nodes = [];

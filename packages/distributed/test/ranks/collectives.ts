@@ -5,18 +5,25 @@ import { GradManager, mul, Parameter, sum, type Tensor, tensor } from '@mge/core
 import { Mulberry32 } from '@mge/data';
 import { barrier, functional as D, getRank, getWorldSize, init } from '../../src/index.js';
 
-type Arr = Float32Array | Int32Array;
+type Arr = Float32Array | Int32Array | Uint8Array;
+type DT = 'float32' | 'int32' | 'bool';
 const { rank, size } = init();
 if (getRank() !== rank || getWorldSize() !== size) throw new Error('getRank/getWorldSize disagree with init()');
 
-function input(r: number, n: number, dtype: 'float32' | 'int32'): Arr {
-  const rng = new Mulberry32(1000 * r + n);
-  if (dtype === 'int32') return Int32Array.from({ length: n }, () => (rng.nextUint32() % 2001) - 1000);
-  return Float32Array.from({ length: n }, () => rng.nextUint32() / 2 ** 31 - 1);
+/** Rank r's deterministic input: a plain LCG loop, so that 10⁷ elements take milliseconds. */
+function input(r: number, n: number, dtype: DT): Arr {
+  let state = (new Mulberry32(1000 * r + n).nextUint32() | 1) >>> 0;
+  const out = dtype === 'bool' ? new Uint8Array(n) : dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    out[i] = dtype === 'bool' ? state >>> 31 : dtype === 'int32' ? (state % 2001) - 1000 : state / 2 ** 31 - 1;
+  }
+  return out;
 }
 
-function expectEqual(what: string, got: Tensor, want: ArrayLike<number>, shape: number[], tol: number): void {
+function expectEqual(what: string, got: Tensor, want: ArrayLike<number>, shape: number[], tol: number, dtype?: DT): void {
   if (got.shape.join(',') !== shape.join(',')) throw new Error(`${what}: shape [${got.shape}] != [${shape}]`);
+  if (dtype && got.dtype !== dtype) throw new Error(`${what}: dtype ${got.dtype} != ${dtype}`);
   const g = got.dataSync();
   if (g.length !== want.length) throw new Error(`${what}: length ${g.length} != ${want.length}`);
   for (let i = 0; i < g.length; i++) {
@@ -26,34 +33,59 @@ function expectEqual(what: string, got: Tensor, want: ArrayLike<number>, shape: 
   }
 }
 
-const sizes = (process.env.MGE_DIST_SIZES ?? '1,7,1000,65537,1000000').split(',').map(Number);
+/** The elementwise reference over every rank's array, in rank order, in a plain loop (fast enough for 10⁷). */
+function reduceRef(all: Arr[], f: (acc: number, v: number) => number): Float64Array {
+  const out = Float64Array.from(all[0]);
+  for (let r = 1; r < all.length; r++) {
+    const a = all[r];
+    for (let i = 0; i < out.length; i++) out[i] = f(out[i], a[i]);
+  }
+  return out;
+}
+
+function expectThrows(what: string, fn: () => unknown, pattern: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    if (pattern.test(String(e))) return;
+    throw new Error(`${what}: threw ${String(e)}, expected ${pattern}`);
+  }
+  throw new Error(`${what}: did not throw`);
+}
+
+const sizes = (process.env.MGE_DIST_SIZES ?? '1,7,1000,65537,10000000').split(',').map(Number);
 let checks = 0;
 for (const device of ['cpu', 'js']) {
-  for (const dtype of ['float32', 'int32'] as const) {
+  for (const dtype of ['float32', 'int32', 'bool'] as const) {
     for (const n of device === 'js' ? [1, 1000] : sizes) {
       const all = Array.from({ length: size }, (_, r) => input(r, n, dtype));
-      const mine = all[rank];
-      const x = tensor(mine, { dtype, device });
-      const ref = (f: (vals: number[]) => number): number[] => Array.from({ length: n }, (_, i) => f(all.map((a) => a[i])));
-      // float32 sums in rank order, as the reference MPI reduction over 2 ranks does
-      const sum = ref((v) => v.reduce((s, t) => (dtype === 'float32' ? Math.fround(s + t) : s + t), 0));
-      const tol = dtype === 'float32' ? 1e-6 : 0;
+      const x = tensor(all[rank], { dtype, device });
       const tag = `${device} ${dtype} n=${n}`;
-      expectEqual(`allReduceSum ${tag}`, D.allReduceSum(x), sum, [n], tol);
-      expectEqual(
-        `allReduceMax ${tag}`,
-        D.allReduceMax(x),
-        ref((v) => Math.max(...v)),
-        [n],
-        0,
-      );
-      expectEqual(
-        `allReduceMin ${tag}`,
-        D.allReduceMin(x),
-        ref((v) => Math.min(...v)),
-        [n],
-        0,
-      );
+      // float32 sums in rank order, as MPI's reduction over 2 ranks does
+      const add = dtype === 'float32' ? (s: number, t: number) => Math.fround(s + t) : (s: number, t: number) => s + t;
+      const tol = dtype === 'float32' ? 1e-6 : 0;
+      // bool: max is logical or, min is logical and
+      expectEqual(`allReduceMax ${tag}`, D.allReduceMax(x), reduceRef(all, Math.max), [n], 0, dtype);
+      expectEqual(`allReduceMin ${tag}`, D.allReduceMin(x), reduceRef(all, Math.min), [n], 0, dtype);
+      const root = size - 1;
+      expectEqual(`broadcast ${tag}`, D.broadcast(x, root), all[root], [n], 0, dtype);
+      const gathered = new Float64Array(n * size);
+      for (let r = 0; r < size; r++) gathered.set(all[r], r * n);
+      expectEqual(`allGather ${tag}`, D.allGather(x), gathered, [n * size], 0, dtype);
+      checks += 4;
+      if (dtype === 'bool') {
+        expectThrows(
+          `allReduceSum ${tag}`,
+          () => D.allReduceSum(x),
+          /allReduceSum: argument 'inp' must have dtype float32 or int32, got bool/,
+        );
+        expectThrows(`reduceScatterSum ${tag}`, () => D.reduceScatterSum(x), /reduceScatterSum: .*got bool/);
+        expectThrows(`allReduceMean ${tag}`, () => D.allReduceMean(x), /allReduceMean: argument 'inp' must have dtype float32, got bool/);
+        checks += 3;
+        continue;
+      }
+      const sum = reduceRef(all, add);
+      expectEqual(`allReduceSum ${tag}`, D.allReduceSum(x), sum, [n], tol, dtype);
       if (dtype === 'float32') {
         expectEqual(
           `allReduceMean ${tag}`,
@@ -61,21 +93,17 @@ for (const device of ['cpu', 'js']) {
           sum.map((s) => s / size),
           [n],
           tol,
+          dtype,
         );
+      } else {
+        expectThrows(`allReduceMean ${tag}`, () => D.allReduceMean(x), /allReduceMean: argument 'inp' must have dtype float32, got int32/);
       }
-      const root = size - 1;
-      expectEqual(`broadcast ${tag}`, D.broadcast(x, root), all[root], [n], 0);
-      const gathered = new Float64Array(n * size);
-      for (let r = 0; r < size; r++) gathered.set(all[r], r * n);
-      expectEqual(`allGather ${tag}`, D.allGather(x), gathered, [n * size], 0);
       // reduceScatterSum needs a first dimension divisible by size: use the [size, n] view
       const all2 = Array.from({ length: size }, (_, r) => input(r + 7, n * size, dtype));
       const x2 = tensor(all2[rank], { dtype, device, shape: [size, n] });
-      const full = Array.from({ length: n * size }, (_, i) =>
-        all2.reduce((s, a) => (dtype === 'float32' ? Math.fround(s + a[i]) : s + a[i]), 0),
-      );
-      expectEqual(`reduceScatterSum ${tag}`, D.reduceScatterSum(x2), full.slice(rank * n, (rank + 1) * n), [1, n], tol);
-      checks += 7;
+      const full = reduceRef(all2, add);
+      expectEqual(`reduceScatterSum ${tag}`, D.reduceScatterSum(x2), full.subarray(rank * n, (rank + 1) * n), [1, n], tol, dtype);
+      checks += 3;
     }
   }
 }

@@ -1,8 +1,8 @@
 // Run by ../syncbn.test.ts: 20 SGD steps of a ResNet-18 (width 8, CIFAR stem) whose BatchNorm2d
 // layers are converted to SyncBatchNorm, on 2 ranks × batch 2 or one process × batch 4. Writes
-// the parameters and running statistics to <outDir>/resnet-<rank|single>.bin. The small lr keeps
-// the comparison about the algorithm: with batches this small, 20 BatchNorm layers amplify float
-// rounding (step 1 agrees to 4e-7; at lr 0.01 the runs drift apart by 1e-2 after 10 steps).
+// the parameters and running statistics to <outDir>/resnet-<rank|single>.bin. The default lr 2e-4
+// keeps 20 steps within 1e-6; at lr 0.01 (MGE_RESNET_LR) 20 BatchNorm layers over batches this
+// small amplify float rounding, in one process as much as across ranks (see ../syncbn.test.ts).
 import '@mge/kernels-cpu';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,14 +34,27 @@ const dump = (name: string) =>
   writeFileSync(join(outDir, name), Float32Array.from([...net.parameters(), ...net.buffers()].flatMap((t) => Array.from(t.dataSync()))));
 if (!distributed) dump('resnet-init.bin');
 const gm = new GradManager().attach(net.parameters(), distributed ? { callbacks: [makeAllreduceCb('mean')] } : {});
-const opt = new SGD(net.parameters(), { lr: 2e-4, momentum: 0.9 });
+const opt = new SGD(net.parameters(), { lr: Number(process.env.MGE_RESNET_LR ?? 2e-4), momentum: 0.9 });
+// MGE_RESNET_ORDER=reversed: the single process sees each batch's samples in reverse order, which
+// changes nothing but the order of float sums (the drift experiment in ../syncbn.test.ts)
+const reversed = process.env.MGE_RESNET_ORDER === 'reversed';
+const dumpAt = new Set((process.env.MGE_RESNET_DUMP ?? '').split(',').filter(Boolean).map(Number));
 for (let step = 0; step < STEPS; step++) {
   const first = step * PER_RANK * world + (distributed ? rank * PER_RANK : 0);
-  const x = tensor(images.slice(first * PIX, (first + batch) * PIX), { shape: [batch, 3, 16, 16] });
-  const y = tensor(labels.slice(first, first + batch), { dtype: 'int32' });
+  const order = Array.from({ length: batch }, (_, j) => first + (reversed ? batch - 1 - j : j));
+  const xs = new Float32Array(batch * PIX);
+  order.forEach((s, j) => {
+    xs.set(images.subarray(s * PIX, (s + 1) * PIX), j * PIX);
+  });
+  const x = tensor(xs, { shape: [batch, 3, 16, 16] });
+  const y = tensor(
+    Int32Array.from(order, (s) => labels[s]),
+    { dtype: 'int32' },
+  );
   gm.record();
   gm.backward(F.crossEntropy(net(x), y));
   opt.step().clearGrad();
+  if (dumpAt.has(step + 1)) dump(`resnet-${distributed ? rank : 'single'}${reversed ? '-reversed' : ''}-${step + 1}.bin`);
 }
 dump(`resnet-${distributed ? rank : 'single'}.bin`);
 console.log(`${distributed ? `rank ${rank}` : 'single'}: ${syncLayers} SyncBatchNorm layers, ${STEPS} steps`);
