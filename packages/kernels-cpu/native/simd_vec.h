@@ -115,8 +115,15 @@ struct Wasm128 {
   static V loadu(const float* p) { return wasm_v128_load(p); }
   static void storeu(float* p, V v) { wasm_v128_store(p, v); }
   static V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+  // Row tails (lo = 0) load and store as one 32/64-bit access, which engines lower to a single
+  // movss/movsd; other masks go lane by lane.
   static V load(const float* p, M m) {
-    if (m.lo == 0 && m.hi == L) return wasm_v128_load(p);
+    if (m.lo == 0) {
+      if (m.hi == L) return wasm_v128_load(p);
+      if (m.hi == 2) return wasm_v128_load64_zero(p);
+      if (m.hi == 1) return wasm_v128_load32_zero(p);
+      if (m.hi == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
+    }
     V r = wasm_f32x4_splat(0.f);
     if (m.lo <= 0 && 0 < m.hi) r = wasm_f32x4_replace_lane(r, 0, p[0]);
     if (m.lo <= 1 && 1 < m.hi) r = wasm_f32x4_replace_lane(r, 1, p[1]);
@@ -126,6 +133,11 @@ struct Wasm128 {
   }
   static void store(float* p, M m, V v) {
     if (m.lo == 0 && m.hi == L) return wasm_v128_store(p, v);
+    if (m.lo == 0 && m.hi >= 2) {
+      wasm_v128_store64_lane(p, v, 0);
+      if (m.hi == 3) p[2] = wasm_f32x4_extract_lane(v, 2);
+      return;
+    }
     if (m.lo <= 0 && 0 < m.hi) p[0] = wasm_f32x4_extract_lane(v, 0);
     if (m.lo <= 1 && 1 < m.hi) p[1] = wasm_f32x4_extract_lane(v, 1);
     if (m.lo <= 2 && 2 < m.hi) p[2] = wasm_f32x4_extract_lane(v, 2);
