@@ -1,6 +1,6 @@
 /**
  * Browser-test plumbing: a static server over dist/ on 127.0.0.1 (a secure context, so
- * navigator.gpu exists) and Debian's chromium through playwright-core, launched with the
+ * navigator.gpu exists; it gzips text and WebAssembly as static hosts do) and Debian's chromium through playwright-core, launched with the
  * flags from shared/ENVIRONMENT.md. Pages record console errors and any request that
  * leaves the page's origin.
  */
@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const APP_DIR = resolve(import.meta.dirname, '..');
@@ -25,7 +26,12 @@ const MIME: Record<string, string> = {
   '.bin': 'application/octet-stream',
   '.wasm': 'application/wasm',
   '.safetensors': 'application/octet-stream',
+  '.mnz': 'application/octet-stream',
 };
+
+// What static hosts compress on the fly (text and WebAssembly); binary data goes as it is.
+const COMPRESSED = new Set(['.html', '.js', '.css', '.json', '.svg', '.wasm']);
+const gzipped = new Map<string, Buffer>();
 
 function newestMtime(dir: string): number {
   let t = 0;
@@ -49,7 +55,15 @@ export function ensureBuilt(): void {
   execFileSync('pnpm', ['exec', 'vite', 'build', '--logLevel', 'warn'], { cwd: APP_DIR, stdio: 'inherit' });
 }
 
-export async function serveDist(): Promise<{ url: string; close: () => Promise<void> }> {
+export interface Served {
+  url: string;
+  /** Every response body sent, in order: its path and its bytes as sent (compressed or not). */
+  sent: { path: string; bytes: number }[];
+  close: () => Promise<void>;
+}
+
+export async function serveDist(): Promise<Served> {
+  const sent: Served['sent'] = [];
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(DIST, path));
@@ -62,12 +76,23 @@ export async function serveDist(): Promise<{ url: string; close: () => Promise<v
       res.writeHead(404).end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
+    const type = MIME[extname(file)] ?? 'application/octet-stream';
+    if (COMPRESSED.has(extname(file)) && /\bgzip\b/.test(String(req.headers['accept-encoding']))) {
+      if (!gzipped.has(file)) gzipped.set(file, gzipSync(readFileSync(file)));
+      const body = gzipped.get(file) as Buffer;
+      sent.push({ path, bytes: body.length });
+      res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      res.end(body);
+      return;
+    }
+    const body = readFileSync(file);
+    sent.push({ path, bytes: body.length });
+    res.writeHead(200, { 'content-type': type });
+    res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/`, sent, close: () => new Promise((r) => server.close(() => r())) };
 }
 
 /** `args` replace the WebGPU flag (e.g. ['--disable-webgpu'] for a browser without WebGPU). */

@@ -32,8 +32,28 @@ describe('playground in chromium', () => {
     expect(w.foreign).toEqual([]);
   });
 
+  it('loads with at most 2 MB transferred on a cold cache (packed digits, compressed text and wasm)', async () => {
+    // The page opened in beforeAll is this server's first client, in a fresh browser context (an
+    // empty HTTP cache), so every byte it loaded went through the server. Wait until the network
+    // is quiet so that the training worker's own fetches (its wasm module) count too.
+    await w.page.waitForLoadState('networkidle');
+    const total = server.sent.reduce((a, r) => a + r.bytes, 0);
+    const detail = server.sent.map((r) => `${r.path} ${r.bytes}`).join(', ');
+    console.info(`cold load: ${total} bytes of response bodies (${detail})`);
+    expect(
+      server.sent.some((r) => r.path.endsWith('.mnz')),
+      detail,
+    ).toBe(true);
+    expect(
+      server.sent.some((r) => r.path.endsWith('.wasm')),
+      detail,
+    ).toBe(true);
+    expect(total, detail).toBeLessThanOrEqual(2_000_000);
+  });
+
   it("fetches the MNIST cache once (the worker gets the page's bytes) and trains on wasm without a hardware GPU", async () => {
-    expect(w.requests.filter((u) => /mnist-10k.*\.bin$/.test(u))).toHaveLength(1);
+    expect(w.requests.filter((u) => /mnist-10k/.test(u))).toHaveLength(1);
+    expect(w.requests.filter((u) => /mnist-10k.*\.mnz$/.test(u))).toHaveLength(1);
     // the kernels' module: compiled by the page and by the training worker
     expect(w.requests.filter((u) => u.endsWith('.wasm')).length).toBeLessThanOrEqual(2);
     // headless chromium's only WebGPU adapter is SwiftShader: a software GPU

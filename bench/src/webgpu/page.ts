@@ -1,19 +1,16 @@
 /// <reference lib="dom" />
-// The benchmark page: both sides in one page, on the adapter navigator.gpu hands out.
+// The benchmark page: both sides in one page — on the adapter navigator.gpu hands out
+// (device webgpu), or on WebAssembly (device wasm: ours against tfjs-backend-wasm).
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getBackend, ready } from '@mge/core';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@mge/kernels-webgpu';
-import { mgeWorkloads } from './mge-workloads.js';
-import { tfjsWorkloads } from './tfjs-workloads.js';
-import { type BenchConfig, measure, summarize, type Timing } from './workloads.js';
-
-export interface SideResult {
-  name: string;
-  flops: number;
-  timing: Timing;
-}
+import '@mge/kernels-wasm';
+import { overrideWasmConvFilterGradient } from '../tfjs-wasm-conv-grad.js';
+import { runBoth } from './both.js';
+import type { BenchConfig } from './workloads.js';
 
 async function adapterInfo(): Promise<Record<string, unknown>> {
   const adapter = await navigator.gpu.requestAdapter();
@@ -27,41 +24,24 @@ async function adapterInfo(): Promise<Record<string, unknown>> {
   };
 }
 
-/**
- * Per workload: warm both sides up, then alternate mge and tfjs runs, so load from other
- * processes on a shared machine lands on both sides alike. Medians per side.
- */
-async function runBoth(cfg: BenchConfig, warmup: number, runs: number, only?: string): Promise<{ mge: SideResult[]; tfjs: SideResult[] }> {
-  const ours = mgeWorkloads('webgpu', cfg);
-  const peer = tfjsWorkloads(cfg);
-  const mge: SideResult[] = [];
-  const tfjs: SideResult[] = [];
-  for (const [i, w] of ours.entries()) {
-    if (only && !w.name.includes(only)) continue;
-    const p = peer[i];
-    await measure(w, warmup, 0);
-    await measure(p, warmup, 0);
-    const tm: number[] = [];
-    const tt: number[] = [];
-    for (let r = 0; r < runs; r++) {
-      tm.push((await measure(w, 0, 1)).medianMs);
-      tt.push((await measure(p, 0, 1)).medianMs);
-    }
-    mge.push({ name: w.name, flops: w.flops, timing: summarize(tm) });
-    tfjs.push({ name: p.name, flops: p.flops, timing: summarize(tt) });
-    console.log(`${w.name}: mge ${mge.at(-1)!.timing.medianMs.toFixed(1)} ms, tfjs ${tfjs.at(-1)!.timing.medianMs.toFixed(1)} ms`);
-  }
-  return { mge, tfjs };
-}
-
-(globalThis as Record<string, unknown>).runBench = async (cfg: BenchConfig, warmup: number, runs: number, only?: string) => {
-  await ready();
-  const ours = getBackend('webgpu') as unknown as { description: string };
-  await tf.setBackend('webgpu');
+(globalThis as Record<string, unknown>).runBench = async (
+  device: 'webgpu' | 'wasm',
+  cfg: BenchConfig,
+  warmup: number,
+  runs: number,
+  only?: string,
+) => {
+  await ready([device]);
+  const ours = getBackend(device) as unknown as { description: string };
+  // tfjs-backend-wasm fetches its module from here (the bench server serves its dist/); the page
+  // is not cross-origin isolated, so it picks its single-thread SIMD build, like ours.
+  setWasmPaths('/tfjs/');
+  if (device === 'wasm') overrideWasmConvFilterGradient(tf);
+  await tf.setBackend(device);
   await tf.ready();
-  const { mge, tfjs } = await runBoth(cfg, warmup, runs, only);
+  const { mge, tfjs } = await runBoth(device, cfg, warmup, runs, only);
   return {
-    adapter: await adapterInfo(),
+    adapter: device === 'webgpu' ? await adapterInfo() : { crossOriginIsolated: globalThis.crossOriginIsolated },
     oursDescription: ours.description,
     tfjsBackend: tf.getBackend(),
     mge,

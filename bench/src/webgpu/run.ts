@@ -1,14 +1,20 @@
 /**
- * The webgpu benchmark: our backend against @tensorflow/tfjs-backend-webgpu in the SAME
- * headless chromium page (same adapter, SwiftShader on a machine without a GPU), then our
- * side alone in Node on Dawn (lavapipe here) — tfjs-backend-webgpu does not run in Node.
- * Prints a table with the ratio and writes results-webgpu.json in bench/.
+ * The browser benchmark, for one device:
+ * - `--device webgpu` (default): our backend against @tensorflow/tfjs-backend-webgpu in the SAME
+ *   headless chromium page (same adapter, SwiftShader on a machine without a GPU), then our
+ *   side alone in Node on Dawn (lavapipe here) — tfjs-backend-webgpu does not run in Node.
+ * - `--device wasm`: @mge/kernels-wasm against tfjs-backend-wasm (both single-thread SIMD), in one
+ *   chromium page and then both again in Node.
+ * Prints a table with the ratio and writes results-<device>.json in bench/.
  *
  *   pnpm --filter @mge/bench bench:webgpu [--runs 5] [--warmup 2] [--batch 64] [--matmul 1024]
  *                                            [--only matmul] [--no-node] [--no-browser]
+ *   pnpm --filter @mge/bench bench:wasm [same flags; --infer 256]
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -27,12 +33,15 @@ const opt = (name: string, dflt: number) => {
   return v;
 };
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const device = args.includes('--device') ? args[args.indexOf('--device') + 1] : 'webgpu';
+if (device !== 'webgpu' && device !== 'wasm') throw new Error(`bench: --device must be webgpu or wasm, got ${device}`);
 const warmup = opt('warmup', 2);
 const runs = opt('runs', 5);
 const cfg: BenchConfig = {
   ...DEFAULT_CONFIG,
   lenetBatch: opt('batch', DEFAULT_CONFIG.lenetBatch),
-  inferBatch: opt('batch', DEFAULT_CONFIG.inferBatch),
+  // The issue's wasm targets are inference at batch 256 and a training step at batch 64.
+  inferBatch: opt('infer', opt('batch', device === 'wasm' ? 256 : DEFAULT_CONFIG.inferBatch)),
   matmulN: opt('matmul', DEFAULT_CONFIG.matmulN),
 };
 
@@ -62,9 +71,19 @@ async function browserRun(): Promise<BrowserReport> {
     logLevel: 'warning',
   });
   const js = built.outputFiles[0].text;
-  const html = '<!doctype html><meta charset="utf-8"><title>mge webgpu bench</title><script type="module" src="/bench.js"></script>';
+  const html = '<!doctype html><meta charset="utf-8"><title>mge browser bench</title><script type="module" src="/bench.js"></script>';
+  // The two WebAssembly modules: ours (kernels-wasm resolves it next to the bundle, /wasm/…) and
+  // tfjs-backend-wasm's (setWasmPaths('/tfjs/') in the page).
+  const require = createRequire(import.meta.url);
+  const wasmFile = (url: string): string | undefined => {
+    if (url === '/wasm/mge_kernels.wasm') return join(here, '../../../packages/kernels-wasm/wasm/mge_kernels.wasm');
+    const m = /^\/tfjs\/(tfjs-backend-wasm[a-z-]*\.wasm)$/.exec(url);
+    return m ? join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), m[1]) : undefined;
+  };
   const server = createServer((req, res) => {
+    const file = wasmFile(req.url ?? '');
     if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else if (file) res.writeHead(200, { 'content-type': 'application/wasm' }).end(readFileSync(file));
     else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -77,13 +96,25 @@ async function browserRun(): Promise<BrowserReport> {
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => (globalThis as Record<string, unknown>).benchReady === true, undefined, { timeout: 60_000 });
     return (await page.evaluate(
-      ([c, w, r, o]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(c, w, r, o),
-      [cfg, warmup, runs, only] as const,
+      ([d, c, w, r, o]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(d, c, w, r, o),
+      [device, cfg, warmup, runs, only] as const,
     )) as BrowserReport;
   } finally {
     await browser.close();
     server.close();
   }
+}
+
+/** Node, wasm: both sides again (tfjs-backend-wasm runs in Node too), interleaved as in the page. */
+async function nodeRunWasm(): Promise<{ oursDescription: string; mge: Side[]; tfjs: Side[] }> {
+  const { getBackend, ready } = await import('@mge/core');
+  await import('@mge/kernels-wasm');
+  const { useTf } = await import('../peers.js');
+  const { runBoth } = await import('./both.js');
+  await ready(['wasm']);
+  if (!(await useTf('wasm'))) throw new Error('bench: tfjs-backend-wasm does not initialise in Node');
+  const ours = getBackend('wasm') as unknown as { description: string };
+  return { oursDescription: ours.description, ...(await runBoth('wasm', cfg, warmup, runs, only)) };
 }
 
 async function nodeRun(): Promise<{ adapter: string; mge: Side[] }> {
@@ -108,14 +139,13 @@ function table(rows: string[][]): void {
   for (const r of rows) console.log(r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
 }
 
-const result: Record<string, unknown> = { date: new Date().toISOString(), config: cfg, warmup, runs };
-if (!flag('no-browser')) {
-  console.log('browser: headless chromium, our webgpu backend and tfjs-backend-webgpu 4.22.0 in one page…');
-  const b = await browserRun();
+const result: Record<string, unknown> = { date: new Date().toISOString(), device, config: cfg, warmup, runs };
+
+function sideBySide(mge: Side[], tfjs: Side[]): Record<string, number> {
   const rows = [['workload', 'mge ms', 'tfjs ms', 'mge GFLOP/s', 'tfjs GFLOP/s', 'speed-up (tfjs ms / mge ms)']];
   const ratios: Record<string, number> = {};
-  for (const m of b.mge) {
-    const t = b.tfjs.find((s) => s.name === m.name);
+  for (const m of mge) {
+    const t = tfjs.find((s) => s.name === m.name);
     const ratio = t ? t.timing.medianMs / m.timing.medianMs : NaN;
     ratios[m.name] = ratio;
     rows.push([
@@ -127,19 +157,33 @@ if (!flag('no-browser')) {
       Number.isNaN(ratio) ? '-' : `${ratio.toFixed(2)}×`,
     ]);
   }
-  console.log(`\nadapter (page): ${JSON.stringify(b.adapter)}; ${b.userAgent.match(/Chrom\w*\/[\d.]+/)?.[0] ?? ''}`);
-  console.log(`medians of ${runs} runs after ${warmup} warm-up runs; every run reads its result back\n`);
   table(rows);
-  result.browser = { ...b, ratios };
+  return ratios;
 }
-if (!flag('no-node')) {
+
+if (!flag('no-browser')) {
+  console.log(`browser: headless chromium, our ${device} backend and tfjs-backend-${device} 4.22.0 in one page…`);
+  const b = await browserRun();
+  console.log(
+    `\n${device === 'webgpu' ? 'adapter' : 'page'}: ${JSON.stringify(b.adapter)}; ${b.userAgent.match(/Chrom\w*\/[\d.]+/)?.[0] ?? ''}`,
+  );
+  console.log(`ours: ${b.oursDescription}; medians of ${runs} runs after ${warmup} warm-up runs; every run reads its result back\n`);
+  result.browser = { ...b, ratios: sideBySide(b.mge, b.tfjs) };
+}
+if (!flag('no-node') && device === 'wasm') {
+  console.log('\nnode: our wasm backend and tfjs-backend-wasm 4.22.0 in one process…');
+  const n = await nodeRunWasm();
+  console.log(`ours: ${n.oursDescription}; CPU ${cpus()[0]?.model ?? '?'}\n`);
+  result.node = { ...n, ratios: sideBySide(n.mge, n.tfjs) };
+}
+if (!flag('no-node') && device === 'webgpu') {
   console.log('\nnode: our webgpu backend on Dawn (tfjs-backend-webgpu does not run in Node, so no peer here)…');
   const n = await nodeRun();
   console.log(`\nadapter (node): ${n.adapter}\n`);
   table([['workload', 'mge ms', 'mge GFLOP/s'], ...n.mge.map((m) => [m.name, fmt(m.timing.medianMs), gflops(m)])]);
   result.node = n;
 }
-const file = join(here, '..', '..', 'results-webgpu.json');
+const file = join(here, '..', '..', `results-${device}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`\nwrote ${file}`);
 process.exit(0);

@@ -12,6 +12,7 @@ export {
   parseIdxLabels,
 } from './idx.js';
 export { fetchMnistCache, fnv1a32, type MnistCache, mnistCacheUrl, parseMnistCache } from './mnist-cache.js';
+export { fetchPackedMnistCache, mnistPackedUrl, mnistPackFile, mnistPackStreams, unpackMnistCache } from './mnist-pack.js';
 export { Mulberry32 } from './prng.js';
 export {
   BatchSampler,

@@ -160,7 +160,7 @@ void gather_rows(const float* src, i64 img0, i64 count, i64 channels, i64 g0, i6
 // GEMM there spends most of its time copying (im2col, packing) and most of a register tile on
 // 6 or 16 filters.
 bool use_direct(const ConvParams& p, const Geometry& g) {
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__)
   return conv_direct().forward != nullptr && p.groups == 1 && p.sh == 1 && p.sw == 1 && p.dh == 1 &&
          p.dw == 1 && p.ph == 0 && p.pw == 0 && p.ow >= 1 && p.ow <= 32 && p.o <= 64 && g.ckk <= 400 &&
          p.oh == p.h - p.kh + 1 && p.ow == p.w - p.kw + 1;
@@ -178,7 +178,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
   if (g.ohow == 0 || g.og == 0) return;
   Epilogue ep = epilogue;
   ep.per_row = true;  // the GEMMs' rows (and the direct kernel's planes) are output channels
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__)
   if (use_direct(p, g)) {
     // The epilogue runs on each image as soon as it is stored: its [O, OH·OW] output (LeNet:
     // ≤ 18 KB) is still in L1.
@@ -233,7 +233,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
 void conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p) {
   const Geometry g = geometry(p);
   if (g.cg * g.hw == 0) return;
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__)
   if (use_direct(p, g) && p.w <= 32) {
     for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
       conv_direct().input(dy, w, dx, b, e, p.c, p.h, p.w, p.o, p.kh, p.kw, p.oh, p.ow);
@@ -293,7 +293,7 @@ void conv2d_backward_filter(const float* x, const float* dy, float* dw, const Co
   // Each thread sums its images into its own copy of dW; the copies are added at the end.
   const i64 parts = (p.n >= 2 && !in_parallel_region()) ? std::min<i64>(num_threads(), p.n) : 1;
   std::vector<float> partial(static_cast<std::size_t>((parts - 1) * wsize));
-#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__)
   if (use_direct(p, g) && (p.kw == 3 || p.kw == 5)) {
     for_image_ranges(p.n, [&](i64 part, i64 b, i64 e) {
       float* out = part == 0 ? dw : partial.data() + (part - 1) * wsize;

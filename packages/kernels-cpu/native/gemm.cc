@@ -59,7 +59,7 @@ const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 1
 const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon), mge_fma_loop_neon, 96};
 #endif
 #if defined(__wasm_simd128__)
-const KernelInfo kWasmSimd{"wasm-simd128", mge_sgemm_kernel_wasm_6x8, 6, 8, 256, 120, 2048};
+const KernelInfo kWasmSimd{"wasm-simd128", mge_sgemm_kernel_wasm_6x8, 6, 8, 256, 120, 2048, MGE_CONV_DIRECT(wasm)};
 #endif
 
 i64 env_int(const char* name, i64 fallback) {

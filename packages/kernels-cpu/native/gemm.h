@@ -91,3 +91,6 @@ MGE_DECLARE_ISA_KERNELS(avx2)
 #if defined(__aarch64__)
 MGE_DECLARE_ISA_KERNELS(neon)
 #endif
+#if defined(__wasm_simd128__)
+MGE_DECLARE_ISA_KERNELS(wasm)
+#endif

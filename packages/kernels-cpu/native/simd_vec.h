@@ -16,6 +16,9 @@
 #if defined(MGE_SIMD_NEON)
 #include <arm_neon.h>
 #endif
+#if defined(MGE_SIMD_WASM128)
+#include <wasm_simd128.h>
+#endif
 
 namespace {
 
@@ -90,6 +93,55 @@ struct Neon {
     if (m.lo <= 1 && 1 < m.hi) vst1q_lane_f32(p + 1, v, 1);
     if (m.lo <= 2 && 2 < m.hi) vst1q_lane_f32(p + 2, v, 2);
     if (m.lo <= 3 && 3 < m.hi) vst1q_lane_f32(p + 3, v, 3);
+  }
+};
+#endif
+
+#if defined(MGE_SIMD_WASM128)
+// WebAssembly SIMD (the emscripten build of @mge/kernels-wasm). Engines map v128 onto 16 XMM
+// registers on x86-64 (32 on arm64; sized for the smaller). LLVM 14 has no relaxed-SIMD FMA, so
+// fma is a multiply and an add. A full-width load past a buffer's end could run off the end of
+// the module's memory, so partial vectors go lane by lane, as on NEON.
+struct Wasm128 {
+  using V = v128_t;
+  struct M {
+    int lo, hi;
+  };
+  static constexpr int L = 4;
+  static constexpr int kRegs = 16;
+  static M mask(int lo, int hi) { return M{lo, hi}; }
+  static V zero() { return wasm_f32x4_splat(0.f); }
+  static V set1(float a) { return wasm_f32x4_splat(a); }
+  static V loadu(const float* p) { return wasm_v128_load(p); }
+  static void storeu(float* p, V v) { wasm_v128_store(p, v); }
+  static V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+  // Row tails (lo = 0) load and store as one 32/64-bit access, which engines lower to a single
+  // movss/movsd; other masks go lane by lane.
+  static V load(const float* p, M m) {
+    if (m.lo == 0) {
+      if (m.hi == L) return wasm_v128_load(p);
+      if (m.hi == 2) return wasm_v128_load64_zero(p);
+      if (m.hi == 1) return wasm_v128_load32_zero(p);
+      if (m.hi == 3) return wasm_f32x4_replace_lane(wasm_v128_load64_zero(p), 2, p[2]);
+    }
+    V r = wasm_f32x4_splat(0.f);
+    if (m.lo <= 0 && 0 < m.hi) r = wasm_f32x4_replace_lane(r, 0, p[0]);
+    if (m.lo <= 1 && 1 < m.hi) r = wasm_f32x4_replace_lane(r, 1, p[1]);
+    if (m.lo <= 2 && 2 < m.hi) r = wasm_f32x4_replace_lane(r, 2, p[2]);
+    if (m.lo <= 3 && 3 < m.hi) r = wasm_f32x4_replace_lane(r, 3, p[3]);
+    return r;
+  }
+  static void store(float* p, M m, V v) {
+    if (m.lo == 0 && m.hi == L) return wasm_v128_store(p, v);
+    if (m.lo == 0 && m.hi >= 2) {
+      wasm_v128_store64_lane(p, v, 0);
+      if (m.hi == 3) p[2] = wasm_f32x4_extract_lane(v, 2);
+      return;
+    }
+    if (m.lo <= 0 && 0 < m.hi) p[0] = wasm_f32x4_extract_lane(v, 0);
+    if (m.lo <= 1 && 1 < m.hi) p[1] = wasm_f32x4_extract_lane(v, 1);
+    if (m.lo <= 2 && 2 < m.hi) p[2] = wasm_f32x4_extract_lane(v, 2);
+    if (m.lo <= 3 && 3 < m.hi) p[3] = wasm_f32x4_extract_lane(v, 3);
   }
 };
 #endif

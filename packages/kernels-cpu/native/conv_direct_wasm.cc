@@ -1,0 +1,6 @@
+// The direct convolutions (conv_direct.h) for WebAssembly SIMD (the @mge/kernels-wasm build only).
+#define MGE_SIMD_WASM128 1
+#include "conv_direct.h"
+#include "conv_direct_entry.h"
+
+MGE_CONV_DIRECT_ENTRIES(wasm, Wasm128)
