@@ -49,11 +49,9 @@ export class Program {
       if (s.type === 'kernel') for (const v of s.reads) last[v] = i;
     });
     const freesAt: number[][] = steps.map(() => []);
-    for (const v of values) {
-      if (v.kind !== 'op' || escapes.has(v.id)) continue;
-      const producer = steps.findIndex((s) => s.type === 'kernel' && s.out === v.id);
-      freesAt[Math.max(last[v.id], producer)].push(v.id);
-    }
+    steps.forEach((s, i) => {
+      if (s.type === 'kernel' && values[s.out].kind === 'op' && !escapes.has(s.out)) freesAt[Math.max(last[s.out], i)].push(s.out);
+    });
     steps.forEach((s, i) => {
       if (s.type === 'reset') {
         this.run.push({ type: 'reset', step: s });

@@ -2,6 +2,7 @@ import '@mge/kernels-cpu';
 import { GradManager, Parameter, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
+import * as M from '@mge/module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TraceError, trace } from '../src/index.js';
 import { batch, lenetStep, maxRelDiff } from './helpers.js';
@@ -110,5 +111,33 @@ describe('trace', () => {
   it('checks its arguments', () => {
     expect(() => trace(3 as never)).toThrow(/argument 'fn' must be a function, got number/);
     expect(() => trace((x: Tensor) => x, { onShapeChange: 'x' as never })).toThrow(/onShapeChange/);
+  });
+});
+
+describe('optimizeForInference', () => {
+  it('folds an inference BatchNorm and the relu into the convolution, with the eager outputs', async () => {
+    setDefaultDevice('cpu');
+    random.seed(5);
+    const conv = new M.Conv2d(3, 4, 3, { padding: 1, bias: false });
+    const bn = new M.BatchNorm2d(4);
+    const conv2 = new M.Conv2d(4, 2, 3);
+    // statistics and affine parameters away from their initial 0/1, as after training
+    bn.runningMean!._reset(random.normal(0, 1, bn.runningMean!.shape));
+    bn.runningVar!._reset(random.uniform(0.5, 2, bn.runningVar!.shape));
+    bn.weight!._reset(random.normal(1, 0.5, bn.weight!.shape));
+    bn.bias!._reset(random.normal(0, 1, bn.bias!.shape));
+    bn.eval();
+    const net = (x: Tensor) => conv2(F.relu(bn(conv(x)) as Tensor)) as Tensor;
+    const fast = trace(net, { captureAsConst: true, optimizeForInference: true });
+    const x = random.normal(0, 1, [2, 3, 6, 6]);
+    fast(x);
+    const x2 = random.normal(0, 1, [2, 3, 6, 6]);
+    const got = (await fast(x2).data()) as Float32Array;
+    const want = (await net(x2).data()) as Float32Array;
+    expect(maxRelDiff(got, want)).toBeLessThan(1e-5);
+    const g = await fast.graph();
+    expect(g.nodes.map((n) => n.op).filter((op) => op !== 'reshape')).toEqual(['conv2d', 'conv2d']);
+    expect(g.nodes.find((n) => n.op === 'conv2d')?.attrs.activation).toBe('relu');
+    expect(() => trace(net, { optimizeForInference: true })).toThrow(/needs captureAsConst/);
   });
 });
