@@ -8,8 +8,8 @@ import { toGraph } from './to-graph.js';
 export interface TraceOptions {
   /**
    * MegEngine's `symbolic`: false (default) replays the recorded kernels one by one; true
-   * compiles the recording first (elementwise chains fused into one kernel where the backend
-   * allows, see fuse.ts).
+   * compiles the recording first: elementwise chains fused into one loop on the backends where
+   * that is faster (see fuse.ts).
    */
   symbolic?: boolean;
   /**
@@ -36,6 +36,8 @@ export interface Traced<A extends unknown[], R> {
   graph(names?: NamedTensors): Promise<Graph>;
   /** How many times the function has been recorded (one per input signature). */
   readonly traceCount: number;
+  /** The latest trace's program: recorded kernel steps, and the fused loops that replace some (symbolic). */
+  readonly stats: { steps: number; fusedLoops: number } | null;
 }
 
 /** Something with named parameters and buffers (a Module), for readable names in a graph. */
@@ -198,6 +200,9 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     return rebuild(hit.result, outs) as R;
   }) as Traced<A, R>;
   Object.defineProperty(traced, 'traceCount', { get: () => traceCount });
+  Object.defineProperty(traced, 'stats', {
+    get: () => latest && { steps: latest.program.recording.steps.length, fusedLoops: latest.program.fusedSteps },
+  });
   traced.graph = async (names?: NamedTensors) => {
     if (!latest) throw new TraceError('trace: graph() needs one call of the traced function first, to record it');
     return toGraph(latest.program, names);

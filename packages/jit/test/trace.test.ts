@@ -33,7 +33,8 @@ for (const device of ['js', 'cpu']) {
       setDefaultDevice(device);
       const eager = lenetStep(3);
       const traced = lenetStep(3);
-      const step = trace(traced.step);
+      // js: fused elementwise loops (symbolic); cpu: the recorded kernels one by one
+      const step = trace(traced.step, { symbolic: device === 'js' });
       for (let i = 0; i < 100; i++) {
         const [x, y] = batch(4, i, device);
         const le = await eager.step(x, y).data();
@@ -111,6 +112,21 @@ describe('trace', () => {
   it('checks its arguments', () => {
     expect(() => trace(3 as never)).toThrow(/argument 'fn' must be a function, got number/);
     expect(() => trace((x: Tensor) => x, { onShapeChange: 'x' as never })).toThrow(/onShapeChange/);
+  });
+});
+
+describe('symbolic', () => {
+  it('fuses elementwise chains on js into one loop with the values of the operators one by one', async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([0.5, -1, 2]));
+    const f = (x: Tensor, b: Tensor) => F.sigmoid(x.mul(w).add(b).exp().mul(0.25).sub(1)).mul(x).matmul(x.reshape(3, 1));
+    const fast = trace(f, { symbolic: true });
+    const x = tensor([[1, -2, 0.5]]);
+    const b = tensor([[0.1, 0.2, -0.3]]);
+    fast(x, b);
+    const x2 = tensor([[0.3, 1.5, -0.7]]);
+    expect(await fast(x2, b).numpy()).toEqual(await f(x2, b).numpy());
+    expect(fast.stats?.fusedLoops).toBe(1);
   });
 });
 
