@@ -151,6 +151,23 @@ describe('trace', () => {
     }
   });
 
+  it('leaves the gradients of a step without clearGrad on the parameters, and flattens a trace called inside a trace', async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach([w]);
+    const square = trace((x: Tensor) => x.mul(x));
+    const f = trace((x: Tensor) => {
+      gm.record();
+      gm.backward(square(x.mul(w)).sum());
+    });
+    f(tensor([1, 1]));
+    expect(await w.grad?.numpy()).toEqual([2, 4]);
+    w.grad = null;
+    f(tensor([3, 1]));
+    expect(await w.grad?.numpy()).toEqual([18, 4]);
+    expect(square.traceCount).toBe(0);
+  });
+
   it('checks its arguments', () => {
     expect(() => trace(3 as never)).toThrow(/argument 'fn' must be a function, got number/);
     expect(() => trace((x: Tensor) => x, { onShapeChange: 'x' as never })).toThrow(/onShapeChange/);
