@@ -164,7 +164,7 @@ describe('trace', () => {
     expect(await w.grad?.numpy()).toEqual([2, 4]);
     w.grad = null;
     f(tensor([3, 1]));
-    expect(await w.grad?.numpy()).toEqual([18, 4]);
+    expect(await (w.grad as Tensor | null)?.numpy()).toEqual([18, 4]);
     expect(square.traceCount).toBe(0);
   });
 
