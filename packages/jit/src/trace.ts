@@ -59,6 +59,9 @@ interface Leaf {
   tensor: Tensor;
 }
 
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
 /** The tensors inside args (arrays and plain objects are walked) and a key of everything else. */
 function flatten(value: unknown, path: string, leaves: Leaf[], key: string[]): void {
   if (value instanceof Tensor) {
@@ -69,8 +72,11 @@ function flatten(value: unknown, path: string, leaves: Leaf[], key: string[]): v
     for (const [i, v] of value.entries()) flatten(v, `${path}[${i}]`, leaves, key);
   } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) flatten(v, `${path}.${k}`, leaves, key);
-  } else if (typeof value === 'function') {
-    key.push(`${path}:fn`);
+  } else if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+    // a Module, an optimizer, a function: the same object means the same trace
+    let id = objectIds.get(value);
+    if (id === undefined) objectIds.set(value, (id = nextObjectId++));
+    key.push(`${path}:object#${id}`);
   } else {
     key.push(`${path}=${typeof value === 'bigint' ? String(value) : JSON.stringify(value)}`);
   }
