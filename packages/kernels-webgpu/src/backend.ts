@@ -18,6 +18,7 @@ import type {
 import { broadcastStrides, COMPARISON_OPS, contiguousStrides, sizeOf } from '@mge/core';
 import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 import { GpuBuffer } from './buffer-pool.js';
+import { canPump } from './dawn-events.js';
 import { getGpu, isNode } from './gpu-provider.js';
 import { fromHalf, toHalf } from './half.js';
 import { binaryKernel, castKernel, fillKernel, hasElementwiseKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
@@ -81,6 +82,10 @@ function epilogueOf(op: string, e: Epilogue<GpuBuffer> | undefined, channels: nu
   return { parts: { bias: bias !== undefined, relu: e.activation === 'relu' }, bias, channels, inner };
 }
 
+function emptyArray(dtype: DType): DataArray {
+  return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
+}
+
 function bufOf(op: string, ref: Ref, arg: string): GpuBuffer {
   const b = ref?.buf as unknown;
   if (!(b instanceof GpuBuffer)) {
@@ -139,18 +144,36 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   }
 
   async read(buf: GpuBuffer, dtype: DType, size: number): Promise<DataArray> {
+    const bytes = this.readBytes(buf, dtype, size);
+    return bytes === 0 ? emptyArray(dtype) : this.decode(await this.runtime.read(buf, bytes), dtype, size);
+  }
+
+  /**
+   * Present in Node only (Dawn's events can be processed on the spot, see dawn-events.ts); a
+   * browser cannot wait for the GPU synchronously, so there core points to the async reads.
+   */
+  readonly readSync?: (buf: GpuBuffer, dtype: DType, size: number) => DataArray = canPump()
+    ? (buf, dtype, size) => {
+        const bytes = this.readBytes(buf, dtype, size);
+        return bytes === 0 ? emptyArray(dtype) : this.decode(this.runtime.readSync(buf, bytes), dtype, size);
+      }
+    : undefined;
+
+  /** Bytes a read of `size` elements copies: whole 4-byte words (capacities are multiples of 16, so rounding up stays inside). */
+  private readBytes(buf: GpuBuffer, dtype: DType, size: number): number {
     if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.read: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
     if (buf.released) throw new Error('webgpu.read: the buffer was already released');
     const per = this.runtime.bytesPer(dtype);
     if (size * per > buf.capacity) {
       throw new RangeError(`webgpu.read: ${size} elements do not fit the buffer's ${buf.capacity} bytes`);
     }
-    if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
-    // Copies move whole 4-byte words; capacities are multiples of 16, so rounding up stays inside.
-    const bytes = await this.runtime.read(buf, Math.ceil((size * per) / 4) * 4);
-    if (dtype === 'float32') return per === 2 ? fromHalf(new Uint16Array(bytes), size) : new Float32Array(bytes, 0, size);
-    if (dtype === 'int32') return new Int32Array(bytes);
-    return Uint8Array.from(new Uint32Array(bytes));
+    return Math.ceil((size * per) / 4) * 4;
+  }
+
+  private decode(bytes: ArrayBuffer, dtype: DType, size: number): DataArray {
+    if (dtype === 'float32') return this.f16 ? fromHalf(new Uint16Array(bytes), size) : new Float32Array(bytes, 0, size);
+    if (dtype === 'int32') return new Int32Array(bytes, 0, size);
+    return Uint8Array.from(new Uint32Array(bytes, 0, size));
   }
 
   release(buf: GpuBuffer): void {
