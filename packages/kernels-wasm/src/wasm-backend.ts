@@ -159,10 +159,6 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   }
 
   allocate(dtype: DType, size: number): WasmBuffer {
-    if (!isDType(dtype)) throw new TypeError(`WasmBackend.allocate: argument 'dtype' expected float32|int32|bool, got ${String(dtype)}`);
-    if (!Number.isInteger(size) || size < 0) {
-      throw new RangeError(`WasmBackend.allocate: argument 'size' expected a non-negative integer, got ${size}`);
-    }
     const buf = this.out(dtype, size);
     this.views();
     this.u8.fill(0, buf.ptr, buf.ptr + buf.byteLength);
@@ -170,11 +166,7 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   }
 
   upload(data: DataArray): WasmBuffer {
-    const dtype: DType | undefined =
-      data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : data instanceof Uint8Array ? 'bool' : undefined;
-    if (!dtype) {
-      throw new TypeError(`WasmBackend.upload: argument 'data' expected Float32Array|Int32Array|Uint8Array, got ${describe(data)}`);
-    }
+    const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
     const buf = this.out(dtype, data.length);
     this.views();
     if (dtype === 'bool') this.u8.set(data, buf.ptr);

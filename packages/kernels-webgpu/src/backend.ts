@@ -15,7 +15,7 @@ import type {
   TensorRef,
   UnaryOp,
 } from '@mge/core';
-import { broadcastStrides, COMPARISON_OPS, contiguousStrides, sizeOf } from '@mge/core';
+import { broadcastStrides, COMPARISON_OPS, contiguousStrides, planRows, sizeOf } from '@mge/core';
 import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 import { GpuBuffer } from './buffer-pool.js';
 import { canPump } from './dawn-events.js';
@@ -44,7 +44,6 @@ import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
-import { coalesce } from './shape-utils.js';
 
 type Ref = TensorRef<GpuBuffer>;
 
@@ -65,21 +64,9 @@ interface FusedEpilogue {
 }
 
 function epilogueOf(op: string, e: Epilogue<GpuBuffer> | undefined, channels: number, inner: number): FusedEpilogue {
-  if (e === undefined || e === null) return { parts: NO_EPILOGUE, channels, inner };
-  if (e.activation !== undefined && e.activation !== 'relu') {
-    throw new Error(`webgpu.${op}: argument 'epilogue.activation' must be 'relu' or absent, got ${String(e.activation)}`);
-  }
-  let bias: GpuBuffer | undefined;
-  if (e.bias !== undefined && e.bias !== null) {
-    bias = bufOf(op, e.bias as Ref, 'epilogue.bias');
-    const n = sizeOf(e.bias.shape);
-    if (e.bias.dtype !== 'float32' || n !== channels) {
-      throw new Error(
-        `webgpu.${op}: argument 'epilogue.bias' must be float32 with ${channels} elements (one per output channel), got ${e.bias.dtype} with ${n}`,
-      );
-    }
-  }
-  return { parts: { bias: bias !== undefined, relu: e.activation === 'relu' }, bias, channels, inner };
+  // Core checked the epilogue (activation, one float32 bias value per output channel).
+  const bias = e?.bias ? bufOf(op, e.bias as Ref, 'epilogue.bias') : undefined;
+  return { parts: { bias: bias !== undefined, relu: e?.activation === 'relu' }, bias, channels, inner };
 }
 
 function emptyArray(dtype: DType): DataArray {
@@ -115,10 +102,6 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   // ---- memory ---------------------------------------------------------------
 
   allocate(_dtype: DType, size: number): GpuBuffer {
-    // Every dtype is 4 bytes per element on the GPU, and zero bits are 0, 0.0 and false alike.
-    if (!Number.isInteger(size) || size < 0) {
-      throw new RangeError(`webgpu.allocate: argument 'size' must be a non-negative integer, got ${size}`);
-    }
     const out = this.runtime.acquire(size, _dtype);
     // Zero bits are zero in every storage type: fill whole 32-bit words (f16 pairs included).
     const words = Math.ceil(out.bytes / 4);
@@ -127,11 +110,6 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   }
 
   upload(data: DataArray): GpuBuffer {
-    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array)) {
-      throw new TypeError(
-        `webgpu.upload: argument 'data' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(data)}`,
-      );
-    }
     const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
     const out = this.runtime.acquire(data.length, dtype, true);
     // bool is stored as u32 on the GPU: storage buffers have no 8-bit type. In f16 mode the
@@ -234,7 +212,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const ab = bufOf(op, a, 'a');
     const bb = bufOf(op, b, 'b');
     const n = sizeOf(outShape);
-    const [shape, [sa, sb]] = coalesce(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+    const {
+      shape,
+      strides: [sa, sb],
+    } = planRows(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
     const out = this.runtime.acquire(n, COMPARISON_OPS.has(op) ? 'bool' : a.dtype);
     const k = binaryKernel(op, a.dtype, COMPARISON_OPS.has(op), shape.length);
     this.run(k, [ab, bb, out], [n, ...shape, ...sa, ...sb], n);
@@ -246,7 +227,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const ab = bufOf('where', a, 'a');
     const bb = bufOf('where', b, 'b');
     const n = sizeOf(outShape);
-    const [shape, [sc, sa, sb]] = coalesce(outShape, [
+    const {
+      shape,
+      strides: [sc, sa, sb],
+    } = planRows(outShape, [
       broadcastStrides(cond.shape, outShape),
       broadcastStrides(a.shape, outShape),
       broadcastStrides(b.shape, outShape),
@@ -337,7 +321,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   strided(x: Ref, outShape: readonly number[], strides: readonly number[], offset: number): GpuBuffer {
     const xb = bufOf('strided', x, 'x');
     const n = sizeOf(outShape);
-    const [shape, [st]] = coalesce(outShape, [strides]);
+    const {
+      shape,
+      strides: [st],
+    } = planRows(outShape, [strides]);
     const out = this.runtime.acquire(n, x.dtype);
     this.run(stridedKernel(shape.length, this.moveElem(x.dtype)), [xb, out], [n, offset, ...shape, ...st], n);
     return out;

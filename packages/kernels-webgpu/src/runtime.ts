@@ -1,15 +1,10 @@
 import type { DType } from '@mge/core';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
 import { pumpUntil } from './dawn-events.js';
-import { toF16Storage } from './wgsl.js';
+import { PARAM_SLOT_BYTES, PARAM_WORDS, toF16Storage, WG } from './wgsl.js';
 
-/** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
-export const PARAM_SLOT_BYTES = 512;
-export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
 /** Dispatches recorded before a submit; more would only delay the GPU's start. */
 export const DISPATCHES_PER_BATCH = 128;
-/** Threads per workgroup of every elementwise-style kernel. */
-export const WG = 256;
 const MAX_GROUPS_PER_DIM = 65535;
 
 /** A compute kernel: a cache key (op + rank + dtype …) and the WGSL made on first use. */
