@@ -115,7 +115,7 @@ export interface Backend<Buf = any> {
   upload(data: DataArray): Buf;
   /** A copy of the buffer's contents. Resolves once all queued work that writes it is done. */
   read(buf: Buf, dtype: DType, size: number): Promise<DataArray>;
-  /** Present only on backends that can read synchronously (js, cpu). */
+  /** Present only on backends that can read synchronously (js, cpu, wasm; webgpu in Node, where it waits for the GPU). */
   readSync?(buf: Buf, dtype: DType, size: number): DataArray;
   /** The buffer is no longer used by core; the backend may reuse it once pending work is done. */
   release(buf: Buf): void;

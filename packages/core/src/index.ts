@@ -1,12 +1,9 @@
 import './tensor-methods.js';
 import { provideOperators } from './autograd/operators.js';
 import { JsBackend } from './backends/js/index.js';
-import { astype } from './ops/cast.js';
-import { _wireCast } from './ops/creation.js';
 import * as operators from './ops/index.js';
 import { registerBackend } from './registry.js';
 
-_wireCast(astype);
 provideOperators(operators);
 registerBackend('js', () => new JsBackend(), 100);
 

@@ -28,6 +28,43 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   return strides;
 }
 
+/**
+ * An iteration space: `shape` walked in row-major order, each operand addressed
+ * through its own strides. Produced by `planRows`, which drops size-1 dims and
+ * merges neighbouring dims that every operand walks as one, so the innermost
+ * row is as long as possible (the js kernels' loops) and most elementwise calls
+ * run as rank 1 (one webgpu pipeline per rank).
+ */
+export interface RowPlan {
+  shape: number[];
+  /** strides[k][d] = step of operand k along dim d. */
+  strides: number[][];
+  /** Product of shape (0 if any dim is 0). */
+  size: number;
+}
+
+export function planRows(shape: readonly number[], strides: readonly (readonly number[])[]): RowPlan {
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  let size = 1;
+  for (let d = 0; d < shape.length; d++) {
+    size *= shape[d];
+    if (shape[d] === 1) continue;
+    const last = dims.length - 1;
+    // Dim d folds into the previous kept dim when, for every operand, stepping
+    // the previous dim once equals stepping d across its whole extent.
+    const mergeable = last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d]);
+    if (mergeable) {
+      dims[last] *= shape[d];
+      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
+    } else {
+      dims.push(shape[d]);
+      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
+    }
+  }
+  return { shape: dims, strides: st, size };
+}
+
 export function shapeToString(shape: Shape): string {
   return `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
 }

@@ -108,7 +108,7 @@ export class Tensor {
     return this.backend.read(this.storage.buf, this.dtype, this.size);
   }
 
-  /** Synchronous read; only backends that can honour it (js, cpu) allow it. */
+  /** Synchronous read; only backends that can honour it allow it (every one but webgpu in a browser). */
   dataSync(): DataArray {
     this.ref('dataSync');
     opRecorder()?.read(this, 'dataSync');
@@ -151,7 +151,7 @@ export class Tensor {
     const values = this.dataSync();
     return fromData(target, device, values, this.shape, this.dtype);
   }
-  /** Like `to`, for sources that can only be read asynchronously (webgpu). */
+  /** Like `to`, also for sources that can only be read asynchronously (webgpu in a browser). */
   async toAsync(device: string): Promise<Tensor> {
     const target = getBackend(device);
     if (device === this.device) return this;

@@ -1,12 +1,4 @@
-import { add, type Conv2dOptions, fusedConv2d, fusedLinear, matmul, reshape, shapeToString, Tensor } from '@mge/core';
-
-function checkBias(op: string, bias: Tensor, expected: number[]): void {
-  if (!(bias instanceof Tensor)) throw new TypeError(`${op}: argument 'bias' must be a Tensor, got ${typeof bias}`);
-  const n = expected.reduce((a, b) => a * b, 1);
-  if (bias.size !== n || (bias.ndim !== expected.length && bias.ndim !== 1)) {
-    throw new Error(`${op}: argument 'bias' must have shape ${shapeToString(expected)}, got ${shapeToString(bias.shape)}`);
-  }
-}
+import { type Conv2dOptions, fusedConv2d, fusedLinear, reshape, shapeToString, Tensor } from '@mge/core';
 
 /**
  * MegEngine's F.conv2d. Grouped convolution takes the 5-d weight
@@ -25,8 +17,7 @@ export function conv2d(inp: Tensor, weight: Tensor, bias?: Tensor | null, option
   } else if (weight.ndim !== 4) {
     throw new Error(`conv2d: argument 'weight' must be 4-d (O, C, KH, KW) or 5-d when grouped, got ${shapeToString(weight.shape)}`);
   }
-  if (bias !== undefined && bias !== null) checkBias('conv2d', bias, [1, w.shape[0], 1, 1]);
-  // bias (and a relu applied next) run in the convolution's epilogue
+  // bias (and a relu applied next) run in the convolution's epilogue; core checks it
   return fusedConv2d(inp, w, bias ?? null, options);
 }
 
@@ -44,12 +35,8 @@ export function linear(inp: Tensor, weight: Tensor, bias?: Tensor | null): Tenso
       `linear: inp ${shapeToString(inp.shape)} has ${inFeatures} features but weight ${shapeToString(weight.shape)} expects ${weight.shape[1]}`,
     );
   }
-  if (bias !== undefined && bias !== null) checkBias('linear', bias, [weight.shape[0]]);
-  if (inp.ndim === 2) return fusedLinear(inp, weight, bias ?? null); // bias (and a relu applied next) in the GEMM's epilogue
-  if (inp.ndim < 2) {
-    const y = matmul(inp, weight, false, true);
-    return bias === undefined || bias === null ? y : add(y, bias);
-  }
+  // bias (and a relu applied next) in the GEMM's epilogue; core checks it
+  if (inp.ndim === 2) return fusedLinear(inp, weight, bias ?? null);
   const flat = fusedLinear(reshape(inp, [-1, inFeatures]), weight, bias ?? null);
   return reshape(flat, [...inp.shape.slice(0, -1), weight.shape[0]]);
 }

@@ -1,4 +1,4 @@
-// Inputs that used to give a silent wrong answer: labels on a device that cannot be read
+// Inputs that could give a silent wrong answer: labels on a device that cannot be read
 // synchronously, an empty batch in batchNorm training, integer arguments past 32 bits.
 import { conv2dPrimitive, JsBackend, pad, ready, registerBackend, type Tensor, tensor, zeros } from '@mge/core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -34,26 +34,9 @@ function describe(buf: unknown): string {
   return buf === null ? 'null' : typeof buf;
 }
 
-/**
- * Checks a fused epilogue (core's `Epilogue`) and returns its bias buffer: a float32 tensor of
- * exactly `channels` values (conv2d: O; matmul: n), or null. Throws before any output is taken.
- */
-function epilogueBias(op: string, epilogue: Epilogue<DataArray> | undefined, channels: number): Float32Array | null {
-  if (!epilogue) return null;
-  const { bias, activation } = epilogue;
-  if (activation !== undefined && activation !== 'relu') {
-    throw new TypeError(`CpuBackend.${op}: argument 'epilogue.activation' expected 'relu' or undefined, got ${String(activation)}`);
-  }
-  if (!bias) return null;
-  if (bias.dtype !== 'float32' || !(bias.buf instanceof Float32Array)) {
-    throw new TypeError(`CpuBackend.${op}: argument 'epilogue.bias' expected a float32 tensor, got ${bias.dtype} (${describe(bias.buf)})`);
-  }
-  if (bias.buf.length !== channels || sizeOf(bias.shape) !== channels) {
-    throw new RangeError(
-      `CpuBackend.${op}: argument 'epilogue.bias' expected ${channels} values (one per output channel), got shape [${bias.shape}] in ${describe(bias.buf)}`,
-    );
-  }
-  return bias.buf;
+/** The bias buffer of a fused epilogue (core checked it: float32, one value per output channel; the addon checks its length). */
+function epilogueBias(epilogue: Epilogue<DataArray> | undefined): Float32Array | null {
+  return (epilogue?.bias?.buf as Float32Array | undefined) ?? null;
 }
 
 /** Integer parameters for one native call, written into a reused Int32Array. */
@@ -145,21 +128,13 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   }
 
   allocate(dtype: DType, size: number): DataArray {
-    if (!isDType(dtype)) throw new TypeError(`CpuBackend.allocate: argument 'dtype' expected float32|int32|bool, got ${String(dtype)}`);
-    if (!Number.isInteger(size) || size < 0) {
-      throw new RangeError(`CpuBackend.allocate: argument 'size' expected a non-negative integer, got ${size}`);
-    }
     const buf = this.out(dtype, size);
     buf.fill(0);
     return buf;
   }
 
   upload(data: DataArray): DataArray {
-    const dtype: DType | undefined =
-      data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : data instanceof Uint8Array ? 'bool' : undefined;
-    if (!dtype) {
-      throw new TypeError(`CpuBackend.upload: argument 'data' expected Float32Array|Int32Array|Uint8Array, got ${describe(data)}`);
-    }
+    const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
     const buf = this.out(dtype, data.length);
     buf.set(data);
     return buf;
@@ -340,7 +315,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   // ---- linear algebra and convolution -------------------------------------
 
   matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<DataArray>): DataArray {
-    const bias = epilogueBias('matmul', epilogue, p.n);
+    const bias = epilogueBias(epilogue);
     const params = this.p.start().pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
     const out = this.out('float32', p.batch * p.m * p.n) as Float32Array;
     this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
@@ -352,7 +327,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   }
 
   conv2d(x: Ref, w: Ref, p: Conv2dParams, epilogue?: Epilogue<DataArray>): DataArray {
-    const bias = epilogueBias('conv2d', epilogue, p.o);
+    const bias = epilogueBias(epilogue);
     const params = this.convParams(p);
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
     const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;

@@ -15,9 +15,10 @@ import type {
   TensorRef,
   UnaryOp,
 } from '@mge/core';
-import { broadcastStrides, COMPARISON_OPS, contiguousStrides, sizeOf } from '@mge/core';
+import { broadcastStrides, COMPARISON_OPS, contiguousStrides, planRows, sizeOf } from '@mge/core';
 import { type AdapterFacts, adapterFacts, describeAdapter, isSoftwareAdapter } from './adapter-info.js';
 import { GpuBuffer } from './buffer-pool.js';
+import { canPump } from './dawn-events.js';
 import { getGpu, isNode } from './gpu-provider.js';
 import { fromHalf, toHalf } from './half.js';
 import { binaryKernel, castKernel, fillKernel, hasElementwiseKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
@@ -43,7 +44,6 @@ import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
-import { coalesce } from './shape-utils.js';
 
 type Ref = TensorRef<GpuBuffer>;
 
@@ -64,21 +64,13 @@ interface FusedEpilogue {
 }
 
 function epilogueOf(op: string, e: Epilogue<GpuBuffer> | undefined, channels: number, inner: number): FusedEpilogue {
-  if (e === undefined || e === null) return { parts: NO_EPILOGUE, channels, inner };
-  if (e.activation !== undefined && e.activation !== 'relu') {
-    throw new Error(`webgpu.${op}: argument 'epilogue.activation' must be 'relu' or absent, got ${String(e.activation)}`);
-  }
-  let bias: GpuBuffer | undefined;
-  if (e.bias !== undefined && e.bias !== null) {
-    bias = bufOf(op, e.bias as Ref, 'epilogue.bias');
-    const n = sizeOf(e.bias.shape);
-    if (e.bias.dtype !== 'float32' || n !== channels) {
-      throw new Error(
-        `webgpu.${op}: argument 'epilogue.bias' must be float32 with ${channels} elements (one per output channel), got ${e.bias.dtype} with ${n}`,
-      );
-    }
-  }
-  return { parts: { bias: bias !== undefined, relu: e.activation === 'relu' }, bias, channels, inner };
+  // Core checked the epilogue (activation, one float32 bias value per output channel).
+  const bias = e?.bias ? bufOf(op, e.bias as Ref, 'epilogue.bias') : undefined;
+  return { parts: { bias: bias !== undefined, relu: e?.activation === 'relu' }, bias, channels, inner };
+}
+
+function emptyArray(dtype: DType): DataArray {
+  return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
 }
 
 function bufOf(op: string, ref: Ref, arg: string): GpuBuffer {
@@ -110,10 +102,6 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   // ---- memory ---------------------------------------------------------------
 
   allocate(_dtype: DType, size: number): GpuBuffer {
-    // Every dtype is 4 bytes per element on the GPU, and zero bits are 0, 0.0 and false alike.
-    if (!Number.isInteger(size) || size < 0) {
-      throw new RangeError(`webgpu.allocate: argument 'size' must be a non-negative integer, got ${size}`);
-    }
     const out = this.runtime.acquire(size, _dtype);
     // Zero bits are zero in every storage type: fill whole 32-bit words (f16 pairs included).
     const words = Math.ceil(out.bytes / 4);
@@ -122,11 +110,6 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   }
 
   upload(data: DataArray): GpuBuffer {
-    if (!(data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array)) {
-      throw new TypeError(
-        `webgpu.upload: argument 'data' must be a Float32Array, Int32Array or Uint8Array, got ${Object.prototype.toString.call(data)}`,
-      );
-    }
     const dtype: DType = data instanceof Float32Array ? 'float32' : data instanceof Int32Array ? 'int32' : 'bool';
     const out = this.runtime.acquire(data.length, dtype, true);
     // bool is stored as u32 on the GPU: storage buffers have no 8-bit type. In f16 mode the
@@ -139,18 +122,36 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   }
 
   async read(buf: GpuBuffer, dtype: DType, size: number): Promise<DataArray> {
+    const bytes = this.readBytes(buf, dtype, size);
+    return bytes === 0 ? emptyArray(dtype) : this.decode(await this.runtime.read(buf, bytes), dtype, size);
+  }
+
+  /**
+   * Present in Node only (Dawn's events can be processed on the spot, see dawn-events.ts); a
+   * browser cannot wait for the GPU synchronously, so there core points to the async reads.
+   */
+  readonly readSync?: (buf: GpuBuffer, dtype: DType, size: number) => DataArray = canPump()
+    ? (buf, dtype, size) => {
+        const bytes = this.readBytes(buf, dtype, size);
+        return bytes === 0 ? emptyArray(dtype) : this.decode(this.runtime.readSync(buf, bytes), dtype, size);
+      }
+    : undefined;
+
+  /** Bytes a read of `size` elements copies: whole 4-byte words (capacities are multiples of 16, so rounding up stays inside). */
+  private readBytes(buf: GpuBuffer, dtype: DType, size: number): number {
     if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.read: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
     if (buf.released) throw new Error('webgpu.read: the buffer was already released');
     const per = this.runtime.bytesPer(dtype);
     if (size * per > buf.capacity) {
       throw new RangeError(`webgpu.read: ${size} elements do not fit the buffer's ${buf.capacity} bytes`);
     }
-    if (size === 0) return dtype === 'float32' ? new Float32Array(0) : dtype === 'int32' ? new Int32Array(0) : new Uint8Array(0);
-    // Copies move whole 4-byte words; capacities are multiples of 16, so rounding up stays inside.
-    const bytes = await this.runtime.read(buf, Math.ceil((size * per) / 4) * 4);
-    if (dtype === 'float32') return per === 2 ? fromHalf(new Uint16Array(bytes), size) : new Float32Array(bytes, 0, size);
-    if (dtype === 'int32') return new Int32Array(bytes);
-    return Uint8Array.from(new Uint32Array(bytes));
+    return Math.ceil((size * per) / 4) * 4;
+  }
+
+  private decode(bytes: ArrayBuffer, dtype: DType, size: number): DataArray {
+    if (dtype === 'float32') return this.f16 ? fromHalf(new Uint16Array(bytes), size) : new Float32Array(bytes, 0, size);
+    if (dtype === 'int32') return new Int32Array(bytes, 0, size);
+    return Uint8Array.from(new Uint32Array(bytes, 0, size));
   }
 
   release(buf: GpuBuffer): void {
@@ -211,7 +212,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const ab = bufOf(op, a, 'a');
     const bb = bufOf(op, b, 'b');
     const n = sizeOf(outShape);
-    const [shape, [sa, sb]] = coalesce(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
+    const {
+      shape,
+      strides: [sa, sb],
+    } = planRows(outShape, [broadcastStrides(a.shape, outShape), broadcastStrides(b.shape, outShape)]);
     const out = this.runtime.acquire(n, COMPARISON_OPS.has(op) ? 'bool' : a.dtype);
     const k = binaryKernel(op, a.dtype, COMPARISON_OPS.has(op), shape.length);
     this.run(k, [ab, bb, out], [n, ...shape, ...sa, ...sb], n);
@@ -223,7 +227,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const ab = bufOf('where', a, 'a');
     const bb = bufOf('where', b, 'b');
     const n = sizeOf(outShape);
-    const [shape, [sc, sa, sb]] = coalesce(outShape, [
+    const {
+      shape,
+      strides: [sc, sa, sb],
+    } = planRows(outShape, [
       broadcastStrides(cond.shape, outShape),
       broadcastStrides(a.shape, outShape),
       broadcastStrides(b.shape, outShape),
@@ -314,7 +321,10 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
   strided(x: Ref, outShape: readonly number[], strides: readonly number[], offset: number): GpuBuffer {
     const xb = bufOf('strided', x, 'x');
     const n = sizeOf(outShape);
-    const [shape, [st]] = coalesce(outShape, [strides]);
+    const {
+      shape,
+      strides: [st],
+    } = planRows(outShape, [strides]);
     const out = this.runtime.acquire(n, x.dtype);
     this.run(stridedKernel(shape.length, this.moveElem(x.dtype)), [xb, out], [n, offset, ...shape, ...st], n);
     return out;

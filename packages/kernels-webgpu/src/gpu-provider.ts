@@ -3,6 +3,8 @@
  * `webgpu` npm package (Dawn) in Node. Node never touches `navigator`.
  */
 
+import { installDawnEventPump } from './dawn-events.js';
+
 /**
  * Dawn's GPU object must outlive every adapter and device made from it: when the
  * object `create([])` returned was collected, later calls segfaulted. Keeping it
@@ -26,6 +28,7 @@ export async function getGpu(): Promise<GPU> {
       } catch (e) {
         throw new Error(`webgpu: cannot load the 'webgpu' package (Dawn for Node): ${(e as Error).message}`);
       }
+      installDawnEventPump();
       nodeGpu = mod.create([]);
     }
     return nodeGpu;

@@ -1,14 +1,10 @@
 import type { DType } from '@mge/core';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
-import { toF16Storage } from './wgsl.js';
+import { pumpUntil } from './dawn-events.js';
+import { PARAM_SLOT_BYTES, PARAM_WORDS, toF16Storage, WG } from './wgsl.js';
 
-/** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
-export const PARAM_SLOT_BYTES = 512;
-export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
 /** Dispatches recorded before a submit; more would only delay the GPU's start. */
 export const DISPATCHES_PER_BATCH = 128;
-/** Threads per workgroup of every elementwise-style kernel. */
-export const WG = 256;
 const MAX_GROUPS_PER_DIM = 65535;
 
 /** A compute kernel: a cache key (op + rank + dtype …) and the WGSL made on first use. */
@@ -244,6 +240,31 @@ export class GpuRuntime {
     staging.unmap();
     this.staging.release(staging);
     await this.settleScopes('read');
+    return out;
+  }
+
+  /**
+   * `read` that blocks until the copy is mapped (Dawn for Node only, see dawn-events.ts). GPU errors
+   * whose scopes have not settled yet are reported by the next asynchronous read or sync.
+   */
+  readSync(buf: GpuBuffer, bytes: number): ArrayBuffer {
+    this.assertAlive('read');
+    this.throwRecorded('read');
+    const staging = this.staging.acquire(bytes);
+    this.commandEncoder().copyBufferToBuffer(buf.buffer, 0, staging, 0, bytes);
+    this.flush();
+    // A failed mapping leaves the buffer unmapped, checked below; the rejection itself carries nothing more.
+    staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes).catch(() => undefined);
+    pumpUntil(() => staging.mapState !== 'pending', 'read');
+    if (staging.mapState !== 'mapped') {
+      this.assertAlive('read');
+      this.throwRecorded('read');
+      throw new Error('webgpu: read: mapping the result failed');
+    }
+    const out = staging.getMappedRange(0, bytes).slice(0);
+    staging.unmap();
+    this.staging.release(staging);
+    this.throwRecorded('read');
     return out;
   }
 

@@ -1,4 +1,8 @@
-import { PARAM_WORDS, WG } from './runtime.js';
+/** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
+export const PARAM_SLOT_BYTES = 512;
+export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
+/** Threads per workgroup of every elementwise-style kernel. */
+export const WG = 256;
 
 export type GpuDType = 'float32' | 'int32' | 'bool';
 

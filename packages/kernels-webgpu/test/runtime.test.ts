@@ -97,10 +97,6 @@ describe.skipIf(!gpu)('webgpu runtime', () => {
     gpu!.release(n);
   });
 
-  it('has no readSync', () => {
-    expect((gpu as { readSync?: unknown }).readSync).toBeUndefined();
-  });
-
   it('refuses a buffer larger than the adapter allows, naming both sizes', () => {
     const max = gpu!.runtime.maxBufferBytes;
     expect(() => gpu!.allocate('float32', Math.ceil(max / 4) + 1024)).toThrow(
@@ -120,5 +116,6 @@ describe.skipIf(!gpu)('webgpu runtime', () => {
     await b.runtime.device.lost;
     expect(() => b.unary('neg', { buf: x, shape: [2], dtype: 'float32' })).toThrow(/the GPU device was lost \(destroyed/);
     await expect(b.read(x, 'float32', 2)).rejects.toThrow(/device was lost/);
+    expect(() => b.readSync!(x, 'float32', 2)).toThrow(/device was lost/);
   });
 });

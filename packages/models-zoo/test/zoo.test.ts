@@ -18,7 +18,7 @@ import {
 } from '../src/index.js';
 
 describe('models-zoo', () => {
-  it("LeNet has the guide examples' attributes, output (N, 10) and 61,706 parameters", () => {
+  it("LeNet has the attributes of MegEngine's network-building guide examples, output (N, 10) and 61,706 parameters", () => {
     const net = new LeNet();
     expect([...net.namedChildren()].map(([k]) => k)).toEqual([
       'classifier',
@@ -44,7 +44,7 @@ describe('models-zoo', () => {
     expect(formatSummary(s)).toContain('Total params: 61,706');
   });
 
-  it("TwoLayerConv and ConvReLU keep the guide examples' names and shapes", () => {
+  it("TwoLayerConv and ConvReLU keep the names and shapes of MegEngine's network-building guide examples", () => {
     const t = new TwoLayerConv();
     expect(t(random.normal(0, 1, [2, 3, 32, 32])).shape).toEqual([2, 16, 28, 28]);
     const c = new ConvReLU(2, 3);

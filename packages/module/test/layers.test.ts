@@ -8,7 +8,7 @@ describe('layers', () => {
     const c = new Conv2d(16, 32, 3);
     expect(c.bias!.shape).toEqual([1, 32, 1, 1]);
     expect([...c.bias!.dataSync()].every((v) => v === 0)).toBe(true);
-    const w = c.weight.dataSync();
+    const w = c.weight.dataSync() as Float32Array;
     const variance = w.reduce((s, v) => s + v * v, 0) / w.length;
     expect(variance).toBeGreaterThan((1 / 144) * 0.85);
     expect(variance).toBeLessThan((1 / 144) * 1.15);

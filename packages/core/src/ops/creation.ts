@@ -2,6 +2,7 @@ import { allocArray, type DataArray, type DType, dtypeOfArray, isDType } from '.
 import { checkAllocation } from '../limits.js';
 import { checkShape, shapeToString, sizeOf } from '../shape.js';
 import { fromData, type NestedArray, Tensor, wrap } from '../tensor.js';
+import { astype } from './cast.js';
 import { resolveDevice } from './engine.js';
 
 export interface TensorOptions {
@@ -64,7 +65,7 @@ export function tensor(
   const dtypeOpt = checkDType('tensor', options.dtype);
   if (data instanceof Tensor) {
     let t = options.device && options.device !== data.device ? data.to(options.device) : data;
-    if (dtypeOpt && dtypeOpt !== t.dtype) t = astypeLater(t, dtypeOpt);
+    if (dtypeOpt && dtypeOpt !== t.dtype) t = astype(t, dtypeOpt);
     return t;
   }
   const [backend, device] = resolveDevice(options.device);
@@ -110,14 +111,6 @@ export function tensor(
 
 /** Most elements of a tensor whose host copy is kept on a device without synchronous reads. */
 const HOST_COPY_MAX = 4096;
-
-// Set by ops/index to avoid a cycle with the cast operator.
-let astypeLater: (t: Tensor, dtype: DType) => Tensor = () => {
-  throw new Error('tensor: cast is not wired');
-};
-export function _wireCast(fn: (t: Tensor, dtype: DType) => Tensor): void {
-  astypeLater = fn;
-}
 
 export function full(shape: readonly number[] | number, value: number | boolean, options: TensorOptions = {}): Tensor {
   const s = checkShape('full', shape);

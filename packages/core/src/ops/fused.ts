@@ -30,11 +30,13 @@ export interface FusableDeferred extends Deferred {
   fuse(activation: Activation): Tensor;
 }
 
-function checkBias(op: string, bias: Tensor, channels: number): void {
+/** One value per output channel, in `expected` (the layer's own shape) or any shape of 1s and that count. */
+function checkBias(op: string, bias: Tensor, expected: readonly number[]): void {
   assertTensor(op, bias, 'bias');
   assertFloat(op, bias, 'bias');
+  const channels = sizeOf(expected);
   if (bias.size !== channels || bias.shape.some((d) => d !== 1 && d !== channels)) {
-    throw new Error(`${op}: argument 'bias' must hold one value per output channel (${channels}), got shape ${shapeToString(bias.shape)}`);
+    throw new Error(`${op}: argument 'bias' must have shape ${shapeToString(expected)}, got ${shapeToString(bias.shape)}`);
   }
 }
 
@@ -193,7 +195,7 @@ export function fusedConv2d(
 ): Tensor {
   const op = 'conv2d';
   const p = conv2dParams(op, x, weight, options);
-  if (bias !== null) checkBias(op, bias, p.o);
+  if (bias !== null) checkBias(op, bias, [1, p.o, 1, 1]);
   checkActivation(op, activation);
   return new Conv2dOp(bias ? [x, weight, bias] : [x, weight], p).run(activation);
 }
@@ -211,7 +213,7 @@ export function fusedLinear(x: Tensor, weight: Tensor, bias: Tensor | null = nul
   const [n, kw] = weight.shape;
   if (k !== kw)
     throw new Error(`${op}: inp ${shapeToString(x.shape)} has ${k} features but weight ${shapeToString(weight.shape)} expects ${kw}`);
-  if (bias !== null) checkBias(op, bias, n);
+  if (bias !== null) checkBias(op, bias, [n]);
   checkActivation(op, activation);
   const p: MatmulParams = { batch: 1, m, n, k, transA: false, transB: true, batchA: 1, batchB: 1 };
   return new LinearOp(bias ? [x, weight, bias] : [x, weight], p).run(activation);

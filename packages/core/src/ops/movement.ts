@@ -7,6 +7,11 @@ import { zeros } from './creation.js';
 import { assertTensor, commonDevice, runKernel } from './engine.js';
 
 /** Reshape (never copies); one dimension may be -1. */
+/** The same values with no gradient history. */
+export function detach(x: Tensor): Tensor {
+  return view(x, x.shape);
+}
+
 export function reshape(x: Tensor, shape: readonly number[] | number): Tensor {
   assertTensor('reshape', x, 'x');
   const target = typeof shape === 'number' ? [shape] : [...shape];

@@ -1,11 +1,11 @@
 import { recordOp } from '../autograd/tape.js';
 import type { ReduceOp } from '../backend.js';
 import { normalizeAxes, normalizeAxis, shapesEqual, shapeToString, sizeOf } from '../shape.js';
-import { type Tensor, view } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { add, div, eq, mul, sub } from './binary.js';
 import { astype } from './cast.js';
 import { assertTensor, runKernel } from './engine.js';
-import { broadcastTo, reshape } from './movement.js';
+import { broadcastTo, detach, reshape } from './movement.js';
 import { abs, exp, log, sqrt } from './unary.js';
 import { where } from './where.js';
 
@@ -89,11 +89,6 @@ export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const s = log(sum(exp(sub(x, mConst)), axes, true));
   const out = add(s, mConst);
   return keepdims ? out : reshape(out, droppedShape(x.shape, axes));
-}
-
-/** The same values with no gradient history. */
-export function detach(x: Tensor): Tensor {
-  return view(x, x.shape);
 }
 
 function argReduce(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdims: boolean): Tensor {

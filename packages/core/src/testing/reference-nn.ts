@@ -1,5 +1,5 @@
 /** Naive float64 matmul, convolution and pooling: the definitions, written as loops. */
-import { at, broadcastShape, build, type Nd, reshape } from './nd.js';
+import { broadcastShape, build, type Nd, reshape } from './nd.js';
 
 /**
  * NumPy's matmul on the last two axes with broadcast batch axes, with optional
@@ -16,17 +16,26 @@ export function matmul(a: Nd, b: Nd, transA = false, transB = false): Nd {
   const k = tA ? a2.shape[ra - 2] : a2.shape[ra - 1];
   const n = tB ? b2.shape[rb - 2] : b2.shape[rb - 1];
   const batch = broadcastShape(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
-  const pick = (x: Nd, bi: number[], r: number, c: number): number => {
-    const lead = bi.length - (x.shape.length - 2);
-    const idx = x.shape.slice(0, -2).map((d, i) => (d === 1 ? 0 : bi[i + lead]));
-    return at(x, [...idx, r, c]);
+  // Where operand x's matrix for batch index bi starts (its batch axes broadcast).
+  const matrixStart = (x: Nd, bi: number[]): number => {
+    const r = x.shape.length;
+    const lead = bi.length - (r - 2);
+    let off = 0;
+    for (let d = 0; d < r - 2; d++) off = off * x.shape[d] + (x.shape[d] === 1 ? 0 : bi[d + lead]);
+    return off * x.shape[r - 2] * x.shape[r - 1];
   };
+  const colsA = a2.shape[ra - 1];
+  const colsB = b2.shape[rb - 1];
   const out = build([...batch, m, n], 'float32', (idx) => {
     const bi = idx.slice(0, -2);
     const i = idx[idx.length - 2];
     const j = idx[idx.length - 1];
+    const a0 = matrixStart(a2, bi) + (tA ? i : i * colsA);
+    const aStep = tA ? colsA : 1;
+    const b0 = matrixStart(b2, bi) + (tB ? j * colsB : j);
+    const bStep = tB ? 1 : colsB;
     let s = 0;
-    for (let p = 0; p < k; p++) s += (tA ? pick(a2, bi, p, i) : pick(a2, bi, i, p)) * (tB ? pick(b2, bi, j, p) : pick(b2, bi, p, j));
+    for (let p = 0; p < k; p++) s += a2.data[a0 + p * aStep] * b2.data[b0 + p * bStep];
     return s;
   });
   const shape = [...out.shape];
@@ -64,7 +73,7 @@ export function conv2d(x: Nd, w: Nd, args: ConvArgs = {}): Nd {
         for (let j = 0; j < kw; j++) {
           const ix = xo * sw - pw + j * dw;
           if (ix < 0 || ix >= wd) continue;
-          s += at(x, [b, grp * cg + ci, iy, ix]) * at(w, [oc, ci, i, j]);
+          s += x.data[((b * c + grp * cg + ci) * h + iy) * wd + ix] * w.data[((oc * cg + ci) * kh + i) * kw + j];
         }
       }
     }
@@ -87,7 +96,7 @@ export function pool2d(op: 'max' | 'avg', x: Nd, k: [number, number], s: [number
       for (let j = 0; j < k[1]; j++) {
         const ix = xo * s[1] - p[1] + j;
         if (ix < 0 || ix >= w) continue;
-        const v = at(x, [b, ch, iy, ix]);
+        const v = x.data[((b * c + ch) * h + iy) * w + ix];
         best = Math.max(best, v);
         total += v;
         count++;

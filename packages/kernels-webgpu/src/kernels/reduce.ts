@@ -1,6 +1,6 @@
 import type { ArgReduceOp, ReduceOp } from '@mge/core';
-import { type KernelSource, WG } from '../runtime.js';
-import { elementwiseMain, type GpuDType, PARAMS, storage, wgslType } from '../wgsl.js';
+import type { KernelSource } from '../runtime.js';
+import { elementwiseMain, type GpuDType, PARAMS, storage, WG, wgslType } from '../wgsl.js';
 
 const ISNAN = 'fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }';
 

@@ -1,4 +1,5 @@
-import { JsBackend } from '@mge/core';
+import { JsBackend, ready, tensor } from '@mge/core';
+import '../../src/index.js';
 import { describe, expect, it } from 'vitest';
 import { createWebGpuBackend } from '../../src/backend.js';
 import { differentialCases, formatMismatches, runDiff } from '../differential.js';
@@ -25,6 +26,18 @@ describe('webgpu in the browser', () => {
       // SwiftShader in Chromium 156 has no shader-f16.
       await expect(createWebGpuBackend({ f16: true })).rejects.toThrow(/has no 'shader-f16' feature/);
     }
+  });
+
+  it('cannot read synchronously: to() and item() name their async forms', async () => {
+    expect(gpu.readSync).toBeUndefined();
+    await ready(['webgpu']);
+    const t = tensor([5], { device: 'webgpu' });
+    expect(() => t.to('js')).toThrow(
+      "to: device 'webgpu' cannot read synchronously, so a copy to 'js' must wait for the values; use 'await t.toAsync('js')' instead",
+    );
+    expect(() => t.item()).toThrow("item: device 'webgpu' cannot read synchronously; use 'await t.itemAsync()' instead");
+    expect(await t.itemAsync()).toBe(5);
+    expect((await t.toAsync('js')).dataSync()).toEqual(new Float32Array([5]));
   });
 
   // Small shapes: SwiftShader runs every shader on the CPU.

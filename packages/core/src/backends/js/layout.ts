@@ -4,43 +4,9 @@
  * through `planRows` + `forEachRow`, so the index arithmetic lives in one place.
  */
 
-export { broadcastStrides, contiguousStrides, sizeOf } from '../../shape.js';
+import type { RowPlan } from '../../shape.js';
 
-/**
- * An iteration space: `shape` walked in row-major order, each operand addressed
- * through its own strides. Produced by `planRows`, which drops size-1 dims and
- * merges neighbouring dims that every operand walks as one, so the innermost
- * row is as long as possible.
- */
-export interface RowPlan {
-  shape: number[];
-  /** strides[k][d] = step of operand k along dim d. */
-  strides: number[][];
-  /** Product of shape (0 if any dim is 0). */
-  size: number;
-}
-
-export function planRows(shape: readonly number[], strides: readonly (readonly number[])[]): RowPlan {
-  const dims: number[] = [];
-  const st: number[][] = strides.map(() => []);
-  let size = 1;
-  for (let d = 0; d < shape.length; d++) {
-    size *= shape[d];
-    if (shape[d] === 1) continue;
-    const last = dims.length - 1;
-    // Dim d folds into the previous kept dim when, for every operand, stepping
-    // the previous dim once equals stepping d across its whole extent.
-    const mergeable = last >= 0 && strides.every((s, k) => st[k][last] === s[d] * shape[d]);
-    if (mergeable) {
-      dims[last] *= shape[d];
-      for (let k = 0; k < strides.length; k++) st[k][last] = strides[k][d];
-    } else {
-      dims.push(shape[d]);
-      for (let k = 0; k < strides.length; k++) st[k].push(strides[k][d]);
-    }
-  }
-  return { shape: dims, strides: st, size };
-}
+export { broadcastStrides, contiguousStrides, planRows, type RowPlan, sizeOf } from '../../shape.js';
 
 /** Stride of operand k along the innermost dim of the plan (0 for a scalar plan). */
 export function innerStride(plan: RowPlan, k: number): number {

@@ -1,0 +1,73 @@
+/**
+ * Synchronous waits on Dawn for Node. Dawn completes a GPU promise (mapAsync, onSubmittedWorkDone,
+ * popErrorScope) only when its event runner calls ProcessEvents, and the runner schedules each of
+ * those calls with the global `setImmediate`. Spinning in JavaScript never lets that callback run,
+ * and the binding offers no other way to process events. So, in Node only, setImmediate is wrapped
+ * before Dawn loads: callbacks the binding schedules (native functions) are remembered, and
+ * `pumpUntil` runs the pending ones itself; the event loop later skips those that already ran.
+ * Browsers cannot wait on the GPU synchronously at all, which is why nothing here runs there.
+ */
+
+interface Scheduled {
+  run: () => void;
+  ran: boolean;
+}
+
+const pending = new Set<Scheduled>();
+let installed = false;
+
+/** Binding callbacks are nameless native functions; callbacks written in JavaScript are never touched. */
+function isNative(fn: unknown): fn is (...args: unknown[]) => void {
+  return typeof fn === 'function' && fn.name === '' && /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
+}
+
+/** Wraps globalThis.setImmediate; call before Dawn's module is created. Idempotent. */
+export function installDawnEventPump(): void {
+  if (installed) return;
+  const g = globalThis as unknown as { setImmediate?: (fn: (...a: unknown[]) => void, ...args: unknown[]) => unknown };
+  const real = g.setImmediate;
+  if (typeof real !== 'function') return;
+  installed = true;
+  const wrapped = function setImmediate(fn: (...a: unknown[]) => void, ...args: unknown[]): unknown {
+    if (!isNative(fn)) return real(fn, ...args);
+    const entry: Scheduled = {
+      ran: false,
+      run: () => {
+        if (entry.ran) return;
+        entry.ran = true;
+        pending.delete(entry);
+        fn(...args);
+      },
+    };
+    pending.add(entry);
+    return real(entry.run);
+  };
+  // Keeps util.promisify(setImmediate) and the like working.
+  Object.assign(wrapped, real);
+  g.setImmediate = wrapped;
+}
+
+/** Whether `pumpUntil` can wait here (Node, with the wrapper installed). */
+export function canPump(): boolean {
+  return installed;
+}
+
+const sleeper = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+
+/**
+ * Runs Dawn's scheduled event processing until `done()` holds. Throws if nothing is scheduled
+ * (no GPU operation is pending, so `done()` can never become true) or after `timeoutMs`.
+ */
+export function pumpUntil(done: () => boolean, what: string, timeoutMs = 600_000): void {
+  const start = performance.now();
+  let rounds = 0;
+  while (!done()) {
+    const due = [...pending];
+    if (due.length === 0) throw new Error(`webgpu: ${what}: no GPU event is pending, so a synchronous wait cannot finish`);
+    for (const e of due) e.run();
+    if (done()) return;
+    // The GPU works on other threads: after a short spin, sleep a little between polls.
+    if (++rounds > 64 && sleeper) Atomics.wait(sleeper, 0, 0, 0.1);
+    if (performance.now() - start > timeoutMs) throw new Error(`webgpu: ${what}: the GPU did not finish within ${timeoutMs / 1000} s`);
+  }
+}
