@@ -1,0 +1,1 @@
+export { OPSET, type ToOnnxOptions, toOnnx } from './writer.js';
