@@ -1,1 +1,3 @@
+export { EXEC, type Exec } from './exec.js';
+export { type LoadOnnxOptions, loadOnnx, OnnxModel, parseOnnx, type RunOptions, runGraph } from './reader.js';
 export { OPSET, type ToOnnxOptions, toOnnx } from './writer.js';
