@@ -2,7 +2,7 @@ import type { DType, Tensor } from '@mge/core';
 import * as core from '@mge/core';
 import type { Graph, GraphNode, GraphValue } from '@mge/jit';
 import { EXEC } from './exec.js';
-import { type AttributeProto, type ModelProto, type NodeProto, onnx, ourDType, type TensorProto, tensorData } from './proto.js';
+import { type AttributeProto, type ModelProto, onnx, ourDType, type TensorProto, tensorData } from './proto.js';
 
 /** A value while the reader walks the ONNX graph: its tensor (computed on `js`) and whether it is constant. */
 interface Val {
@@ -534,7 +534,7 @@ export function runGraph(
       });
       const out = exec(ins, node.attrs);
       const outs = Array.isArray(out) ? out : [out];
-      node.outputs.forEach((id, i) => env.set(id, outs[i]));
+      for (const [i, id] of node.outputs.entries()) env.set(id, outs[i]);
     }
     return graph.outputs.map((id) => env.get(id) as Tensor);
   });
