@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
-// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,indexing, --memory [--steps=N]
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,indexing,jit, --memory [--steps=N]
 // [--devices=js,cpu,webgpu] (RSS over N steps of the README's synchronous training loop on each
 // device, default 20,000; only that mode unless --only is given too).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { cpuInfo, measureFmaPeak } from '@mge/kernels-cpu';
 import '@mge/kernels-wasm';
 import { benchConv } from './conv.js';
 import { benchIndexing } from './indexing.js';
+import { benchJit } from './jit.js';
 import { benchLenet } from './lenet.js';
 import { benchMemory } from './memory.js';
 import { Report } from './report.js';
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
   if (want('lenet')) await benchLenet(report, quick);
   if (want('zoo')) await benchZoo(report, quick);
   if (want('indexing')) await benchIndexing(report, quick);
+  if (want('jit')) await benchJit(report, quick);
   if (memory) await benchMemory(report, memorySteps, memoryDevices);
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));
@@ -72,7 +74,14 @@ async function main(): Promise<void> {
   for (const line of report.ratios('mge wasm', 'tfjs-backend-wasm')) report.note(line);
   // The memory mode alone writes its own file, so it does not replace the throughput results.
   // The zoo rows alone (--only=zoo, minutes of work) go to their own file as well.
-  const file = memory && !only ? 'results-memory.json' : only?.size === 1 && only.has('zoo') ? 'results-zoo.json' : 'results.json';
+  const file =
+    memory && !only
+      ? 'results-memory.json'
+      : only?.size === 1 && only.has('zoo')
+        ? 'results-zoo.json'
+        : only?.size === 1 && only.has('jit')
+          ? 'results-jit.json'
+          : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,

@@ -52,3 +52,5 @@ export * from './shape.js';
 export { type NestedArray, Tensor } from './tensor.js';
 export { clip } from './tensor-methods.js';
 export { keep, tidy } from './tidy.js';
+/** @internal For @mge/jit: the recording hook and the raw tensor constructor replay needs. */
+export * as _trace from './trace-hook-exports.js';

@@ -2,6 +2,7 @@ import { resolveDevice } from './ops/engine.js';
 import { checkShape, sizeOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 import { fromData } from './tensor.js';
+import { opRecorder } from './trace-hook.js';
 
 /**
  * Seeded random numbers, generated on the host so that the same seed gives the
@@ -77,6 +78,7 @@ function sizeArg(op: string, size: Size): number[] {
 function make(op: string, size: Size, device: string | undefined, fill: (n: number) => Float32Array): Tensor {
   const shape = sizeArg(op, size);
   const [backend, name] = resolveDevice(device);
+  opRecorder()?.random(op);
   return fromData(backend, name, fill(sizeOf(shape)), shape, 'float32');
 }
 
@@ -121,6 +123,7 @@ export const random = {
       [a[i], a[j]] = [a[j], a[i]];
     }
     const [backend, name] = resolveDevice(options.device);
+    opRecorder()?.random('random.permutation');
     return fromData(backend, name, a, [n], 'int32');
   },
   /** Host-side draws for code that needs plain numbers (dropout masks, samplers). */

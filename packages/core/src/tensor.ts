@@ -6,8 +6,14 @@ import { getBackend } from './registry.js';
 import { shapesEqual, shapeToString, sizeOf } from './shape.js';
 import { Storage } from './storage.js';
 import { trackInScope } from './tidy.js';
+import { opRecorder } from './trace-hook.js';
 
 let nextId = 1;
+
+/** @internal The id the next tensor will get (ids only grow): a trace tells the tensors it saw made from older ones. */
+export function nextTensorId(): number {
+  return nextId;
+}
 
 export type NestedArray = number | boolean | NestedArray[];
 
@@ -98,12 +104,14 @@ export class Tensor {
   /** A copy of the values as a typed array (Float32Array, Int32Array, or Uint8Array for bool). */
   async data(): Promise<DataArray> {
     this.ref('data');
+    opRecorder()?.read(this, 'data');
     return this.backend.read(this.storage.buf, this.dtype, this.size);
   }
 
   /** Synchronous read; only backends that can honour it (js, cpu) allow it. */
   dataSync(): DataArray {
     this.ref('dataSync');
+    opRecorder()?.read(this, 'dataSync');
     const b = this.backend;
     if (!b.readSync) {
       throw new Error(`dataSync: device '${this.device}' cannot read synchronously; use 'await t.data()' instead`);
@@ -181,6 +189,7 @@ export class Tensor {
     }
     if (value.storage === this.storage) return this;
     if (this.version) this.version.n++;
+    opRecorder()?.reset(this, value);
     this.hostValues = value.hostValues;
     const old = this.storage;
     this.storage = value.storage;

@@ -25,6 +25,16 @@ export interface GraphNode {
   readonly outputs: readonly number[];
   /** The op's non-tensor arguments, JSON-serialisable (axes, strides, padding, ...). */
   readonly attrs: Readonly<Record<string, unknown>>;
+  /**
+   * Optional (added by trace): the Backend method that ran the node, when the op name alone is
+   * ambiguous ('conv2d backward' is conv2dBackwardInput or conv2dBackwardFilter; 'linear' is
+   * 'matmul'). A traced node's attrs are that method's named non-tensor arguments, one
+   * attribute per parameter of the Backend method (see packages/jit/src/attrs.ts), e.g.
+   * conv2d: { p: Conv2dParams, activation? } with inputs [x, w, bias?]; binary: { outShape };
+   * reduce: { axes } (reduced axes kept as size 1); strided: { outShape, strides, offset }.
+   * A traced graph also has 'reshape' nodes ({ shape }) where a value is read under another shape.
+   */
+  readonly kernel?: string;
 }
 
 export interface Graph {
@@ -33,4 +43,9 @@ export interface Graph {
   readonly nodes: readonly GraphNode[];
   readonly inputs: readonly number[];
   readonly outputs: readonly number[];
+  /**
+   * Optional (added by trace): in-place updates a training step makes, in order: the param
+   * (or state) value `target` takes the value `value` once the step has run.
+   */
+  readonly updates?: readonly { readonly target: number; readonly value: number }[];
 }

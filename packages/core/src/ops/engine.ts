@@ -4,6 +4,7 @@ import { checkAllocation } from '../limits.js';
 import { getBackend, getDefaultDevice } from '../registry.js';
 import { shapeToString } from '../shape.js';
 import { Tensor, wrap } from '../tensor.js';
+import { opRecorder, recordKernel } from '../trace-hook.js';
 
 /** The device all inputs share; an error naming both devices otherwise. */
 export function commonDevice(op: string, inputs: readonly Tensor[]): string {
@@ -30,7 +31,9 @@ export function runKernel(
   for (const x of inputs) x.ref(op);
   const backend = getBackend(device);
   checkAllocation(op, backend, device, shape, dtype);
-  return wrap(backend, device, kernel(backend), shape, dtype);
+  const r = opRecorder();
+  const buf = r ? recordKernel(r, op, inputs, backend, device, shape, dtype, kernel) : kernel(backend);
+  return wrap(backend, device, buf, shape, dtype);
 }
 
 /** False when the backend says it has no kernel for `op` (Backend.hasKernel); absent means it has all. */

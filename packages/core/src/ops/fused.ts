@@ -5,6 +5,7 @@ import { getBackend } from '../registry.js';
 import { shapeToString, sizeOf } from '../shape.js';
 import { Storage } from '../storage.js';
 import { type Deferred, Tensor, wrap } from '../tensor.js';
+import { opRecorder, recordKernel } from '../trace-hook.js';
 import { type Conv2dOptions, conv2dGrads, conv2dParams } from './conv.js';
 import { assertFloat, assertRank, assertTensor, commonDevice } from './engine.js';
 import { matmulGrads } from './matmul.js';
@@ -127,7 +128,9 @@ abstract class FusedOp implements FusableDeferred {
     const backend = getBackend(this.device);
     const bias = this.inputs.length > 2 ? this.ref(2, [this.channels]) : undefined;
     const epilogue = bias || activation ? { bias, activation } : undefined;
-    return [backend, this.kernel(backend, this.ref(0), this.ref(1), epilogue)];
+    const run = (k: Backend) => this.kernel(k, this.ref(0), this.ref(1), epilogue);
+    const r = opRecorder();
+    return [backend, r ? recordKernel(r, this.op, this.inputs, backend, this.device, this.outShape, 'float32', run) : run(backend)];
   }
 
   private record(out: Tensor, activation: Activation | undefined): void {

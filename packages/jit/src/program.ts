@@ -1,0 +1,136 @@
+import { _trace, type Backend, getBackend, reshape, type Tensor } from '@mge/core';
+import type { KernelStep, Recording, ResetStep } from './recording.js';
+import { TraceError } from './recording.js';
+
+const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+interface RunKernel {
+  readonly type: 'kernel';
+  readonly step: KernelStep;
+  readonly backend: Backend;
+  readonly fn: (...args: unknown[]) => unknown;
+  /** Values whose last reader is this step (or that nobody reads): released right after it. */
+  readonly frees: number[];
+}
+interface RunReset {
+  readonly type: 'reset';
+  readonly step: ResetStep;
+}
+
+/**
+ * A recording made runnable: each step calls its backend method directly with argument
+ * objects made once, every buffer is given back to its backend right after its last reader
+ * (so a backend's reuse pool hands the same memory to the next step, and a step's memory is
+ * what its live values need, planned once from the recording), and no autograd, argument
+ * check or Tensor is involved until the results are wrapped.
+ */
+export class Program {
+  private readonly run: (RunKernel | RunReset)[] = [];
+  private readonly bufs: unknown[];
+  /** Outside tensors captured as constants: their buffer at trace time, held. */
+  private readonly frozen = new Map<number, unknown>();
+
+  constructor(
+    readonly recording: Recording,
+    /** The values the caller gets back as tensors. */
+    readonly outputs: readonly number[],
+    /** The shape each output has (a reshape of its value shares the value's buffer). */
+    private readonly outShapes: readonly (readonly number[])[],
+    /** Outside tensors frozen at their traced values (captureAsConst). */
+    readonly captured: boolean,
+    readonly symbolic = false,
+  ) {
+    const { values, steps } = recording;
+    this.bufs = new Array(values.length).fill(null);
+    const escapes = new Set<number>(outputs);
+    for (const s of steps) if (s.type === 'reset') escapes.add(s.value);
+    const last = new Array<number>(values.length).fill(-1);
+    steps.forEach((s, i) => {
+      if (s.type === 'kernel') for (const v of s.reads) last[v] = i;
+    });
+    const freesAt: number[][] = steps.map(() => []);
+    for (const v of values) {
+      if (v.kind !== 'op' || escapes.has(v.id)) continue;
+      const producer = steps.findIndex((s) => s.type === 'kernel' && s.out === v.id);
+      freesAt[Math.max(last[v.id], producer)].push(v.id);
+    }
+    steps.forEach((s, i) => {
+      if (s.type === 'reset') {
+        this.run.push({ type: 'reset', step: s });
+        return;
+      }
+      const backend = getBackend(s.device);
+      const method = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[s.method];
+      this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
+    });
+    if (captured) {
+      for (const v of values) {
+        if ((v.kind === 'param' || v.kind === 'const') && v.tensor) {
+          const s = v.tensor.storage as unknown as { refs: number; buf: unknown };
+          s.refs++;
+          this.frozen.set(v.id, s.buf);
+        }
+      }
+    }
+  }
+
+  /** The buffer an outside value reads now (or its frozen one). */
+  constBuf(id: number): unknown {
+    const frozen = this.frozen.get(id);
+    if (frozen !== undefined) return frozen;
+    const t = this.recording.values[id].tensor as Tensor;
+    const s = t.storage as unknown as { released: boolean; buf: unknown };
+    if (s.released) {
+      throw new TraceError(
+        `trace: a tensor of shape [${t.shape.join(', ')}] the traced function reads from outside was disposed since it was traced; trace again after replacing it`,
+      );
+    }
+    return s.buf;
+  }
+
+  /** Runs the steps on the inputs' buffers; returns a tensor for each output value. */
+  execute(inputs: readonly Tensor[]): Tensor[] {
+    const { values, inputs: inputIds } = this.recording;
+    const bufs = this.bufs;
+    for (let i = 0; i < inputIds.length; i++) bufs[inputIds[i]] = inputs[i].storage.buf;
+    const wrapped = new Map<number, Tensor>();
+    const tensorOf = (id: number): Tensor => {
+      let t = wrapped.get(id);
+      if (!t) {
+        const v = values[id];
+        t = _trace.wrap(getBackend(v.device), v.device, bufs[id], v.shape, v.dtype);
+        wrapped.set(id, t);
+      }
+      return t;
+    };
+    for (const r of this.run) {
+      if (r.type === 'reset') {
+        r.step.target._reset(tensorOf(r.step.value));
+        continue;
+      }
+      const { refs, reads, out } = r.step;
+      for (let i = 0; i < refs.length; i++) {
+        const v = reads[i];
+        const kind = values[v].kind;
+        refs[i].buf = kind === 'op' || kind === 'input' ? bufs[v] : this.constBuf(v);
+      }
+      bufs[out] = r.fn(...r.step.args);
+      for (const f of r.frees) {
+        r.backend.release(bufs[f]);
+        bufs[f] = null;
+      }
+    }
+    const result = this.outputs.map((id, i) => {
+      const v = values[id];
+      const shape = this.outShapes[i];
+      const t = v.kind === 'input' ? inputs[v.input as number] : v.kind === 'op' ? tensorOf(id) : (v.tensor as Tensor);
+      return sameShape(t.shape, shape) ? t : reshape(t, shape);
+    });
+    // the wrappers the results do not hold are dropped (a reshaped result holds its own ref)
+    const kept = new Set(result);
+    for (const t of wrapped.values()) if (!kept.has(t)) t.dispose();
+    for (const r of this.run) if (r.type === 'kernel') for (const ref of r.step.refs) ref.buf = null;
+    bufs.fill(null);
+    return result;
+  }
+}

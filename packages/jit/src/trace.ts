@@ -1,0 +1,194 @@
+import { _trace, Tensor } from '@mge/core';
+import type { Graph } from './graph.js';
+import { Program } from './program.js';
+import { Recorder, TraceError } from './recording.js';
+import { toGraph } from './to-graph.js';
+
+export interface TraceOptions {
+  /**
+   * MegEngine's `symbolic`: false (default) replays the recorded kernels one by one; true
+   * compiles the recording first (elementwise chains fused into one kernel where the backend
+   * allows, see fuse.ts).
+   */
+  symbolic?: boolean;
+  /**
+   * MegEngine's `capture_as_const`: tensors the function reads from outside (parameters,
+   * closure constants) are frozen at their traced values instead of read afresh at each call,
+   * and a dumped graph holds them as constants. A function that updates them cannot be captured.
+   */
+  captureAsConst?: boolean;
+  /** What a call whose input shapes or dtypes differ from every trace does: trace again (default) or throw. */
+  onShapeChange?: 'retrace' | 'error';
+}
+
+/** A traced function: call it like the original. */
+export interface Traced<A extends unknown[], R> {
+  (...args: A): R;
+  /** The static graph of the latest trace (param and const values carry their data). */
+  graph(names?: NamedTensors): Promise<Graph>;
+  /** How many times the function has been recorded (one per input signature). */
+  readonly traceCount: number;
+}
+
+/** Something with named parameters and buffers (a Module), for readable names in a graph. */
+export interface NamedTensors {
+  namedParameters?(): Iterable<[string, Tensor]>;
+  namedBuffers?(): Iterable<[string, Tensor]>;
+}
+
+interface Leaf {
+  path: string;
+  tensor: Tensor;
+}
+
+/** The tensors inside args (arrays and plain objects are walked) and a key of everything else. */
+function flatten(value: unknown, path: string, leaves: Leaf[], key: string[]): void {
+  if (value instanceof Tensor) {
+    leaves.push({ path, tensor: value });
+    key.push(`${path}:T[${value.shape.join(',')}]${value.dtype}@${value.device}`);
+  } else if (Array.isArray(value)) {
+    key.push(`${path}:[${value.length}]`);
+    for (const [i, v] of value.entries()) flatten(v, `${path}[${i}]`, leaves, key);
+  } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value)) flatten(v, `${path}.${k}`, leaves, key);
+  } else if (typeof value === 'function') {
+    key.push(`${path}:fn`);
+  } else {
+    key.push(`${path}=${typeof value === 'bigint' ? String(value) : JSON.stringify(value)}`);
+  }
+}
+
+/** The result with its tensors replaced by output slots, to be rebuilt from a replay's tensors. */
+function template(value: unknown, outs: Tensor[]): unknown {
+  if (value instanceof Tensor) {
+    outs.push(value);
+    return { __out: outs.length - 1 };
+  }
+  if (Array.isArray(value)) return value.map((v) => template(v, outs));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, template(v, outs)]));
+  }
+  return value;
+}
+
+function rebuild(t: unknown, outs: readonly Tensor[]): unknown {
+  if (Array.isArray(t)) return t.map((v) => rebuild(v, outs));
+  if (typeof t === 'object' && t !== null) {
+    if ('__out' in t) return outs[(t as { __out: number }).__out];
+    return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, rebuild(v, outs)]));
+  }
+  return t;
+}
+
+interface Compiled {
+  key: string[];
+  program: Program;
+  result: unknown;
+}
+
+/** The first difference between two input keys, for the error that names the changed input. */
+function changed(was: readonly string[], now: readonly string[]): string {
+  for (let i = 0; i < Math.max(was.length, now.length); i++) {
+    if (was[i] !== now[i]) {
+      const a = was[i] ?? '(nothing)';
+      const b = now[i] ?? '(nothing)';
+      const name = (b.match(/^[^:=]+/) ?? a.match(/^[^:=]+/))?.[0];
+      return `input ${name} was ${a.slice(name?.length ?? 0).replace(/^[:=]/, '')}, now ${b.slice(name?.length ?? 0).replace(/^[:=]/, '')}`;
+    }
+  }
+  return 'the inputs differ';
+}
+
+/**
+ * MegEngine's `jit.trace`: the first call of `fn` runs it eagerly and records every kernel it
+ * launches — forward, GradManager's backward and an optimizer's in-place updates alike; later
+ * calls with inputs of the same shapes and dtypes (and equal non-tensor arguments) replay the
+ * recording without going through the operators. A call with other shapes records again
+ * (or throws, with `onShapeChange: 'error'`) and says which input changed. Reading a value
+ * computed inside the function on the host (item(), numpy(), data()) while recording is an
+ * error: a replay could not repeat the decision taken from it.
+ */
+export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: TraceOptions = {}): Traced<A, R> {
+  if (typeof fn !== 'function') throw new TypeError(`trace: argument 'fn' must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`trace: argument 'options' must be an object, got ${String(options)}`);
+  const { symbolic = false, captureAsConst = false, onShapeChange = 'retrace' } = options;
+  for (const [k, v] of Object.entries({ symbolic, captureAsConst })) {
+    if (typeof v !== 'boolean') throw new TypeError(`trace: option '${k}' must be a boolean, got ${JSON.stringify(v)}`);
+  }
+  if (onShapeChange !== 'retrace' && onShapeChange !== 'error') {
+    throw new TypeError(`trace: option 'onShapeChange' must be 'retrace' or 'error', got ${JSON.stringify(onShapeChange)}`);
+  }
+  const cache = new Map<string, Compiled>();
+  let latest: Compiled | null = null;
+  let traceCount = 0;
+
+  const record = (args: A, leaves: Leaf[], key: string[]): R => {
+    const inputs = leaves.map((l) => l.tensor);
+    const recorder = new Recorder(inputs, _trace.nextTensorId());
+    const prev = _trace.setOpRecorder(recorder);
+    let result: R;
+    const outs: Tensor[] = [];
+    let shape: unknown;
+    let outputs: number[];
+    try {
+      result = fn(...args);
+      if (result instanceof Promise) {
+        throw new TraceError('trace: the traced function returned a Promise; trace a synchronous function and await reads after the call');
+      }
+      shape = template(result, outs);
+      outputs = outs.map((t) => recorder.outputValue(t)); // computes deferred results while recording
+    } catch (e) {
+      recorder.unpin();
+      throw e;
+    } finally {
+      _trace.setOpRecorder(prev);
+    }
+    const recording = { values: recorder.values, steps: recorder.steps, inputs: recorder.inputs };
+    if (captureAsConst && recording.steps.some((s) => s.type === 'reset')) {
+      recorder.unpin();
+      throw new TraceError(
+        'trace: captureAsConst freezes the tensors the function reads from outside, but this function updates some in place (an optimizer step); trace it without captureAsConst',
+      );
+    }
+    const compiled = {
+      key,
+      program: new Program(
+        recording,
+        outputs,
+        outs.map((t) => t.shape),
+        captureAsConst,
+        symbolic,
+      ),
+      result: shape,
+    };
+    cache.set(key.join('|'), compiled);
+    latest = compiled;
+    traceCount++;
+    return result;
+  };
+
+  const traced = ((...args: A): R => {
+    const leaves: Leaf[] = [];
+    const key: string[] = [];
+    for (const [i, a] of args.entries()) flatten(a, `args[${i}]`, leaves, key);
+    const hit = cache.get(key.join('|'));
+    if (!hit) {
+      if (latest && onShapeChange === 'error') {
+        throw new TraceError(
+          `trace: the inputs differ from the traced ones (${changed(latest.key, key)}); trace again or pass onShapeChange: 'retrace'`,
+        );
+      }
+      return record(args, leaves, key);
+    }
+    latest = hit;
+    const outs = hit.program.execute(leaves.map((l) => l.tensor));
+    return rebuild(hit.result, outs) as R;
+  }) as Traced<A, R>;
+  Object.defineProperty(traced, 'traceCount', { get: () => traceCount });
+  traced.graph = async (names?: NamedTensors) => {
+    if (!latest) throw new TraceError('trace: graph() needs one call of the traced function first, to record it');
+    return toGraph(latest.program, names);
+  };
+  return traced;
+}

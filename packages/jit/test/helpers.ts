@@ -1,0 +1,34 @@
+import { GradManager, random, type Tensor, tensor } from '@mge/core';
+import * as F from '@mge/functional';
+import { LeNet } from '@mge/models-zoo';
+import { SGD } from '@mge/optimizer';
+
+/** A LeNet with weights from `seed`, its GradManager and SGD with momentum, and the training step of MegEngine's guide examples. */
+export function lenetStep(seed: number) {
+  random.seed(seed);
+  const model = new LeNet();
+  const gm = new GradManager().attach(model.parameters());
+  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  const step = (x: Tensor, y: Tensor): Tensor => {
+    gm.record();
+    const loss = F.crossEntropy(model(x) as Tensor, y);
+    gm.backward(loss);
+    opt.step().clearGrad();
+    return loss;
+  };
+  return { model, step };
+}
+
+/** A batch of LeNet inputs (n, 1, 32, 32) and labels from `seed`, on `device`. */
+export function batch(n: number, seed: number, device: string): [Tensor, Tensor] {
+  random.seed(seed);
+  const x = random.normal(0, 1, [n, 1, 32, 32], { device });
+  const labels = Array.from({ length: n }, (_, i) => (i * 7 + seed) % 10);
+  return [x, tensor(labels, { dtype: 'int32', device })];
+}
+
+export function maxRelDiff(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  return worst;
+}
