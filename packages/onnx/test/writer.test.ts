@@ -90,3 +90,17 @@ function conv(x: core.Tensor, w: core.Tensor, b: core.Tensor) {
 function pool(x: core.Tensor) {
   return core.pool2dPrimitive('max', x, 2);
 }
+
+describe('toOnnx: indexing', () => {
+  it('gather (GatherElements) with int32 indices', async () => {
+    const x = core.tensor(randomData(12, 3)).reshape([3, 4]);
+    const idx = core.tensor([2, 0, 1, 1, 0, 0, 2, 2], { dtype: 'int32' }).reshape([2, 4]);
+    const want = await core.gather(x, 0, idx).data();
+    const g = new GraphBuilder();
+    const xi = g.input([3, 4]);
+    const ii = g.input([2, 4], 'int32');
+    const o = g.op('gather', [xi, ii], [2, 4], { axis: 0 }, 'float32', 'gather');
+    const [got] = await runOrt(toOnnx(g.graph([o])), [x, idx]);
+    expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
