@@ -1,7 +1,7 @@
 import * as core from '@mge/core';
 import '@mge/kernels-cpu';
 import * as F from '@mge/functional';
-import { trace } from '@mge/jit';
+import { type NamedTensors, trace } from '@mge/jit';
 import { ConvReLU, TwoLayerConv } from '@mge/models-zoo';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnnx, toOnnxBytes } from '../src/index.js';
@@ -13,7 +13,7 @@ afterAll(() => core.setDefaultDevice('js'));
 async function checkTraced(
   fn: (...xs: core.Tensor[]) => core.Tensor,
   inputs: core.Tensor[],
-  names?: Parameters<typeof toOnnxBytes>[1]['names'],
+  names?: NamedTensors,
 ) {
   const traced = trace(fn);
   traced(...inputs);
