@@ -1,5 +1,6 @@
 import { _trace, type Backend, getBackend, reshape, type Tensor } from '@mge/core';
-import type { KernelStep, Recording, ResetStep } from './recording.js';
+import { type FusedStep, fuseElementwise } from './fuse.js';
+import type { KernelStep, Recording, ResetStep, Step } from './recording.js';
 import { TraceError } from './recording.js';
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -10,6 +11,14 @@ interface RunKernel {
   readonly backend: Backend;
   readonly fn: (...args: unknown[]) => unknown;
   /** Values whose last reader is this step (or that nobody reads): released right after it. */
+  readonly frees: number[];
+}
+interface RunFused {
+  readonly type: 'fused';
+  readonly step: FusedStep;
+  readonly backend: Backend;
+  /** The input buffers, filled at each run. */
+  readonly ins: unknown[];
   readonly frees: number[];
 }
 interface RunReset {
@@ -25,7 +34,9 @@ interface RunReset {
  * check or Tensor is involved until the results are wrapped.
  */
 export class Program {
-  private readonly run: (RunKernel | RunReset)[] = [];
+  private readonly run: (RunKernel | RunFused | RunReset)[] = [];
+  /** How many fused elementwise loops replace recorded steps (symbolic). */
+  readonly fusedSteps: number;
   private readonly bufs: unknown[];
   /** Outside tensors captured as constants: their buffer at trace time, held. */
   private readonly frozen = new Map<number, unknown>();
@@ -40,29 +51,33 @@ export class Program {
     readonly captured: boolean,
     readonly symbolic = false,
   ) {
-    const { values, steps } = recording;
+    const { values } = recording;
+    const steps: (Step | FusedStep)[] = symbolic ? fuseElementwise(recording, outputs) : recording.steps;
     this.bufs = new Array(values.length).fill(null);
     const escapes = new Set<number>(outputs);
     for (const s of steps) if (s.type === 'reset') escapes.add(s.value);
     const last = new Array<number>(values.length).fill(-1);
     steps.forEach((s, i) => {
-      if (s.type === 'kernel') for (const v of s.reads) last[v] = i;
+      if (s.type !== 'reset') for (const v of s.reads) last[v] = i;
     });
     const freesAt: number[][] = steps.map(() => []);
-    for (const v of values) {
-      if (v.kind !== 'op' || escapes.has(v.id)) continue;
-      const producer = steps.findIndex((s) => s.type === 'kernel' && s.out === v.id);
-      freesAt[Math.max(last[v.id], producer)].push(v.id);
-    }
+    steps.forEach((s, i) => {
+      if (s.type !== 'reset' && values[s.out].kind === 'op' && !escapes.has(s.out)) freesAt[Math.max(last[s.out], i)].push(s.out);
+    });
     steps.forEach((s, i) => {
       if (s.type === 'reset') {
         this.run.push({ type: 'reset', step: s });
         return;
       }
       const backend = getBackend(s.device);
+      if (s.type === 'fused') {
+        this.run.push({ type: 'fused', step: s, backend, ins: new Array(s.reads.length).fill(null), frees: freesAt[i] });
+        return;
+      }
       const method = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[s.method];
       this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
     });
+    this.fusedSteps = steps.filter((s) => s.type === 'fused').length;
     if (captured) {
       for (const v of values) {
         if ((v.kind === 'param' || v.kind === 'const') && v.tensor) {
@@ -108,13 +123,23 @@ export class Program {
         r.step.target._reset(tensorOf(r.step.value));
         continue;
       }
-      const { refs, reads, out } = r.step;
-      for (let i = 0; i < refs.length; i++) {
-        const v = reads[i];
-        const kind = values[v].kind;
-        refs[i].buf = kind === 'op' || kind === 'input' ? bufs[v] : this.constBuf(v);
+      if (r.type === 'fused') {
+        const { reads, out } = r.step;
+        for (let i = 0; i < reads.length; i++) {
+          const v = reads[i];
+          const kind = values[v].kind;
+          r.ins[i] = kind === 'op' || kind === 'input' ? bufs[v] : this.constBuf(v);
+        }
+        bufs[out] = r.step.run(r.ins);
+      } else {
+        const { refs, reads, out } = r.step;
+        for (let i = 0; i < refs.length; i++) {
+          const v = reads[i];
+          const kind = values[v].kind;
+          refs[i].buf = kind === 'op' || kind === 'input' ? bufs[v] : this.constBuf(v);
+        }
+        bufs[out] = r.fn(...r.step.args);
       }
-      bufs[out] = r.fn(...r.step.args);
       for (const f of r.frees) {
         r.backend.release(bufs[f]);
         bufs[f] = null;
@@ -129,7 +154,10 @@ export class Program {
     // the wrappers the results do not hold are dropped (a reshaped result holds its own ref)
     const kept = new Set(result);
     for (const t of wrapped.values()) if (!kept.has(t)) t.dispose();
-    for (const r of this.run) if (r.type === 'kernel') for (const ref of r.step.refs) ref.buf = null;
+    for (const r of this.run) {
+      if (r.type === 'kernel') for (const ref of r.step.refs) ref.buf = null;
+      else if (r.type === 'fused') r.ins.fill(null);
+    }
     bufs.fill(null);
     return result;
   }

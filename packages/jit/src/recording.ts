@@ -1,5 +1,5 @@
 import { type _trace, type DType, Parameter, type Tensor } from '@mge/core';
-import { cloneArgs, isRef } from './refs.js';
+import { cloneArgs } from './refs.js';
 
 /** A value of a recording: a trace input, a tensor from outside the function, or a kernel's result. */
 export interface RecValue {

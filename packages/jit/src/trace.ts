@@ -1,14 +1,15 @@
 import { _trace, Tensor } from '@mge/core';
 import type { Graph } from './graph.js';
+import { foldConstants, foldIntoConv } from './passes.js';
 import { Program } from './program.js';
-import { Recorder, TraceError } from './recording.js';
+import { Recorder, type Recording, TraceError } from './recording.js';
 import { toGraph } from './to-graph.js';
 
 export interface TraceOptions {
   /**
    * MegEngine's `symbolic`: false (default) replays the recorded kernels one by one; true
-   * compiles the recording first (elementwise chains fused into one kernel where the backend
-   * allows, see fuse.ts).
+   * compiles the recording first: elementwise chains fused into one loop on the backends where
+   * that is faster (see fuse.ts).
    */
   symbolic?: boolean;
   /**
@@ -17,6 +18,13 @@ export interface TraceOptions {
    * and a dumped graph holds them as constants. A function that updates them cannot be captured.
    */
   captureAsConst?: boolean;
+  /**
+   * MegEngine's `optimize_for_inference`, for a function with frozen parameters (needs
+   * captureAsConst): constant subexpressions are computed once, and an inference BatchNorm
+   * (per-channel scale and shift) after a convolution is folded into its weight and bias,
+   * with a following relu taken into the convolution's epilogue.
+   */
+  optimizeForInference?: boolean;
   /** What a call whose input shapes or dtypes differ from every trace does: trace again (default) or throw. */
   onShapeChange?: 'retrace' | 'error';
 }
@@ -28,6 +36,8 @@ export interface Traced<A extends unknown[], R> {
   graph(names?: NamedTensors): Promise<Graph>;
   /** How many times the function has been recorded (one per input signature). */
   readonly traceCount: number;
+  /** The latest trace's program: recorded kernel steps, and the fused loops that replace some (symbolic). */
+  readonly stats: { steps: number; fusedLoops: number } | null;
 }
 
 /** Something with named parameters and buffers (a Module), for readable names in a graph. */
@@ -112,12 +122,15 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   if (typeof fn !== 'function') throw new TypeError(`trace: argument 'fn' must be a function, got ${fn === null ? 'null' : typeof fn}`);
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`trace: argument 'options' must be an object, got ${String(options)}`);
-  const { symbolic = false, captureAsConst = false, onShapeChange = 'retrace' } = options;
-  for (const [k, v] of Object.entries({ symbolic, captureAsConst })) {
+  const { symbolic = false, captureAsConst = false, optimizeForInference = false, onShapeChange = 'retrace' } = options;
+  for (const [k, v] of Object.entries({ symbolic, captureAsConst, optimizeForInference })) {
     if (typeof v !== 'boolean') throw new TypeError(`trace: option '${k}' must be a boolean, got ${JSON.stringify(v)}`);
   }
   if (onShapeChange !== 'retrace' && onShapeChange !== 'error') {
     throw new TypeError(`trace: option 'onShapeChange' must be 'retrace' or 'error', got ${JSON.stringify(onShapeChange)}`);
+  }
+  if (optimizeForInference && !captureAsConst) {
+    throw new TypeError('trace: option optimizeForInference folds parameters into the graph and needs captureAsConst: true');
   }
   const cache = new Map<string, Compiled>();
   let latest: Compiled | null = null;
@@ -144,13 +157,14 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     } finally {
       _trace.setOpRecorder(prev);
     }
-    const recording = { values: recorder.values, steps: recorder.steps, inputs: recorder.inputs };
+    let recording: Recording = { values: recorder.values, steps: recorder.steps, inputs: recorder.inputs };
     if (captureAsConst && recording.steps.some((s) => s.type === 'reset')) {
       recorder.unpin();
       throw new TraceError(
         'trace: captureAsConst freezes the tensors the function reads from outside, but this function updates some in place (an optimizer step); trace it without captureAsConst',
       );
     }
+    if (optimizeForInference) recording = foldIntoConv(foldConstants(recording), outputs);
     const compiled = {
       key,
       program: new Program(
@@ -186,6 +200,9 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     return rebuild(hit.result, outs) as R;
   }) as Traced<A, R>;
   Object.defineProperty(traced, 'traceCount', { get: () => traceCount });
+  Object.defineProperty(traced, 'stats', {
+    get: () => latest && { steps: latest.program.recording.steps.length, fusedLoops: latest.program.fusedSteps },
+  });
   traced.graph = async (names?: NamedTensors) => {
     if (!latest) throw new TraceError('trace: graph() needs one call of the traced function first, to record it');
     return toGraph(latest.program, names);

@@ -2,6 +2,7 @@ import '@mge/kernels-cpu';
 import { GradManager, Parameter, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
+import * as M from '@mge/module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TraceError, trace } from '../src/index.js';
 import { batch, lenetStep, maxRelDiff } from './helpers.js';
@@ -32,7 +33,8 @@ for (const device of ['js', 'cpu']) {
       setDefaultDevice(device);
       const eager = lenetStep(3);
       const traced = lenetStep(3);
-      const step = trace(traced.step);
+      // js: fused elementwise loops (symbolic); cpu: the recorded kernels one by one
+      const step = trace(traced.step, { symbolic: device === 'js' });
       for (let i = 0; i < 100; i++) {
         const [x, y] = batch(4, i, device);
         const le = await eager.step(x, y).data();
@@ -110,5 +112,48 @@ describe('trace', () => {
   it('checks its arguments', () => {
     expect(() => trace(3 as never)).toThrow(/argument 'fn' must be a function, got number/);
     expect(() => trace((x: Tensor) => x, { onShapeChange: 'x' as never })).toThrow(/onShapeChange/);
+  });
+});
+
+describe('symbolic', () => {
+  it('fuses elementwise chains on js into one loop with the values of the operators one by one', async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([0.5, -1, 2]));
+    const f = (x: Tensor, b: Tensor) => F.sigmoid(x.mul(w).add(b).exp().mul(0.25).sub(1)).mul(x).matmul(x.reshape(3, 1));
+    const fast = trace(f, { symbolic: true });
+    const x = tensor([[1, -2, 0.5]]);
+    const b = tensor([[0.1, 0.2, -0.3]]);
+    fast(x, b);
+    const x2 = tensor([[0.3, 1.5, -0.7]]);
+    expect(await fast(x2, b).numpy()).toEqual(await f(x2, b).numpy());
+    expect(fast.stats?.fusedLoops).toBe(1);
+  });
+});
+
+describe('optimizeForInference', () => {
+  it('folds an inference BatchNorm and the relu into the convolution, with the eager outputs', async () => {
+    setDefaultDevice('cpu');
+    random.seed(5);
+    const conv = new M.Conv2d(3, 4, 3, { padding: 1, bias: false });
+    const bn = new M.BatchNorm2d(4);
+    const conv2 = new M.Conv2d(4, 2, 3);
+    // statistics and affine parameters away from their initial 0/1, as after training
+    bn.runningMean!._reset(random.normal(0, 1, bn.runningMean!.shape));
+    bn.runningVar!._reset(random.uniform(0.5, 2, bn.runningVar!.shape));
+    bn.weight!._reset(random.normal(1, 0.5, bn.weight!.shape));
+    bn.bias!._reset(random.normal(0, 1, bn.bias!.shape));
+    bn.eval();
+    const net = (x: Tensor) => conv2(F.relu(bn(conv(x)) as Tensor)) as Tensor;
+    const fast = trace(net, { captureAsConst: true, optimizeForInference: true });
+    const x = random.normal(0, 1, [2, 3, 6, 6]);
+    fast(x);
+    const x2 = random.normal(0, 1, [2, 3, 6, 6]);
+    const got = (await fast(x2).data()) as Float32Array;
+    const want = (await net(x2).data()) as Float32Array;
+    expect(maxRelDiff(got, want)).toBeLessThan(1e-5);
+    const g = await fast.graph();
+    expect(g.nodes.map((n) => n.op).filter((op) => op !== 'reshape')).toEqual(['conv2d', 'conv2d']);
+    expect(g.nodes.find((n) => n.op === 'conv2d')?.attrs.activation).toBe('relu');
+    expect(() => trace(net, { optimizeForInference: true })).toThrow(/needs captureAsConst/);
   });
 });

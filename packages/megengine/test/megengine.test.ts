@@ -33,6 +33,7 @@ describe('megengine', () => {
     const data = await import('megengine/data');
     const hub = await import('megengine/hub');
     const dist = await import('megengine/distributed');
+    const jit = await import('megengine/jit');
     for (const [where, name] of [
       [mge, 'Tensor'],
       [mge, 'Parameter'],
@@ -43,6 +44,7 @@ describe('megengine', () => {
       [F, 'conv2d'],
       [M, 'Module'],
       [optim, 'SGD'],
+      [jit, 'trace'],
       [ad, 'GradManager'],
       [ad, 'Function'],
       [dist, 'getRank'],
