@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@mge/core';
 import '@mge/kernels-cpu';
-import { trace } from '@mge/jit';
+import { type TraceOptions, trace } from '@mge/jit';
 import { LeNet, MobileNetV2, resnet18, ShuffleNetV2 } from '@mge/models-zoo';
 import type { Module } from '@mge/module';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { maxRelError, randomData, runOrt } from './helpers.js';
 afterAll(() => core.setDefaultDevice('js'));
 
 /** The model traced for inference on `device`, its eager output for `x`, and its ONNX bytes. */
-async function traced(create: () => Module, shape: number[], device: string) {
+async function traced(create: () => Module, shape: number[], device: string, options: TraceOptions = {}) {
   core.setDefaultDevice(device);
   const model = create();
   model.eval();
@@ -26,7 +26,7 @@ async function traced(create: () => Module, shape: number[], device: string) {
       { device },
     )
     .reshape(shape);
-  const infer = trace((t: core.Tensor) => model(t) as core.Tensor);
+  const infer = trace((t: core.Tensor) => model(t) as core.Tensor, options);
   const got = await infer(x).data();
   const want = await (model(x) as core.Tensor).data();
   const bytes = await toOnnxBytes(infer, { names: model });
@@ -43,6 +43,20 @@ describe('dump: onnxruntime-node runs our traced models with our outputs', () =>
   it.each(cases)('%s', async (_name, create, shape) => {
     core.random.seed(5);
     const { x, want, got, bytes } = await traced(create, shape, 'cpu');
+    expect(maxRelError(got, want)).toBeLessThan(1e-5);
+    const [ort] = await runOrt(bytes, [x]);
+    expect(maxRelError(ort, want)).toBeLessThan(1e-5);
+  });
+});
+
+describe('dump of a trace optimized for inference (constants folded, BatchNorm in the convolution, symbolic)', () => {
+  it.each([
+    ['LeNet', () => new LeNet(), [2, 1, 32, 32]],
+    ['mobilenetv2', () => new MobileNetV2({ numClasses: 10 }), [1, 3, 32, 32]],
+  ] as [string, () => Module, number[]][])('%s', async (_name, create, shape) => {
+    core.random.seed(9);
+    const options = { captureAsConst: true, optimizeForInference: true, symbolic: true };
+    const { x, want, got, bytes } = await traced(create, shape, 'cpu', options);
     expect(maxRelError(got, want)).toBeLessThan(1e-5);
     const [ort] = await runOrt(bytes, [x]);
     expect(maxRelError(ort, want)).toBeLessThan(1e-5);
