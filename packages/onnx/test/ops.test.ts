@@ -10,11 +10,7 @@ import { maxRelError, randomData, runOrt } from './helpers.js';
 afterAll(() => core.setDefaultDevice('js'));
 
 /** Traces fn on `inputs`, then checks onnxruntime and loadOnnx (js and cpu) against the eager outputs. */
-async function checkTraced(
-  fn: (...xs: core.Tensor[]) => core.Tensor,
-  inputs: core.Tensor[],
-  names?: NamedTensors,
-) {
+async function checkTraced(fn: (...xs: core.Tensor[]) => core.Tensor, inputs: core.Tensor[], names?: NamedTensors) {
   const traced = trace(fn);
   traced(...inputs);
   const want = await fn(...inputs).data();
