@@ -223,6 +223,12 @@ function checkGraph(graph: Graph): void {
   if (!Array.isArray(graph.inputs) || !Array.isArray(graph.outputs) || graph.outputs.length === 0) {
     throw new TypeError("toOnnx: argument 'graph' must list its inputs and at least one output");
   }
+  const updates = (graph as { updates?: readonly unknown[] }).updates;
+  if (updates && updates.length > 0) {
+    throw new Error(
+      `toOnnx: the graph updates ${updates.length} value(s) in place (an optimizer step, or BatchNorm statistics in training mode); ONNX holds inference only — trace the model in eval mode without the step`,
+    );
+  }
 }
 
 function emit(b: Builder, node: GraphNode): void {

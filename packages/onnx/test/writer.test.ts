@@ -74,6 +74,13 @@ describe('toOnnx', () => {
     expect(() => toOnnx(g.graph([y]))).toThrow(/operator 'conv2d backward' \(kernel 'conv2dBackwardInput'\) has no ONNX mapping/);
   });
 
+  it('refuses a graph with in-place updates (a training step)', () => {
+    const g = new GraphBuilder();
+    const x = g.input([2]);
+    const y = g.op('relu', [x], [2], {}, 'float32', 'unary');
+    expect(() => toOnnx({ ...g.graph([y]), updates: [{ target: x, value: y }] } as never)).toThrow(/updates 1 value\(s\) in place/);
+  });
+
   it('rejects a value without data', () => {
     const g = new GraphBuilder();
     const x = g.input([2]);
