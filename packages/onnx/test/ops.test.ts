@@ -2,7 +2,7 @@ import * as core from '@mge/core';
 import '@mge/kernels-cpu';
 import * as F from '@mge/functional';
 import { type NamedTensors, trace } from '@mge/jit';
-import { ConvReLU, TwoLayerConv } from '@mge/models-zoo';
+import { CharGPT, ConvReLU, TwoLayerConv } from '@mge/models-zoo';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOnnx, toOnnxBytes } from '../src/index.js';
 import { maxRelError, randomData, runOrt } from './helpers.js';
@@ -122,5 +122,14 @@ describe('the remaining zoo models through ONNX', () => {
     const model = create();
     model.eval();
     await checkTraced((x) => model(x) as core.Tensor, [rand([...shape], 14)], model);
+  });
+
+  it('CharGPT (embeddings, causal attention, LayerNorm, GELU)', async () => {
+    core.setDefaultDevice('cpu');
+    core.random.seed(3);
+    const model = new CharGPT({ vocabSize: 12, blockSize: 8, dim: 16, numHeads: 2, numLayers: 1 });
+    model.eval();
+    const ids = core.tensor([1, 5, 3, 11, 0, 2, 7, 7, 4, 9, 10, 6], { dtype: 'int32' }).reshape([2, 6]);
+    await checkTraced((x) => model(x) as core.Tensor, [ids], model);
   });
 });
