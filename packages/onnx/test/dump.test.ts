@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as core from '@mge/core';
 import '@mge/kernels-cpu';
 import { type TraceOptions, trace } from '@mge/jit';
-import { LeNet, MobileNetV2, resnet18, ShuffleNetV2 } from '@mge/models-zoo';
+import { LeNet, MobileNetV2, resnet18, resnet50, ShuffleNetV2 } from '@mge/models-zoo';
 import type { Module } from '@mge/module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dump, loadOnnx, toOnnxBytes } from '../src/index.js';
@@ -37,6 +37,7 @@ describe('dump: onnxruntime-node runs our traced models with our outputs', () =>
   const cases: [string, () => Module, number[]][] = [
     ['LeNet', () => new LeNet(), [2, 1, 32, 32]],
     ['resnet18', () => resnet18({ numClasses: 10 }), [1, 3, 32, 32]],
+    ['resnet50 (width 16)', () => resnet50({ numClasses: 10, width: 16 }), [1, 3, 32, 32]],
     ['mobilenetv2', () => new MobileNetV2({ numClasses: 10 }), [1, 3, 32, 32]],
     ['shufflenetv2', () => new ShuffleNetV2({ modelSize: '0.5x', numClasses: 10 }), [1, 3, 32, 32]],
   ];
