@@ -10,7 +10,11 @@ import type { KernelStep, Recording, RecValue, Step } from './recording.js';
  * one output buffer. It runs on backends whose buffers are host typed arrays.
  */
 
-/** Backends a JS loop can serve, and where it is faster than their own kernels one by one. */
+/**
+ * Backends where a generated JS loop beats their own kernels one by one. Not cpu: its native
+ * kernels (SIMD, threads) ran a 6-operator chain over 2M elements in 120–154 ms against the
+ * fused JS loop's 314–369 ms (same run, 2 threads); a fused native kernel is what it needs.
+ */
 const FUSE_ON = new Set(['js']);
 
 export interface FusedStep {

@@ -154,6 +154,25 @@ export class Recorder implements _trace.OpRecorder {
     return this.valueOf(t.storage.buf, [t], 'trace output');
   }
 
+  /**
+   * The parameters the step left a gradient on that it computed (GradManager.backward without
+   * a clearGrad after it): a replay sets `.grad` to its own value of that gradient.
+   */
+  gradients(): { param: Tensor; value: number }[] {
+    const out: { param: Tensor; value: number }[] = [];
+    const seen = new Set<Tensor>();
+    for (const v of this.values) {
+      const p = v.tensor;
+      if (!(p instanceof Parameter) || seen.has(p)) continue;
+      seen.add(p);
+      const g = p.grad;
+      if (!g || g.isDisposed) continue;
+      const id = this.byBuf.get(g.storage.buf);
+      if (id !== undefined && this.values[id].kind === 'op') out.push({ param: p, value: id });
+    }
+    return out;
+  }
+
   /** Gives back the buffers held for constants (the recording failed). */
   unpin(): void {
     for (const s of this.pinned) s.refs--;

@@ -92,6 +92,8 @@ function rebuild(t: unknown, outs: readonly Tensor[]): unknown {
 
 interface Compiled {
   key: string[];
+  /** Parameters whose `.grad` the step leaves set: their gradients follow the results. */
+  grads: Tensor[];
   program: Program;
   result: unknown;
 }
@@ -144,6 +146,7 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     const outs: Tensor[] = [];
     let shape: unknown;
     let outputs: number[];
+    let grads: { param: Tensor; value: number }[];
     try {
       result = fn(...args);
       if (result instanceof Promise) {
@@ -151,6 +154,7 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
       }
       shape = template(result, outs);
       outputs = outs.map((t) => recorder.outputValue(t)); // computes deferred results while recording
+      grads = recorder.gradients();
     } catch (e) {
       recorder.unpin();
       throw e;
@@ -167,10 +171,11 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     if (optimizeForInference) recording = foldIntoConv(foldConstants(recording), outputs);
     const compiled = {
       key,
+      grads: grads.map((g) => g.param),
       program: new Program(
         recording,
-        outputs,
-        outs.map((t) => t.shape),
+        [...outputs, ...grads.map((g) => g.value)],
+        [...outs.map((t) => t.shape), ...grads.map((g) => (g.param.grad as Tensor).shape)],
         captureAsConst,
         symbolic,
       ),
@@ -183,6 +188,8 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   };
 
   const traced = ((...args: A): R => {
+    // inside another trace's recording: run eagerly, so that the outer trace records these kernels
+    if (_trace.opRecorder()) return fn(...args);
     const leaves: Leaf[] = [];
     const key: string[] = [];
     for (const [i, a] of args.entries()) flatten(a, `args[${i}]`, leaves, key);
@@ -197,6 +204,8 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     }
     latest = hit;
     const outs = hit.program.execute(leaves.map((l) => l.tensor));
+    const first = outs.length - hit.grads.length;
+    for (let i = 0; i < hit.grads.length; i++) hit.grads[i].grad = outs[first + i];
     return rebuild(hit.result, outs) as R;
   }) as Traced<A, R>;
   Object.defineProperty(traced, 'traceCount', { get: () => traceCount });

@@ -1,5 +1,5 @@
 import '@mge/kernels-cpu';
-import { GradManager, Parameter, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import { GradManager, getBackend, Parameter, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import * as M from '@mge/module';
@@ -36,7 +36,7 @@ for (const device of ['js', 'cpu']) {
       // js: fused elementwise loops (symbolic); cpu: the recorded kernels one by one
       const step = trace(traced.step, { symbolic: device === 'js' });
       for (let i = 0; i < 100; i++) {
-        const [x, y] = batch(4, i, device);
+        const [x, y] = batch(device === 'js' ? 2 : 4, i, device);
         const le = await eager.step(x, y).data();
         const lt = await step(x, y).data();
         expect(Math.abs(le[0] - lt[0])).toBeLessThan(1e-5);
@@ -107,6 +107,65 @@ describe('trace', () => {
         { captureAsConst: true },
       )(tensor([1])),
     ).toThrow(/captureAsConst/);
+  });
+
+  it('rebuilds nested results, passes inputs and outside tensors through, and keeps non-tensor arguments in the signature', async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([1, 2]));
+    const f = trace((o: { x: Tensor; k: number }) => ({ y: [o.x.mul(o.k).add(w)], x: o.x, w, note: 'kept' }));
+    const a = tensor([1, 1]);
+    f({ x: a, k: 2 });
+    const b = tensor([3, 4]);
+    const r = f({ x: b, k: 2 });
+    expect(await r.y[0].numpy()).toEqual([7, 10]);
+    expect(r.x).toBe(b);
+    expect(r.w).toBe(w);
+    expect(r.note).toBe('kept');
+    expect(await f({ x: b, k: 3 }).y[0].numpy()).toEqual([10, 14]);
+    expect(f.traceCount).toBe(2);
+  });
+
+  it("records a training step's parameter updates in the graph", async () => {
+    setDefaultDevice('js');
+    const { model, step } = lenetStep(4);
+    const traced = trace(step);
+    traced(...batch(2, 1, 'js'));
+    const g = await traced.graph(model);
+    const targets = new Set((g.updates ?? []).map((u) => g.values[u.target].name));
+    for (const [name] of model.namedParameters()) expect(targets).toContain(name);
+    expect(g.nodes.some((n) => n.kernel === 'conv2dBackwardFilter')).toBe(true);
+  });
+
+  it('keeps memory flat over replays: every intermediate buffer goes back to its backend', async () => {
+    for (const device of ['js', 'cpu']) {
+      setDefaultDevice(device);
+      const { step } = lenetStep(6);
+      const traced = trace(step);
+      const [x, y] = batch(2, 1, device);
+      const live: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        traced(x, y).dispose();
+        live.push(getBackend(device).memory().liveBuffers);
+      }
+      expect(live[5]).toBe(live[2]);
+    }
+  });
+
+  it('leaves the gradients of a step without clearGrad on the parameters, and flattens a trace called inside a trace', async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach([w]);
+    const square = trace((x: Tensor) => x.mul(x));
+    const f = trace((x: Tensor) => {
+      gm.record();
+      gm.backward(square(x.mul(w)).sum());
+    });
+    f(tensor([1, 1]));
+    expect(await w.grad?.numpy()).toEqual([2, 4]);
+    w.grad = null;
+    f(tensor([3, 1]));
+    expect(await (w.grad as Tensor | null)?.numpy()).toEqual([18, 4]);
+    expect(square.traceCount).toBe(0);
   });
 
   it('checks its arguments', () => {
