@@ -349,9 +349,15 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   Slice: (c) => {
     const s = c.shape(0);
-    const starts = c.host(1, 'starts');
-    const ends = c.host(2, 'ends');
-    const axes = c.has(3) ? c.host(3, 'axes') : starts.map((_, i) => i);
+    // before opset 10, starts, ends and axes are attributes
+    const starts = c.has(1) ? c.host(1, 'starts') : c.ints('starts');
+    const ends = c.has(2) ? c.host(2, 'ends') : c.ints('ends');
+    const axes = c.has(3)
+      ? c.host(3, 'axes')
+      : c.ints(
+          'axes',
+          starts.map((_, i) => i),
+        );
     const steps = c.has(4) ? c.host(4, 'steps') : starts.map(() => 1);
     const specs: { start?: number; stop?: number | null; step?: number }[] = s.map(() => ({}));
     axes.forEach((a0, i) => {

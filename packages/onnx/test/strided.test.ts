@@ -27,8 +27,8 @@ async function viewSpec(shape: number[], view: (x: core.Tensor) => core.Tensor) 
   const outShape = [...pos.shape];
   const strides = outShape.map((d, i) => {
     if (d < 2) return 0;
-    const unit = outShape.map((_, j) => (j === i ? 1 : 0));
-    const at = unit.reduce((acc, u, j) => acc * outShape[j] + u, 0);
+    const unit: number[] = outShape.map((_, j) => (j === i ? 1 : 0));
+    const at = unit.reduce((acc: number, u, j) => acc * outShape[j] + u, 0);
     return flat[at] - flat[0];
   });
   return { outShape, strides, offset: flat[0] ?? 0 };
