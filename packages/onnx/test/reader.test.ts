@@ -13,7 +13,7 @@ interface Golden {
 }
 
 describe.each(['js', 'cpu'])('loadOnnx of PyTorch exports on %s', (device) => {
-  it.each(['lenet', 'resblock', 'mlp', 'shuffle'])('%s matches PyTorch', async (name) => {
+  it.each(['lenet', 'resblock', 'mlp', 'shuffle', 'ops'])('%s matches PyTorch', async (name) => {
     const golden = JSON.parse(fixture(name, 'json').toString()) as Golden;
     const model = loadOnnx(new Uint8Array(fixture(name, 'onnx')), { inputShapes: { input: golden.input.shape } });
     const x = core.tensor(golden.input.data, { dtype: golden.input.dtype, device }).reshape(golden.input.shape);
