@@ -139,6 +139,12 @@ export interface Backend<Buf = any> {
   readonly buffersCollected?: boolean;
 
   /**
+   * Optional: a replay (jit.trace) releases and takes back up to `bytes` of buffers every step; a
+   * backend that pools released buffers keeps at least that much, so a replayed step allocates nothing.
+   */
+  reserve?(bytes: number): void;
+
+  /**
    * Optional: false for a primitive (an elementwise operator's name or a method name) this
    * backend has no kernel for. Core then uses the operator's default composed from other
    * primitives where it has one (see core's elementwise table), and otherwise throws an

@@ -78,6 +78,19 @@ export class Program {
       this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
     });
     this.fusedSteps = steps.filter((s) => s.type === 'fused').length;
+    // the most bytes of intermediate buffers alive at once: what a backend's pool must keep for
+    // a replayed step to take every buffer from it
+    const live = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const bytes = (id: number) => values[id].shape.reduce((a, b) => a * b, 1) * 4;
+    steps.forEach((s, i) => {
+      if (s.type === 'reset') return;
+      const d = s.device;
+      live.set(d, (live.get(d) ?? 0) + bytes(s.out));
+      peak.set(d, Math.max(peak.get(d) ?? 0, live.get(d) ?? 0));
+      for (const f of freesAt[i]) live.set(d, (live.get(d) ?? 0) - bytes(f));
+    });
+    for (const [d, b] of peak) getBackend(d).reserve?.(b);
     if (captured) {
       for (const v of values) {
         if ((v.kind === 'param' || v.kind === 'const') && v.tensor) {

@@ -4,6 +4,7 @@ import { foldConstants, foldIntoConv } from './passes.js';
 import { Program } from './program.js';
 import { Recorder, type Recording, TraceError } from './recording.js';
 import { toGraph } from './to-graph.js';
+import { difference } from './verify.js';
 
 export interface TraceOptions {
   /**
@@ -25,6 +26,13 @@ export interface TraceOptions {
    * with a following relu taken into the convolution's epilogue.
    */
   optimizeForInference?: boolean;
+  /**
+   * Record the second call again and compare it with the first (default true): a number the
+   * function computes on the host that changes between calls (Adam's bias correction from its
+   * step count), or a host-side decision that changes the operators run, is reported instead of
+   * frozen into the replay.
+   */
+  verify?: boolean;
   /** What a call whose input shapes or dtypes differ from every trace does: trace again (default) or throw. */
   onShapeChange?: 'retrace' | 'error';
 }
@@ -92,6 +100,9 @@ function rebuild(t: unknown, outs: readonly Tensor[]): unknown {
 
 interface Compiled {
   key: string[];
+  /** The recording as made, before any rewrite: what the verifying second call is compared with. */
+  raw: Recording;
+  verified: boolean;
   /** Parameters whose `.grad` the step leaves set: their gradients follow the results. */
   grads: Tensor[];
   program: Program;
@@ -124,8 +135,8 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   if (typeof fn !== 'function') throw new TypeError(`trace: argument 'fn' must be a function, got ${fn === null ? 'null' : typeof fn}`);
   if (typeof options !== 'object' || options === null)
     throw new TypeError(`trace: argument 'options' must be an object, got ${String(options)}`);
-  const { symbolic = false, captureAsConst = false, optimizeForInference = false, onShapeChange = 'retrace' } = options;
-  for (const [k, v] of Object.entries({ symbolic, captureAsConst, optimizeForInference })) {
+  const { symbolic = false, captureAsConst = false, optimizeForInference = false, verify = true, onShapeChange = 'retrace' } = options;
+  for (const [k, v] of Object.entries({ symbolic, captureAsConst, optimizeForInference, verify })) {
     if (typeof v !== 'boolean') throw new TypeError(`trace: option '${k}' must be a boolean, got ${JSON.stringify(v)}`);
   }
   if (onShapeChange !== 'retrace' && onShapeChange !== 'error') {
@@ -138,29 +149,31 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   let latest: Compiled | null = null;
   let traceCount = 0;
 
-  const record = (args: A, leaves: Leaf[], key: string[]): R => {
+  /** Runs fn eagerly while recording its kernels. */
+  const runRecorded = (args: A, leaves: Leaf[]) => {
     const inputs = leaves.map((l) => l.tensor);
     const recorder = new Recorder(inputs, _trace.nextTensorId());
     const prev = _trace.setOpRecorder(recorder);
-    let result: R;
     const outs: Tensor[] = [];
-    let shape: unknown;
-    let outputs: number[];
-    let grads: { param: Tensor; value: number }[];
     try {
-      result = fn(...args);
+      const result = fn(...args);
       if (result instanceof Promise) {
         throw new TraceError('trace: the traced function returned a Promise; trace a synchronous function and await reads after the call');
       }
-      shape = template(result, outs);
-      outputs = outs.map((t) => recorder.outputValue(t)); // computes deferred results while recording
-      grads = recorder.gradients();
+      const shape = template(result, outs);
+      const outputs = outs.map((t) => recorder.outputValue(t)); // computes deferred results while recording
+      const grads = recorder.gradients();
+      return { result, recorder, outs, shape, outputs, grads };
     } catch (e) {
       recorder.unpin();
       throw e;
     } finally {
       _trace.setOpRecorder(prev);
     }
+  };
+
+  const record = (args: A, leaves: Leaf[], key: string[]): R => {
+    const { result, recorder, outs, shape, outputs, grads } = runRecorded(args, leaves);
     let recording: Recording = { values: recorder.values, steps: recorder.steps, inputs: recorder.inputs };
     if (captureAsConst && recording.steps.some((s) => s.type === 'reset')) {
       recorder.unpin();
@@ -168,9 +181,12 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
         'trace: captureAsConst freezes the tensors the function reads from outside, but this function updates some in place (an optimizer step); trace it without captureAsConst',
       );
     }
+    const raw = recording;
     if (optimizeForInference) recording = foldIntoConv(foldConstants(recording), outputs);
     const compiled = {
       key,
+      raw,
+      verified: !verify,
       grads: grads.map((g) => g.param),
       program: new Program(
         recording,
@@ -203,6 +219,22 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
       return record(args, leaves, key);
     }
     latest = hit;
+    if (!hit.verified) {
+      const again = runRecorded(args, leaves);
+      again.recorder.unpin();
+      const why = difference(hit.raw, { values: again.recorder.values, steps: again.recorder.steps, inputs: again.recorder.inputs });
+      if (why) {
+        cache.delete(key.join('|'));
+        latest = null;
+        throw new TraceError(
+          `trace: the traced function did not do the same on its second call with inputs of the same shapes: ${why}. A replay would repeat the first call; compute such values with tensor operators, or pass them in as tensor inputs`,
+        );
+      }
+      hit.verified = true;
+      // frozen tensors (captureAsConst) mean the replay's results, not this eager run's; such a
+      // function updates nothing in place, so running it once more changes nothing
+      if (!captureAsConst) return again.result as R;
+    }
     const outs = hit.program.execute(leaves.map((l) => l.tensor));
     const first = outs.length - hit.grads.length;
     for (let i = 0; i < hit.grads.length; i++) hit.grads[i].grad = outs[first + i];

@@ -3,6 +3,7 @@ import { GradManager, getBackend, Parameter, random, setDefaultDevice, type Tens
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
 import * as M from '@mge/module';
+import { Adam } from '@mge/optimizer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TraceError, trace } from '../src/index.js';
 import { batch, lenetStep, maxRelDiff } from './helpers.js';
@@ -166,6 +167,27 @@ describe('trace', () => {
     f(tensor([3, 1]));
     expect(await (w.grad as Tensor | null)?.numpy()).toEqual([18, 4]);
     expect(square.traceCount).toBe(0);
+  });
+
+  it('reports host numbers that change between calls (an Adam step count) at the second call', async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach([w]);
+    const opt = new Adam([w], { lr: 0.1 });
+    const step = trace((x: Tensor) => {
+      gm.record();
+      gm.backward(x.mul(w).sum());
+      opt.step().clearGrad();
+    });
+    step(tensor([1, 1]));
+    expect(() => step(tensor([1, 1]))).toThrow(/read the constant .* on the first call and .* on the second/);
+    let k = 0;
+    const g = trace((x: Tensor) => (++k % 2 ? x.add(1) : x.mul(2)));
+    g(tensor([1]));
+    expect(() => g(tensor([1]))).toThrow(/step 0 ran 'add' on the first call and 'mul' on the second/);
+    const unchecked = trace((x: Tensor) => x.add(++k), { verify: false });
+    unchecked(tensor([1]));
+    expect(await unchecked(tensor([1])).numpy()).toEqual([1 + k]); // frozen at the first call's k
   });
 
   it('checks its arguments', () => {

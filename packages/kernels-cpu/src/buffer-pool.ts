@@ -14,7 +14,7 @@ export class BufferPool {
   private bytes = 0;
 
   constructor(
-    private readonly maxBytes: number,
+    private maxBytes: number,
     private readonly make: MakeBuffer,
   ) {}
 
@@ -43,6 +43,11 @@ export class BufferPool {
     }
     list.push(buf);
     this.bytes += buf.byteLength;
+  }
+
+  /** Keeps at least `bytes` from now on (a replayed step's buffers). */
+  reserve(bytes: number): void {
+    this.maxBytes = Math.max(this.maxBytes, bytes);
   }
 
   clear(): void {

@@ -198,6 +198,11 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     return this.counted.memory(this.pool.pooledBytes + this.native.cachedBytes());
   }
 
+  reserve(bytes: number): void {
+    if (!(bytes >= 0)) throw new RangeError(`CpuBackend.reserve: argument 'bytes' expected a non-negative number, got ${bytes}`);
+    this.pool.reserve(bytes);
+  }
+
   /** Drops every pooled buffer and frees the native cache (memory the GC already returned). */
   trimPool(): void {
     this.pool.clear();
