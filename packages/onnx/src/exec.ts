@@ -91,6 +91,14 @@ export const EXEC: Readonly<Record<string, Exec>> = {
       dilation: attr<[number, number]>(a, 'dilation'),
       groups: attr<number>(a, 'groups'),
     }),
+  convTranspose2d: ([x, w, b], a) =>
+    F.convTranspose2d(x, w, b ?? null, {
+      stride: attr<[number, number]>(a, 'stride'),
+      padding: attr<[number, number]>(a, 'padding'),
+      dilation: attr<[number, number]>(a, 'dilation'),
+      groups: attr<number>(a, 'groups'),
+      outputPadding: attr<[number, number]>(a, 'outputPadding'),
+    }),
   maxPool2d: ([x], a) =>
     F.maxPool2d(x, attr<[number, number]>(a, 'kernelSize'), attr<[number, number]>(a, 'stride'), attr<[number, number]>(a, 'padding')),
   avgPool2d: ([x], a) =>

@@ -215,6 +215,26 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const ins = c.has(2) ? [c.in(0), c.in(1), c.in(2)] : [c.in(0), c.in(1)];
     return c.call('conv2d', ins, { stride, padding, dilation, groups: c.int('group', 1) });
   },
+  ConvTranspose: (c) => {
+    if (c.shape(0).length !== 4)
+      throw c.fail(`only 2-d transposed convolution of (N, C, H, W) is supported, got shape [${c.shape(0).join(', ')}]`);
+    if (c.attrs.output_shape !== undefined) throw c.fail('the output_shape attribute is not supported (give pads and output_padding)');
+    if (((c.attrs.auto_pad as string | undefined) ?? 'NOTSET') !== 'NOTSET')
+      throw c.fail(`auto_pad '${c.attrs.auto_pad}' is not supported`);
+    const w = c.shape(1);
+    const kernel = pairs(c, 'kernel_shape', 2, 0).map((k, i) => k || w[2 + i]);
+    if (kernel[0] !== w[2] || kernel[1] !== w[3]) throw c.fail(`kernel_shape [${kernel}] does not match the weight [${w.join(', ')}]`);
+    const p = c.ints('pads', [0, 0, 0, 0]);
+    if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3]) throw c.fail(`only symmetric 2-d pads are supported, got [${p.join(', ')}]`);
+    const ins = c.has(2) ? [c.in(0), c.in(1), c.in(2)] : [c.in(0), c.in(1)];
+    return c.call('convTranspose2d', ins, {
+      stride: pairs(c, 'strides', 2, 1),
+      padding: [p[0], p[1]],
+      dilation: pairs(c, 'dilations', 2, 1),
+      groups: c.int('group', 1),
+      outputPadding: pairs(c, 'output_padding', 2, 0),
+    });
+  },
   Gemm: (c) => {
     const alpha = c.float('alpha', 1);
     const beta = c.float('beta', 1);

@@ -70,6 +70,7 @@ export function nodeKernel(node: GraphNode): string {
   if (op === 'linear') return 'matmul';
   if (op === 'maxPool2d' || op === 'avgPool2d') return 'pool2d';
   if (op === 'transpose' || op === 'broadcastTo' || op === 'index') return 'strided';
+  if (op === 'convTranspose2d') return 'conv2dBackwardInput';
   return op;
 }
 
@@ -351,6 +352,24 @@ function emit(b: Builder, node: GraphNode): void {
       if (node.op === 'avgPool2d') b.node('AveragePool', [at(0)], out, { ...pool, count_include_pad: 0 });
       else if (node.op === 'maxPool2d') b.node('MaxPool', [at(0)], out, pool);
       else throw unsupported(node);
+      return;
+    }
+    case 'conv2dBackwardInput': {
+      // a transposed convolution's forward; the input-gradient of a training step is not inference
+      if (node.op !== 'convTranspose2d') throw unsupported(node);
+      const p = params<Conv2dParams>(node, ['h', 'w', 'oh', 'ow', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'groups']);
+      const outputPadding = [
+        p.h - (p.sh * (p.oh - 1) + (p.kh - 1) * p.dh + 1 - 2 * p.ph),
+        p.w - (p.sw * (p.ow - 1) + (p.kw - 1) * p.dw + 1 - 2 * p.pw),
+      ];
+      b.node('ConvTranspose', [at(0), at(1)], out, {
+        kernel_shape: [p.kh, p.kw],
+        strides: [p.sh, p.sw],
+        pads: [p.ph, p.pw, p.ph, p.pw],
+        dilations: [p.dh, p.dw],
+        group: p.groups,
+        output_padding: outputPadding,
+      });
       return;
     }
     case 'gather':

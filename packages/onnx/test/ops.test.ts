@@ -94,6 +94,24 @@ describe('traced functional operators through ONNX', () => {
     );
   });
 
+  it('transposed convolution (stride, padding, output padding, groups, dilation, bias)', async () => {
+    core.setDefaultDevice('cpu');
+    const x = rand([2, 4, 5, 5], 21);
+    const w = rand([4, 3, 3, 3], 22); // (in, out / groups, kh, kw)
+    const bias = rand([6], 23);
+    await checkTraced(
+      (t) =>
+        core.concat(
+          [
+            core.flatten(F.convTranspose2d(t, w, bias, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), 1),
+            core.flatten(F.convTranspose2d(t, w, null, { stride: 1, padding: 0, dilation: 2, groups: 2 }), 1),
+          ],
+          1,
+        ),
+      [x],
+    );
+  });
+
   it('batched matmul, transpose, where, comparisons, integer inputs', async () => {
     core.setDefaultDevice('cpu');
     const a = rand([2, 3, 4], 11);
