@@ -99,6 +99,12 @@ export const EXEC: Readonly<Record<string, Exec>> = {
       groups: attr<number>(a, 'groups'),
       outputPadding: attr<[number, number]>(a, 'outputPadding'),
     }),
+  interpolate: ([x], a) =>
+    F.interpolate(x, {
+      size: attr<number[]>(a, 'size'),
+      mode: attr<'nearest' | 'bilinear'>(a, 'mode'),
+      ...(a.alignCorners !== undefined ? { alignCorners: attr<boolean>(a, 'alignCorners') } : {}),
+    }),
   maxPool2d: ([x], a) =>
     F.maxPool2d(x, attr<[number, number]>(a, 'kernelSize'), attr<[number, number]>(a, 'stride'), attr<[number, number]>(a, 'padding')),
   avgPool2d: ([x], a) =>

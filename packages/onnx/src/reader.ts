@@ -235,6 +235,44 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       outputPadding: pairs(c, 'output_padding', 2, 0),
     });
   },
+  Resize: (c) => {
+    const s = c.shape(0);
+    if (s.length !== 4) throw c.fail(`only (N, C, H, W) inputs are supported, got shape [${s.join(', ')}]`);
+    const mode = (c.attrs.mode as string | undefined) ?? 'nearest';
+    const ctm = (c.attrs.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+    // scales (input 2) or sizes (input 3); roi (input 1) only matters for tf_crop_and_resize
+    let size: number[];
+    if (c.has(3) && c.host(3, 'sizes').length) {
+      const sizes = c.host(3, 'sizes');
+      size = sizes.slice(2);
+      if (sizes[0] !== s[0] || sizes[1] !== s[1]) throw c.fail('only the spatial axes may be resized');
+    } else {
+      const scales = c.has(2) ? c.host(2, 'scales') : [];
+      if (scales.length !== 4 || scales[0] !== 1 || scales[1] !== 1)
+        throw c.fail(`scales must be [1, 1, sh, sw], got [${scales.join(', ')}]`);
+      size = [s[2] * scales[2], s[3] * scales[3]];
+      // our resampling places samples by the in/out ratio: exactly ONNX's 1/scale when the sizes are whole
+      if (!size.every(Number.isInteger)) throw c.fail(`scales [${scales.join(', ')}] give a fractional output size; give sizes instead`);
+    }
+    if (mode === 'nearest') {
+      const nm = (c.attrs.nearest_mode as string | undefined) ?? 'round_prefer_floor';
+      if (ctm !== 'asymmetric' || nm !== 'floor') {
+        throw c.fail(
+          `nearest resizing is supported with coordinate_transformation_mode 'asymmetric' and nearest_mode 'floor' (PyTorch's), got '${ctm}' and '${nm}'`,
+        );
+      }
+      return c.call('interpolate', [c.in(0)], { size, mode: 'nearest' });
+    }
+    if (mode === 'linear') {
+      if (ctm === 'align_corners') return c.call('interpolate', [c.in(0)], { size, mode: 'bilinear', alignCorners: true });
+      if (ctm === 'half_pixel' || ctm === 'pytorch_half_pixel')
+        return c.call('interpolate', [c.in(0)], { size, mode: 'bilinear', alignCorners: false });
+      throw c.fail(
+        `linear resizing with coordinate_transformation_mode '${ctm}' is not supported (half_pixel, pytorch_half_pixel and align_corners are)`,
+      );
+    }
+    throw c.fail(`mode '${mode}' is not supported (nearest and linear are)`);
+  },
   Gemm: (c) => {
     const alpha = c.float('alpha', 1);
     const beta = c.float('beta', 1);
