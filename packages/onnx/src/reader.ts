@@ -38,8 +38,12 @@ interface Ctx {
 
 type Handler = (c: Ctx) => Val | Val[];
 
-/** The reader computes on `js` while it builds the graph (it folds constants and learns shapes). */
-const host = (v: number | number[], dtype: DType = 'float32'): Tensor => core.tensor(v, { dtype, device: 'js' });
+/**
+ * The device the reader computes on while it builds the graph (it folds constants and learns
+ * shapes): `js` unless LoadOnnxOptions.buildDevice names another that reads synchronously.
+ */
+let buildDevice = 'js';
+const host = (v: number | number[], dtype: DType = 'float32'): Tensor => core.tensor(v, { dtype, device: buildDevice });
 
 const normAxis = (c: Ctx, a: number, rank: number) => {
   const r = a < 0 ? a + rank : a;
@@ -307,7 +311,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const ns = c.shape(0).slice(axis);
     const fit = (i: number) => (c.has(i) ? reshapeTo(c, c.in(i), ns) : null);
     const w = fit(1);
-    const b = fit(2) ?? (w ? c.constant(core.zeros(ns, { device: 'js' })) : null);
+    const b = fit(2) ?? (w ? c.constant(core.zeros(ns, { device: buildDevice })) : null);
     return c.call('layerNorm', w && b ? [c.in(0), w, b] : [c.in(0)], { normalizedShape: ns, eps: c.float('epsilon', 1e-5) });
   },
   Softmax: (c) => c.call('softmax', [c.in(0)], { axis: softmaxAxis(c) }),
@@ -344,7 +348,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   Size: (c) => c.constant(host(c.in(0).tensor.size, 'int32')),
   Range: (c) => {
     const [s, l, d] = [c.host(0, 'start')[0], c.host(1, 'limit')[0], c.host(2, 'delta')[0]];
-    return c.constant(core.astype(core.arange(s, l, d, { device: 'js' }), c.in(0).tensor.dtype));
+    return c.constant(core.astype(core.arange(s, l, d, { device: buildDevice }), c.in(0).tensor.dtype));
   },
   Reshape: (c) => {
     const x = c.in(0);
@@ -476,7 +480,7 @@ function resolveShape(c: Ctx, shape: number[], size: number): number[] {
 function fromProto(op: string, t: TensorProto): Tensor {
   const dims = (t.dims ?? []).map(Number);
   const dtype = ourDType(op, t.dataType ?? 0);
-  return core.tensor(tensorData(op, t), { dtype, device: 'js' }).reshape(dims);
+  return core.tensor(tensorData(op, t), { dtype, device: buildDevice }).reshape(dims);
 }
 
 function attrValue(a: AttributeProto): AttrValue {
@@ -507,6 +511,11 @@ export interface LoadOnnxOptions {
    * name). Without it such a dimension is 1. The loaded graph is static: a run takes exactly these shapes.
    */
   inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Where the reader runs the model once while it builds the graph: a device that reads
+   * synchronously, 'js' (default) or 'cpu' (much faster for large inputs). Runs use any device.
+   */
+  buildDevice?: string;
 }
 
 export interface RunOptions {
@@ -643,7 +652,19 @@ export function loadOnnx(bytes: Uint8Array, options: LoadOnnxOptions = {}): Onnx
         `loadOnnx: operator '${n.opType}' (node '${n.name ?? ''}') cannot be run: it has no mapping to MegEngine.ts operators`,
       );
   }
-  return core.noGrad(() => build(g, opset, options));
+  const device = options.buildDevice ?? 'js';
+  if (typeof device !== 'string' || !core.getBackend(device).readSync) {
+    throw new Error(
+      `loadOnnx: option 'buildDevice' must name a device that reads synchronously ('js' or 'cpu'), got ${JSON.stringify(device)}`,
+    );
+  }
+  const previous = buildDevice;
+  buildDevice = device;
+  try {
+    return core.noGrad(() => build(g, opset, options));
+  } finally {
+    buildDevice = previous;
+  }
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -676,7 +697,7 @@ function build(g: NonNullable<ModelProto['graph']>, opset: number, options: Load
     const shape = given ? [...given] : declared;
     if (given && given.length !== declared.length)
       throw new Error(`loadOnnx: option inputShapes['${name}'] has rank ${given.length}, the model's input has rank ${declared.length}`);
-    const v = newVal(core.zeros(shape, { dtype, device: 'js' }), 'input', name);
+    const v = newVal(core.zeros(shape, { dtype, device: buildDevice }), 'input', name);
     byName.set(name, v);
     inputNames.push(name);
     inputs.push(v.id);
