@@ -27,11 +27,18 @@ export function stridedSteps(
   const n = prod(inShape);
   const steps: StridedStep[] = [];
   let cur = [...inShape];
+  // the shape before the trailing reshape, so that consecutive reshapes merge and a no-op one goes
+  let beforeReshape: number[] = cur;
   const reshape = (shape: number[]) => {
     if (same(shape, cur)) return;
     const last = steps[steps.length - 1];
-    if (last?.op === 'reshape') last.shape = shape;
-    else steps.push({ op: 'reshape', shape });
+    if (last?.op === 'reshape') {
+      if (same(shape, beforeReshape)) steps.pop();
+      else last.shape = shape;
+    } else {
+      beforeReshape = cur;
+      steps.push({ op: 'reshape', shape });
+    }
     cur = shape;
   };
   const slice = (starts: number[], ends: number[], axes: number[], st: number[], shape: number[]) => {
