@@ -1,6 +1,6 @@
 import * as core from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { toOnnx } from '../src/index.js';
+import { loadOnnx, toOnnx } from '../src/index.js';
 import { GraphBuilder, maxRelError, randomData, runOrt } from './helpers.js';
 
 core.setDefaultDevice('js');
@@ -109,5 +109,24 @@ describe('toOnnx: indexing', () => {
     const o = g.op('gather', [xi, ii], [2, 4], { axis: 0 }, 'float32', 'gather');
     const [got] = await runOrt(toOnnx(g.graph([o])), [x, idx]);
     expect(Array.from(got)).toEqual(Array.from(want));
+  });
+});
+
+describe('toOnnx: outputs', () => {
+  it('several outputs, one of them an input and one repeated, with the names asked for', async () => {
+    const x = core.tensor(randomData(6, 9)).reshape([2, 3]);
+    const g = new GraphBuilder();
+    const xi = g.input([2, 3]);
+    const y = g.op('exp', [xi], [2, 3], {}, 'float32', 'unary');
+    const bytes = toOnnx(g.graph([y, xi, y]), { inputNames: ['x'], outputNames: ['e', 'same', 'again'] });
+    const [e, same, again] = await runOrt(bytes, [x]);
+    const want = await core.exp(x).data();
+    expect(maxRelError(e, want)).toBeLessThan(1e-6);
+    expect(Array.from(same)).toEqual(Array.from(await x.data()));
+    expect(Array.from(again)).toEqual(Array.from(e));
+    const model = loadOnnx(bytes);
+    expect(model.inputNames).toEqual(['x']);
+    expect(model.outputNames).toEqual(['e', 'same', 'again']);
+    expect(() => toOnnx(g.graph([y]), { outputNames: ['a', 'b'] })).toThrow(/option 'outputNames' must be 1 non-empty strings/);
   });
 });
