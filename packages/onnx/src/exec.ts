@@ -123,6 +123,7 @@ export const EXEC: Readonly<Record<string, Exec>> = {
   hswish: ([x]) => F.hswish(x),
   leakyRelu: ([x], a) => F.leakyRelu(x, attr<number>(a, 'negativeSlope')),
   clip: ([x], a) => core.clip(x, attr<number | null>(a, 'lower'), attr<number | null>(a, 'upper')),
+  topk: ([x], a) => F.topk(x, attr<number>(a, 'k'), { descending: attr<boolean>(a, 'descending') }),
   take: ([x, i], a) => take(x, i, attr<number>(a, 'axis')),
   gather: ([x, i], a) => core.gather(x, attr<number>(a, 'axis'), core.astype(i, 'int32')),
 };

@@ -463,6 +463,39 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
     const pads = [...Array(rank).keys()].map((i) => [p[i], p[i + rank]] as [number, number]);
     return c.call('pad', [c.in(0)], { pads, value });
   },
+  Tile: (c) => {
+    const s = c.shape(0);
+    const repeats = c.host(1, 'repeats');
+    if (repeats.length !== s.length) throw c.fail(`repeats must have one entry per axis (${s.length}), got [${repeats.join(', ')}]`);
+    // out[i] = x[i mod d]: x as [1, d0, 1, d1, …] broadcast to [r0, d0, r1, d1, …], then merged
+    const spread = s.flatMap((d, i) => [repeats[i], d]);
+    const x = reshapeTo(
+      c,
+      c.in(0),
+      s.flatMap((d) => [1, d]),
+    );
+    const b = c.call('broadcastTo', [x], { shape: spread });
+    return reshapeTo(
+      c,
+      b,
+      s.map((d, i) => d * repeats[i]),
+    );
+  },
+  TopK: (c) => {
+    const s = c.shape(0);
+    const axis = normAxis(c, c.int('axis', -1), s.length);
+    if (c.int('sorted', 1) !== 1) throw c.fail('sorted=0 is not supported');
+    const k = c.host(1, 'K')[0];
+    const last = s.length - 1;
+    const perm = s.map((_, i) => (i === axis ? last : i === last ? axis : i));
+    const moved = axis === last ? c.in(0) : c.call('transpose', [c.in(0)], { pattern: perm });
+    let [values, indices] = c.callMany('topk', [moved], { k, descending: c.int('largest', 1) === 1 }, 2);
+    if (axis !== last) {
+      values = c.call('transpose', [values], { pattern: perm });
+      indices = c.call('transpose', [indices], { pattern: perm });
+    }
+    return [values, indices];
+  },
   Gather: (c) => {
     const axis = normAxis(c, c.int('axis', 0), c.shape(0).length);
     return c.call('take', [c.in(0), c.in(1)], { axis });
