@@ -59,6 +59,9 @@ interface Leaf {
   tensor: Tensor;
 }
 
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+
 /** The tensors inside args (arrays and plain objects are walked) and a key of everything else. */
 function flatten(value: unknown, path: string, leaves: Leaf[], key: string[]): void {
   if (value instanceof Tensor) {
@@ -69,8 +72,11 @@ function flatten(value: unknown, path: string, leaves: Leaf[], key: string[]): v
     for (const [i, v] of value.entries()) flatten(v, `${path}[${i}]`, leaves, key);
   } else if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) flatten(v, `${path}.${k}`, leaves, key);
-  } else if (typeof value === 'function') {
-    key.push(`${path}:fn`);
+  } else if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+    // a Module, an optimizer, a function: the same object means the same trace
+    let id = objectIds.get(value);
+    if (id === undefined) objectIds.set(value, (id = nextObjectId++));
+    key.push(`${path}:object#${id}`);
   } else {
     key.push(`${path}=${typeof value === 'bigint' ? String(value) : JSON.stringify(value)}`);
   }
@@ -100,6 +106,9 @@ function rebuild(t: unknown, outs: readonly Tensor[]): unknown {
 
 interface Compiled {
   key: string[];
+  /** Every argument is a tensor: later calls are matched by `tensors` alone. */
+  tensorsOnly: boolean;
+  tensors: { shape: readonly number[]; dtype: string; device: string }[];
   /** The recording as made, before any rewrite: what the verifying second call is compared with. */
   raw: Recording;
   verified: boolean;
@@ -107,6 +116,26 @@ interface Compiled {
   grads: Tensor[];
   program: Program;
   result: unknown;
+}
+
+function sameTensors(args: readonly unknown[], sig: Compiled['tensors']): boolean {
+  if (args.length !== sig.length) return false;
+  for (let i = 0; i < args.length; i++) {
+    const t = args[i];
+    if (!(t instanceof Tensor)) return false;
+    const s = sig[i];
+    if (t.dtype !== s.dtype || t.device !== s.device || t.shape.length !== s.shape.length) return false;
+    for (let d = 0; d < s.shape.length; d++) if (t.shape[d] !== s.shape[d]) return false;
+  }
+  return true;
+}
+
+/** Replays a program; the gradients it leaves on parameters follow the results. */
+function runProgram(c: Compiled, inputs: Tensor[]): Tensor[] {
+  const outs = c.program.execute(inputs);
+  const first = outs.length - c.grads.length;
+  for (let i = 0; i < c.grads.length; i++) c.grads[i].grad = outs[first + i];
+  return outs;
 }
 
 /** The first difference between two input keys, for the error that names the changed input. */
@@ -185,6 +214,8 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
     if (optimizeForInference) recording = foldIntoConv(foldConstants(recording), outputs);
     const compiled = {
       key,
+      tensorsOnly: args.every((a) => a instanceof Tensor),
+      tensors: leaves.map(({ tensor: t }) => ({ shape: t.shape, dtype: t.dtype, device: t.device })),
       raw,
       verified: !verify,
       grads: grads.map((g) => g.param),
@@ -206,6 +237,11 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   const traced = ((...args: A): R => {
     // inside another trace's recording: run eagerly, so that the outer trace records these kernels
     if (_trace.opRecorder()) return fn(...args);
+    // the common call: only tensors, as in the latest replay — checked without building a key
+    const last = latest;
+    if (last?.verified && last.tensorsOnly && sameTensors(args, last.tensors)) {
+      return rebuild(last.result, runProgram(last, args as unknown as Tensor[])) as R;
+    }
     const leaves: Leaf[] = [];
     const key: string[] = [];
     for (const [i, a] of args.entries()) flatten(a, `args[${i}]`, leaves, key);
@@ -235,10 +271,13 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
       // function updates nothing in place, so running it once more changes nothing
       if (!captureAsConst) return again.result as R;
     }
-    const outs = hit.program.execute(leaves.map((l) => l.tensor));
-    const first = outs.length - hit.grads.length;
-    for (let i = 0; i < hit.grads.length; i++) hit.grads[i].grad = outs[first + i];
-    return rebuild(hit.result, outs) as R;
+    return rebuild(
+      hit.result,
+      runProgram(
+        hit,
+        leaves.map((l) => l.tensor),
+      ),
+    ) as R;
   }) as Traced<A, R>;
   Object.defineProperty(traced, 'traceCount', { get: () => traceCount });
   Object.defineProperty(traced, 'stats', {

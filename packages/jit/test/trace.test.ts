@@ -124,6 +124,14 @@ describe('trace', () => {
     expect(r.note).toBe('kept');
     expect(await f({ x: b, k: 3 }).y[0].numpy()).toEqual([10, 14]);
     expect(f.traceCount).toBe(2);
+    // objects (a Module) are told apart by identity, not serialised
+    random.seed(2);
+    const [m1, m2] = [new LeNet(), new LeNet()];
+    const run = trace((m: LeNet, x: Tensor) => m(x) as Tensor);
+    const [x] = batch(1, 3, 'js');
+    run(m1, x);
+    run(m2, x);
+    expect(run.traceCount).toBe(2);
   });
 
   it("records a training step's parameter updates in the graph", async () => {
