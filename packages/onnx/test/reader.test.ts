@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as core from '@mge/core';
 import '@mge/kernels-cpu';
+import { trace } from '@mge/jit';
 import { describe, expect, it } from 'vitest';
 import { loadOnnx } from '../src/index.js';
 import { maxRelError } from './helpers.js';
@@ -22,6 +23,17 @@ describe.each(['js', 'cpu'])('loadOnnx of PyTorch exports on %s', (device) => {
     expect(y.device).toBe(device);
     expect([...y.shape]).toEqual(golden.output.shape);
     expect(maxRelError(await y.data(), golden.output.data)).toBeLessThan(1e-5);
+  });
+});
+
+describe('a loaded model under jit.trace', () => {
+  it('replays the PyTorch LeNet with the same outputs', async () => {
+    const golden = JSON.parse(fixture('lenet', 'json').toString()) as Golden;
+    const model = loadOnnx(new Uint8Array(fixture('lenet', 'onnx')), { inputShapes: { input: golden.input.shape }, buildDevice: 'cpu' });
+    const fast = trace((x: core.Tensor) => model.run([x], { device: 'cpu' })[0]);
+    const x = core.tensor(golden.input.data, { device: 'cpu' }).reshape(golden.input.shape);
+    for (let i = 0; i < 3; i++) expect(maxRelError(await fast(x).data(), golden.output.data)).toBeLessThan(1e-5);
+    expect(fast.traceCount).toBe(1);
   });
 });
 
