@@ -83,7 +83,12 @@ class Builder {
 
   constructor(readonly graph: Graph) {}
 
-  fresh(prefix: string): string {
+  /** `exact` when that name is free, else `exact_N`; the names of helper nodes and tensors. */
+  fresh(prefix: string, exact = false): string {
+    if (exact && !this.used.has(prefix)) {
+      this.used.add(prefix);
+      return prefix;
+    }
     let name = `${prefix}_${this.counter++}`;
     while (this.used.has(name)) name = `${prefix}_${this.counter++}`;
     this.used.add(name);
@@ -178,19 +183,23 @@ export function toOnnx(graph: Graph, options: ToOnnxOptions = {}): Uint8Array {
     const name = b.claim(id, options.inputNames?.[i] ?? v.name ?? `input${i}`);
     return valueInfo(name, v);
   });
-  // graph outputs get their names before the nodes that make them run
-  const outputNames = graph.outputs.map((_id, i) => options.outputNames?.[i] ?? `output${i}`);
+  // an output made by a node takes its name before the nodes run; an output that is an input,
+  // a weight or an earlier output gets an Identity node of its own
   const producedBy = new Set(graph.nodes.flatMap((n) => n.outputs));
-  const aliased: [number, string][] = [];
+  const outputNames: string[] = [];
+  const aliases: [number, string][] = [];
   graph.outputs.forEach((id, i) => {
-    if (producedBy.has(id) && !b.named(id)) b.claim(id, outputNames[i]);
-    else aliased.push([id, outputNames[i]]);
+    const wanted = options.outputNames?.[i] ?? `output${i}`;
+    if (producedBy.has(id) && !b.named(id)) outputNames.push(b.claim(id, wanted));
+    else {
+      const name = b.fresh(wanted, true);
+      aliases.push([id, name]);
+      outputNames.push(name);
+    }
   });
   for (const node of graph.nodes) emit(b, node);
-  for (const [id, name] of aliased) b.node('Identity', [b.name(id)], name);
-  const outputs = graph.outputs.map((id, i) =>
-    valueInfo(aliased.some(([a, n]) => a === id && n === outputNames[i]) ? outputNames[i] : b.name(id), b.value(id)),
-  );
+  for (const [id, name] of aliases) b.node('Identity', [b.name(id)], name);
+  const outputs = graph.outputs.map((id, i) => valueInfo(outputNames[i], b.value(id)));
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: 'MegEngine.ts',
