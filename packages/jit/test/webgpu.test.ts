@@ -1,4 +1,5 @@
-import { getBackend, ready, setDefaultDevice } from '@mge/core';
+import { GradManager, getBackend, Parameter, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import { Adam } from '@mge/optimizer';
 import '@mge/kernels-webgpu';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trace } from '../src/index.js';
@@ -38,5 +39,19 @@ describe.skipIf(!gpu)('trace on webgpu', () => {
     for (let i = 0; i < pe.length; i++) {
       expect(maxRelDiff((await pt[i].data()) as Float32Array, (await pe[i].data()) as Float32Array)).toBeLessThan(1e-5);
     }
+  });
+
+  it("reports Adam's changing bias correction at the second call", () => {
+    setDefaultDevice('webgpu');
+    const w = new Parameter(tensor([1, 2]));
+    const gm = new GradManager().attach([w]);
+    const opt = new Adam([w], { lr: 0.1 });
+    const step = trace((x: Tensor) => {
+      gm.record();
+      gm.backward(x.mul(w).sum());
+      opt.step().clearGrad();
+    });
+    step(tensor([1, 1]));
+    expect(() => step(tensor([1, 1]))).toThrow(/read the constant .* on the first call and .* on the second/);
   });
 });

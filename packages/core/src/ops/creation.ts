@@ -129,7 +129,10 @@ export function full(shape: readonly number[] | number, value: number | boolean,
   checkAllocation('full', backend, device, s, dtype);
   const arr = allocArray(dtype, sizeOf(s));
   if (value !== 0 && value !== false) arr.fill(Number(value));
-  return fromData(backend, device, arr, s, dtype);
+  const t = fromData(backend, device, arr, s, dtype);
+  // scalars such as an optimizer's hyperparameters: a trace compares them between calls
+  if (!backend.readSync && arr.length <= HOST_COPY_MAX) t.hostValues = arr;
+  return t;
 }
 
 export function zeros(shape: readonly number[] | number, options: TensorOptions = {}): Tensor {
