@@ -10,6 +10,8 @@ Commands:
   predict <checkpoint> <image.png | --index N>
                                top-5 classes of one digit, with probabilities
   summary <model>              layers, output shapes and parameter counts
+  export <checkpoint> --onnx <file>
+                               the model's inference as ONNX (opset 17, weights inside)
   devices                      every backend: state, why it failed, which is the default
 
 Run 'mge <command> --help' for a command's options.`;
@@ -70,6 +72,18 @@ Options:
   summary: `Usage: mge summary <model> [--json]
 
 Prints each layer's type, output shape and parameter count for one input image.`,
+  export: `Usage: mge export <checkpoint> --onnx <file> [options]
+
+Traces the checkpoint's model for inference on one batch of digit images and writes it
+as an ONNX model (opset 17, weights inside) that onnxruntime and other ONNX tools run.
+Input 'input' is (batch, 1, side, side) float32 as in training; output 'logits'.
+
+Options:
+  --onnx <file>       where to write the model (required)
+  --model <name>      fail unless the checkpoint holds this model
+  --batch-size <n>    the batch size the model takes (default 1)
+  --device <d>        auto|js|cpu|webgpu, where the trace runs (default auto)
+  --json              machine-readable output`,
   devices: `Usage: mge devices [--json]
 
 Lists every backend with its priority and state; a failed one says why. '*' marks the

@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { devicesCommand } from './commands/devices.js';
 import { evalCommand } from './commands/eval.js';
+import { exportCommand } from './commands/export.js';
 import { predictCommand } from './commands/predict.js';
 import { summaryCommand } from './commands/summary.js';
 import { trainCommand } from './commands/train.js';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   predict: predictCommand,
   summary: summaryCommand,
+  export: exportCommand,
   devices: devicesCommand,
 };
 

@@ -34,6 +34,7 @@ describe('megengine', () => {
     const hub = await import('megengine/hub');
     const dist = await import('megengine/distributed');
     const jit = await import('megengine/jit');
+    const onnx = await import('megengine/onnx');
     for (const [where, name] of [
       [mge, 'Tensor'],
       [mge, 'Parameter'],
@@ -45,6 +46,9 @@ describe('megengine', () => {
       [M, 'Module'],
       [optim, 'SGD'],
       [jit, 'trace'],
+      [jit, 'dump'],
+      [onnx, 'toOnnx'],
+      [onnx, 'loadOnnx'],
       [ad, 'GradManager'],
       [ad, 'Function'],
       [dist, 'getRank'],

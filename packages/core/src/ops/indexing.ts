@@ -1,6 +1,7 @@
 import { recordOp } from '../autograd/tape.js';
 import { normalizeAxis, shapeToString } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { opRecorder } from '../trace-hook.js';
 import { assertTensor } from './engine.js';
 import { gatherGrad, scatterAddGrad } from './indexing-grad.js';
 import { argsortKernel, gatherKernel, scatterAddKernel, topkKernel } from './indexing-kernels.js';
@@ -20,7 +21,8 @@ function checkIndex(op: string, x: Tensor, index: Tensor, axis: number, arg = 'i
       throw new Error(`${op}: argument '${arg}' ${shapeToString(index.shape)} must not exceed inp ${shapeToString(x.shape)} on axis ${d}`);
     }
   }
-  if (!index.backend.readSync) return;
+  // a trace records kernels, not checks: reading the index here would look like data-dependent control flow
+  if (!index.backend.readSync || opRecorder()) return;
   const n = x.shape[axis];
   const values = index.dataSync();
   for (let i = 0; i < values.length; i++) {

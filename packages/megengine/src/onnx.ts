@@ -1,0 +1,3 @@
+import './start.js';
+
+export * from '@mge/onnx';

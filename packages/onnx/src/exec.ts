@@ -1,0 +1,129 @@
+import type { DType, SliceSpec, Tensor } from '@mge/core';
+import * as core from '@mge/core';
+import * as F from '@mge/functional';
+
+/**
+ * How each operator of a graph the ONNX reader builds runs: core's (and functional's)
+ * operator of that name, with the node's attrs as its arguments. This is the one place the
+ * reader's graphs meet the framework; the reader only translates ONNX into these names.
+ */
+export type Exec = (inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>) => Tensor | Tensor[];
+
+const UNARY = [
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'sqrt',
+  'sigmoid',
+  'tanh',
+  'relu',
+  'floor',
+  'ceil',
+  'round',
+  'sin',
+  'cos',
+  'tan',
+  'erf',
+  'logicalNot',
+  'softplus',
+] as const;
+const BINARY = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'logicalAnd',
+  'logicalOr',
+] as const;
+type Axes = number[];
+
+const attr = <T>(a: Readonly<Record<string, unknown>>, k: string) => a[k] as T;
+
+/** ONNX Gather: x's `axis` replaced by the index tensor's shape; negative indices count from the end. */
+export function take(x: Tensor, indices: Tensor, axis: number): Tensor {
+  const d = x.shape[axis];
+  const idx0 = core.astype(indices, 'int32');
+  const idx = core.where(core.lt(idx0, 0), core.add(idx0, d), idx0);
+  const k = idx.size;
+  const lead = x.shape.slice(0, axis);
+  const rest = x.shape.slice(axis + 1);
+  const spread = core.broadcastTo(core.reshape(idx, [...lead.map(() => 1), k, ...rest.map(() => 1)]), [...lead, k, ...rest]);
+  const out = core.gather(x, axis, spread);
+  return core.reshape(out, [...lead, ...idx.shape, ...rest]);
+}
+
+export const EXEC: Readonly<Record<string, Exec>> = {
+  ...Object.fromEntries(UNARY.map((op) => [op, ([x]: readonly Tensor[]) => core.unary(op, x)])),
+  ...Object.fromEntries(BINARY.map((op) => [op, ([a, b]: readonly Tensor[]) => core.binary(op, a, b)])),
+  where: ([c, a, b]) => core.where(c, a, b),
+  astype: ([x], a) => core.astype(x, attr<DType>(a, 'dtype')),
+  sum: ([x], a) => core.sum(x, attr<Axes>(a, 'axes'), attr<boolean>(a, 'keepdims')),
+  mean: ([x], a) => core.mean(x, attr<Axes>(a, 'axes'), attr<boolean>(a, 'keepdims')),
+  max: ([x], a) => core.max(x, attr<Axes>(a, 'axes'), attr<boolean>(a, 'keepdims')),
+  min: ([x], a) => core.min(x, attr<Axes>(a, 'axes'), attr<boolean>(a, 'keepdims')),
+  prod: ([x], a) => core.prod(x, attr<Axes>(a, 'axes'), attr<boolean>(a, 'keepdims')),
+  argmax: ([x], a) => core.argmax(x, attr<number>(a, 'axis'), attr<boolean>(a, 'keepdims')),
+  argmin: ([x], a) => core.argmin(x, attr<number>(a, 'axis'), attr<boolean>(a, 'keepdims')),
+  reshape: ([x], a) => core.reshape(x, attr<number[]>(a, 'shape')),
+  transpose: ([x], a) => core.transpose(x, attr<number[]>(a, 'pattern')),
+  broadcastTo: ([x], a) => core.broadcastTo(x, attr<number[]>(a, 'shape')),
+  index: ([x], a) => core.index(x, ...attr<SliceSpec[]>(a, 'specs')),
+  concat: (xs, a) => core.concat(xs, attr<number>(a, 'axis')),
+  split: ([x], a) => core.split(x, attr<number[]>(a, 'sections'), attr<number>(a, 'axis')),
+  pad: ([x], a) => core.pad(x, attr<[number, number][]>(a, 'pads'), attr<number>(a, 'value')),
+  matmul: ([x, y]) => core.matmul(x, y),
+  linear: ([x, w, b]) => F.linear(x, w, b ?? null),
+  conv2d: ([x, w, b], a) =>
+    F.conv2d(x, w, b ?? null, {
+      stride: attr<[number, number]>(a, 'stride'),
+      padding: attr<[number, number]>(a, 'padding'),
+      dilation: attr<[number, number]>(a, 'dilation'),
+      groups: attr<number>(a, 'groups'),
+    }),
+  convTranspose2d: ([x, w, b], a) =>
+    F.convTranspose2d(x, w, b ?? null, {
+      stride: attr<[number, number]>(a, 'stride'),
+      padding: attr<[number, number]>(a, 'padding'),
+      dilation: attr<[number, number]>(a, 'dilation'),
+      groups: attr<number>(a, 'groups'),
+      outputPadding: attr<[number, number]>(a, 'outputPadding'),
+    }),
+  interpolate: ([x], a) =>
+    F.interpolate(x, {
+      size: attr<number[]>(a, 'size'),
+      mode: attr<'nearest' | 'bilinear'>(a, 'mode'),
+      ...(a.alignCorners !== undefined ? { alignCorners: attr<boolean>(a, 'alignCorners') } : {}),
+    }),
+  maxPool2d: ([x], a) =>
+    F.maxPool2d(x, attr<[number, number]>(a, 'kernelSize'), attr<[number, number]>(a, 'stride'), attr<[number, number]>(a, 'padding')),
+  avgPool2d: ([x], a) =>
+    F.avgPool2d(x, attr<[number, number]>(a, 'kernelSize'), attr<[number, number]>(a, 'stride'), attr<[number, number]>(a, 'padding')),
+  softmax: ([x], a) => F.softmax(x, attr<number>(a, 'axis')),
+  logSoftmax: ([x], a) => F.logSoftmax(x, attr<number>(a, 'axis')),
+  batchNorm: ([x, w, b, m, v], a) => F.batchNorm(x, m, v, w, b, { training: false, eps: attr<number>(a, 'eps') }),
+  layerNorm: ([x, w, b], a) =>
+    F.layerNorm(x, attr<number[]>(a, 'normalizedShape'), {
+      weight: w ?? null,
+      bias: b ?? null,
+      affine: w !== undefined,
+      eps: attr<number>(a, 'eps'),
+    }),
+  gelu: ([x]) => F.gelu(x),
+  hswish: ([x]) => F.hswish(x),
+  leakyRelu: ([x], a) => F.leakyRelu(x, attr<number>(a, 'negativeSlope')),
+  clip: ([x], a) => core.clip(x, attr<number | null>(a, 'lower'), attr<number | null>(a, 'upper')),
+  topk: ([x], a) => F.topk(x, attr<number>(a, 'k'), { descending: attr<boolean>(a, 'descending') }),
+  take: ([x, i], a) => take(x, i, attr<number>(a, 'axis')),
+  gather: ([x, i], a) => core.gather(x, attr<number>(a, 'axis'), core.astype(i, 'int32')),
+};
