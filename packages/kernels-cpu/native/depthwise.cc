@@ -4,7 +4,16 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm.h"
 #include "thread_pool.h"
+
+#if defined(__x86_64__)
+extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+#endif
+#if defined(__aarch64__)
+extern "C" void mge_depthwise_taps_neon(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+#endif
 
 namespace mge {
 namespace {
@@ -76,16 +85,6 @@ MGE_CLONES void row_taps(float* __restrict y, const float* __restrict x, const f
   }
 }
 
-// y[i] += t0·x[i] + t1·x[i + d] + t2·x[i + 2d]
-MGE_CLONES void taps3(float* __restrict y, const float* __restrict x, i64 d, float t0, float t1, float t2, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t0 * x[i] + t1 * x[i + d] + t2 * x[i + 2 * d];
-}
-
-// y[i] += t·x[i]
-MGE_CLONES void axpy(float* __restrict y, const float* __restrict x, float t, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t * x[i];
-}
-
 // Σ a[i]·b[i] with 16 independent partial sums (vectorisable without -ffast-math).
 MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n) {
   float acc[16] = {};
@@ -98,29 +97,125 @@ MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n
   return s;
 }
 
-// A stride-1 plane through a zero-padded copy: rows of the padded image are Wp = ow + (kw−1)·dw
-// long, so every tap is one contiguous pass over oh·Wp values (the last (kw−1)·dw columns of each
-// wide row are discarded). Long passes fill the vector lanes even when planes are 7×7 or 14×14.
-struct PlaneS1 {
-  i64 h, w, kh, kw, dh, dw, ph, pw, oh, ow;
-  std::vector<float> padded, wide;
+// The inner loop: out[i] = (accumulate ? out[i] : bias) + Σ_k w[k]·taps[k][i], then relu.
+// The per-ISA versions are depthwise_simd.h's; this one is the portable path's.
+using TapsFn = void (*)(float*, i64, const float* const*, const float*, i64, float, int, int);
 
-  // y = init + Σ taps ⋆ x (or y += … when accumulate).
-  void run(const float* x, const float* taps, float* y, float init, bool accumulate) {
-    const i64 wp = ow + (kw - 1) * dw, hp = oh + (kh - 1) * dh;
-    padded.assign(static_cast<std::size_t>(hp * wp + (kw - 1) * dw), 0.f);
-    for (i64 r = 0; r < h; ++r) std::memcpy(padded.data() + (r + ph) * wp + pw, x + r * w, sizeof(float) * w);
-    wide.assign(static_cast<std::size_t>(oh * wp), init);
-    const i64 n = oh * wp;
-    for (i64 a = 0; a < kh; ++a) {
-      const float* src = padded.data() + a * dh * wp;
-      const float* t = taps + a * kw;
-      i64 b = 0;
-      for (; b + 3 <= kw; b += 3) taps3(wide.data(), src + b * dw, dw, t[b], t[b + 1], t[b + 2], n);
-      for (; b < kw; ++b) axpy(wide.data(), src + b * dw, t[b], n);
+MGE_CLONES void taps_portable(float* __restrict out, i64 n, const float* const* taps, const float* w, i64 kk, float bias,
+                              int relu, int accumulate) {
+  if (!accumulate) std::fill(out, out + n, bias);
+  for (i64 k = 0; k < kk; ++k) {
+    const float t = w[k];
+    const float* __restrict src = taps[k];
+    for (i64 i = 0; i < n; ++i) out[i] += t * src[i];
+  }
+  if (relu)
+    for (i64 i = 0; i < n; ++i) out[i] = out[i] > 0.f ? out[i] : 0.f;
+}
+
+TapsFn pick_taps() {
+  const char* isa = gemm_isa();
+#if defined(__x86_64__)
+  if (std::strcmp(isa, "avx512") == 0) return mge_depthwise_taps_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return mge_depthwise_taps_avx2;
+#endif
+#if defined(__aarch64__)
+  if (std::strcmp(isa, "neon") == 0) return mge_depthwise_taps_neon;
+#endif
+  (void)isa;
+  return taps_portable;
+}
+
+// dst[j] = src[j·s]
+MGE_CLONES void copy_strided(float* __restrict dst, const float* __restrict src, i64 s, i64 n) {
+  if (s == 1) {
+    std::memcpy(dst, src, sizeof(float) * n);
+    return;
+  }
+  if (s == 2) {
+    for (i64 j = 0; j < n; ++j) dst[j] = src[2 * j];
+    return;
+  }
+  for (i64 j = 0; j < n; ++j) dst[j] = src[j * s];
+}
+
+// One plane laid out so that every tap reads one contiguous array: zero-padded and split into
+// the stride's phases (phase (qr, qc) holds padded[sh·r + qr][sw·j + qc] in rows of wq). Tap
+// (a, b) of output (r, c) is then phase((a·dh) % sh, (b·dw) % sw) at row r + (a·dh) / sh,
+// column c + (b·dw) / sw, so a strided or dilated convolution is a weighted sum of shifted
+// arrays like a stride-1 one. Small planes (7², 14²) run flattened: one pass over oh·wq
+// values (the wq − ow extra columns of each row discarded) fills the vector lanes.
+struct PlaneLayout {
+  i64 h, w, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow;
+  TapsFn fn;
+  i64 hq = 0, wq = 0;
+  std::vector<float> buf, wide;
+  std::vector<const float*> taps;
+  std::vector<i64> tap_off;  // tap k of output (r, c) reads buf[tap_off[k] + r·wq + c]
+  std::vector<char> used;
+
+  void init() {
+    hq = oh + ((kh - 1) * dh) / sh;
+    wq = ow + ((kw - 1) * dw) / sw;
+    // slack: flattened taps read up to (kw − 1)·dw / sw values past their phase
+    buf.assign(static_cast<std::size_t>(sh * sw * hq * wq + wq), 0.f);
+    taps.resize(static_cast<std::size_t>(kh * kw));
+    tap_off.resize(static_cast<std::size_t>(kh * kw));
+    used.assign(static_cast<std::size_t>(sh * sw), 0);
+    for (i64 a = 0; a < kh; ++a)
+      for (i64 b = 0; b < kw; ++b) {
+        const i64 qr = (a * dh) % sh, qc = (b * dw) % sw;
+        used[qr * sw + qc] = 1;
+        tap_off[a * kw + b] = (qr * sw + qc) * hq * wq + ((a * dh) / sh) * wq + (b * dw) / sw;
+      }
+    if (flattened()) wide.resize(static_cast<std::size_t>(oh * wq));
+  }
+  bool flattened() const { return ow < 24 && oh > 1; }
+  float* phase(i64 qr, i64 qc) { return buf.data() + (qr * sw + qc) * hq * wq; }
+
+  void fill(const float* x) {
+    for (i64 qr = 0; qr < sh; ++qr)
+      for (i64 qc = 0; qc < sw; ++qc) {
+        if (!used[qr * sw + qc]) continue;
+        // columns j whose input column sw·j + qc − pw lies in [0, w)
+        const i64 off = qc - pw;
+        const i64 jlo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        const i64 jhi = std::max(jlo, std::min(wq, w - off <= 0 ? 0 : (w - off - 1) / sw + 1));
+        float* base = phase(qr, qc);
+        for (i64 r = 0; r < hq; ++r) {
+          float* d = base + r * wq;
+          const i64 ih = sh * r + qr - ph;
+          if (ih < 0 || ih >= h) {
+            std::fill(d, d + wq, 0.f);
+            continue;
+          }
+          std::fill(d, d + jlo, 0.f);
+          if (jhi > jlo) copy_strided(d + jlo, x + ih * w + sw * jlo + off, sw, jhi - jlo);
+          std::fill(d + jhi, d + wq, 0.f);
+        }
+      }
+  }
+
+  void point_taps(i64 r) {
+    const float* base = buf.data() + r * wq;
+    for (std::size_t k = 0; k < taps.size(); ++k) taps[k] = base + tap_off[k];
+  }
+
+  // y (oh × ow) = bias + Σ taps ⋆ x (or y += Σ taps ⋆ x when accumulate), then relu.
+  void run(const float* x, const float* wts, float* y, float bias, bool relu, bool accumulate) {
+    fill(x);
+    const i64 kk = kh * kw;
+    if (!flattened()) {
+      for (i64 r = 0; r < oh; ++r) {
+        point_taps(r);
+        fn(y + r * ow, ow, taps.data(), wts, kk, bias, relu, accumulate);
+      }
+      return;
     }
+    point_taps(0);
+    fn(wide.data(), oh * wq, taps.data(), wts, kk, accumulate ? 0.f : bias, accumulate ? 0 : relu, 0);
     for (i64 r = 0; r < oh; ++r) {
-      const float* wr = wide.data() + r * wp;
+      const float* wr = wide.data() + r * wq;
       float* yr = y + r * ow;
       if (accumulate)
         for (i64 c = 0; c < ow; ++c) yr[c] += wr[c];
@@ -137,35 +232,14 @@ inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::
 
 void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
   const i64 mult = p.o / p.c;
-  const i64 planes = p.n * p.o;
-  const bool s1 = p.sh == 1 && p.sw == 1;
-  parallel_for(planes, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
-    PlaneS1 fast{p.h, p.w, p.kh, p.kw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, {}, {}};
-    for (i64 plane = begin; plane < end; ++plane) {
-      if (s1) {
-        const i64 b = plane / p.o, oc = plane % p.o, ic = oc / mult;
-        float* yp = y + plane * p.oh * p.ow;
-        fast.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
-        if (ep.relu)
-          for (i64 i = 0; i < p.oh * p.ow; ++i) yp[i] = yp[i] > 0.f ? yp[i] : 0.f;
-        continue;
-      }
-      const i64 b = plane / p.o, oc = plane % p.o, ic = oc / mult;
-      const float* xp = x + (b * p.c + ic) * p.h * p.w;
-      const float* wp = w + oc * p.kh * p.kw;
-      float* yp = y + plane * p.oh * p.ow;
-      const float bias = ep.bias ? ep.bias[oc] : 0.f;
-      for (i64 r = 0; r < p.oh; ++r) {
-        float* yr = yp + r * p.ow;
-        std::fill(yr, yr + p.ow, bias);
-        for (i64 kh = 0; kh < p.kh; ++kh) {
-          const i64 ih = r * p.sh - p.ph + kh * p.dh;
-          if (ih < 0 || ih >= p.h) continue;
-          row_taps(yr, xp + ih * p.w, wp + kh * p.kw, p.kw, p.dw, p.sw, p.pw, p.ow, p.w);
-        }
-        if (ep.relu)
-          for (i64 c = 0; c < p.ow; ++c) yr[c] = yr[c] > 0.f ? yr[c] : 0.f;
-      }
+  const TapsFn fn = pick_taps();
+  parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
+    PlaneLayout plane{p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn};
+    plane.init();
+    for (i64 i = begin; i < end; ++i) {
+      const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
+      plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
+                ep.relu, false);
     }
   });
 }
@@ -186,15 +260,17 @@ void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx,
     for (i64 oc = 0; oc < p.o; ++oc)
       for (i64 k = 0; k < kk; ++k) rotated[oc * kk + k] = w[oc * kk + kk - 1 - k];
   }
+  const TapsFn fn = pick_taps();
   parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
-    PlaneS1 fast{p.oh, p.ow, p.kh, p.kw, p.dh, p.dw, bph, bpw, p.h, p.w, {}, {}};
+    PlaneLayout fast{p.oh, p.ow, p.kh, p.kw, 1, 1, p.dh, p.dw, bph, bpw, p.h, p.w, fn};
+    if (s1) fast.init();
     for (i64 plane = begin; plane < end; ++plane) {
       const i64 b = plane / p.c, ic = plane % p.c;
       float* dxp = dx + plane * p.h * p.w;
       if (s1) {
         for (i64 m = 0; m < mult; ++m) {
           const i64 oc = ic * mult + m;
-          fast.run(dy + (b * p.o + oc) * p.oh * p.ow, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, m > 0);
+          fast.run(dy + (b * p.o + oc) * p.oh * p.ow, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, false, m > 0);
         }
         continue;
       }
