@@ -250,27 +250,41 @@ void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx,
   for (i64 r = 0; r < p.o * p.kh; ++r)
     for (i64 k = 0; k < p.kw; ++k) flipped[r * p.kw + k] = w[r * p.kw + p.kw - 1 - k];
   const i64 planes = p.n * p.c;
-  // stride 1: dx is dy convolved with the 180°-rotated taps, padded by (k−1)·d − p
+  // dx is dy convolved with the 180°-rotated taps, padded by (k−1)·d − p; with a stride, dy is
+  // first spread out with stride − 1 zeros between its values (wasted multiply-adds, but all of
+  // them in the vector inner loop instead of strided scalar scatters).
   const i64 bph = (p.kh - 1) * p.dh - p.ph, bpw = (p.kw - 1) * p.dw - p.pw;
-  const bool s1 = p.sh == 1 && p.sw == 1 && bph >= 0 && bpw >= 0;
+  const bool direct = bph >= 0 && bpw >= 0 && p.oh > 0 && p.ow > 0;
+  const bool strided = p.sh > 1 || p.sw > 1;
+  const i64 hu = (p.oh - 1) * p.sh + 1, wu = (p.ow - 1) * p.sw + 1;
   std::vector<float> rotated;
-  if (s1) {
+  if (direct) {
     const i64 kk = p.kh * p.kw;
     rotated.resize(static_cast<std::size_t>(p.o * kk));
     for (i64 oc = 0; oc < p.o; ++oc)
       for (i64 k = 0; k < kk; ++k) rotated[oc * kk + k] = w[oc * kk + kk - 1 - k];
   }
   const TapsFn fn = pick_taps();
-  parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
-    PlaneLayout fast{p.oh, p.ow, p.kh, p.kw, 1, 1, p.dh, p.dw, bph, bpw, p.h, p.w, fn};
-    if (s1) fast.init();
+  parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw * p.sh * p.sw), [&](i64 begin, i64 end) {
+    PlaneLayout fast{hu, wu, p.kh, p.kw, 1, 1, p.dh, p.dw, bph, bpw, p.h, p.w, fn};
+    std::vector<float> spread;
+    if (direct) {
+      fast.init();
+      if (strided) spread.assign(static_cast<std::size_t>(hu * wu), 0.f);  // the zeros stay; the values are rewritten
+    }
     for (i64 plane = begin; plane < end; ++plane) {
       const i64 b = plane / p.c, ic = plane % p.c;
       float* dxp = dx + plane * p.h * p.w;
-      if (s1) {
+      if (direct) {
         for (i64 m = 0; m < mult; ++m) {
           const i64 oc = ic * mult + m;
-          fast.run(dy + (b * p.o + oc) * p.oh * p.ow, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, false, m > 0);
+          const float* src = dy + (b * p.o + oc) * p.oh * p.ow;
+          if (strided) {
+            for (i64 r = 0; r < p.oh; ++r)
+              for (i64 c = 0; c < p.ow; ++c) spread[r * p.sh * wu + c * p.sw] = src[r * p.ow + c];
+            src = spread.data();
+          }
+          fast.run(src, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, false, m > 0);
         }
         continue;
       }

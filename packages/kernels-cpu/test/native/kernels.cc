@@ -202,7 +202,9 @@ int main(int argc, char** argv) {
     for (const auto& p : {conv(3, 1, 32, 32, 6, 5), conv(3, 6, 14, 14, 16, 5), conv(2, 2, 12, 12, 5, 5),
                           conv(2, 1, 20, 20, 9, 5), conv(1, 2, 21, 21, 7, 5), conv(2, 3, 36, 36, 13, 5),
                           conv(2, 2, 14, 14, 23, 3), conv(3, 3, 10, 10, 20, 3), conv(2, 3, 7, 6, 4, 3, 1, 1),
-                          conv(2, 3, 9, 9, 5, 3, 2, 1), conv(1, 4, 6, 5, 3, 1)})
+                          conv(2, 3, 9, 9, 5, 3, 2, 1), conv(1, 4, 6, 5, 3, 1),
+                          // a column matrix over 4 MB: im2col and GEMM in bands of output rows
+                          conv(1, 8, 150, 150, 5, 5, 2, 2)})
       test_conv(p);
     test_depthwise(1, 5, 1, 56, 56, 3, 3, 1, 1, 1, 1, 1);
     test_depthwise(2, 3, 1, 29, 37, 3, 3, 2, 2, 1, 1, 1);
