@@ -148,6 +148,10 @@ MGE_CLONES void copy_strided(float* __restrict dst, const float* __restrict src,
 struct PlaneLayout {
   i64 h, w, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow;
   TapsFn fn;
+  // input h × w, taps kh × kw, strides, dilations, paddings, output oh × ow, inner loop
+  PlaneLayout(i64 h_, i64 w_, i64 kh_, i64 kw_, i64 sh_, i64 sw_, i64 dh_, i64 dw_, i64 ph_, i64 pw_, i64 oh_, i64 ow_,
+              TapsFn fn_)
+      : h(h_), w(w_), kh(kh_), kw(kw_), sh(sh_), sw(sw_), dh(dh_), dw(dw_), ph(ph_), pw(pw_), oh(oh_), ow(ow_), fn(fn_) {}
   i64 hq = 0, wq = 0;
   std::vector<float> buf, wide;
   std::vector<const float*> taps;
@@ -234,7 +238,7 @@ void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams
   const i64 mult = p.o / p.c;
   const TapsFn fn = pick_taps();
   parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
-    PlaneLayout plane{p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn};
+    PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn);
     plane.init();
     for (i64 i = begin; i < end; ++i) {
       const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
@@ -266,7 +270,7 @@ void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx,
   }
   const TapsFn fn = pick_taps();
   parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw * p.sh * p.sw), [&](i64 begin, i64 end) {
-    PlaneLayout fast{hu, wu, p.kh, p.kw, 1, 1, p.dh, p.dw, bph, bpw, p.h, p.w, fn};
+    PlaneLayout fast(hu, wu, p.kh, p.kw, 1, 1, p.dh, p.dw, bph, bpw, p.h, p.w, fn);
     std::vector<float> spread;
     if (direct) {
       fast.init();
