@@ -143,7 +143,7 @@ MGE_CLONES void copy_strided(float* __restrict dst, const float* __restrict src,
 // the stride's phases (phase (qr, qc) holds padded[sh·r + qr][sw·j + qc] in rows of wq). Tap
 // (a, b) of output (r, c) is then phase((a·dh) % sh, (b·dw) % sw) at row r + (a·dh) / sh,
 // column c + (b·dw) / sw, so a strided or dilated convolution is a weighted sum of shifted
-// arrays like a stride-1 one. Small planes (7², 14²) run flattened: one pass over oh·wq
+// arrays like a stride-1 one. Planes narrower than 64 run flattened: one pass over oh·wq
 // values (the wq − ow extra columns of each row discarded) fills the vector lanes.
 struct PlaneLayout {
   i64 h, w, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow;
@@ -174,7 +174,7 @@ struct PlaneLayout {
       }
     if (flattened()) wide.resize(static_cast<std::size_t>(oh * wq));
   }
-  bool flattened() const { return ow < 24 && oh > 1; }
+  bool flattened() const { return ow < 64 && oh > 1; }
   float* phase(i64 qr, i64 qc) { return buf.data() + (qr * sw + qc) * hq * wq; }
 
   void fill(const float* x) {

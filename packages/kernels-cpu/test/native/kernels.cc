@@ -213,6 +213,7 @@ int main(int argc, char** argv) {
     test_depthwise(1, 2, 1, 19, 70, 5, 5, 1, 2, 2, 2, 1);
     test_depthwise(2, 3, 3, 11, 27, 3, 3, 1, 1, 2, 2, 2);
     test_depthwise(1, 4, 1, 9, 33, 3, 1, 3, 1, 0, 0, 1);
+    test_depthwise(1, 2, 1, 5, 131, 3, 3, 1, 1, 1, 1, 1);
     test_pool(2, 3, 28, 28, false);
     test_pool(2, 3, 10, 13, false);
     test_pool(1, 2, 12, 18, true);
