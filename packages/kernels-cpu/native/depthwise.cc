@@ -185,17 +185,14 @@ struct PlaneLayout {
         const i64 off = qc - pw;
         const i64 jlo = off >= 0 ? 0 : (-off + sw - 1) / sw;
         const i64 jhi = std::max(jlo, std::min(wq, w - off <= 0 ? 0 : (w - off - 1) / sw + 1));
+        // Only the in-image values are written: the padding positions are the same for every
+        // plane and stay as init() zeroed them.
         float* base = phase(qr, qc);
+        if (jhi <= jlo) continue;
         for (i64 r = 0; r < hq; ++r) {
-          float* d = base + r * wq;
           const i64 ih = sh * r + qr - ph;
-          if (ih < 0 || ih >= h) {
-            std::fill(d, d + wq, 0.f);
-            continue;
-          }
-          std::fill(d, d + jlo, 0.f);
-          if (jhi > jlo) copy_strided(d + jlo, x + ih * w + sw * jlo + off, sw, jhi - jlo);
-          std::fill(d + jhi, d + wq, 0.f);
+          if (ih < 0 || ih >= h) continue;
+          copy_strided(base + r * wq + jlo, x + ih * w + sw * jlo + off, sw, jhi - jlo);
         }
       }
   }
