@@ -31,7 +31,8 @@ struct Avx512 {
   static V loadu(const float* p) { return _mm512_loadu_ps(p); }
   static void storeu(float* p, V v) { _mm512_storeu_ps(p, v); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
-  static V max(V a, V b) { return _mm512_max_ps(a, b); }
+  // the all-lanes masked form: GCC 12 warns on the undefined pass-through operand of _mm512_max_ps
+  static V max(V a, V b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
   static V load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
   static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
 };
