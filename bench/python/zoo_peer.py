@@ -90,18 +90,24 @@ def layers():
     a = torch.randn(2048, 2048)
     out['sgemm 2048³ (peak proxy)'] = rate(2 * 2048 ** 3, lambda: a @ a)
     with torch.no_grad():
-        for kind, (n, c, h, o, k, g) in LAYERS.items():
+        for kind, (n, c, h, o, k, g, s) in LAYERS.items():
             x = torch.randn(n, c, h, h)
             w = torch.randn(o, c // g, k, k)
-            out[kind] = rate(2 * n * o * (c // g) * k * k * h * h, lambda: F.conv2d(x, w, padding=k // 2, groups=g))
+            oh = (h + 2 * (k // 2) - k) // s + 1
+            out[kind] = rate(2 * n * o * (c // g) * k * k * oh * oh,
+                             lambda: F.conv2d(x, w, stride=s, padding=k // 2, groups=g))
     return out
 
 
-# kind: (batch, in channels, side, out channels, kernel, groups) — stride 1, same padding
+# kind: (batch, in channels, side, out channels, kernel, groups, stride) — padding k // 2
 LAYERS = {
-    'conv 3×3 64→64 @56² b8': (8, 64, 56, 64, 3, 1),
-    'conv 1×1 256→64 @56² b8': (8, 256, 56, 64, 1, 1),
-    'depthwise 3×3 144 @56² b8': (8, 144, 56, 144, 3, 144),
+    'conv 3×3 64→64 @56² b8': (8, 64, 56, 64, 3, 1, 1),
+    'conv 1×1 256→64 @56² b8': (8, 256, 56, 64, 1, 1, 1),
+    'depthwise 3×3 144 @56² b8': (8, 144, 56, 144, 3, 144, 1),
+    'depthwise 3×3 s2 96 @112² b1': (1, 96, 112, 96, 3, 96, 2),
+    'depthwise 3×3 576 @14² b1': (1, 576, 14, 576, 3, 576, 1),
+    'grouped 3×3 128 g32 @28² b8': (8, 128, 28, 128, 3, 32, 1),
+    'grouped 1×1 240 g3 @28² b8': (8, 240, 28, 240, 1, 3, 1),
 }
 
 

@@ -172,11 +172,15 @@ async function inferenceRows(report: Report, threads: number, quick: boolean): P
   }
 }
 
-// kind → [batch, in channels, side, out channels, kernel, groups], stride 1, same padding (as zoo_peer.py)
-const LAYERS: Record<string, [number, number, number, number, number, number]> = {
-  'conv 3×3 64→64 @56² b8': [8, 64, 56, 64, 3, 1],
-  'conv 1×1 256→64 @56² b8': [8, 256, 56, 64, 1, 1],
-  'depthwise 3×3 144 @56² b8': [8, 144, 56, 144, 3, 144],
+// kind → [batch, in channels, side, out channels, kernel, groups, stride], padding (kernel − 1) / 2 (as zoo_peer.py)
+const LAYERS: Record<string, [number, number, number, number, number, number, number]> = {
+  'conv 3×3 64→64 @56² b8': [8, 64, 56, 64, 3, 1, 1],
+  'conv 1×1 256→64 @56² b8': [8, 256, 56, 64, 1, 1, 1],
+  'depthwise 3×3 144 @56² b8': [8, 144, 56, 144, 3, 144, 1],
+  'depthwise 3×3 s2 96 @112² b1': [1, 96, 112, 96, 3, 96, 2],
+  'depthwise 3×3 576 @14² b1': [1, 576, 14, 576, 3, 576, 1],
+  'grouped 3×3 128 g32 @28² b8': [8, 128, 28, 128, 3, 32, 1],
+  'grouped 1×1 240 g3 @28² b8': [8, 240, 28, 240, 1, 3, 1],
 };
 
 async function layerRows(report: Report, threads: number, quick: boolean): Promise<void> {
@@ -185,7 +189,7 @@ async function layerRows(report: Report, threads: number, quick: boolean): Promi
     report.note(
       `PyTorch ${pt.torch} (${threads} threads) sgemm 2048³: ${(pt['sgemm 2048³ (peak proxy)'] as number).toFixed(1)} GFLOP/s — the measured peak these rows are compared with`,
     );
-  for (const [kind, [n, c, h, o, k, g]] of Object.entries(LAYERS)) {
+  for (const [kind, [n, c, h, o, k, g, s]] of Object.entries(LAYERS)) {
     const x = tensor(randomFloats(n * c * h * h, 1), { shape: [n, c, h, h] });
     const wshape = g === 1 ? [o, c, k, k] : [g, o / g, c / g, k, k];
     const w = tensor(
@@ -195,8 +199,9 @@ async function layerRows(report: Report, threads: number, quick: boolean): Promi
       ),
       { shape: wshape },
     );
-    const flops = 2 * n * o * (c / g) * k * k * h * h;
-    const t = await measure(() => noGrad(() => F.conv2d(x, w, null, { padding: (k - 1) / 2, groups: g }).data()), {
+    const oh = Math.floor((h + k - 1 - k) / s) + 1;
+    const flops = 2 * n * o * (c / g) * k * k * oh * oh;
+    const t = await measure(() => noGrad(() => F.conv2d(x, w, null, { stride: s, padding: (k - 1) / 2, groups: g }).data()), {
       warmup: 1,
       minRuns: 3,
       minTimeMs: quick ? 300 : 1000,

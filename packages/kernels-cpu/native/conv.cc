@@ -155,6 +155,41 @@ void gather_rows(const float* src, i64 img0, i64 count, i64 channels, i64 g0, i6
   }
 }
 
+// An image whose column matrix is much larger than L2 (ResNet's 3×3 layers at 56², the 7×7 stem:
+// 7–10 MB) is done in bands of output rows: each band's columns are written by im2col and read
+// back by the GEMM's packing while they are still in cache, instead of going to memory and back.
+constexpr i64 kBandFloats = i64(1) << 18;  // 1 MB of columns per band
+constexpr i64 kBandMinCols = 1024;         // wide enough for the GEMM to split over threads
+
+bool banded(const Geometry& g, const ConvParams& p) {
+  return !g.pointwise && g.ckk * g.ohow > 4 * kBandFloats && p.oh > 1;
+}
+
+void forward_bands(const float* x, const float* w, float* y, const ConvParams& p, const Geometry& g, i64 img, i64 grp,
+                   const Epilogue& ep) {
+  const i64 rows_per_band = std::max<i64>({i64(1), kBandFloats / std::max<i64>(1, g.ckk * p.ow), (kBandMinCols + p.ow - 1) / p.ow});
+  for (i64 y0 = 0; y0 < p.oh; y0 += rows_per_band) {
+    ConvParams band = p;  // output rows [y0, y0 + rows): the same image seen from a padding shifted by y0 rows
+    band.oh = std::min(rows_per_band, p.oh - y0);
+    band.ph = p.ph - y0 * p.sh;
+    const i64 cols = band.oh * p.ow;
+    float* buf = scratch(0, static_cast<std::size_t>(g.ckk * cols));
+    im2col(x + (img * p.c + grp * g.cg) * g.hw, g.cg, band, buf, cols);
+    Gemm gm;
+    gm.m = g.og;
+    gm.n = cols;
+    gm.k = g.ckk;
+    gm.a = w + grp * g.og * g.ckk;
+    gm.lda = g.ckk;
+    gm.b = buf;
+    gm.ldb = cols;
+    gm.c = y + (img * p.o + grp * g.og) * g.ohow + y0 * p.ow;
+    gm.ldc = g.ohow;
+    gm.ep = ep.at(grp * g.og, 0);
+    sgemm(gm);
+  }
+}
+
 // LeNet-sized layers (short output rows, few filters, small C·KH·KW) run as a direct
 // convolution when the ISA in use has one (every SIMD path; not the portable one): an im2col
 // GEMM there spends most of its time copying (im2col, packing) and most of a register tile on
@@ -204,6 +239,10 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
       const i64 cnt = std::min(nb, e - i0);
       const i64 ld = cnt * g.ohow;
       for (i64 grp = 0; grp < p.groups; ++grp) {
+        if (cnt == 1 && banded(g, p)) {
+          forward_bands(x, w, y, p, g, i0, grp, ep);
+          continue;
+        }
         const float* cols = image_cols(x, g, p, i0, cnt, grp, ld);
         Gemm gm;
         gm.m = g.og;

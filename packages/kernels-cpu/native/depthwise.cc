@@ -4,7 +4,19 @@
 #include <cstring>
 #include <vector>
 
+#include "gemm.h"
 #include "thread_pool.h"
+
+#if defined(__x86_64__)
+extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+#endif
+#if defined(__wasm_simd128__)
+extern "C" void mge_depthwise_taps_wasm(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+#endif
+#if defined(__aarch64__)
+extern "C" void mge_depthwise_taps_neon(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+#endif
 
 namespace mge {
 namespace {
@@ -76,16 +88,6 @@ MGE_CLONES void row_taps(float* __restrict y, const float* __restrict x, const f
   }
 }
 
-// y[i] += t0·x[i] + t1·x[i + d] + t2·x[i + 2d]
-MGE_CLONES void taps3(float* __restrict y, const float* __restrict x, i64 d, float t0, float t1, float t2, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t0 * x[i] + t1 * x[i + d] + t2 * x[i + 2 * d];
-}
-
-// y[i] += t·x[i]
-MGE_CLONES void axpy(float* __restrict y, const float* __restrict x, float t, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t * x[i];
-}
-
 // Σ a[i]·b[i] with 16 independent partial sums (vectorisable without -ffast-math).
 MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n) {
   float acc[16] = {};
@@ -96,6 +98,16 @@ MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n
   for (; i < n; ++i) s += a[i] * b[i];
   for (int j = 0; j < 16; ++j) s += acc[j];
   return s;
+}
+
+// y[i] += t0·x[i] + t1·x[i + d] + t2·x[i + 2d]
+MGE_CLONES void taps3(float* __restrict y, const float* __restrict x, i64 d, float t0, float t1, float t2, i64 n) {
+  for (i64 i = 0; i < n; ++i) y[i] += t0 * x[i] + t1 * x[i + d] + t2 * x[i + 2 * d];
+}
+
+// y[i] += t·x[i]
+MGE_CLONES void axpy(float* __restrict y, const float* __restrict x, float t, i64 n) {
+  for (i64 i = 0; i < n; ++i) y[i] += t * x[i];
 }
 
 // A stride-1 plane through a zero-padded copy: rows of the padded image are Wp = ow + (kw−1)·dw
@@ -130,6 +142,138 @@ struct PlaneS1 {
   }
 };
 
+// The inner loop: out[i] = (accumulate ? out[i] : bias) + Σ_k w[k]·taps[k][i], then relu.
+// The per-ISA versions are depthwise_simd.h's; this one is the portable path's.
+using TapsFn = void (*)(float*, i64, const float* const*, const float*, i64, float, int, int);
+
+MGE_CLONES void taps_portable(float* __restrict out, i64 n, const float* const* taps, const float* w, i64 kk, float bias,
+                              int relu, int accumulate) {
+  if (!accumulate) std::fill(out, out + n, bias);
+  for (i64 k = 0; k < kk; ++k) {
+    const float t = w[k];
+    const float* __restrict src = taps[k];
+    for (i64 i = 0; i < n; ++i) out[i] += t * src[i];
+  }
+  if (relu)
+    for (i64 i = 0; i < n; ++i) out[i] = out[i] > 0.f ? out[i] : 0.f;
+}
+
+TapsFn pick_taps() {
+  const char* isa = gemm_isa();
+#if defined(__x86_64__)
+  if (std::strcmp(isa, "avx512") == 0) return mge_depthwise_taps_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return mge_depthwise_taps_avx2;
+#endif
+#if defined(__aarch64__)
+  if (std::strcmp(isa, "neon") == 0) return mge_depthwise_taps_neon;
+#endif
+#if defined(__wasm_simd128__)
+  if (std::strcmp(isa, "wasm-simd128") == 0) return mge_depthwise_taps_wasm;
+#endif
+  (void)isa;
+  return taps_portable;
+}
+
+// dst[j] = src[j·s]
+MGE_CLONES void copy_strided(float* __restrict dst, const float* __restrict src, i64 s, i64 n) {
+  if (s == 1) {
+    std::memcpy(dst, src, sizeof(float) * n);
+    return;
+  }
+  if (s == 2) {
+    for (i64 j = 0; j < n; ++j) dst[j] = src[2 * j];
+    return;
+  }
+  for (i64 j = 0; j < n; ++j) dst[j] = src[j * s];
+}
+
+// One plane laid out so that every tap reads one contiguous array: zero-padded and split into
+// the stride's phases (phase (qr, qc) holds padded[sh·r + qr][sw·j + qc] in rows of wq). Tap
+// (a, b) of output (r, c) is then phase((a·dh) % sh, (b·dw) % sw) at row r + (a·dh) / sh,
+// column c + (b·dw) / sw, so a strided or dilated convolution is a weighted sum of shifted
+// arrays like a stride-1 one. Planes narrower than 64 run flattened: one pass over oh·wq
+// values (the wq − ow extra columns of each row discarded) fills the vector lanes.
+struct PlaneLayout {
+  i64 h, w, kh, kw, sh, sw, dh, dw, ph, pw, oh, ow;
+  TapsFn fn;
+  // input h × w, taps kh × kw, strides, dilations, paddings, output oh × ow, inner loop
+  PlaneLayout(i64 h_, i64 w_, i64 kh_, i64 kw_, i64 sh_, i64 sw_, i64 dh_, i64 dw_, i64 ph_, i64 pw_, i64 oh_, i64 ow_,
+              TapsFn fn_)
+      : h(h_), w(w_), kh(kh_), kw(kw_), sh(sh_), sw(sw_), dh(dh_), dw(dw_), ph(ph_), pw(pw_), oh(oh_), ow(ow_), fn(fn_) {}
+  i64 hq = 0, wq = 0;
+  std::vector<float> buf, wide;
+  std::vector<const float*> taps;
+  std::vector<i64> tap_off;  // tap k of output (r, c) reads buf[tap_off[k] + r·wq + c]
+  std::vector<char> used;
+
+  void init() {
+    hq = oh + ((kh - 1) * dh) / sh;
+    wq = ow + ((kw - 1) * dw) / sw;
+    // slack: flattened taps read up to (kw − 1)·dw / sw values past their phase
+    buf.assign(static_cast<std::size_t>(sh * sw * hq * wq + wq), 0.f);
+    taps.resize(static_cast<std::size_t>(kh * kw));
+    tap_off.resize(static_cast<std::size_t>(kh * kw));
+    used.assign(static_cast<std::size_t>(sh * sw), 0);
+    for (i64 a = 0; a < kh; ++a)
+      for (i64 b = 0; b < kw; ++b) {
+        const i64 qr = (a * dh) % sh, qc = (b * dw) % sw;
+        used[qr * sw + qc] = 1;
+        tap_off[a * kw + b] = (qr * sw + qc) * hq * wq + ((a * dh) / sh) * wq + (b * dw) / sw;
+      }
+    if (flattened()) wide.resize(static_cast<std::size_t>(oh * wq));
+  }
+  bool flattened() const { return ow < 64 && oh > 1; }
+  float* phase(i64 qr, i64 qc) { return buf.data() + (qr * sw + qc) * hq * wq; }
+
+  void fill(const float* x) {
+    for (i64 qr = 0; qr < sh; ++qr)
+      for (i64 qc = 0; qc < sw; ++qc) {
+        if (!used[qr * sw + qc]) continue;
+        // columns j whose input column sw·j + qc − pw lies in [0, w)
+        const i64 off = qc - pw;
+        const i64 jlo = off >= 0 ? 0 : (-off + sw - 1) / sw;
+        const i64 jhi = std::max(jlo, std::min(wq, w - off <= 0 ? 0 : (w - off - 1) / sw + 1));
+        // Only the in-image values are written: the padding positions are the same for every
+        // plane and stay as init() zeroed them.
+        float* base = phase(qr, qc);
+        if (jhi <= jlo) continue;
+        for (i64 r = 0; r < hq; ++r) {
+          const i64 ih = sh * r + qr - ph;
+          if (ih < 0 || ih >= h) continue;
+          copy_strided(base + r * wq + jlo, x + ih * w + sw * jlo + off, sw, jhi - jlo);
+        }
+      }
+  }
+
+  void point_taps(i64 r) {
+    const float* base = buf.data() + r * wq;
+    for (std::size_t k = 0; k < taps.size(); ++k) taps[k] = base + tap_off[k];
+  }
+
+  // y (oh × ow) = bias + Σ taps ⋆ x (or y += Σ taps ⋆ x when accumulate), then relu.
+  void run(const float* x, const float* wts, float* y, float bias, bool relu, bool accumulate) {
+    fill(x);
+    const i64 kk = kh * kw;
+    if (!flattened()) {
+      for (i64 r = 0; r < oh; ++r) {
+        point_taps(r);
+        fn(y + r * ow, ow, taps.data(), wts, kk, bias, relu, accumulate);
+      }
+      return;
+    }
+    point_taps(0);
+    fn(wide.data(), oh * wq, taps.data(), wts, kk, accumulate ? 0.f : bias, accumulate ? 0 : relu, 0);
+    for (i64 r = 0; r < oh; ++r) {
+      const float* wr = wide.data() + r * wq;
+      float* yr = y + r * ow;
+      if (accumulate)
+        for (i64 c = 0; c < ow; ++c) yr[c] += wr[c];
+      else
+        std::memcpy(yr, wr, sizeof(float) * ow);
+    }
+  }
+};
+
 // Work per task: one output plane of oh·ow·kh·kw multiply-adds; group small planes.
 inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::max<i64>(1, plane_work)); }
 
@@ -137,35 +281,24 @@ inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::
 
 void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
   const i64 mult = p.o / p.c;
-  const i64 planes = p.n * p.o;
-  const bool s1 = p.sh == 1 && p.sw == 1;
-  parallel_for(planes, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
-    PlaneS1 fast{p.h, p.w, p.kh, p.kw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, {}, {}};
-    for (i64 plane = begin; plane < end; ++plane) {
-      if (s1) {
-        const i64 b = plane / p.o, oc = plane % p.o, ic = oc / mult;
-        float* yp = y + plane * p.oh * p.ow;
-        fast.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
+  const TapsFn fn = pick_taps();
+  const bool stride1 = p.sh == 1 && p.sw == 1;
+  parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
+    PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn);
+    PlaneS1 s1{p.h, p.w, p.kh, p.kw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, {}, {}};
+    if (!stride1) plane.init();
+    for (i64 i = begin; i < end; ++i) {
+      const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
+      if (stride1) {
+        // measured faster than the tap-sum loop at stride 1 (three taps per pass, auto-vectorised)
+        float* yp = y + i * p.oh * p.ow;
+        s1.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
         if (ep.relu)
-          for (i64 i = 0; i < p.oh * p.ow; ++i) yp[i] = yp[i] > 0.f ? yp[i] : 0.f;
+          for (i64 k = 0; k < p.oh * p.ow; ++k) yp[k] = yp[k] > 0.f ? yp[k] : 0.f;
         continue;
       }
-      const i64 b = plane / p.o, oc = plane % p.o, ic = oc / mult;
-      const float* xp = x + (b * p.c + ic) * p.h * p.w;
-      const float* wp = w + oc * p.kh * p.kw;
-      float* yp = y + plane * p.oh * p.ow;
-      const float bias = ep.bias ? ep.bias[oc] : 0.f;
-      for (i64 r = 0; r < p.oh; ++r) {
-        float* yr = yp + r * p.ow;
-        std::fill(yr, yr + p.ow, bias);
-        for (i64 kh = 0; kh < p.kh; ++kh) {
-          const i64 ih = r * p.sh - p.ph + kh * p.dh;
-          if (ih < 0 || ih >= p.h) continue;
-          row_taps(yr, xp + ih * p.w, wp + kh * p.kw, p.kw, p.dw, p.sw, p.pw, p.ow, p.w);
-        }
-        if (ep.relu)
-          for (i64 c = 0; c < p.ow; ++c) yr[c] = yr[c] > 0.f ? yr[c] : 0.f;
-      }
+      plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
+                ep.relu, false);
     }
   });
 }
@@ -176,25 +309,41 @@ void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx,
   for (i64 r = 0; r < p.o * p.kh; ++r)
     for (i64 k = 0; k < p.kw; ++k) flipped[r * p.kw + k] = w[r * p.kw + p.kw - 1 - k];
   const i64 planes = p.n * p.c;
-  // stride 1: dx is dy convolved with the 180°-rotated taps, padded by (k−1)·d − p
+  // dx is dy convolved with the 180°-rotated taps, padded by (k−1)·d − p; with a stride, dy is
+  // first spread out with stride − 1 zeros between its values (wasted multiply-adds, but all of
+  // them in the vector inner loop instead of strided scalar scatters).
   const i64 bph = (p.kh - 1) * p.dh - p.ph, bpw = (p.kw - 1) * p.dw - p.pw;
-  const bool s1 = p.sh == 1 && p.sw == 1 && bph >= 0 && bpw >= 0;
+  const bool direct = bph >= 0 && bpw >= 0 && p.oh > 0 && p.ow > 0;
+  const bool strided = p.sh > 1 || p.sw > 1;
+  const i64 hu = (p.oh - 1) * p.sh + 1, wu = (p.ow - 1) * p.sw + 1;
   std::vector<float> rotated;
-  if (s1) {
+  if (direct) {
     const i64 kk = p.kh * p.kw;
     rotated.resize(static_cast<std::size_t>(p.o * kk));
     for (i64 oc = 0; oc < p.o; ++oc)
       for (i64 k = 0; k < kk; ++k) rotated[oc * kk + k] = w[oc * kk + kk - 1 - k];
   }
-  parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
-    PlaneS1 fast{p.oh, p.ow, p.kh, p.kw, p.dh, p.dw, bph, bpw, p.h, p.w, {}, {}};
+  const TapsFn fn = pick_taps();
+  parallel_for(planes, grain_for(mult * p.oh * p.ow * p.kh * p.kw * p.sh * p.sw), [&](i64 begin, i64 end) {
+    PlaneLayout fast(hu, wu, p.kh, p.kw, 1, 1, p.dh, p.dw, bph, bpw, p.h, p.w, fn);
+    std::vector<float> spread;
+    if (direct) {
+      fast.init();
+      if (strided) spread.assign(static_cast<std::size_t>(hu * wu), 0.f);  // the zeros stay; the values are rewritten
+    }
     for (i64 plane = begin; plane < end; ++plane) {
       const i64 b = plane / p.c, ic = plane % p.c;
       float* dxp = dx + plane * p.h * p.w;
-      if (s1) {
+      if (direct) {
         for (i64 m = 0; m < mult; ++m) {
           const i64 oc = ic * mult + m;
-          fast.run(dy + (b * p.o + oc) * p.oh * p.ow, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, m > 0);
+          const float* src = dy + (b * p.o + oc) * p.oh * p.ow;
+          if (strided) {
+            for (i64 r = 0; r < p.oh; ++r)
+              for (i64 c = 0; c < p.ow; ++c) spread[r * p.sh * wu + c * p.sw] = src[r * p.ow + c];
+            src = spread.data();
+          }
+          fast.run(src, rotated.data() + oc * p.kh * p.kw, dxp, 0.f, false, m > 0);
         }
         continue;
       }

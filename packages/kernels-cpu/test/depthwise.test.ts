@@ -3,7 +3,7 @@
 // non-square kernels and images, batch 1 and an empty batch, with and without the epilogue.
 import type { Conv2dParams } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { setNumThreads } from '../src/index.js';
+import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
 import { cpu, expectClose, js, randomPair } from './helpers.js';
 
 function dw(
@@ -34,11 +34,26 @@ const CASES: Conv2dParams[] = [
   dw(0, 4, 5, 5, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
   // padding beyond the kernel's reach: the stride-1 input gradient takes the row-by-row path
   dw(2, 3, 5, 4, 2, 1, 3, [1, 1], [1, 2], [1, 1]),
+  // rows long enough to run row by row: several 4-vector blocks, single vectors and a masked tail
+  dw(1, 3, 20, 101, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
+  dw(2, 5, 33, 67, 1, 3, 3, [2, 2], [1, 1], [1, 1]),
+  dw(1, 7, 29, 70, 2, 5, 5, [2, 1], [2, 2], [1, 1]),
+  dw(1, 4, 26, 30, 1, 3, 3, [1, 1], [2, 2], [2, 2]),
+  dw(1, 6, 31, 75, 1, 3, 3, [2, 3], [1, 0], [1, 2]),
+  // MobileNet's small planes: 7² and 14² (flattened), stride 2 from 14² to 7²
+  dw(1, 19, 7, 7, 1, 3, 3, [1, 1], [1, 1], [1, 1]),
+  dw(1, 9, 14, 14, 1, 3, 3, [2, 2], [1, 1], [1, 1]),
 ];
 
+// Read before probing: setGemmIsa switches the path it accepts (the depthwise inner loop follows it).
+const defaultIsa = cpuInfo().isa;
+const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
+setGemmIsa(defaultIsa);
+
 describe('depthwise conv2d and its gradients match the js backend', () => {
-  for (const threads of [1, 2]) {
-    it(`forward (with each epilogue), backward input, backward filter (${threads} thread(s))`, () => {
+  for (const [isa, threads] of [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const]) {
+    it(`forward (with each epilogue), backward input, backward filter (${isa}, ${threads} thread(s))`, () => {
+      expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);
       let seed = 100;
       for (const p of CASES) {
@@ -74,6 +89,7 @@ describe('depthwise conv2d and its gradients match the js backend', () => {
           `bwd filter ${tag}`,
         );
       }
+      setGemmIsa(defaultIsa);
     });
   }
 

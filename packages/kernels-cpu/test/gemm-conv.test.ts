@@ -140,6 +140,10 @@ const CONVS: Conv2dParams[] = [
   // Filter gradient vectorised over filters (more lanes filled than by 8- or 10-wide rows), 20 = 16 + 4.
   conv(3, 3, 10, 10, 20, 3),
   { ...conv(2, 3, 9, 11, 4, 3, 1, 1), kh: 2, kw: 4, oh: 10, ow: 10, sh: 1, sw: 1, ph: 1, pw: 1 },
+  // Column matrices over 4 MB go in bands of output rows (the last band shorter): grouped, and
+  // strided with padding.
+  conv(1, 32, 90, 90, 6, 3, 1, 1, 1, 2),
+  conv(2, 8, 150, 150, 5, 5, 2, 2),
 ];
 
 describe('conv2d and its gradients match the js backend', () => {

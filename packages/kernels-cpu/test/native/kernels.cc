@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../../native/depthwise.h"
 #include "../../native/gemm.h"
 #include "../../native/ops.h"
 #include "../../native/thread_pool.h"
@@ -101,6 +102,49 @@ void test_conv(const mge::ConvParams& p) {
   expect_close(gdw, dw, 1e-3, tag + " filter gradient");
 }
 
+// Depthwise convolution (groups == c, channel multiplier mult) with bias and relu, and its
+// gradients: strides, dilation, padding, non-square planes and plane widths around the vector
+// widths (row-by-row and flattened layouts, masked tails).
+void test_depthwise(i64 n, i64 c, i64 mult, i64 h, i64 w, i64 kh, i64 kw, i64 sh, i64 sw, i64 ph, i64 pw, i64 dl) {
+  const i64 o = c * mult;
+  const i64 oh = (h + 2 * ph - dl * (kh - 1) - 1) / sh + 1, ow = (w + 2 * pw - dl * (kw - 1) - 1) / sw + 1;
+  const mge::ConvParams p{n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dl, dl, c};
+  const i64 xs = n * c * h * w, ws = o * kh * kw, ys = n * o * oh * ow;
+  const auto x = rnd(xs, 8), wt = rnd(ws, 9), dy = rnd(ys, 10), bias = rnd(o, 11);
+  std::vector<double> y(ys, 0.0), dx(xs, 0.0), dw(ws, 0.0);
+  for (i64 i = 0; i < n; ++i)
+    for (i64 oc = 0; oc < o; ++oc)
+      for (i64 oy = 0; oy < oh; ++oy)
+        for (i64 ox = 0; ox < ow; ++ox) {
+          const i64 yi = ((i * o + oc) * oh + oy) * ow + ox;
+          y[yi] = bias[oc];
+          for (i64 ky = 0; ky < kh; ++ky)
+            for (i64 kx = 0; kx < kw; ++kx) {
+              const i64 iy = oy * sh - ph + ky * dl, ix = ox * sw - pw + kx * dl;
+              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+              const i64 xi = ((i * c + oc / mult) * h + iy) * w + ix, wi = (oc * kh + ky) * kw + kx;
+              y[yi] += double(x[xi]) * wt[wi];
+              dx[xi] += double(dy[yi]) * wt[wi];
+              dw[wi] += double(dy[yi]) * x[xi];
+            }
+          y[yi] = y[yi] > 0.0 ? y[yi] : 0.0;
+        }
+  const std::string tag = "depthwise n" + std::to_string(n) + " c" + std::to_string(c) + "x" + std::to_string(mult) +
+                          " " + std::to_string(h) + "x" + std::to_string(w) + " k" + std::to_string(kh) + "x" +
+                          std::to_string(kw) + " s" + std::to_string(sh) + "," + std::to_string(sw) + " d" +
+                          std::to_string(dl);
+  mge::Epilogue ep;
+  ep.bias = bias.data();
+  ep.relu = true;
+  std::vector<float> got(ys), gdx(xs), gdw(ws);
+  mge::depthwise_conv2d(x.data(), wt.data(), got.data(), p, ep);
+  expect_close(got, y, 1e-4, tag + " forward");
+  mge::depthwise_conv2d_backward_input(dy.data(), wt.data(), gdx.data(), p);
+  expect_close(gdx, dx, 1e-4, tag + " input gradient");
+  mge::depthwise_conv2d_backward_filter(x.data(), dy.data(), gdw.data(), p);
+  expect_close(gdw, dw, 1e-3, tag + " filter gradient");
+}
+
 // 2×2/stride-2 max pooling and its gradient (the vector paths), on values with ties (the first
 // maximum wins) and a NaN (which wins its window), against the scalar rule.
 void test_pool(i64 n, i64 c, i64 h, i64 w, bool nan) {
@@ -158,8 +202,18 @@ int main(int argc, char** argv) {
     for (const auto& p : {conv(3, 1, 32, 32, 6, 5), conv(3, 6, 14, 14, 16, 5), conv(2, 2, 12, 12, 5, 5),
                           conv(2, 1, 20, 20, 9, 5), conv(1, 2, 21, 21, 7, 5), conv(2, 3, 36, 36, 13, 5),
                           conv(2, 2, 14, 14, 23, 3), conv(3, 3, 10, 10, 20, 3), conv(2, 3, 7, 6, 4, 3, 1, 1),
-                          conv(2, 3, 9, 9, 5, 3, 2, 1), conv(1, 4, 6, 5, 3, 1)})
+                          conv(2, 3, 9, 9, 5, 3, 2, 1), conv(1, 4, 6, 5, 3, 1),
+                          // a column matrix over 4 MB: im2col and GEMM in bands of output rows
+                          conv(1, 8, 150, 150, 5, 5, 2, 2)})
       test_conv(p);
+    test_depthwise(1, 5, 1, 56, 56, 3, 3, 1, 1, 1, 1, 1);
+    test_depthwise(2, 3, 1, 29, 37, 3, 3, 2, 2, 1, 1, 1);
+    test_depthwise(1, 7, 1, 7, 7, 3, 3, 1, 1, 1, 1, 1);
+    test_depthwise(1, 3, 2, 14, 14, 3, 3, 2, 2, 1, 1, 1);
+    test_depthwise(1, 2, 1, 19, 70, 5, 5, 1, 2, 2, 2, 1);
+    test_depthwise(2, 3, 3, 11, 27, 3, 3, 1, 1, 2, 2, 2);
+    test_depthwise(1, 4, 1, 9, 33, 3, 1, 3, 1, 0, 0, 1);
+    test_depthwise(1, 2, 1, 5, 131, 3, 3, 1, 1, 1, 1, 1);
     test_pool(2, 3, 28, 28, false);
     test_pool(2, 3, 10, 13, false);
     test_pool(1, 2, 12, 18, true);

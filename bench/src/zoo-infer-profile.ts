@@ -1,0 +1,50 @@
+// Batch-1 inference of a zoo network on cpu, time per backend method (kernel + call overhead) and
+// what is left outside the backend (JS dispatch, autograd bookkeeping), for finding where a
+// network's latency goes.
+//   pnpm --filter @mge/bench exec tsx --conditions=source src/zoo-infer-profile.ts mobilenet_v2 [runs]
+import { getBackend, noGrad, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import '@mge/kernels-cpu';
+import { createModel } from '@mge/models-zoo';
+import { randomFloats } from './stats.js';
+
+await ready();
+setDefaultDevice('cpu');
+random.seed(2);
+const name = process.argv[2] ?? 'mobilenet_v2';
+const runs = Number(process.argv[3] ?? 20);
+const model = createModel(name).eval();
+const x = tensor(randomFloats(3 * 224 * 224, 9), { shape: [1, 3, 224, 224] });
+const backend = getBackend('cpu') as unknown as Record<string, unknown>;
+const times = new Map<string, { ms: number; calls: number }>();
+let proto: object | null = backend;
+const seen = new Set<string>();
+while (proto && proto !== Object.prototype) {
+  for (const key of Object.getOwnPropertyNames(proto)) {
+    if (seen.has(key) || key === 'constructor') continue;
+    const d = Object.getOwnPropertyDescriptor(proto, key);
+    if (!d || typeof d.value !== 'function') continue;
+    seen.add(key);
+    const fn = d.value as (...a: unknown[]) => unknown;
+    backend[key] = function (this: unknown, ...args: unknown[]) {
+      const t0 = performance.now();
+      const r = fn.apply(this, args);
+      const e = times.get(key) ?? { ms: 0, calls: 0 };
+      e.ms += performance.now() - t0;
+      e.calls++;
+      times.set(key, e);
+      return r;
+    };
+  }
+  proto = Object.getPrototypeOf(proto);
+}
+for (let i = 0; i < 3; i++) await noGrad(() => (model(x) as Tensor).data());
+times.clear();
+const t0 = performance.now();
+for (let i = 0; i < runs; i++) await noGrad(() => (model(x) as Tensor).data());
+const total = (performance.now() - t0) / runs;
+let inBackend = 0;
+const rows = [...times.entries()].sort((a, b) => b[1].ms - a[1].ms);
+for (const [, v] of rows) inBackend += v.ms / runs;
+console.log(`${name} b1: ${total.toFixed(2)} ms per inference; ${inBackend.toFixed(2)} ms inside backend methods`);
+for (const [k, v] of rows.slice(0, 25))
+  console.log(`  ${k.padEnd(32)} ${(v.ms / runs).toFixed(3).padStart(8)} ms  ${(v.calls / runs).toFixed(0).padStart(5)} calls`);
