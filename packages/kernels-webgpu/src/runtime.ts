@@ -5,6 +5,12 @@ import { toF16Storage } from './wgsl.js';
 /** Bytes of parameters per dispatch: 128 u32 (shapes, strides, sizes) — 512 also meets the 256-byte offset alignment. */
 export const PARAM_SLOT_BYTES = 512;
 export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
+/** Kernels in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
+const DISPATCHES_WITHOUT_TURN_WARNING = 20_000;
+
+/** Error-scope promises left pending (see flush) before batches run without a scope of their own. */
+const MAX_PENDING_SCOPES = 64;
+
 /** Dispatches recorded before a submit; more would only delay the GPU's start. */
 export const DISPATCHES_PER_BATCH = 128;
 /** Threads per workgroup of every elementwise-style kernel. */
@@ -57,6 +63,9 @@ export class GpuRuntime {
   private lostMessage: string | undefined;
   private readonly errors: string[] = [];
   private readonly pendingScopes: Promise<void>[] = [];
+  /** Dispatches since the event loop last turned (Node only; see noteDispatchWithoutTurn). */
+  private sinceTurn = 0;
+  private warnedNoTurn = false;
   readonly maxBufferBytes: number;
 
   /**
@@ -194,6 +203,7 @@ export class GpuRuntime {
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(gx, gy, gz);
     this.stats.dispatches++;
+    this.noteDispatchWithoutTurn();
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -205,16 +215,40 @@ export class GpuRuntime {
     return this.encoder;
   }
 
+  /**
+   * Dawn for Node frees bind groups and command buffers only from tasks the event loop runs
+   * (N-API finalizers and device ticks are scheduled with setImmediate), so a loop that never
+   * yields grows by about 5 KB a kernel, whatever core releases. Says so once, on Node.
+   */
+  private noteDispatchWithoutTurn(): void {
+    if (this.warnedNoTurn || typeof setImmediate !== 'function') return;
+    if (this.sinceTurn++ === 0) {
+      setImmediate(() => {
+        this.sinceTurn = 0;
+      });
+    } else if (this.sinceTurn === DISPATCHES_WITHOUT_TURN_WARNING) {
+      this.warnedNoTurn = true;
+      console.warn(
+        `webgpu: ${DISPATCHES_WITHOUT_TURN_WARNING} kernels ran without the event loop turning. Dawn frees its bind groups ` +
+          'and command buffers only between tasks, so memory grows (~5 KB a kernel) until the loop yields: ' +
+          'await something now and then, e.g. `await loss.data()` every 100 steps.',
+      );
+    }
+  }
+
   /** Submits the batch being recorded, if any. */
   flush(): void {
     if (!this.encoder) return;
     const encoder = this.commandEncoder();
     // The queue orders this write after the previous batch's submit, so one arena serves every batch.
     if (this.slot > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.slot * PARAM_SLOT_BYTES);
-    this.device.pushErrorScope('validation');
+    // A loop that never reads leaves every scope's promise pending (they settle only when the
+    // event loop turns); past a bound, errors reach the 'uncapturederror' listener instead.
+    const scoped = this.pendingScopes.length < MAX_PENDING_SCOPES;
+    if (scoped) this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
     this.stats.submits++;
-    this.watch('validation', 'running a batch of kernels');
+    if (scoped) this.watch('validation', 'running a batch of kernels');
     this.encoder = undefined;
     this.slot = 0;
     this.submittedBatch = this.batch;
