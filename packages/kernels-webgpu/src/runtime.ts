@@ -7,6 +7,8 @@ export const PARAM_SLOT_BYTES = 512;
 export const PARAM_WORDS = PARAM_SLOT_BYTES / 4;
 /** Kernels in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
 const DISPATCHES_WITHOUT_TURN_WARNING = 20_000;
+/** Kernels in one task before an error: 65,536 live bind groups crash Dawn on lavapipe. */
+const DISPATCHES_WITHOUT_TURN_LIMIT = 60_000;
 
 /** Error-scope promises left pending (see flush) before batches run without a scope of their own. */
 const MAX_PENDING_SCOPES = 64;
@@ -180,6 +182,7 @@ export class GpuRuntime {
       throw new Error(`webgpu: ${k.key}: ${params.length} parameters exceed the ${PARAM_WORDS}-word block (rank too high)`);
     }
     if (this.slot === DISPATCHES_PER_BATCH) this.flush();
+    this.noteDispatchWithoutTurn(k.key);
     const pipeline = this.pipeline(k);
     const base = (this.slot * PARAM_SLOT_BYTES) / 4;
     for (let i = 0; i < params.length; i++) this.arenaWords[base + i] = params[i];
@@ -203,7 +206,6 @@ export class GpuRuntime {
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(gx, gy, gz);
     this.stats.dispatches++;
-    this.noteDispatchWithoutTurn();
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -218,20 +220,29 @@ export class GpuRuntime {
   /**
    * Dawn for Node frees bind groups and command buffers only from tasks the event loop runs
    * (N-API finalizers and device ticks are scheduled with setImmediate), so a loop that never
-   * yields grows by about 5 KB a kernel, whatever core releases. Says so once, on Node.
+   * yields keeps one bind group per kernel, ~5 KB each, whatever core releases; and past
+   * 65,536 of them lavapipe's descriptor-pool allocation segfaults inside Dawn. So, on Node:
+   * a warning at DISPATCHES_WITHOUT_TURN_WARNING, an error before the crash.
    */
-  private noteDispatchWithoutTurn(): void {
-    if (this.warnedNoTurn || typeof setImmediate !== 'function') return;
+  private noteDispatchWithoutTurn(key: string): void {
+    if (typeof setImmediate !== 'function') return;
     if (this.sinceTurn++ === 0) {
       setImmediate(() => {
         this.sinceTurn = 0;
       });
-    } else if (this.sinceTurn === DISPATCHES_WITHOUT_TURN_WARNING) {
+    } else if (this.sinceTurn === DISPATCHES_WITHOUT_TURN_WARNING && !this.warnedNoTurn) {
       this.warnedNoTurn = true;
       console.warn(
         `webgpu: ${DISPATCHES_WITHOUT_TURN_WARNING} kernels ran without the event loop turning. Dawn frees its bind groups ` +
           'and command buffers only between tasks, so memory grows (~5 KB a kernel) until the loop yields: ' +
           'await something now and then, e.g. `await loss.data()` every 100 steps.',
+      );
+    } else if (this.sinceTurn > DISPATCHES_WITHOUT_TURN_LIMIT) {
+      this.sinceTurn--;
+      throw new Error(
+        `webgpu: ${key}: ${DISPATCHES_WITHOUT_TURN_LIMIT} kernels ran without the event loop turning; Dawn keeps every ` +
+          "kernel's bind group until it turns and crashes past ~65,000 of them. Let the loop yield now and then " +
+          '(e.g. `await loss.data()` every 100 steps, or `for await` over the DataLoader)',
       );
     }
   }
