@@ -4,7 +4,8 @@
  * (bench/src/readme-loop.ts, which `pnpm bench --memory` runs for 20,000 steps on every
  * backend); here fewer steps, RSS growth from the end of a warm-up to the end < 5 %. The
  * warm-up is the first half of the run: RSS rises while V8 sizes its heaps for the loop
- * (about 500 steps on cpu, 300 on js), then holds. On webgpu (lavapipe, ~1 s a step) the run
+ * (up to ~700 steps on cpu — V8 grows its old generation once, at a step that varies from run
+ * to run — and ~300 on js), then holds. On webgpu (lavapipe, ~1 s a step) the run
  * is short; without the collection watcher it created ~25 new GPU buffers every step.
  */
 import { spawnSync } from 'node:child_process';
@@ -61,8 +62,8 @@ function growth(rss: number[], warmSamples: number): { pct: number; table: strin
 }
 
 describe("the README's synchronous training loop keeps RSS flat", () => {
-  it('cpu: 1,200 LeNet steps at batch 64', () => {
-    const rss = run('cpu', 1200, 40, 64);
+  it('cpu: 1,600 LeNet steps at batch 64', () => {
+    const rss = run('cpu', 1600, 40, 64);
     const g = growth(rss, rss.length / 2);
     expect(g.pct, `RSS (MiB) every 40 steps: ${g.table}`).toBeLessThan(5);
   }, 600_000);
