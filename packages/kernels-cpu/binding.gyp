@@ -160,6 +160,18 @@
       "cflags": [
         "-pthread"
       ]
+    },
+    {
+      "target_name": "mge_gc_watch",
+      "sources": [
+        "native/gc_watch.c"
+      ],
+      "defines!": [
+        "NAPI_VERSION=8"
+      ],
+      "defines": [
+        "NAPI_EXPERIMENTAL"
+      ]
     }
   ]
 }

@@ -46,6 +46,7 @@ export {
   setDefaultDevice,
 } from './registry.js';
 export * from './shape.js';
+export { type CollectionWatcher, hasCollectionWatcher, reclaimCollected, setCollectionWatcher } from './storage.js';
 export { type NestedArray, Tensor } from './tensor.js';
 export { clip } from './tensor-methods.js';
 export { keep, tidy } from './tidy.js';

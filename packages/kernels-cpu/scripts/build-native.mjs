@@ -55,7 +55,9 @@ async function main() {
   await generateOps();
   const buildRoot = sanitize ? join(pkgDir, 'build-asan') : pkgDir;
   const addon = join(buildRoot, 'build', 'Release', 'mge_cpu.node');
-  if (args.has('--if-missing') && upToDate(addon)) {
+  // The second addon (native/gc_watch.c) tells core which tensors were collected.
+  const gcWatch = join(buildRoot, 'build', 'Release', 'mge_gc_watch.node');
+  if (args.has('--if-missing') && upToDate(addon) && upToDate(gcWatch)) {
     log(`addon already built: ${addon}`);
     return;
   }

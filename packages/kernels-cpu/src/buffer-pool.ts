@@ -3,15 +3,25 @@ import type { DataArray, DType } from '@mge/core';
 /** Makes a new buffer when the pool has none of the kind; contents may be anything. */
 export type MakeBuffer = (dtype: DType, size: number) => DataArray;
 
+/** Released buffers of one dtype and length; `lastAsked` is when one was last asked for. */
+interface Shelf {
+  bufs: DataArray[];
+  lastAsked: number;
+}
+
 /**
  * Released buffers, kept by dtype and length for the next buffer of the same kind.
- * Training loops allocate the same shapes every step, so after the first step
- * almost every output comes from here and nothing new is allocated or zeroed.
+ * Training loops allocate the same shapes every step, so after the first steps
+ * almost every output comes from here and nothing new is allocated or page-faulted.
+ * When the bound is reached, the shapes asked for least recently make room: buffers of a
+ * workload that has ended (training's shapes once inference runs) must not keep the
+ * current one from pooling.
  */
 export class BufferPool {
   // Keyed by dtype, then by length (numbers, so a lookup builds no string).
-  private readonly free: Record<DType, Map<number, DataArray[]>> = { float32: new Map(), int32: new Map(), bool: new Map() };
+  private readonly free: Record<DType, Map<number, Shelf>> = { float32: new Map(), int32: new Map(), bool: new Map() };
   private bytes = 0;
+  private clock = 0;
 
   constructor(
     private maxBytes: number,
@@ -22,10 +32,21 @@ export class BufferPool {
     return this.bytes;
   }
 
+  private shelf(dtype: DType, size: number): Shelf {
+    const byLength = this.free[dtype];
+    let shelf = byLength.get(size);
+    if (!shelf) {
+      shelf = { bufs: [], lastAsked: 0 };
+      byLength.set(size, shelf);
+    }
+    return shelf;
+  }
+
   /** A buffer of exactly `size` elements with unspecified contents. */
   take(dtype: DType, size: number): DataArray {
-    const list = this.free[dtype].get(size);
-    const buf = list?.pop();
+    const shelf = this.shelf(dtype, size);
+    shelf.lastAsked = ++this.clock;
+    const buf = shelf.bufs.pop();
     if (buf) {
       this.bytes -= buf.byteLength;
       return buf;
@@ -34,20 +55,32 @@ export class BufferPool {
   }
 
   give(dtype: DType, buf: DataArray): void {
-    if (buf.byteLength === 0 || this.bytes + buf.byteLength > this.maxBytes) return; // let the GC have it
-    const byLength = this.free[dtype];
-    let list = byLength.get(buf.length);
-    if (!list) {
-      list = [];
-      byLength.set(buf.length, list);
+    if (buf.byteLength === 0 || buf.byteLength > this.maxBytes) return; // let the GC have it
+    const shelf = this.shelf(dtype, buf.length);
+    while (this.bytes + buf.byteLength > this.maxBytes) {
+      const stale = this.stalest();
+      // Nothing staler than the buffer's own shape: keep what is there, let the GC have this one.
+      if (!stale || stale.lastAsked >= shelf.lastAsked) return;
+      this.bytes -= (stale.bufs.pop() as DataArray).byteLength;
     }
-    list.push(buf);
+    shelf.bufs.push(buf);
     this.bytes += buf.byteLength;
   }
 
   /** Keeps at least `bytes` from now on (a replayed step's buffers). */
   reserve(bytes: number): void {
     this.maxBytes = Math.max(this.maxBytes, bytes);
+  }
+
+  /** The non-empty shelf asked for least recently. */
+  private stalest(): Shelf | undefined {
+    let best: Shelf | undefined;
+    for (const byLength of Object.values(this.free)) {
+      for (const shelf of byLength.values()) {
+        if (shelf.bufs.length > 0 && (!best || shelf.lastAsked < best.lastAsked)) best = shelf;
+      }
+    }
+    return best;
   }
 
   clear(): void {

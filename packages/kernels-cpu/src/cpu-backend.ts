@@ -23,6 +23,7 @@ import {
   type UnaryOp,
 } from '@mge/core';
 import { BufferPool } from './buffer-pool.js';
+import { installGcWatch } from './gc-watch.js';
 import { loadNative, type NativeAddon } from './native.js';
 
 type Ref = TensorRef<DataArray>;
@@ -89,13 +90,18 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   private readonly native: NativeAddon;
   private readonly pool: BufferPool;
   /**
-   * Buffers are typed arrays (over native memory) the GC frees: core calls release() only
-   * for disposed tensors, so a loop that never disposes frees its buffers at every
-   * collection, young ones included, rather than waiting for FinalizationRegistry tasks.
+   * False when core's collection watcher is installed (gc-watch.ts, on Node): core then
+   * releases every buffer, of disposed and of collected tensors, at its next allocation,
+   * and the pool hands it out again — no fresh memory to fault in, no garbage to collect.
+   * Without the watcher the GC frees buffers itself (core releases only disposed ones), at
+   * every collection, young ones included, rather than waiting for FinalizationRegistry tasks.
    */
-  readonly buffersCollected = true;
+  readonly buffersCollected: boolean;
   private readonly live = new WeakSet<DataArray>();
+  /** Counts buffers for memory() when the GC frees them; with the watcher every release is seen. */
   private readonly counted = new LiveBuffers();
+  private liveCount = 0;
+  private liveBytes = 0;
   private readonly p = new Params();
   /** Operator codes as the addon numbers them: it lists its own operators (generated from core's table). */
   private readonly unaryCode: ReadonlyMap<string, number>;
@@ -103,6 +109,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   constructor(options: CpuBackendOptions = {}) {
     this.native = loadNative();
+    this.buffersCollected = !installGcWatch();
     this.unaryCode = new Map(this.native.unaryOps.map((op, i) => [op, i]));
     this.binaryCode = new Map(this.native.binaryOps.map((op, i) => [op, i]));
     const info = this.native.info();
@@ -124,7 +131,10 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   private out(dtype: DType, size: number): DataArray {
     const buf = this.pool.take(dtype, size);
     this.live.add(buf);
-    return this.counted.add(buf);
+    if (this.buffersCollected) return this.counted.add(buf);
+    this.liveCount++;
+    this.liveBytes += buf.byteLength;
+    return buf;
   }
 
   allocate(dtype: DType, size: number): DataArray {
@@ -159,7 +169,11 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (!this.live.delete(buf)) {
       throw new Error(`CpuBackend.release: argument 'buf' is not a live buffer of this backend (released twice?), got ${describe(buf)}`);
     }
-    this.counted.remove(buf);
+    if (this.buffersCollected) this.counted.remove(buf);
+    else {
+      this.liveCount--;
+      this.liveBytes -= buf.byteLength;
+    }
     const dtype: DType = buf instanceof Float32Array ? 'float32' : buf instanceof Int32Array ? 'int32' : 'bool';
     this.pool.give(dtype, buf);
   }
@@ -170,7 +184,9 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   }
 
   memory(): BackendMemory {
-    return this.counted.memory(this.pool.pooledBytes + this.native.cachedBytes());
+    const pooledBytes = this.pool.pooledBytes + this.native.cachedBytes();
+    if (this.buffersCollected) return this.counted.memory(pooledBytes);
+    return { liveBuffers: this.liveCount, liveBytes: this.liveBytes, pooledBytes };
   }
 
   reserve(bytes: number): void {

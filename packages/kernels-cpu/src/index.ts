@@ -8,6 +8,7 @@ import { CpuBackend } from './cpu-backend.js';
 import { loadNative } from './native.js';
 
 export { CpuBackend, type CpuBackendOptions } from './cpu-backend.js';
+export { installGcWatch } from './gc-watch.js';
 export { addonPath } from './native.js';
 
 registerBackend('cpu', () => new CpuBackend(), 200);

@@ -17,6 +17,22 @@ export function isNode(): boolean {
   return p?.versions?.node !== undefined && p.release?.name === 'node';
 }
 
+/**
+ * GPU buffers are released by core once their tensors are collected. A FinalizationRegistry
+ * reports that only when the event loop turns, so a synchronous training loop would keep
+ * every buffer; @mge/kernels-cpu's collection watcher reports it at core's next allocation.
+ * It is an optional dependency: without it, memory stays flat only in loops that yield.
+ */
+async function installGcWatch(): Promise<void> {
+  const spec = '@mge/kernels-cpu/gc-watch';
+  try {
+    const mod = (await import(/* @vite-ignore */ spec)) as { installGcWatch: () => boolean };
+    mod.installGcWatch();
+  } catch {
+    // not installed or not built: the FinalizationRegistry path stays
+  }
+}
+
 export async function getGpu(): Promise<GPU> {
   if (isNode()) {
     if (!nodeGpu) {
@@ -30,6 +46,7 @@ export async function getGpu(): Promise<GPU> {
       }
       installDawnEventPump();
       nodeGpu = mod.create([]);
+      await installGcWatch();
     }
     return nodeGpu;
   }

@@ -3,6 +3,14 @@ import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js
 import { pumpUntil } from './dawn-events.js';
 import { PARAM_SLOT_BYTES, PARAM_WORDS, toF16Storage, WG } from './wgsl.js';
 
+/** Kernels in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
+const DISPATCHES_WITHOUT_TURN_WARNING = 20_000;
+/** Kernels in one task before an error: 65,536 live bind groups crash Dawn on lavapipe. */
+const DISPATCHES_WITHOUT_TURN_LIMIT = 60_000;
+
+/** Error-scope promises left pending (see flush) before batches run without a scope of their own. */
+const MAX_PENDING_SCOPES = 64;
+
 /** Dispatches recorded before a submit; more would only delay the GPU's start. */
 export const DISPATCHES_PER_BATCH = 128;
 const MAX_GROUPS_PER_DIM = 65535;
@@ -53,6 +61,9 @@ export class GpuRuntime {
   private lostMessage: string | undefined;
   private readonly errors: string[] = [];
   private readonly pendingScopes: Promise<void>[] = [];
+  /** Dispatches since the event loop last turned (Node only; see noteDispatchWithoutTurn). */
+  private sinceTurn = 0;
+  private warnedNoTurn = false;
   readonly maxBufferBytes: number;
 
   /**
@@ -167,6 +178,7 @@ export class GpuRuntime {
       throw new Error(`webgpu: ${k.key}: ${params.length} parameters exceed the ${PARAM_WORDS}-word block (rank too high)`);
     }
     if (this.slot === DISPATCHES_PER_BATCH) this.flush();
+    this.noteDispatchWithoutTurn(k.key);
     const pipeline = this.pipeline(k);
     const base = (this.slot * PARAM_SLOT_BYTES) / 4;
     for (let i = 0; i < params.length; i++) this.arenaWords[base + i] = params[i];
@@ -201,16 +213,49 @@ export class GpuRuntime {
     return this.encoder;
   }
 
+  /**
+   * Dawn for Node frees bind groups and command buffers only from tasks the event loop runs
+   * (N-API finalizers and device ticks are scheduled with setImmediate), so a loop that never
+   * yields keeps one bind group per kernel, ~5 KB each, whatever core releases; and past
+   * 65,536 of them lavapipe's descriptor-pool allocation segfaults inside Dawn. So, on Node:
+   * a warning at DISPATCHES_WITHOUT_TURN_WARNING, an error before the crash.
+   */
+  private noteDispatchWithoutTurn(key: string): void {
+    if (typeof setImmediate !== 'function') return;
+    if (this.sinceTurn++ === 0) {
+      setImmediate(() => {
+        this.sinceTurn = 0;
+      });
+    } else if (this.sinceTurn === DISPATCHES_WITHOUT_TURN_WARNING && !this.warnedNoTurn) {
+      this.warnedNoTurn = true;
+      console.warn(
+        `webgpu: ${DISPATCHES_WITHOUT_TURN_WARNING} kernels ran without the event loop turning. Dawn frees its bind groups ` +
+          'and command buffers only between tasks, so memory grows (~5 KB a kernel) until the loop yields: ' +
+          'await something now and then, e.g. `await loss.data()` every 100 steps.',
+      );
+    } else if (this.sinceTurn > DISPATCHES_WITHOUT_TURN_LIMIT) {
+      this.sinceTurn--;
+      throw new Error(
+        `webgpu: ${key}: ${DISPATCHES_WITHOUT_TURN_LIMIT} kernels ran without the event loop turning; Dawn keeps every ` +
+          "kernel's bind group until it turns and crashes past ~65,000 of them. Let the loop yield now and then " +
+          '(e.g. `await loss.data()` every 100 steps, or `for await` over the DataLoader)',
+      );
+    }
+  }
+
   /** Submits the batch being recorded, if any. */
   flush(): void {
     if (!this.encoder) return;
     const encoder = this.commandEncoder();
     // The queue orders this write after the previous batch's submit, so one arena serves every batch.
     if (this.slot > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.slot * PARAM_SLOT_BYTES);
-    this.device.pushErrorScope('validation');
+    // A loop that never reads leaves every scope's promise pending (they settle only when the
+    // event loop turns); past a bound, errors reach the 'uncapturederror' listener instead.
+    const scoped = this.pendingScopes.length < MAX_PENDING_SCOPES;
+    if (scoped) this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
     this.stats.submits++;
-    this.watch('validation', 'running a batch of kernels');
+    if (scoped) this.watch('validation', 'running a batch of kernels');
     this.encoder = undefined;
     this.slot = 0;
     this.submittedBatch = this.batch;
