@@ -77,13 +77,15 @@ describe("the README's synchronous training loop keeps RSS flat", () => {
   // (without the watcher: ~25 new buffers every step, forever). RSS itself still grows on Dawn for
   // Node, which frees bind groups and command buffers only between tasks (see core's README).
   it.skipIf(noWebGpu !== '')(
-    'webgpu: 40 LeNet steps at batch 16 stop creating GPU buffers',
+    'webgpu: 80 LeNet steps at batch 16 stop creating GPU buffers',
     () => {
-      const out = runFull('webgpu', 40, 4, 16);
+      // The watcher hears of a collection only when V8 collects: the first ~30 steps may still add
+      // buffers in bursts; the second half adds a few bursts at most (without it: ~25 a step, ~1,000).
+      const out = runFull('webgpu', 80, 4, 16);
       const created = out.gpuBuffers ?? [];
-      expect(created.length).toBe(10);
-      const secondHalf = (created.at(-1) as number) - (created[4] as number);
-      expect(secondHalf, `GPU buffers created so far, every 4 steps: ${created.join(' ')}`).toBeLessThan(5 * 20);
+      expect(created.length).toBe(20);
+      const secondHalf = (created.at(-1) as number) - (created[9] as number);
+      expect(secondHalf, `GPU buffers created so far, every 4 steps: ${created.join(' ')}`).toBeLessThan(100);
     },
     600_000,
   );
