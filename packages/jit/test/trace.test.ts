@@ -6,7 +6,7 @@ import * as M from '@mge/module';
 import { Adam } from '@mge/optimizer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TraceError, trace } from '../src/index.js';
-import { batch, lenetStep, maxRelDiff } from './helpers.js';
+import { batch, expectTracedLeNetMatchesEager, lenetStep, maxRelDiff } from './helpers.js';
 
 afterAll(() => setDefaultDevice('js'));
 
@@ -32,22 +32,8 @@ for (const device of ['js', 'cpu']) {
 
     it('a traced LeNet training step gives the eager parameters after 100 steps', async () => {
       setDefaultDevice(device);
-      const eager = lenetStep(3);
-      const traced = lenetStep(3);
       // js: fused elementwise loops (symbolic); cpu: the recorded kernels one by one
-      const step = trace(traced.step, { symbolic: device === 'js' });
-      for (let i = 0; i < 100; i++) {
-        const [x, y] = batch(device === 'js' ? 2 : 4, i, device);
-        const le = await eager.step(x, y).data();
-        const lt = await step(x, y).data();
-        expect(Math.abs(le[0] - lt[0])).toBeLessThan(1e-5);
-      }
-      expect(step.traceCount).toBe(1);
-      const pe = [...eager.model.parameters()];
-      const pt = [...traced.model.parameters()];
-      for (let i = 0; i < pe.length; i++) {
-        expect(maxRelDiff((await pt[i].data()) as Float32Array, (await pe[i].data()) as Float32Array)).toBeLessThan(1e-5);
-      }
+      await expectTracedLeNetMatchesEager(device, 100, device === 'js' ? 2 : 4, device === 'js');
     });
   });
 }
