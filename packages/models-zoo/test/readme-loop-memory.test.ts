@@ -3,10 +3,12 @@
  * dispose(), no await — keeps RSS flat on js and cpu, and GPU buffers flat on webgpu. The loop runs in a process of its own
  * (bench/src/readme-loop.ts, which `pnpm bench --memory` runs for 20,000 steps on every
  * backend); here fewer steps, RSS growth from the end of a warm-up to the end < 5 %. The
- * warm-up is the first half of the run: RSS rises while V8 sizes its heaps for the loop
- * (up to ~700 steps on cpu — V8 grows its old generation once, at a step that varies from run
- * to run — and ~300 on js), then holds. On webgpu (lavapipe, ~1 s a step) the run
- * is short; without the collection watcher it created ~25 new GPU buffers every step.
+ * warm-up is the first half of the run. V8 doubles its young generation once, at a step that
+ * varies from run to run (seen from ~440 to ~1,280 on cpu), and with it the number of dead tensors
+ * whose buffers wait for the next scavenge: a one-time rise of ~35 MiB that is not a leak. The
+ * child starts with that young generation (--min-semi-space-size=16) so the plateau comes early,
+ * and collects fully before each sample (--expose-gc). On webgpu (lavapipe) the run is short;
+ * without the collection watcher it created ~25 new GPU buffers every step.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -36,7 +38,18 @@ interface LoopOut {
 function runFull(device: string, steps: number, every: number, batch: number): LoopOut {
   const r = spawnSync(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', join(bench, 'src', 'readme-loop.ts'), device, String(steps), String(every), String(batch)],
+    [
+      '--expose-gc',
+      '--min-semi-space-size=16',
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(bench, 'src', 'readme-loop.ts'),
+      device,
+      String(steps),
+      String(every),
+      String(batch),
+    ],
     {
       cwd: bench,
       encoding: 'utf8',
