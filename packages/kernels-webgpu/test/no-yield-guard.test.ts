@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { gpuForTests } from './setup.js';
 
 const { backend: gpu } = await gpuForTests();
@@ -7,16 +7,6 @@ const { backend: gpu } = await gpuForTests();
 // segfaults past 65,536 of them: a loop that never yields gets a warning, then an error
 // instead of the crash, and works again once the loop has turned.
 describe.skipIf(!gpu)('a loop that never yields to the event loop', () => {
-  // The ~60,000 bind groups made here stay alive until V8 collects their wrappers and Dawn's
-  // finalizers run on a later turn; the files after this one share the process (isolate: false)
-  // and would cross lavapipe's limit on top of them.
-  afterAll(async () => {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    for (let i = 0; i < 5; i++) {
-      gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  });
   it('is warned at 20,000 kernels and stopped with an error before 65,536', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const x = { buf: gpu!.upload(new Float32Array([1, 2, 3])), shape: [3], dtype: 'float32' as const };
