@@ -217,12 +217,13 @@ export async function trainCommand(argv: readonly string[], io: Io, options: Tra
   });
 
   // The loop of MegEngine's network-building guide examples: record, forward, loss, backward, step. Loss and accuracy are read
-  // every step on devices that read synchronously, every 10 steps on the others.
+  // every step on host devices, every 10 steps on webgpu, where a read waits for the GPU to finish (even where it can be
+  // synchronous, in Node).
   // with --nproc the gradients are averaged over the ranks in buckets, during backward
   const gm = new GradManager().attach(model.parameters(), ranks ? { callbacks: makeAllreduceCb('mean') } : {});
   const world = ranks?.size ?? 1;
   const rankBatch = cfg.batchSize / world;
-  const readEvery = getBackend(device).readSync ? 1 : 10;
+  const readEvery = device === 'webgpu' || !getBackend(device).readSync ? 10 : 1;
   // a second Ctrl-C quits at once, even in the middle of a save: remove the save's temporary file first
   const stop = options.stop ?? watchSigint(io, () => removePartialCheckpoints(out));
   // Cosine decay of the lr over every step of the run (the scheduler's "epoch" is the step).
