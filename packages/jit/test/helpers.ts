@@ -1,7 +1,7 @@
-import { GradManager, random, type Tensor, tensor } from '@mge/core';
+import { GradManager, Parameter, random, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import { LeNet } from '@mge/models-zoo';
-import { SGD } from '@mge/optimizer';
+import { Adam, SGD } from '@mge/optimizer';
 import { expect } from 'vitest';
 import { trace } from '../src/index.js';
 
@@ -56,4 +56,18 @@ export async function expectTracedLeNetMatchesEager(device: string, steps: numbe
   for (let i = 0; i < pe.length; i++) {
     expect(maxRelDiff((await pt[i].data()) as Float32Array, (await pe[i].data()) as Float32Array)).toBeLessThan(1e-5);
   }
+}
+
+/** Adam's bias correction reads a host step count that changes every call: the second call must say so. */
+export function expectAdamStepCountReported(): void {
+  const w = new Parameter(tensor([1, 2]));
+  const gm = new GradManager().attach([w]);
+  const opt = new Adam([w], { lr: 0.1 });
+  const step = trace((x: Tensor) => {
+    gm.record();
+    gm.backward(x.mul(w).sum());
+    opt.step().clearGrad();
+  });
+  step(tensor([1, 1]));
+  expect(() => step(tensor([1, 1]))).toThrow(/read the constant .* on the first call and .* on the second/);
 }

@@ -4,7 +4,7 @@
 import type { Conv2dParams } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
-import { cpu, expectClose, js, randomPair } from './helpers.js';
+import { expectConvMatchesJs } from './helpers.js';
 
 function dw(
   n: number,
@@ -46,7 +46,7 @@ const CASES: Conv2dParams[] = [
 ];
 
 // Read before probing: setGemmIsa switches the path it accepts (the depthwise inner loop follows it).
-const defaultIsa = cpuInfo().isa;
+const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
 const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
 setGemmIsa(defaultIsa);
 
@@ -56,39 +56,7 @@ describe('depthwise conv2d and its gradients match the js backend', () => {
       expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);
       let seed = 100;
-      for (const p of CASES) {
-        const tag = JSON.stringify(p);
-        const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
-        const w = randomPair('float32', [p.o, 1, p.kh, p.kw], 'normal', seed++);
-        const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
-        const bias = randomPair('float32', [p.o], 'normal', seed++);
-        const ysize = p.n * p.o * p.oh * p.ow;
-        for (const ep of [undefined, { bias: true, activation: 'relu' }, { bias: true }, { activation: 'relu' }] as const) {
-          const pick = (b: typeof bias.c) =>
-            ep ? { bias: 'bias' in ep ? b : undefined, activation: 'activation' in ep ? ep.activation : undefined } : undefined;
-          expectClose(
-            cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize),
-            js.conv2d(x.j, w.j, p, pick(bias.j)),
-            1e-4,
-            1e-4,
-            `fwd ${JSON.stringify(ep)} ${tag}`,
-          );
-        }
-        expectClose(
-          cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
-          js.conv2dBackwardInput(dy.j, w.j, p),
-          1e-4,
-          1e-4,
-          `bwd input ${tag}`,
-        );
-        expectClose(
-          cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', p.o * p.kh * p.kw),
-          js.conv2dBackwardFilter(x.j, dy.j, p),
-          1e-4,
-          1e-3,
-          `bwd filter ${tag}`,
-        );
-      }
+      for (const p of CASES) seed = expectConvMatchesJs(p, seed);
       setGemmIsa(defaultIsa);
     });
   }

@@ -1,7 +1,7 @@
 import type { Conv2dParams, MatmulParams, Pool2dParams } from '@mge/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
-import { cpu, expectClose, js, randomPair, rng } from './helpers.js';
+import { cpu, expectClose, expectConvMatchesJs, js, randomPair, rng } from './helpers.js';
 
 /** op(A)·op(B) in double, the obvious way. */
 function naiveMatmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
@@ -152,42 +152,7 @@ describe('conv2d and its gradients match the js backend', () => {
       expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);
       let seed = 1;
-      for (const p of CONVS) {
-        const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
-        const w = randomPair('float32', [p.o, p.c / p.groups, p.kh, p.kw], 'normal', seed++);
-        const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
-        const tag = JSON.stringify(p);
-        const ysize = p.n * p.o * p.oh * p.ow;
-        expectClose(cpu.readSync(cpu.conv2d(x.c, w.c, p), 'float32', ysize), js.conv2d(x.j, w.j, p), 1e-4, 1e-4, `fwd ${tag}`);
-        const bias = randomPair('float32', [p.o], 'normal', seed++);
-        for (const ep of [{ bias: 'b', activation: 'relu' }, { bias: 'b' }, { activation: 'relu' }] as const) {
-          const pick = (r: typeof bias.c) => ({
-            bias: 'bias' in ep ? r : undefined,
-            activation: 'activation' in ep ? ep.activation : undefined,
-          });
-          expectClose(
-            cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize),
-            js.conv2d(x.j, w.j, p, pick(bias.j)),
-            1e-4,
-            1e-4,
-            `fwd ${JSON.stringify(ep)} ${tag}`,
-          );
-        }
-        expectClose(
-          cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
-          js.conv2dBackwardInput(dy.j, w.j, p),
-          1e-4,
-          1e-4,
-          `bwd input ${tag}`,
-        );
-        expectClose(
-          cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', (p.o * p.c * p.kh * p.kw) / p.groups),
-          js.conv2dBackwardFilter(x.j, dy.j, p),
-          1e-4,
-          1e-3,
-          `bwd filter ${tag}`,
-        );
-      }
+      for (const p of CONVS) seed = expectConvMatchesJs(p, seed);
     });
   }
 });

@@ -1,4 +1,4 @@
-import { type DataArray, type DType, JsBackend, type TensorRef } from '@mge/core';
+import { type Conv2dParams, type DataArray, type DType, JsBackend, type TensorRef } from '@mge/core';
 import { rng } from '@mge/core/testing';
 import { expect } from 'vitest';
 import { CpuBackend, setNumThreads } from '../src/index.js';
@@ -84,4 +84,43 @@ export function expectClose(got: DataArray, want: DataArray, rtol = 1e-5, atol =
       expect(g, `${what} element ${i} (want ${w})`).toBe(w);
     }
   }
+}
+
+/**
+ * conv2d (plain and with each epilogue), its input gradient and its filter gradient on `cpu`
+ * against the js backend, on random data drawn from `seed` onwards; returns the next seed.
+ */
+export function expectConvMatchesJs(p: Conv2dParams, seed: number): number {
+  const tag = JSON.stringify(p);
+  const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
+  const w = randomPair('float32', [p.o, p.c / p.groups, p.kh, p.kw], 'normal', seed++);
+  const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
+  const bias = randomPair('float32', [p.o], 'normal', seed++);
+  const ysize = p.n * p.o * p.oh * p.ow;
+  for (const ep of [undefined, { bias: true, activation: 'relu' }, { bias: true }, { activation: 'relu' }] as const) {
+    const pick = (b: typeof bias.c) =>
+      ep ? { bias: 'bias' in ep ? b : undefined, activation: 'activation' in ep ? ep.activation : undefined } : undefined;
+    expectClose(
+      cpu.readSync(cpu.conv2d(x.c, w.c, p, pick(bias.c)), 'float32', ysize),
+      js.conv2d(x.j, w.j, p, pick(bias.j)),
+      1e-4,
+      1e-4,
+      `fwd ${JSON.stringify(ep)} ${tag}`,
+    );
+  }
+  expectClose(
+    cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
+    js.conv2dBackwardInput(dy.j, w.j, p),
+    1e-4,
+    1e-4,
+    `bwd input ${tag}`,
+  );
+  expectClose(
+    cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', (p.o * p.c * p.kh * p.kw) / p.groups),
+    js.conv2dBackwardFilter(x.j, dy.j, p),
+    1e-4,
+    1e-3,
+    `bwd filter ${tag}`,
+  );
+  return seed;
 }
