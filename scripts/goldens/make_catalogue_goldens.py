@@ -252,6 +252,31 @@ def cell_cases():
         else:
             out = torch.gru_cell(*args)
         cases.append(case(name, op, {"nonlinearity": nl} if nl else {}, ins, out, rng, list(ins)))
+    # an LSTM step with projections (proj_size): PyTorch's LSTM over one step is exactly that cell
+    for i, (name, n, inp, hid, proj, bias) in enumerate([("lstm_cell_proj", 2, 3, 4, 2, True), ("lstm_cell_proj_batch1_nobias", 1, 2, 3, 1, False)]):
+        rng = np.random.RandomState(1450 + i)
+        mod = torch.nn.LSTM(inp, hid, proj_size=proj, bias=bias)
+        x, h, c = randn(rng, n, inp), randn(rng, n, proj), randn(rng, n, hid)
+        w = {"weightIh": randn(rng, 4 * hid, inp, scale=0.5), "weightHh": randn(rng, 4 * hid, proj, scale=0.5),
+             "weightHr": randn(rng, proj, hid, scale=0.5)}
+        if bias:
+            w.update(biasIh=randn(rng, 4 * hid, scale=0.5), biasHh=randn(rng, 4 * hid, scale=0.5))
+        ins = {k: (v, t(v, True)) for k, v in [("inp", x), ("hx", h), ("cx", c), *w.items()]}
+        T = {k: v[1] for k, v in ins.items()}
+        gates = T["inp"] @ T["weightIh"].T + T["hx"] @ T["weightHh"].T
+        if bias:
+            gates = gates + T["biasIh"] + T["biasHh"]
+        i_, f_, g_, o_ = gates.chunk(4, 1)
+        cn = torch.sigmoid(f_) * T["cx"] + torch.sigmoid(i_) * torch.tanh(g_)
+        hn = (torch.sigmoid(o_) * torch.tanh(cn)) @ T["weightHr"].T
+        # the step above is PyTorch's LSTM with proj_size over one time step
+        torch_names = {"weightIh": "weight_ih_l0", "weightHh": "weight_hh_l0", "weightHr": "weight_hr_l0", "biasIh": "bias_ih_l0", "biasHh": "bias_hh_l0"}
+        with torch.no_grad():
+            for k, v in w.items():
+                getattr(mod, torch_names[k]).copy_(torch.from_numpy(v))
+            _, (h_ref, c_ref) = mod(T["inp"][None], (T["hx"][None], T["cx"][None]))
+        assert torch.allclose(h_ref[0], hn, atol=1e-6) and torch.allclose(c_ref[0], cn, atol=1e-6), name
+        cases.append(case(name, "lstmCell", {}, ins, flat(hn, cn), rng, list(ins)))
     return cases
 
 
@@ -286,13 +311,15 @@ def module_case(name, op, args, module, inputs, run, rng, grad_inputs, layout=No
     }
 
 
-def megengine_rnn_layout(L, D, bias):
+def megengine_rnn_layout(L, D, bias, proj=0):
     """PyTorch's per-layer RNN weights -> MegEngine's: one `flattenWeights` (G, columns) holding,
     cell after cell (layer-major, forward direction first), W_ih, W_hh, b_ih, b_hh flattened
     (megdnn's packing), plus the per-cell modules `cells.<layer>.<direction>.*` MegEngine keeps
-    in its state dict (the forward does not read them; here they hold the same values)."""
+    in its state dict (the forward does not read them; here they hold the same values).
+    With proj > 0 (an LSTM with projections) every cell's W_hr (proj, H) is stacked, cell after
+    cell, into `projWeights` (cells·proj, H), and each cell module also holds its `weightHr`."""
     def layout(named, grads):
-        parts, out = [], {}
+        parts, projs, out = [], [], {}
         for layer in range(L):
             for d in range(D):
                 sfx = f"_l{layer}" + ("_reverse" if d else "")
@@ -300,11 +327,17 @@ def megengine_rnn_layout(L, D, bias):
                 zeros = np.zeros(w_ih.shape[0], dtype=np.float32)
                 b_ih, b_hh = (named[f"bias_ih{sfx}"], named[f"bias_hh{sfx}"]) if bias else (zeros, zeros)
                 parts += [w_ih, w_hh] + ([b_ih, b_hh] if bias else [])
-                for k, v in (("weightIh", w_ih), ("weightHh", w_hh), ("biasIh", b_ih), ("biasHh", b_hh)):
+                cell = [("weightIh", w_ih), ("weightHh", w_hh), ("biasIh", b_ih), ("biasHh", b_hh)]
+                if proj:
+                    projs.append(named[f"weight_hr{sfx}"])
+                    cell.append(("weightHr", projs[-1]))
+                for k, v in cell:
                     out[f"cells.{layer}.{d}.{k}"] = v
         gates = parts[0].shape[0]
-        flatten = np.concatenate([p.reshape(-1) for p in parts]).reshape(gates, -1)
-        return {"flattenWeights": flatten} if grads else {"flattenWeights": flatten, **out}
+        flat_params = {"flattenWeights": np.concatenate([p.reshape(-1) for p in parts]).reshape(gates, -1)}
+        if proj:
+            flat_params["projWeights"] = np.concatenate(projs, 0)
+        return flat_params if grads else {**flat_params, **out}
     return layout
 
 
@@ -319,6 +352,8 @@ def rnn_cases():
         ("lstm_batch_first_nobias", "LSTM", 4, 2, 3, 3, 1, False, True, False, False, {}),
         ("gru_2layer", "GRU", 3, 2, 4, 3, 2, False, False, True, True, {}),
         ("gru_bidir_batch_first", "GRU", 2, 3, 2, 3, 1, True, True, True, False, {}),
+        ("lstm_proj_2layer_bidir_h0", "LSTM", 3, 2, 3, 5, 2, True, False, True, True, {"proj_size": 2}),
+        ("lstm_proj_batch_first_nobias_batch1", "LSTM", 4, 1, 2, 4, 1, False, True, False, False, {"proj_size": 3}),
     ]
     for i, (name, cls, T, N, I, H, L, bi, bf, bias, with_h0, extra) in enumerate(specs):
         rng = np.random.RandomState(1500 + i)
@@ -326,8 +361,9 @@ def rnn_cases():
         x = randn(rng, *((N, T, I) if bf else (T, N, I)))
         inputs = {"inp": (x, t(x, True))}
         D = 2 if bi else 1
+        P = extra.get("proj_size", 0)
         if with_h0:
-            h0 = randn(rng, L * D, N, H)
+            h0 = randn(rng, L * D, N, P or H)
             inputs["hx"] = (h0, t(h0, True))
             if cls == "LSTM":
                 c0 = randn(rng, L * D, N, H)
@@ -340,8 +376,9 @@ def rnn_cases():
             out, hn = m(ins["inp"], state)
             return flat(out, *hn) if cls == "LSTM" else flat(out, hn)
 
-        args = {"numLayers": L, "bidirectional": bi, "batchFirst": bf, "bias": bias, "inputSize": I, "hiddenSize": H, **extra}
-        cases.append(module_case(name, cls, args, mod, inputs, run, rng, list(inputs), megengine_rnn_layout(L, D, bias)))
+        args = {"numLayers": L, "bidirectional": bi, "batchFirst": bf, "bias": bias, "inputSize": I, "hiddenSize": H,
+                **{camel(k): v for k, v in extra.items()}}
+        cases.append(module_case(name, cls, args, mod, inputs, run, rng, list(inputs), megengine_rnn_layout(L, D, bias, P)))
     return cases
 
 
@@ -419,6 +456,92 @@ def attention_cases():
     return cases
 
 
+def megengine_mha(q, k, v, E, heads, io, sizes, biases, kpm=None):
+    """MegEngine's F.nn.multi_head_attention (megdnn's proxy): `io` packs the enabled projections'
+    weights (in, out) in the order q, k, v, o, then the enabled biases; a projection of size 0 is
+    skipped and each head then sees the whole input; scores scaled by 1/sqrt(E // heads), or
+    1/sqrt(E) without a query projection. Composed from torch ops (PyTorch has no such options);
+    `mha_reference_check` pins it to torch.nn.functional.multi_head_attention_forward."""
+    N, L, _ = q.shape
+    S = k.shape[1]
+    inputs = {"q": E, "k": k.shape[2], "v": v.shape[2], "o": sizes["v"] or heads * v.shape[2]}
+    flat_io, at, w, b = io.reshape(-1), 0, {}, {}
+    for p in "qkvo":
+        if sizes[p]:
+            n = inputs[p] * sizes[p]
+            w[p], at = flat_io[at:at + n].reshape(inputs[p], sizes[p]), at + n
+    for p in "qkvo":
+        if biases[p]:
+            b[p], at = flat_io[at:at + sizes[p]], at + sizes[p]
+    assert at == flat_io.shape[0]
+
+    def project(x, p):
+        if p not in w:
+            return x
+        return x @ w[p] + b[p] if p in b else x @ w[p]
+
+    def split(x, T, p):
+        F_ = x.shape[2]
+        if p not in w:
+            return x[:, None].expand(N, heads, T, F_).reshape(N * heads, T, F_)
+        return x.reshape(N, T, heads, F_ // heads).permute(0, 2, 1, 3).reshape(N * heads, T, F_ // heads)
+
+    qh, kh, vh = split(project(q, "q"), L, "q"), split(project(k, "k"), S, "k"), split(project(v, "v"), S, "v")
+    scale = 1 / np.sqrt(E // heads if "q" in w else E)
+    scores = qh @ kh.transpose(1, 2) * scale
+    if kpm is not None:
+        scores = scores.reshape(N, heads, L, S).masked_fill(torch.from_numpy(kpm)[:, None, None, :], float("-inf")).reshape(N * heads, L, S)
+    weights = torch.softmax(scores, -1)
+    ctx = weights @ vh
+    dv = ctx.shape[2]
+    merged = ctx.reshape(N, heads, L, dv).permute(0, 2, 1, 3).reshape(N, L, heads * dv)
+    return project(merged, "o"), weights.reshape(N, heads, L, S)
+
+
+def mha_reference_check():
+    rng = np.random.RandomState(1799)
+    E, heads, N, L, S = 6, 2, 2, 3, 4
+    q, k, v = (torch.from_numpy(randn(rng, N, x, E)) for x in (L, S, S))
+    mod = torch.nn.MultiheadAttention(E, heads, batch_first=True)
+    named = {n: p.detach().numpy() for n, p in mod.named_parameters()}
+    io = torch.from_numpy(megengine_mha_layout(E, E, E, True)(named, True)["ioWeightBias"])
+    ours, _ = megengine_mha(q, k, v, E, heads, io, dict.fromkeys("qkvo", E), dict.fromkeys("qkvo", True))
+    want, _ = mod(q, k, v)
+    assert torch.allclose(ours, want, atol=1e-5), "megengine_mha disagrees with torch.nn.MultiheadAttention"
+
+
+def mha_functional_cases():
+    """F.nn.multiHeadAttention with MegEngine's per-projection sizes and bias flags."""
+    mha_reference_check()
+    cases = []
+    specs = [
+        # name, N, L, S, E, heads, kdim, vdim, proj sizes q k v o, biases q k v o, key padding
+        ("mha_fn_qbias_vbias_kpm", 2, 3, 4, 6, 2, 4, 5, (6, 6, 6, 6), (True, False, True, False), True),
+        ("mha_fn_obias_only_batch1", 1, 2, 3, 4, 2, 3, 3, (4, 4, 4, 4), (False, False, False, True), False),
+        ("mha_fn_proj_sizes", 2, 2, 3, 6, 2, 5, 4, (8, 8, 6, 5), (True, True, False, True), False),
+        ("mha_fn_no_k_v_proj", 1, 3, 2, 4, 2, 2, 3, (4, 0, 0, 4), (True, False, False, True), True),
+        ("mha_fn_no_q_o_proj", 2, 2, 3, 3, 2, 4, 2, (0, 6, 4, 0), (False, True, True, False), False),
+    ]
+    for i, (name, N, L, S, E, heads, kdim, vdim, sizes, biases, pad) in enumerate(specs):
+        rng = np.random.RandomState(1750 + i)
+        sz, bs = dict(zip("qkvo", sizes)), dict(zip("qkvo", biases))
+        inputs = {"q": E, "k": kdim, "v": vdim, "o": sz["v"] or heads * vdim}
+        length = sum(inputs[p] * sz[p] for p in "qkvo") + sum(sz[p] for p in "qkvo" if bs[p])
+        q, k, v, io = randn(rng, N, L, E), randn(rng, N, S, kdim), randn(rng, N, S, vdim), randn(rng, 1, length, scale=0.4)
+        ins = {"query": (q, t(q, True)), "key": (k, t(k, True)), "value": (v, t(v, True)), "ioWeightBias": (io, t(io, True))}
+        kpm = None
+        if pad:
+            kpm = np.zeros((N, S), dtype=bool)
+            kpm[-1, -1] = True
+        out, w = megengine_mha(ins["query"][1], ins["key"][1], ins["value"][1], E, heads, ins["ioWeightBias"][1], sz, bs, kpm)
+        args = {"embedDim": E, "numHeads": heads, **{f"{p}projSize": sz[p] for p in "qkvo"}, **{f"{p}bias": bs[p] for p in "qkvo"}}
+        c = case(name, "multiHeadAttention", args, ins, flat(out, w), rng, list(ins))
+        if kpm is not None:
+            c["inputs"]["keyPaddingMask"] = {"shape": [N, S], "dtype": "bool", "data": [int(x) for x in kpm.reshape(-1)]}
+        cases.append(c)
+    return cases
+
+
 def megengine_mha_layout(E, kdim, vdim, bias):
     """PyTorch's MultiheadAttention weights -> MegEngine's single `ioWeightBias` (1, len): Wq, Wk,
     Wv, Wo transposed to (in, out) and flattened, then bq, bk, bv, bo (megdnn's packing)."""
@@ -449,7 +572,7 @@ def main():
     write("catalogue_indexing", indexing_cases())
     write("catalogue_loss", loss_cases() + ctc_cases())
     write("catalogue_recurrent", cell_cases() + rnn_cases())
-    write("catalogue_attention", attention_cases())
+    write("catalogue_attention", attention_cases() + mha_functional_cases())
 
 
 if __name__ == "__main__":

@@ -56,8 +56,19 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
 }
 
 export interface MultiHeadAttentionOptions {
-  /** Whether `ioWeightBias` ends with the four projection biases (MegEngine's qbias…obias, all one flag here). */
-  bias?: boolean;
+  /** Output features of the query projection Wq (embedDim, qprojSize); 0: no projection, each head sees the whole query. Default embedDim. */
+  qprojSize?: number;
+  /** As qprojSize for the keys, Wk (kdim, kprojSize). Default embedDim. */
+  kprojSize?: number;
+  /** As qprojSize for the values, Wv (vdim, vprojSize). Default embedDim. */
+  vprojSize?: number;
+  /** Output features of the output projection Wo (vprojSize or heads·vdim, oprojSize); 0: no output projection. Default embedDim. */
+  oprojSize?: number;
+  /** Whether `ioWeightBias` holds the query projection's bias (only with qprojSize > 0). Default false, as in MegEngine. */
+  qbias?: boolean;
+  kbias?: boolean;
+  vbias?: boolean;
+  obias?: boolean;
   /** bool (N, S): true for keys that are padding; float: added to the scores. */
   keyPaddingMask?: Tensor | null;
   /** bool (L, S) or (N·heads, L, S): true where attention is NOT allowed; float: added. */
@@ -71,16 +82,64 @@ export interface MultiHeadAttentionOptions {
   averageAttnWeights?: boolean;
 }
 
-/** The lengths of MegEngine's packed `ioWeightBias`: Wq, Wk, Wv, Wo, then bq, bk, bv, bo. */
+type Projection = 'q' | 'k' | 'v' | 'o';
+const PROJECTIONS: Projection[] = ['q', 'k', 'v', 'o'];
+
+/**
+ * MegEngine's packing of `ioWeightBias` (megdnn's multi-head attention): the weights Wq, Wk, Wv, Wo
+ * of the enabled projections (each (in, out), applied as x·W), then the enabled biases bq, bk, bv,
+ * bo. Returns each piece's shape, or null when it is absent.
+ */
+export function multiHeadAttentionLayout(
+  embedDim: number,
+  kdim: number,
+  vdim: number,
+  numHeads: number,
+  options: Pick<
+    MultiHeadAttentionOptions,
+    'qprojSize' | 'kprojSize' | 'vprojSize' | 'oprojSize' | 'qbias' | 'kbias' | 'vbias' | 'obias'
+  > = {},
+): { weights: Record<Projection, number[] | null>; biases: Record<Projection, number[] | null>; length: number } {
+  const op = 'multiHeadAttention';
+  const size: Record<Projection, number> = { q: 0, k: 0, v: 0, o: 0 };
+  for (const p of PROJECTIONS) {
+    const arg = `${p}projSize` as const;
+    const value = options[arg] ?? embedDim;
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`${op}: option '${arg}' must be a non-negative integer, got ${value}`);
+    if (p !== 'o' && value % numHeads !== 0) {
+      throw new RangeError(`${op}: option '${arg}' must be a multiple of numHeads ${numHeads} (or 0), got ${value}`);
+    }
+    size[p] = value;
+    const flag = options[`${p}bias`] ?? false;
+    if (typeof flag !== 'boolean') throw new TypeError(`${op}: option '${p}bias' must be a boolean, got ${typeof flag}`);
+    if (flag && value === 0) throw new Error(`${op}: option '${p}bias' needs a ${p} projection, but '${arg}' is 0`);
+  }
+  const input: Record<Projection, number> = { q: embedDim, k: kdim, v: vdim, o: size.v || numHeads * vdim };
+  const weights = {} as Record<Projection, number[] | null>;
+  const biases = {} as Record<Projection, number[] | null>;
+  let length = 0;
+  for (const p of PROJECTIONS) {
+    weights[p] = size[p] ? [input[p], size[p]] : null;
+    length += size[p] ? input[p] * size[p] : 0;
+  }
+  for (const p of PROJECTIONS) {
+    biases[p] = options[`${p}bias`] ? [size[p]] : null;
+    length += biases[p] ? size[p] : 0;
+  }
+  return { weights, biases, length };
+}
+
+/** The length of `ioWeightBias` with all four projections of size embedDim, all with or all without bias (M.MultiHeadAttention's). */
 export function multiHeadAttentionWeightLength(embedDim: number, kdim: number, vdim: number, bias: boolean): number {
   return (embedDim + kdim + vdim + embedDim) * embedDim + (bias ? 4 * embedDim : 0);
 }
 
 /**
  * MegEngine's F.nn.multi_head_attention for batch-first query (N, L, E), key (N, S, kdim) and
- * value (N, S, vdim). `ioWeightBias` (1, len) packs, as megdnn reads it, Wq (E, E), Wk (kdim, E),
- * Wv (vdim, E), Wo (E, E) — each (in, out), applied as x·W — then bq, bk, bv, bo when `bias`.
- * Scores are scaled by 1/√(E/heads). Returns [output (N, L, E), weights or null].
+ * value (N, S, vdim). `ioWeightBias` (1, len) packs the projections as `multiHeadAttentionLayout`
+ * says; a projection whose size is 0 is skipped (each head then sees the whole input). Scores are
+ * scaled by 1/√⌊E/heads⌋ (1/√E without a query projection), as in MegEngine.
+ * Returns [output (N, L, oprojSize or heads·value features), weights or null].
  */
 export function multiHeadAttention(
   query: Tensor,
@@ -90,7 +149,7 @@ export function multiHeadAttention(
   numHeads: number,
   attnDrop: number,
   outDrop: number,
-  ioWeightBias: Tensor,
+  ioWeightBias: Tensor | null,
   options: MultiHeadAttentionOptions = {},
 ): [Tensor, Tensor | null] {
   const op = 'multiHeadAttention';
@@ -107,9 +166,8 @@ export function multiHeadAttention(
   const vdim = value.shape[2];
   if (!Number.isInteger(embedDim) || embedDim !== e)
     throw new Error(`${op}: argument 'embedDim' must equal query's feature size ${e}, got ${embedDim}`);
-  if (!Number.isInteger(numHeads) || numHeads < 1 || e % numHeads !== 0) {
-    throw new Error(`${op}: argument 'numHeads' must be a positive integer dividing embedDim ${e}, got ${numHeads}`);
-  }
+  if (!Number.isInteger(numHeads) || numHeads < 1)
+    throw new Error(`${op}: argument 'numHeads' must be a positive integer, got ${numHeads}`);
   if (key.shape[0] !== n || value.shape[0] !== n || value.shape[1] !== s) {
     throw new Error(
       `${op}: key ${shapeToString(key.shape)} and value ${shapeToString(value.shape)} must be (${n}, S, ·) with one S for query ${shapeToString(query.shape)}`,
@@ -121,7 +179,6 @@ export function multiHeadAttention(
   ] as const)
     if (!(p >= 0 && p < 1)) throw new RangeError(`${op}: argument '${arg}' must be in [0, 1), got ${p}`);
   const {
-    bias = true,
     attnMask = null,
     keyPaddingMask = null,
     isCausal = false,
@@ -129,30 +186,50 @@ export function multiHeadAttention(
     needWeights = false,
     averageAttnWeights = false,
   } = options;
-  check(op, ioWeightBias, 'ioWeightBias');
-  const len = multiHeadAttentionWeightLength(e, kdim, vdim, bias);
-  if (ioWeightBias.size !== len) {
+  const layout = multiHeadAttentionLayout(e, kdim, vdim, numHeads, options);
+  const headDim = (p: 'q' | 'k', features: number) => (layout.weights[p] ? (layout.weights[p] as number[])[1] / numHeads : features);
+  if (headDim('q', e) !== headDim('k', kdim)) {
     throw new Error(
-      `${op}: argument 'ioWeightBias' must hold ${len} values for embedDim ${e}, kdim ${kdim}, vdim ${vdim}${bias ? ' with' : ' without'} bias, got ${shapeToString(ioWeightBias.shape)}`,
+      `${op}: query and key must have one feature size per head, got ${headDim('q', e)} (qprojSize ${options.qprojSize ?? e}) and ${headDim('k', kdim)} (kprojSize ${options.kprojSize ?? e}, kdim ${kdim})`,
     );
   }
-  const flat = reshape(ioWeightBias, [-1]);
+  let flat: Tensor | null = null;
+  if (layout.length > 0 || ioWeightBias !== null) {
+    check(op, ioWeightBias, 'ioWeightBias');
+    if (ioWeightBias.size !== layout.length) {
+      const flags = PROJECTIONS.map((p) => `${p}proj ${layout.weights[p]?.[1] ?? 0}${options[`${p}bias`] ? '+bias' : ''}`).join(', ');
+      throw new Error(
+        `${op}: argument 'ioWeightBias' must hold ${layout.length} values for embedDim ${e}, kdim ${kdim}, vdim ${vdim} (${flags}), got ${shapeToString(ioWeightBias.shape)}`,
+      );
+    }
+    flat = reshape(ioWeightBias, [-1]);
+  }
   let at = 0;
-  const take = (shape: number[]) => {
+  const take = (shape: number[] | null) => {
+    if (!shape || !flat) return null;
     const size = shape.reduce((a, b) => a * b, 1);
     const t = reshape(flat.index({ start: at, stop: at + size }), shape);
     at += size;
     return t;
   };
-  const [wq, wk, wv, wo] = [take([e, e]), take([kdim, e]), take([vdim, e]), take([e, e])];
-  const [bq, bk, bv, bo] = bias ? [take([e]), take([e]), take([e]), take([e])] : [null, null, null, null];
-  const project = (x: Tensor, w: Tensor, b: Tensor | null) => (b ? add(matmul(x, w), b) : matmul(x, w));
-  const hd = e / numHeads;
-  // (N, T, E) → (N·heads, T, hd), batch-major
-  const heads = (x: Tensor, t: number) => reshape(transpose(reshape(x, [n, t, numHeads, hd]), [0, 2, 1, 3]), [n * numHeads, t, hd]);
-  const q = heads(project(query, wq, bq), l);
-  const k = heads(project(key, wk, bk), s);
-  const v = heads(project(value, wv, bv), s);
+  const w = Object.fromEntries(PROJECTIONS.map((p) => [p, take(layout.weights[p])])) as Record<Projection, Tensor | null>;
+  const b = Object.fromEntries(PROJECTIONS.map((p) => [p, take(layout.biases[p])])) as Record<Projection, Tensor | null>;
+  const project = (x: Tensor, p: Projection) => {
+    const wp = w[p];
+    if (!wp) return x;
+    const y = matmul(x, wp);
+    const bp = b[p];
+    return bp ? add(y, bp) : y;
+  };
+  // (N, T, F) → (N·heads, T, F/heads), batch-major; without a projection every head gets all F features
+  const heads = (x: Tensor, t: number, projected: boolean) => {
+    const f = x.shape[2];
+    if (!projected) return reshape(unsqueeze(x, 1).broadcastTo([n, numHeads, t, f]), [n * numHeads, t, f]);
+    return reshape(transpose(reshape(x, [n, t, numHeads, f / numHeads]), [0, 2, 1, 3]), [n * numHeads, t, f / numHeads]);
+  };
+  const q = heads(project(query, 'q'), l, w.q !== null);
+  const k = heads(project(key, 'k'), s, w.k !== null);
+  const v = heads(project(value, 'v'), s, w.v !== null);
   let mask: Tensor | null = null;
   if (attnMask) {
     check(op, attnMask, 'attnMask');
@@ -173,10 +250,12 @@ export function multiHeadAttention(
     const perHead = reshape(reshape(pad, [n, 1, 1, s]).broadcastTo([n, numHeads, 1, s]), [n * numHeads, 1, s]);
     mask = mask ? add(mask, perHead) : perHead;
   }
-  const [ctx, weights] = attentionWithWeights(q, k, v, { attnMask: mask, isCausal, dropoutP: attnDrop, training });
-  // (N·heads, L, hd) → (N, L, E)
-  const merged = reshape(transpose(reshape(ctx, [n, numHeads, l, hd]), [0, 2, 1, 3]), [n, l, e]);
-  let out = project(merged, wo, bo);
+  const scale = 1 / Math.sqrt(w.q ? Math.floor(e / numHeads) : e);
+  const [ctx, weights] = attentionWithWeights(q, k, v, { attnMask: mask, isCausal, dropoutP: attnDrop, training, scale });
+  // (N·heads, L, dv) → (N, L, heads·dv)
+  const dv = ctx.shape[2];
+  const merged = reshape(transpose(reshape(ctx, [n, numHeads, l, dv]), [0, 2, 1, 3]), [n, l, numHeads * dv]);
+  let out = project(merged, 'o');
   if (outDrop > 0 && training) out = dropout(out, outDrop, true);
   if (!needWeights) return [out, null];
   const perHeadWeights = reshape(weights, [n, numHeads, l, s]);

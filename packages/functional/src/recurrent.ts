@@ -25,6 +25,8 @@ export interface CellWeights {
   weightHh: Tensor;
   biasIh?: Tensor | null;
   biasHh?: Tensor | null;
+  /** LSTM only: the projection W_hr (proj, hidden) of an LSTM with projections (h' = W_hr·h). */
+  weightHr?: Tensor | null;
 }
 
 /** h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh), act tanh or relu. */
@@ -39,16 +41,36 @@ export function rnnCell(inp: Tensor, hx: Tensor, w: CellWeights, nonlinearity: '
   return nonlinearity === 'tanh' ? tanh(pre) : relu(pre);
 }
 
-/** One LSTM step; gates in the order input, forget, cell, output. Returns [h', c']. */
+/**
+ * One LSTM step; gates in the order input, forget, cell, output. Returns [h', c']. With
+ * `w.weightHr` (proj, hidden) it is an LSTM with projections (MegEngine's and PyTorch's
+ * proj_size): h' = W_hr·(o ⊙ tanh c'), so hx and h' have proj features and W_hh is (4·hidden, proj).
+ */
 export function lstmCell(inp: Tensor, hx: Tensor, cx: Tensor, w: CellWeights): [Tensor, Tensor] {
   check('lstmCell', cx, 'cx');
   const gates = add(
     affine('lstmCell', inp, w.weightIh, w.biasIh, 'inp', 'weightIh'),
     affine('lstmCell', hx, w.weightHh, w.biasHh, 'hx', 'weightHh'),
   );
+  const hidden = gates.shape[1] / 4;
+  if (!Number.isInteger(hidden)) {
+    throw new Error(`lstmCell: argument 'weightIh' must have 4·hidden rows (gates i, f, g, o), got ${shapeToString(w.weightIh.shape)}`);
+  }
+  if (cx.ndim !== 2 || cx.shape[0] !== gates.shape[0] || cx.shape[1] !== hidden) {
+    throw new Error(`lstmCell: argument 'cx' must be (${gates.shape[0]}, ${hidden}), got ${shapeToString(cx.shape)}`);
+  }
   const [i, f, g, o] = split(gates, 4, 1);
   const c = add(mul(sigmoid(f), cx), mul(sigmoid(i), tanh(g)));
-  return [mul(sigmoid(o), tanh(c)), c];
+  const h = mul(sigmoid(o), tanh(c));
+  const { weightHr } = w;
+  if (weightHr === null || weightHr === undefined) return [h, c];
+  check('lstmCell', weightHr, 'weightHr');
+  if (weightHr.ndim !== 2 || weightHr.shape[1] !== hidden || weightHr.shape[0] !== hx.shape[1]) {
+    throw new Error(
+      `lstmCell: argument 'weightHr' must be (${hx.shape[1]}, ${hidden}) (proj = hx's features, hidden), got ${shapeToString(weightHr.shape)}`,
+    );
+  }
+  return [matmul(h, weightHr, false, true), c];
 }
 
 /** One GRU step; gates reset, update, new: n = tanh(x·W_inᵀ + b_in + r·(h·W_hnᵀ + b_hn)). */

@@ -76,6 +76,14 @@ const FUNCTIONS: Record<string, (x: Inputs, a: Args) => Tensor | [Tensor, Tensor
   gruCell: (x) => F.gruCell(x.inp, x.hx, x as unknown as F.CellWeights),
   scaledDotProductAttention: (x, a) =>
     F.scaledDotProductAttention(x.query, x.key, x.value, { attnMask: x.attnMask, isCausal: a.isCausal as boolean }),
+  multiHeadAttention: (x, a) => {
+    const [out, weights] = F.multiHeadAttention(x.query, x.key, x.value, a.embedDim as number, a.numHeads as number, 0, 0, x.ioWeightBias, {
+      ...(a as F.MultiHeadAttentionOptions),
+      keyPaddingMask: x.keyPaddingMask,
+      needWeights: true,
+    });
+    return flat(out, weights as Tensor);
+  },
 };
 
 type Layer = M.AnyModule;
@@ -89,7 +97,7 @@ const LAYERS: Record<string, { make: (a: Args) => Layer; run: (m: Layer, x: Inpu
     run: (m, x) => flat(...(m(x.inp, x.hx) as [Tensor, Tensor])),
   },
   LSTM: {
-    make: (a) => new M.LSTM(a.inputSize as number, a.hiddenSize as number, a as M.RNNOptions),
+    make: (a) => new M.LSTM(a.inputSize as number, a.hiddenSize as number, a as M.LSTMOptions),
     run: (m, x) => {
       const [out, [h, c]] = m(x.inp, x.hx ? [x.hx, x.cx] : null) as [Tensor, [Tensor, Tensor]];
       return flat(out, h, c);

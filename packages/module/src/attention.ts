@@ -79,7 +79,10 @@ export class MultiHeadAttention extends Module<[Tensor, Tensor | null]> {
   forward(query: Tensor, key: Tensor, value: Tensor, options: MultiHeadAttentionCall = {}): [Tensor, Tensor | null] {
     return F.multiHeadAttention(query, key, value, this.embedDim, this.numHeads, this.attnDropout, this.outDropout, this.ioWeightBias, {
       ...options,
-      bias: this.bias,
+      qbias: this.bias,
+      kbias: this.bias,
+      vbias: this.bias,
+      obias: this.bias,
       training: this.training,
     });
   }

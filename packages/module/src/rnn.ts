@@ -43,6 +43,8 @@ abstract class CellBase<Out> extends Module<Out> {
     inputSize: number,
     hiddenSize: number,
     bias: boolean,
+    /** Features of the recurrent state h (hiddenSize, or an LSTM's projSize). */
+    stateSize = hiddenSize,
   ) {
     super();
     const name = this.constructor.name;
@@ -50,7 +52,7 @@ abstract class CellBase<Out> extends Module<Out> {
     this.hiddenSize = positiveInt(name, 'hiddenSize', hiddenSize);
     const g = GATES[mode] * hiddenSize;
     this.weightIh = uniformParameter([g, inputSize], hiddenSize);
-    this.weightHh = uniformParameter([g, hiddenSize], hiddenSize);
+    this.weightHh = uniformParameter([g, stateSize], hiddenSize);
     this.bias = bias;
     this.biasIh = bias ? uniformParameter([g], hiddenSize) : zeros([g]);
     this.biasHh = bias ? uniformParameter([g], hiddenSize) : zeros([g]);
@@ -67,13 +69,11 @@ abstract class CellBase<Out> extends Module<Out> {
     return x.ndim === 1 ? [unsqueeze(x, 0), true] : [x, false];
   }
 
-  protected state(x: Tensor, h: Tensor | null | undefined, arg: string, unbatched: boolean): Tensor {
-    if (h === null || h === undefined) return zeros([x.shape[0], this.hiddenSize], { device: x.device });
+  protected state(x: Tensor, h: Tensor | null | undefined, arg: string, unbatched: boolean, size = this.hiddenSize): Tensor {
+    if (h === null || h === undefined) return zeros([x.shape[0], size], { device: x.device });
     const hb = unbatched && h.ndim === 1 ? unsqueeze(h, 0) : h;
-    if (hb.ndim !== 2 || hb.shape[0] !== x.shape[0] || hb.shape[1] !== this.hiddenSize) {
-      throw new Error(
-        `${this.constructor.name}: argument '${arg}' must be (${x.shape[0]}, ${this.hiddenSize}), got ${shapeToString(h.shape)}`,
-      );
+    if (hb.ndim !== 2 || hb.shape[0] !== x.shape[0] || hb.shape[1] !== size) {
+      throw new Error(`${this.constructor.name}: argument '${arg}' must be (${x.shape[0]}, ${size}), got ${shapeToString(h.shape)}`);
     }
     return hb;
   }
@@ -118,22 +118,47 @@ export class GRUCell extends CellBase<Tensor> {
   }
 }
 
-/** MegEngine's M.LSTMCell: returns [h', c']. */
+/** 0 (no projection) or an integer in [1, hiddenSize), MegEngine's rule for proj_size. */
+function projSizeOption(name: string, projSize: unknown, hiddenSize: number): number {
+  if (typeof projSize !== 'number' || !Number.isInteger(projSize) || projSize < 0 || projSize >= hiddenSize) {
+    throw new RangeError(
+      `${name}: argument 'projSize' must be 0 (no projection) or an integer in [1, hiddenSize ${hiddenSize}), got ${String(projSize)}`,
+    );
+  }
+  return projSize;
+}
+
+/**
+ * MegEngine's M.LSTMCell: returns [h', c']. `projSize` > 0 (an extension: MegEngine's LSTMCell has
+ * none; it is what the cells of an LSTM with projections hold) adds `weightHr` (projSize, hidden)
+ * and h' = W_hr·(o ⊙ tanh c'), so h is (N, projSize) and `weightHh` is (4·hidden, projSize).
+ */
 export class LSTMCell extends CellBase<[Tensor, Tensor]> {
-  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean } = {}) {
-    super('LSTM', inputSize, hiddenSize, options.bias ?? true);
+  /** The projection (projSize, hiddenSize); only when projSize > 0. */
+  weightHr?: Parameter;
+  readonly projSize: number;
+
+  constructor(inputSize: number, hiddenSize: number, options: { bias?: boolean; projSize?: number } = {}) {
+    const proj = projSizeOption('LSTMCell', options.projSize ?? 0, hiddenSize);
+    super('LSTM', inputSize, hiddenSize, options.bias ?? true, proj || hiddenSize);
+    this.projSize = proj;
+    if (proj > 0) this.weightHr = uniformParameter([proj, hiddenSize], hiddenSize);
   }
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] {
     const [x, unbatched] = this.batched(input);
-    const h = this.state(x, hx?.[0], 'hx[0]', unbatched);
+    const out = this.projSize || this.hiddenSize;
+    const h = this.state(x, hx?.[0], 'hx[0]', unbatched, out);
     const c = this.state(x, hx?.[1], 'hx[1]', unbatched);
-    const [h1, c1] = F.lstmCell(x, h, c, this.weights);
-    return unbatched ? [reshape(h1, [this.hiddenSize]), reshape(c1, [this.hiddenSize])] : [h1, c1];
+    const [h1, c1] = F.lstmCell(x, h, c, { ...this.weights, weightHr: this.weightHr ?? null });
+    return unbatched ? [reshape(h1, [out]), reshape(c1, [this.hiddenSize])] : [h1, c1];
+  }
+  protected override extraRepr(): string {
+    return super.extraRepr() + (this.projSize ? `, proj_size=${this.projSize}` : '');
   }
 }
 
-function makeCell(mode: Mode, inputSize: number, hiddenSize: number, bias: boolean): AnyModule {
-  if (mode === 'LSTM') return new LSTMCell(inputSize, hiddenSize, { bias });
+function makeCell(mode: Mode, inputSize: number, hiddenSize: number, bias: boolean, projSize: number): AnyModule {
+  if (mode === 'LSTM') return new LSTMCell(inputSize, hiddenSize, { bias, projSize });
   if (mode === 'GRU') return new GRUCell(inputSize, hiddenSize, { bias });
   return new RNNCell(inputSize, hiddenSize, { bias, nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
 }
@@ -148,9 +173,16 @@ export interface RNNOptions {
   bidirectional?: boolean;
 }
 
+export interface LSTMOptions extends RNNOptions {
+  /** > 0: an LSTM with projections, h = W_hr·h of projSize features (must be < hiddenSize). Default 0. */
+  projSize?: number;
+}
+
 abstract class RNNBase<Out> extends Module<Out> {
   /** Every weight of every cell, megdnn's packing: (gates·H, Σ (in + H) + 2·cells if bias). */
   flattenWeights: Parameter;
+  /** Every cell's projection W_hr (projSize, H) stacked, cell after cell: (cells·projSize, H); LSTM with projSize > 0 only. */
+  projWeights?: Parameter;
   /** MegEngine's per-cell modules, `cells[layer][direction]`: in the state dict, not read by forward. */
   cells: AnyModule[][];
   readonly inputSize: number;
@@ -160,12 +192,15 @@ abstract class RNNBase<Out> extends Module<Out> {
   readonly batchFirst: boolean;
   readonly dropout: number;
   readonly bidirectional: boolean;
+  /** Features of h and of the output per direction: projSize for an LSTM with projections, else hiddenSize. */
+  readonly stateSize: number;
+  readonly projSize: number;
 
   constructor(
     readonly mode: Mode,
     inputSize: number,
     hiddenSize: number,
-    options: RNNOptions,
+    options: LSTMOptions,
   ) {
     super();
     const name = this.constructor.name;
@@ -178,19 +213,24 @@ abstract class RNNBase<Out> extends Module<Out> {
     this.bidirectional = options.bidirectional ?? false;
     if (!(this.dropout >= 0 && this.dropout < 1))
       throw new RangeError(`${name}: argument 'dropout' must be in [0, 1), got ${this.dropout}`);
+    this.projSize = mode === 'LSTM' ? projSizeOption(name, options.projSize ?? 0, hiddenSize) : 0;
+    this.stateSize = this.projSize || hiddenSize;
     const g = GATES[mode] * hiddenSize;
     this.cells = [];
     let columns = 0;
     for (let l = 0; l < this.numLayers; l++) {
-      const inSize = l === 0 ? inputSize : hiddenSize * this.directions;
+      const inSize = l === 0 ? inputSize : this.stateSize * this.directions;
       const row: AnyModule[] = [];
       for (let d = 0; d < this.directions; d++) {
-        row.push(makeCell(mode, inSize, hiddenSize, this.bias));
-        columns += inSize + hiddenSize + (this.bias ? 2 : 0);
+        row.push(makeCell(mode, inSize, hiddenSize, this.bias, this.projSize));
+        columns += inSize + this.stateSize + (this.bias ? 2 : 0);
       }
       this.cells.push(row);
     }
     this.flattenWeights = uniformParameter([g, columns], hiddenSize);
+    if (this.projSize > 0) {
+      this.projWeights = uniformParameter([this.numLayers * this.directions * this.projSize, hiddenSize], hiddenSize);
+    }
   }
 
   get directions(): number {
@@ -199,7 +239,8 @@ abstract class RNNBase<Out> extends Module<Out> {
 
   /**
    * megdnn's packing of `flattenWeights`, read as one flat buffer: cell after cell (layer-major,
-   * forward direction first), each W_ih (G, in), W_hh (G, H), then b_ih (G) and b_hh (G) if bias.
+   * forward direction first), each W_ih (G, in), W_hh (G, H or projSize), then b_ih (G) and b_hh
+   * (G) if bias. With projections, cell k's W_hr is rows k·projSize… of `projWeights`.
    */
   private cellSlices(): F.CellWeights[] {
     const flat = reshape(this.flattenWeights, [-1]);
@@ -212,12 +253,18 @@ abstract class RNNBase<Out> extends Module<Out> {
       at += n;
       return t;
     };
+    const p = this.projSize;
     for (let l = 0; l < this.numLayers; l++) {
-      const inSize = l === 0 ? this.inputSize : this.hiddenSize * this.directions;
+      const inSize = l === 0 ? this.inputSize : this.stateSize * this.directions;
       for (let d = 0; d < this.directions; d++) {
         const weightIh = take([g, inSize]);
-        const weightHh = take([g, this.hiddenSize]);
-        out.push(this.bias ? { weightIh, weightHh, biasIh: take([g]), biasHh: take([g]) } : { weightIh, weightHh });
+        const weightHh = take([g, this.stateSize]);
+        const cell: F.CellWeights = this.bias ? { weightIh, weightHh, biasIh: take([g]), biasHh: take([g]) } : { weightIh, weightHh };
+        if (this.projWeights) {
+          const k = out.length;
+          cell.weightHr = this.projWeights.index({ start: k * p, stop: (k + 1) * p });
+        }
+        out.push(cell);
       }
     }
     return out;
@@ -236,16 +283,16 @@ abstract class RNNBase<Out> extends Module<Out> {
     let x = unbatched ? unsqueeze(input, 1) : this.batchFirst ? input.transpose([1, 0, 2]) : input;
     const [t, n] = x.shape;
     const layers = this.numLayers * this.directions;
-    const initial = (s: Tensor | null | undefined, arg: string): Tensor => {
-      if (s === null || s === undefined) return zeros([layers, n, this.hiddenSize], { device: x.device });
+    const initial = (s: Tensor | null | undefined, arg: string, size: number): Tensor => {
+      if (s === null || s === undefined) return zeros([layers, n, size], { device: x.device });
       const sb = unbatched && s.ndim === 2 ? unsqueeze(s, 1) : s;
-      if (sb.shape.join() !== `${layers},${n},${this.hiddenSize}`) {
-        throw new Error(`${name}: argument '${arg}' must be (${layers}, ${n}, ${this.hiddenSize}), got ${shapeToString(s.shape)}`);
+      if (sb.shape.join() !== `${layers},${n},${size}`) {
+        throw new Error(`${name}: argument '${arg}' must be (${layers}, ${n}, ${size}), got ${shapeToString(s.shape)}`);
       }
       return sb;
     };
-    const hs = initial(h0, 'hx');
-    const cs = this.mode === 'LSTM' ? initial(c0, 'cx') : null;
+    const hs = initial(h0, 'hx', this.stateSize);
+    const cs = this.mode === 'LSTM' ? initial(c0, 'cx', this.hiddenSize) : null;
     const hOut: Tensor[] = [];
     const cOut: Tensor[] = [];
     const weights = this.cellSlices();
@@ -262,7 +309,7 @@ abstract class RNNBase<Out> extends Module<Out> {
           [h, c] = step(this.mode, x.index(i), h, c, w);
           seq[i] = h;
         }
-        outs.push(t === 0 ? zeros([0, n, this.hiddenSize], { device: x.device }) : stack(seq, 0));
+        outs.push(t === 0 ? zeros([0, n, this.stateSize], { device: x.device }) : stack(seq, 0));
         hOut.push(h);
         if (c) cOut.push(c);
       }
@@ -287,6 +334,7 @@ abstract class RNNBase<Out> extends Module<Out> {
       this.batchFirst ? 'batch_first=True' : '',
       this.dropout ? `dropout=${this.dropout}` : '',
       this.bidirectional ? 'bidirectional=True' : '',
+      this.projSize ? `proj_size=${this.projSize}` : '',
     ].filter(Boolean);
     return [`${this.inputSize}, ${this.hiddenSize}`, ...extra].join(', ');
   }
@@ -316,9 +364,14 @@ export class GRU extends RNNBase<[Tensor, Tensor]> {
   }
 }
 
-/** MegEngine's M.LSTM: `lstm(x, [h0, c0]?)` → [output, [h_n, c_n]]. */
+/**
+ * MegEngine's M.LSTM: `lstm(x, [h0, c0]?)` → [output, [h_n, c_n]]. With `projSize` > 0, h (and
+ * so output and h_n) has projSize features per direction, c keeps hiddenSize, and the projections
+ * are the extra parameter `projWeights` (megdnn validates proj_size but does not project; this
+ * follows the formula MegEngine documents, which is PyTorch's proj_size).
+ */
 export class LSTM extends RNNBase<[Tensor, [Tensor, Tensor]]> {
-  constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMOptions = {}) {
     super('LSTM', inputSize, hiddenSize, options);
   }
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]] {

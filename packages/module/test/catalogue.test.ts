@@ -100,8 +100,85 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
       /MultiHeadAttention: argument 'addBiasKv' must be false \(MegEngine does not support it\), got true/,
     );
     expect(() => kv(zeros([2, 3, 6]), zeros([2, 7, 6]), zeros([2, 7, 5]))).toThrow(
-      /multiHeadAttention: argument 'ioWeightBias' must hold 138 values for embedDim 6, kdim 6, vdim 5 without bias, got \(1, 126\)/,
+      /multiHeadAttention: argument 'ioWeightBias' must hold 138 values for embedDim 6, kdim 6, vdim 5 \(qproj 6, kproj 6, vproj 6, oproj 6\), got \(1, 126\)/,
     );
+  });
+
+  it("F.multiHeadAttention: MegEngine's per-projection sizes and bias flags (layout, errors)", () => {
+    const layout = F.multiHeadAttentionLayout(6, 4, 5, 2, { vprojSize: 0, oprojSize: 3, qbias: true, obias: true });
+    expect(layout.weights).toEqual({ q: [6, 6], k: [4, 6], v: null, o: [10, 3] });
+    expect(layout.biases).toEqual({ q: [6], k: null, v: null, o: [3] });
+    expect(layout.length).toBe(36 + 24 + 30 + 6 + 3);
+    // MegEngine's defaults: every projection embedDim wide, no biases
+    expect(F.multiHeadAttentionLayout(4, 4, 4, 2).length).toBe(64);
+    const q = zeros([1, 2, 4]);
+    const [out, w] = F.multiHeadAttention(q, zeros([1, 3, 4]), zeros([1, 3, 3]), 4, 2, 0, 0, null, {
+      qprojSize: 0,
+      kprojSize: 0,
+      vprojSize: 0,
+      oprojSize: 0,
+      needWeights: true,
+    });
+    expect([out.shape, w?.shape]).toEqual([
+      [1, 2, 6],
+      [1, 2, 2, 3],
+    ]);
+    expect(() => F.multiHeadAttention(q, q, q, 4, 2, 0, 0, null, { qprojSize: 0, qbias: true })).toThrow(
+      /multiHeadAttention: option 'qbias' needs a q projection, but 'qprojSize' is 0/,
+    );
+    expect(() => F.multiHeadAttention(q, q, q, 4, 2, 0, 0, null, { kprojSize: 3 })).toThrow(
+      /multiHeadAttention: option 'kprojSize' must be a multiple of numHeads 2 \(or 0\), got 3/,
+    );
+    expect(() => F.multiHeadAttention(q, q, q, 4, 2, 0, 0, null, { kprojSize: 6 })).toThrow(
+      /multiHeadAttention: query and key must have one feature size per head, got 2 \(qprojSize 4\) and 3 \(kprojSize 6, kdim 4\)/,
+    );
+    expect(() => F.multiHeadAttention(q, q, q, 4, 2, 0, 0, null)).toThrow(
+      /multiHeadAttention: argument 'ioWeightBias' must be a Tensor, got null/,
+    );
+  });
+
+  it('LSTM projSize: h has projSize features, W_hh (4H, P), projWeights stacked per cell; LSTMCell carries weightHr', () => {
+    random.seed(4);
+    const lstm = new M.LSTM(3, 5, { numLayers: 2, bidirectional: true, projSize: 2 });
+    const s = shapes(lstm);
+    // columns: layer 0 2·(3 + 2 + 2), layer 1 2·(4 + 2 + 2)
+    expect(s.flattenWeights).toEqual([20, 30]);
+    expect(s.projWeights).toEqual([8, 5]);
+    expect(s['cells.1.1.weightIh']).toEqual([20, 4]);
+    expect(s['cells.1.1.weightHh']).toEqual([20, 2]);
+    expect(s['cells.1.1.weightHr']).toEqual([2, 5]);
+    for (const v of lstm.projWeights?.dataSync() ?? []) expect(Math.abs(v)).toBeLessThanOrEqual(1 / Math.sqrt(5));
+    const [out, [h, c]] = lstm(zeros([4, 3, 3]));
+    expect([out.shape, h.shape, c.shape]).toEqual([
+      [4, 3, 4],
+      [4, 3, 2],
+      [4, 3, 5],
+    ]);
+    expect(String(lstm).split('\n').slice(0, 2)).toEqual([
+      'LSTM(3, 5, num_layers=2, bidirectional=True, proj_size=2',
+      '  (cells.0.0): LSTMCell(3, 5, proj_size=2)',
+    ]);
+    expect(() => lstm(zeros([4, 3, 3]), [zeros([4, 3, 5]), zeros([4, 3, 5])])).toThrow(
+      /LSTM: argument 'hx' must be \(4, 3, 2\), got \(4, 3, 5\)/,
+    );
+    for (const bad of [5, 7, -1, 1.5]) {
+      expect(() => new M.LSTM(3, 5, { projSize: bad })).toThrow(
+        new RegExp(`LSTM: argument 'projSize' must be 0 \\(no projection\\) or an integer in \\[1, hiddenSize 5\\), got ${bad}`),
+      );
+    }
+    expect(shapes(new M.LSTM(3, 5))).not.toHaveProperty('projWeights');
+    const cell = new M.LSTMCell(3, 4, { projSize: 1 });
+    expect(shapes(cell)).toEqual({ biasHh: [16], biasIh: [16], weightHh: [16, 1], weightHr: [1, 4], weightIh: [16, 3] });
+    const [h1, c1] = cell(zeros([3]));
+    expect([h1.shape, c1.shape]).toEqual([[1], [4]]);
+    expect(() => new M.LSTMCell(3, 4, { projSize: 4 })).toThrow(/LSTMCell: argument 'projSize' must be 0/);
+    expect(() =>
+      F.lstmCell(zeros([2, 3]), zeros([2, 1]), zeros([2, 4]), {
+        weightIh: zeros([16, 3]),
+        weightHh: zeros([16, 1]),
+        weightHr: zeros([2, 4]),
+      }),
+    ).toThrow(/lstmCell: argument 'weightHr' must be \(1, 4\) \(proj = hx's features, hidden\), got \(2, 4\)/);
   });
 
   it('Embedding: N(0,1) rows, the padding row zero and without gradient', () => {
