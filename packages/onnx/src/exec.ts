@@ -63,6 +63,52 @@ export function take(x: Tensor, indices: Tensor, axis: number): Tensor {
   return core.reshape(out, [...lead, ...idx.shape, ...rest]);
 }
 
+/**
+ * ONNX's LSTM / GRU / RNN over a whole sequence with our cells. Inputs: X, W (D, G, I), R (D, G, H),
+ * B (D, 2G) (gate blocks already in our order), initial h (and c); outputs Y (T, D, N, H) (or
+ * (N, T, D, H) with layout 1), Y_h (and Y_c) (D, N, H) (or (N, D, H)).
+ */
+function recurrentSequence(kind: 'lstm' | 'gru' | 'rnn', ins: readonly Tensor[], a: Readonly<Record<string, unknown>>): Tensor[] {
+  const layout = attr<number>(a, 'layout');
+  const direction = attr<string>(a, 'direction');
+  const hidden = attr<number>(a, 'hiddenSize');
+  const [x0, w, r, b] = ins;
+  const x = layout === 0 ? x0 : core.transpose(x0, [1, 0, 2]);
+  const states = ins.slice(4).map((s) => (layout === 0 ? s : core.transpose(s, [1, 0, 2])));
+  const t = x.shape[0];
+  const g = w.shape[1];
+  const ys: Tensor[] = [];
+  const hs: Tensor[] = [];
+  const cs: Tensor[] = [];
+  for (let d = 0; d < w.shape[0]; d++) {
+    const bd = b.index(d);
+    const weights: F.CellWeights = {
+      weightIh: w.index(d),
+      weightHh: r.index(d),
+      biasIh: bd.index({ start: 0, stop: g }),
+      biasHh: bd.index({ start: g, stop: 2 * g }),
+    };
+    let h = states[0].index(d);
+    let c = kind === 'lstm' ? states[1].index(d) : null;
+    const backwards = direction === 'reverse' || d === 1;
+    const seq: Tensor[] = new Array(t);
+    for (let s = 0; s < t; s++) {
+      const i = backwards ? t - 1 - s : s;
+      if (kind === 'lstm') [h, c] = F.lstmCell(x.index(i), h, c as Tensor, weights);
+      else if (kind === 'gru') h = F.gruCell(x.index(i), h, weights);
+      else h = F.rnnCell(x.index(i), h, weights, attr<'tanh' | 'relu'>(a, 'nonlinearity'));
+      seq[i] = h;
+    }
+    ys.push(t === 0 ? core.zeros([0, x.shape[1], hidden], { device: x.device }) : core.stack(seq, 0));
+    hs.push(h);
+    if (c) cs.push(c);
+  }
+  const y = core.stack(ys, 1);
+  const finals = kind === 'lstm' ? [core.stack(hs, 0), core.stack(cs, 0)] : [core.stack(hs, 0)];
+  if (layout === 0) return [y, ...finals];
+  return [core.transpose(y, [2, 0, 1, 3]), ...finals.map((f) => core.transpose(f, [1, 0, 2]))];
+}
+
 export const EXEC: Readonly<Record<string, Exec>> = {
   ...Object.fromEntries(UNARY.map((op) => [op, ([x]: readonly Tensor[]) => core.unary(op, x)])),
   ...Object.fromEntries(BINARY.map((op) => [op, ([a, b]: readonly Tensor[]) => core.binary(op, a, b)])),
@@ -81,7 +127,10 @@ export const EXEC: Readonly<Record<string, Exec>> = {
   index: ([x], a) => core.index(x, ...attr<SliceSpec[]>(a, 'specs')),
   concat: (xs, a) => core.concat(xs, attr<number>(a, 'axis')),
   split: ([x], a) => core.split(x, attr<number[]>(a, 'sections'), attr<number>(a, 'axis')),
-  pad: ([x], a) => core.pad(x, attr<[number, number][]>(a, 'pads'), attr<number>(a, 'value')),
+  pad: ([x], a) =>
+    a.mode === undefined
+      ? core.pad(x, attr<[number, number][]>(a, 'pads'), attr<number>(a, 'value'))
+      : F.pad(x, attr<[number, number][]>(a, 'pads'), attr<F.PadMode>(a, 'mode')),
   matmul: ([x, y]) => core.matmul(x, y),
   linear: ([x, w, b]) => F.linear(x, w, b ?? null),
   conv2d: ([x, w, b], a) =>
@@ -126,4 +175,7 @@ export const EXEC: Readonly<Record<string, Exec>> = {
   topk: ([x], a) => F.topk(x, attr<number>(a, 'k'), { descending: attr<boolean>(a, 'descending') }),
   take: ([x, i], a) => take(x, i, attr<number>(a, 'axis')),
   gather: ([x, i], a) => core.gather(x, attr<number>(a, 'axis'), core.astype(i, 'int32')),
+  lstm: (ins, a) => recurrentSequence('lstm', ins, a),
+  gru: (ins, a) => recurrentSequence('gru', ins, a),
+  rnn: (ins, a) => recurrentSequence('rnn', ins, a),
 };

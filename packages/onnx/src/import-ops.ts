@@ -1,5 +1,6 @@
 import type { DType, Tensor } from '@mge/core';
 import * as core from '@mge/core';
+import { EXEC } from './exec.js';
 import { type AttributeProto, onnx, ourDType, type TensorProto, tensorData } from './proto.js';
 
 /*
@@ -104,23 +105,56 @@ function pairs(c: Ctx, name: string, rank: number, fallback: number): [number, n
   if (v.length !== 2) throw c.fail(`attribute '${name}' must have 2 values for a 2-d operator, got [${v.join(', ')}]`);
   return [v[0], v[1]];
 }
-/** Symmetric [h, w] padding from ONNX pads [h0, w0, h1, w1] (auto_pad is resolved where it can be). */
-function symmetricPads(c: Ctx, kernel: number[], strides: number[], dilations: number[]): [number, number] {
+/** [[top, bottom], [left, right]] padding from ONNX pads [h0, w0, h1, w1] or auto_pad (SAME_UPPER puts the odd cell at the end). */
+function spatialPads(c: Ctx, kernel: number[], strides: number[], dilations: number[]): [[number, number], [number, number]] {
   const auto = (c.attrs.auto_pad as string | undefined) ?? 'NOTSET';
-  if (auto === 'VALID') return [0, 0];
+  if (auto === 'VALID')
+    return [
+      [0, 0],
+      [0, 0],
+    ];
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
     const hw = c.shape(0).slice(2);
-    const pads = hw.map((d, i) => {
+    const [ph, pw] = hw.map((d, i) => {
       const out = Math.ceil(d / strides[i]);
       const total = Math.max(0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - d);
-      if (total % 2 !== 0) throw c.fail(`auto_pad ${auto} needs uneven padding (${total}) on axis ${i + 2}, which is not supported`);
-      return total / 2;
+      const small = Math.floor(total / 2);
+      return (auto === 'SAME_UPPER' ? [small, total - small] : [total - small, small]) as [number, number];
     });
-    return [pads[0], pads[1]];
+    return [ph, pw];
   }
+  if (auto !== 'NOTSET') throw c.fail(`auto_pad '${auto}' is not supported`);
   const p = c.ints('pads', [0, 0, 0, 0]);
-  if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3]) throw c.fail(`only symmetric 2-d pads are supported, got [${p.join(', ')}]`);
-  return [p[0], p[1]];
+  if (p.length !== 4 || p.some((v) => !Number.isInteger(v) || v < 0)) {
+    throw c.fail(`attribute 'pads' must be 4 non-negative integers [top, left, bottom, right] for a 2-d operator, got [${p.join(', ')}]`);
+  }
+  return [
+    [p[0], p[2]],
+    [p[1], p[3]],
+  ];
+}
+type Pads2d = [[number, number], [number, number]];
+const isSymmetric = (p: Pads2d) => p[0][0] === p[0][1] && p[1][0] === p[1][1];
+/** x (N, C, H, W) padded on H and W with `value` (nothing recorded when the pads are all 0). */
+function padSpatial(c: Ctx, x: Val, p: Pads2d, value: number): Val {
+  if (p.flat().every((v) => v === 0)) return x;
+  return c.call('pad', [x], {
+    pads: [[0, 0], [0, 0], ...p],
+    value,
+  });
+}
+/**
+ * ceil_mode: the cells added after each spatial axis so that a floor-mode pool gives the ceil-mode
+ * output size; a last window that would start in the end padding is dropped (PyTorch's rule).
+ */
+function ceilExtra(c: Ctx, p: Pads2d, kernel: number[], stride: number[]): [number, number] {
+  const hw = c.shape(0).slice(2);
+  return [0, 1].map((i) => {
+    const span = hw[i] + p[i][0] + p[i][1];
+    let out = Math.ceil((span - kernel[i]) / stride[i]) + 1;
+    if ((out - 1) * stride[i] >= hw[i] + p[i][0]) out--;
+    return Math.max(0, (out - 1) * stride[i] + kernel[i] - span);
+  }) as [number, number];
 }
 function pool(op: 'maxPool2d' | 'avgPool2d'): Handler {
   return (c) => {
@@ -128,16 +162,89 @@ function pool(op: 'maxPool2d' | 'avgPool2d'): Handler {
     const kernel = pairs(c, 'kernel_shape', 2, 1);
     const stride = pairs(c, 'strides', 2, 1);
     if (c.ints('dilations', [1, 1]).some((d) => d !== 1)) throw c.fail('dilated pooling is not supported');
-    const padding = symmetricPads(c, kernel, stride, [1, 1]);
-    if (op === 'avgPool2d' && c.int('count_include_pad', 0) === 1 && (padding[0] || padding[1])) {
-      throw c.fail('count_include_pad=1 with padding is not supported (MegEngine averages over the cells inside the input)');
+    const declared = spatialPads(c, kernel, stride, [1, 1]);
+    const extra = c.int('ceil_mode', 0) === 1 ? ceilExtra(c, declared, kernel, stride) : [0, 0];
+    const includePad = op === 'avgPool2d' && c.int('count_include_pad', 0) === 1 && declared.flat().some((v) => v > 0);
+    // our pools pad symmetrically and average over the cells inside the input (count_include_pad=0)
+    if (isSymmetric(declared) && extra[0] === 0 && extra[1] === 0 && !includePad) {
+      return c.call(op, [c.in(0)], { kernelSize: kernel, stride, padding: [declared[0][0], declared[1][0]] });
     }
-    if (c.int('ceil_mode', 0) === 1) {
-      const [h, w] = c.shape(0).slice(2);
-      const fits = [h, w].every((d, i) => (d + 2 * padding[i] - kernel[i]) % stride[i] === 0);
-      if (!fits) throw c.fail('ceil_mode=1 where it changes the output size is not supported');
+    const all: Pads2d = [
+      [declared[0][0], declared[0][1] + extra[0]],
+      [declared[1][0], declared[1][1] + extra[1]],
+    ];
+    const attrs = { kernelSize: kernel, stride, padding: [0, 0] };
+    if (op === 'maxPool2d') return c.call(op, [padSpatial(c, c.in(0), all, Number.NEGATIVE_INFINITY)], attrs);
+    // average = (window sum / K) ÷ (counted cells / K): the counted-cell share is a constant
+    const [h, w] = c.shape(0).slice(2);
+    const base = includePad ? [h + declared[0][0] + declared[0][1], w + declared[1][0] + declared[1][1]] : [h, w];
+    const basePads: Pads2d = includePad
+      ? [
+          [0, extra[0]],
+          [0, extra[1]],
+        ]
+      : all;
+    const ones = core.ones([1, 1, ...base], { device: buildDevice });
+    const share = EXEC.avgPool2d([core.pad(ones, [[0, 0], [0, 0], ...basePads], 0)], attrs) as Tensor;
+    const sum = c.call(op, [padSpatial(c, c.in(0), all, 0)], attrs);
+    return c.call('div', [sum, c.constant(share)]);
+  };
+}
+
+/**
+ * ONNX's LSTM, GRU and RNN onto the recurrent functionals: the gate blocks are reordered to ours
+ * (constant-folded when the weights are initializers) and absent optional inputs become zeros,
+ * so the graph gets one `lstm`/`gru`/`rnn` node (exec.ts) that runs the cells over time.
+ */
+function recurrent(kind: 'lstm' | 'gru' | 'rnn'): Handler {
+  const gates = { lstm: 4, gru: 3, rnn: 1 }[kind];
+  // ONNX's gate blocks (LSTM i, o, f, c; GRU z, r, h) in our order (LSTM i, f, g, o; GRU r, z, n)
+  const order = { lstm: [0, 2, 3, 1], gru: [1, 0, 2], rnn: [0] }[kind];
+  return (c) => {
+    const x = c.in(0);
+    if (x.tensor.ndim !== 3) throw c.fail(`input X must be 3-d, got shape [${c.shape(0).join(', ')}]`);
+    const layout = c.int('layout', 0);
+    if (layout !== 0 && layout !== 1) throw c.fail(`attribute 'layout' must be 0 or 1, got ${layout}`);
+    const direction = (c.attrs.direction as string | undefined) ?? 'forward';
+    if (!['forward', 'reverse', 'bidirectional'].includes(direction))
+      throw c.fail(`attribute 'direction' must be forward, reverse or bidirectional, got '${direction}'`);
+    const dirs = direction === 'bidirectional' ? 2 : 1;
+    const hidden = c.int('hidden_size');
+    if (c.attrs.clip !== undefined) throw c.fail("attribute 'clip' is not supported");
+    if (kind === 'lstm' && c.int('input_forget', 0) !== 0) throw c.fail('input_forget=1 is not supported');
+    if (kind === 'lstm' && c.has(7)) throw c.fail('peephole weights (input P) are not supported');
+    const defaults = { lstm: ['Sigmoid', 'Tanh', 'Tanh'], gru: ['Sigmoid', 'Tanh'], rnn: ['Tanh'] }[kind];
+    const acts = (c.attrs.activations as string[] | undefined) ?? [];
+    const nonlinearity = kind === 'rnn' && acts.length > 0 && acts.every((a) => a === 'Relu') ? 'relu' : 'tanh';
+    const wanted = kind === 'rnn' && nonlinearity === 'relu' ? ['Relu'] : defaults;
+    if (acts.length > 0 && acts.some((a, i) => a !== wanted[i % wanted.length])) {
+      throw c.fail(
+        `attribute 'activations' must be the default [${defaults.join(', ')}]${kind === 'rnn' ? ' or [Relu]' : ''}, got [${acts.join(', ')}]`,
+      );
     }
-    return c.call(op, [c.in(0)], { kernelSize: kernel, stride, padding });
+    if (kind === 'gru' && c.int('linear_before_reset', 0) !== 1) {
+      throw c.fail('linear_before_reset=0 is not supported (PyTorch exports 1, which is what gruCell computes)');
+    }
+    const [t, n] = layout === 0 ? c.shape(0).slice(0, 2) : [c.shape(0)[1], c.shape(0)[0]];
+    if (c.has(4)) {
+      const lens = c.host(4, 'sequence_lens');
+      if (lens.some((l) => l !== t)) throw c.fail(`sequence_lens must all be the sequence length ${t}, got [${lens.join(', ')}]`);
+    }
+    const reorder = (v: Val, blocks: number): Val => {
+      if (blocks === 1) return v;
+      const size = v.tensor.shape[1] / blocks;
+      const parts = c.callMany('split', [v], { sections: [...Array(blocks - 1).keys()].map((i) => (i + 1) * size), axis: 1 }, blocks);
+      const per = blocks / gates;
+      const picked = [...Array(per).keys()].flatMap((half) => order.map((g) => parts[half * gates + g]));
+      return c.call('concat', picked, { axis: 1 });
+    };
+    const g = gates * hidden;
+    const zeros = (shape: number[]) => c.constant(core.zeros(shape, { device: buildDevice }));
+    const b = c.has(3) ? c.in(3) : zeros([dirs, 2 * g]);
+    const state = (i: number) => (c.has(i) ? c.in(i) : zeros(layout === 0 ? [dirs, n, hidden] : [n, dirs, hidden]));
+    const ins = [x, reorder(c.in(1), gates), reorder(c.in(2), gates), reorder(b, 2 * gates), state(5)];
+    if (kind === 'lstm') ins.push(state(6));
+    return c.callMany(kind, ins, { direction, layout, hiddenSize: hidden, nonlinearity }, kind === 'lstm' ? 3 : 2);
   };
 }
 
@@ -233,9 +340,20 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
     const kernel = pairs(c, 'kernel_shape', 2, 0).map((k, i) => k || w[2 + i]);
     const stride = pairs(c, 'strides', 2, 1);
     const dilation = pairs(c, 'dilations', 2, 1);
-    const padding = symmetricPads(c, kernel, stride, dilation);
-    const ins = c.has(2) ? [c.in(0), c.in(1), c.in(2)] : [c.in(0), c.in(1)];
-    return c.call('conv2d', ins, { stride, padding, dilation, groups: c.int('group', 1) });
+    const p = spatialPads(c, kernel, stride, dilation);
+    // conv2d pads both sides alike: the symmetric part there, the rest as zeros before it
+    const both: [number, number] = [Math.min(...p[0]), Math.min(...p[1])];
+    const x = padSpatial(
+      c,
+      c.in(0),
+      [
+        [p[0][0] - both[0], p[0][1] - both[0]],
+        [p[1][0] - both[1], p[1][1] - both[1]],
+      ],
+      0,
+    );
+    const ins = c.has(2) ? [x, c.in(1), c.in(2)] : [x, c.in(1)];
+    return c.call('conv2d', ins, { stride, padding: both, dilation, groups: c.int('group', 1) });
   },
   ConvTranspose: (c) => {
     if (c.shape(0).length !== 4)
@@ -454,15 +572,25 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   Pad: (c) => {
     const mode = (c.attrs.mode as string | undefined) ?? 'constant';
-    if (mode !== 'constant') throw c.fail(`mode '${mode}' is not supported (constant is)`);
+    if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge')
+      throw c.fail(`mode '${mode}' is not supported (constant, reflect and edge are)`);
     const rank = c.shape(0).length;
     const p = c.has(1) ? c.host(1, 'pads') : c.ints('pads');
-    if (c.has(3)) throw c.fail('the axes input is not supported');
+    // opset 18's axes input: pads lists [begins…, ends…] for those axes only
+    const axes = c.has(3) ? c.host(3, 'axes').map((a) => normAxis(c, a, rank)) : [...Array(rank).keys()];
+    if (p.length !== 2 * axes.length) throw c.fail(`pads must have 2 values per padded axis (${2 * axes.length}), got [${p.join(', ')}]`);
     if (p.some((v) => v < 0)) throw c.fail(`negative pads are not supported, got [${p.join(', ')}]`);
+    const pads = [...Array(rank).keys()].map(() => [0, 0] as [number, number]);
+    axes.forEach((a, i) => {
+      pads[a] = [p[i], p[i + axes.length]];
+    });
+    if (mode !== 'constant') return c.call('pad', [c.in(0)], { pads, mode: mode === 'edge' ? 'replicate' : 'reflect' });
     const value = c.has(2) ? c.host(2, 'constant_value')[0] : ((c.attrs.value as number | undefined) ?? 0);
-    const pads = [...Array(rank).keys()].map((i) => [p[i], p[i + rank]] as [number, number]);
     return c.call('pad', [c.in(0)], { pads, value });
   },
+  LSTM: recurrent('lstm'),
+  GRU: recurrent('gru'),
+  RNN: recurrent('rnn'),
   Tile: (c) => {
     const s = c.shape(0);
     const repeats = c.host(1, 'repeats');

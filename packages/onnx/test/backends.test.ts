@@ -30,7 +30,7 @@ describe.each([
   ['wasm', true],
   ['webgpu', gpu],
 ] as const)('loadOnnx of PyTorch exports on %s', (device, available) => {
-  it.skipIf(!available).each(['lenet', 'mlp'])('%s matches PyTorch', async (name) => {
+  it.skipIf(!available).each(['lenet', 'mlp', 'pads'])('%s matches PyTorch', async (name) => {
     const golden = JSON.parse(fixture(name, 'json').toString());
     const model = loadOnnx(new Uint8Array(fixture(name, 'onnx')), { inputShapes: { input: golden.input.shape } });
     const x = core.tensor(golden.input.data, { dtype: golden.input.dtype, device }).reshape(golden.input.shape);

@@ -14,7 +14,7 @@ interface Golden {
 }
 
 describe.each(['js', 'cpu'])('loadOnnx of PyTorch exports on %s', (device) => {
-  it.each(['lenet', 'resblock', 'mlp', 'shuffle', 'ops'])('%s matches PyTorch', async (name) => {
+  it.each(['lenet', 'resblock', 'mlp', 'shuffle', 'ops', 'pads', 'recurrent'])('%s matches PyTorch', async (name) => {
     const golden = JSON.parse(fixture(name, 'json').toString()) as Golden;
     // the graph is built on the same device (js or cpu: both read synchronously)
     const model = loadOnnx(new Uint8Array(fixture(name, 'onnx')), { inputShapes: { input: golden.input.shape }, buildDevice: device });
