@@ -1,3 +1,4 @@
+export { type Dumper, registerDumper, type Traced, type TracedDumpOptions, trace } from './dump-hook.js';
 export type { Graph, GraphNode, GraphValue } from './graph.js';
 export { TraceError } from './recording.js';
-export { type NamedTensors, type Traced, type TraceOptions, trace } from './trace.js';
+export type { NamedTensors, TraceOptions } from './trace.js';

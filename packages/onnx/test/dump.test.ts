@@ -97,6 +97,21 @@ describe('dump(file)', () => {
     expect(maxRelError(y, want)).toBeLessThan(1e-5);
   });
 
+  it("traced.dump(file), MegEngine's form: registered by importing this package", async () => {
+    core.random.seed(8);
+    const { model, x, infer, want } = await traced(() => new LeNet(), [1, 1, 32, 32], 'js');
+    const dir = mkdtempSync(join(tmpdir(), 'mge-onnx-'));
+    const file = join(dir, 'lenet.onnx');
+    await infer.dump(file, { names: model });
+    const bytes = new Uint8Array(readFileSync(file));
+    expect(loadOnnx(bytes).graph.values.some((v) => v.name === 'conv1.weight')).toBe(true);
+    const [y] = await runOrt(bytes, [x]);
+    expect(maxRelError(y, want)).toBeLessThan(1e-5);
+    await expect(trace((t: core.Tensor) => t).dump(join(dir, 'never.onnx'))).rejects.toThrow(
+      /graph\(\) needs one call of the traced function first/,
+    );
+  });
+
   it('refuses what is not a traced function', async () => {
     await expect(dump((() => 1) as never, 'x.onnx')).rejects.toThrow(/argument 'traced' must be a traced function/);
     await expect(dump({ graph: async () => ({}) } as never, '')).rejects.toThrow(/argument 'file' must be a non-empty path/);
