@@ -126,6 +126,26 @@ def indexing_cases():
         c["outputs"]["indices"] = enc(ix.numpy().astype(np.int32))
         cases.append(c)
 
+    # F.argsort: the indices exactly; the values it picks (gathered) carry the gradient
+    for i, (shape, desc) in enumerate([((5,), True), ((2, 7), False), ((0, 3), True)]):
+        rng = np.random.RandomState(1225 + i)
+        x = quant(rng.permutation(np.arange(int(np.prod(shape))) * 0.43 - 1.3).reshape(shape))
+        xt = t(x, True)
+        ix = torch.argsort(xt, -1, descending=desc)
+        c = case(f"argsort_{'x'.join(map(str, shape))}{'_desc' if desc else ''}", "argsort", {"descending": desc}, {"inp": (x, xt)},
+                 torch.gather(xt, -1, ix), rng, ["inp"])
+        c["outputs"]["indices"] = enc(ix.numpy().astype(np.int32))
+        cases.append(c)
+
+    # F.oneHot (float32 here; PyTorch's int64 values): no gradient
+    for i, (shape, n) in enumerate([((4,), 3), ((2, 3), 5), ((0,), 2)]):
+        rng = np.random.RandomState(1228 + i)
+        label = rng.randint(0, n, shape).astype(np.int32)
+        out = TF.one_hot(t(label).long(), n).float()
+        cases.append({"name": f"one_hot_{'x'.join(map(str, shape))}_{n}", "op": "oneHot", "args": {"numClasses": n},
+                      "inputs": {"label": enc(label)}, "outputs": {"out": expected(out)},
+                      "cotangent": enc(np.zeros(tuple(out.shape), dtype=np.float32)), "grads": {}})
+
     for i, (shape, k, desc, kth) in enumerate([((2, 6), 3, False, False), ((2, 6), 2, True, False), ((7,), 4, True, True), ((3, 5), 5, False, False),
                                                  ((2, 48), 5, True, False), ((0, 6), 2, False, False)]):
         rng = np.random.RandomState(1230 + i)
