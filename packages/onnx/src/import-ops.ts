@@ -365,14 +365,23 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
     const kernel = pairs(c, 'kernel_shape', 2, 0).map((k, i) => k || w[2 + i]);
     if (kernel[0] !== w[2] || kernel[1] !== w[3]) throw c.fail(`kernel_shape [${kernel}] does not match the weight [${w.join(', ')}]`);
     const p = c.ints('pads', [0, 0, 0, 0]);
-    if (p.length !== 4 || p[0] !== p[2] || p[1] !== p[3]) throw c.fail(`only symmetric 2-d pads are supported, got [${p.join(', ')}]`);
+    if (p.length !== 4 || p.some((v) => !Number.isInteger(v) || v < 0)) {
+      throw c.fail(`attribute 'pads' must be 4 non-negative integers [top, left, bottom, right] for a 2-d operator, got [${p.join(', ')}]`);
+    }
     const ins = c.has(2) ? [c.in(0), c.in(1), c.in(2)] : [c.in(0), c.in(1)];
-    return c.call('convTranspose2d', ins, {
+    // a transposed convolution's pads remove output cells: the symmetric part there, the rest cropped after
+    const both = [Math.min(p[0], p[2]), Math.min(p[1], p[3])];
+    const y = c.call('convTranspose2d', ins, {
       stride: pairs(c, 'strides', 2, 1),
-      padding: [p[0], p[1]],
+      padding: both,
       dilation: pairs(c, 'dilations', 2, 1),
       groups: c.int('group', 1),
       outputPadding: pairs(c, 'output_padding', 2, 0),
+    });
+    if (p[0] === p[2] && p[1] === p[3]) return y;
+    const [, , oh, ow] = y.tensor.shape;
+    return c.call('index', [y], {
+      specs: [{}, {}, { start: p[0] - both[0], stop: oh - (p[2] - both[0]) }, { start: p[1] - both[1], stop: ow - (p[3] - both[1]) }],
     });
   },
   Resize: (c) => {

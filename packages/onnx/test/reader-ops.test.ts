@@ -73,6 +73,14 @@ describe('loadOnnx pads and ceil_mode against onnxruntime', () => {
     const bytes = oneNode('Conv', [1, 2, 6, 7], [weights('w', [3, 2, 2, 3], 1)], ['w'], { auto_pad: auto, strides: [2, 2] });
     await matchesOrt(bytes, [1, 2, 6, 7]);
   });
+  it('ConvTranspose with asymmetric pads', async () => {
+    const bytes = oneNode('ConvTranspose', [1, 2, 4, 3], [weights('w', [2, 3, 3, 2], 11)], ['w'], {
+      strides: [2, 2],
+      pads: [1, 0, 0, 1],
+      output_padding: [1, 0],
+    });
+    await matchesOrt(bytes, [1, 2, 4, 3]);
+  });
   it('MaxPool and AveragePool with asymmetric pads', async () => {
     await matchesOrt(oneNode('MaxPool', [2, 1, 5, 6], [], [], { kernel_shape: [3, 2], pads: [0, 1, 2, 0], strides: [2, 1] }), [2, 1, 5, 6]);
     await matchesOrt(
