@@ -63,6 +63,29 @@ export function take(x: Tensor, indices: Tensor, axis: number): Tensor {
   return core.reshape(out, [...lead, ...idx.shape, ...rest]);
 }
 
+const affine = (x: Tensor, w: Tensor, b: Tensor | null | undefined) => core.add(core.matmul(x, w, false, true), b as Tensor);
+
+/** An LSTM step with ONNX's peepholes [p_i, p_o, p_f]: the input and forget gates see c, the output gate c'. */
+function peepholeStep(x: Tensor, h: Tensor, c: Tensor, w: F.CellWeights, [pi, po, pf]: Tensor[]): [Tensor, Tensor] {
+  const [gi, gf, gg, go] = core.split(core.add(affine(x, w.weightIh, w.biasIh), affine(h, w.weightHh, w.biasHh)), 4, 1);
+  const i = core.sigmoid(core.add(gi, core.mul(pi, c)));
+  const f = core.sigmoid(core.add(gf, core.mul(pf, c)));
+  const c1 = core.add(core.mul(f, c), core.mul(i, core.tanh(gg)));
+  const o = core.sigmoid(core.add(go, core.mul(po, c1)));
+  return [core.mul(o, core.tanh(c1)), c1];
+}
+
+/** ONNX's GRU step with linear_before_reset=0: the reset gate scales h before R_n (gruCell scales after). */
+function gruResetFirst(x: Tensor, h: Tensor, w: F.CellWeights): Tensor {
+  const [xr, xz, xn] = core.split(affine(x, w.weightIh, w.biasIh), 3, 1);
+  const [rr, rz, rn] = core.split(w.weightHh, 3, 0);
+  const [br, bz, bn] = core.split(w.biasHh as Tensor, 3, 0);
+  const r = core.sigmoid(core.add(xr, affine(h, rr, br)));
+  const z = core.sigmoid(core.add(xz, affine(h, rz, bz)));
+  const n = core.tanh(core.add(xn, affine(core.mul(r, h), rn, bn)));
+  return core.add(n, core.mul(z, core.sub(h, n)));
+}
+
 /**
  * ONNX's LSTM / GRU / RNN over a whole sequence with our cells. Inputs: X, W (D, G, I), R (D, G, H),
  * B (D, 2G) (gate blocks already in our order), initial h (and c); outputs Y (T, D, N, H) (or
@@ -74,7 +97,9 @@ function recurrentSequence(kind: 'lstm' | 'gru' | 'rnn', ins: readonly Tensor[],
   const hidden = attr<number>(a, 'hiddenSize');
   const [x0, w, r, b] = ins;
   const x = layout === 0 ? x0 : core.transpose(x0, [1, 0, 2]);
-  const states = ins.slice(4).map((s) => (layout === 0 ? s : core.transpose(s, [1, 0, 2])));
+  const stateCount = kind === 'lstm' ? 2 : 1;
+  const states = ins.slice(4, 4 + stateCount).map((s) => (layout === 0 ? s : core.transpose(s, [1, 0, 2])));
+  const peepholes = kind === 'lstm' ? (ins[6] ?? null) : null;
   const t = x.shape[0];
   const g = w.shape[1];
   const ys: Tensor[] = [];
@@ -90,12 +115,15 @@ function recurrentSequence(kind: 'lstm' | 'gru' | 'rnn', ins: readonly Tensor[],
     };
     let h = states[0].index(d);
     let c = kind === 'lstm' ? states[1].index(d) : null;
+    const p = peepholes ? core.split(peepholes.index(d), 3, 0) : null;
     const backwards = direction === 'reverse' || d === 1;
     const seq: Tensor[] = new Array(t);
     for (let s = 0; s < t; s++) {
       const i = backwards ? t - 1 - s : s;
-      if (kind === 'lstm') [h, c] = F.lstmCell(x.index(i), h, c as Tensor, weights);
-      else if (kind === 'gru') h = F.gruCell(x.index(i), h, weights);
+      if (kind === 'lstm')
+        [h, c] = p ? peepholeStep(x.index(i), h, c as Tensor, weights, p) : F.lstmCell(x.index(i), h, c as Tensor, weights);
+      else if (kind === 'gru')
+        h = attr<number>(a, 'linearBeforeReset') ? F.gruCell(x.index(i), h, weights) : gruResetFirst(x.index(i), h, weights);
       else h = F.rnnCell(x.index(i), h, weights, attr<'tanh' | 'relu'>(a, 'nonlinearity'));
       seq[i] = h;
     }

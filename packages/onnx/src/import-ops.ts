@@ -212,7 +212,6 @@ function recurrent(kind: 'lstm' | 'gru' | 'rnn'): Handler {
     const hidden = c.int('hidden_size');
     if (c.attrs.clip !== undefined) throw c.fail("attribute 'clip' is not supported");
     if (kind === 'lstm' && c.int('input_forget', 0) !== 0) throw c.fail('input_forget=1 is not supported');
-    if (kind === 'lstm' && c.has(7)) throw c.fail('peephole weights (input P) are not supported');
     const defaults = { lstm: ['Sigmoid', 'Tanh', 'Tanh'], gru: ['Sigmoid', 'Tanh'], rnn: ['Tanh'] }[kind];
     const acts = (c.attrs.activations as string[] | undefined) ?? [];
     const nonlinearity = kind === 'rnn' && acts.length > 0 && acts.every((a) => a === 'Relu') ? 'relu' : 'tanh';
@@ -222,9 +221,9 @@ function recurrent(kind: 'lstm' | 'gru' | 'rnn'): Handler {
         `attribute 'activations' must be the default [${defaults.join(', ')}]${kind === 'rnn' ? ' or [Relu]' : ''}, got [${acts.join(', ')}]`,
       );
     }
-    if (kind === 'gru' && c.int('linear_before_reset', 0) !== 1) {
-      throw c.fail('linear_before_reset=0 is not supported (PyTorch exports 1, which is what gruCell computes)');
-    }
+    const linearBeforeReset = kind === 'gru' ? c.int('linear_before_reset', 0) : 1;
+    if (linearBeforeReset !== 0 && linearBeforeReset !== 1)
+      throw c.fail(`attribute 'linear_before_reset' must be 0 or 1, got ${linearBeforeReset}`);
     const [t, n] = layout === 0 ? c.shape(0).slice(0, 2) : [c.shape(0)[1], c.shape(0)[0]];
     if (c.has(4)) {
       const lens = c.host(4, 'sequence_lens');
@@ -244,7 +243,10 @@ function recurrent(kind: 'lstm' | 'gru' | 'rnn'): Handler {
     const state = (i: number) => (c.has(i) ? c.in(i) : zeros(layout === 0 ? [dirs, n, hidden] : [n, dirs, hidden]));
     const ins = [x, reorder(c.in(1), gates), reorder(c.in(2), gates), reorder(b, 2 * gates), state(5)];
     if (kind === 'lstm') ins.push(state(6));
-    return c.callMany(kind, ins, { direction, layout, hiddenSize: hidden, nonlinearity }, kind === 'lstm' ? 3 : 2);
+    // peepholes P (D, 3H), ONNX's order i, o, f: kept as given
+    if (kind === 'lstm' && c.has(7)) ins.push(c.in(7));
+    const attrs = { direction, layout, hiddenSize: hidden, nonlinearity, linearBeforeReset };
+    return c.callMany(kind, ins, attrs, kind === 'lstm' ? 3 : 2);
   };
 }
 

@@ -135,6 +135,26 @@ describe('loadOnnx LSTM, GRU and RNN against onnxruntime', () => {
     expect(maxRelError(await h1.data(), await h0.data())).toBeLessThan(1e-6);
     expect(maxRelError(await c1.data(), await c0.data())).toBeLessThan(1e-6);
   });
+  it('LSTM with peepholes, bidirectional; GRU with linear_before_reset=0 (the default)', async () => {
+    const lstm = oneNode(
+      'LSTM',
+      [T, N, I],
+      [weights('W', [2, 4 * H, I], 12), weights('R', [2, 4 * H, H], 13), weights('B', [2, 8 * H], 14), weights('P', [2, 3 * H], 15)],
+      ['W', 'R', 'B', '', '', '', 'P'],
+      { hidden_size: H, direction: 'bidirectional' },
+      3,
+    );
+    await matchesOrt(lstm, [T, N, I], 3);
+    const gru = oneNode(
+      'GRU',
+      [T, N, I],
+      [weights('W', [1, 3 * H, I], 16), weights('R', [1, 3 * H, H], 17), weights('B', [1, 6 * H], 18)],
+      ['W', 'R', 'B'],
+      { hidden_size: H },
+      2,
+    );
+    await matchesOrt(gru, [T, N, I], 2);
+  });
   it('GRU bidirectional without bias; RNN relu', async () => {
     const gru = oneNode(
       'GRU',
@@ -171,8 +191,7 @@ describe('loadOnnx errors for unmapped variants', () => {
     expect(() => loadOnnx(oneNode('Pad', [1, 3], [tensorProto('p', [4], 'int64', [0, 1, 0, 1])], ['p'], { mode: 'wrap' }))).toThrow(
       /loadOnnx: Pad \(node 'n'\): mode 'wrap' is not supported \(constant, reflect and edge are\)/,
     );
-    const gru = oneNode('GRU', [2, 1, 2], [weights('W', [1, 6, 2], 1), weights('R', [1, 6, 2], 2)], ['W', 'R'], { hidden_size: 2 }, 2);
-    expect(() => loadOnnx(gru)).toThrow(/linear_before_reset=0 is not supported/);
+    expect(() => loadOnnx(lstm({ input_forget: 1 }))).toThrow(/input_forget=1 is not supported/);
     expect(() => loadOnnx(oneNode('MaxPool', [1, 1, 4, 4], [], [], { kernel_shape: [2, 2], pads: [1, -1, 0, 0] }))).toThrow(
       /attribute 'pads' must be 4 non-negative integers \[top, left, bottom, right\] for a 2-d operator, got \[1, -1, 0, 0\]/,
     );
