@@ -167,6 +167,19 @@ describe('layer catalogue: names, parameter shapes, initialisation', () => {
       );
     }
     expect(shapes(new M.LSTM(3, 5))).not.toHaveProperty('projWeights');
+    // odd shapes: empty batch, zero-length sequence, unbatched
+    const [eo, [eh, ec]] = lstm(zeros([2, 0, 3]));
+    expect([eo.shape, eh.shape, ec.shape]).toEqual([
+      [2, 0, 4],
+      [4, 0, 2],
+      [4, 0, 5],
+    ]);
+    expect(lstm(zeros([0, 3, 3]))[0].shape).toEqual([0, 3, 4]);
+    const [uo, [uh]] = lstm(zeros([3, 3]));
+    expect([uo.shape, uh.shape]).toEqual([
+      [3, 4],
+      [4, 2],
+    ]);
     const cell = new M.LSTMCell(3, 4, { projSize: 1 });
     expect(shapes(cell)).toEqual({ biasHh: [16], biasIh: [16], weightHh: [16, 1], weightHr: [1, 4], weightIh: [16, 3] });
     const [h1, c1] = cell(zeros([3]));
