@@ -100,48 +100,6 @@ MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n
   return s;
 }
 
-// y[i] += t0·x[i] + t1·x[i + d] + t2·x[i + 2d]
-MGE_CLONES void taps3(float* __restrict y, const float* __restrict x, i64 d, float t0, float t1, float t2, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t0 * x[i] + t1 * x[i + d] + t2 * x[i + 2 * d];
-}
-
-// y[i] += t·x[i]
-MGE_CLONES void axpy(float* __restrict y, const float* __restrict x, float t, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t * x[i];
-}
-
-// A stride-1 plane through a zero-padded copy: rows of the padded image are Wp = ow + (kw−1)·dw
-// long, so every tap is one contiguous pass over oh·Wp values (the last (kw−1)·dw columns of each
-// wide row are discarded). Long passes fill the vector lanes even when planes are 7×7 or 14×14.
-struct PlaneS1 {
-  i64 h, w, kh, kw, dh, dw, ph, pw, oh, ow;
-  std::vector<float> padded, wide;
-
-  // y = init + Σ taps ⋆ x (or y += … when accumulate).
-  void run(const float* x, const float* taps, float* y, float init, bool accumulate) {
-    const i64 wp = ow + (kw - 1) * dw, hp = oh + (kh - 1) * dh;
-    padded.assign(static_cast<std::size_t>(hp * wp + (kw - 1) * dw), 0.f);
-    for (i64 r = 0; r < h; ++r) std::memcpy(padded.data() + (r + ph) * wp + pw, x + r * w, sizeof(float) * w);
-    wide.assign(static_cast<std::size_t>(oh * wp), init);
-    const i64 n = oh * wp;
-    for (i64 a = 0; a < kh; ++a) {
-      const float* src = padded.data() + a * dh * wp;
-      const float* t = taps + a * kw;
-      i64 b = 0;
-      for (; b + 3 <= kw; b += 3) taps3(wide.data(), src + b * dw, dw, t[b], t[b + 1], t[b + 2], n);
-      for (; b < kw; ++b) axpy(wide.data(), src + b * dw, t[b], n);
-    }
-    for (i64 r = 0; r < oh; ++r) {
-      const float* wr = wide.data() + r * wp;
-      float* yr = y + r * ow;
-      if (accumulate)
-        for (i64 c = 0; c < ow; ++c) yr[c] += wr[c];
-      else
-        std::memcpy(yr, wr, sizeof(float) * ow);
-    }
-  }
-};
-
 // The inner loop: out[i] = (accumulate ? out[i] : bias) + Σ_k w[k]·taps[k][i], then relu.
 // The per-ISA versions are depthwise_simd.h's; this one is the portable path's.
 using TapsFn = void (*)(float*, i64, const float* const*, const float*, i64, float, int, int);
@@ -282,21 +240,11 @@ inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::
 void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
   const i64 mult = p.o / p.c;
   const TapsFn fn = pick_taps();
-  const bool stride1 = p.sh == 1 && p.sw == 1;
   parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
     PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn);
-    PlaneS1 s1{p.h, p.w, p.kh, p.kw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, {}, {}};
-    if (!stride1) plane.init();
+    plane.init();
     for (i64 i = begin; i < end; ++i) {
       const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
-      if (stride1) {
-        // measured faster than the tap-sum loop at stride 1 (three taps per pass, auto-vectorised)
-        float* yp = y + i * p.oh * p.ow;
-        s1.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
-        if (ep.relu)
-          for (i64 k = 0; k < p.oh * p.ow; ++k) yp[k] = yp[k] > 0.f ? yp[k] : 0.f;
-        continue;
-      }
       plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
                 ep.relu, false);
     }
