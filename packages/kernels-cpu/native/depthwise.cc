@@ -10,12 +10,16 @@
 #if defined(__x86_64__)
 extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
 extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_dots_avx512(float*, std::int64_t, const float*, const float* const*, std::int64_t);
+extern "C" void mge_depthwise_dots_avx2(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 #endif
 #if defined(__wasm_simd128__)
 extern "C" void mge_depthwise_taps_wasm(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_dots_wasm(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 #endif
 #if defined(__aarch64__)
 extern "C" void mge_depthwise_taps_neon(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_dots_neon(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 #endif
 
 namespace mge {
@@ -39,15 +43,6 @@ inline void valid_cols(i64 ow, i64 sw, i64 off, i64 w, i64& lo, i64& hi) {
 // y[i·s] += a·x[i]
 MGE_CLONES void axpy_scatter(float* __restrict y, i64 s, const float* __restrict x, float a, i64 n) {
   for (i64 i = 0; i < n; ++i) y[i * s] += a * x[i];
-}
-
-// acc[i] += a[i]·b[i·s]
-MGE_CLONES void mul_acc(float* __restrict acc, const float* __restrict a, const float* __restrict b, i64 s, i64 n) {
-  if (s == 1) {
-    for (i64 i = 0; i < n; ++i) acc[i] += a[i] * b[i];
-  } else {
-    for (i64 i = 0; i < n; ++i) acc[i] += a[i] * b[i * s];
-  }
 }
 
 // One kernel row over one output row: y[c] += Σ_k taps[k]·x[c·sw − pad + k·dl], taps outside
@@ -130,6 +125,30 @@ TapsFn pick_taps() {
 #endif
   (void)isa;
   return taps_portable;
+}
+
+// The filter gradient's inner loop: lanes[16·k + l] += lane l of Σ_i dy[i]·taps[k][i]
+// (depthwise_simd.h per ISA; the caller sums each tap's 16 slots at the end).
+using DotsFn = void (*)(float*, i64, const float*, const float* const*, i64);
+
+void dots_portable(float* lanes, i64 n, const float* dy, const float* const* taps, i64 kk) {
+  for (i64 k = 0; k < kk; ++k) lanes[16 * k] += dot(dy, taps[k], n);
+}
+
+DotsFn pick_dots() {
+  const char* isa = gemm_isa();
+#if defined(__x86_64__)
+  if (std::strcmp(isa, "avx512") == 0) return mge_depthwise_dots_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return mge_depthwise_dots_avx2;
+#endif
+#if defined(__aarch64__)
+  if (std::strcmp(isa, "neon") == 0) return mge_depthwise_dots_neon;
+#endif
+#if defined(__wasm_simd128__)
+  if (std::strcmp(isa, "wasm-simd128") == 0) return mge_depthwise_dots_wasm;
+#endif
+  (void)isa;
+  return dots_portable;
 }
 
 // dst[j] = src[j·s]
@@ -328,61 +347,40 @@ void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx,
 void depthwise_conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
   const i64 mult = p.o / p.c;
   const i64 kk = p.kh * p.kw;
-  if (p.sh == 1 && p.sw == 1) {
-    // stride 1: with dy's rows widened to the padded image's width (zeros in the extra
-    // columns), each tap's gradient is one long dot product per image.
-    const i64 wp = p.ow + (p.kw - 1) * p.dw, hp = p.oh + (p.kh - 1) * p.dh;
-    parallel_for(p.o, grain_for(p.n * p.oh * p.ow * kk), [&](i64 begin, i64 end) {
-      std::vector<float> padded(static_cast<std::size_t>(hp * wp + (p.kw - 1) * p.dw));
-      std::vector<float> wide(static_cast<std::size_t>(p.oh * wp));
-      for (i64 oc = begin; oc < end; ++oc) {
-        const i64 ic = oc / mult;
-        float* out = dw + oc * kk;
-        std::fill(out, out + kk, 0.f);
-        for (i64 b = 0; b < p.n; ++b) {
-          const float* xp = x + (b * p.c + ic) * p.h * p.w;
-          const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
-          std::fill(padded.begin(), padded.end(), 0.f);
-          for (i64 r = 0; r < p.h; ++r) std::memcpy(padded.data() + (r + p.ph) * wp + p.pw, xp + r * p.w, sizeof(float) * p.w);
-          std::fill(wide.begin(), wide.end(), 0.f);
-          for (i64 r = 0; r < p.oh; ++r) std::memcpy(wide.data() + r * wp, dyp + r * p.ow, sizeof(float) * p.ow);
-          for (i64 a = 0; a < p.kh; ++a)
-            for (i64 k = 0; k < p.kw; ++k) out[a * p.kw + k] += dot(wide.data(), padded.data() + a * p.dh * wp + k * p.dw, p.oh * wp);
-        }
-      }
-    });
+  if (p.n == 0 || p.oh * p.ow == 0) {
+    std::fill(dw, dw + p.o * kk, 0.f);
     return;
   }
+  const DotsFn dots = pick_dots();
+  // dW[k] = Σ over images and outputs of dy · (tap k's shifted array in the plane layout): one
+  // pass over each image's dy with every tap's sum in a register. Flattened planes read dy
+  // widened to the layout's row length (zeros in the extra columns, so they add nothing).
   parallel_for(p.o, grain_for(p.n * p.oh * p.ow * kk), [&](i64 begin, i64 end) {
-    // Per tap, a row-long vector of partial sums: lanes add independently (vectorisable
-    // without reassociating a reduction); the lanes are summed once at the end.
-    std::vector<float> acc(static_cast<std::size_t>(kk * p.ow));
+    PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, nullptr);
+    plane.init();
+    const bool flat = plane.flattened();
+    std::vector<float> lanes(static_cast<std::size_t>(16 * kk));
     for (i64 oc = begin; oc < end; ++oc) {
       const i64 ic = oc / mult;
-      std::fill(acc.begin(), acc.end(), 0.f);
+      float* out = lanes.data();
+      std::fill(lanes.begin(), lanes.end(), 0.f);
       for (i64 b = 0; b < p.n; ++b) {
-        const float* xp = x + (b * p.c + ic) * p.h * p.w;
+        plane.fill(x + (b * p.c + ic) * p.h * p.w);
         const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
+        if (flat) {
+          for (i64 r = 0; r < p.oh; ++r) std::memcpy(plane.wide.data() + r * plane.wq, dyp + r * p.ow, sizeof(float) * p.ow);
+          plane.point_taps(0);
+          dots(out, p.oh * plane.wq, plane.wide.data(), plane.taps.data(), kk);
+          continue;
+        }
         for (i64 r = 0; r < p.oh; ++r) {
-          const float* dyr = dyp + r * p.ow;
-          for (i64 kh = 0; kh < p.kh; ++kh) {
-            const i64 ih = r * p.sh - p.ph + kh * p.dh;
-            if (ih < 0 || ih >= p.h) continue;
-            const float* xr = xp + ih * p.w;
-            for (i64 kw = 0; kw < p.kw; ++kw) {
-              float* a = acc.data() + (kh * p.kw + kw) * p.ow;
-              const i64 off = kw * p.dw - p.pw;
-              i64 lo, hi;
-              valid_cols(p.ow, p.sw, off, p.w, lo, hi);
-              if (hi > lo) mul_acc(a + lo, dyr + lo, xr + lo * p.sw + off, p.sw, hi - lo);
-            }
-          }
+          plane.point_taps(r);
+          dots(out, p.ow, dyp + r * p.ow, plane.taps.data(), kk);
         }
       }
       for (i64 k = 0; k < kk; ++k) {
-        const float* a = acc.data() + k * p.ow;
         float s = 0.f;
-        for (i64 c = 0; c < p.ow; ++c) s += a[c];
+        for (int l = 0; l < 16; ++l) s += lanes[16 * k + l];
         dw[oc * kk + k] = s;
       }
     }

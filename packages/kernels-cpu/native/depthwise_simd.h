@@ -232,6 +232,47 @@ void gconv_rows(float* out, std::int64_t ops, std::int64_t cout, std::int64_t ro
   }
 }
 
+// The depthwise filter gradient's dot products, KB taps at a time: lanes[k·16 + l] += lane l of
+// Σ_i dy[i] · taps[k][i] for i in [0, n). Each tap's sum stays a vector in registers, and the
+// lanes are summed once by the caller after the last row of the last image (a reduction per
+// call would cost more than a short row's multiply-adds).
+template <class S, int KB>
+MGE_NO_PCOM void depthwise_dots_block(float* lanes, std::int64_t n, const float* dy, const float* const* taps) {
+  using V = typename S::V;
+  constexpr int L = S::L;
+  static_assert(L <= 16, "lanes holds 16 floats per tap");
+  V acc[KB];
+  const float* t[KB];
+  MGE_UNROLL
+  for (int k = 0; k < KB; ++k) {
+    acc[k] = S::loadu(lanes + k * 16);
+    t[k] = taps[k];
+  }
+  std::int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V d = S::loadu(dy + i);
+    MGE_UNROLL
+    for (int k = 0; k < KB; ++k) acc[k] = S::fma(d, S::loadu(t[k] + i), acc[k]);
+  }
+  if (i < n) {
+    const auto m = S::mask(0, static_cast<int>(n - i));
+    const V d = S::load(dy + i, m);
+    MGE_UNROLL
+    for (int k = 0; k < KB; ++k) acc[k] = S::fma(d, S::load(t[k] + i, m), acc[k]);
+  }
+  MGE_UNROLL
+  for (int k = 0; k < KB; ++k) S::storeu(lanes + k * 16, acc[k]);
+}
+
+template <class S>
+void depthwise_dots(float* lanes, std::int64_t n, const float* dy, const float* const* taps, std::int64_t kk) {
+  std::int64_t k = 0;
+  if (kk == 9) return depthwise_dots_block<S, 9>(lanes, n, dy, taps);
+  for (; k + 8 <= kk; k += 8) depthwise_dots_block<S, 8>(lanes + k * 16, n, dy, taps + k);
+  for (; k + 4 <= kk; k += 4) depthwise_dots_block<S, 4>(lanes + k * 16, n, dy, taps + k);
+  for (; k < kk; ++k) depthwise_dots_block<S, 1>(lanes + k * 16, n, dy, taps + k);
+}
+
 }  // namespace
 
 #define MGE_DEPTHWISE_ENTRY(isa, S)                                                                                  \
@@ -244,4 +285,8 @@ void gconv_rows(float* out, std::int64_t ops, std::int64_t cout, std::int64_t ro
                                        std::int64_t ldi, std::int64_t cin, const std::int64_t* off, std::int64_t kk, \
                                        const float* w, const float* bias, int relu, int accumulate) {               \
     gconv_rows<S>(out, ops, cout, rows, cols, ldo, in, ips, ldi, cin, off, kk, w, bias, relu, accumulate);          \
+  }                                                                                                                 \
+  extern "C" void mge_depthwise_dots_##isa(float* lanes, std::int64_t n, const float* dy, const float* const* taps,\
+                                           std::int64_t kk) {                                                       \
+    depthwise_dots<S>(lanes, n, dy, taps, kk);                                                                      \
   }
