@@ -149,6 +149,7 @@
         "native/layout.cc",
         "native/conv.cc",
         "native/depthwise.cc",
+        "native/grouped.cc",
         "native/pool.cc",
         "native/indexing.cc",
         "native/topk.cc",

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "grouped.h"
 #include "ops.h"
 #include "thread_pool.h"
 
@@ -209,6 +210,7 @@ bool use_direct(const ConvParams& p, const Geometry& g) {
 }  // namespace
 
 void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& epilogue) {
+  if (p.groups > 1 && grouped_conv2d(x, w, y, p, epilogue)) return;
   const Geometry g = geometry(p);
   if (g.ohow == 0 || g.og == 0) return;
   Epilogue ep = epilogue;
@@ -270,6 +272,7 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
 }
 
 void conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p) {
+  if (p.groups > 1 && grouped_conv2d_backward_input(dy, w, dx, p)) return;
   const Geometry g = geometry(p);
   if (g.cg * g.hw == 0) return;
 #if defined(__x86_64__) || defined(__aarch64__) || defined(__wasm_simd128__)

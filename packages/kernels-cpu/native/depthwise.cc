@@ -10,12 +10,16 @@
 #if defined(__x86_64__)
 extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
 extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_dots_avx512(float*, std::int64_t, const float*, const float* const*, std::int64_t);
+extern "C" void mge_depthwise_dots_avx2(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 #endif
 #if defined(__wasm_simd128__)
 extern "C" void mge_depthwise_taps_wasm(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_dots_wasm(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 #endif
 #if defined(__aarch64__)
 extern "C" void mge_depthwise_taps_neon(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+extern "C" void mge_depthwise_dots_neon(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 #endif
 
 namespace mge {
@@ -39,15 +43,6 @@ inline void valid_cols(i64 ow, i64 sw, i64 off, i64 w, i64& lo, i64& hi) {
 // y[i·s] += a·x[i]
 MGE_CLONES void axpy_scatter(float* __restrict y, i64 s, const float* __restrict x, float a, i64 n) {
   for (i64 i = 0; i < n; ++i) y[i * s] += a * x[i];
-}
-
-// acc[i] += a[i]·b[i·s]
-MGE_CLONES void mul_acc(float* __restrict acc, const float* __restrict a, const float* __restrict b, i64 s, i64 n) {
-  if (s == 1) {
-    for (i64 i = 0; i < n; ++i) acc[i] += a[i] * b[i];
-  } else {
-    for (i64 i = 0; i < n; ++i) acc[i] += a[i] * b[i * s];
-  }
 }
 
 // One kernel row over one output row: y[c] += Σ_k taps[k]·x[c·sw − pad + k·dl], taps outside
@@ -100,48 +95,6 @@ MGE_CLONES float dot(const float* __restrict a, const float* __restrict b, i64 n
   return s;
 }
 
-// y[i] += t0·x[i] + t1·x[i + d] + t2·x[i + 2d]
-MGE_CLONES void taps3(float* __restrict y, const float* __restrict x, i64 d, float t0, float t1, float t2, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t0 * x[i] + t1 * x[i + d] + t2 * x[i + 2 * d];
-}
-
-// y[i] += t·x[i]
-MGE_CLONES void axpy(float* __restrict y, const float* __restrict x, float t, i64 n) {
-  for (i64 i = 0; i < n; ++i) y[i] += t * x[i];
-}
-
-// A stride-1 plane through a zero-padded copy: rows of the padded image are Wp = ow + (kw−1)·dw
-// long, so every tap is one contiguous pass over oh·Wp values (the last (kw−1)·dw columns of each
-// wide row are discarded). Long passes fill the vector lanes even when planes are 7×7 or 14×14.
-struct PlaneS1 {
-  i64 h, w, kh, kw, dh, dw, ph, pw, oh, ow;
-  std::vector<float> padded, wide;
-
-  // y = init + Σ taps ⋆ x (or y += … when accumulate).
-  void run(const float* x, const float* taps, float* y, float init, bool accumulate) {
-    const i64 wp = ow + (kw - 1) * dw, hp = oh + (kh - 1) * dh;
-    padded.assign(static_cast<std::size_t>(hp * wp + (kw - 1) * dw), 0.f);
-    for (i64 r = 0; r < h; ++r) std::memcpy(padded.data() + (r + ph) * wp + pw, x + r * w, sizeof(float) * w);
-    wide.assign(static_cast<std::size_t>(oh * wp), init);
-    const i64 n = oh * wp;
-    for (i64 a = 0; a < kh; ++a) {
-      const float* src = padded.data() + a * dh * wp;
-      const float* t = taps + a * kw;
-      i64 b = 0;
-      for (; b + 3 <= kw; b += 3) taps3(wide.data(), src + b * dw, dw, t[b], t[b + 1], t[b + 2], n);
-      for (; b < kw; ++b) axpy(wide.data(), src + b * dw, t[b], n);
-    }
-    for (i64 r = 0; r < oh; ++r) {
-      const float* wr = wide.data() + r * wp;
-      float* yr = y + r * ow;
-      if (accumulate)
-        for (i64 c = 0; c < ow; ++c) yr[c] += wr[c];
-      else
-        std::memcpy(yr, wr, sizeof(float) * ow);
-    }
-  }
-};
-
 // The inner loop: out[i] = (accumulate ? out[i] : bias) + Σ_k w[k]·taps[k][i], then relu.
 // The per-ISA versions are depthwise_simd.h's; this one is the portable path's.
 using TapsFn = void (*)(float*, i64, const float* const*, const float*, i64, float, int, int);
@@ -172,6 +125,30 @@ TapsFn pick_taps() {
 #endif
   (void)isa;
   return taps_portable;
+}
+
+// The filter gradient's inner loop: lanes[16·k + l] += lane l of Σ_i dy[i]·taps[k][i]
+// (depthwise_simd.h per ISA; the caller sums each tap's 16 slots at the end).
+using DotsFn = void (*)(float*, i64, const float*, const float* const*, i64);
+
+void dots_portable(float* lanes, i64 n, const float* dy, const float* const* taps, i64 kk) {
+  for (i64 k = 0; k < kk; ++k) lanes[16 * k] += dot(dy, taps[k], n);
+}
+
+DotsFn pick_dots() {
+  const char* isa = gemm_isa();
+#if defined(__x86_64__)
+  if (std::strcmp(isa, "avx512") == 0) return mge_depthwise_dots_avx512;
+  if (std::strcmp(isa, "avx2") == 0) return mge_depthwise_dots_avx2;
+#endif
+#if defined(__aarch64__)
+  if (std::strcmp(isa, "neon") == 0) return mge_depthwise_dots_neon;
+#endif
+#if defined(__wasm_simd128__)
+  if (std::strcmp(isa, "wasm-simd128") == 0) return mge_depthwise_dots_wasm;
+#endif
+  (void)isa;
+  return dots_portable;
 }
 
 // dst[j] = src[j·s]
@@ -282,21 +259,11 @@ inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::
 void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
   const i64 mult = p.o / p.c;
   const TapsFn fn = pick_taps();
-  const bool stride1 = p.sh == 1 && p.sw == 1;
   parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
     PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn);
-    PlaneS1 s1{p.h, p.w, p.kh, p.kw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, {}, {}};
-    if (!stride1) plane.init();
+    plane.init();
     for (i64 i = begin; i < end; ++i) {
       const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
-      if (stride1) {
-        // measured faster than the tap-sum loop at stride 1 (three taps per pass, auto-vectorised)
-        float* yp = y + i * p.oh * p.ow;
-        s1.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
-        if (ep.relu)
-          for (i64 k = 0; k < p.oh * p.ow; ++k) yp[k] = yp[k] > 0.f ? yp[k] : 0.f;
-        continue;
-      }
       plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
                 ep.relu, false);
     }
@@ -380,61 +347,40 @@ void depthwise_conv2d_backward_input(const float* dy, const float* w, float* dx,
 void depthwise_conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
   const i64 mult = p.o / p.c;
   const i64 kk = p.kh * p.kw;
-  if (p.sh == 1 && p.sw == 1) {
-    // stride 1: with dy's rows widened to the padded image's width (zeros in the extra
-    // columns), each tap's gradient is one long dot product per image.
-    const i64 wp = p.ow + (p.kw - 1) * p.dw, hp = p.oh + (p.kh - 1) * p.dh;
-    parallel_for(p.o, grain_for(p.n * p.oh * p.ow * kk), [&](i64 begin, i64 end) {
-      std::vector<float> padded(static_cast<std::size_t>(hp * wp + (p.kw - 1) * p.dw));
-      std::vector<float> wide(static_cast<std::size_t>(p.oh * wp));
-      for (i64 oc = begin; oc < end; ++oc) {
-        const i64 ic = oc / mult;
-        float* out = dw + oc * kk;
-        std::fill(out, out + kk, 0.f);
-        for (i64 b = 0; b < p.n; ++b) {
-          const float* xp = x + (b * p.c + ic) * p.h * p.w;
-          const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
-          std::fill(padded.begin(), padded.end(), 0.f);
-          for (i64 r = 0; r < p.h; ++r) std::memcpy(padded.data() + (r + p.ph) * wp + p.pw, xp + r * p.w, sizeof(float) * p.w);
-          std::fill(wide.begin(), wide.end(), 0.f);
-          for (i64 r = 0; r < p.oh; ++r) std::memcpy(wide.data() + r * wp, dyp + r * p.ow, sizeof(float) * p.ow);
-          for (i64 a = 0; a < p.kh; ++a)
-            for (i64 k = 0; k < p.kw; ++k) out[a * p.kw + k] += dot(wide.data(), padded.data() + a * p.dh * wp + k * p.dw, p.oh * wp);
-        }
-      }
-    });
+  if (p.n == 0 || p.oh * p.ow == 0) {
+    std::fill(dw, dw + p.o * kk, 0.f);
     return;
   }
+  const DotsFn dots = pick_dots();
+  // dW[k] = Σ over images and outputs of dy · (tap k's shifted array in the plane layout): one
+  // pass over each image's dy with every tap's sum in a register. Flattened planes read dy
+  // widened to the layout's row length (zeros in the extra columns, so they add nothing).
   parallel_for(p.o, grain_for(p.n * p.oh * p.ow * kk), [&](i64 begin, i64 end) {
-    // Per tap, a row-long vector of partial sums: lanes add independently (vectorisable
-    // without reassociating a reduction); the lanes are summed once at the end.
-    std::vector<float> acc(static_cast<std::size_t>(kk * p.ow));
+    PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, nullptr);
+    plane.init();
+    const bool flat = plane.flattened();
+    std::vector<float> lanes(static_cast<std::size_t>(16 * kk));
     for (i64 oc = begin; oc < end; ++oc) {
       const i64 ic = oc / mult;
-      std::fill(acc.begin(), acc.end(), 0.f);
+      float* out = lanes.data();
+      std::fill(lanes.begin(), lanes.end(), 0.f);
       for (i64 b = 0; b < p.n; ++b) {
-        const float* xp = x + (b * p.c + ic) * p.h * p.w;
+        plane.fill(x + (b * p.c + ic) * p.h * p.w);
         const float* dyp = dy + (b * p.o + oc) * p.oh * p.ow;
+        if (flat) {
+          for (i64 r = 0; r < p.oh; ++r) std::memcpy(plane.wide.data() + r * plane.wq, dyp + r * p.ow, sizeof(float) * p.ow);
+          plane.point_taps(0);
+          dots(out, p.oh * plane.wq, plane.wide.data(), plane.taps.data(), kk);
+          continue;
+        }
         for (i64 r = 0; r < p.oh; ++r) {
-          const float* dyr = dyp + r * p.ow;
-          for (i64 kh = 0; kh < p.kh; ++kh) {
-            const i64 ih = r * p.sh - p.ph + kh * p.dh;
-            if (ih < 0 || ih >= p.h) continue;
-            const float* xr = xp + ih * p.w;
-            for (i64 kw = 0; kw < p.kw; ++kw) {
-              float* a = acc.data() + (kh * p.kw + kw) * p.ow;
-              const i64 off = kw * p.dw - p.pw;
-              i64 lo, hi;
-              valid_cols(p.ow, p.sw, off, p.w, lo, hi);
-              if (hi > lo) mul_acc(a + lo, dyr + lo, xr + lo * p.sw + off, p.sw, hi - lo);
-            }
-          }
+          plane.point_taps(r);
+          dots(out, p.ow, dyp + r * p.ow, plane.taps.data(), kk);
         }
       }
       for (i64 k = 0; k < kk; ++k) {
-        const float* a = acc.data() + k * p.ow;
         float s = 0.f;
-        for (i64 c = 0; c < p.ow; ++c) s += a[c];
+        for (int l = 0; l < 16; ++l) s += lanes[16 * k + l];
         dw[oc * kk + k] = s;
       }
     }

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 
+#include "conv_direct.h"  // MGE_UNROLL, MGE_NO_PCOM
 #include "simd_vec.h"
 
 namespace {
@@ -109,10 +110,183 @@ void depthwise_taps(float* out, std::int64_t n, const float* const* taps, const 
   }
 }
 
+
+// Direct grouped convolution at stride 1 (depthwise is cin = cout = 1), written against the flat
+// layout grouped.cc prepares: each input plane padded so that tap k of output position i is
+// in[c·ips + off[k] + i]. For rows r < rows and columns i < cols:
+//   out[o·ops + r·ldo + i] = (accumulate ? out[…] : bias[o] or 0) + Σ_c Σ_k w[(o·cin + c)·kk + k] · in[c·ips + r·ldi + off[k] + i]
+// then max(·, 0) when relu. A tile holds OB output channels × NV vectors in registers; every input
+// vector is loaded once per tile and multiplied by OB broadcast weights (the FMAs use it OB times).
+// The sums are a flat array whose loops unroll completely (see conv_direct.h on GCC's trap).
+template <class S, int OB, int NV, bool TAIL>
+MGE_NO_PCOM void gconv_tile(float* out, std::int64_t ops, const float* in, std::int64_t ips, std::int64_t cin,
+                            const std::int64_t* off, std::int64_t kk, const float* w, const float* bias, int relu,
+                            int accumulate, typename S::M mt) {
+  using V = typename S::V;
+  constexpr int L = S::L;
+  V acc[OB * NV];
+  MGE_UNROLL
+  for (int b = 0; b < OB; ++b) {
+    const V init = S::set1(bias ? bias[b] : 0.f);
+    MGE_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      float* o = out + b * ops + v * L;
+      acc[b * NV + v] = accumulate ? (TAIL ? S::load(o, mt) : S::loadu(o)) : init;
+    }
+  }
+  const std::int64_t wstride = cin * kk;
+  for (std::int64_t c = 0; c < cin; ++c) {
+    const float* ic = in + c * ips;
+    const float* wc = w + c * kk;
+    for (std::int64_t k = 0; k < kk; ++k) {
+      const float* src = ic + off[k];
+      V xv[NV];
+      MGE_UNROLL
+      for (int v = 0; v < NV; ++v) xv[v] = TAIL ? S::load(src + v * L, mt) : S::loadu(src + v * L);
+      MGE_UNROLL
+      for (int b = 0; b < OB; ++b) {
+        const V wv = S::set1(wc[b * wstride + k]);
+        MGE_UNROLL
+        for (int v = 0; v < NV; ++v) acc[b * NV + v] = S::fma(wv, xv[v], acc[b * NV + v]);
+      }
+    }
+  }
+  const V z = S::zero();
+  MGE_UNROLL
+  for (int b = 0; b < OB; ++b) {
+    MGE_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      V a = acc[b * NV + v];
+      if (relu) a = S::max(a, z);
+      if (TAIL) S::store(out + b * ops + v * L, mt, a);
+      else S::storeu(out + b * ops + v * L, a);
+    }
+  }
+}
+
+// Register blocks: OB·NV sums in at most half the vector registers (the rest hold inputs and a
+// weight). NV is 1, 2 or 4, so a wider block's vectors split evenly into narrower ones.
+template <class S, int OB>
+constexpr int gconv_nv() {
+  constexpr int nv = S::kRegs / 2 / OB;
+  return nv >= 4 ? 4 : nv >= 2 ? 2 : 1;
+}
+
+// Every output channel at columns [i, i + NV·L) (or the masked partial vector), OB at a time.
+template <class S, int NV, bool TAIL>
+void gconv_column(float* out, std::int64_t ops, std::int64_t cout, const float* in, std::int64_t ips,
+                  std::int64_t cin, const std::int64_t* off, std::int64_t kk, const float* w, const float* bias,
+                  int relu, int accumulate, typename S::M mt) {
+  const std::int64_t ws = cin * kk;
+  std::int64_t o = 0;
+  constexpr int NV8 = NV < gconv_nv<S, 8>() ? NV : gconv_nv<S, 8>();
+  constexpr int NV4 = NV < gconv_nv<S, 4>() ? NV : gconv_nv<S, 4>();
+  if constexpr (NV8 == NV) {
+    for (; o + 8 <= cout; o += 8)
+      gconv_tile<S, 8, NV, TAIL>(out + o * ops, ops, in, ips, cin, off, kk, w + o * ws, bias ? bias + o : nullptr, relu,
+                                 accumulate, mt);
+  } else {
+    constexpr int L = S::L;
+    for (; o + 8 <= cout; o += 8)
+      for (int v = 0; v < NV; v += NV8)
+        gconv_tile<S, 8, NV8, false>(out + o * ops + v * L, ops, in + v * L, ips, cin, off, kk, w + o * ws,
+                                     bias ? bias + o : nullptr, relu, accumulate, mt);
+  }
+  if constexpr (NV4 == NV) {
+    for (; o + 4 <= cout; o += 4)
+      gconv_tile<S, 4, NV, TAIL>(out + o * ops, ops, in, ips, cin, off, kk, w + o * ws, bias ? bias + o : nullptr, relu,
+                                 accumulate, mt);
+  } else {
+    constexpr int L = S::L;
+    for (; o + 4 <= cout; o += 4)
+      for (int v = 0; v < NV; v += NV4)
+        gconv_tile<S, 4, NV4, false>(out + o * ops + v * L, ops, in + v * L, ips, cin, off, kk, w + o * ws,
+                                     bias ? bias + o : nullptr, relu, accumulate, mt);
+  }
+  for (; o + 2 <= cout; o += 2)
+    gconv_tile<S, 2, NV, TAIL>(out + o * ops, ops, in, ips, cin, off, kk, w + o * ws, bias ? bias + o : nullptr, relu,
+                               accumulate, mt);
+  for (; o < cout; ++o)
+    gconv_tile<S, 1, NV, TAIL>(out + o * ops, ops, in, ips, cin, off, kk, w + o * ws, bias ? bias + o : nullptr, relu,
+                               accumulate, mt);
+}
+
+template <class S>
+void gconv_rows(float* out, std::int64_t ops, std::int64_t cout, std::int64_t rows, std::int64_t cols, std::int64_t ldo,
+                const float* in, std::int64_t ips, std::int64_t ldi, std::int64_t cin, const std::int64_t* off,
+                std::int64_t kk, const float* w, const float* bias, int relu, int accumulate) {
+  constexpr int L = S::L;
+  constexpr int NV = 4 < gconv_nv<S, 2>() ? 4 : gconv_nv<S, 2>();
+  const typename S::M full = S::mask(0, L);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    float* orow = out + r * ldo;
+    const float* irow = in + r * ldi;
+    std::int64_t i = 0;
+    for (; i + NV * L <= cols; i += NV * L)
+      gconv_column<S, NV, false>(orow + i, ops, cout, irow + i, ips, cin, off, kk, w, bias, relu, accumulate, full);
+    for (; i + L <= cols; i += L)
+      gconv_column<S, 1, false>(orow + i, ops, cout, irow + i, ips, cin, off, kk, w, bias, relu, accumulate, full);
+    if (i < cols)
+      gconv_column<S, 1, true>(orow + i, ops, cout, irow + i, ips, cin, off, kk, w, bias, relu, accumulate,
+                               S::mask(0, static_cast<int>(cols - i)));
+  }
+}
+
+// The depthwise filter gradient's dot products, KB taps at a time: lanes[k·16 + l] += lane l of
+// Σ_i dy[i] · taps[k][i] for i in [0, n). Each tap's sum stays a vector in registers, and the
+// lanes are summed once by the caller after the last row of the last image (a reduction per
+// call would cost more than a short row's multiply-adds).
+template <class S, int KB>
+MGE_NO_PCOM void depthwise_dots_block(float* lanes, std::int64_t n, const float* dy, const float* const* taps) {
+  using V = typename S::V;
+  constexpr int L = S::L;
+  static_assert(L <= 16, "lanes holds 16 floats per tap");
+  V acc[KB];
+  const float* t[KB];
+  MGE_UNROLL
+  for (int k = 0; k < KB; ++k) {
+    acc[k] = S::loadu(lanes + k * 16);
+    t[k] = taps[k];
+  }
+  std::int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    const V d = S::loadu(dy + i);
+    MGE_UNROLL
+    for (int k = 0; k < KB; ++k) acc[k] = S::fma(d, S::loadu(t[k] + i), acc[k]);
+  }
+  if (i < n) {
+    const auto m = S::mask(0, static_cast<int>(n - i));
+    const V d = S::load(dy + i, m);
+    MGE_UNROLL
+    for (int k = 0; k < KB; ++k) acc[k] = S::fma(d, S::load(t[k] + i, m), acc[k]);
+  }
+  MGE_UNROLL
+  for (int k = 0; k < KB; ++k) S::storeu(lanes + k * 16, acc[k]);
+}
+
+template <class S>
+void depthwise_dots(float* lanes, std::int64_t n, const float* dy, const float* const* taps, std::int64_t kk) {
+  std::int64_t k = 0;
+  if (kk == 9) return depthwise_dots_block<S, 9>(lanes, n, dy, taps);
+  for (; k + 8 <= kk; k += 8) depthwise_dots_block<S, 8>(lanes + k * 16, n, dy, taps + k);
+  for (; k + 4 <= kk; k += 4) depthwise_dots_block<S, 4>(lanes + k * 16, n, dy, taps + k);
+  for (; k < kk; ++k) depthwise_dots_block<S, 1>(lanes + k * 16, n, dy, taps + k);
+}
+
 }  // namespace
 
 #define MGE_DEPTHWISE_ENTRY(isa, S)                                                                                  \
   extern "C" void mge_depthwise_taps_##isa(float* out, std::int64_t n, const float* const* taps, const float* w,   \
                                            std::int64_t kk, float bias, int relu, int accumulate) {                \
     depthwise_taps<S>(out, n, taps, w, kk, bias, relu, accumulate);                                                 \
+  }                                                                                                                 \
+  extern "C" void mge_gconv_rows_##isa(float* out, std::int64_t ops, std::int64_t cout, std::int64_t rows,          \
+                                       std::int64_t cols, std::int64_t ldo, const float* in, std::int64_t ips,      \
+                                       std::int64_t ldi, std::int64_t cin, const std::int64_t* off, std::int64_t kk, \
+                                       const float* w, const float* bias, int relu, int accumulate) {               \
+    gconv_rows<S>(out, ops, cout, rows, cols, ldo, in, ips, ldi, cin, off, kk, w, bias, relu, accumulate);          \
+  }                                                                                                                 \
+  extern "C" void mge_depthwise_dots_##isa(float* lanes, std::int64_t n, const float* dy, const float* const* taps,\
+                                           std::int64_t kk) {                                                       \
+    depthwise_dots<S>(lanes, n, dy, taps, kk);                                                                      \
   }

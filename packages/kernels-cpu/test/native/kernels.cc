@@ -145,6 +145,49 @@ void test_depthwise(i64 n, i64 c, i64 mult, i64 h, i64 w, i64 kh, i64 kw, i64 sh
   expect_close(gdw, dw, 1e-3, tag + " filter gradient");
 }
 
+// Grouped convolution (1 < groups < c) with bias and relu, and its gradients: the direct
+// per-group kernels at stride 1 (grouped.cc) and the GEMMs they leave to strided shapes.
+void test_grouped(i64 n, i64 c, i64 o, i64 g, i64 h, i64 w, i64 kh, i64 kw, i64 s, i64 pad, i64 dl) {
+  const i64 oh = (h + 2 * pad - dl * (kh - 1) - 1) / s + 1, ow = (w + 2 * pad - dl * (kw - 1) - 1) / s + 1;
+  const mge::ConvParams p{n, c, h, w, o, kh, kw, oh, ow, s, s, pad, pad, dl, dl, g};
+  const i64 cg = c / g, og = o / g;
+  const i64 xs = n * c * h * w, ws = o * cg * kh * kw, ys = n * o * oh * ow;
+  const auto x = rnd(xs, 12), wt = rnd(ws, 13), dy = rnd(ys, 14), bias = rnd(o, 15);
+  std::vector<double> y(ys, 0.0), dx(xs, 0.0), dw(ws, 0.0);
+  for (i64 i = 0; i < n; ++i)
+    for (i64 oc = 0; oc < o; ++oc)
+      for (i64 oy = 0; oy < oh; ++oy)
+        for (i64 ox = 0; ox < ow; ++ox) {
+          const i64 yi = ((i * o + oc) * oh + oy) * ow + ox;
+          y[yi] = bias[oc];
+          for (i64 ci = 0; ci < cg; ++ci)
+            for (i64 ky = 0; ky < kh; ++ky)
+              for (i64 kx = 0; kx < kw; ++kx) {
+                const i64 iy = oy * s - pad + ky * dl, ix = ox * s - pad + kx * dl;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const i64 xi = ((i * c + (oc / og) * cg + ci) * h + iy) * w + ix, wi = ((oc * cg + ci) * kh + ky) * kw + kx;
+                y[yi] += double(x[xi]) * wt[wi];
+                dx[xi] += double(dy[yi]) * wt[wi];
+                dw[wi] += double(dy[yi]) * x[xi];
+              }
+          y[yi] = y[yi] > 0.0 ? y[yi] : 0.0;
+        }
+  const std::string tag = "grouped n" + std::to_string(n) + " c" + std::to_string(c) + " o" + std::to_string(o) +
+                          " g" + std::to_string(g) + " " + std::to_string(h) + "x" + std::to_string(w) + " k" +
+                          std::to_string(kh) + "x" + std::to_string(kw) + " s" + std::to_string(s) + " d" +
+                          std::to_string(dl);
+  mge::Epilogue ep;
+  ep.bias = bias.data();
+  ep.relu = true;
+  std::vector<float> got(ys), gdx(xs), gdw(ws);
+  mge::conv2d(x.data(), wt.data(), got.data(), p, ep);
+  expect_close(got, y, 1e-4, tag + " forward");
+  mge::conv2d_backward_input(dy.data(), wt.data(), gdx.data(), p);
+  expect_close(gdx, dx, 1e-4, tag + " input gradient");
+  mge::conv2d_backward_filter(x.data(), dy.data(), gdw.data(), p);
+  expect_close(gdw, dw, 1e-3, tag + " filter gradient");
+}
+
 // 2×2/stride-2 max pooling and its gradient (the vector paths), on values with ties (the first
 // maximum wins) and a NaN (which wins its window), against the scalar rule.
 void test_pool(i64 n, i64 c, i64 h, i64 w, bool nan) {
@@ -214,6 +257,12 @@ int main(int argc, char** argv) {
     test_depthwise(2, 3, 3, 11, 27, 3, 3, 1, 1, 2, 2, 2);
     test_depthwise(1, 4, 1, 9, 33, 3, 1, 3, 1, 0, 0, 1);
     test_depthwise(1, 2, 1, 5, 131, 3, 3, 1, 1, 1, 1, 1);
+    test_grouped(2, 16, 16, 4, 9, 9, 3, 3, 1, 1, 1);
+    test_grouped(1, 30, 45, 3, 7, 6, 1, 1, 1, 0, 1);
+    test_grouped(1, 12, 24, 2, 5, 40, 1, 1, 1, 0, 1);
+    test_grouped(1, 8, 12, 4, 13, 45, 5, 5, 1, 2, 2);
+    test_grouped(1, 6, 10, 2, 6, 37, 3, 3, 1, 0, 1);
+    test_grouped(2, 8, 8, 2, 9, 9, 3, 3, 2, 1, 1);
     test_pool(2, 3, 28, 28, false);
     test_pool(2, 3, 10, 13, false);
     test_pool(1, 2, 12, 18, true);
