@@ -20,35 +20,52 @@ inline void store_row(float* row, __m256 lo, __m256 hi, int accumulate) {
 
 }  // namespace
 
+#define MGE_AVX2_STEP(q)                               \
+  do {                                                 \
+    const __m256 b0 = _mm256_load_ps(bp + 16 * (q));     \
+    const __m256 b1 = _mm256_load_ps(bp + 16 * (q) + 8); \
+    __m256 a = _mm256_broadcast_ss(ap + 6 * (q) + 0);   \
+    c00 = _mm256_fmadd_ps(a, b0, c00);                 \
+    c01 = _mm256_fmadd_ps(a, b1, c01);                 \
+    a = _mm256_broadcast_ss(ap + 6 * (q) + 1);          \
+    c10 = _mm256_fmadd_ps(a, b0, c10);                 \
+    c11 = _mm256_fmadd_ps(a, b1, c11);                 \
+    a = _mm256_broadcast_ss(ap + 6 * (q) + 2);          \
+    c20 = _mm256_fmadd_ps(a, b0, c20);                 \
+    c21 = _mm256_fmadd_ps(a, b1, c21);                 \
+    a = _mm256_broadcast_ss(ap + 6 * (q) + 3);          \
+    c30 = _mm256_fmadd_ps(a, b0, c30);                 \
+    c31 = _mm256_fmadd_ps(a, b1, c31);                 \
+    a = _mm256_broadcast_ss(ap + 6 * (q) + 4);          \
+    c40 = _mm256_fmadd_ps(a, b0, c40);                 \
+    c41 = _mm256_fmadd_ps(a, b1, c41);                 \
+    a = _mm256_broadcast_ss(ap + 6 * (q) + 5);          \
+    c50 = _mm256_fmadd_ps(a, b0, c50);                 \
+    c51 = _mm256_fmadd_ps(a, b1, c51);                 \
+  } while (0)
+
 extern "C" void mge_sgemm_kernel_avx2_6x16(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
                                            int accumulate) {
+  // The tile of C is written (and read, when accumulating) after the loop: start fetching it now
+  // so its misses overlap the FMAs instead of following them.
+  for (int i = 0; i < 6; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 15), _MM_HINT_T0);
+  }
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-  for (int64_t p = 0; p < kc; ++p) {
-    const __m256 b0 = _mm256_load_ps(bp);
-    const __m256 b1 = _mm256_load_ps(bp + 8);
+  // Two k steps per iteration (more unrolling makes GCC spill accumulators).
+  int64_t p = 0;
+  for (; p + 2 <= kc; p += 2) {
     _mm_prefetch(reinterpret_cast<const char*>(bp + 128), _MM_HINT_T0);
-    __m256 a = _mm256_broadcast_ss(ap + 0);
-    c00 = _mm256_fmadd_ps(a, b0, c00);
-    c01 = _mm256_fmadd_ps(a, b1, c01);
-    a = _mm256_broadcast_ss(ap + 1);
-    c10 = _mm256_fmadd_ps(a, b0, c10);
-    c11 = _mm256_fmadd_ps(a, b1, c11);
-    a = _mm256_broadcast_ss(ap + 2);
-    c20 = _mm256_fmadd_ps(a, b0, c20);
-    c21 = _mm256_fmadd_ps(a, b1, c21);
-    a = _mm256_broadcast_ss(ap + 3);
-    c30 = _mm256_fmadd_ps(a, b0, c30);
-    c31 = _mm256_fmadd_ps(a, b1, c31);
-    a = _mm256_broadcast_ss(ap + 4);
-    c40 = _mm256_fmadd_ps(a, b0, c40);
-    c41 = _mm256_fmadd_ps(a, b1, c41);
-    a = _mm256_broadcast_ss(ap + 5);
-    c50 = _mm256_fmadd_ps(a, b0, c50);
-    c51 = _mm256_fmadd_ps(a, b1, c51);
-    ap += 6;
-    bp += 16;
+    MGE_AVX2_STEP(0);
+    _mm_prefetch(reinterpret_cast<const char*>(bp + 144), _MM_HINT_T0);
+    MGE_AVX2_STEP(1);
+    ap += 12;
+    bp += 32;
   }
+  if (p < kc) MGE_AVX2_STEP(0);
+#undef MGE_AVX2_STEP
   store_row(c + 0 * ldc, c00, c01, accumulate);
   store_row(c + 1 * ldc, c10, c11, accumulate);
   store_row(c + 2 * ldc, c20, c21, accumulate);

@@ -10,12 +10,19 @@ constexpr int MR = 14;
 
 extern "C" void mge_sgemm_kernel_avx512_14x32(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
                                               int accumulate) {
+  // The tile of C is written (and read, when accumulating) after the loop: start fetching it now
+  // so its misses overlap the FMAs instead of following them.
+  for (int i = 0; i < MR; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+  }
   __m512 acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
   for (int64_t p = 0; p < kc; ++p) {
     const __m512 b0 = _mm512_load_ps(bp);
     const __m512 b1 = _mm512_load_ps(bp + 16);
     _mm_prefetch(reinterpret_cast<const char*>(bp + 256), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(bp + 272), _MM_HINT_T0);
 #pragma GCC unroll 14
     for (int i = 0; i < MR; ++i) {
       const __m512 a = _mm512_set1_ps(ap[i]);
