@@ -10,5 +10,6 @@ export * from './movement.js';
 export * from './pool.js';
 export * from './reduce.js';
 export { asTensor, type TensorLike } from './scalar.js';
+export { scaledAdd } from './scaled-add.js';
 export * from './unary.js';
 export * from './where.js';

@@ -256,6 +256,18 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
     checkRef('topk', 'x', x);
     return this.own(topk(x.buf, x.shape, k, axis, descending));
   }
+
+  scaledAdd(a: Ref, b: Ref, alpha: number, beta: number): DataArray {
+    const n = sizeOf(a.shape);
+    const x = checkFloat('scaledAdd', 'a', a, n);
+    const y = checkFloat('scaledAdd', 'b', b, n);
+    // each product rounded to float32 before the sum, as mul, mul, add would
+    const fa = Math.fround(alpha);
+    const fb = Math.fround(beta);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.fround(fa * x[i]) + Math.fround(fb * y[i]);
+    return this.own(out);
+  }
 }
 
 function filterSize(p: Conv2dParams): number {
