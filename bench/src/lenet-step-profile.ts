@@ -72,7 +72,28 @@ async function run(traced: boolean, separate = false): Promise<[number, number]>
 if (process.env.OPS) {
   const be = getBackend('cpu') as unknown as Record<string, (...a: unknown[]) => unknown>;
   const stats = new Map<string, [number, number]>();
-  for (const m of ['unary', 'binary', 'where', 'cast', 'reduce', 'argReduce', 'strided', 'concat', 'pad', 'matmul', 'conv2d', 'conv2dBackwardInput', 'conv2dBackwardFilter', 'pool2d', 'pool2dBackward', 'gather', 'scatterAdd', 'allocate', 'upload']) {
+  for (const m of [
+    'unary',
+    'binary',
+    'where',
+    'cast',
+    'reduce',
+    'argReduce',
+    'strided',
+    'concat',
+    'pad',
+    'matmul',
+    'conv2d',
+    'conv2dBackwardInput',
+    'conv2dBackwardFilter',
+    'pool2d',
+    'pool2dBackward',
+    'gather',
+    'scatterAdd',
+    'allocate',
+    'upload',
+    'scaledAdd',
+  ]) {
     const f = be[m].bind(be);
     be[m] = (...a: unknown[]) => {
       const t0 = performance.now();
@@ -121,7 +142,9 @@ if (which === 'opt') {
   for (let r = 0; r < rounds; r++) {
     const f = time(false);
     const s = time(true);
-    console.log(`round ${r}: optimizer step fused ${f.toFixed(3)} ms cpu, separate ${s.toFixed(3)} ms cpu, speed-up ${(s / f).toFixed(2)}x`);
+    console.log(
+      `round ${r}: optimizer step fused ${f.toFixed(3)} ms cpu, separate ${s.toFixed(3)} ms cpu, speed-up ${(s / f).toFixed(2)}x`,
+    );
   }
   process.exit(0);
 }
