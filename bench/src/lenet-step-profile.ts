@@ -107,9 +107,9 @@ if (process.env.OPS) {
     };
   }
   const plain = stepOf();
-  for (let i = 0; i < 50; i++) await plain(x, y).data();
+  for (let i = 0; i < (resnet ? 2 : 50); i++) await plain(x, y).data();
   stats.clear();
-  const n = 200;
+  const n = resnet ? 3 : 200;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await plain(x, y).data();
   const total = (performance.now() - t0) / n;

@@ -152,7 +152,7 @@
         "native/pool.cc",
         "native/indexing.cc",
         "native/topk.cc",
-        "native/scaled_add.cc",
+        "native/fused_elementwise.cc",
         "native/memory.cc"
       ],
       "ldflags": [

@@ -220,6 +220,8 @@ export interface Backend<Buf = any> {
    * sum (no fused multiply-add), so that it equals the binary kernels mul, mul, add.
    */
   scaledAdd?(a: TensorRef<Buf>, b: TensorRef<Buf>, alpha: number, beta: number): Buf;
+  /** a·sign(b), a and b float32 of one shape, equal to the kernels sign and mul (relu's gradient). */
+  mulSign?(a: TensorRef<Buf>, b: TensorRef<Buf>): Buf;
 }
 
 /**

@@ -23,4 +23,5 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   scatterAdd: ['x', 'index', 'src', 'axis'],
   argsort: ['x', 'axis', 'descending'],
   scaledAdd: ['a', 'b', 'alpha', 'beta'],
+  mulSign: ['a', 'b'],
 };

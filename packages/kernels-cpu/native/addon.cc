@@ -15,7 +15,7 @@
 #include "indexing.h"
 #include "memory.h"
 #include "ops.h"
-#include "scaled_add.h"
+#include "fused_elementwise.h"
 #include "thread_pool.h"
 #include "topk.h"
 
@@ -312,6 +312,21 @@ void ScaledAdd(const Napi::CallbackInfo& info) {
   const float beta = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
   scaled_add(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length, alpha,
              beta);
+}
+
+// mulSign(a, b, out): out = a·sign(b), float32 arrays of one length
+void MulSign(const Napi::CallbackInfo& info) {
+  const char* op = "mulSign";
+  Napi::Env env = info.Env();
+  Arr a = get_arr(info, 0, op, "a");
+  Arr b = get_arr(info, 1, op, "b");
+  Arr out = get_arr(info, 2, op, "out");
+  expect_dtype(env, op, "a", a, kF32);
+  expect_dtype(env, op, "b", b, kF32);
+  expect_dtype(env, op, "out", out, kF32);
+  expect_len(env, op, "b", b, a.length);
+  expect_len(env, op, "out", out, a.length);
+  mul_sign(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length);
 }
 
 // where(cond, a, b, out, params = [rank, ...condShape, ...aShape, ...bShape, ...outShape])
@@ -811,6 +826,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));
   exports.Set("scaledAdd", Napi::Function::New(env, wrap<ScaledAdd>));
+  exports.Set("mulSign", Napi::Function::New(env, wrap<MulSign>));
   exports.Set("cast", Napi::Function::New(env, wrap<Cast>));
   exports.Set("reduce", Napi::Function::New(env, wrap<Reduce>));
   exports.Set("argReduce", Napi::Function::New(env, wrap<ArgReduce>));

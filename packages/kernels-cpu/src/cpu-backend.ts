@@ -207,6 +207,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (op in UNARY) return this.unaryCode.has(op);
     if (op in BINARY) return this.binaryCode.has(op);
     if (op === 'scaledAdd') return this.native.scaledAdd !== undefined;
+    if (op === 'mulSign') return this.native.mulSign !== undefined;
     return true;
   }
 
@@ -259,6 +260,15 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
       );
     const out = this.out('float32', a.buf.length);
     kernel(a.buf as Float32Array, b.buf as Float32Array, out as Float32Array, alpha, beta);
+    return out;
+  }
+
+  mulSign(a: Ref, b: Ref): DataArray {
+    const kernel = this.native.mulSign;
+    if (!kernel)
+      throw new TypeError('CpuBackend.mulSign: the addon has no mulSign kernel (rebuild it: pnpm --filter @mge/kernels-cpu build:native)');
+    const out = this.out('float32', a.buf.length);
+    kernel(a.buf as Float32Array, b.buf as Float32Array, out as Float32Array);
     return out;
   }
 

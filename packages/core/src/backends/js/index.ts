@@ -23,6 +23,7 @@ import { sizeOf } from './layout.js';
 import { matmul } from './matmul.js';
 import { pool2d, pool2dBackward } from './pool2d.js';
 import { argReduce, reduce } from './reduce.js';
+import { sign } from './scalar.js';
 import { concat, pad, strided } from './strided.js';
 
 type Ref = TensorRef<DataArray>;
@@ -266,6 +267,15 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
     const fb = Math.fround(beta);
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = Math.fround(fa * x[i]) + Math.fround(fb * y[i]);
+    return this.own(out);
+  }
+
+  mulSign(a: Ref, b: Ref): DataArray {
+    const n = sizeOf(a.shape);
+    const x = checkFloat('mulSign', 'a', a, n);
+    const y = checkFloat('mulSign', 'b', b, n);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = x[i] * sign(y[i]);
     return this.own(out);
   }
 }

@@ -398,6 +398,39 @@ const scaledAddCases: Case[] = [
   },
 ];
 
+const mulSignCases: Case[] = [
+  ...[[3, 5], [70000]].map(
+    (shape): Case => ({
+      name: `mulSign a·sign(b) [${shape}]`,
+      inputs: [{ shape }, { shape }],
+      run: ([a, b]) => mge.mulSign(a, b),
+      ref: ([a, b]) => zip(a, b, (x, y) => x * Math.sign(y)),
+      grad: shape.length > 1,
+    }),
+  ),
+  {
+    name: 'mulSign keeps the signed zeros and NaNs of mul(a, sign(b))',
+    inputs: [
+      { shape: [6], values: [2, -2, 3, -3, Number.POSITIVE_INFINITY, 1] },
+      { shape: [6], values: [0, 0, -0, 5, 0, Number.NaN] },
+    ],
+    run: ([a, b]) => mge.mulSign(a, b),
+    expect: nd([6], [0, -0, -0, -3, Number.NaN, Number.NaN]),
+  },
+  {
+    name: "relu's gradient through mulSign",
+    inputs: [{ shape: [4], values: [-1, 0.5, 2, -0.25] }],
+    run: ([x]) => {
+      const gm = new mge.GradManager().attach([x]);
+      gm.record();
+      const y = mge.relu(x);
+      gm.backward(mge.sum(mge.mul(y, 3)));
+      return x.grad as Tensor;
+    },
+    expect: nd([4], [0, 3, 3, 0]),
+  },
+];
+
 export function elementwiseCases(): Record<string, Case[]> {
   return {
     unary: [...unaryCases(), ...handUnary],
@@ -405,5 +438,6 @@ export function elementwiseCases(): Record<string, Case[]> {
     cast: castCases,
     where: whereCases,
     scaledAdd: scaledAddCases,
+    mulSign: mulSignCases,
   };
 }
