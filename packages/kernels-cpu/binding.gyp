@@ -153,6 +153,7 @@
         "native/pool.cc",
         "native/indexing.cc",
         "native/topk.cc",
+        "native/fused_elementwise.cc",
         "native/memory.cc"
       ],
       "ldflags": [

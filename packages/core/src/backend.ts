@@ -215,6 +215,13 @@ export interface Backend<Buf = any> {
    * last — found without sorting the whole axis; output is x's shape with `axis` of length k.
    */
   topk?(x: TensorRef<Buf>, k: number, axis: number, descending: boolean): Buf;
+  /**
+   * alpha·a + beta·b, a and b float32 of one shape: each product rounded to float32, then the
+   * sum (no fused multiply-add), so that it equals the binary kernels mul, mul, add.
+   */
+  scaledAdd?(a: TensorRef<Buf>, b: TensorRef<Buf>, alpha: number, beta: number): Buf;
+  /** a·sign(b), a and b float32 of one shape, equal to the kernels sign and mul (relu's gradient). */
+  mulSign?(a: TensorRef<Buf>, b: TensorRef<Buf>): Buf;
 }
 
 /**

@@ -22,4 +22,6 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   gather: ['x', 'index', 'axis'],
   scatterAdd: ['x', 'index', 'src', 'axis'],
   argsort: ['x', 'axis', 'descending'],
+  scaledAdd: ['a', 'b', 'alpha', 'beta'],
+  mulSign: ['a', 'b'],
 };

@@ -15,6 +15,7 @@
 #include "indexing.h"
 #include "memory.h"
 #include "ops.h"
+#include "fused_elementwise.h"
 #include "thread_pool.h"
 #include "topk.h"
 
@@ -292,6 +293,40 @@ void Binary(const Napi::CallbackInfo& info) {
   if (s.sizes[2] == 0) return;
   binary(static_cast<int>(code), a.dtype, Operand{a.data, a.dtype, s.dims[0]}, Operand{b.data, b.dtype, s.dims[1]},
          out.data, s.rank, s.dims[2]);
+}
+
+// scaledAdd(a, b, out, alpha, beta): out = alpha·a + beta·b, float32 arrays of one length
+void ScaledAdd(const Napi::CallbackInfo& info) {
+  const char* op = "scaledAdd";
+  Napi::Env env = info.Env();
+  Arr a = get_arr(info, 0, op, "a");
+  Arr b = get_arr(info, 1, op, "b");
+  Arr out = get_arr(info, 2, op, "out");
+  expect_dtype(env, op, "a", a, kF32);
+  expect_dtype(env, op, "b", b, kF32);
+  expect_dtype(env, op, "out", out, kF32);
+  expect_len(env, op, "b", b, a.length);
+  expect_len(env, op, "out", out, a.length);
+  if (info.Length() < 5 || !info[3].IsNumber() || !info[4].IsNumber()) fail(env, op, "arguments 'alpha' and 'beta' must be numbers");
+  const float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
+  const float beta = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
+  scaled_add(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length, alpha,
+             beta);
+}
+
+// mulSign(a, b, out): out = a·sign(b), float32 arrays of one length
+void MulSign(const Napi::CallbackInfo& info) {
+  const char* op = "mulSign";
+  Napi::Env env = info.Env();
+  Arr a = get_arr(info, 0, op, "a");
+  Arr b = get_arr(info, 1, op, "b");
+  Arr out = get_arr(info, 2, op, "out");
+  expect_dtype(env, op, "a", a, kF32);
+  expect_dtype(env, op, "b", b, kF32);
+  expect_dtype(env, op, "out", out, kF32);
+  expect_len(env, op, "b", b, a.length);
+  expect_len(env, op, "out", out, a.length);
+  mul_sign(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length);
 }
 
 // where(cond, a, b, out, params = [rank, ...condShape, ...aShape, ...bShape, ...outShape])
@@ -790,6 +825,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, wrap<Unary>));
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));
+  exports.Set("scaledAdd", Napi::Function::New(env, wrap<ScaledAdd>));
+  exports.Set("mulSign", Napi::Function::New(env, wrap<MulSign>));
   exports.Set("cast", Napi::Function::New(env, wrap<Cast>));
   exports.Set("reduce", Napi::Function::New(env, wrap<Reduce>));
   exports.Set("argReduce", Napi::Function::New(env, wrap<ArgReduce>));

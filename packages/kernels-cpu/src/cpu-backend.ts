@@ -206,6 +206,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   hasKernel(op: string): boolean {
     if (op in UNARY) return this.unaryCode.has(op);
     if (op in BINARY) return this.binaryCode.has(op);
+    if (op === 'scaledAdd') return this.native.scaledAdd !== undefined;
+    if (op === 'mulSign') return this.native.mulSign !== undefined;
     return true;
   }
 
@@ -247,6 +249,26 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const params = this.shapes('where', [cond, a, b], outShape);
     const out = this.out(a.dtype, sizeOf(outShape));
     this.native.where(cond.buf as Uint8Array, a.buf, b.buf, out, params);
+    return out;
+  }
+
+  scaledAdd(a: Ref, b: Ref, alpha: number, beta: number): DataArray {
+    const kernel = this.native.scaledAdd;
+    if (!kernel)
+      throw new TypeError(
+        'CpuBackend.scaledAdd: the addon has no scaledAdd kernel (rebuild it: pnpm --filter @mge/kernels-cpu build:native)',
+      );
+    const out = this.out('float32', a.buf.length);
+    kernel(a.buf as Float32Array, b.buf as Float32Array, out as Float32Array, alpha, beta);
+    return out;
+  }
+
+  mulSign(a: Ref, b: Ref): DataArray {
+    const kernel = this.native.mulSign;
+    if (!kernel)
+      throw new TypeError('CpuBackend.mulSign: the addon has no mulSign kernel (rebuild it: pnpm --filter @mge/kernels-cpu build:native)');
+    const out = this.out('float32', a.buf.length);
+    kernel(a.buf as Float32Array, b.buf as Float32Array, out as Float32Array);
     return out;
   }
 

@@ -21,6 +21,10 @@ export interface NativeAddon {
   unary(op: number, x: Arr, out: Arr): void;
   binary(op: number, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   where(cond: Uint8Array, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
+  /** out = alpha·a + beta·b (float32, one length); absent from an addon built before it. */
+  scaledAdd?(a: Float32Array, b: Float32Array, out: Float32Array, alpha: number, beta: number): void;
+  /** out = a·sign(b) (float32, one length); absent from an addon built before it. */
+  mulSign?(a: Float32Array, b: Float32Array, out: Float32Array): void;
   cast(x: Arr, out: Arr): void;
   reduce(op: number, x: Arr, out: Arr, params: Int32Array): void;
   argReduce(isMax: number, x: Arr, out: Int32Array, outer: number, len: number, inner: number): void;

@@ -1,4 +1,4 @@
-import { type Parameter, type Tensor, zerosLike } from '@mge/core';
+import { type Parameter, scaledAdd, type Tensor, zerosLike } from '@mge/core';
 import { type BaseOptions, describe, type HyperValue, Optimizer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions extends BaseOptions {
@@ -35,8 +35,9 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     const [b1, b2] = group.betas;
     const step = (state.step as number) + 1;
     state.step = step;
-    const m = (state.expAvg as Tensor).mul(b1).add(g.mul(1 - b1));
-    const v = (state.expAvgSq as Tensor).mul(b2).add(g.mul(g).mul(1 - b2));
+    // one scaledAdd kernel each, equal bit for bit to two scalings and an add
+    const m = scaledAdd(state.expAvg as Tensor, g, b1, 1 - b1);
+    const v = scaledAdd(state.expAvgSq as Tensor, g.mul(g), b2, 1 - b2);
     Optimizer.assign(state.expAvg as Tensor, m);
     Optimizer.assign(state.expAvgSq as Tensor, v);
     // Bias corrections are computed in float64 on the host; only the tensors are float32.
@@ -56,8 +57,8 @@ export class Adam extends AdamBase {
   }
 
   protected update(p: Parameter, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): Tensor {
-    const g = group.weightDecay !== 0 ? grad.add(p.mul(group.weightDecay)) : grad;
-    return p.sub(this.direction(g, state, group).mul(group.lr));
+    const g = group.weightDecay !== 0 ? scaledAdd(grad, p, 1, group.weightDecay) : grad;
+    return scaledAdd(p, this.direction(g, state, group), 1, -group.lr);
   }
 }
 
@@ -69,7 +70,7 @@ export class AdamW extends AdamBase {
 
   protected update(p: Parameter, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): Tensor {
     let delta = this.direction(grad, state, group);
-    if (group.weightDecay !== 0) delta = delta.add(p.mul(group.weightDecay));
-    return p.sub(delta.mul(group.lr));
+    if (group.weightDecay !== 0) delta = scaledAdd(delta, p, 1, group.weightDecay);
+    return scaledAdd(p, delta, 1, -group.lr);
   }
 }

@@ -1,4 +1,4 @@
-import { type Parameter, type Tensor, zerosLike } from '@mge/core';
+import { type Parameter, scaledAdd, type Tensor, zerosLike } from '@mge/core';
 import { type BaseOptions, describe, type HyperValue, Optimizer, type ParamGroup, type ParamState, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions extends BaseOptions {
@@ -43,14 +43,15 @@ export class SGD extends Optimizer<SGDOptions> {
 
   protected update(p: Parameter, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): Tensor {
     const { lr, momentum, nesterov, weightDecay } = group;
-    let g = weightDecay !== 0 ? grad.add(p.mul(weightDecay)) : grad;
+    // each line one scaledAdd kernel, equal bit for bit to its two scalings and an add
+    let g = weightDecay !== 0 ? scaledAdd(grad, p, 1, weightDecay) : grad;
     if (momentum !== 0) {
       // A group's momentum may be raised from 0 by loadStateDict or by hand: start its buffer then.
       const buf = (state.momentumBuffer as Tensor | undefined) ?? (state.momentumBuffer = zerosLike(p));
-      const v = buf.mul(momentum).add(g);
+      const v = scaledAdd(buf, g, momentum, 1);
       Optimizer.assign(buf, v);
-      g = nesterov ? g.add(v.mul(momentum)) : v;
+      g = nesterov ? scaledAdd(g, v, 1, momentum) : v;
     }
-    return p.sub(g.mul(lr));
+    return scaledAdd(p, g, 1, -lr);
   }
 }

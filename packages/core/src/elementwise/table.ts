@@ -14,6 +14,7 @@ import { erf, ipow, roundHalfEven, sigmoid, sign, softplus } from '../backends/j
 import type { add, div, ge, le, mul, pow, sub } from '../ops/binary.js';
 import type { astype } from '../ops/cast.js';
 import type { zerosLike } from '../ops/creation.js';
+import type { mulSign } from '../ops/fused-elementwise.js';
 import type { sumTo } from '../ops/reduce.js';
 import type { abs, cos, exp, log, log1p, neg, relu, sigmoid as sigmoidOp, sign as signOp, sin } from '../ops/unary.js';
 import type { where } from '../ops/where.js';
@@ -36,6 +37,7 @@ export interface OpsNamespace {
   readonly log: typeof log;
   readonly log1p: typeof log1p;
   readonly mul: typeof mul;
+  readonly mulSign: typeof mulSign;
   readonly neg: typeof neg;
   readonly pow: typeof pow;
   readonly relu: typeof relu;
@@ -233,8 +235,8 @@ fn tanh_(x: f32) -> f32 {
     dtype: 'float',
     js: (x) => Math.max(x, 0), // NaN passes through
     ref: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
-    // relu's output is 0 or positive, so its sign is the 0/1 mask: two passes, no bool→float cast
-    grad: (o, _x, y, dy) => o.mul(dy, o.sign(y)),
+    // relu's output is 0 or positive, so its sign is the 0/1 mask: one pass, no bool→float cast
+    grad: (o, _x, y, dy) => o.mulSign(dy, y),
     wgsl: 'select(v, 0.0, v < 0.0)',
     cpp: 'v < 0 ? 0.f : v',
   },

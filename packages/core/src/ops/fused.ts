@@ -98,8 +98,7 @@ abstract class FusedOp implements FusableDeferred {
       // relu of the deferred result: its gradient goes through the result's own history
       // (which may be none, or attached, or an autodiff.Function's), not around it
       recordOp([pre], out, (dy) => {
-        const { mul, sign } = operators();
-        return [mul(dy, sign(out))]; // relu's output is 0 or positive: its sign is the mask
+        return [operators().mulSign(dy, out)]; // relu's output is 0 or positive: its sign is the mask
       });
       // Nobody is likely to read the pre-activation now, so its inputs are no longer held:
       // an optimizer step frees the old weights at once. Reading it later still works while
@@ -137,8 +136,7 @@ abstract class FusedOp implements FusableDeferred {
 
   private record(out: Tensor, activation: Activation | undefined): void {
     recordOp(this.inputs, out, (dy, needs) => {
-      const { mul, sign } = operators();
-      const dz = activation === 'relu' ? mul(dy, sign(out)) : dy; // relu's output is 0 or positive: its sign is the mask
+      const dz = activation === 'relu' ? operators().mulSign(dy, out) : dy; // relu's output is 0 or positive: its sign is the mask
       const [dx, dw] = this.grads(dz, needs);
       const bias = this.inputs[2];
       return [dx, dw, bias && needs[2] ? this.biasGrad(dz, bias) : null];

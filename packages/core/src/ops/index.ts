@@ -4,6 +4,7 @@ export * from './conv.js';
 export * from './conv-transpose.js';
 export * from './creation.js';
 export { type FusableDeferred, fusedConv2d, fusedLinear } from './fused.js';
+export { mulSign, scaledAdd } from './fused-elementwise.js';
 export * from './indexing.js';
 export * from './matmul.js';
 export * from './movement.js';

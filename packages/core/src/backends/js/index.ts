@@ -23,6 +23,7 @@ import { sizeOf } from './layout.js';
 import { matmul } from './matmul.js';
 import { pool2d, pool2dBackward } from './pool2d.js';
 import { argReduce, reduce } from './reduce.js';
+import { sign } from './scalar.js';
 import { concat, pad, strided } from './strided.js';
 
 type Ref = TensorRef<DataArray>;
@@ -255,6 +256,27 @@ export class JsBackend implements Backend<DataArray>, BackendTraits {
   topk(x: Ref, k: number, axis: number, descending: boolean): DataArray {
     checkRef('topk', 'x', x);
     return this.own(topk(x.buf, x.shape, k, axis, descending));
+  }
+
+  scaledAdd(a: Ref, b: Ref, alpha: number, beta: number): DataArray {
+    const n = sizeOf(a.shape);
+    const x = checkFloat('scaledAdd', 'a', a, n);
+    const y = checkFloat('scaledAdd', 'b', b, n);
+    // each product rounded to float32 before the sum, as mul, mul, add would
+    const fa = Math.fround(alpha);
+    const fb = Math.fround(beta);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.fround(fa * x[i]) + Math.fround(fb * y[i]);
+    return this.own(out);
+  }
+
+  mulSign(a: Ref, b: Ref): DataArray {
+    const n = sizeOf(a.shape);
+    const x = checkFloat('mulSign', 'a', a, n);
+    const y = checkFloat('mulSign', 'b', b, n);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = x[i] * sign(y[i]);
+    return this.own(out);
   }
 }
 

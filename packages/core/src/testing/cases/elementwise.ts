@@ -371,11 +371,73 @@ const whereCases: Case[] = [
   },
 ];
 
+const f32 = Math.fround;
+
+const scaledAddCases: Case[] = [
+  ...[
+    [0.9, 1, [3, 5]],
+    [1, -0.01, [2, 3, 4]],
+    [0.999, 0.001, [70000]], // past the cpu backend's threading threshold
+  ].map(
+    ([alpha, beta, shape]): Case => ({
+      name: `scaledAdd ${alpha}·a + ${beta}·b [${shape}]`,
+      inputs: [{ shape: shape as number[] }, { shape: shape as number[] }],
+      run: ([a, b]) => mge.scaledAdd(a, b, alpha as number, beta as number),
+      ref: ([a, b]) => zip(a, b, (x, y) => (alpha as number) * x + (beta as number) * y),
+      grad: (shape as number[]).length > 1,
+    }),
+  ),
+  {
+    name: 'scaledAdd is exact where mul, mul, add are (the optimizers rely on it)',
+    inputs: [
+      { shape: [5], values: [1, -0, 3e38, 0.1, -2] },
+      { shape: [5], values: [-0, -0, 3e38, 0.2, 1e-45] },
+    ],
+    run: ([a, b]) => mge.scaledAdd(a, b, 2, 1),
+    expect: nd([5], [2, -0, Number.POSITIVE_INFINITY, f32(f32(0.2) + f32(0.2)), -4 + 1e-45].map(f32)),
+  },
+];
+
+const mulSignCases: Case[] = [
+  ...[[3, 5], [70000]].map(
+    (shape): Case => ({
+      name: `mulSign a·sign(b) [${shape}]`,
+      inputs: [{ shape }, { shape }],
+      run: ([a, b]) => mge.mulSign(a, b),
+      ref: ([a, b]) => zip(a, b, (x, y) => x * Math.sign(y)),
+      grad: shape.length > 1,
+    }),
+  ),
+  {
+    name: 'mulSign keeps the signed zeros and NaNs of mul(a, sign(b))',
+    inputs: [
+      { shape: [6], values: [2, -2, 3, -3, Number.POSITIVE_INFINITY, 1] },
+      { shape: [6], values: [0, 0, -0, 5, 0, Number.NaN] },
+    ],
+    run: ([a, b]) => mge.mulSign(a, b),
+    expect: nd([6], [0, -0, -0, -3, Number.NaN, Number.NaN]),
+  },
+  {
+    name: "relu's gradient through mulSign",
+    inputs: [{ shape: [4], values: [-1, 0.5, 2, -0.25] }],
+    run: ([x]) => {
+      const gm = new mge.GradManager().attach([x]);
+      gm.record();
+      const y = mge.relu(x);
+      gm.backward(mge.sum(mge.mul(y, 3)));
+      return x.grad as Tensor;
+    },
+    expect: nd([4], [0, 3, 3, 0]),
+  },
+];
+
 export function elementwiseCases(): Record<string, Case[]> {
   return {
     unary: [...unaryCases(), ...handUnary],
     binary: binaryCases(),
     cast: castCases,
     where: whereCases,
+    scaledAdd: scaledAddCases,
+    mulSign: mulSignCases,
   };
 }
