@@ -9,7 +9,7 @@ import { lenetOnnx } from './onnx-lenet.js';
 import { loadTf, useTf } from './peers.js';
 import { pythonPeers } from './python-peers.js';
 import type { Report } from './report.js';
-import { type MeasureOptions, measure, randomFloats } from './stats.js';
+import { type MeasureOptions, measure, measureAlternating, randomFloats } from './stats.js';
 import { tfjsLenet } from './tfjs-lenet.js';
 
 // Fast runs: a warm-up long enough for the JIT and the buffer pools to settle, then up to 1000
@@ -41,6 +41,7 @@ async function oursLenet(report: Report, device: string, quick: boolean): Promis
     });
   }
   for (const batch of [256, 1]) {
+    if (device === 'wasm' && batch === 256) continue; // wasmInference: alternated with tfjs-backend-wasm
     const x = tensor(randomFloats(batch * 32 * 32, 7), { shape: [batch, 1, 32, 32], device });
     // tidy frees the intermediates at once, as tf.tidy does in tfjs's loop below (otherwise they
     // wait for the garbage collector, which does not see a wasm module's memory as pressure).
@@ -103,6 +104,7 @@ async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Pr
     y.dispose();
   }
   for (const batch of [256, 1]) {
+    if (name === 'wasm' && batch === 256) continue; // wasmInference: alternated with mge wasm
     const x = tf.tensor4d(randomFloats(batch * 32 * 32, 7), [batch, 32, 32, 1]);
     const t = await measure(
       () => {
@@ -116,6 +118,45 @@ async function tfLenet(report: Report, name: 'cpu' | 'wasm', quick: boolean): Pr
     report.add({ group: 'lenet', workload: wname, impl, timing: t, value: (batch * 1000) / t.medianMs, unit: 'img/s' });
     x.dispose();
   }
+  for (const p of Object.values(params)) p.dispose();
+}
+
+/**
+ * Inference b256 on `mge wasm` and on `tfjs-backend-wasm`, run by run in turn: the issue's 2×
+ * target is a ratio of these two rows, which swings with the machine's load when they are timed
+ * minutes apart.
+ */
+async function wasmInference(report: Report, quick: boolean): Promise<void> {
+  const tf = await loadTf();
+  if (!(await useTf('wasm'))) return;
+  const batch = 256;
+  setDefaultDevice('wasm');
+  random.seed(1);
+  const { model } = lenetTrainer();
+  const x = tensor(randomFloats(batch * 32 * 32, 7), { shape: [batch, 1, 32, 32], device: 'wasm' });
+  const { params, forward } = tfjsLenet(tf, randomFloats);
+  const tx = tf.tensor4d(randomFloats(batch * 32 * 32, 7), [batch, 32, 32, 1]);
+  const [ours, peer] = await measureAlternating(
+    [
+      async () => {
+        const out = noGrad(() => tidy(() => model(x) as Tensor));
+        await out.data();
+        out.dispose();
+      },
+      () => {
+        const out = tf.tidy(() => forward(tx));
+        out.dataSync();
+        out.dispose();
+      },
+    ],
+    { ...opts(false, quick), between: yieldToEventLoop },
+  );
+  const workload = `lenet inference b${batch}`;
+  const value = (t: typeof ours) => (batch * 1000) / t.medianMs;
+  report.add({ group: 'lenet', workload, impl: 'mge wasm', timing: ours, value: value(ours), unit: 'img/s' });
+  report.add({ group: 'lenet', workload, impl: 'tfjs-backend-wasm', timing: peer, value: value(peer), unit: 'img/s' });
+  x.dispose();
+  tx.dispose();
   for (const p of Object.values(params)) p.dispose();
 }
 
@@ -143,4 +184,5 @@ export async function benchLenet(report: Report, quick: boolean): Promise<void> 
   await ortLenet(report, quick);
   pythonPeers(report, 'lenet', ['lenet'], quick);
   for (const name of ['wasm', 'cpu'] as const) await tfLenet(report, name, quick);
+  await wasmInference(report, quick);
 }

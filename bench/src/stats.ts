@@ -34,10 +34,43 @@ export async function measure(fn: () => unknown | Promise<unknown>, o: MeasureOp
     samples.push(performance.now() - t0);
     await o.between?.();
   }
+  return summarize(samples);
+}
+
+function summarize(samples: number[]): Timing {
   samples.sort((a, b) => a - b);
   const mid = samples.length >> 1;
   const median = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
   return { medianMs: median, minMs: samples[0], maxMs: samples[samples.length - 1], runs: samples.length };
+}
+
+/**
+ * `measure` for rivals: one run of each in turn, so the load of the moment on a shared machine
+ * lands on all of them alike (timed one after another, minutes apart, their ratio swings with it).
+ * minTimeMs and maxRuns count rounds; one Timing per function.
+ */
+export async function measureAlternating(fns: (() => unknown | Promise<unknown>)[], o: MeasureOptions = {}): Promise<Timing[]> {
+  if (fns.length === 0) throw new Error('measureAlternating: fns must hold at least one function, got none');
+  const warmup = o.warmup ?? 2;
+  const minRuns = o.minRuns ?? 5;
+  const minTime = o.minTimeMs ?? 1000;
+  const maxRuns = o.maxRuns ?? 200;
+  for (const fn of fns)
+    for (let i = 0; i < warmup; i++) {
+      await fn();
+      await o.between?.();
+    }
+  const samples: number[][] = fns.map(() => []);
+  const start = performance.now();
+  while (samples[0].length < minRuns || (performance.now() - start < minTime && samples[0].length < maxRuns)) {
+    for (const [k, fn] of fns.entries()) {
+      const t0 = performance.now();
+      await fn();
+      samples[k].push(performance.now() - t0);
+      await o.between?.();
+    }
+  }
+  return samples.map(summarize);
 }
 
 /** Spread as ±% of the median, from the fastest and slowest run. */

@@ -3,10 +3,10 @@
  * the browser has an adapter) and the wasm backend (the default without a hardware GPU), loads the bundled digits and weights, and wires the tabs.
  */
 import '@mge/kernels-webgpu';
-import '@mge/kernels-wasm';
 import { type DeviceInfo, deviceInfo, getDefaultDevice, ready, setDefaultDevice } from '@mge/core';
 import { parseMnistCache, unpackMnistCache } from '@mge/data';
 import mnistUrl from '@mge/data/assets/mnist-10k.mnz?url';
+import { compileKernels } from '@mge/kernels-wasm';
 import weightsUrl from '../assets/lenet-mnist.safetensors?url';
 import { LenetSession } from './lib/lenet-session.js';
 import './style.css';
@@ -41,8 +41,10 @@ function describeDevice(name: string): string {
 async function boot(): Promise<void> {
   setupTabs();
   // The digits come packed (1.2 MB instead of 7.85 MB) and are unpacked here, once; the
-  // training worker gets these bytes instead of fetching its own copy.
-  const [, mnistBytes, bundledWeights] = await Promise.all([
+  // training worker gets these bytes instead of fetching its own copy. The wasm kernels are
+  // compiled here once too (the backend instantiates this module) and handed to the workers.
+  const [wasmModule, , mnistBytes, bundledWeights] = await Promise.all([
+    compileKernels().catch(() => null),
     ready(),
     bytesOf(mnistUrl).then((b) => unpackMnistCache(b, 'bundled MNIST')),
     bytesOf(weightsUrl),
@@ -58,6 +60,7 @@ async function boot(): Promise<void> {
     mnist,
     mnistBytes,
     bundledWeights,
+    wasmModule,
     onModelChange: (fn) => modelListeners.push(fn),
     modelChanged: async () => {
       for (const fn of modelListeners) await fn();
@@ -69,7 +72,7 @@ async function boot(): Promise<void> {
   new StateTab($('#panel-state'), app);
   new TrainTab($('#panel-train'), app, getDefaultDevice());
   new TryTab($('#panel-try'), app);
-  new BenchTab($('#panel-bench'));
+  new BenchTab($('#panel-bench'), wasmModule);
 
   const select = $('#device') as HTMLSelectElement;
   const active = $('#active-device');

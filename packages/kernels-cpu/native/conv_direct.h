@@ -105,7 +105,9 @@ void chunk_filters(const float* x, const float* w, float* y, i64 c, i64 h, i64 w
   }
   // Six filters (LeNet's conv1) as one block of 12 sums rather than 4 + 2, whose 4 sums would wait
   // on the FMA latency.
-  for (; o0 + 6 <= o; o0 += 6) rows_block<S, NV, 6, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+  if constexpr (6 * NV + NV + 2 <= S::kRegs) {
+    for (; o0 + 6 <= o; o0 += 6) rows_block<S, NV, 6, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+  }
   for (; o0 + 4 <= o; o0 += 4) rows_block<S, NV, 4, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
   for (; o0 + 2 <= o; o0 += 2) rows_block<S, NV, 2, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
   for (; o0 < o; ++o0) rows_block<S, NV, 1, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);

@@ -8,7 +8,8 @@
 
 namespace {
 
-template <int MR, int NV>
+// Rows of A are AS apart in the packed panel (AS = MR unless a tile is done in row slices).
+template <int MR, int NV, int AS = MR>
 inline void tile(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc, int accumulate) {
   v128_t acc[MR][NV];
   for (int i = 0; i < MR; ++i)
@@ -20,7 +21,7 @@ inline void tile(std::int64_t kc, const float* ap, const float* bp, float* c, st
       const v128_t a = wasm_f32x4_splat(ap[i]);
       for (int v = 0; v < NV; ++v) acc[i][v] = wasm_f32x4_add(acc[i][v], wasm_f32x4_mul(a, b[v]));
     }
-    ap += MR;
+    ap += AS;
     bp += 4 * NV;
   }
   for (int i = 0; i < MR; ++i) {
@@ -37,7 +38,10 @@ inline void tile(std::int64_t kc, const float* ap, const float* bp, float* c, st
 
 extern "C" void mge_sgemm_kernel_wasm_6x8(std::int64_t kc, const float* ap, const float* bp, float* c,
                                          std::int64_t ldc, int accumulate) {
-  tile<6, 2>(kc, ap, bp, c, ldc, accumulate);
+  // Two slices of three rows: V8 allocates 15 xmm and each mul + add takes a temporary, so 12
+  // accumulators + 2 B vectors + a broadcast spill on every k; 6 + 2 + 1 do not (B is re-read from L1).
+  tile<3, 2, 6>(kc, ap, bp, c, ldc, accumulate);
+  tile<3, 2, 6>(kc, ap + 3, bp, c + 3 * ldc, ldc, accumulate);
 }
 
 extern "C" void mge_sgemm_kernel_wasm_4x16(std::int64_t kc, const float* ap, const float* bp, float* c,

@@ -7,6 +7,9 @@
 #include "ops.h"
 #include "thread_pool.h"
 
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #elif defined(__aarch64__)
@@ -93,7 +96,20 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
         const float* r1 = r0 + p.w;
         float* o = dst + oy * p.ow;
         i64 ox = 0;
-#if defined(__SSE2__)
+#if defined(__wasm_simd128__)
+        // WebAssembly's pmax(a, b) is `a < b ? b : a`: the scalar loop's first-maximum rule, one
+        // instruction, where the SSE2 masks below would be emulated. A group holding a NaN (its sum
+        // is NaN; also ∞ − ∞, harmlessly) is left to the scalar loop.
+        for (; ox + 4 <= p.ow; ox += 4) {
+          const v128_t t0 = wasm_v128_load(r0 + 2 * ox), t1 = wasm_v128_load(r0 + 2 * ox + 4);
+          const v128_t u0 = wasm_v128_load(r1 + 2 * ox), u1 = wasm_v128_load(r1 + 2 * ox + 4);
+          const v128_t a = wasm_i32x4_shuffle(t0, t1, 0, 2, 4, 6), b = wasm_i32x4_shuffle(t0, t1, 1, 3, 5, 7);
+          const v128_t c = wasm_i32x4_shuffle(u0, u1, 0, 2, 4, 6), d = wasm_i32x4_shuffle(u0, u1, 1, 3, 5, 7);
+          const v128_t s = wasm_f32x4_add(wasm_f32x4_add(a, b), wasm_f32x4_add(c, d));
+          if (wasm_i32x4_bitmask(wasm_f32x4_ne(s, s)) != 0) break;
+          wasm_v128_store(o + ox, wasm_f32x4_pmax(wasm_f32x4_pmax(a, b), wasm_f32x4_pmax(c, d)));
+        }
+#elif defined(__SSE2__)
         // Four windows at a time; the first maximum is selected by masks (not max_ps, which
         // would differ on ±0 ties). Groups holding a NaN are left to the scalar loop's rule.
         for (; ox + 4 <= p.ow; ox += 4) {

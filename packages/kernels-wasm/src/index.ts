@@ -8,7 +8,16 @@ import { registerBackend } from '@mge/core';
 import { loadKernels } from './module.js';
 import { WasmBackend } from './wasm-backend.js';
 
-export { type KernelExports, loadKernels, simdSupported, WasmAbort, wasmUrl } from './module.js';
+export {
+  compileKernels,
+  type KernelExports,
+  type KernelSource,
+  loadKernels,
+  simdSupported,
+  useCompiledKernels,
+  WasmAbort,
+  wasmUrl,
+} from './module.js';
 export { WasmBackend, type WasmBackendOptions, WasmBuffer } from './wasm-backend.js';
 
 function disabled(): boolean {

@@ -57,10 +57,57 @@ export function simdSupported(): boolean {
   return typeof WebAssembly === 'object' && WebAssembly.validate(probe);
 }
 
-/** Compiles and instantiates the kernel module; `source` overrides where its bytes come from. */
-export async function loadKernels(source?: URL | ArrayBuffer | Uint8Array): Promise<KernelExports> {
+/** Where a module's bytes come from, or the module itself, already compiled. */
+export type KernelSource = URL | ArrayBuffer | Uint8Array | WebAssembly.Module;
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+function checkEngine(): void {
   if (typeof WebAssembly !== 'object') throw new Error('this runtime has no WebAssembly');
   if (!simdSupported()) throw new Error('this runtime lacks WebAssembly SIMD (v128), which the wasm kernels need');
+}
+
+async function compile(source: URL | ArrayBuffer | Uint8Array | undefined): Promise<WebAssembly.Module> {
+  checkEngine();
+  const bytes = await bytesOf(source);
+  if (!(bytes instanceof Response)) return WebAssembly.compile(bytes as BufferSource);
+  // Streaming compilation needs the application/wasm MIME type; other servers get the bytes compiled.
+  return bytes.headers.get('content-type')?.startsWith('application/wasm')
+    ? WebAssembly.compileStreaming(bytes)
+    : WebAssembly.compile(await bytes.arrayBuffer());
+}
+
+/**
+ * The kernel module, fetched and compiled once per realm (the `wasm` backend instantiates this
+ * one). A page hands it to its workers with postMessage, so they neither fetch nor compile it again:
+ * the worker passes it to `useCompiledKernels` before `ready()`.
+ */
+export function compileKernels(): Promise<WebAssembly.Module> {
+  compiled ??= compile(undefined).catch((e: unknown) => {
+    compiled = undefined;
+    throw e;
+  });
+  return compiled;
+}
+
+/** Makes the `wasm` backend of this realm instantiate `module` (from another realm's `compileKernels`). */
+export function useCompiledKernels(module: WebAssembly.Module): void {
+  if (!(module instanceof WebAssembly.Module))
+    throw new TypeError(`useCompiledKernels: module must be a WebAssembly.Module, got ${describe(module)}`);
+  compiled = Promise.resolve(module);
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return (v as object).constructor?.name ?? 'an object';
+}
+
+/**
+ * Instantiates the kernel module. Without `source`, the realm's one compiled module
+ * (`compileKernels`); otherwise `source`: a URL, its bytes, or a compiled module.
+ */
+export async function loadKernels(source?: KernelSource): Promise<KernelExports> {
+  checkEngine();
   const imports = {
     env: { emscripten_notify_memory_growth: () => {} },
     wasi_snapshot_preview1: {
@@ -69,14 +116,8 @@ export async function loadKernels(source?: URL | ArrayBuffer | Uint8Array): Prom
       },
     },
   };
-  const bytes = await bytesOf(source);
-  // Streaming compilation needs the application/wasm MIME type; other servers get the bytes compiled.
-  const { instance } =
-    bytes instanceof Response
-      ? bytes.headers.get('content-type')?.startsWith('application/wasm')
-        ? await WebAssembly.instantiateStreaming(bytes, imports)
-        : await WebAssembly.instantiate(await bytes.arrayBuffer(), imports)
-      : await WebAssembly.instantiate(bytes as BufferSource, imports);
+  const module = source instanceof WebAssembly.Module ? source : source === undefined ? await compileKernels() : await compile(source);
+  const instance = await WebAssembly.instantiate(module, imports);
   const k = instance.exports as unknown as KernelExports;
   k._initialize();
   return k;

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceInfo, getBackend, ready, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { loadKernels, WasmBackend } from '../src/index.js';
+import { compileKernels, loadKernels, useCompiledKernels, WasmBackend } from '../src/index.js';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,6 +41,22 @@ describe('registration', () => {
     const r = probe({ MGE_WASM_DISABLE: '1', MGE_CPU_DISABLE: '1' });
     expect(r.devices.find((d) => d.name === 'wasm')?.error).toMatch(/MGE_WASM_DISABLE=1/);
     expect(r.def).toBe('js');
+  });
+});
+
+describe('one compiled module per realm', () => {
+  it('compiles once, instantiates the module it is handed, and names a wrong argument', async () => {
+    const m = await compileKernels();
+    expect(await compileKernels()).toBe(m);
+    // What a worker does with the page's module: no fetch, no compile.
+    useCompiledKernels(m);
+    expect(await compileKernels()).toBe(m);
+    const k = await loadKernels(m);
+    const be = new WasmBackend(k);
+    expect([...be.readSync(be.upload(Float32Array.of(1, 2)), 'float32', 2)]).toEqual([1, 2]);
+    expect(() => useCompiledKernels(new Uint8Array(4) as never)).toThrow(
+      /useCompiledKernels: module must be a WebAssembly\.Module, got Uint8Array/,
+    );
   });
 });
 

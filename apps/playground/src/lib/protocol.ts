@@ -2,7 +2,8 @@
 import type { StepResult, TrainConfig } from './trainer.js';
 
 export type ToWorker =
-  | { kind: 'init'; mnist: Uint8Array; device: string; config: Partial<TrainConfig> }
+  // `wasm`: the page's compiled kernel module, so the worker neither fetches nor compiles it again.
+  | { kind: 'init'; mnist: Uint8Array; device: string; config: Partial<TrainConfig>; wasm: WebAssembly.Module | null }
   | { kind: 'start' }
   | { kind: 'pause' }
   /** `run` numbers the runs: steps of an earlier run that are still in flight are dropped. */
@@ -10,7 +11,7 @@ export type ToWorker =
   | { kind: 'configure'; config: Partial<TrainConfig> }
   | { kind: 'device'; device: string }
   | { kind: 'weights' }
-  | { kind: 'bench'; devices: string[]; batchSize: number; steps: number };
+  | { kind: 'bench'; devices: string[]; batchSize: number; steps: number; wasm: WebAssembly.Module | null };
 
 export interface BenchResult {
   device: string;

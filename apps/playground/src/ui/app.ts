@@ -8,6 +8,8 @@ export interface App {
   /** The MNIST cache file as fetched, handed to the training worker (fetched once per page). */
   mnistBytes: Uint8Array;
   bundledWeights: Uint8Array;
+  /** The wasm kernels as the page compiled them, handed to the workers (fetched once per page); null without WebAssembly SIMD. */
+  wasmModule: WebAssembly.Module | null;
   /** Called after the LeNet's weights or device changed. */
   onModelChange(fn: () => void | Promise<void>): void;
   modelChanged(): Promise<void>;

@@ -13,7 +13,11 @@ export class BenchTab {
     'Runs in its own worker; pause training first for a fair number.',
   );
 
-  constructor(readonly root: HTMLElement) {
+  /** `wasmModule`: the page's compiled kernels, handed to the bench worker. */
+  constructor(
+    readonly root: HTMLElement,
+    private readonly wasmModule: WebAssembly.Module | null = null,
+  ) {
     const batch = h('input', { id: 'bench-batch', type: 'number', min: 1, max: 256, step: 1, value: 16 });
     const steps = h('input', { id: 'bench-steps', type: 'number', min: 1, max: 50, step: 1, value: 3 });
     this.run.addEventListener('click', () => this.start(Number(batch.value), Number(steps.value)));
@@ -59,7 +63,7 @@ export class BenchTab {
         this.status.textContent = m.kind === 'error' ? m.message : 'Done. Numbers are for this browser on this machine.';
       }
     };
-    worker.postMessage({ kind: 'bench', devices, batchSize, steps });
+    worker.postMessage({ kind: 'bench', devices, batchSize, steps, wasm: this.wasmModule });
   }
 
   private show(results: BenchResult[]): void {

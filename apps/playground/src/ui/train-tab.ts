@@ -94,7 +94,7 @@ export class TrainTab {
     };
     // A copy of the page's bytes: the worker never fetches the 7.85 MB cache a second time.
     const mnist = app.mnistBytes.slice();
-    this.send({ kind: 'init', mnist, device, config: {} }, [mnist.buffer]);
+    this.send({ kind: 'init', mnist, device, config: {}, wasm: app.wasmModule }, [mnist.buffer]);
     app.onDeviceChange((d) => {
       // The worker finishes its step in flight, then moves the model: say so until it reports the new device.
       this.moving = d;

@@ -4,9 +4,9 @@
  * page between steps (each step ends with a macrotask yield so messages get through).
  */
 import '@mge/kernels-webgpu';
-import '@mge/kernels-wasm';
 import { availableDevices, ready, setDefaultDevice } from '@mge/core';
 import { parseMnistCache } from '@mge/data';
+import { useCompiledKernels } from '@mge/kernels-wasm';
 import { benchLenetStep } from '../lib/bench.js';
 import type { FromWorker, ToWorker } from '../lib/protocol.js';
 import { Trainer } from '../lib/trainer.js';
@@ -59,6 +59,7 @@ function serial<T>(fn: () => Promise<T> | T): Promise<T> {
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.kind) {
     case 'init': {
+      if (msg.wasm) useCompiledKernels(msg.wasm);
       await ready();
       setDefaultDevice(msg.device);
       const { train } = parseMnistCache(msg.mnist, 'bundled MNIST');
@@ -97,6 +98,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'bench':
+      if (msg.wasm) useCompiledKernels(msg.wasm);
       await ready();
       for (const device of msg.devices) post({ kind: 'bench', result: await benchLenetStep(device, msg.batchSize, msg.steps) });
       post({ kind: 'benchDone' });
