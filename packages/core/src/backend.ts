@@ -97,6 +97,17 @@ export interface Epilogue<Buf = unknown> {
 }
 export type Activation = 'relu';
 
+/**
+ * The wider epilogue of the optional `conv2dEpilogue`: out = activation(conv + bias + residual),
+ * `residual` shaped like the output. What an inference trace (jit's optimizeForInference) makes
+ * of conv → BatchNorm → (+ shortcut) → relu / relu6 / hardswish.
+ */
+export interface ConvEpilogue<Buf = unknown> {
+  readonly bias?: TensorRef<Buf>;
+  readonly residual?: TensorRef<Buf>;
+  readonly activation?: 'relu' | 'relu6' | 'hardswish';
+}
+
 export interface BackendMemory {
   /** Buffers currently handed out to tensors. */
   liveBuffers: number;
@@ -191,6 +202,11 @@ export interface Backend<Buf = any> {
   matmul(a: TensorRef<Buf>, b: TensorRef<Buf>, p: MatmulParams, epilogue?: Epilogue<Buf>): Buf;
   /** float32 only. */
   conv2d(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue?: Epilogue<Buf>): Buf;
+  /**
+   * Optional, float32: conv2d with the wider fused epilogue. Only traced programs call it (jit
+   * fuses those steps only where the backend has it); elsewhere they stay separate kernels.
+   */
+  conv2dEpilogue?(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue: ConvEpilogue<Buf>): Buf;
   /** dy [N,O,OH,OW], w → dx [N,C,H,W]. */
   conv2dBackwardInput(dy: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
   /** x, dy → dw [O, C/groups, KH, KW]. */

@@ -1,4 +1,5 @@
 import { type Backend, BINARY, getBackend, UNARY } from '@mge/core';
+import { fuseConvEpilogues } from './epilogues.js';
 import type { KernelStep, Recording, RecValue, Step } from './recording.js';
 
 /**
@@ -157,4 +158,14 @@ export function fuseElementwise(rec: Recording, outputs: readonly number[]): (St
   }
   for (const g of new Set(open.values())) flush(g);
   return result;
+}
+
+/**
+ * The steps a program runs: with `inference` (trace's optimizeForInference), convolution tails
+ * taken into the convolution's epilogue where the backend can (epilogues.ts); with `symbolic`,
+ * elementwise chains fused.
+ */
+export function lower(rec: Recording, outputs: readonly number[], o: { symbolic: boolean; inference: boolean }): (Step | FusedStep)[] {
+  const r = o.inference ? { ...rec, steps: fuseConvEpilogues(rec, outputs) } : rec;
+  return o.symbolic ? fuseElementwise(r, outputs) : r.steps;
 }

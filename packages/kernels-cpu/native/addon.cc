@@ -479,9 +479,12 @@ void Pad(const Napi::CallbackInfo& info) {
 // ---- GEMM-based -------------------------------------------------------------------
 
 // The optional fused epilogue that follows the parameters: bias (a Float32Array of `channels`
-// values, or undefined/null) and relu (0/1, or undefined). The bias may not overlap the output,
+// values, or undefined/null), then relu (0/1, or undefined) — or, when `extended` (conv2d's
+// epilogue), the activation (0 none, 1 relu, 2 relu6, 3 hardswish, or undefined) and a residual
+// (a Float32Array of the output's length, or undefined/null). The bias may not overlap the output,
 // which the epilogue rewrites while it still reads the bias.
-Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 channels, const Arr& out) {
+Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 channels, const Arr& out,
+                      bool extended = true) {
   Napi::Env env = info.Env();
   Epilogue ep;
   if (i < info.Length() && !info[i].IsUndefined() && !info[i].IsNull()) {
@@ -495,10 +498,31 @@ Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char*
     }
     ep.bias = static_cast<const float*>(bias.data);
   }
-  if (i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
+  if (!extended && i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
     const i64 relu = get_int(info, i + 1, op, "relu");
     if (relu != 0 && relu != 1) fail(env, op, "argument 'relu' must be 0 or 1, got " + std::to_string(relu));
     ep.relu = relu == 1;
+    ep.act = ep.relu ? Act::kRelu : Act::kNone;
+  } else if (i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
+    const i64 act = get_int(info, i + 1, op, "activation");
+    if (act < 0 || act > 3) {
+      fail(env, op, "argument 'activation' must be 0 (none), 1 (relu), 2 (relu6) or 3 (hardswish), got " + std::to_string(act));
+    }
+    ep.act = static_cast<Act>(act);
+    ep.relu = ep.act == Act::kRelu;
+  }
+  // residual: a Float32Array of the output's length added before the activation
+  if (extended && i + 2 < info.Length() && !info[i + 2].IsUndefined() && !info[i + 2].IsNull()) {
+    Arr res = get_arr(info, i + 2, op, "residual");
+    expect_dtype(env, op, "residual", res, kF32);
+    expect_len(env, op, "residual", res, out.length);
+    const char* r0 = static_cast<const char*>(res.data);
+    const char* o0 = static_cast<const char*>(out.data);
+    if (out.length > 0 && r0 < o0 + out.length * 4 && o0 < r0 + out.length * 4) {
+      fail(env, op, "argument 'residual' must not share memory with the output");
+    }
+    ep.residual = static_cast<const float*>(res.data);
+    ep.out = static_cast<const float*>(out.data);
   }
   return ep;
 }
@@ -521,7 +545,7 @@ void Matmul(const Napi::CallbackInfo& info) {
   expect_len(env, op, "a", a, p.batch_a * p.m * p.k);
   expect_len(env, op, "b", b, p.batch_b * p.k * p.n);
   expect_len(env, op, "out", out, p.batch * p.m * p.n);
-  const Epilogue ep = get_epilogue(info, 4, op, p.n, out);
+  const Epilogue ep = get_epilogue(info, 4, op, p.n, out, false);
   matmul(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), p, ep);
 }
 

@@ -293,12 +293,15 @@ void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams
         // measured faster than the tap-sum loop at stride 1 (three taps per pass, auto-vectorised)
         float* yp = y + i * p.oh * p.ow;
         s1.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, yp, ep.bias ? ep.bias[oc] : 0.f, false);
-        if (ep.relu)
+        if (ep.extended())
+          apply_epilogue(ep.without_bias(), yp, p.oh * p.ow, 0, 0, 1, p.oh * p.ow);
+        else if (ep.relu)
           for (i64 k = 0; k < p.oh * p.ow; ++k) yp[k] = yp[k] > 0.f ? yp[k] : 0.f;
         continue;
       }
       plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
-                ep.relu, false);
+                ep.relu && !ep.extended(), false);
+      if (ep.extended()) apply_epilogue(ep.without_bias(), y + i * p.oh * p.ow, p.oh * p.ow, 0, 0, 1, p.oh * p.ow);
     }
   });
 }

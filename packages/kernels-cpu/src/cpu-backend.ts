@@ -8,6 +8,7 @@ import {
   type BinaryOp,
   COMPARISON_OPS,
   type Conv2dParams,
+  type ConvEpilogue,
   type DataArray,
   type DType,
   type Epilogue,
@@ -34,6 +35,9 @@ function describe(buf: unknown): string {
   if (ArrayBuffer.isView(buf)) return `${buf.constructor.name} of ${(buf as DataArray).length} elements`;
   return buf === null ? 'null' : typeof buf;
 }
+
+/** The addon's activation codes (native/epilogue.h `Act`). */
+const ACTIVATION_CODES = { none: 0, relu: 1, relu6: 2, hardswish: 3 } as const;
 
 /** The bias buffer of a fused epilogue (core checked it: float32, one value per output channel; the addon checks its length). */
 function epilogueBias(epilogue: Epilogue<DataArray> | undefined): Float32Array | null {
@@ -348,6 +352,16 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
     const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
     conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
+    return out;
+  }
+
+  conv2dEpilogue(x: Ref, w: Ref, p: Conv2dParams, epilogue: ConvEpilogue<DataArray>): DataArray {
+    const params = this.convParams(p);
+    const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
+    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
+    const bias = (epilogue.bias?.buf as Float32Array | undefined) ?? null;
+    const residual = (epilogue.residual?.buf as Float32Array | undefined) ?? null;
+    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, ACTIVATION_CODES[epilogue.activation ?? 'none'], residual);
     return out;
   }
 
