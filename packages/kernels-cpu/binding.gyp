@@ -145,6 +145,7 @@
         "native/epilogue.cc",
         "native/matmul.cc",
         "native/elementwise.cc",
+        "native/fused_elementwise.cc",
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",

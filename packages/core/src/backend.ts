@@ -102,6 +102,17 @@ export type Activation = 'relu';
  * `residual` shaped like the output. What an inference trace (jit's optimizeForInference) makes
  * of conv → BatchNorm → (+ shortcut) → relu / relu6 / hardswish.
  */
+/**
+ * One operator of a fused elementwise program: a unary or binary row of the elementwise table
+ * applied to earlier results (index ≥ 0: the result of instruction `index`) or to the program's
+ * inputs (index < 0: input −1 − index). The last instruction's result is the program's output.
+ */
+export interface ElementwiseInstr {
+  readonly kind: 'unary' | 'binary';
+  readonly op: string;
+  readonly args: readonly number[];
+}
+
 export interface ConvEpilogue<Buf = unknown> {
   readonly bias?: TensorRef<Buf>;
   readonly residual?: TensorRef<Buf>;
@@ -207,6 +218,12 @@ export interface Backend<Buf = any> {
    * fuses those steps only where the backend has it); elsewhere they stay separate kernels.
    */
   conv2dEpilogue?(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue: ConvEpilogue<Buf>): Buf;
+  /**
+   * Optional: a chain of float32 elementwise operators in one kernel (`ElementwiseInstr`), over
+   * inputs of `size` elements or of one (broadcast). Only traced programs call it (jit fuses
+   * elementwise chains into it where the backend has it); elsewhere they stay separate kernels.
+   */
+  elementwiseProgram?(program: readonly ElementwiseInstr[], inputs: readonly TensorRef<Buf>[], size: number): Buf;
   /** dy [N,O,OH,OW], w → dx [N,C,H,W]. */
   conv2dBackwardInput(dy: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
   /** x, dy → dw [O, C/groups, KH, KW]. */

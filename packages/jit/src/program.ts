@@ -79,7 +79,7 @@ export class Program {
       const method = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[s.method];
       this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
     });
-    this.fusedSteps = steps.filter((s) => s.type === 'fused').length;
+    this.fusedSteps = steps.filter((s) => s.type === 'fused' || (s.type === 'kernel' && s.method === 'elementwiseProgram')).length;
     // the most bytes of intermediate buffers alive at once: what a backend's pool must keep for
     // a replayed step to take every buffer from it
     const live = new Map<string, number>();

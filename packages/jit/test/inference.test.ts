@@ -35,7 +35,10 @@ function spyCalls(): { counts: Map<string, number>; restore: () => void } {
       return fn.apply(backend, a);
     };
   }
-  return { counts, restore: () => methods.forEach((m) => delete backend[m]) };
+  const restore = () => {
+    for (const m of methods) delete backend[m];
+  };
+  return { counts, restore };
 }
 
 const SH = [4, 8, 16, 32, 16];
@@ -150,5 +153,29 @@ describe('optimizeForInference on cpu: convolution epilogues', () => {
     expect(maxRelDiff((await r.data()) as Float32Array, (await wr.data()) as Float32Array)).toBe(0);
     expect(counts.get('conv2dEpilogue') ?? 0).toBe(0);
     expect(counts.get('conv2d')).toBe(1);
+  });
+});
+
+describe('elementwise chains on cpu', () => {
+  afterEach(() => setDefaultDevice('js'));
+
+  it('run as one native program (symbolic), with the values of the operators one by one', async () => {
+    setDefaultDevice('cpu');
+    random.seed(8);
+    const w = random.normal(0, 1, [1, 3, 1, 1]);
+    const { counts, restore } = spyCalls();
+    const f = (x: Tensor, b: Tensor) => F.sigmoid(x.mul(w).add(b).exp().mul(0.25).sub(1)).mul(x);
+    const fast = trace(f, { symbolic: true });
+    const b = random.normal(0, 1, [2, 3, 40, 40]);
+    for (let i = 0; i < 3; i++) await fast(random.normal(0, 1, [2, 3, 40, 40]), b).data();
+    counts.clear();
+    const x = random.normal(0, 1, [2, 3, 40, 40]);
+    const got = (await fast(x, b).data()) as Float32Array;
+    restore();
+    // the chain's x·w reads w broadcast per channel: it stays a kernel of its own, the rest is one program
+    expect(counts.get('binary')).toBe(1);
+    expect(counts.get('unary') ?? 0).toBe(0);
+    expect(fast.stats?.fusedLoops).toBe(1);
+    expect(maxRelDiff(got, (await f(x, b).data()) as Float32Array)).toBeLessThan(1e-6);
   });
 });

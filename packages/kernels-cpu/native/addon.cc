@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "depthwise.h"
+#include "fused_elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "memory.h"
@@ -243,6 +244,76 @@ void Unary(const Napi::CallbackInfo& info) {
   expect_dtype(env, op, "out", out, is_logical_unary(c) ? kBool : x.dtype);
   expect_len(env, op, "out", out, x.length);
   unary(static_cast<int>(code), x.dtype, x.data, out.data, out.dtype, x.length);
+}
+
+// elementwiseProgram(code, inputs, out): code is an Int32Array of [kind, op, a, b] per instruction
+// (kind 0 unary, 1 binary; an operand k >= 0 is an earlier instruction's result, k < 0 input -1 - k);
+// inputs are Float32Arrays of out's length or of one value (broadcast). float32 arithmetic only.
+void ElementwiseProgram(const Napi::CallbackInfo& info) {
+  const char* op = "elementwiseProgram";
+  Napi::Env env = info.Env();
+  Arr code = get_arr(info, 0, op, "code");
+  expect_dtype(env, op, "code", code, kI32);
+  if (info.Length() < 2 || !info[1].IsArray()) fail(env, op, "argument 'inputs' must be an array of Float32Arrays");
+  Arr out = get_arr(info, 2, op, "out");
+  expect_dtype(env, op, "out", out, kF32);
+  const i64 count = code.length / 4;
+  if (code.length % 4 != 0 || count < 1 || count > 64) {
+    fail(env, op, "argument 'code' must hold 1 to 64 instructions of 4 integers, got " + std::to_string(code.length) + " integers");
+  }
+  Napi::Array list = info[1].As<Napi::Array>();
+  const int nin = static_cast<int>(list.Length());
+  if (nin > 64) fail(env, op, "argument 'inputs' may hold at most 64 arrays, got " + std::to_string(nin));
+  std::vector<const float*> ptrs(nin);
+  std::vector<char> scalar(nin);
+  for (int k = 0; k < nin; ++k) {
+    Napi::Value v = list.Get(static_cast<std::uint32_t>(k));
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value ab;
+    size_t off;
+    if (!v.IsTypedArray() || napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &off) != napi_ok ||
+        type != napi_float32_array) {
+      fail(env, op, "inputs[" + std::to_string(k) + "] must be a Float32Array");
+    }
+    if (static_cast<i64>(length) != out.length && length != 1) {
+      fail(env, op, "inputs[" + std::to_string(k) + "] must have " + std::to_string(out.length) + " elements or 1, got " +
+                        std::to_string(length));
+    }
+    if (data == nullptr) fail(env, op, "inputs[" + std::to_string(k) + "] is detached");
+    const char* d0 = static_cast<const char*>(data);
+    const char* o0 = static_cast<const char*>(out.data);
+    if (out.length > 0 && d0 < o0 + out.length * 4 && o0 < d0 + length * 4) {
+      fail(env, op, "inputs[" + std::to_string(k) + "] must not share memory with the output");
+    }
+    ptrs[k] = static_cast<const float*>(data);
+    scalar[k] = length == 1 && out.length != 1;
+  }
+  const std::int32_t* c = static_cast<const std::int32_t*>(code.data);
+  std::vector<FusedInstr> prog(static_cast<std::size_t>(count));
+  for (i64 j = 0; j < count; ++j) {
+    const int kind = c[4 * j], o = c[4 * j + 1], a = c[4 * j + 2], b = c[4 * j + 3];
+    const std::string at = "instruction " + std::to_string(j) + ": ";
+    if (kind == 0) {
+      if (o < 0 || o >= kUnaryCount || is_logical_unary(o)) fail(env, op, at + "unknown float32 unary op code " + std::to_string(o));
+    } else if (kind == 1) {
+      if (o < 0 || o >= kBinaryCount || is_comparison(o)) fail(env, op, at + "unknown float32 binary op code " + std::to_string(o));
+    } else {
+      fail(env, op, at + "kind must be 0 (unary) or 1 (binary), got " + std::to_string(kind));
+    }
+    for (int k = 0; k < (kind == 0 ? 1 : 2); ++k) {
+      const int v = k == 0 ? a : b;
+      if (v >= j || v < -nin) {
+        fail(env, op, at + "operand " + std::to_string(v) + " is neither an earlier instruction nor one of the " +
+                          std::to_string(nin) + " inputs");
+      }
+    }
+    prog[static_cast<std::size_t>(j)] = FusedInstr{kind, o, a, kind == 0 ? a : b};
+  }
+  bool flags[64];
+  for (int k = 0; k < nin; ++k) flags[k] = scalar[k] != 0;
+  fused_elementwise(prog.data(), static_cast<int>(count), ptrs.data(), flags, nin, static_cast<float*>(out.data), out.length);
 }
 
 // Reads `count` shapes of rank params[0] that follow it and checks each input dim is 1 or the output's.
@@ -812,6 +883,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unaryOps", unary_ops);
   exports.Set("binaryOps", binary_ops);
   exports.Set("unary", Napi::Function::New(env, wrap<Unary>));
+  exports.Set("elementwiseProgram", Napi::Function::New(env, wrap<ElementwiseProgram>));
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));
   exports.Set("cast", Napi::Function::New(env, wrap<Cast>));

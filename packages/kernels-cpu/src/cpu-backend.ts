@@ -11,6 +11,7 @@ import {
   type ConvEpilogue,
   type DataArray,
   type DType,
+  type ElementwiseInstr,
   type Epilogue,
   isDType,
   LiveBuffers,
@@ -109,6 +110,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   private readonly p = new Params();
   /** Operator codes as the addon numbers them: it lists its own operators (generated from core's table). */
   private readonly unaryCode: ReadonlyMap<string, number>;
+  /** Each fused elementwise program encoded for the addon once (a replay passes the same array). */
+  private readonly programs = new WeakMap<readonly ElementwiseInstr[], Int32Array>();
   private readonly binaryCode: ReadonlyMap<string, number>;
 
   constructor(options: CpuBackendOptions = {}) {
@@ -352,6 +355,26 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
     const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
     conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
+    return out;
+  }
+
+  elementwiseProgram(program: readonly ElementwiseInstr[], inputs: readonly Ref[], size: number): DataArray {
+    let code = this.programs.get(program);
+    if (!code) {
+      code = new Int32Array(program.length * 4);
+      program.forEach((ins, j) => {
+        const c = (ins.kind === 'unary' ? this.unaryCode : this.binaryCode).get(ins.op as never);
+        if (c === undefined) throw new TypeError(`CpuBackend.elementwiseProgram: instruction ${j} has no ${ins.kind} operator '${ins.op}'`);
+        code?.set([ins.kind === 'unary' ? 0 : 1, c, ins.args[0], ins.args[1] ?? ins.args[0]], j * 4);
+      });
+      this.programs.set(program, code);
+    }
+    const out = this.out('float32', size) as Float32Array;
+    this.native.elementwiseProgram(
+      code,
+      inputs.map((r) => r.buf as Float32Array),
+      out,
+    );
     return out;
   }
 

@@ -19,6 +19,8 @@ export interface NativeAddon {
   readonly unaryOps: readonly string[];
   readonly binaryOps: readonly string[];
   unary(op: number, x: Arr, out: Arr): void;
+  /** code: [kind (0 unary, 1 binary), op code, a, b] per instruction; operand k < 0 is inputs[-1 - k]. */
+  elementwiseProgram(code: Int32Array, inputs: Float32Array[], out: Float32Array): void;
   binary(op: number, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   where(cond: Uint8Array, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   cast(x: Arr, out: Arr): void;
