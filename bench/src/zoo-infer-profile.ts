@@ -34,10 +34,13 @@ while (proto && proto !== Object.prototype) {
     backend[key] = function (this: unknown, ...args: unknown[]) {
       const t0 = performance.now();
       const r = fn.apply(this, args);
-      const e = times.get(key) ?? { ms: 0, calls: 0 };
+      // convolutions by kind: depthwise / grouped, pointwise, spatial
+      const p = key.startsWith('conv2d') ? (args[2] as { groups?: number; kh?: number } | undefined) : undefined;
+      const kind = !p ? '' : (p.groups ?? 1) > 1 ? ' grouped' : p.kh === 1 ? ' 1×1' : ` ${p.kh}×${p.kh}`;
+      const e = times.get(key + kind) ?? { ms: 0, calls: 0 };
       e.ms += performance.now() - t0;
       e.calls++;
-      times.set(key, e);
+      times.set(key + kind, e);
       return r;
     };
   }

@@ -167,11 +167,15 @@ async function alternated(fns: Record<string, () => Promise<unknown>>, rounds: n
 export async function inferenceRows(report: Report, threads: number, quick: boolean): Promise<void> {
   const dir = join(tmpdir(), 'mge-bench-zoo');
   mkdirSync(dir, { recursive: true });
-  const cases: [string, number[]][] = [
-    ['resnet50', [1, 8]],
-    ['shufflenet_v2_x1_0', [1]],
-    ['mobilenet_v2', [1]],
-  ];
+  // MGE_BENCH_ZOO_MODELS=mobilenet_v2,… measures only those (repeated runs of the fast rows)
+  const pick = process.env.MGE_BENCH_ZOO_MODELS?.split(',');
+  const cases = (
+    [
+      ['resnet50', [1, 8]],
+      ['shufflenet_v2_x1_0', [1]],
+      ['mobilenet_v2', [1]],
+    ] as [string, number[]][]
+  ).filter(([name]) => !pick || pick.includes(name));
   for (const [name, batches] of cases) {
     random.seed(2);
     const model = createModel(name).eval();

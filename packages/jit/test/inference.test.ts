@@ -5,7 +5,7 @@ import { MobileNetV2, resnet18, resnet50, ShuffleNetV2 } from '@mge/models-zoo';
 import * as M from '@mge/module';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { trace } from '../src/index.js';
-import { maxRelDiff } from './helpers.js';
+import { expectTracedLeNetMatchesEager, maxRelDiff } from './helpers.js';
 
 afterAll(() => setDefaultDevice('js'));
 
@@ -177,5 +177,13 @@ describe('elementwise chains on cpu', () => {
     expect(counts.get('unary') ?? 0).toBe(0);
     expect(fast.stats?.fusedLoops).toBe(1);
     expect(maxRelDiff(got, (await f(x, b).data()) as Float32Array)).toBeLessThan(1e-6);
+  });
+});
+
+describe('a traced training step on cpu with its elementwise chains fused (symbolic)', () => {
+  afterEach(() => setDefaultDevice('js'));
+  it('gives the eager parameters after 30 steps', async () => {
+    setDefaultDevice('cpu');
+    await expectTracedLeNetMatchesEager('cpu', 30, 4, true);
   });
 });

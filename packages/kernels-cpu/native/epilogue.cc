@@ -6,14 +6,15 @@ namespace {
 
 // The activations as the elementwise table computes them: relu is `v < 0 ? 0 : v` like the
 // unary relu (a NaN stays NaN, as Math.max in the js reference); relu6 is minimum(maximum(v, 0), 6)
-// and hardswish v · relu6(v + 3) / 6, both NaN-propagating like the table's maximum/minimum.
+// and hardswish v · (relu6(v + 3) · 1/6) in functional's order, both NaN-propagating like the
+// table's maximum/minimum.
 template <Act A>
 inline float activate(float v) {
   if constexpr (A == Act::kRelu) return v < 0.f ? 0.f : v;
   if constexpr (A == Act::kRelu6) return v < 0.f ? 0.f : (v > 6.f ? 6.f : v);
   if constexpr (A == Act::kHardswish) {
     const float t = v + 3.f;
-    return v * (t < 0.f ? 0.f : (t > 6.f ? 6.f : t)) / 6.f;
+    return v * ((t < 0.f ? 0.f : (t > 6.f ? 6.f : t)) * (1.f / 6.f));
   }
   return v;
 }
