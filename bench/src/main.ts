@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
-// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,indexing,jit, --memory [--steps=N]
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,zoo-infer,indexing,jit, --memory [--steps=N]
 // [--devices=js,cpu,webgpu] (RSS over N steps of the README's synchronous training loop on each
 // device, default 20,000; only that mode unless --only is given too).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { benchLenet } from './lenet.js';
 import { benchMemory } from './memory.js';
 import { Report } from './report.js';
 import { benchSgemm } from './sgemm.js';
-import { benchZoo } from './zoo.js';
+import { benchZoo, benchZooInference } from './zoo.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   if (want('conv')) await benchConv(report, quick);
   if (want('lenet')) await benchLenet(report, quick);
   if (want('zoo')) await benchZoo(report, quick);
+  if (only?.has('zoo-infer')) await benchZooInference(report, quick);
   if (want('indexing')) await benchIndexing(report, quick);
   if (want('jit')) await benchJit(report, quick);
   if (memory) await benchMemory(report, memorySteps, memoryDevices);
@@ -79,9 +80,11 @@ async function main(): Promise<void> {
       ? 'results-memory.json'
       : only?.size === 1 && only.has('zoo')
         ? 'results-zoo.json'
-        : only?.size === 1 && only.has('jit')
-          ? 'results-jit.json'
-          : 'results.json';
+        : only?.size === 1 && only.has('zoo-infer')
+          ? `results-zoo-infer-${info.threads}t.json`
+          : only?.size === 1 && only.has('jit')
+            ? 'results-jit.json'
+            : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GradManager, noGrad, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
+import { trace } from '@mge/jit';
 import { cpuInfo } from '@mge/kernels-cpu';
 import { CharGPT, createModel, resnet18 } from '@mge/models-zoo';
 import type { Module } from '@mge/module';
@@ -127,17 +128,59 @@ async function writeWeights(model: Module, path: string): Promise<void> {
   writeFileSync(path, Buffer.concat([len, h, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))]));
 }
 
-async function inferenceRows(report: Report, threads: number, quick: boolean): Promise<void> {
+/**
+ * Timings of several implementations of one workload, measured in alternation (a round of
+ * `runs` calls of each, `rounds` times), so that the load of a shared machine falls on all alike.
+ */
+async function alternated(fns: Record<string, () => Promise<unknown>>, rounds: number, runs: number): Promise<Record<string, Timing>> {
+  const samples: Record<string, number[]> = {};
+  for (const [k, fn] of Object.entries(fns)) {
+    samples[k] = [];
+    await fn(); // warm-up
+    await yieldToEventLoop();
+  }
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, fn] of Object.entries(fns)) {
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        await fn();
+        samples[k].push(performance.now() - t0);
+        await yieldToEventLoop();
+      }
+    }
+  }
+  const out: Record<string, Timing> = {};
+  for (const [k, v] of Object.entries(samples)) {
+    v.sort((a, b) => a - b);
+    const mid = v.length >> 1;
+    out[k] = { medianMs: v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2, minMs: v[0], maxMs: v[v.length - 1], runs: v.length };
+  }
+  return out;
+}
+
+/**
+ * Inference at 224² of the zoo's ImageNet networks, three ways in alternation: eager (each
+ * operator dispatched), the deployment path (`trace` with captureAsConst and
+ * optimizeForInference: BatchNorm folded, convolution tails in the epilogue, a planned replay),
+ * and onnxruntime-node on ONNX files that PyTorch exports from our weights.
+ */
+export async function inferenceRows(report: Report, threads: number, quick: boolean): Promise<void> {
   const dir = join(tmpdir(), 'mge-bench-zoo');
   mkdirSync(dir, { recursive: true });
-  const cases: [string, number[]][] = [
-    ['resnet50', [1, 8]],
-    ['shufflenet_v2_x1_0', [1]],
-    ['mobilenet_v2', [1]],
-  ];
+  // MGE_BENCH_ZOO_MODELS=mobilenet_v2,… measures only those (repeated runs of the fast rows)
+  const pick = process.env.MGE_BENCH_ZOO_MODELS?.split(',');
+  const cases = (
+    [
+      ['resnet50', [1, 8]],
+      ['shufflenet_v2_x1_0', [1]],
+      ['mobilenet_v2', [1]],
+    ] as [string, number[]][]
+  ).filter(([name]) => !pick || pick.includes(name));
   for (const [name, batches] of cases) {
     random.seed(2);
     const model = createModel(name).eval();
+    const eager = (x: Tensor) => noGrad(() => model(x) as Tensor);
+    const traced = trace(eager, { captureAsConst: true, optimizeForInference: true });
     let session: ort.InferenceSession | null = null;
     const weights = join(dir, `${name}.bin`);
     const onnx = join(dir, `${name}.onnx`);
@@ -149,24 +192,39 @@ async function inferenceRows(report: Report, threads: number, quick: boolean): P
       const data = randomFloats(b * 3 * 224 * 224, 9);
       const x = tensor(data, { shape: [b, 3, 224, 224] });
       const w = `${name} inference 224² b${b}`;
-      const ours = await measure(() => noGrad(() => (model(x) as Tensor).data()), {
-        ...slowOpts(quick),
-        minRuns: b === 1 ? 10 : 3,
-        between: yieldToEventLoop,
-      });
-      report.add({ group: 'zoo', workload: w, impl: 'mge cpu', timing: ours, value: (b * 1000) / ours.medianMs, unit: 'img/s' });
+      const ref = await eager(x).data();
+      // the traced program is recorded by the first call, verified by the second, replayed after
+      for (let i = 0; i < 3; i++) await traced(x).data();
+      const fast = await traced(x).data();
+      let tErr = 0;
+      for (let i = 0; i < ref.length; i++) tErr = Math.max(tErr, Math.abs(ref[i] - fast[i]) / Math.max(1, Math.abs(ref[i])));
+      report.note(`${w}: traced (optimizeForInference) vs eager, max relative difference ${tErr.toExponential(2)}`);
+      const fns: Record<string, () => Promise<unknown>> = {
+        eager: () => eager(x).data(),
+        traced: () => traced(x).data(),
+      };
       if (session) {
         const s = session;
         const input = new ort.Tensor('float32', data, [b, 3, 224, 224]);
         const out = await s.run({ x: input });
         // same weights, same input: the outputs agree, so both sides compute the same network
-        const ref = await (noGrad(() => model(x)) as Tensor).data();
         const got = out.y.data as Float32Array;
         let err = 0;
         for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(ref[i] - got[i]));
         report.note(`${w}: max |ours − onnxruntime| = ${err.toExponential(2)}`);
-        const t = await measure(() => s.run({ x: input }), { ...slowOpts(quick), minRuns: b === 1 ? 10 : 3 });
-        report.add({ group: 'zoo', workload: w, impl: 'onnxruntime-node', timing: t, value: (b * 1000) / t.medianMs, unit: 'img/s' });
+        fns.ort = () => s.run({ x: input });
+      }
+      const rounds = quick ? 3 : 5;
+      const t = await alternated(fns, rounds, b === 1 ? (quick ? 4 : 8) : quick ? 1 : 2);
+      const row = (impl: string, timing: Timing) =>
+        report.add({ group: 'zoo', workload: w, impl, timing, value: (b * 1000) / timing.medianMs, unit: 'img/s' });
+      row('mge cpu', t.eager);
+      row('mge cpu traced (optimizeForInference)', t.traced);
+      if (t.ort) {
+        row('onnxruntime-node', t.ort);
+        report.note(
+          `${w}: latency ours/onnxruntime (medians; fastest runs) — eager ${(t.eager.medianMs / t.ort.medianMs).toFixed(2)}×; ${(t.eager.minMs / t.ort.minMs).toFixed(2)}×, traced ${(t.traced.medianMs / t.ort.medianMs).toFixed(2)}×; ${(t.traced.minMs / t.ort.minMs).toFixed(2)}× (alternated, ${rounds} rounds, ${threads} threads)`,
+        );
       }
     }
   }
@@ -230,4 +288,12 @@ export async function benchZoo(report: Report, quick: boolean): Promise<void> {
   await trainRows(report, threads, quick);
   await inferenceRows(report, threads, quick);
   await layerRows(report, threads, quick);
+}
+
+/** The inference rows alone (`--only=zoo-infer`; MGE_NUM_THREADS sets the threads of all three). */
+export async function benchZooInference(report: Report, quick: boolean): Promise<void> {
+  setDefaultDevice('cpu');
+  const { threads, isa } = cpuInfo();
+  report.note(`zoo inference rows: cpu backend ${isa}, ${threads} threads; onnxruntime-node set to ${threads} threads`);
+  await inferenceRows(report, threads, quick);
 }

@@ -145,6 +145,7 @@
         "native/epilogue.cc",
         "native/matmul.cc",
         "native/elementwise.cc",
+        "native/fused_elementwise.cc",
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",
@@ -153,7 +154,7 @@
         "native/pool.cc",
         "native/indexing.cc",
         "native/topk.cc",
-        "native/fused_elementwise.cc",
+        "native/elementwise_program.cc",
         "native/memory.cc"
       ],
       "ldflags": [

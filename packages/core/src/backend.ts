@@ -97,6 +97,28 @@ export interface Epilogue<Buf = unknown> {
 }
 export type Activation = 'relu';
 
+/**
+ * The wider epilogue of the optional `conv2dEpilogue`: out = activation(conv + bias + residual),
+ * `residual` shaped like the output. What an inference trace (jit's optimizeForInference) makes
+ * of conv → BatchNorm → (+ shortcut) → relu / relu6 / hardswish.
+ */
+/**
+ * One operator of a fused elementwise program: a unary or binary row of the elementwise table
+ * applied to earlier results (index ≥ 0: the result of instruction `index`) or to the program's
+ * inputs (index < 0: input −1 − index). The last instruction's result is the program's output.
+ */
+export interface ElementwiseInstr {
+  readonly kind: 'unary' | 'binary';
+  readonly op: string;
+  readonly args: readonly number[];
+}
+
+export interface ConvEpilogue<Buf = unknown> {
+  readonly bias?: TensorRef<Buf>;
+  readonly residual?: TensorRef<Buf>;
+  readonly activation?: 'relu' | 'relu6' | 'hardswish';
+}
+
 export interface BackendMemory {
   /** Buffers currently handed out to tensors. */
   liveBuffers: number;
@@ -191,6 +213,17 @@ export interface Backend<Buf = any> {
   matmul(a: TensorRef<Buf>, b: TensorRef<Buf>, p: MatmulParams, epilogue?: Epilogue<Buf>): Buf;
   /** float32 only. */
   conv2d(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue?: Epilogue<Buf>): Buf;
+  /**
+   * Optional, float32: conv2d with the wider fused epilogue. Only traced programs call it (jit
+   * fuses those steps only where the backend has it); elsewhere they stay separate kernels.
+   */
+  conv2dEpilogue?(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue: ConvEpilogue<Buf>): Buf;
+  /**
+   * Optional: a chain of float32 elementwise operators in one kernel (`ElementwiseInstr`), over
+   * inputs of `size` elements or of one (broadcast). Only traced programs call it (jit fuses
+   * elementwise chains into it where the backend has it); elsewhere they stay separate kernels.
+   */
+  elementwiseProgram?(program: readonly ElementwiseInstr[], inputs: readonly TensorRef<Buf>[], size: number): Buf;
   /** dy [N,O,OH,OW], w → dx [N,C,H,W]. */
   conv2dBackwardInput(dy: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams): Buf;
   /** x, dy → dw [O, C/groups, KH, KW]. */

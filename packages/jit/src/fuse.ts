@@ -1,4 +1,5 @@
 import { type Backend, BINARY, getBackend, UNARY } from '@mge/core';
+import { fuseConvEpilogues } from './epilogues.js';
 import type { KernelStep, Recording, RecValue, Step } from './recording.js';
 
 /**
@@ -13,9 +14,17 @@ import type { KernelStep, Recording, RecValue, Step } from './recording.js';
 /**
  * Backends where a generated JS loop beats their own kernels one by one. Not cpu: its native
  * kernels (SIMD, threads) ran a 6-operator chain over 2M elements in 120–154 ms against the
- * fused JS loop's 314–369 ms (same run, 2 threads); a fused native kernel is what it needs.
+ * fused JS loop's 314–369 ms (same run, 2 threads). A backend with the optional
+ * `elementwiseProgram` (cpu) gets the chain as one program of table operators instead.
  */
 const FUSE_ON = new Set(['js']);
+
+/** How a backend runs a fused chain: a generated JS loop, its own program kernel, or not at all. */
+function fuseMode(device: string): 'js' | 'program' | null {
+  const b = getBackend(device);
+  if (FUSE_ON.has(b.name)) return 'js';
+  return b.elementwiseProgram ? 'program' : null;
+}
 
 export interface FusedStep {
   readonly type: 'fused';
@@ -88,6 +97,43 @@ function compile(values: readonly RecValue[], members: Member[], inputs: number[
   };
 }
 
+/**
+ * A group as one `elementwiseProgram` step of its backend: the same operators, each reading
+ * earlier results of the group or the outside values (`inputs`, full size or one element).
+ */
+function programStep(values: readonly RecValue[], members: Member[]): KernelStep {
+  const inside = new Map<number, number>();
+  const inputs: number[] = [];
+  const refs: { buf: unknown; shape: readonly number[]; dtype: string }[] = [];
+  const program = members.map((m, j) => {
+    const args = m.step.reads.map((v, i) => {
+      const k = inside.get(v);
+      if (k !== undefined) return k;
+      let at = inputs.indexOf(v);
+      if (at < 0) {
+        at = inputs.length;
+        inputs.push(v);
+        refs.push({ buf: null, shape: m.step.refs[i].shape, dtype: 'float32' });
+      }
+      return -1 - at;
+    });
+    inside.set(m.step.out, j);
+    return { kind: m.step.method as 'unary' | 'binary', op: m.step.args[0] as string, args };
+  });
+  const last = members[members.length - 1].step;
+  const size = values[last.out].shape.reduce((a, b) => a * b, 1);
+  return {
+    type: 'kernel',
+    op: 'elementwiseProgram',
+    method: 'elementwiseProgram',
+    device: last.device,
+    args: [program, refs, size],
+    refs,
+    reads: inputs,
+    out: last.out,
+  };
+}
+
 /** The recording's steps with elementwise chains fused, on the backends that gain from it. */
 export function fuseElementwise(rec: Recording, outputs: readonly number[]): (Step | FusedStep)[] {
   const { values, steps } = rec;
@@ -105,6 +151,13 @@ export function fuseElementwise(rec: Recording, outputs: readonly number[]): (St
     const last = g[g.length - 1].step;
     if (g.length === 1) {
       result.push(last);
+      return;
+    }
+    if (fuseMode(last.device) === 'program') {
+      const step = programStep(values, g);
+      // the addon takes up to 64 instructions and 64 inputs: a longer chain stays unfused
+      if (g.length <= 64 && step.reads.length <= 64) result.push(step);
+      else for (const m of g) result.push(m.step);
       return;
     }
     const inputs: number[] = [];
@@ -125,7 +178,7 @@ export function fuseElementwise(rec: Recording, outputs: readonly number[]): (St
       result.push(s);
       continue;
     }
-    const m = FUSE_ON.has(getBackend(s.device).name) ? fusable(values, s) : null;
+    const m = fuseMode(s.device) ? fusable(values, s) : null;
     // inputs from open groups: a single-reader intermediate of the same size joins its group
     const joined = new Set<Member[]>();
     if (m) {
@@ -157,4 +210,14 @@ export function fuseElementwise(rec: Recording, outputs: readonly number[]): (St
   }
   for (const g of new Set(open.values())) flush(g);
   return result;
+}
+
+/**
+ * The steps a program runs: with `inference` (trace's optimizeForInference), convolution tails
+ * taken into the convolution's epilogue where the backend can (epilogues.ts); with either,
+ * elementwise chains fused.
+ */
+export function lower(rec: Recording, outputs: readonly number[], o: { symbolic: boolean; inference: boolean }): (Step | FusedStep)[] {
+  const r = o.inference ? { ...rec, steps: fuseConvEpilogues(rec, outputs) } : rec;
+  return o.symbolic || o.inference ? fuseElementwise(r, outputs) : r.steps;
 }

@@ -1,5 +1,5 @@
 import { _trace, type Backend, getBackend, reshape, type Tensor } from '@mge/core';
-import { type FusedStep, fuseElementwise } from './fuse.js';
+import { type FusedStep, lower } from './fuse.js';
 import type { KernelStep, Recording, ResetStep, Step } from './recording.js';
 import { TraceError } from './recording.js';
 
@@ -50,9 +50,11 @@ export class Program {
     /** Outside tensors frozen at their traced values (captureAsConst). */
     readonly captured: boolean,
     readonly symbolic = false,
+    /** Inference-only rewrites that depend on the backend (optimizeForInference; see fuse.ts `lower`). */
+    readonly inference = false,
   ) {
     const { values } = recording;
-    const steps: (Step | FusedStep)[] = symbolic ? fuseElementwise(recording, outputs) : recording.steps;
+    const steps: (Step | FusedStep)[] = lower(recording, outputs, { symbolic, inference });
     this.bufs = new Array(values.length).fill(null);
     const escapes = new Set<number>(outputs);
     for (const s of steps) if (s.type === 'reset') escapes.add(s.value);
@@ -77,7 +79,7 @@ export class Program {
       const method = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[s.method];
       this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
     });
-    this.fusedSteps = steps.filter((s) => s.type === 'fused').length;
+    this.fusedSteps = steps.filter((s) => s.type === 'fused' || (s.type === 'kernel' && s.method === 'elementwiseProgram')).length;
     // the most bytes of intermediate buffers alive at once: what a backend's pool must keep for
     // a replayed step to take every buffer from it
     const live = new Map<string, number>();

@@ -225,6 +225,7 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
         [...outs.map((t) => t.shape), ...grads.map((g) => (g.param.grad as Tensor).shape)],
         captureAsConst,
         symbolic,
+        optimizeForInference,
       ),
       result: shape,
     };

@@ -11,11 +11,12 @@
 #include <vector>
 
 #include "depthwise.h"
+#include "fused_elementwise.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "memory.h"
 #include "ops.h"
-#include "fused_elementwise.h"
+#include "elementwise_program.h"
 #include "thread_pool.h"
 #include "topk.h"
 
@@ -244,6 +245,76 @@ void Unary(const Napi::CallbackInfo& info) {
   expect_dtype(env, op, "out", out, is_logical_unary(c) ? kBool : x.dtype);
   expect_len(env, op, "out", out, x.length);
   unary(static_cast<int>(code), x.dtype, x.data, out.data, out.dtype, x.length);
+}
+
+// elementwiseProgram(code, inputs, out): code is an Int32Array of [kind, op, a, b] per instruction
+// (kind 0 unary, 1 binary; an operand k >= 0 is an earlier instruction's result, k < 0 input -1 - k);
+// inputs are Float32Arrays of out's length or of one value (broadcast). float32 arithmetic only.
+void ElementwiseProgram(const Napi::CallbackInfo& info) {
+  const char* op = "elementwiseProgram";
+  Napi::Env env = info.Env();
+  Arr code = get_arr(info, 0, op, "code");
+  expect_dtype(env, op, "code", code, kI32);
+  if (info.Length() < 2 || !info[1].IsArray()) fail(env, op, "argument 'inputs' must be an array of Float32Arrays");
+  Arr out = get_arr(info, 2, op, "out");
+  expect_dtype(env, op, "out", out, kF32);
+  const i64 count = code.length / 4;
+  if (code.length % 4 != 0 || count < 1 || count > 64) {
+    fail(env, op, "argument 'code' must hold 1 to 64 instructions of 4 integers, got " + std::to_string(code.length) + " integers");
+  }
+  Napi::Array list = info[1].As<Napi::Array>();
+  const int nin = static_cast<int>(list.Length());
+  if (nin > 64) fail(env, op, "argument 'inputs' may hold at most 64 arrays, got " + std::to_string(nin));
+  std::vector<const float*> ptrs(nin);
+  std::vector<char> scalar(nin);
+  for (int k = 0; k < nin; ++k) {
+    Napi::Value v = list.Get(static_cast<std::uint32_t>(k));
+    napi_typedarray_type type;
+    size_t length = 0;
+    void* data = nullptr;
+    napi_value ab;
+    size_t off;
+    if (!v.IsTypedArray() || napi_get_typedarray_info(env, v, &type, &length, &data, &ab, &off) != napi_ok ||
+        type != napi_float32_array) {
+      fail(env, op, "inputs[" + std::to_string(k) + "] must be a Float32Array");
+    }
+    if (static_cast<i64>(length) != out.length && length != 1) {
+      fail(env, op, "inputs[" + std::to_string(k) + "] must have " + std::to_string(out.length) + " elements or 1, got " +
+                        std::to_string(length));
+    }
+    if (data == nullptr) fail(env, op, "inputs[" + std::to_string(k) + "] is detached");
+    const char* d0 = static_cast<const char*>(data);
+    const char* o0 = static_cast<const char*>(out.data);
+    if (out.length > 0 && d0 < o0 + out.length * 4 && o0 < d0 + length * 4) {
+      fail(env, op, "inputs[" + std::to_string(k) + "] must not share memory with the output");
+    }
+    ptrs[k] = static_cast<const float*>(data);
+    scalar[k] = length == 1 && out.length != 1;
+  }
+  const std::int32_t* c = static_cast<const std::int32_t*>(code.data);
+  std::vector<FusedInstr> prog(static_cast<std::size_t>(count));
+  for (i64 j = 0; j < count; ++j) {
+    const int kind = c[4 * j], o = c[4 * j + 1], a = c[4 * j + 2], b = c[4 * j + 3];
+    const std::string at = "instruction " + std::to_string(j) + ": ";
+    if (kind == 0) {
+      if (o < 0 || o >= kUnaryCount || is_logical_unary(o)) fail(env, op, at + "unknown float32 unary op code " + std::to_string(o));
+    } else if (kind == 1) {
+      if (o < 0 || o >= kBinaryCount || is_comparison(o)) fail(env, op, at + "unknown float32 binary op code " + std::to_string(o));
+    } else {
+      fail(env, op, at + "kind must be 0 (unary) or 1 (binary), got " + std::to_string(kind));
+    }
+    for (int k = 0; k < (kind == 0 ? 1 : 2); ++k) {
+      const int v = k == 0 ? a : b;
+      if (v >= j || v < -nin) {
+        fail(env, op, at + "operand " + std::to_string(v) + " is neither an earlier instruction nor one of the " +
+                          std::to_string(nin) + " inputs");
+      }
+    }
+    prog[static_cast<std::size_t>(j)] = FusedInstr{kind, o, a, kind == 0 ? a : b};
+  }
+  bool flags[64];
+  for (int k = 0; k < nin; ++k) flags[k] = scalar[k] != 0;
+  elementwise_program(prog.data(), static_cast<int>(count), ptrs.data(), flags, nin, static_cast<float*>(out.data), out.length);
 }
 
 // Reads `count` shapes of rank params[0] that follow it and checks each input dim is 1 or the output's.
@@ -514,9 +585,12 @@ void Pad(const Napi::CallbackInfo& info) {
 // ---- GEMM-based -------------------------------------------------------------------
 
 // The optional fused epilogue that follows the parameters: bias (a Float32Array of `channels`
-// values, or undefined/null) and relu (0/1, or undefined). The bias may not overlap the output,
+// values, or undefined/null), then relu (0/1, or undefined) — or, when `extended` (conv2d's
+// epilogue), the activation (0 none, 1 relu, 2 relu6, 3 hardswish, or undefined) and a residual
+// (a Float32Array of the output's length, or undefined/null). The bias may not overlap the output,
 // which the epilogue rewrites while it still reads the bias.
-Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 channels, const Arr& out) {
+Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 channels, const Arr& out,
+                      bool extended = true) {
   Napi::Env env = info.Env();
   Epilogue ep;
   if (i < info.Length() && !info[i].IsUndefined() && !info[i].IsNull()) {
@@ -530,10 +604,31 @@ Epilogue get_epilogue(const Napi::CallbackInfo& info, std::size_t i, const char*
     }
     ep.bias = static_cast<const float*>(bias.data);
   }
-  if (i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
+  if (!extended && i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
     const i64 relu = get_int(info, i + 1, op, "relu");
     if (relu != 0 && relu != 1) fail(env, op, "argument 'relu' must be 0 or 1, got " + std::to_string(relu));
     ep.relu = relu == 1;
+    ep.act = ep.relu ? Act::kRelu : Act::kNone;
+  } else if (i + 1 < info.Length() && !info[i + 1].IsUndefined()) {
+    const i64 act = get_int(info, i + 1, op, "activation");
+    if (act < 0 || act > 3) {
+      fail(env, op, "argument 'activation' must be 0 (none), 1 (relu), 2 (relu6) or 3 (hardswish), got " + std::to_string(act));
+    }
+    ep.act = static_cast<Act>(act);
+    ep.relu = ep.act == Act::kRelu;
+  }
+  // residual: a Float32Array of the output's length added before the activation
+  if (extended && i + 2 < info.Length() && !info[i + 2].IsUndefined() && !info[i + 2].IsNull()) {
+    Arr res = get_arr(info, i + 2, op, "residual");
+    expect_dtype(env, op, "residual", res, kF32);
+    expect_len(env, op, "residual", res, out.length);
+    const char* r0 = static_cast<const char*>(res.data);
+    const char* o0 = static_cast<const char*>(out.data);
+    if (out.length > 0 && r0 < o0 + out.length * 4 && o0 < r0 + out.length * 4) {
+      fail(env, op, "argument 'residual' must not share memory with the output");
+    }
+    ep.residual = static_cast<const float*>(res.data);
+    ep.out = static_cast<const float*>(out.data);
   }
   return ep;
 }
@@ -556,7 +651,7 @@ void Matmul(const Napi::CallbackInfo& info) {
   expect_len(env, op, "a", a, p.batch_a * p.m * p.k);
   expect_len(env, op, "b", b, p.batch_b * p.k * p.n);
   expect_len(env, op, "out", out, p.batch * p.m * p.n);
-  const Epilogue ep = get_epilogue(info, 4, op, p.n, out);
+  const Epilogue ep = get_epilogue(info, 4, op, p.n, out, false);
   matmul(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), p, ep);
 }
 
@@ -823,6 +918,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unaryOps", unary_ops);
   exports.Set("binaryOps", binary_ops);
   exports.Set("unary", Napi::Function::New(env, wrap<Unary>));
+  exports.Set("elementwiseProgram", Napi::Function::New(env, wrap<ElementwiseProgram>));
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));
   exports.Set("scaledAdd", Napi::Function::New(env, wrap<ScaledAdd>));

@@ -263,8 +263,12 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
           float* out = scratch(1, static_cast<std::size_t>(g.og * ld));
           gm.c = out;
           gm.ldc = ld;
+          if (ep.residual) gm.ep = Epilogue{};  // a residual is read at output addresses: applied below
           sgemm(gm);
           gather_rows(y, i0, cnt, p.o, grp * g.og, g.og, g.ohow, out, true);
+          if (ep.residual)
+            for (i64 i = i0; i < i0 + cnt; ++i)
+              apply_epilogue(ep.at(grp * g.og, 0), y + (i * p.o + grp * g.og) * g.ohow, g.ohow, 0, 0, g.og, g.ohow);
         }
       }
     }

@@ -265,7 +265,8 @@ void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams
     for (i64 i = begin; i < end; ++i) {
       const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
       plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
-                ep.relu, false);
+                ep.relu && !ep.extended(), false);
+      if (ep.extended()) apply_epilogue(ep.without_bias(), y + i * p.oh * p.ow, p.oh * p.ow, 0, 0, 1, p.oh * p.ow);
     }
   });
 }

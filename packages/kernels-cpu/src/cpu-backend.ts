@@ -8,8 +8,10 @@ import {
   type BinaryOp,
   COMPARISON_OPS,
   type Conv2dParams,
+  type ConvEpilogue,
   type DataArray,
   type DType,
+  type ElementwiseInstr,
   type Epilogue,
   isDType,
   LiveBuffers,
@@ -34,6 +36,9 @@ function describe(buf: unknown): string {
   if (ArrayBuffer.isView(buf)) return `${buf.constructor.name} of ${(buf as DataArray).length} elements`;
   return buf === null ? 'null' : typeof buf;
 }
+
+/** The addon's activation codes (native/epilogue.h `Act`). */
+const ACTIVATION_CODES = { none: 0, relu: 1, relu6: 2, hardswish: 3 } as const;
 
 /** The bias buffer of a fused epilogue (core checked it: float32, one value per output channel; the addon checks its length). */
 function epilogueBias(epilogue: Epilogue<DataArray> | undefined): Float32Array | null {
@@ -105,6 +110,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   private readonly p = new Params();
   /** Operator codes as the addon numbers them: it lists its own operators (generated from core's table). */
   private readonly unaryCode: ReadonlyMap<string, number>;
+  /** Each fused elementwise program encoded for the addon once (a replay passes the same array). */
+  private readonly programs = new WeakMap<readonly ElementwiseInstr[], Int32Array>();
   private readonly binaryCode: ReadonlyMap<string, number>;
 
   constructor(options: CpuBackendOptions = {}) {
@@ -370,6 +377,36 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
     const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
     conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
+    return out;
+  }
+
+  elementwiseProgram(program: readonly ElementwiseInstr[], inputs: readonly Ref[], size: number): DataArray {
+    let code = this.programs.get(program);
+    if (!code) {
+      code = new Int32Array(program.length * 4);
+      program.forEach((ins, j) => {
+        const c = (ins.kind === 'unary' ? this.unaryCode : this.binaryCode).get(ins.op as never);
+        if (c === undefined) throw new TypeError(`CpuBackend.elementwiseProgram: instruction ${j} has no ${ins.kind} operator '${ins.op}'`);
+        code?.set([ins.kind === 'unary' ? 0 : 1, c, ins.args[0], ins.args[1] ?? ins.args[0]], j * 4);
+      });
+      this.programs.set(program, code);
+    }
+    const out = this.out('float32', size) as Float32Array;
+    this.native.elementwiseProgram(
+      code,
+      inputs.map((r) => r.buf as Float32Array),
+      out,
+    );
+    return out;
+  }
+
+  conv2dEpilogue(x: Ref, w: Ref, p: Conv2dParams, epilogue: ConvEpilogue<DataArray>): DataArray {
+    const params = this.convParams(p);
+    const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
+    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
+    const bias = (epilogue.bias?.buf as Float32Array | undefined) ?? null;
+    const residual = (epilogue.residual?.buf as Float32Array | undefined) ?? null;
+    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, ACTIVATION_CODES[epilogue.activation ?? 'none'], residual);
     return out;
   }
 

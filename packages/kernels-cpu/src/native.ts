@@ -19,6 +19,8 @@ export interface NativeAddon {
   readonly unaryOps: readonly string[];
   readonly binaryOps: readonly string[];
   unary(op: number, x: Arr, out: Arr): void;
+  /** code: [kind (0 unary, 1 binary), op code, a, b] per instruction; operand k < 0 is inputs[-1 - k]. */
+  elementwiseProgram(code: Int32Array, inputs: Float32Array[], out: Float32Array): void;
   binary(op: number, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   where(cond: Uint8Array, a: Arr, b: Arr, out: Arr, params: Int32Array): void;
   /** out = alpha·a + beta·b (float32, one length); absent from an addon built before it. */
@@ -33,12 +35,31 @@ export interface NativeAddon {
   pad(x: Arr, out: Arr, value: number, params: Int32Array): void;
   /** bias/relu: the fused epilogue (out = relu?(out + bias)), bias one value per column n. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
-  /** bias/relu: the fused epilogue, bias one value per output channel. */
-  conv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
+  /**
+   * The fused epilogue: bias one value per output channel; activation 0 none, 1 relu, 2 relu6,
+   * 3 hardswish; residual (the output's length) added before the activation.
+   */
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    y: Float32Array,
+    params: Int32Array,
+    bias?: Float32Array | null,
+    activation?: number,
+    residual?: Float32Array | null,
+  ): void;
   conv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   /** conv2d and its gradients for groups === c (direct kernels, native/depthwise.cc). */
-  depthwiseConv2d(x: Float32Array, w: Float32Array, y: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
+  depthwiseConv2d(
+    x: Float32Array,
+    w: Float32Array,
+    y: Float32Array,
+    params: Int32Array,
+    bias?: Float32Array | null,
+    activation?: number,
+    residual?: Float32Array | null,
+  ): void;
   depthwiseConv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   depthwiseConv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;
