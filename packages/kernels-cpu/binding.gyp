@@ -148,6 +148,7 @@
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",
+        "native/conv_winograd.cc",
         "native/depthwise.cc",
         "native/pool.cc",
         "native/indexing.cc",

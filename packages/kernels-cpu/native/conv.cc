@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "conv_winograd.h"
 #include "gemm.h"
 #include "ops.h"
 #include "thread_pool.h"
@@ -233,6 +234,10 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
     return;
   }
 #endif
+  if (winograd_forward_fits(p)) {
+    winograd_conv2d(x, w, y, p, ep);
+    return;
+  }
   for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
     const i64 nb = sub_batch(g, e - b, false);
     for (i64 i0 = b; i0 < e; i0 += nb) {
@@ -280,6 +285,10 @@ void conv2d_backward_input(const float* dy, const float* w, float* dx, const Con
     return;
   }
 #endif
+  if (winograd_forward_fits(p)) {
+    winograd_conv2d_backward_input(dy, w, dx, p);
+    return;
+  }
   for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
     const i64 nb = sub_batch(g, e - b, false);
     for (i64 i0 = b; i0 < e; i0 += nb) {
@@ -327,6 +336,10 @@ void conv2d_backward_filter(const float* x, const float* dy, float* dw, const Co
   if (wsize == 0) return;
   if (p.n == 0 || g.ohow == 0) {
     std::memset(dw, 0, sizeof(float) * wsize);
+    return;
+  }
+  if (winograd_filter_fits(p)) {
+    winograd_conv2d_backward_filter(x, dy, dw, p);
     return;
   }
   // Each thread sums its images into its own copy of dW; the copies are added at the end.
