@@ -121,8 +121,11 @@ constexpr i64 kTargetCols = 2048;
 i64 sub_batch(const Geometry& g, i64 images, bool deep) {
   const i64 per_image = std::max<i64>(1, g.ckk * g.ohow);
   // Images with OH·OW ≥ kTargetCols/4 already make wide enough GEMMs on their own, and one at a
-  // time the GEMM reads and writes the tensors in place (no gather/scatter copies).
-  i64 nb = deep ? images : g.ohow * 4 >= kTargetCols ? 1 : (kTargetCols + g.ohow - 1) / std::max<i64>(1, g.ohow);
+  // time the GEMM reads and writes the tensors in place (no gather/scatter copies). The filter
+  // gradient (deep) sums over all images as one deep product, except for 1×1 layers with such
+  // images: x and dy are then the GEMM's operands as they lie, each image adding to dW.
+  const bool wide = g.ohow * 4 >= kTargetCols;
+  i64 nb = deep && !(g.pointwise && wide) ? images : wide ? 1 : (kTargetCols + g.ohow - 1) / std::max<i64>(1, g.ohow);
   nb = std::min(nb, std::max<i64>(1, kScratchFloats / per_image));
   return std::max<i64>(1, std::min(nb, images));
 }

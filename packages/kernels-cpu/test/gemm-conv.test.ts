@@ -153,6 +153,8 @@ const CONVS: Conv2dParams[] = [
   conv(40, 24, 6, 6, 16, 3, 1, 1),
   // … its filter gradient alone (≥ 64 tiles; forward and input gradient through im2col).
   conv(4, 16, 8, 8, 16, 3, 1, 1),
+  // 1×1 with ≥ 512 outputs per image: the filter gradient adds one image's product at a time.
+  conv(3, 8, 24, 24, 16, 1),
 ];
 
 describe('conv2d and its gradients match the js backend', () => {
