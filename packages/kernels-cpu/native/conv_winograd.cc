@@ -309,7 +309,10 @@ std::vector<float> transformed_filters(const float* w, i64 o, i64 c, bool transp
 }  // namespace
 
 bool winograd_fits(const ConvParams& p) {
-  if (std::getenv("MGE_CONV_NO_WINOGRAD")) return false;  // developer knob for A/B benchmarks
+#if !defined(__wasm__)  // (the wasm module imports no environment)
+  static const bool disabled = std::getenv("MGE_CONV_NO_WINOGRAD") != nullptr;  // developer knob for A/B runs
+  if (disabled) return false;
+#endif
   if (p.kh != 3 || p.kw != 3 || p.sh != 1 || p.sw != 1 || p.dh != 1 || p.dw != 1 || p.groups != 1) return false;
   if (p.ph > 2 || p.pw > 2 || p.oh != p.h + 2 * p.ph - 2 || p.ow != p.w + 2 * p.pw - 2) return false;
   if (p.oh < 2 || p.ow < 2) return false;
