@@ -93,18 +93,21 @@ void split_row(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, float
     return;
   }
   const float* row = plane + iy * w;
-  if (ix0 >= 0 && ix0 + 2 * len + 2 <= w) {
-    for (i64 k = 0; k <= len; ++k) {
-      even[k] = row[ix0 + 2 * k];
-      odd[k] = row[ix0 + 2 * k + 1];
-    }
-    return;
-  }
-  for (i64 k = 0; k <= len; ++k) {
+  // Pairs k ∈ [lo, hi) lie inside the row (the common case: a run loses at most its first and last
+  // pair to the padding); the rest are checked one by one.
+  const i64 lo = std::min<i64>(len + 1, ix0 >= 0 ? 0 : (-ix0 + 1) / 2);
+  const i64 hi = std::max<i64>(lo, std::min<i64>(len + 1, w - 2 - ix0 >= 0 ? (w - 2 - ix0) / 2 + 1 : 0));
+  auto checked = [&](i64 k) {
     const i64 ix = ix0 + 2 * k;
     even[k] = (ix >= 0 && ix < w) ? row[ix] : 0.f;
     odd[k] = (ix + 1 >= 0 && ix + 1 < w) ? row[ix + 1] : 0.f;
+  };
+  for (i64 k = 0; k < lo; ++k) checked(k);
+  for (i64 k = lo; k < hi; ++k) {
+    even[k] = row[ix0 + 2 * k];
+    odd[k] = row[ix0 + 2 * k + 1];
   }
+  for (i64 k = hi; k <= len; ++k) checked(k);
 }
 
 // V[ξ·ldv + c·ld + j] = (Bᵀ d B)[ξ] for tile t0 + j (j < cnt) of channel c, every c < channels.
