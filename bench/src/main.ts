@@ -81,7 +81,9 @@ async function main(): Promise<void> {
         ? 'results-zoo.json'
         : only?.size === 1 && only.has('jit')
           ? 'results-jit.json'
-          : 'results.json';
+          : only?.size === 1 && only.has('conv')
+            ? 'results-conv.json'
+            : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,
