@@ -2,7 +2,14 @@
 // and a 64-channel 3×3 layer, for our backends and the tfjs peers (NHWC, their layout).
 // tfjs-backend-wasm has no Conv2DBackpropFilter, so its filter gradient is a forward
 // convolution over transposed tensors (transposes included in the time).
+// Then ResNet-18 (CIFAR, b32) and ResNet-50 (224², b1/b8) layers on `cpu` against PyTorch at the
+// same thread count (bench/python/conv_peer.py), next to the measured FMA peak.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Backend, type Conv2dParams, getBackend } from '@mge/core';
+import { cpuInfo, measureFmaPeak } from '@mge/kernels-cpu';
 import { loadTf, useTf } from './peers.js';
 import type { Report } from './report.js';
 import { type MeasureOptions, measure, randomFloats } from './stats.js';
@@ -26,7 +33,121 @@ export const LAYERS: Layer[] = [
   layer('conv 3x3 b8 64→64 32² pad1', 8, 64, 32, 64, 3, 1),
 ];
 
+// name, batch, in channels, side, out channels, kernel, stride, padding.
+type ResnetLayer = [string, number, number, number, number, number, number, number];
+export const RESNET_LAYERS: ResnetLayer[] = [
+  ['resnet18 3x3 64 @32² b32', 32, 64, 32, 64, 3, 1, 1],
+  ['resnet18 3x3 128 @16² b32', 32, 128, 16, 128, 3, 1, 1],
+  ['resnet18 3x3 256 @8² b32', 32, 256, 8, 256, 3, 1, 1],
+  ['resnet18 3x3 512 @4² b32', 32, 512, 4, 512, 3, 1, 1],
+  ['resnet18 3x3 s2 64→128 @32² b32', 32, 64, 32, 128, 3, 2, 1],
+  ['resnet18 1x1 s2 64→128 @32² b32', 32, 64, 32, 128, 1, 2, 0],
+  ['conv 3x3 64→64 @56² b8', 8, 64, 56, 64, 3, 1, 1],
+  ['conv 1x1 256→64 @56² b8', 8, 256, 56, 64, 1, 1, 0],
+  ['resnet50 1x1 64→256 @56² b1', 1, 64, 56, 256, 1, 1, 0],
+  ['resnet50 3x3 128 @28² b1', 1, 128, 28, 128, 3, 1, 1],
+  ['resnet50 3x3 128 @28² b8', 8, 128, 28, 128, 3, 1, 1],
+  ['resnet50 3x3 256 @14² b1', 1, 256, 14, 256, 3, 1, 1],
+  ['resnet50 1x1 1024→256 @14² b1', 1, 1024, 14, 256, 1, 1, 0],
+  ['resnet50 7x7 s2 stem @224² b1', 1, 3, 224, 64, 7, 2, 3],
+];
+
+const CONV_PEER = join(dirname(dirname(fileURLToPath(import.meta.url))), 'python', 'conv_peer.py');
+const PASSES = ['fwd', 'bwd-input', 'bwd-filter'] as const;
+
+async function benchResnetConvs(report: Report, quick: boolean): Promise<void> {
+  const be: Backend = getBackend('cpu');
+  const { threads, isa } = cpuInfo();
+  const peak = measureFmaPeak();
+  report.note(
+    `ResNet conv rows: cpu ${isa}, ${threads} thread(s); measured FMA peak ${peak.toFixed(0)} GFLOP/s per thread (${(peak * threads).toFixed(0)} for ${threads}); PyTorch at ${threads} thread(s)`,
+  );
+  const opts: MeasureOptions = { warmup: 1, minRuns: 5, minTimeMs: quick ? 300 : 1000 };
+  const ours = new Map<string, number[]>();
+  for (const [name, n, c, side, o, k, s, pad] of RESNET_LAYERS) {
+    const out = Math.floor((side + 2 * pad - k) / s) + 1;
+    const p: Conv2dParams = {
+      n,
+      c,
+      h: side,
+      w: side,
+      o,
+      kh: k,
+      kw: k,
+      oh: out,
+      ow: out,
+      sh: s,
+      sw: s,
+      ph: pad,
+      pw: pad,
+      dh: 1,
+      dw: 1,
+      groups: 1,
+    };
+    const flops = 2 * n * o * c * k * k * out * out;
+    const xr = { buf: be.upload(randomFloats(n * c * side * side, 1)), shape: [n, c, side, side], dtype: 'float32' as const };
+    const wr = { buf: be.upload(randomFloats(o * c * k * k, 2)), shape: [o, c, k, k], dtype: 'float32' as const };
+    const dyr = { buf: be.upload(randomFloats(n * o * out * out, 3)), shape: [n, o, out, out], dtype: 'float32' as const };
+    const runs = [
+      () => be.release(be.conv2d(xr, wr, p)),
+      () => be.release(be.conv2dBackwardInput(dyr, wr, p)),
+      () => be.release(be.conv2dBackwardFilter(xr, dyr, p)),
+    ];
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = await measure(runs[i], opts);
+      rates.push(flops / (t.medianMs * 1e6));
+      report.add({
+        group: 'conv2d resnet',
+        workload: `${name} ${PASSES[i]}`,
+        impl: 'mge cpu',
+        timing: t,
+        value: rates[i],
+        unit: 'GFLOP/s',
+      });
+    }
+    ours.set(name, rates);
+    for (const r of [xr, wr, dyr]) be.release(r.buf);
+  }
+  if (!existsSync('/usr/bin/python3')) {
+    report.note('ResNet conv rows: PyTorch peer skipped (/usr/bin/python3 is not installed)');
+    return;
+  }
+  const r = spawnSync('/usr/bin/python3', [CONV_PEER, String(threads), JSON.stringify(RESNET_LAYERS), quick ? '0.3' : '1'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) {
+    report.note(`ResNet conv rows: PyTorch peer skipped (${r.stderr.trim().split('\n').at(-1)})`);
+    return;
+  }
+  const pt = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { torch: string; rows: Record<string, number[]> };
+  for (const [name, n, c, side, o, k, s, pad] of RESNET_LAYERS) {
+    const out = Math.floor((side + 2 * pad - k) / s) + 1;
+    const flops = 2 * n * o * c * k * k * out * out;
+    pt.rows[name]?.forEach((gf, i) => {
+      const ms = flops / gf / 1e6;
+      report.add({
+        group: 'conv2d resnet',
+        workload: `${name} ${PASSES[i]}`,
+        impl: `pytorch ${pt.torch}`,
+        timing: { medianMs: ms, minMs: ms, maxMs: ms, runs: 5 },
+        value: gf,
+        unit: 'GFLOP/s',
+      });
+    });
+    const mine = ours.get(name);
+    if (mine && pt.rows[name]) {
+      const ratios = pt.rows[name].map((gf, i) => `${PASSES[i]} ${(mine[i] / gf).toFixed(2)}×`).join(', ');
+      report.note(
+        `${name}: ours/PyTorch ${ratios}; ours at ${mine.map((v) => ((100 * v) / (peak * threads)).toFixed(0)).join('/')} % of peak`,
+      );
+    }
+  }
+}
+
 export async function benchConv(report: Report, quick: boolean): Promise<void> {
+  await benchResnetConvs(report, quick);
   console.log('\nconv2d');
   for (const { name, p } of LAYERS) {
     const flops = 2 * p.n * p.o * p.oh * p.ow * p.c * p.kh * p.kw;

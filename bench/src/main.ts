@@ -84,6 +84,8 @@ async function main(): Promise<void> {
           ? `results-zoo-infer-${info.threads}t.json`
           : only?.size === 1 && only.has('jit')
             ? 'results-jit.json'
+            : only?.size === 1 && only.has('conv')
+              ? 'results-conv.json'
             : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(

@@ -149,6 +149,7 @@
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",
+        "native/conv_winograd.cc",
         "native/depthwise.cc",
         "native/grouped.cc",
         "native/pool.cc",

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "conv_winograd.h"
 #include "gemm.h"
 #include "grouped.h"
 #include "ops.h"
@@ -121,8 +122,11 @@ constexpr i64 kTargetCols = 2048;
 i64 sub_batch(const Geometry& g, i64 images, bool deep) {
   const i64 per_image = std::max<i64>(1, g.ckk * g.ohow);
   // Images with OH·OW ≥ kTargetCols/4 already make wide enough GEMMs on their own, and one at a
-  // time the GEMM reads and writes the tensors in place (no gather/scatter copies).
-  i64 nb = deep ? images : g.ohow * 4 >= kTargetCols ? 1 : (kTargetCols + g.ohow - 1) / std::max<i64>(1, g.ohow);
+  // time the GEMM reads and writes the tensors in place (no gather/scatter copies). The filter
+  // gradient (deep) sums over all images as one deep product, except for 1×1 layers with such
+  // images: x and dy are then the GEMM's operands as they lie, each image adding to dW.
+  const bool wide = g.ohow * 4 >= kTargetCols;
+  i64 nb = deep && !(g.pointwise && wide) ? images : wide ? 1 : (kTargetCols + g.ohow - 1) / std::max<i64>(1, g.ohow);
   nb = std::min(nb, std::max<i64>(1, kScratchFloats / per_image));
   return std::max<i64>(1, std::min(nb, images));
 }
@@ -235,6 +239,10 @@ void conv2d(const float* x, const float* w, float* y, const ConvParams& p, const
     return;
   }
 #endif
+  if (winograd_forward_fits(p)) {
+    winograd_conv2d(x, w, y, p, ep);
+    return;
+  }
   for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
     const i64 nb = sub_batch(g, e - b, false);
     for (i64 i0 = b; i0 < e; i0 += nb) {
@@ -287,6 +295,10 @@ void conv2d_backward_input(const float* dy, const float* w, float* dx, const Con
     return;
   }
 #endif
+  if (winograd_forward_fits(p)) {
+    winograd_conv2d_backward_input(dy, w, dx, p);
+    return;
+  }
   for_image_ranges(p.n, [&](i64, i64 b, i64 e) {
     const i64 nb = sub_batch(g, e - b, false);
     for (i64 i0 = b; i0 < e; i0 += nb) {
@@ -334,6 +346,10 @@ void conv2d_backward_filter(const float* x, const float* dy, float* dw, const Co
   if (wsize == 0) return;
   if (p.n == 0 || g.ohow == 0) {
     std::memset(dw, 0, sizeof(float) * wsize);
+    return;
+  }
+  if (winograd_filter_fits(p)) {
+    winograd_conv2d_backward_filter(x, dy, dw, p);
     return;
   }
   // Each thread sums its images into its own copy of dW; the copies are added at the end.

@@ -14,7 +14,7 @@ const out = join(pkgDir, 'build-native-test');
 mkdirSync(out, { recursive: true });
 // -O3 as binding.gyp, so check-asm sees the code the addon would run.
 const common = ['-std=c++17', '-O3', '-pthread', '-fno-math-errno', `-I${join(pkgDir, 'native')}`];
-const shared = ['gemm.cc', 'thread_pool.cc', 'epilogue.cc', 'conv.cc', 'depthwise.cc', 'grouped.cc', 'pool.cc'];
+const shared = ['gemm.cc', 'thread_pool.cc', 'epilogue.cc', 'conv.cc', 'conv_winograd.cc', 'depthwise.cc', 'grouped.cc', 'pool.cc'];
 const test = join(pkgDir, 'test', 'native', 'kernels.cc');
 const isCI = process.env.CI === 'true';
 

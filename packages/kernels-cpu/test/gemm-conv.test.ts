@@ -144,6 +144,17 @@ const CONVS: Conv2dParams[] = [
   // strided with padding.
   conv(1, 32, 90, 90, 6, 3, 1, 1, 1, 2),
   conv(2, 8, 150, 150, 5, 5, 2, 2),
+  // 3×3 stride-1 layers with ≥ 16 channels: Winograd F(2×2, 3×3) for all three passes (≥ 512 output
+  // tiles, so also at 2 threads), with odd output sizes (edge tiles), padding 0, 1 and 2, channel
+  // counts that are not multiples of the GEMM tiles, and tile blocks that span images.
+  conv(3, 16, 27, 27, 20, 3, 1, 1),
+  conv(2, 16, 34, 34, 16, 3, 1, 0),
+  conv(2, 17, 29, 31, 18, 3, 1, 2),
+  conv(40, 24, 6, 6, 16, 3, 1, 1),
+  // … its filter gradient alone (≥ 64 tiles; forward and input gradient through im2col).
+  conv(4, 16, 8, 8, 16, 3, 1, 1),
+  // 1×1 with ≥ 512 outputs per image: the filter gradient adds one image's product at a time.
+  conv(3, 8, 24, 24, 16, 1),
 ];
 
 describe('conv2d and its gradients match the js backend', () => {

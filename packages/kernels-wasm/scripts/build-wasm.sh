@@ -10,7 +10,7 @@ out="${1:-$here/wasm/mge_kernels.wasm}"
 # The kernel translation units of kernels-cpu compiled for wasm. Not here: addon.cc (N-API
 # glue), memory.cc (external ArrayBuffers), thread_pool.cc (std::thread; the serial twin
 # thread_pool_serial.cc replaces it), and the x86-only *_avx2/*_avx512 files.
-KERNELS="gemm.cc gemm_kernel_wasm.cc conv_direct_wasm.cc epilogue.cc matmul.cc elementwise.cc reduce.cc layout.cc conv.cc grouped.cc pool.cc
+KERNELS="gemm.cc gemm_kernel_wasm.cc conv_direct_wasm.cc epilogue.cc matmul.cc elementwise.cc reduce.cc layout.cc conv.cc conv_winograd.cc grouped.cc pool.cc
   thread_pool_serial.cc"
 
 srcs="$here/native/wasm_api.cc $here/native/memcpy_wasm.cc"

@@ -1,0 +1,407 @@
+// Winograd F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks"):
+//   y-tile = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A   for every 4×4 input tile d (stride 2) and 2×2 output tile,
+// summed over input channels. With U[ξ] = (G g Gᵀ)[ξ] as an [O, C] matrix and V[ξ] = (Bᵀ d B)[ξ] as a
+// [C, tiles] matrix, the sum over channels is 16 GEMMs M[ξ] = U[ξ]·V[ξ], one per position ξ of the
+// 4×4 transformed tile. Tiles are taken in blocks (across images, so 8×8 and 4×4 feature maps still
+// make wide GEMMs) whose transformed data stays in L2; blocks are split over threads.
+// The filter gradient is the adjoint: dU[ξ] = Σ_tiles (A dy-tile Aᵀ)[ξ] · V[ξ]ᵀ, dg = Gᵀ dU G.
+// The transforms' coefficients are 0, ±1 and ±½, so the result differs from the direct sum only by
+// float rounding of a few more additions.
+#include "conv_winograd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "gemm.h"
+#include "thread_pool.h"
+
+namespace mge {
+namespace {
+
+constexpr int kXi = 16;  // positions in a transformed 4×4 tile
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// Per-thread work areas kept for the thread's life (one per role), so steady-state training
+// makes no allocations here.
+float* arena(int which, std::size_t floats) {
+  thread_local std::unique_ptr<float, FreeDeleter> bufs[3];
+  thread_local std::size_t caps[3] = {0, 0, 0};
+  if (caps[which] < floats) {
+    bufs[which].reset();
+    void* p = std::aligned_alloc(64, ((floats * sizeof(float) + 63) / 64) * 64);
+    if (!p) throw std::bad_alloc();
+    bufs[which].reset(static_cast<float*>(p));
+    caps[which] = floats;
+  }
+  return bufs[which].get();
+}
+
+// Tiles of the output, numbered across the batch: tile t is image t / per_image, tile row
+// (t % per_image) / tx, tile column … % tx; its input window starts at (2·ty − ph, 2·tx − pw).
+struct Tiling {
+  i64 ty, tx, per_image, total;
+};
+
+Tiling tiling(i64 n, i64 oh, i64 ow) {
+  Tiling t;
+  t.ty = (oh + 1) / 2;
+  t.tx = (ow + 1) / 2;
+  t.per_image = t.ty * t.tx;
+  t.total = n * t.per_image;
+  return t;
+}
+
+// Tiles per block: wide enough that packing each block's GEMM operands (the transformed filters
+// among them) is small next to the products, and the block's V and M (16·(C+O)·T floats) stay
+// within a few MB; a multiple of 16 (every micro-kernel's NR divides 32 or 16). The filter gradient
+// reads its V as a transposed operand and wants it closer to L2 (budget: floats; measured).
+i64 block_tiles(i64 c, i64 o, i64 total, i64 budget) {
+  i64 t = budget / (kXi * (c + o));
+  t = std::max<i64>(64, std::min<i64>(256, t)) / 16 * 16;
+  return std::min(t, total);
+}
+
+// Tiles t0 .. t0+cnt are visited in runs along one tile row of one image, at most kRun at a time;
+// fn(img, ty, tx0, j0, len): tiles tx0 .. tx0+len of tile row ty are block columns j0 .. j0+len.
+constexpr i64 kRun = 64;
+
+template <class F>
+void for_runs(const Tiling& tl, i64 t0, i64 cnt, F&& fn) {
+  for (i64 j = 0; j < cnt;) {
+    const i64 t = t0 + j;
+    const i64 img = t / tl.per_image, r = t % tl.per_image;
+    const i64 ty = r / tl.tx, tx0 = r % tl.tx;
+    const i64 len = std::min({kRun, tl.tx - tx0, cnt - j});
+    fn(img, ty, tx0, j, len);
+    j += len;
+  }
+}
+
+// Columns 2·tx0 − pw … of input row iy split into even and odd positions (zero outside the image):
+// the 4 columns of tile k are even[k], odd[k], even[k+1], odd[k+1], so the transforms below read
+// every operand with unit stride and vectorise over tiles.
+void split_row(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, float* even, float* odd) {
+  if (iy < 0 || iy >= h) {
+    std::fill(even, even + len + 1, 0.f);
+    std::fill(odd, odd + len + 1, 0.f);
+    return;
+  }
+  const float* row = plane + iy * w;
+  // Pairs k ∈ [lo, hi) lie inside the row (the common case: a run loses at most its first and last
+  // pair to the padding); the rest are checked one by one.
+  const i64 lo = std::min<i64>(len + 1, ix0 >= 0 ? 0 : (-ix0 + 1) / 2);
+  const i64 hi = std::max<i64>(lo, std::min<i64>(len + 1, w - 2 - ix0 >= 0 ? (w - 2 - ix0) / 2 + 1 : 0));
+  auto checked = [&](i64 k) {
+    const i64 ix = ix0 + 2 * k;
+    even[k] = (ix >= 0 && ix < w) ? row[ix] : 0.f;
+    odd[k] = (ix + 1 >= 0 && ix + 1 < w) ? row[ix + 1] : 0.f;
+  };
+  for (i64 k = 0; k < lo; ++k) checked(k);
+  for (i64 k = lo; k < hi; ++k) {
+    even[k] = row[ix0 + 2 * k];
+    odd[k] = row[ix0 + 2 * k + 1];
+  }
+  for (i64 k = hi; k <= len; ++k) checked(k);
+}
+
+// V[ξ·ldv + c·ld + j] = (Bᵀ d B)[ξ] for tile t0 + j (j < cnt) of channel c, every c < channels.
+// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1].
+void input_transform(const float* x, i64 channels, i64 h, i64 w, i64 ph, i64 pw, const Tiling& tl, i64 t0, i64 cnt,
+                     float* v, i64 ld, i64 ldv) {
+  for_runs(tl, t0, cnt, [&](i64 img, i64 ty, i64 tx0, i64 j0, i64 len) {
+    const i64 iy0 = 2 * ty - ph, ix0 = 2 * tx0 - pw;
+    for (i64 c = 0; c < channels; ++c) {
+      const float* plane = x + (img * channels + c) * h * w;
+      float ev[4][kRun + 1], od[4][kRun + 1];
+      for (int a = 0; a < 4; ++a) split_row(plane, h, w, iy0 + a, ix0, len, ev[a], od[a]);
+      // Results staged in a local array (the compiler vectorises over k only when no store can
+      // alias another), then copied out as 16 contiguous runs.
+      alignas(64) float res[16][kRun];
+      for (i64 k = 0; k < len; ++k) {
+        float d[4][4];
+        for (int a = 0; a < 4; ++a) {
+          d[a][0] = ev[a][k];
+          d[a][1] = od[a][k];
+          d[a][2] = ev[a][k + 1];
+          d[a][3] = od[a][k + 1];
+        }
+        float s[4][4];
+        for (int b = 0; b < 4; ++b) {
+          s[0][b] = d[0][b] - d[2][b];
+          s[1][b] = d[1][b] + d[2][b];
+          s[2][b] = d[2][b] - d[1][b];
+          s[3][b] = d[1][b] - d[3][b];
+        }
+        for (int a = 0; a < 4; ++a) {
+          res[a * 4 + 0][k] = s[a][0] - s[a][2];
+          res[a * 4 + 1][k] = s[a][1] + s[a][2];
+          res[a * 4 + 2][k] = s[a][2] - s[a][1];
+          res[a * 4 + 3][k] = s[a][1] - s[a][3];
+        }
+      }
+      float* out = v + c * ld + j0;
+      for (int xi = 0; xi < 16; ++xi) std::memcpy(out + xi * ldv, res[xi], sizeof(float) * len);
+    }
+  });
+}
+
+// U[ξ·O·C + o·C + c] = (G g Gᵀ)[ξ] for the 3×3 filter g of (o, c), read at w[(o·C + c)·9] or, for the
+// input gradient (transposed and flipped), at w[(c·O + o)·9] reversed.
+// G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+void filter_transform(const float* w, i64 o_count, i64 c_count, bool transposed_flipped, float* u) {
+  const i64 plane = o_count * c_count;
+  constexpr i64 kChunk = 64;
+  for (i64 o = 0; o < o_count; ++o) {
+    for (i64 c0 = 0; c0 < c_count; c0 += kChunk) {
+      const i64 len = std::min(kChunk, c_count - c0);
+      alignas(64) float res[16][kChunk];  // staged so the loop over c vectorises
+      for (i64 k = 0; k < len; ++k) {
+        const i64 c = c0 + k;
+        float g[3][3];
+        if (!transposed_flipped) {
+          const float* src = w + (o * c_count + c) * 9;
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) g[a][b] = src[a * 3 + b];
+        } else {
+          const float* src = w + (c * o_count + o) * 9;
+          for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) g[a][b] = src[(2 - a) * 3 + (2 - b)];
+        }
+        float q[4][3];
+        for (int b = 0; b < 3; ++b) {
+          q[0][b] = g[0][b];
+          q[1][b] = 0.5f * (g[0][b] + g[1][b] + g[2][b]);
+          q[2][b] = 0.5f * (g[0][b] - g[1][b] + g[2][b]);
+          q[3][b] = g[2][b];
+        }
+        for (int a = 0; a < 4; ++a) {
+          res[a * 4 + 0][k] = q[a][0];
+          res[a * 4 + 1][k] = 0.5f * (q[a][0] + q[a][1] + q[a][2]);
+          res[a * 4 + 2][k] = 0.5f * (q[a][0] - q[a][1] + q[a][2]);
+          res[a * 4 + 3][k] = q[a][2];
+        }
+      }
+      float* out = u + o * c_count + c0;
+      for (int xi = 0; xi < 16; ++xi) std::memcpy(out + xi * plane, res[xi], sizeof(float) * len);
+    }
+  }
+}
+
+// y-tiles = Aᵀ M A (+ bias, relu) for tiles t0.. of every output channel; M[ξ·ldm + o·ld + j].
+// Aᵀ = [1 1 1 0; 0 1 −1 −1]. Edge tiles drop the row/column past the output.
+void output_transform(const float* m, i64 ld, i64 ldm, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0,
+                      i64 cnt, const Epilogue& ep, float* y) {
+  for_runs(tl, t0, cnt, [&](i64 img, i64 ty, i64 tx0, i64 j0, i64 len) {
+    const i64 oy = 2 * ty, ox0 = 2 * tx0;
+    const int rows = oy + 1 < oh ? 2 : 1;
+    const i64 width = std::min<i64>(2 * len, ow - ox0);  // output columns this run covers
+    for (i64 o = 0; o < o_count; ++o) {
+      const float* src = m + o * ld + j0;
+      const float bias = ep.bias ? ep.bias[o] : 0.f;
+      alignas(64) float mm[16][kRun];
+      for (int xi = 0; xi < 16; ++xi) std::memcpy(mm[xi], src + xi * ldm, sizeof(float) * len);
+      alignas(64) float res[2][2][kRun];  // [output row][even/odd column][tile]
+      for (i64 k = 0; k < len; ++k) {
+        float s[2][4];
+        for (int b = 0; b < 4; ++b) {
+          s[0][b] = mm[b][k] + mm[4 + b][k] + mm[8 + b][k];
+          s[1][b] = mm[4 + b][k] - mm[8 + b][k] - mm[12 + b][k];
+        }
+        for (int a = 0; a < 2; ++a) {
+          const float v0 = s[a][0] + s[a][1] + s[a][2] + bias, v1 = s[a][1] - s[a][2] - s[a][3] + bias;
+          res[a][0][k] = v0;
+          res[a][1][k] = v1;
+        }
+      }
+      if (ep.relu) {
+        for (int a = 0; a < 2; ++a)
+          for (int b = 0; b < 2; ++b)
+            for (i64 k = 0; k < len; ++k) res[a][b][k] = res[a][b][k] < 0.f ? 0.f : res[a][b][k];
+      }
+      float* dst = y + ((img * o_count + o) * oh + oy) * ow + ox0;
+      for (int a = 0; a < rows; ++a) {
+        float* row = dst + a * ow;
+        for (i64 q = 0; q < width; ++q) row[q] = res[a][q & 1][q >> 1];
+      }
+    }
+  });
+}
+
+// Wdy[ξ·ldv + o·ld + j] = (A e Aᵀ)[ξ] for the 2×2 dy tile e of tile t0 + j (zero past the output).
+// A = [1 0; 1 1; 1 −1; 0 −1].
+void dy_transform(const float* dy, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0, i64 cnt, float* v, i64 ld,
+                  i64 ldv) {
+  for_runs(tl, t0, cnt, [&](i64 img, i64 ty, i64 tx0, i64 j0, i64 len) {
+    const i64 oy = 2 * ty, ox0 = 2 * tx0;
+    for (i64 o = 0; o < o_count; ++o) {
+      const float* plane = dy + (img * o_count + o) * oh * ow;
+      float ev[2][kRun + 1], od[2][kRun + 1];
+      for (int a = 0; a < 2; ++a) split_row(plane, oh, ow, oy + a, ox0, len, ev[a], od[a]);
+      alignas(64) float res[16][kRun];
+      for (i64 k = 0; k < len; ++k) {
+        const float e00 = ev[0][k], e01 = od[0][k], e10 = ev[1][k], e11 = od[1][k];
+        // rows of A e (4×2), then columns of (A e) Aᵀ (4×4).
+        const float r[4][2] = {{e00, e01}, {e00 + e10, e01 + e11}, {e00 - e10, e01 - e11}, {-e10, -e11}};
+        for (int a = 0; a < 4; ++a) {
+          res[a * 4 + 0][k] = r[a][0];
+          res[a * 4 + 1][k] = r[a][0] + r[a][1];
+          res[a * 4 + 2][k] = r[a][0] - r[a][1];
+          res[a * 4 + 3][k] = -r[a][1];
+        }
+      }
+      float* out = v + o * ld + j0;
+      for (int xi = 0; xi < 16; ++xi) std::memcpy(out + xi * ldv, res[xi], sizeof(float) * len);
+    }
+  });
+}
+
+// Runs fn(thread slot, block) over the blocks: split over the pool when there are enough blocks,
+// else on this thread (whose GEMMs then use the pool themselves).
+template <class F>
+void for_blocks(i64 blocks, F&& fn) {
+  const i64 parts = in_parallel_region() ? 1 : std::min<i64>(num_threads(), blocks);
+  if (parts <= 1) {
+    for (i64 b = 0; b < blocks; ++b) fn(0, b);
+    return;
+  }
+  parallel_tasks(static_cast<int>(parts), [&](int t) {
+    for (i64 b = t; b < blocks; b += parts) fn(t, b);
+  });
+}
+
+// y = conv(x, filters transformed into u); x has `c` channels, y `o`.
+void forward_with(const float* x, const float* u, float* y, i64 n, i64 c, i64 h, i64 w, i64 o, i64 oh, i64 ow, i64 ph,
+                  i64 pw, const Epilogue& ep) {
+  const Tiling tl = tiling(n, oh, ow);
+  const i64 T = block_tiles(c, o, tl.total, i64(1) << 20);
+  const i64 blocks = (tl.total + T - 1) / T;
+  for_blocks(blocks, [&](i64, i64 blk) {
+    const i64 t0 = blk * T, cnt = std::min(T, tl.total - t0);
+    float* v = arena(0, static_cast<std::size_t>(kXi * c * T));
+    float* m = arena(1, static_cast<std::size_t>(kXi * o * T));
+    input_transform(x, c, h, w, ph, pw, tl, t0, cnt, v, T, c * T);
+    for (int xi = 0; xi < kXi; ++xi) {
+      Gemm gm;
+      gm.m = o;
+      gm.n = cnt;
+      gm.k = c;
+      gm.a = u + xi * o * c;
+      gm.lda = c;
+      gm.b = v + xi * c * T;
+      gm.ldb = T;
+      gm.c = m + xi * o * T;
+      gm.ldc = T;
+      sgemm(gm);
+    }
+    output_transform(m, T, o * T, o, oh, ow, tl, t0, cnt, ep, y);
+  });
+}
+
+std::vector<float> transformed_filters(const float* w, i64 o, i64 c, bool transposed_flipped) {
+  std::vector<float> u(static_cast<std::size_t>(kXi * o * c));
+  filter_transform(w, o, c, transposed_flipped, u.data());
+  return u;
+}
+
+}  // namespace
+
+bool winograd_fits(const ConvParams& p) {
+#if !defined(__wasm__)  // (the wasm module imports no environment)
+  static const bool disabled = std::getenv("MGE_CONV_NO_WINOGRAD") != nullptr;  // developer knob for A/B runs
+  if (disabled) return false;
+#endif
+  if (p.kh != 3 || p.kw != 3 || p.sh != 1 || p.sw != 1 || p.dh != 1 || p.dw != 1 || p.groups != 1) return false;
+  if (p.ph > 2 || p.pw > 2 || p.oh != p.h + 2 * p.ph - 2 || p.ow != p.w + 2 * p.pw - 2) return false;
+  if (p.oh < 2 || p.ow < 2) return false;
+  // Few channels make GEMMs too thin to beat im2col (and LeNet-sized layers use direct kernels).
+  return p.c >= 16 && p.o >= 16;
+}
+
+// Forward and input gradient: with few output tiles (ResNet-50's 14² and 7² maps at batch 1, a
+// 4² map at batch 32) the blocks are too narrow for the per-block filter packing to pay, and
+// im2col's one deep GEMM is faster (measured).
+bool winograd_forward_fits(const ConvParams& p) {
+  return winograd_fits(p) && tiling(p.n, p.oh, p.ow).total >= 256 * std::max(1, num_threads());
+}
+
+bool winograd_filter_fits(const ConvParams& p) {
+  // dU is 16·O·C floats per thread: at most 4 MB (256 channels in and out). The 512-channel layers
+  // gain little here (measured) and would hold 16 MB per thread.
+  return winograd_fits(p) && tiling(p.n, p.oh, p.ow).total >= 64 && p.o * p.c <= 256 * 256;
+}
+
+void winograd_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
+  const std::vector<float> u = transformed_filters(w, p.o, p.c, false);
+  forward_with(x, u.data(), y, p.n, p.c, p.h, p.w, p.o, p.oh, p.ow, p.ph, p.pw, ep);
+}
+
+void winograd_conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p) {
+  const std::vector<float> u = transformed_filters(w, p.c, p.o, true);
+  forward_with(dy, u.data(), dx, p.n, p.o, p.oh, p.ow, p.c, p.h, p.w, 2 - p.ph, 2 - p.pw, Epilogue{});
+}
+
+void winograd_conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
+  const i64 c = p.c, o = p.o;
+  const Tiling tl = tiling(p.n, p.oh, p.ow);
+  const i64 T = block_tiles(c, o, tl.total, i64(1) << 18);
+  const i64 blocks = (tl.total + T - 1) / T;
+  const i64 parts = in_parallel_region() ? 1 : std::min<i64>(num_threads(), blocks);
+  const i64 usize = kXi * o * c;
+  // dU per thread slot, summed at the end.
+  std::vector<float> du(static_cast<std::size_t>(parts * usize), 0.f);
+  for_blocks(blocks, [&](i64 slot, i64 blk) {
+    const i64 t0 = blk * T, cnt = std::min(T, tl.total - t0);
+    float* v = arena(0, static_cast<std::size_t>(kXi * c * T));
+    float* e = arena(1, static_cast<std::size_t>(kXi * o * T));
+    input_transform(x, c, p.h, p.w, p.ph, p.pw, tl, t0, cnt, v, T, c * T);
+    dy_transform(dy, o, p.oh, p.ow, tl, t0, cnt, e, T, o * T);
+    float* acc = du.data() + slot * usize;
+    for (int xi = 0; xi < kXi; ++xi) {
+      Gemm gm;
+      gm.trans_b = true;
+      gm.m = o;
+      gm.n = c;
+      gm.k = cnt;
+      gm.a = e + xi * o * T;
+      gm.lda = T;
+      gm.b = v + xi * c * T;
+      gm.ldb = T;
+      gm.c = acc + xi * o * c;
+      gm.ldc = c;
+      gm.accumulate = true;
+      sgemm(gm);
+    }
+  });
+  float* total = du.data();
+  for (i64 s = 1; s < parts; ++s) {
+    const float* src = du.data() + s * usize;
+    for (i64 i = 0; i < usize; ++i) total[i] += src[i];
+  }
+  // dg = Gᵀ dU G, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
+  const i64 plane = o * c;
+  for (i64 oc = 0; oc < plane; ++oc) {
+    float uu[4][4];
+    for (int a = 0; a < 4; ++a)
+      for (int b = 0; b < 4; ++b) uu[a][b] = total[(a * 4 + b) * plane + oc];
+    float hh[3][4];
+    for (int b = 0; b < 4; ++b) {
+      hh[0][b] = uu[0][b] + 0.5f * (uu[1][b] + uu[2][b]);
+      hh[1][b] = 0.5f * (uu[1][b] - uu[2][b]);
+      hh[2][b] = 0.5f * (uu[1][b] + uu[2][b]) + uu[3][b];
+    }
+    float* g = dw + oc * 9;
+    for (int a = 0; a < 3; ++a) {
+      g[a * 3 + 0] = hh[a][0] + 0.5f * (hh[a][1] + hh[a][2]);
+      g[a * 3 + 1] = 0.5f * (hh[a][1] - hh[a][2]);
+      g[a * 3 + 2] = 0.5f * (hh[a][1] + hh[a][2]) + hh[a][3];
+    }
+  }
+}
+
+}  // namespace mge
