@@ -111,6 +111,7 @@ if (process.env.OPS) {
     'allocate',
     'upload',
     'scaledAdd',
+    'mulSign',
   ]) {
     const f = be[m].bind(be);
     be[m] = (...a: unknown[]) => {
