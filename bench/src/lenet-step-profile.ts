@@ -6,7 +6,7 @@ import { GradManager, getBackend, keep, type Parameter, random, ready, setDefaul
 import * as F from '@mge/functional';
 import { trace } from '@mge/jit';
 import '@mge/kernels-cpu';
-import { LeNet, resnet18 } from '@mge/models-zoo';
+import { CharGPT, LeNet, resnet18 } from '@mge/models-zoo';
 import type { Module } from '@mge/module';
 import { type ParamGroup, type ParamState, SGD, type SGDOptions } from '@mge/optimizer';
 import { labels, yieldToEventLoop } from './lenet-trainer.js';
@@ -17,12 +17,24 @@ setDefaultDevice('cpu');
 const steps = Number(process.argv[2] ?? 300);
 const rounds = Number(process.argv[3] ?? 3);
 const which = process.argv[4] ?? 'both';
-// MODEL=resnet18: the zoo's ResNet-18 (CIFAR stem) at batch 32 instead
+// MODEL=resnet18: the zoo's ResNet-18 (CIFAR stem) at batch 32 instead; MODEL=gpt: the zoo's
+// character GPT at 16 sequences of 64 tokens (the bench's zoo rows)
 const resnet = process.env.MODEL === 'resnet18';
-const b = Number(process.env.BATCH ?? (resnet ? 32 : 64));
+const gpt = process.env.MODEL === 'gpt';
+const b = Number(process.env.BATCH ?? (resnet || gpt ? (gpt ? 16 : 32) : 64));
 const ch = resnet ? 3 : 1;
-const x = tensor(randomFloats(b * ch * 32 * 32, b), { shape: [b, ch, 32, 32] });
-const y = tensor(labels(b, b + 1), { dtype: 'int32', shape: [b] });
+const x = gpt
+  ? tensor(
+      Int32Array.from(labels(b * 64, 5), (v, i) => (v * 7 + i) % 96),
+      { dtype: 'int32', shape: [b, 64] },
+    )
+  : tensor(randomFloats(b * ch * 32 * 32, b), { shape: [b, ch, 32, 32] });
+const y = gpt
+  ? tensor(
+      Int32Array.from(labels(b * 64, 6), (v, i) => (v * 11 + i) % 96),
+      { dtype: 'int32', shape: [b * 64] },
+    )
+  : tensor(labels(b, b + 1), { dtype: 'int32', shape: [b] });
 
 /** SGD's update as four separate kernels (before scaledAdd), for `ab` runs against the fused one. */
 class SGDSeparate extends SGD {
@@ -37,12 +49,18 @@ class SGDSeparate extends SGD {
 
 function stepOf(separate = false): (x: Tensor, y: Tensor) => Tensor {
   random.seed(1);
-  const model: Module = resnet ? resnet18({ stem: 'cifar', numClasses: 10 }) : new LeNet();
+  const model: Module = resnet
+    ? resnet18({ stem: 'cifar', numClasses: 10 })
+    : gpt
+      ? new CharGPT({ vocabSize: 96, blockSize: 64 })
+      : new LeNet();
+  model.train();
   const gm = new GradManager().attach(model.parameters());
   const opt = new (separate ? SGDSeparate : SGD)(model.parameters(), { lr: 0.01, momentum: 0.9 });
   return (x, y) => {
     gm.record();
-    const loss = F.crossEntropy(model(x) as Tensor, y);
+    const out = model(x) as Tensor;
+    const loss = F.crossEntropy(gpt ? out.reshape([-1, out.shape[out.ndim - 1]]) : out, y);
     gm.backward(loss);
     opt.step().clearGrad();
     return loss;
@@ -54,7 +72,7 @@ function stepOf(separate = false): (x: Tensor, y: Tensor) => Tensor {
 async function run(traced: boolean, separate = false): Promise<[number, number]> {
   const plain = stepOf(separate);
   const step = traced ? trace(plain) : plain;
-  for (let i = 0; i < (resnet ? 3 : 20); i++) await step(x, y).data();
+  for (let i = 0; i < (resnet || gpt ? 3 : 20); i++) await step(x, y).data();
   const times: number[] = [];
   const c0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
@@ -93,6 +111,7 @@ if (process.env.OPS) {
     'allocate',
     'upload',
     'scaledAdd',
+    'mulSign',
   ]) {
     const f = be[m].bind(be);
     be[m] = (...a: unknown[]) => {
@@ -107,9 +126,9 @@ if (process.env.OPS) {
     };
   }
   const plain = stepOf();
-  for (let i = 0; i < (resnet ? 2 : 50); i++) await plain(x, y).data();
+  for (let i = 0; i < (resnet || gpt ? 2 : 50); i++) await plain(x, y).data();
   stats.clear();
-  const n = resnet ? 3 : 200;
+  const n = resnet ? 3 : gpt ? 10 : 200;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await plain(x, y).data();
   const total = (performance.now() - t0) / n;

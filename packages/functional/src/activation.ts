@@ -6,19 +6,15 @@ import {
   relu as coreRelu,
   sigmoid as coreSigmoid,
   tanh as coreTanh,
-  div,
-  erf,
   exp,
   gt,
   log,
-  max,
   mul,
   normalizeAxis,
-  sub,
-  sum,
   Tensor,
   where,
 } from '@mge/core';
+import { Gelu, Softmax } from './hand-grads.js';
 import { LogSoftmax } from './log-softmax.js';
 
 function check(op: string, x: unknown): asserts x is Tensor {
@@ -48,7 +44,7 @@ export function leakyRelu(inp: Tensor, negativeSlope = 0.01): Tensor {
 /** Exact GELU, x·Φ(x), as MegEngine's F.gelu. */
 export function gelu(inp: Tensor): Tensor {
   check('gelu', inp);
-  return mul(mul(inp, 0.5), add(erf(mul(inp, Math.SQRT1_2)), 1));
+  return new Gelu().call(inp);
 }
 
 export function silu(inp: Tensor): Tensor {
@@ -65,9 +61,7 @@ function softmaxAxis(op: string, inp: Tensor, axis: number | undefined | null): 
 export function softmax(inp: Tensor, axis?: number | null): Tensor {
   check('softmax', inp);
   const a = softmaxAxis('softmax', inp, axis);
-  const shifted = sub(inp, max(inp, a, true).detach());
-  const e = exp(shifted);
-  return div(e, sum(e, a, true));
+  return new Softmax(a).call(inp);
 }
 
 export function logSoftmax(inp: Tensor, axis?: number | null): Tensor {

@@ -1,5 +1,6 @@
-import { abs, add, clip, concat, div, max, mean, mul, pad, pow, reshape, shapeToString, sqrt, sub, sum, type Tensor } from '@mge/core';
+import { abs, add, clip, concat, div, max, mul, pad, pow, reshape, shapeToString, sqrt, sum, type Tensor } from '@mge/core';
 import { intArg, positiveArg, rankArg, tensorArg } from './check.js';
+import { Standardize } from './hand-grads.js';
 
 export interface NormOptions {
   affine?: boolean;
@@ -10,9 +11,7 @@ export interface NormOptions {
 
 /** (x − mean) / sqrt(var + eps) over `axes`, with the biased variance. */
 function standardize(x: Tensor, axes: number[], eps: number): Tensor {
-  const m = mean(x, axes, true);
-  const d = sub(x, m);
-  return div(d, sqrt(add(mean(mul(d, d), axes, true), eps)));
+  return new Standardize(axes, eps).call(x);
 }
 
 function affineArgs(op: string, o: NormOptions, shape: readonly number[]): [Tensor, Tensor] | null {
