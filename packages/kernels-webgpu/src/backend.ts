@@ -43,7 +43,7 @@ import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './ke
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
-import { f32Bits, GpuRuntime, type KernelSource } from './runtime.js';
+import { f32Bits, GpuRuntime, type KernelSource, WANTED_DYNAMIC_STORAGE_BINDINGS } from './runtime.js';
 
 type Ref = TensorRef<GpuBuffer>;
 
@@ -604,6 +604,11 @@ async function createNow(options: WebGpuOptions): Promise<WebGpuBackend> {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+      // Operands bound with dynamic offsets into arena chunks (runtime.ts); the default is 4.
+      maxDynamicStorageBuffersPerPipelineLayout: Math.min(
+        l.maxDynamicStorageBuffersPerPipelineLayout,
+        Math.max(WANTED_DYNAMIC_STORAGE_BINDINGS, 4),
+      ),
     },
   });
   devices.add(device);

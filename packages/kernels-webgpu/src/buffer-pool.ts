@@ -1,3 +1,5 @@
+import type { Block } from './arena.js';
+
 /** WebGPU usage flags as numbers, so that Node needs no `GPUBufferUsage` global. */
 export const USAGE = {
   MAP_READ: 0x0001,
@@ -22,16 +24,23 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(b / quarter) * quarter;
 }
 
-/** A tensor's storage on the GPU: 4 bytes per element for every dtype (bool is u32). */
+/** A tensor's storage on the GPU: a block of an arena chunk, 4 bytes per element for every dtype (bool is u32). */
 export class GpuBuffer {
   /** Index of the last command batch that used this buffer (read or write). */
   lastBatch = -1;
   released = false;
   /** Bytes the current owner asked for (≤ capacity); what memory().liveBytes counts. */
   bytes = 0;
+  /**
+   * @param buffer the chunk holding the block
+   * @param offset where the block starts in it
+   * @param chunk the chunk's index in its arena (0 for a buffer of its own)
+   */
   constructor(
     readonly buffer: GPUBuffer,
     readonly capacity: number,
+    readonly offset = 0,
+    readonly chunk = 0,
   ) {}
 }
 
@@ -51,7 +60,7 @@ export class BufferPool {
   /** Bytes of tensor data in live buffers (4 per element on the GPU, bool included). */
   liveBytes = 0;
 
-  constructor(private readonly create: (bytes: number, usage: number) => GPUBuffer) {}
+  constructor(private readonly carve: (bytes: number) => Block) {}
 
   acquire(bytes: number, submittedBatch: number, forCpuWrite: boolean): GpuBuffer {
     const cls = sizeClass(bytes);
@@ -68,7 +77,8 @@ export class BufferPool {
       this.pooledBytes -= cls;
       buf.released = false;
     } else {
-      buf = new GpuBuffer(this.create(cls, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST), cls);
+      const block = this.carve(cls);
+      buf = new GpuBuffer(block.buffer, cls, block.offset, block.chunk);
     }
     buf.bytes = bytes;
     this.liveBuffers++;
@@ -87,9 +97,8 @@ export class BufferPool {
     this.pooledBytes += buf.capacity;
   }
 
-  /** Destroys every pooled buffer (not the live ones). */
+  /** Forgets the pooled blocks (their chunks are destroyed with the arena). */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) b.buffer.destroy();
     this.free.clear();
     this.pooledBytes = 0;
   }

@@ -11,6 +11,8 @@
 interface Scheduled {
   run: () => void;
   ran: boolean;
+  /** The event loop's handle: a callback the pump ran is taken off the loop's queue. */
+  handle?: unknown;
 }
 
 const pending = new Set<Scheduled>();
@@ -26,6 +28,7 @@ export function installDawnEventPump(): void {
   if (installed) return;
   const g = globalThis as unknown as { setImmediate?: (fn: (...a: unknown[]) => void, ...args: unknown[]) => unknown };
   const real = g.setImmediate;
+  const clear = (globalThis as unknown as { clearImmediate?: (h: unknown) => void }).clearImmediate;
   if (typeof real !== 'function') return;
   installed = true;
   const wrapped = function setImmediate(fn: (...a: unknown[]) => void, ...args: unknown[]): unknown {
@@ -36,11 +39,15 @@ export function installDawnEventPump(): void {
         if (entry.ran) return;
         entry.ran = true;
         pending.delete(entry);
+        // Dawn reschedules its event processing while work is pending: a synchronous wait runs
+        // it hundreds of times, and every handle left queued would stay in memory until the loop turns.
+        if (entry.handle !== undefined) clear?.(entry.handle);
         fn(...args);
       },
     };
     pending.add(entry);
-    return real(entry.run);
+    entry.handle = real(entry.run);
+    return entry.handle;
   };
   // Keeps util.promisify(setImmediate) and the like working.
   Object.assign(wrapped, real);

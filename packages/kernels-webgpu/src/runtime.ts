@@ -1,12 +1,15 @@
 import type { DType } from '@mge/core';
+import { Arena } from './arena.js';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
 import { pumpUntil } from './dawn-events.js';
-import { PARAM_SLOT_BYTES, PARAM_WORDS, toF16Storage, WG } from './wgsl.js';
+import { elementwiseMain, PARAM_SLOT_BYTES, PARAM_WORDS, PARAMS, storage, toF16Storage, WG } from './wgsl.js';
 
-/** Kernels in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
-const DISPATCHES_WITHOUT_TURN_WARNING = 20_000;
-/** Kernels in one task before an error: 65,536 live bind groups crash Dawn on lavapipe. */
-const DISPATCHES_WITHOUT_TURN_LIMIT = 60_000;
+/** New bind groups in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
+const BIND_GROUPS_WITHOUT_TURN_WARNING = 20_000;
+/** New bind groups in one task before an error: 65,536 live bind groups crash Dawn on lavapipe. */
+const BIND_GROUPS_WITHOUT_TURN_LIMIT = 60_000;
+/** Storage bindings with dynamic offsets asked of the device; kernels with more bind per dispatch. */
+export const WANTED_DYNAMIC_STORAGE_BINDINGS = 8;
 
 /** Error-scope promises left pending (see flush) before batches run without a scope of their own. */
 const MAX_PENDING_SCOPES = 64;
@@ -21,6 +24,15 @@ export interface KernelSource {
   wgsl: () => string;
 }
 
+/** Copies P[0] 32-bit words: a second binding of an operand given twice to one kernel. */
+const COPY_WORDS: KernelSource = {
+  key: 'copy-words',
+  wgsl: () => `${PARAMS}
+${storage(1, 'Src', 'u32')}
+${storage(2, 'Dst', 'u32', true)}
+${elementwiseMain('  Dst[i] = Src[i];')}`,
+};
+
 /** Reinterprets a float32 as its bit pattern, for float parameters in the u32 parameter block. */
 const f32Scratch = new Float32Array(1);
 const u32Scratch = new Uint32Array(f32Scratch.buffer);
@@ -30,7 +42,7 @@ export function f32Bits(x: number): number {
 }
 
 /**
- * Owns the device: pipelines, buffer pools, the parameter arena and the command
+ * Owns the device: pipelines, the tensor arena and its pool, the parameter block and the command
  * batch. Every dispatch is recorded into one open compute pass; the batch is
  * submitted when it holds DISPATCHES_PER_BATCH dispatches, on read(), or on sync().
  */
@@ -40,17 +52,25 @@ export interface RuntimeStats {
   submits: number;
   pipelines: number;
   buffersCreated: number;
+  /** Bind groups made (cached ones count once). */
+  bindGroups: number;
 }
 
 export class GpuRuntime {
-  readonly stats: RuntimeStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0 };
+  readonly stats: RuntimeStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, bindGroups: 0 };
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  /** getBindGroupLayout makes a new object (a round trip in a browser's GPU process) on every call. */
-  private readonly layouts = new Map<GPUComputePipeline, GPUBindGroupLayout>();
+  /** Explicit layouts by storage-binding count (shared by every kernel with that count), and their pipeline layouts. */
+  private readonly layouts = new Map<number, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout; dynamic: boolean }>();
+  /** Bind groups by layout, chunks and windows of their operands. */
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
+  private readonly maxDynamicStorage: number;
+  /** Cached bind groups before the cache starts over (a bound for shapes that never repeat; tests lower it). */
+  bindGroupCacheLimit = 4096;
+  readonly arena: Arena;
   readonly pool: BufferPool;
   private readonly staging: StagingPool;
   /** One uniform buffer holds the parameters of every dispatch of a batch, one slot each. */
-  private readonly arena: GPUBuffer;
+  private readonly params: GPUBuffer;
   private readonly arenaWords = new Int32Array((DISPATCHES_PER_BATCH * PARAM_SLOT_BYTES) / 4);
   private slot = 0;
   private encoder: GPUCommandEncoder | undefined;
@@ -61,7 +81,7 @@ export class GpuRuntime {
   private lostMessage: string | undefined;
   private readonly errors: string[] = [];
   private readonly pendingScopes: Promise<void>[] = [];
-  /** Dispatches since the event loop last turned (Node only; see noteDispatchWithoutTurn). */
+  /** Bind groups made since the event loop last turned (Node only; see noteBindGroupWithoutTurn). */
   private sinceTurn = 0;
   private warnedNoTurn = false;
   readonly maxBufferBytes: number;
@@ -76,9 +96,15 @@ export class GpuRuntime {
   ) {
     this.maxBufferBytes = Math.min(device.limits.maxBufferSize, device.limits.maxStorageBufferBindingSize);
     const create = (bytes: number, usage: number) => this.createBuffer(bytes, usage);
-    this.pool = new BufferPool(create);
+    this.maxDynamicStorage = device.limits.maxDynamicStorageBuffersPerPipelineLayout ?? 4;
+    this.arena = new Arena(
+      (bytes) => create(bytes, USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST),
+      Math.max(16, device.limits.minStorageBufferOffsetAlignment ?? 256),
+      this.maxBufferBytes,
+    );
+    this.pool = new BufferPool((bytes) => this.arena.carve(bytes));
     this.staging = new StagingPool(create);
-    this.arena = device.createBuffer({ size: this.arenaWords.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+    this.params = device.createBuffer({ size: this.arenaWords.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
     device.lost.then((info) => {
       this.lostMessage = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
     });
@@ -140,20 +166,91 @@ export class GpuRuntime {
   }
 
   write(buf: GpuBuffer, data: ArrayBufferView): void {
-    if (data.byteLength > 0) this.device.queue.writeBuffer(buf.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    if (data.byteLength > 0) this.device.queue.writeBuffer(buf.buffer, buf.offset, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  private pipeline(k: KernelSource): GPUComputePipeline {
-    let p = this.pipelines.get(k.key);
+  /**
+   * The layout of every kernel with `n` storage bindings: the parameter slot and each operand
+   * bound with a dynamic offset, so bind groups name chunks, not tensors. Past the device's
+   * dynamic-binding limit, operands are bound at fixed offsets (a bind group per dispatch).
+   */
+  private layout(n: number): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout; dynamic: boolean } {
+    let l = this.layouts.get(n);
+    if (!l) {
+      const dynamic = n <= this.maxDynamicStorage;
+      const COMPUTE = 4; // GPUShaderStage.COMPUTE
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: PARAM_SLOT_BYTES } },
+      ];
+      for (let i = 1; i <= n; i++)
+        entries.push({ binding: i, visibility: COMPUTE, buffer: { type: 'storage', hasDynamicOffset: dynamic } });
+      const group = this.device.createBindGroupLayout({ entries });
+      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }), dynamic };
+      this.layouts.set(n, l);
+    }
+    return l;
+  }
+
+  private pipeline(k: KernelSource, n: number): GPUComputePipeline {
+    const key = `${k.key}|${n}`;
+    let p = this.pipelines.get(key);
     if (!p) {
       this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ code: this.f16 ? toF16Storage(k.wgsl()) : k.wgsl(), label: k.key });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: k.key });
+      p = this.device.createComputePipeline({ layout: this.layout(n).pipeline, compute: { module, entryPoint: 'main' }, label: k.key });
       this.watch('validation', `compiling kernel '${k.key}'`);
-      this.pipelines.set(k.key, p);
+      this.pipelines.set(key, p);
       this.stats.pipelines++;
     }
     return p;
+  }
+
+  /**
+   * The bind group for `buffers`: cached by their chunks and windows when the layout has dynamic
+   * offsets (the offsets go to setBindGroup), made for this dispatch otherwise.
+   */
+  private bindGroup(buffers: readonly GpuBuffer[], key: string): GPUBindGroup {
+    const l = this.layout(buffers.length);
+    let cacheKey = '';
+    const cached = l.dynamic && this.bindGroupCacheLimit > 0;
+    if (cached) {
+      cacheKey = `${buffers.length}`;
+      for (const b of buffers) cacheKey += `|${b.chunk}:${b.capacity}`;
+      const hit = this.bindGroups.get(cacheKey);
+      if (hit) return hit;
+      if (this.bindGroups.size >= this.bindGroupCacheLimit) this.bindGroups.clear();
+    }
+    this.noteBindGroupWithoutTurn(key);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.params, offset: 0, size: PARAM_SLOT_BYTES } }];
+    for (let i = 0; i < buffers.length; i++) {
+      const b = buffers[i];
+      entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: l.dynamic ? 0 : b.offset, size: b.capacity } });
+    }
+    const group = this.device.createBindGroup({ layout: l.group, entries });
+    this.stats.bindGroups++;
+    if (cached) this.bindGroups.set(cacheKey, group);
+    return group;
+  }
+
+  /**
+   * WebGPU refuses two writable bindings over the same bytes in one dispatch, and every binding
+   * is writable here (see storage()): an operand given twice (x·x) is bound once as itself and
+   * then as a copy.
+   */
+  private distinct(buffers: readonly GpuBuffer[]): { buffers: readonly GpuBuffer[]; copies: GpuBuffer[] } {
+    let out: GpuBuffer[] | undefined;
+    const copies: GpuBuffer[] = [];
+    for (let i = 1; i < buffers.length; i++) {
+      const b = buffers[i];
+      if (buffers.indexOf(b) === i) continue;
+      out ??= [...buffers];
+      const copy = this.pool.acquire(b.capacity, this.submittedBatch, false);
+      // Not copyBufferToBuffer: both blocks may lie in one chunk, and a copy within a buffer is refused.
+      this.dispatch(COPY_WORDS, [b, copy], [b.capacity / 4], GpuRuntime.grid(b.capacity / 4));
+      out[i] = copy;
+      copies.push(copy);
+    }
+    return { buffers: out ?? buffers, copies };
   }
 
   /** Workgroup counts for `threads` one-dimensional threads, folded into y past the 65535 limit. */
@@ -178,30 +275,25 @@ export class GpuRuntime {
       throw new Error(`webgpu: ${k.key}: ${params.length} parameters exceed the ${PARAM_WORDS}-word block (rank too high)`);
     }
     if (this.slot === DISPATCHES_PER_BATCH) this.flush();
-    this.noteDispatchWithoutTurn(k.key);
-    const pipeline = this.pipeline(k);
+    const pipeline = this.pipeline(k, buffers.length);
+    const { buffers: bound, copies } = this.distinct(buffers);
     const base = (this.slot * PARAM_SLOT_BYTES) / 4;
     for (let i = 0; i < params.length; i++) this.arenaWords[base + i] = params[i];
-    const entries: GPUBindGroupEntry[] = [
-      { binding: 0, resource: { buffer: this.arena, offset: this.slot * PARAM_SLOT_BYTES, size: PARAM_SLOT_BYTES } },
-    ];
-    for (let i = 0; i < buffers.length; i++) {
-      buffers[i].lastBatch = this.batch;
-      entries.push({ binding: i + 1, resource: { buffer: buffers[i].buffer } });
+    const bindGroup = this.bindGroup(bound, k.key);
+    const offsets = [this.slot * PARAM_SLOT_BYTES];
+    const dynamic = this.layout(bound.length).dynamic;
+    for (const b of bound) {
+      b.lastBatch = this.batch;
+      if (dynamic) offsets.push(b.offset);
     }
-    let layout = this.layouts.get(pipeline);
-    if (!layout) {
-      layout = pipeline.getBindGroupLayout(0);
-      this.layouts.set(pipeline, layout);
-    }
-    const bindGroup = this.device.createBindGroup({ layout, entries });
     this.slot++;
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     this.pass.setPipeline(pipeline);
-    this.pass.setBindGroup(0, bindGroup);
+    this.pass.setBindGroup(0, bindGroup, offsets);
     this.pass.dispatchWorkgroups(gx, gy, gz);
     this.stats.dispatches++;
+    for (const c of copies) this.pool.release(c);
   }
 
   private commandEncoder(): GPUCommandEncoder {
@@ -214,30 +306,30 @@ export class GpuRuntime {
   }
 
   /**
-   * Dawn for Node frees bind groups and command buffers only from tasks the event loop runs
-   * (N-API finalizers and device ticks are scheduled with setImmediate), so a loop that never
-   * yields keeps one bind group per kernel, ~5 KB each, whatever core releases; and past
-   * 65,536 of them lavapipe's descriptor-pool allocation segfaults inside Dawn. So, on Node:
-   * a warning at DISPATCHES_WITHOUT_TURN_WARNING, an error before the crash.
+   * Dawn for Node frees bind groups only from tasks the event loop runs (N-API finalizers are
+   * scheduled with setImmediate), and past 65,536 live ones lavapipe's descriptor-pool allocation
+   * segfaults inside Dawn. Cached bind groups make a repeated step create none; shapes that
+   * never repeat still do. So, on Node: a warning at BIND_GROUPS_WITHOUT_TURN_WARNING new bind
+   * groups in one task, an error before the crash.
    */
-  private noteDispatchWithoutTurn(key: string): void {
+  private noteBindGroupWithoutTurn(key: string): void {
     if (typeof setImmediate !== 'function') return;
     if (this.sinceTurn++ === 0) {
       setImmediate(() => {
         this.sinceTurn = 0;
       });
-    } else if (this.sinceTurn === DISPATCHES_WITHOUT_TURN_WARNING && !this.warnedNoTurn) {
+    } else if (this.sinceTurn === BIND_GROUPS_WITHOUT_TURN_WARNING && !this.warnedNoTurn) {
       this.warnedNoTurn = true;
       console.warn(
-        `webgpu: ${DISPATCHES_WITHOUT_TURN_WARNING} kernels ran without the event loop turning. Dawn frees its bind groups ` +
-          'and command buffers only between tasks, so memory grows (~5 KB a kernel) until the loop yields: ' +
+        `webgpu: ${BIND_GROUPS_WITHOUT_TURN_WARNING} bind groups were made without the event loop turning (operand shapes ` +
+          'that keep changing). Dawn frees them only between tasks, so memory grows (~5 KB each) until the loop yields: ' +
           'await something now and then, e.g. `await loss.data()` every 100 steps.',
       );
-    } else if (this.sinceTurn > DISPATCHES_WITHOUT_TURN_LIMIT) {
+    } else if (this.sinceTurn > BIND_GROUPS_WITHOUT_TURN_LIMIT) {
       this.sinceTurn--;
       throw new Error(
-        `webgpu: ${key}: ${DISPATCHES_WITHOUT_TURN_LIMIT} kernels ran without the event loop turning; Dawn keeps every ` +
-          "kernel's bind group until it turns and crashes past ~65,000 of them. Let the loop yield now and then " +
+        `webgpu: ${key}: ${BIND_GROUPS_WITHOUT_TURN_LIMIT} bind groups were made without the event loop turning; Dawn keeps ` +
+          'each until it turns and crashes past ~65,000 of them. Let the loop yield now and then ' +
           '(e.g. `await loss.data()` every 100 steps, or `for await` over the DataLoader)',
       );
     }
@@ -248,7 +340,7 @@ export class GpuRuntime {
     if (!this.encoder) return;
     const encoder = this.commandEncoder();
     // The queue orders this write after the previous batch's submit, so one arena serves every batch.
-    if (this.slot > 0) this.device.queue.writeBuffer(this.arena, 0, this.arenaWords.buffer, 0, this.slot * PARAM_SLOT_BYTES);
+    if (this.slot > 0) this.device.queue.writeBuffer(this.params, 0, this.arenaWords.buffer, 0, this.slot * PARAM_SLOT_BYTES);
     // A loop that never reads leaves every scope's promise pending (they settle only when the
     // event loop turns); past a bound, errors reach the 'uncapturederror' listener instead.
     const scoped = this.pendingScopes.length < MAX_PENDING_SCOPES;
@@ -272,7 +364,7 @@ export class GpuRuntime {
   async read(buf: GpuBuffer, bytes: number): Promise<ArrayBuffer> {
     this.assertAlive('read');
     const staging = this.staging.acquire(bytes);
-    this.commandEncoder().copyBufferToBuffer(buf.buffer, 0, staging, 0, bytes);
+    this.commandEncoder().copyBufferToBuffer(buf.buffer, buf.offset, staging, 0, bytes);
     this.flush();
     try {
       await staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes);
@@ -296,7 +388,7 @@ export class GpuRuntime {
     this.assertAlive('read');
     this.throwRecorded('read');
     const staging = this.staging.acquire(bytes);
-    this.commandEncoder().copyBufferToBuffer(buf.buffer, 0, staging, 0, bytes);
+    this.commandEncoder().copyBufferToBuffer(buf.buffer, buf.offset, staging, 0, bytes);
     this.flush();
     // A failed mapping leaves the buffer unmapped, checked below; the rejection itself carries nothing more.
     staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes).catch(() => undefined);
@@ -322,6 +414,7 @@ export class GpuRuntime {
 
   destroy(): void {
     this.pool.trim();
+    this.arena.destroy();
     this.device.destroy();
   }
 }

@@ -22,9 +22,13 @@ fn pf(i: u32) -> f32 { return bitcast<f32>(pu(i)); }
 fn asf(bits: u32) -> f32 { return bitcast<f32>(bits); }
 `;
 
-/** Declares binding `index` as a storage array. */
-export function storage(index: number, name: string, type: string, write = false): string {
-  return `@group(0) @binding(${index}) var<storage, ${write ? 'read_write' : 'read'}> ${name}: array<${type}>;`;
+/**
+ * Declares binding `index` as a storage array. Inputs too are read_write: operands are blocks of
+ * shared arena chunks, and WebGPU refuses a buffer bound both read-only and writable in one
+ * dispatch (disjoint writable ranges are allowed). `write` marks outputs for the reader.
+ */
+export function storage(index: number, name: string, type: string, _write = false): string {
+  return `@group(0) @binding(${index}) var<storage, read_write> ${name}: array<${type}>;`;
 }
 
 /** Entry point of a one-thread-per-element kernel; `i` is the flat index, word 0 of the parameters the count. */

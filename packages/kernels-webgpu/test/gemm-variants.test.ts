@@ -26,9 +26,10 @@ describe('GEMM vec4 staging choice', () => {
     expect(vec.key).toBe('gemm_matmul_nn_8x8x32_vak_ebr');
     expect(plain.wgsl()).not.toContain('vec4<f32>>;');
     const src = vec.wgsl();
-    expect(src).toContain('var<storage, read> A: array<vec4<f32>>;');
-    expect(src).toContain('var<storage, read> B: array<f32>;');
-    expect(src).toContain('var<storage, read> Bias: array<f32>;');
+    // every binding is read_write: operands share arena chunks (see storage() in src/wgsl.ts)
+    expect(src).toContain('var<storage, read_write> A: array<vec4<f32>>;');
+    expect(src).toContain('var<storage, read_write> B: array<f32>;');
+    expect(src).toContain('var<storage, read_write> Bias: array<f32>;');
     expect(src).toContain('var<storage, read_write> C: array<f32>;');
   });
 });

@@ -24,8 +24,8 @@ fn f(i: u32) { Y[i + u32(I[i])] = f16(f32(X[i]) * 2.0 + vec4<f32>(V[i >> 2u]).x)
 
   it('rewrites a whole GEMM: workgroup tiles stay f32, only storage is f16', () => {
     const code = toF16Storage(matmulKernel(false, true, GEMM_TINY, { epi: { bias: true, relu: true }, vecA: true, vecB: false }).wgsl());
-    expect(code).toContain('var<storage, read> A: array<vec4<f16>>;');
-    expect(code).toContain('var<storage, read> Bias: array<f16>;');
+    expect(code).toContain('var<storage, read_write> A: array<vec4<f16>>;');
+    expect(code).toContain('var<storage, read_write> Bias: array<f16>;');
     expect(code).toContain('var<workgroup> As: array<vec4<f32>,');
     expect(code).toContain('return vec4<f32>(A[');
     expect(code).toMatch(/C\[[^\n]*\] = f16\(v\);/);
