@@ -1,13 +1,13 @@
 import { add, arange, astype, checkInt32Arg, eq, ne, shapeToString, sum, Tensor, unsqueeze, where } from '@mge/core';
 
 /**
- * Checks labels on the host: read synchronously where the backend can, else from the host copy
- * `tensor()` keeps of small tensors (labels from a DataLoader on webgpu). True when checked;
+ * Checks labels on the host: from the host copy `tensor()` keeps of small tensors (labels from a
+ * DataLoader), else read synchronously where the backend can. True when checked;
  * false for labels computed on a device that cannot be read without waiting (see poisonInvalid).
  */
 export function checkLabels(op: string, label: Tensor, numClasses: number): boolean {
   if (label.dtype === 'bool') throw new TypeError(`${op}: argument 'label' must hold integers, got dtype bool`);
-  const values = label.backend.readSync ? label.dataSync() : label.hostValues;
+  const values = label.hostValues ?? (label.backend.readSync ? label.dataSync() : null);
   if (!values) return false;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

@@ -104,12 +104,13 @@ export function tensor(
         : convert(values, dtype)
       : convert(values, dtype);
   const t = fromData(backend, device, arr, shape, dtype);
-  // Labels and indices are small: keeping their host copy lets checks avoid a device read.
-  if (!backend.readSync && arr.length <= HOST_COPY_MAX) t.hostValues = arr;
+  // Labels and indices are small: keeping their host copy lets checks avoid a device read (on
+  // webgpu even a synchronous read waits for the GPU, which a training step must not do).
+  if (arr.length <= HOST_COPY_MAX) t.hostValues = arr;
   return t;
 }
 
-/** Most elements of a tensor whose host copy is kept on a device without synchronous reads. */
+/** Most elements of a `tensor()` whose host copy is kept. */
 const HOST_COPY_MAX = 4096;
 
 export function full(shape: readonly number[] | number, value: number | boolean, options: TensorOptions = {}): Tensor {
