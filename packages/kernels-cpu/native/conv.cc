@@ -341,6 +341,7 @@ void conv2d_backward_input(const float* dy, const float* w, float* dx, const Con
 }
 
 void conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
+  if (p.groups > 1 && grouped_conv2d_backward_filter(x, dy, dw, p)) return;
   const Geometry g = geometry(p);
   const i64 wsize = p.o * g.ckk;
   if (wsize == 0) return;

@@ -273,6 +273,74 @@ void depthwise_dots(float* lanes, std::int64_t n, const float* dy, const float* 
   for (; k < kk; ++k) depthwise_dots_block<S, 1>(lanes + k * 16, n, dy, taps + k);
 }
 
+// The grouped filter gradient's dot products: for OB output channels and TB taps (an input
+// channel and a kernel position each), lanes[(o·ntaps + t)·16 + l] += lane l of
+// Σ_i dy[o·dys + i] · taps[t][i]; OB·TB sums in registers, OB + TB loads per OB·TB FMAs.
+template <class S, int OB, int TB>
+MGE_NO_PCOM void gconv_dots_tile(float* lanes, std::int64_t ntaps, std::int64_t n, const float* dy, std::int64_t dys,
+                                 const float* const* taps) {
+  using V = typename S::V;
+  constexpr int L = S::L;
+  static_assert(L <= 16, "lanes holds 16 floats per sum");
+  V acc[OB * TB];
+  const float* t[TB];
+  const float* d[OB];
+  MGE_UNROLL
+  for (int j = 0; j < TB; ++j) t[j] = taps[j];
+  MGE_UNROLL
+  for (int b = 0; b < OB; ++b) {
+    d[b] = dy + b * dys;
+    MGE_UNROLL
+    for (int j = 0; j < TB; ++j) acc[b * TB + j] = S::loadu(lanes + (b * ntaps + j) * 16);
+  }
+  std::int64_t i = 0;
+  for (; i + L <= n; i += L) {
+    V tv[TB];
+    MGE_UNROLL
+    for (int j = 0; j < TB; ++j) tv[j] = S::loadu(t[j] + i);
+    MGE_UNROLL
+    for (int b = 0; b < OB; ++b) {
+      const V dv = S::loadu(d[b] + i);
+      MGE_UNROLL
+      for (int j = 0; j < TB; ++j) acc[b * TB + j] = S::fma(dv, tv[j], acc[b * TB + j]);
+    }
+  }
+  if (i < n) {
+    const auto m = S::mask(0, static_cast<int>(n - i));
+    V tv[TB];
+    MGE_UNROLL
+    for (int j = 0; j < TB; ++j) tv[j] = S::load(t[j] + i, m);
+    MGE_UNROLL
+    for (int b = 0; b < OB; ++b) {
+      const V dv = S::load(d[b] + i, m);
+      MGE_UNROLL
+      for (int j = 0; j < TB; ++j) acc[b * TB + j] = S::fma(dv, tv[j], acc[b * TB + j]);
+    }
+  }
+  MGE_UNROLL
+  for (int b = 0; b < OB; ++b) {
+    MGE_UNROLL
+    for (int j = 0; j < TB; ++j) S::storeu(lanes + (b * ntaps + j) * 16, acc[b * TB + j]);
+  }
+}
+
+template <class S, int OB>
+void gconv_dots_taps(float* lanes, std::int64_t ntaps, std::int64_t n, const float* dy, std::int64_t dys,
+                     const float* const* taps) {
+  constexpr int TB = S::kRegs >= 32 ? 4 : 2;
+  std::int64_t j = 0;
+  for (; j + TB <= ntaps; j += TB) gconv_dots_tile<S, OB, TB>(lanes + j * 16, ntaps, n, dy, dys, taps + j);
+  for (; j < ntaps; ++j) gconv_dots_tile<S, OB, 1>(lanes + j * 16, ntaps, n, dy, dys, taps + j);
+}
+
+template <class S>
+void gconv_dots(float* lanes, std::int64_t cout, std::int64_t ntaps, std::int64_t n, const float* dy, std::int64_t dys,
+                const float* const* taps) {
+  std::int64_t o = 0;
+  for (; o + 4 <= cout; o += 4) gconv_dots_taps<S, 4>(lanes + o * ntaps * 16, ntaps, n, dy + o * dys, dys, taps);
+  for (; o < cout; ++o) gconv_dots_taps<S, 1>(lanes + o * ntaps * 16, ntaps, n, dy + o * dys, dys, taps);
+}
+
 }  // namespace
 
 #define MGE_DEPTHWISE_ENTRY(isa, S)                                                                                  \
@@ -289,4 +357,8 @@ void depthwise_dots(float* lanes, std::int64_t n, const float* dy, const float* 
   extern "C" void mge_depthwise_dots_##isa(float* lanes, std::int64_t n, const float* dy, const float* const* taps,\
                                            std::int64_t kk) {                                                       \
     depthwise_dots<S>(lanes, n, dy, taps, kk);                                                                      \
+  } \
+  extern "C" void mge_gconv_dots_##isa(float* lanes, std::int64_t cout, std::int64_t ntaps, std::int64_t n,         \
+                                       const float* dy, std::int64_t dys, const float* const* taps) {              \
+    gconv_dots<S>(lanes, cout, ntaps, n, dy, dys, taps);                                                            \
   }

@@ -11,5 +11,6 @@ namespace mge {
 // use (the portable path) has no direct kernel; the caller then runs its im2col GEMMs.
 bool grouped_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep);
 bool grouped_conv2d_backward_input(const float* dy, const float* w, float* dx, const ConvParams& p);
+bool grouped_conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p);
 
 }  // namespace mge

@@ -3,6 +3,7 @@
 // 1×1 (read in place), 3×3 and 5×5 with padding and dilation, non-square images, rows short
 // enough to run flattened and long enough to run row by row, batch 1 and an empty batch, every
 // epilogue. Strided grouped convolutions keep the im2col GEMMs; one case checks that path too.
+// The filter gradient runs as dot products over the same layouts.
 import type { Conv2dParams } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
@@ -30,6 +31,8 @@ const CASES: Conv2dParams[] = [
   grouped(2, 16, 16, 4, 9, 9, [3, 3], [1, 1]),
   // ShuffleNet v1-like 1×1: wide groups (8 + 4 + 2 + 1 output channels per group), read in place
   grouped(2, 30, 45, 3, 7, 6, [1, 1], [0, 0]),
+  // wide groups (20 in, 20 out): the direct kernel on AVX-512, the GEMMs on AVX2
+  grouped(2, 40, 40, 2, 6, 9, [1, 1], [0, 0]),
   // 1×1 on rows of 40 (row by row, no padding)
   grouped(1, 12, 24, 2, 5, 40, [1, 1], [0, 0]),
   // 3×3 without padding on long rows: row by row straight from the input

@@ -263,6 +263,8 @@ int main(int argc, char** argv) {
     test_grouped(1, 8, 12, 4, 13, 45, 5, 5, 1, 2, 2);
     test_grouped(1, 6, 10, 2, 6, 37, 3, 3, 1, 0, 1);
     test_grouped(2, 8, 8, 2, 9, 9, 3, 3, 2, 1, 1);
+    test_grouped(2, 40, 40, 2, 6, 9, 1, 1, 1, 0, 1);
+    test_grouped(1, 12, 20, 4, 20, 70, 3, 3, 1, 1, 1);
     test_pool(2, 3, 28, 28, false);
     test_pool(2, 3, 10, 13, false);
     test_pool(1, 2, 12, 18, true);
