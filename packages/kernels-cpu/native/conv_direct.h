@@ -64,8 +64,7 @@ MGE_NO_PCOM void rows_block(const float* x, const float* w, float* y, i64 c, i64
       for (i64 ky = 0; ky < kh; ++ky) {
         const float* row = x + (ci * h + oy + ky) * wd + x0;
         const float* wt = w + o0 * ckk + (ci * kh + ky) * kw;
-        MGE_UNROLL
-        for (i64 kx = 0; kx < (KW > 0 ? KW : kw); ++kx) {
+        const auto tap = [&](i64 kx) {
           V xv[NV];
           MGE_UNROLL
           for (int v = 0; v < NV; ++v)
@@ -76,6 +75,12 @@ MGE_NO_PCOM void rows_block(const float* x, const float* w, float* y, i64 c, i64
             MGE_UNROLL
             for (int v = 0; v < NV; ++v) acc[b * NV + v] = S::fma(wv, xv[v], acc[b * NV + v]);
           }
+        };
+        if constexpr (KW > 0) {
+          MGE_UNROLL
+          for (int kx = 0; kx < KW; ++kx) tap(kx);
+        } else {
+          for (i64 kx = 0; kx < kw; ++kx) tap(kx);
         }
       }
     }
