@@ -47,8 +47,9 @@ using i64 = std::int64_t;
 inline int clamp_lanes(i64 v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : static_cast<int>(v); }
 
 // Output rows [x0, x0 + NV·L) of output channels [o0, o0 + OB), all rows of one image. TAIL: the
-// last vector is partial (masked); the others are always full.
-template <class S, int NV, int OB, bool TAIL>
+// last vector is partial (masked); the others are always full. KW: the filter width when known at
+// compile time (5: LeNet, on 32-register ISAs), so a filter row's taps run without a loop; 0: kw.
+template <class S, int NV, int OB, bool TAIL, int KW = 0>
 MGE_NO_PCOM void rows_block(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 kh, i64 kw, i64 oh,
                             i64 ow, i64 o0, i64 x0) {
   using V = typename S::V;
@@ -63,7 +64,7 @@ MGE_NO_PCOM void rows_block(const float* x, const float* w, float* y, i64 c, i64
       for (i64 ky = 0; ky < kh; ++ky) {
         const float* row = x + (ci * h + oy + ky) * wd + x0;
         const float* wt = w + o0 * ckk + (ci * kh + ky) * kw;
-        for (i64 kx = 0; kx < kw; ++kx) {
+        const auto tap = [&](i64 kx) {
           V xv[NV];
           MGE_UNROLL
           for (int v = 0; v < NV; ++v)
@@ -74,6 +75,12 @@ MGE_NO_PCOM void rows_block(const float* x, const float* w, float* y, i64 c, i64
             MGE_UNROLL
             for (int v = 0; v < NV; ++v) acc[b * NV + v] = S::fma(wv, xv[v], acc[b * NV + v]);
           }
+        };
+        if constexpr (KW > 0) {
+          MGE_UNROLL
+          for (int kx = 0; kx < KW; ++kx) tap(kx);
+        } else {
+          for (i64 kx = 0; kx < kw; ++kx) tap(kx);
         }
       }
     }
@@ -91,39 +98,39 @@ MGE_NO_PCOM void rows_block(const float* x, const float* w, float* y, i64 c, i64
 
 // All output channels of one row chunk, in blocks whose sums fit the registers
 // (OB·NV sums + NV input vectors + a weight).
-template <class S, int NV, bool TAIL>
+template <class S, int NV, bool TAIL, int KW>
 void chunk_filters(const float* x, const float* w, float* y, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
                    i64 ow, i64 x0) {
   i64 o0 = 0;
   if constexpr (S::kRegs >= 32) {
     if (NV == 1) {
-      for (; o0 + 16 <= o; o0 += 16) rows_block<S, NV, 16, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+      for (; o0 + 16 <= o; o0 += 16) rows_block<S, NV, 16, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
     }
-    for (; o0 + 8 <= o; o0 += 8) rows_block<S, NV, 8, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+    for (; o0 + 8 <= o; o0 += 8) rows_block<S, NV, 8, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
   } else if (NV == 1) {
-    for (; o0 + 8 <= o; o0 += 8) rows_block<S, NV, 8, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+    for (; o0 + 8 <= o; o0 += 8) rows_block<S, NV, 8, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
   }
   // Six filters (LeNet's conv1) as one block of 12 sums rather than 4 + 2, whose 4 sums would wait
   // on the FMA latency.
   if constexpr (6 * NV + NV + 2 <= S::kRegs) {
-    for (; o0 + 6 <= o; o0 += 6) rows_block<S, NV, 6, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+    for (; o0 + 6 <= o; o0 += 6) rows_block<S, NV, 6, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
   }
-  for (; o0 + 4 <= o; o0 += 4) rows_block<S, NV, 4, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
-  for (; o0 + 2 <= o; o0 += 2) rows_block<S, NV, 2, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
-  for (; o0 < o; ++o0) rows_block<S, NV, 1, TAIL>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+  for (; o0 + 4 <= o; o0 += 4) rows_block<S, NV, 4, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+  for (; o0 + 2 <= o; o0 += 2) rows_block<S, NV, 2, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
+  for (; o0 < o; ++o0) rows_block<S, NV, 1, TAIL, KW>(x, w, y, c, h, wd, kh, kw, oh, ow, o0, x0);
 }
 
 // One image's rows in chunks of at most two vectors.
-template <class S>
+template <class S, int KW>
 void image_chunks(const float* xi, const float* w, float* yi, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
                   i64 ow) {
   constexpr int L = S::L;
   for (i64 x0 = 0; x0 < ow; x0 += 2 * L) {
     const i64 rem = ow - x0;
-    if (rem >= 2 * L) chunk_filters<S, 2, false>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
-    else if (rem > L) chunk_filters<S, 2, true>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
-    else if (rem == L) chunk_filters<S, 1, false>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
-    else chunk_filters<S, 1, true>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
+    if (rem >= 2 * L) chunk_filters<S, 2, false, KW>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
+    else if (rem > L) chunk_filters<S, 2, true, KW>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
+    else if (rem == L) chunk_filters<S, 1, false, KW>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
+    else chunk_filters<S, 1, true, KW>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow, x0);
   }
 }
 
@@ -519,7 +526,15 @@ void conv_forward(const float* x, const float* w, float* y, i64 n0, i64 n1, i64 
     return;
   }
   for (i64 i = n0; i < n1; ++i) {
-    image_chunks<S>(x + i * c * h * wd, w, y + i * o * oh * ow, c, h, wd, o, kh, kw, oh, ow);
+    const float* xi = x + i * c * h * wd;
+    float* yi = y + i * o * oh * ow;
+    // Unrolled taps need the registers of 32-register ISAs (with 16, GCC's allocator spills the sums).
+    if constexpr (S::kRegs >= 32) {
+      if (kw == 5) image_chunks<S, 5>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
+      else image_chunks<S, 0>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
+    } else {
+      image_chunks<S, 0>(xi, w, yi, c, h, wd, o, kh, kw, oh, ow);
+    }
     if (done) done(ctx, i);
   }
 }

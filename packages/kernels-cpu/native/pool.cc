@@ -110,23 +110,24 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
           wasm_v128_store(o + ox, wasm_f32x4_pmax(wasm_f32x4_pmax(a, b), wasm_f32x4_pmax(c, d)));
         }
 #elif defined(__SSE2__)
-        // Four windows at a time; the first maximum is selected by masks (not max_ps, which
-        // would differ on ±0 ties). Groups holding a NaN are left to the scalar loop's rule.
-        for (; ox + 4 <= p.ow; ox += 4) {
-          const __m128 t0 = _mm_loadu_ps(r0 + 2 * ox), t1 = _mm_loadu_ps(r0 + 2 * ox + 4);
-          const __m128 u0 = _mm_loadu_ps(r1 + 2 * ox), u1 = _mm_loadu_ps(r1 + 2 * ox + 4);
-          const __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
-          const __m128 b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
-          const __m128 c = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
-          const __m128 d = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
-          if (_mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d))) != 0) break;
-          const __m128 e0 = _mm_and_ps(_mm_and_ps(_mm_cmpge_ps(a, b), _mm_cmpge_ps(a, c)), _mm_cmpge_ps(a, d));
-          const __m128 e1 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(b, a), _mm_cmpge_ps(b, c)), _mm_cmpge_ps(b, d));
-          const __m128 e2 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(c, a), _mm_cmpgt_ps(c, b)), _mm_cmpge_ps(c, d));
-          const __m128 e3 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(d, a), _mm_cmpgt_ps(d, b)), _mm_cmpgt_ps(d, c));
-          const __m128 v = _mm_or_ps(_mm_or_ps(_mm_and_ps(e0, a), _mm_and_ps(e1, b)),
-                                     _mm_or_ps(_mm_and_ps(e2, c), _mm_and_ps(e3, d)));
-          _mm_storeu_ps(o + ox, v);
+        // Four windows at a time. For numbers, max_ps(y, x) = y > x ? y : x keeps x on a tie, so
+        // pairing (a, b), (c, d), then the two rows keeps the first maximum in row-major order, as
+        // the scalar rule does (±0 ties included). A row with a NaN anywhere is redone by the scalar
+        // loop, whose rule keeps the first NaN. A last partial group overlaps the previous one.
+        if (p.ow >= 4) {
+          __m128 nan = _mm_setzero_ps();
+          for (i64 g = 0; g < p.ow; g += 4) {
+            const i64 x4 = g + 4 <= p.ow ? g : p.ow - 4;
+            const __m128 t0 = _mm_loadu_ps(r0 + 2 * x4), t1 = _mm_loadu_ps(r0 + 2 * x4 + 4);
+            const __m128 u0 = _mm_loadu_ps(r1 + 2 * x4), u1 = _mm_loadu_ps(r1 + 2 * x4 + 4);
+            const __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+            const __m128 b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+            const __m128 c = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+            const __m128 d = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+            nan = _mm_or_ps(nan, _mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d)));
+            _mm_storeu_ps(o + x4, _mm_max_ps(_mm_max_ps(d, c), _mm_max_ps(b, a)));
+          }
+          if (_mm_movemask_ps(nan) == 0) continue;
         }
 #elif defined(__aarch64__)
         // The same masks with NEON; vld2q splits even and odd columns.
