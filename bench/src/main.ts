@@ -86,7 +86,7 @@ async function main(): Promise<void> {
             ? 'results-jit.json'
             : only?.size === 1 && only.has('conv')
               ? 'results-conv.json'
-            : 'results.json';
+              : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,
