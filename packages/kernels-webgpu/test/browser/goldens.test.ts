@@ -30,8 +30,8 @@ const CATALOGUE_SUBSET: Record<string, string[]> = {
     'embedding_4_pad1',
   ],
   catalogue_loss: ['kl_div_batchmean', 'ctc_batch1_log_probs'],
-  catalogue_recurrent: ['lstm_cell', 'lstm_2layer_bidir', 'gru_bidir_batch_first'],
-  catalogue_attention: ['sdpa_causal', 'mha_masks', 'mha_kdim_vdim_masks_nobias'],
+  catalogue_recurrent: ['lstm_cell', 'lstm_2layer_bidir', 'gru_bidir_batch_first', 'lstm_proj_2layer_bidir_h0'],
+  catalogue_attention: ['sdpa_causal', 'mha_masks', 'mha_kdim_vdim_masks_nobias', 'mha_fn_no_k_v_proj'],
 };
 
 function pick<T extends { name: string }>(cases: T[], names: string[], file: string): T[] {
