@@ -3,9 +3,9 @@
 // script that writes it: test/fixtures/make_conv_goldens.py.
 import { readFileSync } from 'node:fs';
 import type { Conv2dParams } from '@mge/core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
-import { cpu, pair } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { setGemmIsa, setNumThreads } from '../src/index.js';
+import { cpu, ISA_RUNS, pair, restoreIsaAfterAll } from './helpers.js';
 
 interface Golden {
   n: number;
@@ -51,17 +51,10 @@ function expectSampled(got: Float32Array, want: number[], step: number, sum: num
   expect(Math.abs(s - sum), `${what} sum ${s} vs ${sum}`).toBeLessThanOrEqual(1e-5 * abs + 1e-4);
 }
 
-const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
-const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
-setGemmIsa(defaultIsa);
-const defaultThreads = cpuInfo().threads;
-afterAll(() => {
-  setGemmIsa(defaultIsa);
-  setNumThreads(defaultThreads);
-});
+restoreIsaAfterAll();
 
 describe('3×3 stride-1 convolutions (Winograd path) match PyTorch', () => {
-  for (const [isa, threads] of [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const]) {
+  for (const [isa, threads] of ISA_RUNS) {
     it(`forward, input gradient, filter gradient (${isa}, ${threads} thread(s))`, () => {
       expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);

@@ -3,8 +3,8 @@
 // non-square kernels and images, batch 1 and an empty batch, with and without the epilogue.
 import type { Conv2dParams } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
-import { expectConvMatchesJs } from './helpers.js';
+import { setGemmIsa, setNumThreads } from '../src/index.js';
+import { defaultIsa, expectConvMatchesJs, ISA_RUNS } from './helpers.js';
 
 function dw(
   n: number,
@@ -45,13 +45,8 @@ const CASES: Conv2dParams[] = [
   dw(1, 9, 14, 14, 1, 3, 3, [2, 2], [1, 1], [1, 1]),
 ];
 
-// Read before probing: setGemmIsa switches the path it accepts (the depthwise inner loop follows it).
-const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
-const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
-setGemmIsa(defaultIsa);
-
 describe('depthwise conv2d and its gradients match the js backend', () => {
-  for (const [isa, threads] of [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const]) {
+  for (const [isa, threads] of ISA_RUNS) {
     it(`forward (with each epilogue), backward input, backward filter (${isa}, ${threads} thread(s))`, () => {
       expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);

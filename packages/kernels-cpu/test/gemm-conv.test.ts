@@ -1,7 +1,7 @@
 import type { Conv2dParams, MatmulParams, Pool2dParams } from '@mge/core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
-import { cpu, expectClose, expectConvMatchesJs, js, randomPair, rng } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { setGemmIsa, setNumThreads } from '../src/index.js';
+import { cpu, defaultIsa, expectClose, expectConvMatchesJs, ISA_RUNS, ISAS, js, randomPair, restoreIsaAfterAll, rng } from './helpers.js';
 
 /** op(A)·op(B) in double, the obvious way. */
 function naiveMatmul(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
@@ -37,15 +37,7 @@ function mm(batch: number, m: number, n: number, k: number, transA = false, tran
   return { batch, m, n, k, transA, transB, batchA, batchB };
 }
 
-// Read before probing: setGemmIsa switches the path it accepts.
-const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
-const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
-setGemmIsa(defaultIsa);
-const defaultThreads = cpuInfo().threads;
-afterAll(() => {
-  setGemmIsa(defaultIsa);
-  setNumThreads(defaultThreads);
-});
+restoreIsaAfterAll();
 
 describe('matmul', () => {
   const cases: MatmulParams[] = [
@@ -158,7 +150,7 @@ const CONVS: Conv2dParams[] = [
 ];
 
 describe('conv2d and its gradients match the js backend', () => {
-  for (const [isa, threads] of [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const]) {
+  for (const [isa, threads] of ISA_RUNS) {
     it(`forward, backward input, backward filter (${isa}, ${threads} thread(s))`, () => {
       expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);

@@ -6,8 +6,8 @@
 // The filter gradient runs as dot products over the same layouts.
 import type { Conv2dParams } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
-import { expectConvMatchesJs } from './helpers.js';
+import { setGemmIsa, setNumThreads } from '../src/index.js';
+import { defaultIsa, expectConvMatchesJs, ISA_RUNS } from './helpers.js';
 
 function grouped(
   n: number,
@@ -51,12 +51,8 @@ const CASES: Conv2dParams[] = [
   grouped(0, 8, 8, 4, 5, 5, [3, 3], [1, 1]),
 ];
 
-const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
-const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
-setGemmIsa(defaultIsa);
-
 describe('grouped conv2d and its gradients match the js backend', () => {
-  for (const [isa, threads] of [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const]) {
+  for (const [isa, threads] of ISA_RUNS) {
     it(`forward (with each epilogue), backward input, backward filter (${isa}, ${threads} thread(s))`, () => {
       expect(setGemmIsa(isa)).toBe(true);
       setNumThreads(threads);

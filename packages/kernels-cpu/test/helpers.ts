@@ -1,11 +1,27 @@
 import { type Conv2dParams, type DataArray, type DType, JsBackend, type TensorRef } from '@mge/core';
 import { rng } from '@mge/core/testing';
-import { expect } from 'vitest';
-import { CpuBackend, setNumThreads } from '../src/index.js';
+import { afterAll, expect } from 'vitest';
+import { CpuBackend, cpuInfo, setGemmIsa, setNumThreads } from '../src/index.js';
 
 // The differential tests exercise the threaded splits, whatever the machine (MGE_NUM_THREADS
 // or a one-CPU runner would otherwise give a pool of one).
 setNumThreads(2);
+
+// Read before probing: setGemmIsa switches the path it accepts.
+export const defaultIsa = cpuInfo().isa as 'avx512' | 'avx2' | 'neon' | 'portable';
+/** The ISA paths this machine can run (each probed by switching to it). */
+export const ISAS = (['avx512', 'avx2', 'neon', 'portable'] as const).filter((isa) => setGemmIsa(isa));
+setGemmIsa(defaultIsa);
+const defaultThreads = cpuInfo().threads;
+/** Every path at one thread, then the default path at two threads (the threaded splits). */
+export const ISA_RUNS = [...ISAS.map((i) => [i, 1] as const), [defaultIsa, 2] as const];
+/** For a file that switches paths or thread counts: put both back once it is done. */
+export function restoreIsaAfterAll(): void {
+  afterAll(() => {
+    setGemmIsa(defaultIsa);
+    setNumThreads(defaultThreads);
+  });
+}
 
 export const cpu = new CpuBackend();
 export const js = new JsBackend();
