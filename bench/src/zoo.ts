@@ -259,7 +259,15 @@ async function layerRows(report: Report, threads: number, quick: boolean): Promi
     );
     const oh = Math.floor((h + k - 1 - k) / s) + 1;
     const flops = 2 * n * o * (c / g) * k * k * oh * oh;
-    const t = await measure(() => noGrad(() => F.conv2d(x, w, null, { stride: s, padding: (k - 1) / 2, groups: g }).data()), {
+    // The result is computed (the cpu backend runs synchronously) and freed, not copied out: the
+    // PyTorch row times F.conv2d alone, and a 14 MB copy into a JS array would dominate small layers.
+    const run = () =>
+      noGrad(() => {
+        const y = F.conv2d(x, w, null, { stride: s, padding: (k - 1) / 2, groups: g });
+        y.ref('bench');
+        y.dispose();
+      });
+    const t = await measure(run, {
       warmup: 1,
       minRuns: 3,
       minTimeMs: quick ? 300 : 1000,
