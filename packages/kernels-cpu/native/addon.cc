@@ -366,41 +366,42 @@ void Binary(const Napi::CallbackInfo& info) {
          out.data, s.rank, s.dims[2]);
 }
 
-// scaledAdd(a, b, out, alpha, beta): out = alpha·a + beta·b, float32 arrays of one length
+// The fused float32 passes' operands: a, b and out, float32 arrays of one length.
+struct F32Operands {
+  const float* a;
+  const float* b;
+  float* out;
+  i64 n;
+};
+F32Operands get_f32_operands(const Napi::CallbackInfo& info, const char* op) {
+  Napi::Env env = info.Env();
+  Arr a = get_arr(info, 0, op, "a");
+  Arr b = get_arr(info, 1, op, "b");
+  Arr out = get_arr(info, 2, op, "out");
+  expect_dtype(env, op, "a", a, kF32);
+  expect_dtype(env, op, "b", b, kF32);
+  expect_dtype(env, op, "out", out, kF32);
+  expect_len(env, op, "b", b, a.length);
+  expect_len(env, op, "out", out, a.length);
+  return {static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length};
+}
+
+// scaledAdd(a, b, out, alpha, beta): out = alpha·a + beta·b
 void ScaledAdd(const Napi::CallbackInfo& info) {
   const char* op = "scaledAdd";
-  Napi::Env env = info.Env();
-  Arr a = get_arr(info, 0, op, "a");
-  Arr b = get_arr(info, 1, op, "b");
-  Arr out = get_arr(info, 2, op, "out");
-  expect_dtype(env, op, "a", a, kF32);
-  expect_dtype(env, op, "b", b, kF32);
-  expect_dtype(env, op, "out", out, kF32);
-  expect_len(env, op, "b", b, a.length);
-  expect_len(env, op, "out", out, a.length);
-  if (info.Length() < 5 || !info[3].IsNumber() || !info[4].IsNumber()) fail(env, op, "arguments 'alpha' and 'beta' must be numbers");
+  const F32Operands o = get_f32_operands(info, op);
+  if (info.Length() < 5 || !info[3].IsNumber() || !info[4].IsNumber()) fail(info.Env(), op, "arguments 'alpha' and 'beta' must be numbers");
   const float alpha = static_cast<float>(info[3].As<Napi::Number>().DoubleValue());
   const float beta = static_cast<float>(info[4].As<Napi::Number>().DoubleValue());
-  scaled_add(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length, alpha,
-             beta);
+  scaled_add(o.a, o.b, o.out, o.n, alpha, beta);
 }
 
-// mulSign(a, b, out): out = a·sign(b), float32 arrays of one length
+// mulSign(a, b, out): out = a·sign(b)
 void MulSign(const Napi::CallbackInfo& info) {
-  const char* op = "mulSign";
-  Napi::Env env = info.Env();
-  Arr a = get_arr(info, 0, op, "a");
-  Arr b = get_arr(info, 1, op, "b");
-  Arr out = get_arr(info, 2, op, "out");
-  expect_dtype(env, op, "a", a, kF32);
-  expect_dtype(env, op, "b", b, kF32);
-  expect_dtype(env, op, "out", out, kF32);
-  expect_len(env, op, "b", b, a.length);
-  expect_len(env, op, "out", out, a.length);
-  mul_sign(static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length);
+  const F32Operands o = get_f32_operands(info, "mulSign");
+  mul_sign(o.a, o.b, o.out, o.n);
 }
 
-// where(cond, a, b, out, params = [rank, ...condShape, ...aShape, ...bShape, ...outShape])
 void Where(const Napi::CallbackInfo& info) {
   const char* op = "where";
   Napi::Env env = info.Env();

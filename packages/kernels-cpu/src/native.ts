@@ -6,6 +6,20 @@ import { fileURLToPath } from 'node:url';
 type Arr = Float32Array | Int32Array | Uint8Array;
 
 /** The addon's exports (native/addon.cc). Integer parameters travel in one Int32Array. */
+/**
+ * A convolution's forward with its fused epilogue: bias one value per output channel; activation
+ * 0 none, 1 relu, 2 relu6, 3 hardswish; residual (the output's length) added before the activation.
+ */
+type ConvForward = (
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  params: Int32Array,
+  bias?: Float32Array | null,
+  activation?: number,
+  residual?: Float32Array | null,
+) => void;
+
 export interface NativeAddon {
   info(): { isa: string; threads: number };
   /** An ArrayBuffer over 64-byte aligned native memory, recycled through a cache when the GC frees it. */
@@ -35,31 +49,11 @@ export interface NativeAddon {
   pad(x: Arr, out: Arr, value: number, params: Int32Array): void;
   /** bias/relu: the fused epilogue (out = relu?(out + bias)), bias one value per column n. */
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, params: Int32Array, bias?: Float32Array | null, relu?: number): void;
-  /**
-   * The fused epilogue: bias one value per output channel; activation 0 none, 1 relu, 2 relu6,
-   * 3 hardswish; residual (the output's length) added before the activation.
-   */
-  conv2d(
-    x: Float32Array,
-    w: Float32Array,
-    y: Float32Array,
-    params: Int32Array,
-    bias?: Float32Array | null,
-    activation?: number,
-    residual?: Float32Array | null,
-  ): void;
+  conv2d: ConvForward;
   conv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   /** conv2d and its gradients for groups === c (direct kernels, native/depthwise.cc). */
-  depthwiseConv2d(
-    x: Float32Array,
-    w: Float32Array,
-    y: Float32Array,
-    params: Int32Array,
-    bias?: Float32Array | null,
-    activation?: number,
-    residual?: Float32Array | null,
-  ): void;
+  depthwiseConv2d: ConvForward;
   depthwiseConv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   depthwiseConv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;

@@ -102,6 +102,36 @@ void test_conv(const mge::ConvParams& p) {
   expect_close(gdw, dw, 1e-3, tag + " filter gradient");
 }
 
+// Grouped convolution with bias and relu in double, and its gradients (dx, dw: of the convolution
+// before the relu, for the given dy): the reference of the depthwise and grouped tests.
+void reference_conv_relu(const mge::ConvParams& p, const std::vector<float>& x, const std::vector<float>& wt,
+                         const std::vector<float>& dy, const std::vector<float>& bias, std::vector<double>& y,
+                         std::vector<double>& dx, std::vector<double>& dw) {
+  const i64 cg = p.c / p.groups, og = p.o / p.groups;
+  y.assign(p.n * p.o * p.oh * p.ow, 0.0);
+  dx.assign(p.n * p.c * p.h * p.w, 0.0);
+  dw.assign(p.o * cg * p.kh * p.kw, 0.0);
+  for (i64 i = 0; i < p.n; ++i)
+    for (i64 oc = 0; oc < p.o; ++oc)
+      for (i64 oy = 0; oy < p.oh; ++oy)
+        for (i64 ox = 0; ox < p.ow; ++ox) {
+          const i64 yi = ((i * p.o + oc) * p.oh + oy) * p.ow + ox;
+          y[yi] = bias[oc];
+          for (i64 ci = 0; ci < cg; ++ci)
+            for (i64 ky = 0; ky < p.kh; ++ky)
+              for (i64 kx = 0; kx < p.kw; ++kx) {
+                const i64 iy = oy * p.sh - p.ph + ky * p.dh, ix = ox * p.sw - p.pw + kx * p.dw;
+                if (iy < 0 || iy >= p.h || ix < 0 || ix >= p.w) continue;
+                const i64 xi = ((i * p.c + (oc / og) * cg + ci) * p.h + iy) * p.w + ix;
+                const i64 wi = ((oc * cg + ci) * p.kh + ky) * p.kw + kx;
+                y[yi] += double(x[xi]) * wt[wi];
+                dx[xi] += double(dy[yi]) * wt[wi];
+                dw[wi] += double(dy[yi]) * x[xi];
+              }
+          y[yi] = y[yi] > 0.0 ? y[yi] : 0.0;
+        }
+}
+
 // Depthwise convolution (groups == c, channel multiplier mult) with bias and relu, and its
 // gradients: strides, dilation, padding, non-square planes and plane widths around the vector
 // widths (row-by-row and flattened layouts, masked tails).
@@ -111,24 +141,8 @@ void test_depthwise(i64 n, i64 c, i64 mult, i64 h, i64 w, i64 kh, i64 kw, i64 sh
   const mge::ConvParams p{n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dl, dl, c};
   const i64 xs = n * c * h * w, ws = o * kh * kw, ys = n * o * oh * ow;
   const auto x = rnd(xs, 8), wt = rnd(ws, 9), dy = rnd(ys, 10), bias = rnd(o, 11);
-  std::vector<double> y(ys, 0.0), dx(xs, 0.0), dw(ws, 0.0);
-  for (i64 i = 0; i < n; ++i)
-    for (i64 oc = 0; oc < o; ++oc)
-      for (i64 oy = 0; oy < oh; ++oy)
-        for (i64 ox = 0; ox < ow; ++ox) {
-          const i64 yi = ((i * o + oc) * oh + oy) * ow + ox;
-          y[yi] = bias[oc];
-          for (i64 ky = 0; ky < kh; ++ky)
-            for (i64 kx = 0; kx < kw; ++kx) {
-              const i64 iy = oy * sh - ph + ky * dl, ix = ox * sw - pw + kx * dl;
-              if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-              const i64 xi = ((i * c + oc / mult) * h + iy) * w + ix, wi = (oc * kh + ky) * kw + kx;
-              y[yi] += double(x[xi]) * wt[wi];
-              dx[xi] += double(dy[yi]) * wt[wi];
-              dw[wi] += double(dy[yi]) * x[xi];
-            }
-          y[yi] = y[yi] > 0.0 ? y[yi] : 0.0;
-        }
+  std::vector<double> y, dx, dw;
+  reference_conv_relu(p, x, wt, dy, bias, y, dx, dw);
   const std::string tag = "depthwise n" + std::to_string(n) + " c" + std::to_string(c) + "x" + std::to_string(mult) +
                           " " + std::to_string(h) + "x" + std::to_string(w) + " k" + std::to_string(kh) + "x" +
                           std::to_string(kw) + " s" + std::to_string(sh) + "," + std::to_string(sw) + " d" +
@@ -150,28 +164,11 @@ void test_depthwise(i64 n, i64 c, i64 mult, i64 h, i64 w, i64 kh, i64 kw, i64 sh
 void test_grouped(i64 n, i64 c, i64 o, i64 g, i64 h, i64 w, i64 kh, i64 kw, i64 s, i64 pad, i64 dl) {
   const i64 oh = (h + 2 * pad - dl * (kh - 1) - 1) / s + 1, ow = (w + 2 * pad - dl * (kw - 1) - 1) / s + 1;
   const mge::ConvParams p{n, c, h, w, o, kh, kw, oh, ow, s, s, pad, pad, dl, dl, g};
-  const i64 cg = c / g, og = o / g;
+  const i64 cg = c / g;
   const i64 xs = n * c * h * w, ws = o * cg * kh * kw, ys = n * o * oh * ow;
   const auto x = rnd(xs, 12), wt = rnd(ws, 13), dy = rnd(ys, 14), bias = rnd(o, 15);
-  std::vector<double> y(ys, 0.0), dx(xs, 0.0), dw(ws, 0.0);
-  for (i64 i = 0; i < n; ++i)
-    for (i64 oc = 0; oc < o; ++oc)
-      for (i64 oy = 0; oy < oh; ++oy)
-        for (i64 ox = 0; ox < ow; ++ox) {
-          const i64 yi = ((i * o + oc) * oh + oy) * ow + ox;
-          y[yi] = bias[oc];
-          for (i64 ci = 0; ci < cg; ++ci)
-            for (i64 ky = 0; ky < kh; ++ky)
-              for (i64 kx = 0; kx < kw; ++kx) {
-                const i64 iy = oy * s - pad + ky * dl, ix = ox * s - pad + kx * dl;
-                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                const i64 xi = ((i * c + (oc / og) * cg + ci) * h + iy) * w + ix, wi = ((oc * cg + ci) * kh + ky) * kw + kx;
-                y[yi] += double(x[xi]) * wt[wi];
-                dx[xi] += double(dy[yi]) * wt[wi];
-                dw[wi] += double(dy[yi]) * x[xi];
-              }
-          y[yi] = y[yi] > 0.0 ? y[yi] : 0.0;
-        }
+  std::vector<double> y, dx, dw;
+  reference_conv_relu(p, x, wt, dy, bias, y, dx, dw);
   const std::string tag = "grouped n" + std::to_string(n) + " c" + std::to_string(c) + " o" + std::to_string(o) +
                           " g" + std::to_string(g) + " " + std::to_string(h) + "x" + std::to_string(w) + " k" +
                           std::to_string(kh) + "x" + std::to_string(kw) + " s" + std::to_string(s) + " d" +
