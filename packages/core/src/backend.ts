@@ -167,6 +167,14 @@ export interface Backend<Buf = any> {
   reserve?(bytes: number): void;
 
   /**
+   * Optional: a replay (jit.trace) calls `beginReplay` before its first kernel and `endReplay`
+   * after its last (also when a kernel throws). A GPU backend may encode every kernel in between
+   * into one command buffer and submit it at the end. Absent: kernels are dispatched as they come.
+   */
+  beginReplay?(): void;
+  endReplay?(): void;
+
+  /**
    * Optional: false for a primitive (an elementwise operator's name or a method name) this
    * backend has no kernel for. Core then uses the operator's default composed from other
    * primitives where it has one (see core's elementwise table), and otherwise throws an

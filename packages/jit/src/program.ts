@@ -2,6 +2,7 @@ import { _trace, type Backend, getBackend, reshape, type Tensor } from '@mge/cor
 import { type FusedStep, lower } from './fuse.js';
 import type { KernelStep, Recording, ResetStep, Step } from './recording.js';
 import { TraceError } from './recording.js';
+import { batchingBackends, inReplay } from './replay-batch.js';
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -40,6 +41,8 @@ export class Program {
   private readonly bufs: unknown[];
   /** Outside tensors captured as constants: their buffer at trace time, held. */
   private readonly frozen = new Map<number, unknown>();
+  /** Backends that take a replay's kernels as one batch (webgpu: one command buffer). */
+  private readonly batching: Backend[];
 
   constructor(
     readonly recording: Recording,
@@ -79,6 +82,7 @@ export class Program {
       const method = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[s.method];
       this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
     });
+    this.batching = batchingBackends(this.run.flatMap((r) => (r.type === 'reset' ? [] : [r.backend])));
     this.fusedSteps = steps.filter((s) => s.type === 'fused' || (s.type === 'kernel' && s.method === 'elementwiseProgram')).length;
     // the most bytes of intermediate buffers alive at once: what a backend's pool must keep for
     // a replayed step to take every buffer from it
@@ -120,6 +124,10 @@ export class Program {
 
   /** Runs the steps on the inputs' buffers; returns a tensor for each output value. */
   execute(inputs: readonly Tensor[]): Tensor[] {
+    return inReplay(this.batching, () => this.executeSteps(inputs));
+  }
+
+  private executeSteps(inputs: readonly Tensor[]): Tensor[] {
     const { values, inputs: inputIds } = this.recording;
     const bufs = this.bufs;
     for (let i = 0; i < inputIds.length; i++) bufs[inputIds[i]] = inputs[i].storage.buf;

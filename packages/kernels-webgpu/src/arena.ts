@@ -25,6 +25,8 @@ export class Arena {
   private top = 0;
   private nextBytes = FIRST_CHUNK_BYTES;
   private readonly cap: number;
+  /** Bytes handed out as blocks so far (they are pooled for reuse, never returned). */
+  carvedBytes = 0;
 
   /**
    * @param align every block starts at a multiple of this (the device's minStorageBufferOffsetAlignment,
@@ -54,6 +56,7 @@ export class Arena {
   /** A new block of `bytes` (a size class: never returned, the pool keeps it for reuse). */
   carve(bytes: number): Block {
     const size = Math.ceil(bytes / this.align) * this.align;
+    this.carvedBytes += size;
     // Blocks of a quarter of a chunk or more get a chunk of their own, so large tensors do not strand the rest.
     if (size * 4 > this.nextBytes) return { buffer: this.newChunk(size), offset: 0, chunk: this.chunks.length - 1 };
     if (this.current < 0 || this.top + size > this.chunks[this.current].size) {

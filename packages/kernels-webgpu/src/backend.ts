@@ -169,6 +169,15 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     return { liveBuffers: p.liveBuffers, liveBytes: p.liveBytes, pooledBytes: p.pooledBytes };
   }
 
+  /** A replay's kernels are encoded into one command buffer, submitted once at endReplay. */
+  beginReplay(): void {
+    this.runtime.beginReplay();
+  }
+
+  endReplay(): void {
+    this.runtime.endReplay();
+  }
+
   sync(): Promise<void> {
     return this.runtime.sync();
   }

@@ -1,7 +1,7 @@
 import type { DType } from '@mge/core';
 import { Arena } from './arena.js';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
-import { pumpUntil } from './dawn-events.js';
+import { canPump, pumpUntil } from './dawn-events.js';
 import { elementwiseMain, PARAM_SLOT_BYTES, PARAM_WORDS, PARAMS, storage, toF16Storage, WG } from './wgsl.js';
 
 /** New bind groups in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
@@ -13,6 +13,12 @@ export const WANTED_DYNAMIC_STORAGE_BINDINGS = 8;
 
 /** Error-scope promises left pending (see flush) before batches run without a scope of their own. */
 const MAX_PENDING_SCOPES = 64;
+
+/** Submitted batches the GPU may still be running before a submit waits (Node only, see GpuRuntime.throttle). */
+const MAX_BATCHES_IN_FLIGHT = 3;
+
+/** The most dispatches a replay's single command buffer holds (its parameter block is this many slots). */
+const MAX_REPLAY_SLOTS = 2048;
 
 /** Dispatches recorded before a submit; more would only delay the GPU's start. */
 export const DISPATCHES_PER_BATCH = 128;
@@ -70,9 +76,14 @@ export class GpuRuntime {
   readonly pool: BufferPool;
   private readonly staging: StagingPool;
   /** One uniform buffer holds the parameters of every dispatch of a batch, one slot each. */
-  private readonly params: GPUBuffer;
-  private readonly arenaWords = new Int32Array((DISPATCHES_PER_BATCH * PARAM_SLOT_BYTES) / 4);
+  private params: GPUBuffer;
+  private arenaWords = new Int32Array((DISPATCHES_PER_BATCH * PARAM_SLOT_BYTES) / 4);
+  /** Dispatches a batch holds before it is submitted: DISPATCHES_PER_BATCH, more for a replay (see beginReplay). */
+  private slots = DISPATCHES_PER_BATCH;
   private slot = 0;
+  /** Inside beginReplay/endReplay: the dispatches recorded so far, to size the next replay's batch. */
+  private replayDispatches = -1;
+  private replaySlots = 0;
   private encoder: GPUCommandEncoder | undefined;
   private pass: GPUComputePassEncoder | undefined;
   /** Index of the batch being recorded; buffers it touches carry this number. */
@@ -80,6 +91,16 @@ export class GpuRuntime {
   private submittedBatch = -1;
   private lostMessage: string | undefined;
   private readonly errors: string[] = [];
+  /**
+   * Node (Dawn): a batch's last command copies 4 bytes into a fence buffer that is then mapped;
+   * the mapping settles once the GPU has run the batch. A loop that never yields records work
+   * much faster than a software GPU runs it (lavapipe: 60 LeNet steps queued in 6 s took 90 s to
+   * run), and every queued batch keeps its commands and upload staging: past MAX_BATCHES_IN_FLIGHT
+   * the next submit waits for the oldest batch, so memory stays bounded.
+   */
+  private readonly throttle = canPump();
+  private readonly inFlight: GPUBuffer[] = [];
+  private readonly freeFences: GPUBuffer[] = [];
   private readonly pendingScopes: Promise<void>[] = [];
   /** Bind groups made since the event loop last turned (Node only; see noteBindGroupWithoutTurn). */
   private sinceTurn = 0;
@@ -104,7 +125,7 @@ export class GpuRuntime {
     );
     this.pool = new BufferPool((bytes) => this.arena.carve(bytes));
     this.staging = new StagingPool(create);
-    this.params = device.createBuffer({ size: this.arenaWords.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST });
+    this.params = device.createBuffer({ size: this.arenaWords.byteLength, usage: USAGE.UNIFORM | USAGE.COPY_DST | USAGE.COPY_SRC });
     device.lost.then((info) => {
       this.lostMessage = `${info.reason ?? 'unknown'}: ${info.message || 'no message'}`;
     });
@@ -274,7 +295,8 @@ export class GpuRuntime {
     if (params.length > PARAM_WORDS) {
       throw new Error(`webgpu: ${k.key}: ${params.length} parameters exceed the ${PARAM_WORDS}-word block (rank too high)`);
     }
-    if (this.slot === DISPATCHES_PER_BATCH) this.flush();
+    if (this.slot === (this.replayDispatches >= 0 ? this.slots : DISPATCHES_PER_BATCH)) this.flush();
+    if (this.replayDispatches >= 0) this.replayDispatches++;
     const pipeline = this.pipeline(k, buffers.length);
     const { buffers: bound, copies } = this.distinct(buffers);
     const base = (this.slot * PARAM_SLOT_BYTES) / 4;
@@ -344,6 +366,7 @@ export class GpuRuntime {
     // A loop that never reads leaves every scope's promise pending (they settle only when the
     // event loop turns); past a bound, errors reach the 'uncapturederror' listener instead.
     const scoped = this.pendingScopes.length < MAX_PENDING_SCOPES;
+    const fence = this.throttle ? this.nextFence(encoder) : undefined;
     if (scoped) this.device.pushErrorScope('validation');
     this.device.queue.submit([encoder.finish()]);
     this.stats.submits++;
@@ -352,6 +375,54 @@ export class GpuRuntime {
     this.slot = 0;
     this.submittedBatch = this.batch;
     this.batch++;
+    if (fence) {
+      this.inFlight.push(fence);
+      // Its settling is observed through mapState; the rejection of a lost device carries nothing more.
+      fence.mapAsync(1 /* GPUMapMode.READ */, 0, 4).catch(() => undefined);
+    }
+  }
+
+  /** A fence buffer for the batch `encoder` ends: waits for the oldest batch first when too many are queued. */
+  private nextFence(encoder: GPUCommandEncoder): GPUBuffer {
+    while (this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) {
+      const oldest = this.inFlight.shift() as GPUBuffer;
+      // A lost device rejects the mapping, which ends the wait too; the next operation reports the loss.
+      pumpUntil(() => oldest.mapState !== 'pending', 'waiting for queued kernels');
+      if (oldest.mapState === 'mapped') oldest.unmap();
+      this.freeFences.push(oldest);
+    }
+    const fence = this.freeFences.pop() ?? this.device.createBuffer({ size: 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    encoder.copyBufferToBuffer(this.params, 0, fence, 0, 4);
+    return fence;
+  }
+
+  /**
+   * A replay (jit.trace) starts: its kernels go into one command buffer, submitted once by
+   * endReplay. The parameter block is sized from the previous replay's dispatch count (the first
+   * replay of a program still submits every DISPATCHES_PER_BATCH); bind groups, cached by chunk
+   * and size class, are the ones earlier replays made, since the pool hands out the same blocks.
+   */
+  beginReplay(): void {
+    this.flush();
+    if (this.replaySlots > this.slots) this.resizeParams(this.replaySlots);
+    this.replayDispatches = 0;
+  }
+
+  endReplay(): void {
+    if (this.replayDispatches < 0) return;
+    // room for the largest replay seen, within a bound (a uniform buffer of 2,048 slots is 1 MiB)
+    this.replaySlots = Math.min(Math.max(this.replaySlots, this.replayDispatches), MAX_REPLAY_SLOTS);
+    this.replayDispatches = -1;
+    this.flush();
+  }
+
+  /** A parameter block of `slots` slots: the bind groups naming the old one are dropped with it. */
+  private resizeParams(slots: number): void {
+    this.params.destroy();
+    this.params = this.device.createBuffer({ size: slots * PARAM_SLOT_BYTES, usage: USAGE.UNIFORM | USAGE.COPY_DST | USAGE.COPY_SRC });
+    this.arenaWords = new Int32Array((slots * PARAM_SLOT_BYTES) / 4);
+    this.slots = slots;
+    this.bindGroups.clear();
   }
 
   private async settleScopes(op: string): Promise<void> {
