@@ -67,8 +67,14 @@ export class BufferPool {
     const list = this.free.get(cls);
     let buf: GpuBuffer | undefined;
     if (list && list.length > 0) {
-      if (!forCpuWrite) buf = list.pop();
-      else {
+      if (!forCpuWrite) {
+        // The block in the lowest chunk: which chunk serves a role then varies less from step to
+        // step (collected tensors come back in varying order), so fewer chunk combinations, and
+        // bind groups, are ever made.
+        let best = list.length - 1;
+        for (let i = list.length - 2; i >= 0 && list[best].chunk > 0; i--) if (list[i].chunk < list[best].chunk) best = i;
+        buf = best === list.length - 1 ? list.pop() : list.splice(best, 1)[0];
+      } else {
         const i = list.findIndex((b) => b.lastBatch <= submittedBatch);
         if (i >= 0) buf = list.splice(i, 1)[0];
       }
