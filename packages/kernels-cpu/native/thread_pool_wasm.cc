@@ -1,0 +1,112 @@
+// The thread pool of the threaded WebAssembly module (@mge/kernels-wasm's mge_kernels_mt.wasm).
+// Same interface as thread_pool.cc, but wasm has no std::thread: the host starts Web Workers
+// (or Node worker_threads), each instantiating the module over the same shared memory, and each
+// calls run_pool_worker(), which never returns. Jobs are published through shared memory and
+// workers sleep in memory.atomic.wait32. The calling (main) thread never sleeps: a browser's main
+// thread may not wait, so after running its share it spins until the workers' tasks are done.
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+
+#include "thread_pool.h"
+
+namespace mge {
+namespace {
+
+thread_local bool t_in_job = false;
+
+// Workers running run_pool_worker(); the main thread publishes at most this many + 1 tasks' worth
+// of parallelism (more tasks are fine: they are claimed one at a time).
+std::atomic<int> g_threads{1};
+
+// Job state. A task is claimed from next = (epoch << 32 | index), so a worker still leaving an
+// older job cannot take one of a newer job; the job's function and size live in the slot of
+// its epoch's parity, which is rewritten only two jobs later (after this one has finished).
+struct Slot {
+  const std::function<void(int)>* fn;
+  int tasks;
+};
+Slot g_slots[2];
+std::atomic<std::uint64_t> g_next{0};
+std::atomic<int> g_done{0};
+alignas(4) std::atomic<std::int32_t> g_wake{0};  // the epoch workers wait on (32 bits for wait32)
+std::uint32_t g_epoch = 0;                         // main thread only
+
+void work(std::uint32_t epoch) {
+  std::uint64_t v = g_next.load(std::memory_order_acquire);
+  for (;;) {
+    if (static_cast<std::uint32_t>(v >> 32) != epoch) return;
+    const Slot& s = g_slots[epoch & 1];
+    const int t = static_cast<int>(v & 0xffffffffu);
+    if (t >= s.tasks) return;
+    if (!g_next.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+    (*s.fn)(t);
+    g_done.fetch_add(1, std::memory_order_acq_rel);
+    v = g_next.load(std::memory_order_acquire);
+  }
+}
+
+void run(int tasks, const std::function<void(int)>& fn) {
+  if (tasks <= 0) return;
+  if (tasks == 1 || g_threads.load(std::memory_order_relaxed) == 1 || t_in_job) {
+    const bool was = t_in_job;
+    t_in_job = true;
+    for (int t = 0; t < tasks; ++t) fn(t);
+    t_in_job = was;
+    return;
+  }
+  const std::uint32_t epoch = ++g_epoch;
+  g_slots[epoch & 1] = Slot{&fn, tasks};
+  g_done.store(0, std::memory_order_relaxed);
+  g_next.store(static_cast<std::uint64_t>(epoch) << 32, std::memory_order_release);
+  g_wake.store(static_cast<std::int32_t>(epoch), std::memory_order_release);
+  __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&g_wake), ~0u);
+  t_in_job = true;
+  work(epoch);
+  t_in_job = false;
+  while (g_done.load(std::memory_order_acquire) < tasks) {
+  }
+}
+
+}  // namespace
+
+int num_threads() { return g_threads.load(std::memory_order_relaxed); }
+
+// The number of threads taking part in a job: the main thread plus the workers the host started
+// (it calls this once they run). Fewer than started is fine; more would only leave tasks to the
+// ones that exist.
+void set_num_threads(int n) { g_threads.store(std::max(1, std::min(n, 256)), std::memory_order_relaxed); }
+
+bool in_parallel_region() { return t_in_job; }
+
+void parallel_tasks(int tasks, const std::function<void(int)>& fn) { run(tasks, fn); }
+
+void parallel_for(i64 n, i64 grain, const std::function<void(i64, i64)>& fn) {
+  if (n <= 0) return;
+  const i64 g = std::max<i64>(1, grain);
+  const i64 chunks = std::min<i64>((n + g - 1) / g, t_in_job ? 1 : num_threads());
+  if (chunks <= 1) {
+    fn(0, n);
+    return;
+  }
+  parallel_tasks(static_cast<int>(chunks), [&](int t) {
+    const i64 b = n * t / chunks, e = n * (t + 1) / chunks;
+    if (b < e) fn(b, e);
+  });
+}
+
+[[noreturn]] void run_pool_worker() {
+  t_in_job = true;
+  std::int32_t seen = g_wake.load(std::memory_order_acquire);
+  for (;;) {
+    // Spin a little before sleeping: a training step issues many short jobs back to back.
+    for (int i = 0; i < 20000 && g_wake.load(std::memory_order_acquire) == seen; ++i) {
+    }
+    while (g_wake.load(std::memory_order_acquire) == seen)
+      __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&g_wake), seen, -1);
+    seen = g_wake.load(std::memory_order_acquire);
+    work(static_cast<std::uint32_t>(seen));
+  }
+}
+
+}  // namespace mge
