@@ -24,6 +24,12 @@ async function adapterInfo(): Promise<Record<string, unknown>> {
   };
 }
 
+/** Threads tfjs-backend-wasm runs on (its getThreadsCount answers 1 for the single-thread build). */
+function tfjsWasmThreads(): number | undefined {
+  const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  return b.wasm?.tfjs?.getThreadsCount?.();
+}
+
 (globalThis as Record<string, unknown>).runBench = async (
   device: 'webgpu' | 'wasm',
   cfg: BenchConfig,
@@ -33,15 +39,23 @@ async function adapterInfo(): Promise<Record<string, unknown>> {
 ) => {
   await ready([device]);
   const ours = getBackend(device) as unknown as { description: string };
-  // tfjs-backend-wasm fetches its module from here (the bench server serves its dist/); the page
-  // is not cross-origin isolated, so it picks its single-thread SIMD build, like ours.
+  // tfjs-backend-wasm fetches its module from here (the bench server serves its dist/). Like
+  // ours, it picks its threaded SIMD build when the page is cross-origin isolated (run.ts
+  // --isolated) and its single-thread SIMD build otherwise.
   setWasmPaths('/tfjs/');
   if (device === 'wasm') overrideWasmConvFilterGradient(tf);
   await tf.setBackend(device);
   await tf.ready();
   const { mge, tfjs } = await runBoth(device, cfg, warmup, runs, only);
   return {
-    adapter: device === 'webgpu' ? await adapterInfo() : { crossOriginIsolated: globalThis.crossOriginIsolated },
+    adapter:
+      device === 'webgpu'
+        ? await adapterInfo()
+        : {
+            crossOriginIsolated: globalThis.crossOriginIsolated,
+            tfjsThreads: tfjsWasmThreads(),
+            oursThreads: (ours as { threads?: number }).threads,
+          },
     oursDescription: ours.description,
     tfjsBackend: tf.getBackend(),
     mge,
