@@ -4,7 +4,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getBackend, ready } from '@mge/core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@mge/kernels-webgpu';
 import '@mge/kernels-wasm';
@@ -24,18 +24,13 @@ async function adapterInfo(): Promise<Record<string, unknown>> {
   };
 }
 
-/** Threads tfjs-backend-wasm runs on (its getThreadsCount answers 1 for the single-thread build). */
-function tfjsWasmThreads(): number | undefined {
-  const b = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
-  return b.wasm?.tfjs?.getThreadsCount?.();
-}
-
 (globalThis as Record<string, unknown>).runBench = async (
   device: 'webgpu' | 'wasm',
   cfg: BenchConfig,
   warmup: number,
   runs: number,
   only?: string,
+  tfjsThreads?: number,
 ) => {
   await ready([device]);
   const ours = getBackend(device) as unknown as { description: string };
@@ -43,6 +38,8 @@ function tfjsWasmThreads(): number | undefined {
   // ours, it picks its threaded SIMD build when the page is cross-origin isolated (run.ts
   // --isolated) and its single-thread SIMD build otherwise.
   setWasmPaths('/tfjs/');
+  // Its threaded build's default on this page's CPU count, unless run.ts --tfjs-threads says otherwise.
+  if (tfjsThreads) setThreadsCount(tfjsThreads);
   if (device === 'wasm') overrideWasmConvFilterGradient(tf);
   await tf.setBackend(device);
   await tf.ready();
@@ -53,7 +50,7 @@ function tfjsWasmThreads(): number | undefined {
         ? await adapterInfo()
         : {
             crossOriginIsolated: globalThis.crossOriginIsolated,
-            tfjsThreads: tfjsWasmThreads(),
+            tfjsThreads: getThreadsCount(),
             oursThreads: (ours as { threads?: number }).threads,
           },
     oursDescription: ours.description,

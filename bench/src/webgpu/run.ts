@@ -11,7 +11,8 @@
  *                                            [--only matmul] [--no-node] [--no-browser]
  *   pnpm --filter @mge/bench bench:wasm [same flags; --infer 256] [--isolated]
  * `--isolated` serves the page with COOP/COEP headers: both wasm sides then load their threaded
- * builds (compare with the default run, where both run one thread). In Node, tfjs-backend-wasm is
+ * builds (compare with the default run, where both run one thread); `--tfjs-threads N` sets
+ * tfjs-backend-wasm's thread count there (its default is its own choice, printed as tfjsThreads). In Node, tfjs-backend-wasm is
  * always single-thread and ours is threaded unless MGE_WASM_THREADS=1.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -101,8 +102,8 @@ async function browserRun(): Promise<BrowserReport> {
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => (globalThis as Record<string, unknown>).benchReady === true, undefined, { timeout: 60_000 });
     return (await page.evaluate(
-      ([d, c, w, r, o]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(d, c, w, r, o),
-      [device, cfg, warmup, runs, only] as const,
+      ([d, c, w, r, o, t]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(d, c, w, r, o, t),
+      [device, cfg, warmup, runs, only, args.includes('--tfjs-threads') ? opt('tfjs-threads', 1) : undefined] as const,
     )) as BrowserReport;
   } finally {
     await browser.close();

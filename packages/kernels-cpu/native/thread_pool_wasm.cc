@@ -2,8 +2,9 @@
 // Same interface as thread_pool.cc, but wasm has no std::thread: the host starts Web Workers
 // (or Node worker_threads), each instantiating the module over the same shared memory, and each
 // calls run_pool_worker(), which never returns. Jobs are published through shared memory and
-// workers sleep in memory.atomic.wait32. The calling (main) thread never sleeps: a browser's main
-// thread may not wait, so after running its share it spins until the workers' tasks are done.
+// workers sleep in memory.atomic.wait32. After running its share, the calling thread spins
+// briefly for the workers' tasks and then sleeps too, unless it is a browser page's main thread,
+// which may not wait (the host says which: set_main_thread_waits).
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -31,6 +32,7 @@ std::atomic<std::uint64_t> g_next{0};
 std::atomic<int> g_done{0};
 alignas(4) std::atomic<std::int32_t> g_wake{0};  // the epoch workers wait on (32 bits for wait32)
 std::uint32_t g_epoch = 0;                         // main thread only
+bool g_main_waits = false;
 
 void work(std::uint32_t epoch) {
   std::uint64_t v = g_next.load(std::memory_order_acquire);
@@ -41,7 +43,9 @@ void work(std::uint32_t epoch) {
     if (t >= s.tasks) return;
     if (!g_next.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
     (*s.fn)(t);
-    g_done.fetch_add(1, std::memory_order_acq_rel);
+    // The last task wakes the main thread in case it sleeps (a notify with no waiter is cheap).
+    if (g_done.fetch_add(1, std::memory_order_acq_rel) + 1 == s.tasks)
+      __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&g_done), 1);
     v = g_next.load(std::memory_order_acquire);
   }
 }
@@ -64,8 +68,12 @@ void run(int tasks, const std::function<void(int)>& fn) {
   t_in_job = true;
   work(epoch);
   t_in_job = false;
-  while (g_done.load(std::memory_order_acquire) < tasks) {
+  // Spin a little (the workers' last tasks usually end about when ours does), then sleep, so
+  // that on a busy machine the core goes to the worker we wait for.
+  for (int i = 0; i < 200000 && g_done.load(std::memory_order_acquire) < tasks; ++i) {
   }
+  for (int d; (d = g_done.load(std::memory_order_acquire)) < tasks;)
+    if (g_main_waits) __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&g_done), d, -1);
 }
 
 }  // namespace
@@ -78,6 +86,10 @@ int num_threads() { return g_threads.load(std::memory_order_relaxed); }
 void set_num_threads(int n) { g_threads.store(std::max(1, std::min(n, 256)), std::memory_order_relaxed); }
 
 bool in_parallel_region() { return t_in_job; }
+
+// Whether the thread that calls parallel_for may block in memory.atomic.wait32 (a worker or
+// Node's main thread may; a browser page's main thread may not, and then spins).
+void set_main_thread_waits(bool waits) { g_main_waits = waits; }
 
 void parallel_tasks(int tasks, const std::function<void(int)>& fn) { run(tasks, fn); }
 

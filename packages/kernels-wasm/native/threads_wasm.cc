@@ -14,6 +14,7 @@
 
 namespace mge {
 [[noreturn]] void run_pool_worker();
+void set_main_thread_waits(bool waits);
 }
 
 extern "C" {
@@ -79,8 +80,12 @@ MGE_EXPORT std::int32_t mge_thread_init() {
   return 1;
 }
 
-// Threads taking part in a parallel job: the main thread plus the running workers.
-MGE_EXPORT void mge_set_threads(std::int32_t n) { mge::set_num_threads(n); }
+// Threads taking part in a parallel job: the main thread plus the running workers; `can_wait`:
+// whether the main thread may block (not a browser page's main thread).
+MGE_EXPORT void mge_set_threads(std::int32_t n, std::int32_t can_wait) {
+  mge::set_num_threads(n);
+  mge::set_main_thread_waits(can_wait != 0);
+}
 MGE_EXPORT std::int32_t mge_threads() { return mge::num_threads(); }
 
 // A worker's body: waits for jobs and runs their tasks, forever.

@@ -9,7 +9,7 @@ import type { KernelExports } from './module.js';
 /** The threaded module's extra exports (native/threads_wasm.cc and emscripten's stack helpers). */
 export interface ThreadExports {
   mge_thread_init(): number;
-  mge_set_threads(n: number): void;
+  mge_set_threads(n: number, canWait: number): void;
   mge_threads(): number;
   mge_worker_run(): void;
   stackRestore(top: number): void;
@@ -190,6 +190,8 @@ export async function startThreads(
   const settled = await Promise.allSettled(jobs);
   const started = settled.filter((r) => r.status === 'fulfilled').length;
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  k.mge_set_threads(1 + started);
+  // A browser page's main thread may not block in Atomics.wait; a worker or Node's main thread may.
+  const canWait = nodeProcess() !== undefined || typeof (globalThis as { window?: unknown }).window === 'undefined';
+  k.mge_set_threads(1 + started, canWait ? 1 : 0);
   return { threads: 1 + started, failure: failed ? String((failed.reason as Error)?.message ?? failed.reason) : undefined };
 }
