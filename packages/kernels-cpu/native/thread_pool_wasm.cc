@@ -33,6 +33,7 @@ std::atomic<int> g_done{0};
 alignas(4) std::atomic<std::int32_t> g_wake{0};  // the epoch workers wait on (32 bits for wait32)
 std::uint32_t g_epoch = 0;                         // main thread only
 bool g_main_waits = false;
+std::atomic<std::int32_t> g_failed{0};  // a worker died (its host calls pool_worker_failed)
 
 void work(std::uint32_t epoch) {
   std::uint64_t v = g_next.load(std::memory_order_acquire);
@@ -72,8 +73,15 @@ void run(int tasks, const std::function<void(int)>& fn) {
   // that on a busy machine the core goes to the worker we wait for.
   for (int i = 0; i < 200000 && g_done.load(std::memory_order_acquire) < tasks; ++i) {
   }
-  for (int d; (d = g_done.load(std::memory_order_acquire)) < tasks;)
+  for (int d; (d = g_done.load(std::memory_order_acquire)) < tasks;) {
+    // A worker that died (a kernel aborted in it) never finishes its task: fail this call (the
+    // host sees a RuntimeError) rather than wait forever, and run later jobs on this thread.
+    if (g_failed.load(std::memory_order_acquire) != 0) {
+      g_threads.store(1, std::memory_order_relaxed);
+      __builtin_trap();
+    }
     if (g_main_waits) __builtin_wasm_memory_atomic_wait32(reinterpret_cast<int*>(&g_done), d, -1);
+  }
 }
 
 }  // namespace
@@ -105,6 +113,11 @@ void parallel_for(i64 n, i64 grain, const std::function<void(i64, i64)>& fn) {
     const i64 b = n * t / chunks, e = n * (t + 1) / chunks;
     if (b < e) fn(b, e);
   });
+}
+
+void pool_worker_failed() {
+  g_failed.store(1, std::memory_order_release);
+  __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&g_done), 1);
 }
 
 [[noreturn]] void run_pool_worker() {

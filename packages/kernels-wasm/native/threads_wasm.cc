@@ -15,6 +15,7 @@
 namespace mge {
 [[noreturn]] void run_pool_worker();
 void set_main_thread_waits(bool waits);
+void pool_worker_failed();
 }
 
 extern "C" {
@@ -90,3 +91,7 @@ MGE_EXPORT std::int32_t mge_threads() { return mge::num_threads(); }
 
 // A worker's body: waits for jobs and runs their tasks, forever.
 MGE_EXPORT void mge_worker_run() { mge::run_pool_worker(); }
+
+// Called by a worker's host when mge_worker_run threw (a kernel aborted in the worker): the
+// thread waiting for that worker's task stops waiting and fails instead.
+MGE_EXPORT void mge_worker_failed() { mge::pool_worker_failed(); }

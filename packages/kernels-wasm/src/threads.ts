@@ -12,6 +12,7 @@ export interface ThreadExports {
   mge_set_threads(n: number, canWait: number): void;
   mge_threads(): number;
   mge_worker_run(): void;
+  mge_worker_failed(): void;
   stackRestore(top: number): void;
 }
 
@@ -94,7 +95,11 @@ function start(m, post) {
     e.stackRestore(m.stackTop);
     if (!e.mge_thread_init()) throw new Error('out of memory for the thread-local block');
     post({ ready: true });
-    e.mge_worker_run();
+    try {
+      e.mge_worker_run();
+    } finally {
+      e.mge_worker_failed(); // it returns only by throwing: whoever waits for this worker must not wait forever
+    }
   }).catch((err) => post({ error: String((err && err.message) || err) }));
 }`;
 const NODE_WORKER = `${WORKER_MAIN}
