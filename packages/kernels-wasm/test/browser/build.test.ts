@@ -3,7 +3,7 @@
 import { deviceInfo, getBackend, ready, tensor } from '@mge/core';
 import { matmul } from '@mge/functional';
 import { describe, expect, inject, it } from 'vitest';
-import { defaultBuild } from '../../src/index.js';
+import { defaultBuild, instantiateKernels, threadedWasmUrl, useCompiledKernels } from '../../src/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -28,6 +28,16 @@ describe('module choice in the browser', () => {
         'WebAssembly (wasm-simd128 GEMM, 1 thread: the page is not cross-origin isolated (COOP/COEP headers))',
       );
     }
+  });
+  it('instantiates the threaded module only when isolated, and otherwise names the reason', async () => {
+    const mt = await WebAssembly.compileStreaming(fetch(threadedWasmUrl));
+    if (inject('crossOriginIsolated')) {
+      expect(await instantiateKernels(mt, 2)).toMatchObject({ build: 'threads', threads: 2 });
+      return;
+    }
+    const why = 'the page is not cross-origin isolated (COOP/COEP headers)';
+    expect(() => useCompiledKernels(mt)).toThrow(`useCompiledKernels: module is the threaded build, which this realm cannot run: ${why}`);
+    await expect(instantiateKernels(mt)).rejects.toThrow(`the threaded wasm kernel module cannot run here: ${why}`);
   });
   it('a product split over the threads equals the js backend', async () => {
     const v = Array.from({ length: 96 * 80 }, (_, i) => ((i * 37) % 17) - 8);
