@@ -154,11 +154,12 @@ export async function instantiateKernels(source?: KernelSource, threads = wanted
   };
   const instance = await WebAssembly.instantiate(module, imports);
   const k = instance.exports as unknown as KernelExports & ThreadExports;
+  // The threaded module's thread-locals need their block before any code (constructors included) touches them.
+  if (memory && !k.mge_thread_init()) throw new RangeError('the wasm kernel module ran out of memory for its thread-local block');
   k._initialize();
   if (!memory) return { kernels: k, build: 'single', threads: 1 };
   // The exports' `memory` is the imported one; the backend reads it from there.
   const kernels = Object.assign(Object.create(k) as KernelExports, { memory });
-  if (!k.mge_thread_init()) throw new RangeError('the wasm kernel module ran out of memory for its thread-local block');
   const started = await startThreads(module, memory, k, Math.max(1, threads));
   return { kernels, build: 'threads', ...started };
 }
