@@ -4,6 +4,10 @@ import { defaultClientConditions, defineConfig } from 'vite';
 // condition), so the app builds without building the packages first.
 const conditions = ['source', ...defaultClientConditions];
 
+// Cross-origin isolation gives the page SharedArrayBuffer, so the `wasm` backend loads its
+// threaded module; a host that serves the build without these headers gets the single-thread one.
+const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   resolve: { conditions },
   worker: {
@@ -16,6 +20,6 @@ export default defineConfig({
     assetsInlineLimit: 0,
     rolldownOptions: { output: { keepNames: true } },
   },
-  preview: { host: '127.0.0.1' },
-  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1', headers },
+  server: { host: '127.0.0.1', headers },
 });

@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     include: ['test/browser/**/*.test.ts'],
     testTimeout: 120_000,
+    // What the page is (vitest.browser.threads.config.ts says true): the build test checks that the threaded module loads exactly when it is.
+    provide: { crossOriginIsolated: false },
     browser: {
       enabled: true,
       headless: true,

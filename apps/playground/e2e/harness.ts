@@ -43,12 +43,15 @@ function newestMtime(dir: string): number {
   return t;
 }
 
-/** Builds dist/ when it is missing or older than the app's sources. */
+/** Builds dist/ when it is missing or older than the app's sources (or the wasm kernels it bundles). */
 export function ensureBuilt(): void {
   const index = join(DIST, 'index.html');
+  const kernels = join(APP_DIR, '../../packages/kernels-wasm');
   const sources = Math.max(
     newestMtime(join(APP_DIR, 'src')),
     newestMtime(join(APP_DIR, 'assets')),
+    newestMtime(join(kernels, 'src')),
+    newestMtime(join(kernels, 'wasm')),
     statSync(join(APP_DIR, 'index.html')).mtimeMs,
   );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
@@ -62,8 +65,15 @@ export interface Served {
   close: () => Promise<void>;
 }
 
-export async function serveDist(): Promise<Served> {
+/**
+ * Serves the built app as a static host would (gzip for text and wasm). `isolated` (default)
+ * adds the COOP/COEP headers of vite.config.ts, making the page cross-origin isolated.
+ */
+export async function serveDist({ isolated = true }: { isolated?: boolean } = {}): Promise<Served> {
   const sent: Served['sent'] = [];
+  const isolation: Record<string, string> = isolated
+    ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+    : {};
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(DIST, path));
@@ -81,13 +91,13 @@ export async function serveDist(): Promise<Served> {
       if (!gzipped.has(file)) gzipped.set(file, gzipSync(readFileSync(file)));
       const body = gzipped.get(file) as Buffer;
       sent.push({ path, bytes: body.length });
-      res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', vary: 'accept-encoding' });
+      res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', vary: 'accept-encoding', ...isolation });
       res.end(body);
       return;
     }
     const body = readFileSync(file);
     sent.push({ path, bytes: body.length });
-    res.writeHead(200, { 'content-type': type });
+    res.writeHead(200, { 'content-type': type, ...isolation });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

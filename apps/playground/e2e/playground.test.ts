@@ -67,6 +67,14 @@ describe('playground in chromium', () => {
     );
   });
 
+  it('is cross-origin isolated, so the wasm kernels run on the threaded module', async () => {
+    expect(await w.page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
+    const cpus = await w.page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
+    expect(cpus).toBeGreaterThan(1);
+    expect(await w.page.locator('#active-device').textContent()).toBe(`wasm · WebAssembly (wasm-simd128 GEMM, ${cpus} threads)`);
+    expect(w.requests.filter((u) => u.endsWith('.wasm'))).toEqual([expect.stringMatching(/mge_kernels_mt-[\w-]+\.wasm$/)]);
+  });
+
   it("lists LeNet's output shapes down to [N,10]", async () => {
     const shapes = await w.page.locator('#diagram .node .shape').allTextContents();
     expect(shapes).toEqual([
@@ -286,9 +294,9 @@ describe('playground in chromium', () => {
 });
 
 describe('playground in chromium with WebGPU disabled', () => {
-  it('starts on wasm, says why webgpu is unavailable, and trains', async () => {
+  it('starts on wasm, says why webgpu is unavailable, and trains (served without COOP/COEP: the single-thread module)', async () => {
     ensureBuilt();
-    const server = await serveDist();
+    const server = await serveDist({ isolated: false });
     const browser = await launch(['--disable-webgpu']);
     try {
       const w = await openPage(browser, server.url);
@@ -297,6 +305,9 @@ describe('playground in chromium with WebGPU disabled', () => {
       const notes = await w.page.locator('#device-notes').textContent();
       expect(notes).toMatch(/webgpu is unavailable: .+/);
       expect(notes).not.toMatch(/Vulkan|lavapipe/); // Node-only advice
+      expect(await w.page.locator('#active-device').textContent()).toBe(
+        'wasm · WebAssembly (wasm-simd128 GEMM, 1 thread: the page is not cross-origin isolated (COOP/COEP headers))',
+      );
       await w.page.getByRole('tab', { name: 'Train' }).click();
       await w.page.locator('#train-toggle:not([disabled])').waitFor();
       await w.page.click('#train-toggle');

@@ -4,7 +4,7 @@
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { getBackend, ready } from '@mge/core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@mge/kernels-webgpu';
 import '@mge/kernels-wasm';
@@ -30,18 +30,29 @@ async function adapterInfo(): Promise<Record<string, unknown>> {
   warmup: number,
   runs: number,
   only?: string,
+  tfjsThreads?: number,
 ) => {
   await ready([device]);
   const ours = getBackend(device) as unknown as { description: string };
-  // tfjs-backend-wasm fetches its module from here (the bench server serves its dist/); the page
-  // is not cross-origin isolated, so it picks its single-thread SIMD build, like ours.
+  // tfjs-backend-wasm fetches its module from here (the bench server serves its dist/). Like
+  // ours, it picks its threaded SIMD build when the page is cross-origin isolated (run.ts
+  // --isolated) and its single-thread SIMD build otherwise.
   setWasmPaths('/tfjs/');
+  // Its threaded build's default on this page's CPU count, unless run.ts --tfjs-threads says otherwise.
+  if (tfjsThreads) setThreadsCount(tfjsThreads);
   if (device === 'wasm') overrideWasmConvFilterGradient(tf);
   await tf.setBackend(device);
   await tf.ready();
   const { mge, tfjs } = await runBoth(device, cfg, warmup, runs, only);
   return {
-    adapter: device === 'webgpu' ? await adapterInfo() : { crossOriginIsolated: globalThis.crossOriginIsolated },
+    adapter:
+      device === 'webgpu'
+        ? await adapterInfo()
+        : {
+            crossOriginIsolated: globalThis.crossOriginIsolated,
+            tfjsThreads: getThreadsCount(),
+            oursThreads: (ours as { threads?: number }).threads,
+          },
     oursDescription: ours.description,
     tfjsBackend: tf.getBackend(),
     mge,

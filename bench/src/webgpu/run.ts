@@ -9,7 +9,11 @@
  *
  *   pnpm --filter @mge/bench bench:webgpu [--runs 5] [--warmup 2] [--batch 64] [--matmul 1024]
  *                                            [--only matmul] [--no-node] [--no-browser]
- *   pnpm --filter @mge/bench bench:wasm [same flags; --infer 256]
+ *   pnpm --filter @mge/bench bench:wasm [same flags; --infer 256] [--isolated]
+ * `--isolated` serves the page with COOP/COEP headers: both wasm sides then load their threaded
+ * builds (compare with the default run, where both run one thread); `--tfjs-threads N` sets
+ * tfjs-backend-wasm's thread count there (its default is its own choice, printed as tfjsThreads). In Node, tfjs-backend-wasm is
+ * always single-thread and ours is threaded unless MGE_WASM_THREADS=1.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -76,11 +80,13 @@ async function browserRun(): Promise<BrowserReport> {
   // tfjs-backend-wasm's (setWasmPaths('/tfjs/') in the page).
   const require = createRequire(import.meta.url);
   const wasmFile = (url: string): string | undefined => {
-    if (url === '/wasm/mge_kernels.wasm') return join(here, '../../../packages/kernels-wasm/wasm/mge_kernels.wasm');
+    if (url === '/wasm/mge_kernels.wasm' || url === '/wasm/mge_kernels_mt.wasm') return join(here, '../../../packages/kernels-wasm', url);
     const m = /^\/tfjs\/(tfjs-backend-wasm[a-z-]*\.wasm)$/.exec(url);
     return m ? join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), m[1]) : undefined;
   };
+  const isolation = flag('isolated') ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
     const file = wasmFile(req.url ?? '');
     if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
     else if (file) res.writeHead(200, { 'content-type': 'application/wasm' }).end(readFileSync(file));
@@ -96,8 +102,8 @@ async function browserRun(): Promise<BrowserReport> {
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForFunction(() => (globalThis as Record<string, unknown>).benchReady === true, undefined, { timeout: 60_000 });
     return (await page.evaluate(
-      ([d, c, w, r, o]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(d, c, w, r, o),
-      [device, cfg, warmup, runs, only] as const,
+      ([d, c, w, r, o, t]) => (globalThis as unknown as { runBench: (...a: unknown[]) => Promise<unknown> }).runBench(d, c, w, r, o, t),
+      [device, cfg, warmup, runs, only, args.includes('--tfjs-threads') ? opt('tfjs-threads', 1) : undefined] as const,
     )) as BrowserReport;
   } finally {
     await browser.close();
@@ -106,7 +112,7 @@ async function browserRun(): Promise<BrowserReport> {
 }
 
 /** Node, wasm: both sides again (tfjs-backend-wasm runs in Node too), interleaved as in the page. */
-async function nodeRunWasm(): Promise<{ oursDescription: string; mge: Side[]; tfjs: Side[] }> {
+async function nodeRunWasm(): Promise<{ oursDescription: string; tfjsThreads?: number; mge: Side[]; tfjs: Side[] }> {
   const { getBackend, ready } = await import('@mge/core');
   await import('@mge/kernels-wasm');
   const { useTf } = await import('../peers.js');
@@ -114,7 +120,10 @@ async function nodeRunWasm(): Promise<{ oursDescription: string; mge: Side[]; tf
   await ready(['wasm']);
   if (!(await useTf('wasm'))) throw new Error('bench: tfjs-backend-wasm does not initialise in Node');
   const ours = getBackend('wasm') as unknown as { description: string };
-  return { oursDescription: ours.description, ...(await runBoth('wasm', cfg, warmup, runs, only)) };
+  const tf = await import('@tensorflow/tfjs-core');
+  const tfb = tf.backend() as unknown as { wasm?: { tfjs?: { getThreadsCount?: () => number } } };
+  const tfjsThreads = tfb.wasm?.tfjs?.getThreadsCount?.();
+  return { oursDescription: ours.description, tfjsThreads, ...(await runBoth('wasm', cfg, warmup, runs, only)) };
 }
 
 async function nodeRun(): Promise<{ adapter: string; mge: Side[] }> {
@@ -173,7 +182,7 @@ if (!flag('no-browser')) {
 if (!flag('no-node') && device === 'wasm') {
   console.log('\nnode: our wasm backend and tfjs-backend-wasm 4.22.0 in one process…');
   const n = await nodeRunWasm();
-  console.log(`ours: ${n.oursDescription}; CPU ${cpus()[0]?.model ?? '?'}\n`);
+  console.log(`ours: ${n.oursDescription}; tfjs-backend-wasm threads: ${n.tfjsThreads ?? '?'}; CPU ${cpus()[0]?.model ?? '?'}\n`);
   result.node = { ...n, ratios: sideBySide(n.mge, n.tfjs) };
 }
 if (!flag('no-node') && device === 'webgpu') {

@@ -5,19 +5,24 @@
  * asynchronously and lazily: `await ready()` (or `ready(['wasm'])`, from @mge/core) before using it.
  */
 import { registerBackend } from '@mge/core';
-import { loadKernels } from './module.js';
+import { defaultBuild, instantiateKernels } from './module.js';
 import { WasmBackend } from './wasm-backend.js';
 
 export {
   compileKernels,
+  defaultBuild,
+  instantiateKernels,
   type KernelExports,
   type KernelSource,
+  type LoadedKernels,
   loadKernels,
   simdSupported,
+  threadedWasmUrl,
   useCompiledKernels,
   WasmAbort,
   wasmUrl,
 } from './module.js';
+export { setWasmThreads, threadsUnavailable, wantedThreads } from './threads.js';
 export { WasmBackend, type WasmBackendOptions, WasmBuffer } from './wasm-backend.js';
 
 function disabled(): boolean {
@@ -29,7 +34,10 @@ registerBackend(
   'wasm',
   async () => {
     if (disabled()) throw new Error('disabled by MGE_WASM_DISABLE=1');
-    return new WasmBackend(await loadKernels());
+    const { kernels, threads, build, failure } = await instantiateKernels();
+    const chosen = defaultBuild();
+    const singleThreadReason = failure ?? (build === 'single' && chosen.build === 'single' ? chosen.why : undefined);
+    return new WasmBackend(kernels, { threads, singleThreadReason });
   },
   150,
   // Compiled only when asked for (by name, or by ready()/ready('auto') choosing a default), so a

@@ -54,11 +54,15 @@ function describe(buf: unknown): string {
 export interface WasmBackendOptions {
   /** Upper bound on bytes of released buffers kept for reuse (default 64 MiB). */
   poolBytes?: number;
+  /** Threads the kernels run on (instantiateKernels' answer; 1 for the single-thread module). */
+  threads?: number;
+  /** Why the kernels run on one thread, shown in the description (e.g. the page is not isolated). */
+  singleThreadReason?: string;
 }
 
 /**
- * The `wasm` backend: @mge/kernels-cpu's C++ kernels compiled to WebAssembly SIMD, one
- * thread. Tensors live in the module's memory as (pointer, length) handles; released blocks
+ * The `wasm` backend: @mge/kernels-cpu's C++ kernels compiled to WebAssembly SIMD, on one
+ * thread or (the threaded module) several. Tensors live in the module's memory as (pointer, length) handles; released blocks
  * are kept by size for the next output of that size, so a training step allocates nothing
  * after the first, and the rest go back to the module's malloc.
  */
@@ -66,6 +70,8 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   readonly name = 'wasm';
   readonly description: string;
   readonly buffersCollected = false;
+  /** Threads a kernel runs on. */
+  readonly threads: number;
   private readonly k: KernelExports;
   private readonly maxPool: number;
   private readonly free = new Map<number, number[]>(); // bytes → pointers
@@ -82,12 +88,18 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   constructor(kernels: KernelExports, options: WasmBackendOptions = {}) {
     this.k = kernels;
     this.maxPool = options.poolBytes ?? 2 ** 26;
-    this.description = `WebAssembly (${this.cString(kernels.mge_gemm_isa())} GEMM, 1 thread)`;
+    this.threads = options.threads ?? 1;
+    const reason = options.singleThreadReason;
+    const threads = `${this.threads === 1 ? '1 thread' : `${this.threads} threads`}${reason ? `: ${reason}` : ''}`;
+    this.description = `WebAssembly (${this.cString(kernels.mge_gemm_isa())} GEMM, ${threads})`;
   }
 
   // ---- module memory ------------------------------------------------------
 
-  /** Views of the module's memory, rebuilt after it grows (growing detaches the old buffer). */
+  /**
+   * Views of the module's memory, rebuilt after it grows (growing detaches an ArrayBuffer; a
+   * shared memory gets a new, longer SharedArrayBuffer).
+   */
   private views(): void {
     const buffer = this.k.memory.buffer;
     if (buffer === this.heap) return;
@@ -101,7 +113,8 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
     this.views();
     let end = ptr;
     while (this.u8[end] !== 0) end++;
-    return new TextDecoder().decode(this.u8.subarray(ptr, end));
+    // A copy: TextDecoder refuses views of a SharedArrayBuffer (the threaded module's memory).
+    return new TextDecoder().decode(this.u8.slice(ptr, end));
   }
 
   private malloc(bytes: number): number {

@@ -3,12 +3,15 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deviceInfo, getBackend, ready, tensor } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { compileKernels, loadKernels, useCompiledKernels, WasmBackend } from '../src/index.js';
+import { compileKernels, loadKernels, useCompiledKernels, WasmBackend, wantedThreads } from '../src/index.js';
 
 const pkg = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The registry as a fresh Node process sees it after importing kernels-cpu and kernels-wasm. */
-function probe(env: Record<string, string>): { devices: { name: string; state: string; error?: string }[]; def: string } {
+function probe(env: Record<string, string>): {
+  devices: { name: string; state: string; error?: string; description?: string }[];
+  def: string;
+} {
   const script = `
     const core = await import('@mge/core');
     await import('../kernels-cpu/src/index.ts');
@@ -30,7 +33,15 @@ describe('registration', () => {
     const wasm = deviceInfo().find((d) => d.name === 'wasm');
     expect(wasm?.state).toBe('ready');
     expect(wasm?.priority).toBe(150);
-    expect(wasm?.description).toBe('WebAssembly (wasm-simd128 GEMM, 1 thread)');
+    // Node can always share memory, so the threaded module loads with one thread per CPU.
+    const n = wantedThreads();
+    expect(wasm?.description).toBe(`WebAssembly (wasm-simd128 GEMM, ${n === 1 ? '1 thread: 1 thread asked for' : `${n} threads`})`);
+  });
+  it('MGE_WASM_THREADS picks the build: 1 loads the single-thread module, 3 the threaded one', () => {
+    const one = probe({ MGE_WASM_THREADS: '1', MGE_CPU_DISABLE: '1' });
+    expect(one.devices.find((d) => d.name === 'wasm')?.description).toBe('WebAssembly (wasm-simd128 GEMM, 1 thread: 1 thread asked for)');
+    const three = probe({ MGE_WASM_THREADS: '3', MGE_CPU_DISABLE: '1' });
+    expect(three.devices.find((d) => d.name === 'wasm')?.description).toBe('WebAssembly (wasm-simd128 GEMM, 3 threads)');
   });
   it('is the default in Node when the native addon cannot load', () => {
     const r = probe({ MGE_CPU_ADDON: '/nonexistent/mge_cpu.node' });
