@@ -400,13 +400,27 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     return out;
   }
 
+  /**
+   * 1×1, stride-1, unpadded, ungrouped convolutions get their filter packed once into the
+   * register tile's panels (native/pointwise.cc): their GEMM then packs only x, and applies the
+   * epilogue in registers.
+   */
+  prepackConv2d(w: Ref, p: Conv2dParams): DataArray | null {
+    if (!this.native.packPointwise || !isPointwise(p) || p.o * p.c === 0) return null;
+    return this.native.packPointwise(w.buf as Float32Array, p.o, p.c);
+  }
+
   conv2dEpilogue(x: Ref, w: Ref, p: Conv2dParams, epilogue: ConvEpilogue<DataArray>): DataArray {
     const params = this.convParams(p);
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
-    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
     const bias = (epilogue.bias?.buf as Float32Array | undefined) ?? null;
     const residual = (epilogue.residual?.buf as Float32Array | undefined) ?? null;
-    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, ACTIVATION_CODES[epilogue.activation ?? 'none'], residual);
+    const act = ACTIVATION_CODES[epilogue.activation ?? 'none'];
+    // a filter packed for another ISA's tile (setGemmIsa since) falls back to the plain kernel
+    const packed = epilogue.packed as Float32Array | undefined;
+    if (packed && this.native.pointwiseConv2d?.(x.buf as Float32Array, packed, out, params, bias, act, residual)) return out;
+    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
+    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, act, residual);
     return out;
   }
 
@@ -485,4 +499,9 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
  */
 function isDepthwise(p: Conv2dParams): boolean {
   return p.groups === p.c && p.c > 1;
+}
+
+/** A 1×1 convolution that is a plain GEMM per image (the packed-filter path). */
+function isPointwise(p: Conv2dParams): boolean {
+  return p.kh === 1 && p.kw === 1 && p.sh === 1 && p.sw === 1 && p.ph === 0 && p.pw === 0 && p.groups === 1 && p.oh === p.h && p.ow === p.w;
 }

@@ -1,0 +1,56 @@
+// A/B of the traced inference path with and without the backend's prepared weights
+// (`prepackConv2d`): the same model traced twice in one process, timed in alternating rounds by
+// process CPU time (at MGE_NUM_THREADS=1 that is the time our thread ran, whatever the load).
+//   pnpm --filter @mge/bench exec tsx --conditions=source src/zoo-infer-ab.ts mobilenet_v2 [rounds] [runs] [batch]
+import { getBackend, noGrad, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
+import { trace } from '@mge/jit';
+import { cpuInfo } from '@mge/kernels-cpu';
+import { createModel } from '@mge/models-zoo';
+import { randomFloats } from './stats.js';
+
+await ready();
+setDefaultDevice('cpu');
+random.seed(2);
+const [name = 'mobilenet_v2', roundsArg = '5', runsArg = '10', batchArg = '1'] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const runs = Number(runsArg);
+const batch = Number(batchArg);
+const model = createModel(name).eval();
+const eager = (t: Tensor) => noGrad(() => model(t) as Tensor);
+const x = tensor(randomFloats(batch * 3 * 224 * 224, 9), { shape: [batch, 3, 224, 224] });
+const backend = getBackend('cpu') as { prepackConv2d?: unknown };
+const make = async (prepack: boolean) => {
+  const saved = backend.prepackConv2d;
+  if (!prepack) backend.prepackConv2d = undefined;
+  const f = trace(eager, { captureAsConst: true, optimizeForInference: true });
+  await f(x).data();
+  await f(x).data();
+  backend.prepackConv2d = saved;
+  return f;
+};
+const variants = { prepacked: await make(true), plain: await make(false) };
+const a = await variants.prepacked(x).data();
+const b = await variants.plain(x).data();
+let maxRel = 0;
+for (let i = 0; i < a.length; i++) maxRel = Math.max(maxRel, Math.abs(a[i] - b[i]) / (1e-6 + Math.abs(b[i])));
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const times: Record<string, number[]> = { prepacked: [], plain: [] };
+for (let r = 0; r < rounds; r++) {
+  for (const [k, f] of Object.entries(variants)) {
+    const t0 = cpu();
+    for (let i = 0; i < runs; i++) await f(x).data();
+    times[k].push((cpu() - t0) / runs);
+  }
+}
+const med = (v: number[]) => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)];
+const info = cpuInfo();
+console.log(
+  `${name} b${batch} traced (${info.isa}, ${info.threads} thread(s)), CPU ms per inference, ${rounds} alternated rounds of ${runs}:`,
+);
+for (const [k, v] of Object.entries(times)) console.log(`  ${k.padEnd(10)} median ${med(v).toFixed(2)}  min ${Math.min(...v).toFixed(2)}`);
+console.log(
+  `  plain / prepacked (medians): ${(med(times.plain) / med(times.prepacked)).toFixed(2)}×; outputs differ by ≤ ${maxRel.toExponential(1)} relative`,
+);
