@@ -1,11 +1,17 @@
 // A/B of the traced inference path with and without the backend's prepared weights
-// (`prepackConv2d`): the same model traced twice in one process, timed in alternating rounds by
-// process CPU time (at MGE_NUM_THREADS=1 that is the time our thread ran, whatever the load).
+// (`prepackConv2d`), and onnxruntime-node when the zoo bench has exported the model
+// ($TMPDIR/mge-bench-zoo/<name>.onnx, same seed, same weights): timed in alternating rounds by
+// process CPU time, which on a loaded machine at MGE_NUM_THREADS=1 is the time each side ran,
+// not the time it waited for a core.
 //   pnpm --filter @mge/bench exec tsx --conditions=source src/zoo-infer-ab.ts mobilenet_v2 [rounds] [runs] [batch]
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { getBackend, noGrad, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import { trace } from '@mge/jit';
 import { cpuInfo } from '@mge/kernels-cpu';
 import { createModel } from '@mge/models-zoo';
+import * as ort from 'onnxruntime-node';
 import { randomFloats } from './stats.js';
 
 await ready();
@@ -28,16 +34,26 @@ const make = async (prepack: boolean) => {
   backend.prepackConv2d = saved;
   return f;
 };
-const variants = { prepacked: await make(true), plain: await make(false) };
-const a = await variants.prepacked(x).data();
-const b = await variants.plain(x).data();
+const variants: Record<string, (t: Tensor) => { data(): Promise<unknown> }> = {
+  prepacked: await make(true),
+  plain: await make(false),
+};
+const onnx = join(tmpdir(), 'mge-bench-zoo', `${name}.onnx`);
+if (existsSync(onnx)) {
+  const threads = cpuInfo().threads;
+  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const input = new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape as number[]);
+  variants.onnxruntime = () => ({ data: () => session.run({ x: input }) });
+}
+const a = (await variants.prepacked(x).data()) as Float32Array;
+const b = (await variants.plain(x).data()) as Float32Array;
 let maxRel = 0;
 for (let i = 0; i < a.length; i++) maxRel = Math.max(maxRel, Math.abs(a[i] - b[i]) / (1e-6 + Math.abs(b[i])));
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const times: Record<string, number[]> = { prepacked: [], plain: [] };
+const times: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
 for (let r = 0; r < rounds; r++) {
   for (const [k, f] of Object.entries(variants)) {
     const t0 = cpu();

@@ -27,7 +27,7 @@ struct Kernel {
 const Kernel kPortable{1, 4, 8, 1024, mge_pointwise_tile_portable};
 #if defined(__x86_64__)
 const Kernel kAvx2{2, 6, 16, 512, mge_pointwise_tile_avx2};
-const Kernel kAvx512{3, 12, 32, 256, mge_pointwise_tile_avx512};
+const Kernel kAvx512{3, 12, 32, 128, mge_pointwise_tile_avx512};
 #endif
 
 const Kernel& kernel() {

@@ -2,11 +2,20 @@
 // native/pointwise.cc): against the js backend's conv2d followed by the elementwise kernels, on
 // every ISA path at one thread and the default path at two (both thread splits: over columns,
 // and over rows when the map is small), with edge tiles in both directions and K past one block.
-import type { Conv2dParams, DataArray, TensorRef } from '@mge/core';
+import type { Conv2dParams, DataArray } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import { setGemmIsa, setNumThreads } from '../src/index.js';
 import { loadNative } from '../src/native.js';
-import { cpu, expectClose, ISA_RUNS, js, randomPair, restoreIsaAfterAll } from './helpers.js';
+import {
+  type EpilogueAct as Act,
+  cpu,
+  expectClose,
+  ISA_RUNS,
+  js,
+  randomPair,
+  epilogueReference as reference,
+  restoreIsaAfterAll,
+} from './helpers.js';
 
 function pointwise(n: number, c: number, h: number, w: number, o: number): Conv2dParams {
   return { n, c, h, w, o, kh: 1, kw: 1, oh: h, ow: w, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1 };
@@ -19,30 +28,6 @@ const CASES: [string, Conv2dParams][] = [
   ['batched', pointwise(3, 16, 11, 11, 24)],
   ['one output channel, one pixel', pointwise(2, 5, 1, 1, 1)],
 ];
-
-type Act = 'relu' | 'relu6' | 'hardswish' | undefined;
-
-function reference(x: TensorRef, w: TensorRef, p: Conv2dParams, bias?: TensorRef, residual?: TensorRef, act?: Act): DataArray {
-  const shape = [p.n, p.o, p.oh, p.ow];
-  const ref = (buf: unknown, s = shape) => ({ buf, shape: s, dtype: 'float32' as const });
-  const scalar = (v: number) => ref(js.upload(Float32Array.of(v)), [1, 1, 1, 1]);
-  let y = js.conv2d(x as never, w as never, p, bias ? { bias: bias as never } : undefined) as unknown;
-  if (residual) y = js.binary('add', ref(y) as never, residual as never, shape);
-  const relu6 = (v: unknown) =>
-    js.binary('minimum', ref(js.binary('maximum', ref(v) as never, scalar(0) as never, shape)) as never, scalar(6) as never, shape);
-  if (act === 'relu') y = js.unary('relu', ref(y) as never);
-  if (act === 'relu6') y = relu6(y);
-  if (act === 'hardswish') {
-    const h = js.binary(
-      'mul',
-      ref(relu6(js.binary('add', ref(y) as never, scalar(3) as never, shape))) as never,
-      scalar(1 / 6) as never,
-      shape,
-    );
-    y = js.binary('mul', ref(y) as never, ref(h) as never, shape);
-  }
-  return y as DataArray;
-}
 
 describe('cpu prepacked 1×1 convolution', () => {
   restoreIsaAfterAll();
