@@ -94,6 +94,8 @@ export interface Pool2dParams {
 export interface Epilogue<Buf = unknown> {
   readonly bias?: TensorRef<Buf>;
   readonly activation?: Activation;
+  /** matmul: b as `prepackMatmul` prepared it for the same params; the backend may read it instead of b. */
+  readonly packed?: Buf;
 }
 export type Activation = 'relu';
 
@@ -226,6 +228,8 @@ export interface Backend<Buf = any> {
    * backend has no such path for p. Traced inference programs call it for their constant weights.
    */
   prepackConv2d?(w: TensorRef<Buf>, p: Conv2dParams): Buf | null;
+  /** Optional: as prepackConv2d, for matmul's b with params p (passed back as `Epilogue.packed`). */
+  prepackMatmul?(b: TensorRef<Buf>, p: MatmulParams): Buf | null;
   /**
    * Optional: a chain of float32 elementwise operators in one kernel (`ElementwiseInstr`), over
    * inputs of `size` elements or of one (broadcast). Only traced programs call it (jit fuses

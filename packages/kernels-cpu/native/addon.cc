@@ -810,6 +810,55 @@ Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
+// packLinear(w, n, k) → a linear layer's [n, k] weight packed for linearPacked.
+Napi::Value PackLinear(const Napi::CallbackInfo& info) {
+  const char* op = "packLinear";
+  Napi::Env env = info.Env();
+  Arr w = get_arr(info, 0, op, "w");
+  const i64 n = get_int(info, 1, op, "n"), k = get_int(info, 2, op, "k");
+  if (n < 1 || k < 1 || n > 2147483647 || k > 2147483647) {
+    fail(env, op, "arguments 'n' and 'k' must be in [1, 2^31 - 1], got n " + std::to_string(n) + " and k " + std::to_string(k));
+  }
+  expect_dtype(env, op, "w", w, kF32);
+  expect_len(env, op, "w", w, checked_size(env, op, "w", {n, k}));
+  const i64 len = linear_packed_length(n, k);
+  checked_size(env, op, "the packed weight", {len, 4});
+  Napi::Float32Array packed = Napi::Float32Array::New(env, static_cast<std::size_t>(len));
+  linear_pack(static_cast<const float*>(w.data), n, k, packed.Data());
+  return packed;
+}
+
+// linearPacked(x, packed, y, m, n, k, bias?, relu?) → whether it ran: y [m, n] = x [m, k] · wᵀ
+// (+ bias, relu) with w from packLinear; false (nothing written) when w was packed for another
+// ISA (after setGemmIsa).
+Napi::Value LinearPacked(const Napi::CallbackInfo& info) {
+  const char* op = "linearPacked";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x"), packed = get_arr(info, 1, op, "packed"), y = get_arr(info, 2, op, "y");
+  const i64 m = get_int(info, 3, op, "m"), n = get_int(info, 4, op, "n"), k = get_int(info, 5, op, "k");
+  if (m < 0 || n < 1 || k < 1) {
+    fail(env, op, "expected m ≥ 0, n ≥ 1 and k ≥ 1, got m " + std::to_string(m) + ", n " + std::to_string(n) + ", k " + std::to_string(k));
+  }
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "y", y, kF32);
+  expect_dtype(env, op, "packed", packed, kF32);
+  const i64 xs = checked_size(env, op, "x", {m, k}), ys = checked_size(env, op, "y", {m, n});
+  expect_len(env, op, "x", x, xs);
+  expect_len(env, op, "y", y, ys);
+  const int ok = linear_packed_check(static_cast<const float*>(packed.data), packed.length, n, k);
+  if (ok < 0) fail(env, op, "argument 'packed' is not a weight of " + std::to_string(n) + "×" + std::to_string(k) + " made by packLinear");
+  if (ok == 0) return Napi::Boolean::New(env, false);
+  const char* x0 = static_cast<const char*>(x.data);
+  const char* y0 = static_cast<const char*>(y.data);
+  const char* p0 = static_cast<const char*>(packed.data);
+  if (xs > 0 && ys > 0 && x0 < y0 + ys * 4 && y0 < x0 + xs * 4) fail(env, op, "argument 'x' must not share memory with the output");
+  if (ys > 0 && p0 < y0 + ys * 4 && y0 < p0 + packed.length * 4) fail(env, op, "argument 'packed' must not share memory with the output");
+  const Epilogue ep = get_epilogue(info, 6, op, n, y, false);
+  linear_packed(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data), m, n,
+                k, ep);
+  return Napi::Boolean::New(env, true);
+}
+
 PoolParams read_pool(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
   Params pr = get_params(info, i, op, 12);
   PoolParams p{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4], pr.v[5],
@@ -1013,6 +1062,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("depthwiseConv2d", Napi::Function::New(env, wrap<DepthwiseConv2d>));
   exports.Set("packPointwise", Napi::Function::New(env, wrap_value<PackPointwise>));
   exports.Set("pointwiseConv2d", Napi::Function::New(env, wrap_value<PointwiseConv2d>));
+  exports.Set("packLinear", Napi::Function::New(env, wrap_value<PackLinear>));
+  exports.Set("linearPacked", Napi::Function::New(env, wrap_value<LinearPacked>));
   exports.Set("depthwiseConv2dBackwardInput", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardInput>));
   exports.Set("depthwiseConv2dBackwardFilter", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardFilter>));
   return exports;

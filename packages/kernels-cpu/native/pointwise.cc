@@ -20,14 +20,16 @@ namespace {
 struct Kernel {
   int id;  // written into the packed header: a filter packed for one tile is not read by another
   int mr, nr;
-  i64 kc;  // K block: a packed B panel (kc × nr floats) stays within 32 KB of L1
+  i64 kc;  // K block: a packed B panel (kc × nr floats) stays within L1 (shared by a sibling thread)
   mge_pw::TileFn fn;
+  int gemv_width;  // output features per block of a packed linear weight
+  mge_pw::GemvFn gemv;
 };
 
-const Kernel kPortable{1, 4, 8, 1024, mge_pointwise_tile_portable};
+const Kernel kPortable{1, 4, 8, 1024, mge_pointwise_tile_portable, 32, mge_gemv_block_portable};
 #if defined(__x86_64__)
-const Kernel kAvx2{2, 6, 16, 512, mge_pointwise_tile_avx2};
-const Kernel kAvx512{3, 12, 32, 128, mge_pointwise_tile_avx512};
+const Kernel kAvx2{2, 6, 16, 512, mge_pointwise_tile_avx2, 64, mge_gemv_block_avx2};
+const Kernel kAvx512{3, 12, 32, 128, mge_pointwise_tile_avx512, 128, mge_gemv_block_avx512};
 #endif
 
 const Kernel& kernel() {
@@ -41,7 +43,8 @@ const Kernel& kernel() {
 
 // Header of a packed filter: magic, tile id, o, c (as int32 bit patterns), then zeros.
 constexpr i64 kHeader = 16;
-constexpr std::int32_t kMagic = 0x3150474d;  // "MGP1"
+constexpr std::int32_t kMagic = 0x3150474d;        // "MGP1"
+constexpr std::int32_t kLinearMagic = 0x3156474d;  // "MGV1"
 
 std::int32_t header_int(const float* h, int i) {
   std::int32_t v;
@@ -204,6 +207,58 @@ void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 
       }
     });
   }
+}
+
+i64 linear_packed_length(i64 n, i64 k) {
+  const Kernel& kd = kernel();
+  return kHeader + (n + kd.gemv_width - 1) / kd.gemv_width * kd.gemv_width * k;
+}
+
+void linear_pack(const float* w, i64 n, i64 k, float* dst) {
+  const Kernel& kd = kernel();
+  const i64 nb = kd.gemv_width;
+  std::memset(dst, 0, sizeof(float) * kHeader);
+  set_header_int(dst, 0, kLinearMagic);
+  set_header_int(dst, 1, kd.id);
+  set_header_int(dst, 2, static_cast<std::int32_t>(n));
+  set_header_int(dst, 3, static_cast<std::int32_t>(k));
+  float* d = dst + kHeader;
+  for (i64 j0 = 0; j0 < n; j0 += nb) {
+    const i64 cols = std::min(nb, n - j0);
+    for (i64 p = 0; p < k; ++p) {
+      for (i64 j = 0; j < cols; ++j) d[j] = w[(j0 + j) * k + p];
+      for (i64 j = cols; j < nb; ++j) d[j] = 0.f;
+      d += nb;
+    }
+  }
+}
+
+int linear_packed_check(const float* packed, i64 len, i64 n, i64 k) {
+  if (len < kHeader || header_int(packed, 0) != kLinearMagic || header_int(packed, 2) != n || header_int(packed, 3) != k)
+    return -1;
+  const int id = header_int(packed, 1);
+  if (id != kernel().id) return id >= 1 && id <= 3 ? 0 : -1;
+  return len == linear_packed_length(n, k) ? 1 : -1;
+}
+
+void linear_packed(const float* x, const float* packed, float* y, i64 m, i64 n, i64 k, const Epilogue& ep) {
+  if (m == 0 || n == 0) return;
+  const Kernel& kd = kernel();
+  const int act = ep.relu || ep.act == Act::kRelu ? 1 : 0;
+  const i64 nb = kd.gemv_width;
+  const i64 blocks = (n + nb - 1) / nb;
+  const float* w = packed + kHeader;
+  const bool split = !in_parallel_region() && m * n * k >= kParallelMacs && num_threads() > 1;
+  auto run = [&](i64 b) {
+    const int cols = static_cast<int>(std::min(nb, n - b * nb));
+    for (i64 i = 0; i < m; ++i)
+      kd.gemv(k, x + i * k, w + b * nb * k, y + i * n + b * nb, cols, ep.bias ? ep.bias + b * nb : nullptr, act);
+  };
+  if (!split) {
+    for (i64 b = 0; b < blocks; ++b) run(b);
+    return;
+  }
+  parallel_tasks(static_cast<int>(blocks), [&](int b) { run(b); });
 }
 
 }  // namespace mge

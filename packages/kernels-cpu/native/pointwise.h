@@ -20,9 +20,14 @@ struct Finish {
 using TileFn = void (*)(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc, int rows,
                         int cols, int accumulate, const Finish* fin);
 
+using GemvFn = void (*)(std::int64_t k, const float* x, const float* wp, float* y, int cols, const float* bias,
+                       int act);
+
 }  // namespace mge_pw
 
 extern "C" {
+void mge_gemv_block_avx512(std::int64_t, const float*, const float*, float*, int, const float*, int);
+void mge_gemv_block_avx2(std::int64_t, const float*, const float*, float*, int, const float*, int);
 void mge_pointwise_tile_avx512(std::int64_t, const float*, const float*, float*, std::int64_t, int, int, int,
                                const mge_pw::Finish*);
 void mge_pointwise_tile_avx2(std::int64_t, const float*, const float*, float*, std::int64_t, int, int, int,
@@ -42,5 +47,15 @@ int pointwise_packed_check(const float* packed, i64 len, i64 o, i64 c);
 // y [n, o, hw] = ep(packed · x [n, c, hw]); ep.bias (o values) is per output channel and
 // ep.residual is read at y's addresses (epilogue.h).
 void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 c, i64 hw, i64 o, const Epilogue& ep);
+
+// Linear layers for inference with the weight packed once: y [m, n] = relu?(x [m, k] · w [n, k]ᵀ
+// + bias), the weight laid out in blocks of output features (k rows of the block's width), so a
+// row of x meets it as one sequential stream at full vector width; blocks are split over threads.
+i64 linear_packed_length(i64 n, i64 k);
+void linear_pack(const float* w, i64 n, i64 k, float* dst);
+// As pointwise_packed_check, for linear_pack's layout.
+int linear_packed_check(const float* packed, i64 len, i64 n, i64 k);
+// ep: bias per output feature (n values, not per row), relu.
+void linear_packed(const float* x, const float* packed, float* y, i64 m, i64 n, i64 k, const Epilogue& ep);
 
 }  // namespace mge

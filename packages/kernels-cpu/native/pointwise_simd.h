@@ -153,6 +153,40 @@ inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, in
   }
 }
 
+// A linear layer's row at batch 1 (a matrix-vector product, packed weight): y[0, cols) =
+// Σ_k x[k]·wp[k·NB + j] with NB = kGemvVecs·L output features per block, then bias (per
+// feature, from the block's first) and relu when act == 1. wp streams once, at full vector width.
+constexpr int kGemvVecs = 8;
+constexpr int kGemvWidth = kGemvVecs * Isa::L;
+
+inline void gemv_block(i64 k, const float* x, const float* wp, float* y, int cols, const float* bias, int act) {
+  using S = Isa;
+  using V = S::V;
+  constexpr int L = S::L, G = kGemvVecs;
+  V acc[G];
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g) acc[g] = S::zero();
+  for (i64 p = 0; p < k; ++p) {
+    const V xp = S::set1(x[p]);
+#pragma GCC unroll 8
+    for (int g = 0; g < G; ++g) acc[g] = S::fma(xp, S::loadu(wp + g * L), acc[g]);
+    wp += G * L;
+  }
+#pragma GCC unroll 8
+  for (int g = 0; g < G; ++g) {
+    const int n = cols - g * L;
+    if (n <= 0) break;
+    V v = acc[g];
+    if (n >= L) {
+      if (bias) v = S::add(v, S::loadu(bias + g * L));
+      S::storeu(y + g * L, activate(v, act));
+    } else {
+      if (bias) v = S::add(v, S::loadn(bias + g * L, n));
+      S::storen(y + g * L, n, activate(v, act));
+    }
+  }
+}
+
 }  // namespace
 
 // The entry point of one ISA's tile (declared in pointwise.h).
@@ -161,4 +195,8 @@ inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, in
                                            std::int64_t ldc, int rows, int cols, int accumulate,                   \
                                            const mge_pw::Finish* fin) {                                            \
     tile(kc, ap, bp, c, ldc, rows, cols, accumulate, fin);                                                          \
+  }                                                                                                                 \
+  extern "C" void mge_gemv_block_##isa(std::int64_t k, const float* x, const float* wp, float* y, int cols,         \
+                                       const float* bias, int act) {                                                \
+    gemv_block(k, x, wp, y, cols, bias, act);                                                                       \
   }

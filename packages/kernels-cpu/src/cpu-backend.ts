@@ -359,8 +359,25 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   // ---- linear algebra and convolution -------------------------------------
 
+  /**
+   * A linear layer's weight (b of x · bᵀ, unbatched) packed once in blocks of output features
+   * (native/pointwise.cc): a traced inference then reads it as one stream at full vector width,
+   * split over threads, where the plain path takes dot products one feature at a time.
+   */
+  prepackMatmul(b: Ref, p: MatmulParams): DataArray | null {
+    if (!this.native.packLinear || !p.transB || p.transA || p.batch !== 1 || p.batchB !== 1 || p.n * p.k === 0) return null;
+    return this.native.packLinear(b.buf as Float32Array, p.n, p.k);
+  }
+
   matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<DataArray>): DataArray {
     const bias = epilogueBias(epilogue);
+    const packed = epilogue?.packed as Float32Array | undefined;
+    if (packed && p.batch === 1) {
+      const out = this.out('float32', p.m * p.n) as Float32Array;
+      // a weight packed for another ISA's kernel (setGemmIsa since) falls back to the plain GEMM
+      if (this.native.linearPacked?.(a.buf as Float32Array, packed, out, p.m, p.n, p.k, bias, epilogue?.activation ? 1 : 0)) return out;
+      this.release(out);
+    }
     const params = this.p.start().pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
     const out = this.out('float32', p.batch * p.m * p.n) as Float32Array;
     this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);

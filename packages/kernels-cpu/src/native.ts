@@ -69,6 +69,19 @@ export interface NativeAddon {
     activation: number,
     residual: Float32Array | null,
   ): boolean;
+  /** A linear layer's [n, k] weight packed for linearPacked (absent from an addon built before it). */
+  packLinear?(w: Float32Array, n: number, k: number): Float32Array;
+  /** y [m, n] = x [m, k] · wᵀ (+ bias, relu) from packLinear's weight; false when it was packed for another ISA. */
+  linearPacked?(
+    x: Float32Array,
+    packed: Float32Array,
+    y: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    bias: Float32Array | null,
+    relu: number,
+  ): boolean;
   depthwiseConv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   depthwiseConv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;

@@ -108,3 +108,53 @@ describe('cpu prepacked 1×1 convolution', () => {
     );
   });
 });
+
+describe('cpu prepacked linear weight (prepackMatmul → matmul epilogue `packed`)', () => {
+  restoreIsaAfterAll();
+  let seed = 1700;
+  const SHAPES: [string, number, number, number][] = [
+    ['classifier at batch 1, features past one block', 1, 300, 211],
+    ['batch 3, one partial block', 3, 17, 40],
+    ['one feature', 2, 9, 1],
+  ];
+  for (const [isa, threads] of ISA_RUNS) {
+    it.each(SHAPES)(`${isa}, ${threads} thread(s): %s, with and without bias and relu, equals the plain GEMM`, (_name, m, k, n) => {
+      setGemmIsa(isa);
+      setNumThreads(threads);
+      const p = { batch: 1, m, n, k, transA: false, transB: true, batchA: 1, batchB: 1 };
+      const x = randomPair('float32', [m, k], 'normal', seed++);
+      const w = randomPair('float32', [n, k], 'normal', seed++);
+      const b = randomPair('float32', [n], 'normal', seed++);
+      const packed = cpu.prepackMatmul(w.c, p);
+      expect(packed).toBeInstanceOf(Float32Array);
+      for (const epi of [{}, { bias: b }, { activation: 'relu' as const }, { bias: b, activation: 'relu' as const }]) {
+        const got = cpu.matmul(x.c, w.c, p, { bias: epi.bias?.c, activation: epi.activation, packed: packed ?? undefined });
+        const want = js.matmul(x.j as never, w.j as never, p, { bias: epi.bias?.j as never, activation: epi.activation });
+        expectClose(cpu.readSync(got, 'float32', m * n), want as DataArray, 1e-4, 1e-4, JSON.stringify(epi.activation));
+      }
+    });
+  }
+
+  it('is offered for an unbatched x · wᵀ only, and names what the addon rejects', () => {
+    const w = randomPair('float32', [4, 6], 'normal', 5);
+    const p = { batch: 1, m: 2, n: 4, k: 6, transA: false, transB: true, batchA: 1, batchB: 1 };
+    expect(cpu.prepackMatmul(w.c, p)).toBeInstanceOf(Float32Array);
+    expect(cpu.prepackMatmul(w.c, { ...p, transB: false, n: 6, k: 4 })).toBeNull();
+    expect(cpu.prepackMatmul(w.c, { ...p, batch: 2, batchA: 2, batchB: 2 })).toBeNull();
+    const native = loadNative();
+    const pack = native.packLinear as NonNullable<typeof native.packLinear>;
+    const run = native.linearPacked as NonNullable<typeof native.linearPacked>;
+    expect(() => pack(new Float32Array(5), 2, 3)).toThrow(/packLinear.*'w'/);
+    expect(() => pack(new Float32Array(6), 2, 0)).toThrow(/packLinear: arguments 'n' and 'k' must be in \[1, 2\^31 - 1\], got n 2 and k 0/);
+    const packed = pack(new Float32Array(6), 2, 3);
+    expect(run(new Float32Array(3), packed, new Float32Array(2), 1, 2, 3, null, 0)).toBe(true);
+    expect(() => run(new Float32Array(3), packed, new Float32Array(3), 1, 3, 3, null, 0)).toThrow(
+      /linearPacked: argument 'packed' is not a weight of 3×3 made by packLinear/,
+    );
+    expect(() => run(new Float32Array(4), packed, new Float32Array(2), 1, 2, 3, null, 0)).toThrow(/linearPacked.*'x'/);
+    expect(() => run(new Float32Array(3), packed, new Float32Array(2), 1, 2, 3, new Float32Array(3), 0)).toThrow(/linearPacked.*'bias'/);
+    expect(() => run(new Float32Array(3), packed, new Float32Array(2), 1, 2, 3, null, 2)).toThrow(
+      /linearPacked: argument 'relu' must be 0 or 1/,
+    );
+  });
+});
