@@ -81,4 +81,6 @@ console.log(
   `  plain / prepacked (medians): ${(med(times.plain) / med(times.prepacked)).toFixed(2)}×; outputs differ by ≤ ${maxRel.toExponential(1)} of the largest`,
 );
 if (times.onnxruntime)
-  console.log(`  ours (prepacked) / onnxruntime, ${wall ? 'wall' : 'CPU'} time (medians): ${(med(times.prepacked) / med(times.onnxruntime)).toFixed(2)}×`);
+  console.log(
+    `  ours (prepacked) / onnxruntime, ${wall ? 'wall' : 'CPU'} time (medians): ${(med(times.prepacked) / med(times.onnxruntime)).toFixed(2)}×`,
+  );
