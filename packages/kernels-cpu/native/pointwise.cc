@@ -22,14 +22,15 @@ struct Kernel {
   int mr, nr;
   i64 kc;  // K block: a packed B panel (kc × nr floats) stays within L1 (shared by a sibling thread)
   mge_pw::TileFn fn;
+  mge_pw::DirectTileFn direct;
   int gemv_width;  // output features per block of a packed linear weight
   mge_pw::GemvFn gemv;
 };
 
-const Kernel kPortable{1, 4, 8, 1024, mge_pointwise_tile_portable, 32, mge_gemv_block_portable};
+const Kernel kPortable{1, 4, 8, 1024, mge_pointwise_tile_portable, mge_pointwise_tile_direct_portable, 32, mge_gemv_block_portable};
 #if defined(__x86_64__)
-const Kernel kAvx2{2, 6, 16, 512, mge_pointwise_tile_avx2, 64, mge_gemv_block_avx2};
-const Kernel kAvx512{3, 12, 32, 128, mge_pointwise_tile_avx512, 128, mge_gemv_block_avx512};
+const Kernel kAvx2{2, 6, 16, 512, mge_pointwise_tile_avx2, mge_pointwise_tile_direct_avx2, 64, mge_gemv_block_avx2};
+const Kernel kAvx512{3, 12, 32, 128, mge_pointwise_tile_avx512, mge_pointwise_tile_direct_avx512, 128, mge_gemv_block_avx512};
 #endif
 
 const Kernel& kernel() {
@@ -100,20 +101,24 @@ struct Layer {
 };
 
 // Row panels [ip0, ip1) × column panels [jp0, jp1) of image img, K block [pc, pc + kc), with
-// those column panels packed at bp (panel jp at bp + (jp − jp0)·nr·kc).
+// those column panels packed at bp (panel jp at bp + (jp − jp0)·nr·kc), or read from x where it
+// lies when bp is null.
 void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0, i64 ip1, i64 jp0, i64 jp1) {
   const Kernel& k = *L.k;
   const bool last = pc + kc >= L.c;
   float* y = L.y + img * L.o * L.hw;
+  const float* x = L.x + (img * L.c + pc) * L.hw;
   for (i64 jp = jp0; jp < jp1; ++jp) {
-    const float* b = bp + (jp - jp0) * k.nr * kc;
+    const float* b = bp ? bp + (jp - jp0) * k.nr * kc : x + jp * k.nr;
     const int cols = static_cast<int>(std::min<i64>(k.nr, L.hw - jp * k.nr));
     for (i64 ip = ip0; ip < ip1; ++ip) {
       const int rows = static_cast<int>(std::min<i64>(k.mr, L.o - ip * k.mr));
       float* c = y + ip * k.mr * L.hw + jp * k.nr;
       mge_pw::Finish fin{L.ep->bias ? L.ep->bias + ip * k.mr : nullptr,
                          L.ep->residual ? L.ep->residual + (c - L.ep->out) : nullptr, L.act};
-      k.fn(kc, L.a + ip * k.mr * L.c + pc * k.mr, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
+      const float* a = L.a + ip * k.mr * L.c + pc * k.mr;
+      if (bp) k.fn(kc, a, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
+      else k.direct(kc, a, b, L.hw, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
     }
   }
 }
@@ -191,19 +196,16 @@ void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 
     });
     return;
   }
-  // Few columns (7² or 14² maps at batch 1): x is packed once, then the rows are split.
+  // Few columns (7² or 14² maps at batch 1): the rows are split, and the tile reads x where it
+  // lies (a map this small is in L2 already; packing it would be a serial pass before the split).
   const i64 kblocks = (c + k.kc - 1) / k.kc;
-  const i64 bcol = npanels * k.nr;  // floats per k of a packed K block
-  float* bp = bscratch(static_cast<std::size_t>(c * bcol));
   const i64 mchunks = std::min<i64>(mpanels, 2 * threads);
   for (i64 img = 0; img < n; ++img) {
-    for (i64 pc = 0; pc < c; pc += k.kc)
-      pack_x(x + img * c * hw, hw, k.nr, pc, std::min(k.kc, c - pc), 0, hw, bp + pc * bcol);
     parallel_tasks(static_cast<int>(mchunks), [&](int t) {
       const i64 ip0 = mpanels * t / mchunks, ip1 = mpanels * (t + 1) / mchunks;
       for (i64 kb = 0; kb < kblocks; ++kb) {
         const i64 pc = kb * k.kc;
-        run_block(L, img, pc, std::min(k.kc, c - pc), bp + pc * bcol, ip0, ip1, 0, npanels);
+        run_block(L, img, pc, std::min(k.kc, c - pc), nullptr, ip0, ip1, 0, npanels);
       }
     });
   }

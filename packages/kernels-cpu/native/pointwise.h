@@ -20,12 +20,20 @@ struct Finish {
 using TileFn = void (*)(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc, int rows,
                         int cols, int accumulate, const Finish* fin);
 
+// The tile reading x where it lies (row k at x + k·ldx) instead of a packed panel.
+using DirectTileFn = void (*)(std::int64_t kc, const float* ap, const float* x, std::int64_t ldx, float* c,
+                              std::int64_t ldc, int rows, int cols, int accumulate, const Finish* fin);
+
 using GemvFn = void (*)(std::int64_t k, const float* x, const float* wp, float* y, int cols, const float* bias,
                        int act);
 
 }  // namespace mge_pw
 
 extern "C" {
+void mge_pointwise_tile_direct_avx512(std::int64_t, const float*, const float*, std::int64_t, float*, std::int64_t, int,
+                                      int, int, const mge_pw::Finish*);
+void mge_pointwise_tile_direct_avx2(std::int64_t, const float*, const float*, std::int64_t, float*, std::int64_t, int,
+                                    int, int, const mge_pw::Finish*);
 void mge_gemv_block_avx512(std::int64_t, const float*, const float*, float*, int, const float*, int);
 void mge_gemv_block_avx2(std::int64_t, const float*, const float*, float*, int, const float*, int);
 void mge_pointwise_tile_avx512(std::int64_t, const float*, const float*, float*, std::int64_t, int, int, int,

@@ -98,8 +98,11 @@ inline Isa::V activate(Isa::V v, int act) {
 // c[0, rows) × [0, cols) (row stride ldc) = Σ_k ap[k·MR + i] · bp[k·NR + j] over kc steps
 // (+ c when accumulate), then `fin`'s epilogue when fin is not null. ap and bp are packed
 // panels (MR rows, NR = NV·L columns per k, zero-padded); rows ≤ MR and cols ≤ NR.
-inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, int rows, int cols, int accumulate,
-                 const Finish* fin) {
+// Mode 0: bp is a packed panel (NR floats per k). Modes 1 and 2: bp is x itself, row k at
+// bp + k·ldb (a small map read where it lies, no packing), all NR columns (1) or the first cols (2).
+template <int Mode>
+inline void tile_impl(i64 kc, const float* ap, const float* bp, i64 ldb, float* c, i64 ldc, int rows, int cols,
+                      int accumulate, const Finish* fin) {
   using S = Isa;
   using V = S::V;
   constexpr int MR = S::MR, NV = S::NV, L = S::L;
@@ -108,10 +111,18 @@ inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, in
   for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) acc[i][v] = S::zero();
+  const i64 step = Mode == 0 ? NV * L : ldb;
   for (i64 p = 0; p < kc; ++p) {
     V b[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) b[v] = S::loadu(bp + v * L);
+    for (int v = 0; v < NV; ++v) {
+      if (Mode == 2) {
+        const int n = cols - v * L;
+        b[v] = n >= L ? S::loadu(bp + v * L) : n > 0 ? S::loadn(bp + v * L, n) : S::zero();
+      } else {
+        b[v] = S::loadu(bp + v * L);
+      }
+    }
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i) {
       const V a = S::set1(ap[i]);
@@ -119,7 +130,7 @@ inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, in
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
     }
     ap += MR;
-    bp += NV * L;
+    bp += step;
   }
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
@@ -151,6 +162,17 @@ inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, in
       }
     }
   }
+}
+
+inline void tile(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, int rows, int cols, int accumulate,
+                 const Finish* fin) {
+  tile_impl<0>(kc, ap, bp, 0, c, ldc, rows, cols, accumulate, fin);
+}
+
+inline void tile_direct(i64 kc, const float* ap, const float* x, i64 ldx, float* c, i64 ldc, int rows, int cols,
+                        int accumulate, const Finish* fin) {
+  if (cols == Isa::NV * Isa::L) tile_impl<1>(kc, ap, x, ldx, c, ldc, rows, cols, accumulate, fin);
+  else tile_impl<2>(kc, ap, x, ldx, c, ldc, rows, cols, accumulate, fin);
 }
 
 // A linear layer's row at batch 1 (a matrix-vector product, packed weight): y[0, cols) =
@@ -195,6 +217,11 @@ inline void gemv_block(i64 k, const float* x, const float* wp, float* y, int col
                                            std::int64_t ldc, int rows, int cols, int accumulate,                   \
                                            const mge_pw::Finish* fin) {                                            \
     tile(kc, ap, bp, c, ldc, rows, cols, accumulate, fin);                                                          \
+  }                                                                                                                 \
+  extern "C" void mge_pointwise_tile_direct_##isa(std::int64_t kc, const float* ap, const float* x, std::int64_t ldx, \
+                                                  float* c, std::int64_t ldc, int rows, int cols, int accumulate,    \
+                                                  const mge_pw::Finish* fin) {                                       \
+    tile_direct(kc, ap, x, ldx, c, ldc, rows, cols, accumulate, fin);                                                \
   }                                                                                                                 \
   extern "C" void mge_gemv_block_##isa(std::int64_t k, const float* x, const float* wp, float* y, int cols,         \
                                        const float* bias, int act) {                                                \
