@@ -52,7 +52,8 @@
       "type": "static_library",
       "sources": [
         "native/gemm_kernel_avx2.cc",
-        "native/conv_direct_avx2.cc"
+        "native/conv_direct_avx2.cc",
+        "native/pointwise_avx2.cc"
       ],
       "cflags": [
         "-mavx2",
@@ -65,7 +66,8 @@
             "type": "none",
             "sources!": [
               "native/gemm_kernel_avx2.cc",
-              "native/conv_direct_avx2.cc"
+              "native/conv_direct_avx2.cc",
+              "native/pointwise_avx2.cc"
             ],
             "cflags!": [
               "-mavx2",
@@ -80,7 +82,8 @@
       "type": "static_library",
       "sources": [
         "native/gemm_kernel_avx512.cc",
-        "native/conv_direct_avx512.cc"
+        "native/conv_direct_avx512.cc",
+        "native/pointwise_avx512.cc"
       ],
       "cflags": [
         "-mavx512f",
@@ -97,7 +100,8 @@
             "type": "none",
             "sources!": [
               "native/gemm_kernel_avx512.cc",
-              "native/conv_direct_avx512.cc"
+              "native/conv_direct_avx512.cc",
+              "native/pointwise_avx512.cc"
             ],
             "cflags!": [
               "-mavx512f",
@@ -152,6 +156,7 @@
         "native/conv_winograd.cc",
         "native/depthwise.cc",
         "native/grouped.cc",
+        "native/pointwise.cc",
         "native/pool.cc",
         "native/indexing.cc",
         "native/topk.cc",

@@ -94,6 +94,8 @@ export interface Pool2dParams {
 export interface Epilogue<Buf = unknown> {
   readonly bias?: TensorRef<Buf>;
   readonly activation?: Activation;
+  /** matmul: b as `prepackMatmul` prepared it for the same params; the backend may read it instead of b. */
+  readonly packed?: Buf;
 }
 export type Activation = 'relu';
 
@@ -117,6 +119,8 @@ export interface ConvEpilogue<Buf = unknown> {
   readonly bias?: TensorRef<Buf>;
   readonly residual?: TensorRef<Buf>;
   readonly activation?: 'relu' | 'relu6' | 'hardswish';
+  /** The weight as `prepackConv2d` prepared it for the same params; the backend may read it instead of w. */
+  readonly packed?: Buf;
 }
 
 export interface BackendMemory {
@@ -226,6 +230,14 @@ export interface Backend<Buf = any> {
    * fuses those steps only where the backend has it); elsewhere they stay separate kernels.
    */
   conv2dEpilogue?(x: TensorRef<Buf>, w: TensorRef<Buf>, p: Conv2dParams, epilogue: ConvEpilogue<Buf>): Buf;
+  /**
+   * Optional: w prepared once for repeated conv2dEpilogue calls with params p (a layout the
+   * backend's kernel reads directly, passed back as `ConvEpilogue.packed`), or null when the
+   * backend has no such path for p. Traced inference programs call it for their constant weights.
+   */
+  prepackConv2d?(w: TensorRef<Buf>, p: Conv2dParams): Buf | null;
+  /** Optional: as prepackConv2d, for matmul's b with params p (passed back as `Epilogue.packed`). */
+  prepackMatmul?(b: TensorRef<Buf>, p: MatmulParams): Buf | null;
   /**
    * Optional: a chain of float32 elementwise operators in one kernel (`ElementwiseInstr`), over
    * inputs of `size` elements or of one (broadcast). Only traced programs call it (jit fuses

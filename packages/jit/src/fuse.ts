@@ -1,5 +1,6 @@
 import { type Backend, BINARY, getBackend, UNARY } from '@mge/core';
 import { fuseConvEpilogues } from './epilogues.js';
+import { prepackWeights } from './prepack.js';
 import type { KernelStep, Recording, RecValue, Step } from './recording.js';
 
 /**
@@ -214,10 +215,11 @@ export function fuseElementwise(rec: Recording, outputs: readonly number[]): (St
 
 /**
  * The steps a program runs: with `inference` (trace's optimizeForInference), convolution tails
- * taken into the convolution's epilogue where the backend can (epilogues.ts); with either,
+ * taken into the convolution's epilogue where the backend can (epilogues.ts) and constant
+ * weights prepared once for the backend's kernel (prepack.ts); with either,
  * elementwise chains fused.
  */
 export function lower(rec: Recording, outputs: readonly number[], o: { symbolic: boolean; inference: boolean }): (Step | FusedStep)[] {
-  const r = o.inference ? { ...rec, steps: fuseConvEpilogues(rec, outputs) } : rec;
+  const r = o.inference ? { ...rec, steps: prepackWeights(rec, fuseConvEpilogues(rec, outputs)) } : rec;
   return o.symbolic || o.inference ? fuseElementwise(r, outputs) : r.steps;
 }

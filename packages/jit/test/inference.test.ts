@@ -27,12 +27,14 @@ function trained(model: M.Module): M.Module {
 function spyCalls(): { counts: Map<string, number>; restore: () => void } {
   const backend = getBackend('cpu') as unknown as Record<string, (...a: unknown[]) => unknown>;
   const counts = new Map<string, number>();
-  const methods = ['conv2d', 'conv2dEpilogue', 'unary', 'binary'];
+  const methods = ['conv2d', 'conv2dEpilogue', 'prepackConv2d', 'unary', 'binary'];
   for (const m of methods) {
     const fn = backend[m];
     backend[m] = (...a: unknown[]) => {
-      counts.set(m, (counts.get(m) ?? 0) + 1);
-      return fn.apply(backend, a);
+      const r = fn.apply(backend, a);
+      const key = r === null ? `${m}:null` : m;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      return r;
     };
   }
   const restore = () => {
@@ -84,13 +86,19 @@ describe('optimizeForInference on cpu: convolution epilogues', () => {
     const fast = trace((x: Tensor) => model(x) as Tensor, { captureAsConst: true, optimizeForInference: true });
     const x = random.normal(0, 1, [1, 3, 16, 16]);
     for (let i = 0; i < 3; i++) await fast(x).data();
+    // the 8 1×1 convolutions' weights are packed once, when the trace is lowered (the 3×3
+    // and depthwise ones are not offered)
+    expect(counts.get('prepackConv2d')).toBe(8);
+    expect(counts.get('prepackConv2d:null')).toBe(5);
     counts.clear();
     await fast(x).data();
     restore();
-    // stem, 2 + 2·3 + 3 inverted-residual convolutions and the last 1×1: only the 2 project
-    // convolutions of the stride-2 blocks (no shortcut) have no tail left (BatchNorm is in their weights)
-    expect(counts.get('conv2dEpilogue')).toBe(11);
-    expect(counts.get('conv2d')).toBe(2);
+    // stem, 2 + 2·3 + 3 inverted-residual convolutions and the last 1×1, all with their tail
+    // (BatchNorm in their weights): the 2 project convolutions of the stride-2 blocks (no
+    // shortcut) keep a bias-only epilogue, taken as conv2dEpilogue for their packed weight
+    expect(counts.get('conv2dEpilogue')).toBe(13);
+    expect(counts.get('conv2d')).toBeUndefined();
+    expect(counts.get('prepackConv2d')).toBeUndefined();
     // the global average pool's division is the only elementwise kernel left
     expect((counts.get('binary') ?? 0) + (counts.get('unary') ?? 0)).toBe(1);
   });

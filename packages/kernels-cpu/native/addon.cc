@@ -16,6 +16,7 @@
 #include "indexing.h"
 #include "memory.h"
 #include "ops.h"
+#include "pointwise.h"
 #include "elementwise_program.h"
 #include "thread_pool.h"
 #include "topk.h"
@@ -754,6 +755,110 @@ void DepthwiseConv2dBackwardFilter(const Napi::CallbackInfo& info) {
                                    static_cast<float*>(dw.data), p);
 }
 
+// packPointwise(w, o, c) → the [o, c] filter of a 1×1 convolution packed for pointwiseConv2d
+// (the register tile's row panels of the ISA in use), made once per traced inference layer.
+Napi::Value PackPointwise(const Napi::CallbackInfo& info) {
+  const char* op = "packPointwise";
+  Napi::Env env = info.Env();
+  Arr w = get_arr(info, 0, op, "w");
+  const i64 o = get_int(info, 1, op, "o"), c = get_int(info, 2, op, "c");
+  if (o < 1 || c < 1 || o > 2147483647 || c > 2147483647) {
+    fail(env, op, "arguments 'o' and 'c' must be in [1, 2^31 - 1], got o " + std::to_string(o) + " and c " + std::to_string(c));
+  }
+  expect_dtype(env, op, "w", w, kF32);
+  expect_len(env, op, "w", w, checked_size(env, op, "w", {o, c}));
+  const i64 len = pointwise_packed_length(o, c);
+  checked_size(env, op, "the packed filter", {len, 4});
+  Napi::Float32Array packed = Napi::Float32Array::New(env, static_cast<std::size_t>(len));
+  pointwise_pack(static_cast<const float*>(w.data), o, c, packed.Data());
+  return packed;
+}
+
+// pointwiseConv2d(x, packed, y, params[16], bias?, activation?, residual?) → whether it ran: a
+// 1×1, stride-1, unpadded, ungrouped conv2d with the filter from packPointwise. false (nothing
+// written) when the filter was packed for another ISA's tile (after setGemmIsa): pack it again.
+Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
+  const char* op = "pointwiseConv2d";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x"), packed = get_arr(info, 1, op, "packed"), y = get_arr(info, 2, op, "y");
+  ConvParams p = read_conv(info, 3, op);
+  if (p.kh != 1 || p.kw != 1 || p.sh != 1 || p.sw != 1 || p.ph != 0 || p.pw != 0 || p.groups != 1 || p.oh != p.h ||
+      p.ow != p.w) {
+    fail(env, op, "expected a 1×1, stride-1, unpadded, ungrouped convolution with oh = h and ow = w, got kernel " +
+                      std::to_string(p.kh) + "×" + std::to_string(p.kw) + ", stride " + std::to_string(p.sh) + "×" +
+                      std::to_string(p.sw) + ", padding " + std::to_string(p.ph) + "×" + std::to_string(p.pw) +
+                      ", groups " + std::to_string(p.groups));
+  }
+  const i64 xs = checked_size(env, op, "x", {p.n, p.c, p.h, p.w});
+  const i64 ys = checked_size(env, op, "y", {p.n, p.o, p.oh, p.ow});
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "y", y, kF32);
+  expect_dtype(env, op, "packed", packed, kF32);
+  expect_len(env, op, "x", x, xs);
+  expect_len(env, op, "y", y, ys);
+  const int ok = pointwise_packed_check(static_cast<const float*>(packed.data), packed.length, p.o, p.c);
+  if (ok < 0) fail(env, op, "argument 'packed' is not a filter of " + std::to_string(p.o) + "×" + std::to_string(p.c) + " made by packPointwise");
+  if (ok == 0) return Napi::Boolean::New(env, false);
+  const char* x0 = static_cast<const char*>(x.data);
+  const char* y0 = static_cast<const char*>(y.data);
+  const char* p0 = static_cast<const char*>(packed.data);
+  if (xs > 0 && ys > 0 && x0 < y0 + ys * 4 && y0 < x0 + xs * 4) fail(env, op, "argument 'x' must not share memory with the output");
+  if (ys > 0 && p0 < y0 + ys * 4 && y0 < p0 + packed.length * 4) fail(env, op, "argument 'packed' must not share memory with the output");
+  const Epilogue ep = get_epilogue(info, 4, op, p.o, y);
+  pointwise_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data),
+                   p.n, p.c, p.h * p.w, p.o, ep);
+  return Napi::Boolean::New(env, true);
+}
+
+// packLinear(w, n, k) → a linear layer's [n, k] weight packed for linearPacked.
+Napi::Value PackLinear(const Napi::CallbackInfo& info) {
+  const char* op = "packLinear";
+  Napi::Env env = info.Env();
+  Arr w = get_arr(info, 0, op, "w");
+  const i64 n = get_int(info, 1, op, "n"), k = get_int(info, 2, op, "k");
+  if (n < 1 || k < 1 || n > 2147483647 || k > 2147483647) {
+    fail(env, op, "arguments 'n' and 'k' must be in [1, 2^31 - 1], got n " + std::to_string(n) + " and k " + std::to_string(k));
+  }
+  expect_dtype(env, op, "w", w, kF32);
+  expect_len(env, op, "w", w, checked_size(env, op, "w", {n, k}));
+  const i64 len = linear_packed_length(n, k);
+  checked_size(env, op, "the packed weight", {len, 4});
+  Napi::Float32Array packed = Napi::Float32Array::New(env, static_cast<std::size_t>(len));
+  linear_pack(static_cast<const float*>(w.data), n, k, packed.Data());
+  return packed;
+}
+
+// linearPacked(x, packed, y, m, n, k, bias?, relu?) → whether it ran: y [m, n] = x [m, k] · wᵀ
+// (+ bias, relu) with w from packLinear; false (nothing written) when w was packed for another
+// ISA (after setGemmIsa).
+Napi::Value LinearPacked(const Napi::CallbackInfo& info) {
+  const char* op = "linearPacked";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x"), packed = get_arr(info, 1, op, "packed"), y = get_arr(info, 2, op, "y");
+  const i64 m = get_int(info, 3, op, "m"), n = get_int(info, 4, op, "n"), k = get_int(info, 5, op, "k");
+  if (m < 0 || n < 1 || k < 1) {
+    fail(env, op, "expected m ≥ 0, n ≥ 1 and k ≥ 1, got m " + std::to_string(m) + ", n " + std::to_string(n) + ", k " + std::to_string(k));
+  }
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "y", y, kF32);
+  expect_dtype(env, op, "packed", packed, kF32);
+  const i64 xs = checked_size(env, op, "x", {m, k}), ys = checked_size(env, op, "y", {m, n});
+  expect_len(env, op, "x", x, xs);
+  expect_len(env, op, "y", y, ys);
+  const int ok = linear_packed_check(static_cast<const float*>(packed.data), packed.length, n, k);
+  if (ok < 0) fail(env, op, "argument 'packed' is not a weight of " + std::to_string(n) + "×" + std::to_string(k) + " made by packLinear");
+  if (ok == 0) return Napi::Boolean::New(env, false);
+  const char* x0 = static_cast<const char*>(x.data);
+  const char* y0 = static_cast<const char*>(y.data);
+  const char* p0 = static_cast<const char*>(packed.data);
+  if (xs > 0 && ys > 0 && x0 < y0 + ys * 4 && y0 < x0 + xs * 4) fail(env, op, "argument 'x' must not share memory with the output");
+  if (ys > 0 && p0 < y0 + ys * 4 && y0 < p0 + packed.length * 4) fail(env, op, "argument 'packed' must not share memory with the output");
+  const Epilogue ep = get_epilogue(info, 6, op, n, y, false);
+  linear_packed(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data), m, n,
+                k, ep);
+  return Napi::Boolean::New(env, true);
+}
+
 PoolParams read_pool(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
   Params pr = get_params(info, i, op, 12);
   PoolParams p{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4], pr.v[5],
@@ -889,6 +994,20 @@ void Topk(const Napi::CallbackInfo& info) {
   topk(x.dtype, x.data, dims[0], dims[1], dims[2], k, descending, static_cast<std::int32_t*>(out.data));
 }
 
+// The same for entry points that return a value.
+template <Napi::Value (*F)(const Napi::CallbackInfo&)>
+Napi::Value wrap_value(const Napi::CallbackInfo& info) {
+  try {
+    return F(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::RangeError::New(info.Env(), "cpu: out of memory");
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("cpu: ") + e.what());
+  }
+}
+
 template <void (*F)(const Napi::CallbackInfo&)>
 Napi::Value wrap(const Napi::CallbackInfo& info) {
   try {
@@ -941,6 +1060,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("argsort", Napi::Function::New(env, wrap<Argsort>));
   exports.Set("topk", Napi::Function::New(env, wrap<Topk>));
   exports.Set("depthwiseConv2d", Napi::Function::New(env, wrap<DepthwiseConv2d>));
+  exports.Set("packPointwise", Napi::Function::New(env, wrap_value<PackPointwise>));
+  exports.Set("pointwiseConv2d", Napi::Function::New(env, wrap_value<PointwiseConv2d>));
+  exports.Set("packLinear", Napi::Function::New(env, wrap_value<PackLinear>));
+  exports.Set("linearPacked", Napi::Function::New(env, wrap_value<LinearPacked>));
   exports.Set("depthwiseConv2dBackwardInput", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardInput>));
   exports.Set("depthwiseConv2dBackwardFilter", Napi::Function::New(env, wrap<DepthwiseConv2dBackwardFilter>));
   return exports;

@@ -107,8 +107,13 @@ MGE_CLONES void taps_portable(float* __restrict out, i64 n, const float* const* 
     const float* __restrict src = taps[k];
     for (i64 i = 0; i < n; ++i) out[i] += t * src[i];
   }
-  if (relu)
+  if (relu == 1)
     for (i64 i = 0; i < n; ++i) out[i] = out[i] > 0.f ? out[i] : 0.f;
+  if (relu > 1) {
+    Epilogue e;
+    e.act = static_cast<Act>(relu);
+    apply_epilogue(e, out, n, 0, 0, 1, n);
+  }
 }
 
 TapsFn pick_taps() {
@@ -227,19 +232,20 @@ struct PlaneLayout {
     for (std::size_t k = 0; k < taps.size(); ++k) taps[k] = base + tap_off[k];
   }
 
-  // y (oh × ow) = bias + Σ taps ⋆ x (or y += Σ taps ⋆ x when accumulate), then relu.
-  void run(const float* x, const float* wts, float* y, float bias, bool relu, bool accumulate) {
+  // y (oh × ow) = bias + Σ taps ⋆ x (or y += Σ taps ⋆ x when accumulate), then the activation
+  // `act` (Act codes).
+  void run(const float* x, const float* wts, float* y, float bias, int act, bool accumulate) {
     fill(x);
     const i64 kk = kh * kw;
     if (!flattened()) {
       for (i64 r = 0; r < oh; ++r) {
         point_taps(r);
-        fn(y + r * ow, ow, taps.data(), wts, kk, bias, relu, accumulate);
+        fn(y + r * ow, ow, taps.data(), wts, kk, bias, act, accumulate);
       }
       return;
     }
     point_taps(0);
-    fn(wide.data(), oh * wq, taps.data(), wts, kk, accumulate ? 0.f : bias, accumulate ? 0 : relu, 0);
+    fn(wide.data(), oh * wq, taps.data(), wts, kk, accumulate ? 0.f : bias, accumulate ? 0 : act, 0);
     for (i64 r = 0; r < oh; ++r) {
       const float* wr = wide.data() + r * wq;
       float* yr = y + r * ow;
@@ -259,14 +265,18 @@ inline i64 grain_for(i64 plane_work) { return std::max<i64>(1, (1 << 14) / std::
 void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams& p, const Epilogue& ep) {
   const i64 mult = p.o / p.c;
   const TapsFn fn = pick_taps();
+  // The activation is applied by the taps before their store; a residual (read at the output's
+  // addresses) comes before it, so then both are a pass over each finished plane.
+  const Act act = ep.act != Act::kNone ? ep.act : (ep.relu ? Act::kRelu : Act::kNone);
+  const int in_taps = ep.residual ? 0 : static_cast<int>(act);
   parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
     PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn);
     plane.init();
     for (i64 i = begin; i < end; ++i) {
       const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
       plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
-                ep.relu && !ep.extended(), false);
-      if (ep.extended()) apply_epilogue(ep.without_bias(), y + i * p.oh * p.ow, p.oh * p.ow, 0, 0, 1, p.oh * p.ow);
+                in_taps, false);
+      if (ep.residual) apply_epilogue(ep.without_bias(), y + i * p.oh * p.ow, p.oh * p.ow, 0, 0, 1, p.oh * p.ow);
     }
   });
 }

@@ -11,8 +11,22 @@
 
 namespace {
 
-// out[i] = (accumulate ? out[i] : bias) + Σ_k w[k]·taps[k][i] for i in [0, n), then max(·, 0)
-// when relu. Reads taps[k][0, n) only; writes out[0, n) only.
+// The activation the depthwise taps apply before their store (`act`, epilogue.h's Act codes):
+// 1 relu as max(·, 0); 2 relu6 and 3 hardswish as epilogue.cc computes them, clamps that keep a
+// NaN (the value is the second operand of max/min).
+template <class S>
+inline typename S::V dw_activate(typename S::V a, int act) {
+  if (act == 1) return S::max(a, S::zero());
+  if (act == 2) return S::min(S::set1(6.f), S::max(S::zero(), a));
+  if (act == 3) {
+    const typename S::V t = S::min(S::set1(6.f), S::max(S::zero(), S::add(a, S::set1(3.f))));
+    return S::mul(a, S::mul(t, S::set1(1.f / 6.f)));
+  }
+  return a;
+}
+
+// out[i] = (accumulate ? out[i] : bias) + Σ_k w[k]·taps[k][i] for i in [0, n), then the
+// activation `relu` codes (dw_activate). Reads taps[k][0, n) only; writes out[0, n) only.
 // 3×3 taps (MobileNet, ShuffleNet): the nine weights stay in registers and the nine tap pointers
 // in general registers, so the inner loop is loads and FMAs only.
 template <class S>
@@ -21,7 +35,6 @@ void depthwise_taps9(float* out, std::int64_t n, const float* const* taps, const
   using V = typename S::V;
   constexpr int L = S::L;
   const V b = S::set1(bias);
-  const V z = S::zero();
   const V w0 = S::set1(w[0]), w1 = S::set1(w[1]), w2 = S::set1(w[2]), w3 = S::set1(w[3]), w4 = S::set1(w[4]);
   const V w5 = S::set1(w[5]), w6 = S::set1(w[6]), w7 = S::set1(w[7]), w8 = S::set1(w[8]);
   const float *t0 = taps[0], *t1 = taps[1], *t2 = taps[2], *t3 = taps[3], *t4 = taps[4];
@@ -42,22 +55,22 @@ void depthwise_taps9(float* out, std::int64_t n, const float* const* taps, const
     V a0 = sum(accumulate ? S::loadu(out + i) : b, i);
     V a1 = sum(accumulate ? S::loadu(out + i + L) : b, i + L);
     if (relu) {
-      a0 = S::max(a0, z);
-      a1 = S::max(a1, z);
+      a0 = dw_activate<S>(a0, relu);
+      a1 = dw_activate<S>(a1, relu);
     }
     S::storeu(out + i, a0);
     S::storeu(out + i + L, a1);
   }
   for (; i + L <= n; i += L) {
     V a = sum(accumulate ? S::loadu(out + i) : b, i);
-    if (relu) a = S::max(a, z);
+    if (relu) a = dw_activate<S>(a, relu);
     S::storeu(out + i, a);
   }
   if (i < n) {
     const auto m = S::mask(0, static_cast<int>(n - i));
     V a = accumulate ? S::load(out + i, m) : b;
     for (std::int64_t k = 0; k < 9; ++k) a = S::fma(S::set1(w[k]), S::load(taps[k] + i, m), a);
-    if (relu) a = S::max(a, z);
+    if (relu) a = dw_activate<S>(a, relu);
     S::store(out + i, m, a);
   }
 }
@@ -69,7 +82,6 @@ void depthwise_taps(float* out, std::int64_t n, const float* const* taps, const 
   using V = typename S::V;
   constexpr int L = S::L;
   const V b = S::set1(bias);
-  const V z = S::zero();
   std::int64_t i = 0;
   for (; i + 4 * L <= n; i += 4 * L) {
     V a0 = accumulate ? S::loadu(out + i) : b;
@@ -85,10 +97,10 @@ void depthwise_taps(float* out, std::int64_t n, const float* const* taps, const 
       a3 = S::fma(wk, S::loadu(t + 3 * L), a3);
     }
     if (relu) {
-      a0 = S::max(a0, z);
-      a1 = S::max(a1, z);
-      a2 = S::max(a2, z);
-      a3 = S::max(a3, z);
+      a0 = dw_activate<S>(a0, relu);
+      a1 = dw_activate<S>(a1, relu);
+      a2 = dw_activate<S>(a2, relu);
+      a3 = dw_activate<S>(a3, relu);
     }
     S::storeu(out + i, a0);
     S::storeu(out + i + L, a1);
@@ -98,14 +110,14 @@ void depthwise_taps(float* out, std::int64_t n, const float* const* taps, const 
   for (; i + L <= n; i += L) {
     V a = accumulate ? S::loadu(out + i) : b;
     for (std::int64_t k = 0; k < kk; ++k) a = S::fma(S::set1(w[k]), S::loadu(taps[k] + i), a);
-    if (relu) a = S::max(a, z);
+    if (relu) a = dw_activate<S>(a, relu);
     S::storeu(out + i, a);
   }
   if (i < n) {
     const auto m = S::mask(0, static_cast<int>(n - i));
     V a = accumulate ? S::load(out + i, m) : b;
     for (std::int64_t k = 0; k < kk; ++k) a = S::fma(S::set1(w[k]), S::load(taps[k] + i, m), a);
-    if (relu) a = S::max(a, z);
+    if (relu) a = dw_activate<S>(a, relu);
     S::store(out + i, m, a);
   }
 }

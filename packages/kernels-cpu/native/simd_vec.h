@@ -5,7 +5,8 @@
 //   V                  the vector type, L float lanes
 //   kRegs              vector registers (sizes the register blocks)
 //   M, mask(lo, hi)    lanes [lo, hi) of a partial vector (0 ≤ lo ≤ hi ≤ L)
-//   zero, set1, loadu, storeu, fma(a, b, c) = a·b + c, max(a, b)
+//   zero, set1, loadu, storeu, fma(a, b, c) = a·b + c, max(a, b), min(a, b), add, mul
+//   (max/min return b when either is NaN on x86; NEON and wasm propagate the NaN)
 //   load(p, m)         lanes of m read from p[lane], the others 0 and never read
 //   store(p, m, v)     lanes of m written to p[lane], the others untouched
 #pragma once
@@ -36,6 +37,9 @@ struct Avx512 {
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   // the all-lanes masked form: GCC 12 warns on the undefined pass-through operand of _mm512_max_ps
   static V max(V a, V b) { return _mm512_maskz_max_ps(static_cast<__mmask16>(0xFFFF), a, b); }
+  static V min(V a, V b) { return _mm512_maskz_min_ps(static_cast<__mmask16>(0xFFFF), a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
   static V load(const float* p, M m) { return _mm512_maskz_loadu_ps(m, p); }
   static void store(float* p, M m, V v) { _mm512_mask_storeu_ps(p, m, v); }
 };
@@ -58,6 +62,9 @@ struct Avx2 {
   static void storeu(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
   // vmaskmovps never touches masked-off lanes' memory (no fault past the end of a buffer).
   static V load(const float* p, M m) { return _mm256_maskload_ps(p, m); }
   static void store(float* p, M m, V v) { _mm256_maskstore_ps(p, m, v); }
@@ -80,6 +87,9 @@ struct Neon {
   static void storeu(float* p, V v) { vst1q_f32(p, v); }
   static V fma(V a, V b, V c) { return vfmaq_f32(c, a, b); }
   static V max(V a, V b) { return vmaxq_f32(a, b); }
+  static V min(V a, V b) { return vminq_f32(a, b); }
+  static V add(V a, V b) { return vaddq_f32(a, b); }
+  static V mul(V a, V b) { return vmulq_f32(a, b); }
   // NEON has no masked memory access: full vectors load directly, partial ones lane by lane
   // (lane numbers must be constants, hence the unrolled tests).
   static V load(const float* p, M m) {
@@ -122,6 +132,9 @@ struct Wasm128 {
   static void storeu(float* p, V v) { wasm_v128_store(p, v); }
   static V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
   static V max(V a, V b) { return wasm_f32x4_max(a, b); }
+  static V min(V a, V b) { return wasm_f32x4_min(a, b); }
+  static V add(V a, V b) { return wasm_f32x4_add(a, b); }
+  static V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
   // Row tails (lo = 0) load and store as one 32/64-bit access, which engines lower to a single
   // movss/movsd; other masks go lane by lane.
   static V load(const float* p, M m) {

@@ -359,8 +359,25 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
 
   // ---- linear algebra and convolution -------------------------------------
 
+  /**
+   * A linear layer's weight (b of x · bᵀ, unbatched) packed once in blocks of output features
+   * (native/pointwise.cc): a traced inference then reads it as one stream at full vector width,
+   * split over threads, where the plain path takes dot products one feature at a time.
+   */
+  prepackMatmul(b: Ref, p: MatmulParams): DataArray | null {
+    if (!this.native.packLinear || !p.transB || p.transA || p.batch !== 1 || p.batchB !== 1 || p.n * p.k === 0) return null;
+    return this.native.packLinear(b.buf as Float32Array, p.n, p.k);
+  }
+
   matmul(a: Ref, b: Ref, p: MatmulParams, epilogue?: Epilogue<DataArray>): DataArray {
     const bias = epilogueBias(epilogue);
+    const packed = epilogue?.packed as Float32Array | undefined;
+    if (packed && p.batch === 1) {
+      const out = this.out('float32', p.m * p.n) as Float32Array;
+      // a weight packed for another ISA's kernel (setGemmIsa since) falls back to the plain GEMM
+      if (this.native.linearPacked?.(a.buf as Float32Array, packed, out, p.m, p.n, p.k, bias, epilogue?.activation ? 1 : 0)) return out;
+      this.release(out);
+    }
     const params = this.p.start().pushAll([p.batch, p.m, p.n, p.k, p.transA ? 1 : 0, p.transB ? 1 : 0, p.batchA, p.batchB]).array;
     const out = this.out('float32', p.batch * p.m * p.n) as Float32Array;
     this.native.matmul(a.buf as Float32Array, b.buf as Float32Array, out, params, bias, epilogue?.activation ? 1 : 0);
@@ -400,13 +417,27 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     return out;
   }
 
+  /**
+   * 1×1, stride-1, unpadded, ungrouped convolutions get their filter packed once into the
+   * register tile's panels (native/pointwise.cc): their GEMM then packs only x, and applies the
+   * epilogue in registers.
+   */
+  prepackConv2d(w: Ref, p: Conv2dParams): DataArray | null {
+    if (!this.native.packPointwise || !isPointwise(p) || p.o * p.c === 0) return null;
+    return this.native.packPointwise(w.buf as Float32Array, p.o, p.c);
+  }
+
   conv2dEpilogue(x: Ref, w: Ref, p: Conv2dParams, epilogue: ConvEpilogue<DataArray>): DataArray {
     const params = this.convParams(p);
     const out = this.out('float32', p.n * p.o * p.oh * p.ow) as Float32Array;
-    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
     const bias = (epilogue.bias?.buf as Float32Array | undefined) ?? null;
     const residual = (epilogue.residual?.buf as Float32Array | undefined) ?? null;
-    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, ACTIVATION_CODES[epilogue.activation ?? 'none'], residual);
+    const act = ACTIVATION_CODES[epilogue.activation ?? 'none'];
+    // a filter packed for another ISA's tile (setGemmIsa since) falls back to the plain kernel
+    const packed = epilogue.packed as Float32Array | undefined;
+    if (packed && this.native.pointwiseConv2d?.(x.buf as Float32Array, packed, out, params, bias, act, residual)) return out;
+    const conv = isDepthwise(p) ? this.native.depthwiseConv2d : this.native.conv2d;
+    conv(x.buf as Float32Array, w.buf as Float32Array, out, params, bias, act, residual);
     return out;
   }
 
@@ -485,4 +516,9 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
  */
 function isDepthwise(p: Conv2dParams): boolean {
   return p.groups === p.c && p.c > 1;
+}
+
+/** A 1×1 convolution that is a plain GEMM per image (the packed-filter path). */
+function isPointwise(p: Conv2dParams): boolean {
+  return p.kh === 1 && p.kw === 1 && p.sh === 1 && p.sw === 1 && p.ph === 0 && p.pw === 0 && p.groups === 1 && p.oh === p.h && p.ow === p.w;
 }

@@ -54,6 +54,34 @@ export interface NativeAddon {
   conv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   /** conv2d and its gradients for groups === c (direct kernels, native/depthwise.cc). */
   depthwiseConv2d: ConvForward;
+  /** A 1×1 convolution's [o, c] filter packed for pointwiseConv2d (absent from an addon built before it). */
+  packPointwise?(w: Float32Array, o: number, c: number): Float32Array;
+  /**
+   * A 1×1, stride-1, unpadded, ungrouped conv2d from a filter packPointwise made, with conv2d's
+   * extended epilogue; false when the filter was packed for another ISA (nothing written).
+   */
+  pointwiseConv2d?(
+    x: Float32Array,
+    packed: Float32Array,
+    y: Float32Array,
+    params: Int32Array,
+    bias: Float32Array | null,
+    activation: number,
+    residual: Float32Array | null,
+  ): boolean;
+  /** A linear layer's [n, k] weight packed for linearPacked (absent from an addon built before it). */
+  packLinear?(w: Float32Array, n: number, k: number): Float32Array;
+  /** y [m, n] = x [m, k] · wᵀ (+ bias, relu) from packLinear's weight; false when it was packed for another ISA. */
+  linearPacked?(
+    x: Float32Array,
+    packed: Float32Array,
+    y: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    bias: Float32Array | null,
+    relu: number,
+  ): boolean;
   depthwiseConv2dBackwardInput(dy: Float32Array, w: Float32Array, dx: Float32Array, params: Int32Array): void;
   depthwiseConv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;

@@ -140,3 +140,40 @@ export function expectConvMatchesJs(p: Conv2dParams, seed: number): number {
   );
   return seed;
 }
+
+/** The activations of conv2d's extended epilogue (core's ConvEpilogue). */
+export type EpilogueAct = 'relu' | 'relu6' | 'hardswish' | undefined;
+
+/**
+ * act(conv + bias + residual) on js, one kernel at a time as traced operators run them (relu6 as
+ * minimum(maximum(·, 0), 6), hardswish as x · (relu6(x + 3) · 1/6)): what every fused
+ * convolution epilogue of cpu must equal.
+ */
+export function epilogueReference(
+  x: TensorRef,
+  w: TensorRef,
+  p: Conv2dParams,
+  bias?: TensorRef,
+  residual?: TensorRef,
+  act?: EpilogueAct,
+): DataArray {
+  const shape = [p.n, p.o, p.oh, p.ow];
+  const ref = (buf: unknown, s = shape) => ({ buf, shape: s, dtype: 'float32' as const });
+  const scalar = (v: number) => ref(js.upload(Float32Array.of(v)), [1, 1, 1, 1]);
+  let y = js.conv2d(x as never, w as never, p, bias ? { bias: bias as never } : undefined) as unknown;
+  if (residual) y = js.binary('add', ref(y) as never, residual as never, shape);
+  const relu6 = (v: unknown) =>
+    js.binary('minimum', ref(js.binary('maximum', ref(v) as never, scalar(0) as never, shape)) as never, scalar(6) as never, shape);
+  if (act === 'relu') y = js.unary('relu', ref(y) as never);
+  if (act === 'relu6') y = relu6(y);
+  if (act === 'hardswish') {
+    const h = js.binary(
+      'mul',
+      ref(relu6(js.binary('add', ref(y) as never, scalar(3) as never, shape))) as never,
+      scalar(1 / 6) as never,
+      shape,
+    );
+    y = js.binary('mul', ref(y) as never, ref(h) as never, shape);
+  }
+  return y as DataArray;
+}

@@ -1,16 +1,16 @@
-import { concat, mean, reshape, type Tensor, transpose } from '@mge/core';
+import { concat, mean, reshape, type Tensor } from '@mge/core';
 import * as F from '@mge/functional';
 import * as M from '@mge/module';
 
 /**
  * Splits (N, C, H, W) into its even and odd channels — the channel shuffle of the
- * previous block's concat followed by the split of this one, in one reshape/transpose.
+ * previous block's concat followed by the split of this one: each half is one strided copy of
+ * x seen as (N, C/2, 2, H·W), with no transposed copy of the whole in between.
  */
 export function channelShuffle(x: Tensor): [Tensor, Tensor] {
   const [n, c, h, w] = x.shape;
   if (x.ndim !== 4 || c % 2 !== 0) throw new Error(`channelShuffle: expected (N, C, H, W) with C even, got (${x.shape.join(', ')})`);
-  const y = transpose(reshape(x, [n, c / 2, 2, h * w]), [2, 0, 1, 3]);
-  const [a, b] = F.split(y, 2, 0);
+  const [a, b] = F.split(reshape(x, [n, c / 2, 2, h * w]), 2, 2);
   return [reshape(a, [n, c / 2, h, w]), reshape(b, [n, c / 2, h, w])];
 }
 

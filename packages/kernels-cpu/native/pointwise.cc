@@ -1,0 +1,266 @@
+// The pre-packed 1×1 convolution (pointwise.h). The portable tile (GCC vectors of 4 floats:
+// SSE2 on x86-64, NEON on aarch64) is instantiated here; the AVX2 and AVX-512 ones in their own
+// translation units. The tile in use follows the GEMM's ISA (MGE_CPU_ISA / set_gemm_isa).
+#include "pointwise.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "gemm.h"
+#include "pointwise_simd.h"
+#include "thread_pool.h"
+
+MGE_POINTWISE_ENTRY(portable)
+
+namespace mge {
+namespace {
+
+struct Kernel {
+  int id;  // written into the packed header: a filter packed for one tile is not read by another
+  int mr, nr;
+  i64 kc;  // K block: a packed B panel (kc × nr floats) stays within L1 (shared by a sibling thread)
+  mge_pw::TileFn fn;
+  mge_pw::DirectTileFn direct;
+  int gemv_width;  // output features per block of a packed linear weight
+  mge_pw::GemvFn gemv;
+};
+
+const Kernel kPortable{1, 4, 8, 1024, mge_pointwise_tile_portable, mge_pointwise_tile_direct_portable, 32, mge_gemv_block_portable};
+#if defined(__x86_64__)
+const Kernel kAvx2{2, 6, 16, 512, mge_pointwise_tile_avx2, mge_pointwise_tile_direct_avx2, 64, mge_gemv_block_avx2};
+const Kernel kAvx512{3, 12, 32, 128, mge_pointwise_tile_avx512, mge_pointwise_tile_direct_avx512, 128, mge_gemv_block_avx512};
+#endif
+
+const Kernel& kernel() {
+#if defined(__x86_64__)
+  const char* isa = gemm_isa();
+  if (std::strcmp(isa, "avx512") == 0) return kAvx512;
+  if (std::strcmp(isa, "avx2") == 0) return kAvx2;
+#endif
+  return kPortable;
+}
+
+// Header of a packed filter: magic, tile id, o, c (as int32 bit patterns), then zeros.
+constexpr i64 kHeader = 16;
+constexpr std::int32_t kMagic = 0x3150474d;        // "MGP1"
+constexpr std::int32_t kLinearMagic = 0x3156474d;  // "MGV1"
+
+std::int32_t header_int(const float* h, int i) {
+  std::int32_t v;
+  std::memcpy(&v, h + i, sizeof(v));
+  return v;
+}
+void set_header_int(float* h, int i, std::int32_t v) { std::memcpy(h + i, &v, sizeof(v)); }
+
+struct AlignedFree {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// Per-thread buffer for packed panels of x, grown on demand and kept for the thread's life.
+float* bscratch(std::size_t floats) {
+  thread_local std::unique_ptr<float, AlignedFree> buf;
+  thread_local std::size_t cap = 0;
+  if (cap < floats) {
+    const std::size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
+    void* p = std::aligned_alloc(64, bytes);
+    if (!p) throw std::bad_alloc();
+    buf.reset(static_cast<float*>(p));
+    cap = floats;
+  }
+  return buf.get();
+}
+
+// Packs rows [p0, p0 + kc) × columns [j0, j1) of x [c, hw] into nr-wide panels (kc × nr each,
+// zero-padded past j1).
+void pack_x(const float* x, i64 hw, int nr, i64 p0, i64 kc, i64 j0, i64 j1, float* dst) {
+  for (i64 j = j0; j < j1; j += nr) {
+    const i64 cols = std::min<i64>(nr, j1 - j);
+    const float* src = x + p0 * hw + j;
+    if (cols == nr) {
+      for (i64 p = 0; p < kc; ++p) std::memcpy(dst + p * nr, src + p * hw, sizeof(float) * nr);
+    } else {
+      for (i64 p = 0; p < kc; ++p) {
+        std::memcpy(dst + p * nr, src + p * hw, sizeof(float) * cols);
+        std::memset(dst + p * nr + cols, 0, sizeof(float) * (nr - cols));
+      }
+    }
+    dst += nr * kc;
+  }
+}
+
+struct Layer {
+  const Kernel* k;
+  const float* a;  // packed panels, past the header
+  const float* x;
+  float* y;
+  i64 c, hw, o;
+  const Epilogue* ep;
+  int act;
+};
+
+// Row panels [ip0, ip1) × column panels [jp0, jp1) of image img, K block [pc, pc + kc), with
+// those column panels packed at bp (panel jp at bp + (jp − jp0)·nr·kc), or read from x where it
+// lies when bp is null.
+void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0, i64 ip1, i64 jp0, i64 jp1) {
+  const Kernel& k = *L.k;
+  const bool last = pc + kc >= L.c;
+  float* y = L.y + img * L.o * L.hw;
+  const float* x = L.x + (img * L.c + pc) * L.hw;
+  for (i64 jp = jp0; jp < jp1; ++jp) {
+    const float* b = bp ? bp + (jp - jp0) * k.nr * kc : x + jp * k.nr;
+    const int cols = static_cast<int>(std::min<i64>(k.nr, L.hw - jp * k.nr));
+    for (i64 ip = ip0; ip < ip1; ++ip) {
+      const int rows = static_cast<int>(std::min<i64>(k.mr, L.o - ip * k.mr));
+      float* c = y + ip * k.mr * L.hw + jp * k.nr;
+      mge_pw::Finish fin{L.ep->bias ? L.ep->bias + ip * k.mr : nullptr,
+                         L.ep->residual ? L.ep->residual + (c - L.ep->out) : nullptr, L.act};
+      const float* a = L.a + ip * k.mr * L.c + pc * k.mr;
+      if (bp) k.fn(kc, a, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
+      else k.direct(kc, a, b, L.hw, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
+    }
+  }
+}
+
+// Below this many multiply-adds a second thread costs more than it saves.
+constexpr i64 kParallelMacs = i64(1) << 18;
+// Column panels per task when the split is over N.
+constexpr i64 kTaskPanels = 8;
+
+}  // namespace
+
+i64 pointwise_packed_length(i64 o, i64 c) {
+  const Kernel& k = kernel();
+  return kHeader + (o + k.mr - 1) / k.mr * k.mr * c;
+}
+
+void pointwise_pack(const float* w, i64 o, i64 c, float* dst) {
+  const Kernel& k = kernel();
+  std::memset(dst, 0, sizeof(float) * kHeader);
+  set_header_int(dst, 0, kMagic);
+  set_header_int(dst, 1, k.id);
+  set_header_int(dst, 2, static_cast<std::int32_t>(o));
+  set_header_int(dst, 3, static_cast<std::int32_t>(c));
+  float* a = dst + kHeader;
+  for (i64 i0 = 0; i0 < o; i0 += k.mr) {
+    const i64 rows = std::min<i64>(k.mr, o - i0);
+    for (i64 p = 0; p < c; ++p) {
+      float* d = a + p * k.mr;
+      for (i64 i = 0; i < rows; ++i) d[i] = w[(i0 + i) * c + p];
+      for (i64 i = rows; i < k.mr; ++i) d[i] = 0.f;
+    }
+    a += k.mr * c;
+  }
+}
+
+int pointwise_packed_check(const float* packed, i64 len, i64 o, i64 c) {
+  if (len < kHeader || header_int(packed, 0) != kMagic || header_int(packed, 2) != o || header_int(packed, 3) != c)
+    return -1;
+  const int id = header_int(packed, 1);
+  if (id != kernel().id) return id >= 1 && id <= 3 ? 0 : -1;
+  return len == pointwise_packed_length(o, c) ? 1 : -1;
+}
+
+void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 c, i64 hw, i64 o, const Epilogue& ep) {
+  if (n == 0 || hw == 0 || o == 0) return;
+  const Kernel& k = kernel();
+  const Act act = ep.act != Act::kNone ? ep.act : (ep.relu ? Act::kRelu : Act::kNone);
+  if (c == 0) {
+    // no input channels: the sums are 0 and the epilogue is all there is
+    for (i64 i = 0; i < n; ++i) {
+      std::memset(y + i * o * hw, 0, sizeof(float) * o * hw);
+      apply_epilogue(ep, y + i * o * hw, hw, 0, 0, o, hw);
+    }
+    return;
+  }
+  const Layer L{&k, packed + kHeader, x, y, c, hw, o, &ep, static_cast<int>(act)};
+  const i64 mpanels = (o + k.mr - 1) / k.mr, npanels = (hw + k.nr - 1) / k.nr;
+  const int threads = in_parallel_region() || n * o * c * hw < kParallelMacs ? 1 : num_threads();
+  // Column blocks of at most kTaskPanels panels, evenly sized, as many as a multiple of the threads.
+  i64 cblocks = (npanels + kTaskPanels - 1) / kTaskPanels;
+  if (threads > 1) cblocks = std::min(npanels, (cblocks + threads - 1) / threads * threads);
+  if (threads == 1 || n * cblocks >= 2 * threads) {
+    // Split over images and column blocks: each task packs its own columns of x, K block by K block.
+    const i64 tasks = n * cblocks;
+    parallel_tasks(static_cast<int>(tasks), [&](int t) {
+      const i64 img = t / cblocks, cb = t % cblocks;
+      const i64 jp0 = npanels * cb / cblocks, jp1 = npanels * (cb + 1) / cblocks;
+      if (jp1 <= jp0) return;
+      float* bp = bscratch(static_cast<std::size_t>(std::min(k.kc, c) * (jp1 - jp0) * k.nr));
+      for (i64 pc = 0; pc < c; pc += k.kc) {
+        const i64 kc = std::min(k.kc, c - pc);
+        pack_x(x + img * c * hw, hw, k.nr, pc, kc, jp0 * k.nr, std::min(hw, jp1 * k.nr), bp);
+        run_block(L, img, pc, kc, bp, 0, mpanels, jp0, jp1);
+      }
+    });
+    return;
+  }
+  // Few columns (7² or 14² maps at batch 1): the rows are split, and the tile reads x where it
+  // lies (a map this small is in L2 already; packing it would be a serial pass before the split).
+  const i64 kblocks = (c + k.kc - 1) / k.kc;
+  const i64 mchunks = std::min<i64>(mpanels, 2 * threads);
+  for (i64 img = 0; img < n; ++img) {
+    parallel_tasks(static_cast<int>(mchunks), [&](int t) {
+      const i64 ip0 = mpanels * t / mchunks, ip1 = mpanels * (t + 1) / mchunks;
+      for (i64 kb = 0; kb < kblocks; ++kb) {
+        const i64 pc = kb * k.kc;
+        run_block(L, img, pc, std::min(k.kc, c - pc), nullptr, ip0, ip1, 0, npanels);
+      }
+    });
+  }
+}
+
+i64 linear_packed_length(i64 n, i64 k) {
+  const Kernel& kd = kernel();
+  return kHeader + (n + kd.gemv_width - 1) / kd.gemv_width * kd.gemv_width * k;
+}
+
+void linear_pack(const float* w, i64 n, i64 k, float* dst) {
+  const Kernel& kd = kernel();
+  const i64 nb = kd.gemv_width;
+  std::memset(dst, 0, sizeof(float) * kHeader);
+  set_header_int(dst, 0, kLinearMagic);
+  set_header_int(dst, 1, kd.id);
+  set_header_int(dst, 2, static_cast<std::int32_t>(n));
+  set_header_int(dst, 3, static_cast<std::int32_t>(k));
+  float* d = dst + kHeader;
+  for (i64 j0 = 0; j0 < n; j0 += nb) {
+    const i64 cols = std::min(nb, n - j0);
+    for (i64 p = 0; p < k; ++p) {
+      for (i64 j = 0; j < cols; ++j) d[j] = w[(j0 + j) * k + p];
+      for (i64 j = cols; j < nb; ++j) d[j] = 0.f;
+      d += nb;
+    }
+  }
+}
+
+int linear_packed_check(const float* packed, i64 len, i64 n, i64 k) {
+  if (len < kHeader || header_int(packed, 0) != kLinearMagic || header_int(packed, 2) != n || header_int(packed, 3) != k)
+    return -1;
+  const int id = header_int(packed, 1);
+  if (id != kernel().id) return id >= 1 && id <= 3 ? 0 : -1;
+  return len == linear_packed_length(n, k) ? 1 : -1;
+}
+
+void linear_packed(const float* x, const float* packed, float* y, i64 m, i64 n, i64 k, const Epilogue& ep) {
+  if (m == 0 || n == 0) return;
+  const Kernel& kd = kernel();
+  const int act = ep.relu || ep.act == Act::kRelu ? 1 : 0;
+  const i64 nb = kd.gemv_width;
+  const i64 blocks = (n + nb - 1) / nb;
+  const float* w = packed + kHeader;
+  const bool split = !in_parallel_region() && m * n * k >= kParallelMacs && num_threads() > 1;
+  auto run = [&](i64 b) {
+    const int cols = static_cast<int>(std::min(nb, n - b * nb));
+    for (i64 i = 0; i < m; ++i)
+      kd.gemv(k, x + i * k, w + b * nb * k, y + i * n + b * nb, cols, ep.bias ? ep.bias + b * nb : nullptr, act);
+  };
+  if (!split) {
+    for (i64 b = 0; b < blocks; ++b) run(b);
+    return;
+  }
+  parallel_tasks(static_cast<int>(blocks), [&](int b) { run(b); });
+}
+
+}  // namespace mge
