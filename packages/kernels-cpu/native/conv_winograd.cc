@@ -268,21 +268,45 @@ void dy_transform(const float* dy, i64 o_count, i64 oh, i64 ow, const Tiling& tl
 // sums their rounding error (largest |error| over largest |y|) was 2–4e-6, about a third of the
 // usual 0, ±1, ±2's. The three matrices (Bᵀ, G, Aᵀ) are written out in bt6, g3 and at6.
 constexpr int kXi4 = 36;
-constexpr i64 kF4MinTiles = 64;
 
-// The six input columns ix0 + 4k + q (q < 6) of tile k < len on input row iy, in six arrays
-// (zero outside the image), so the transforms below read every operand with unit stride.
-void split_row6(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, float* const* cols) {
+// The F(4×4) transforms are loops over tiles that the compiler vectorises; they are compiled once
+// per x86 vector ISA (kIsa: 0 baseline, 1 AVX2 + FMA, 2 AVX-512) and picked by the GEMM's ISA, so a
+// forced MGE_CPU_ISA=avx2 run executes no AVX-512 instruction.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MGE_TRANSFORM_INLINE inline __attribute__((always_inline))
+#define MGE_X86_TRANSFORMS 1
+#else
+#define MGE_TRANSFORM_INLINE inline
+#endif
+
+int transform_isa() {
+#if defined(MGE_X86_TRANSFORMS)
+  const char* isa = gemm_isa();
+  if (std::strcmp(isa, "avx512") == 0) return 2;
+  if (std::strcmp(isa, "avx2") == 0) return 1;
+#endif
+  return 0;
+}
+constexpr i64 kF4MinTiles = 48;  // per thread (measured on ResNet-18/50 shapes)
+// dU is 36·O·C floats per thread: F(4×4) filter gradients up to 2.4 MB (128 × 128 channels) of it;
+// wider layers use F(2×2)'s 16·O·C.
+constexpr i64 kF4FilterMaxOC = 128 * 128;
+
+// The columns ix0 + 4k + q (q < taps: 6 for an input tile, 4 for a dy tile) of tile k < len on row
+// iy, in `taps` arrays (zero outside the image), so the transforms below read every operand with
+// unit stride.
+template <int taps>
+void split_row4(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, float* const* cols) {
   if (iy < 0 || iy >= h) {
-    for (int q = 0; q < 6; ++q) std::fill(cols[q], cols[q] + len, 0.f);
+    for (int q = 0; q < taps; ++q) std::fill(cols[q], cols[q] + len, 0.f);
     return;
   }
   const float* row = plane + iy * w;
   // Tiles [lo, hi) lie inside the row (a run loses at most its first and last tiles to padding).
   const i64 lo = std::min<i64>(len, ix0 >= 0 ? 0 : (-ix0 + 3) / 4);
-  const i64 hi = std::max<i64>(lo, std::min<i64>(len, w - 6 - ix0 >= 0 ? (w - 6 - ix0) / 4 + 1 : 0));
+  const i64 hi = std::max<i64>(lo, std::min<i64>(len, w - taps - ix0 >= 0 ? (w - taps - ix0) / 4 + 1 : 0));
   auto checked = [&](i64 k) {
-    for (int q = 0; q < 6; ++q) {
+    for (int q = 0; q < taps; ++q) {
       const i64 ix = ix0 + 4 * k + q;
       cols[q][k] = (ix >= 0 && ix < w) ? row[ix] : 0.f;
     }
@@ -290,14 +314,14 @@ void split_row6(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, floa
   for (i64 k = 0; k < lo; ++k) checked(k);
   for (i64 k = lo; k < hi; ++k) {
     const float* p = row + ix0 + 4 * k;
-    for (int q = 0; q < 6; ++q) cols[q][k] = p[q];
+    for (int q = 0; q < taps; ++q) cols[q][k] = p[q];
   }
   for (i64 k = hi; k < len; ++k) checked(k);
 }
 
 // t = Bᵀ d for one 6-vector, Bᵀ = [1 −3/2 −2 3/2 1 0; 0 −1 ½ 5/2 1 0; 0 1 −5/2 ½ 1 0;
 // 0 −2 −1 2 1 0; 0 ½ −1 −½ 1 0; 0 1 −3/2 −2 3/2 1].
-inline void bt6(float d0, float d1, float d2, float d3, float d4, float d5, float* t, int st) {
+MGE_TRANSFORM_INLINE void bt6(float d0, float d1, float d2, float d3, float d4, float d5, float* t, int st) {
   t[0 * st] = (d0 - d4) + 1.5f * (d3 - d1) - 2.f * (d2 - d4);
   t[1 * st] = (d4 - d1) + 0.5f * d2 + 2.5f * d3;
   t[2 * st] = (d4 + d1) - 2.5f * d2 + 0.5f * d3;
@@ -309,7 +333,8 @@ inline void bt6(float d0, float d1, float d2, float d3, float d4, float d5, floa
 // V[ξ·ldv + c·ld + j] = (Bᵀ d B)[ξ] for the 6×6 input tile d of tile t0 + j, every channel. Tiles
 // go in chunks of kRun across tile rows and images (a 32² map has only 8 tiles a row), and each
 // pass of the transform is a loop over the chunk with unit-stride operands (it vectorises).
-void input_transform4(const float* x, i64 channels, i64 h, i64 w, i64 ph, i64 pw, const Tiling& tl, i64 t0, i64 cnt,
+template <int kIsa>
+MGE_TRANSFORM_INLINE void input_transform4_body(const float* x, i64 channels, i64 h, i64 w, i64 ph, i64 pw, const Tiling& tl, i64 t0, i64 cnt,
                       float* __restrict v, i64 ld, i64 ldv) {
   for (i64 j = 0; j < cnt; j += kRun) {
     const i64 len = std::min(kRun, cnt - j);
@@ -319,7 +344,7 @@ void input_transform4(const float* x, i64 channels, i64 h, i64 w, i64 ph, i64 pw
         const float* plane = x + (img * channels + c) * h * w;
         for (int a = 0; a < 6; ++a) {
           float* cols[6] = {d[a][0] + k0, d[a][1] + k0, d[a][2] + k0, d[a][3] + k0, d[a][4] + k0, d[a][5] + k0};
-          split_row6(plane, h, w, 4 * ty - ph + a, 4 * tx0 - pw, n, cols);
+          split_row4<6>(plane, h, w, 4 * ty - ph + a, 4 * tx0 - pw, n, cols);
         }
       });
       alignas(64) float r[6][6][kRun];  // r[a][q] = (d B)[a][q]
@@ -383,7 +408,7 @@ void filter_transform4(const float* w, i64 o_count, i64 c_count, bool transposed
 }
 
 // o = Aᵀ m for one 6-vector, Aᵀ = [1 1 1 1 1 0; 0 1 −1 ½ −2 0; 0 1 1 ¼ 4 0; 0 1 −1 ⅛ −8 1].
-inline void at6(float m0, float m1, float m2, float m3, float m4, float m5, float* o, int st) {
+MGE_TRANSFORM_INLINE void at6(float m0, float m1, float m2, float m3, float m4, float m5, float* o, int st) {
   const float a = m1 + m2, b = m1 - m2;
   o[0 * st] = m0 + a + m3 + m4;
   o[1 * st] = b + 0.5f * m3 - 2.f * m4;
@@ -393,7 +418,8 @@ inline void at6(float m0, float m1, float m2, float m3, float m4, float m5, floa
 
 // y-tiles = Aᵀ M A (+ bias, relu) for tiles t0.. of every output channel; M[ξ·ldm + o·ld + j]. Chunks
 // of kRun tiles across tile rows, as input_transform4.
-void output_transform4(const float* m, i64 ld, i64 ldm, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0,
+template <int kIsa>
+MGE_TRANSFORM_INLINE void output_transform4_body(const float* m, i64 ld, i64 ldm, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0,
                        i64 cnt, const Epilogue& ep, float* y) {
   for (i64 j = 0; j < cnt; j += kRun) {
     const i64 len = std::min(kRun, cnt - j);
@@ -430,6 +456,93 @@ void output_transform4(const float* m, i64 ld, i64 ldm, i64 o_count, i64 oh, i64
     }
   }
 }
+
+// ---- F(4×4, 3×3) filter gradient: dU[ξ] = Σ_tiles (A e Aᵀ)[ξ] · V[ξ]ᵀ over 4×4 dy tiles e, then
+// dg = Gᵀ dU G (the adjoint of the forward's transforms).
+
+// t = A e for one 4-vector (A = (Aᵀ)ᵀ, 6×4).
+MGE_TRANSFORM_INLINE void a4(float e0, float e1, float e2, float e3, float* t, int st) {
+  t[0 * st] = e0;
+  t[1 * st] = (e0 + e2) + (e1 + e3);
+  t[2 * st] = (e0 + e2) - (e1 + e3);
+  t[3 * st] = e0 + 0.5f * e1 + 0.25f * e2 + 0.125f * e3;
+  t[4 * st] = e0 - 2.f * e1 + 4.f * e2 - 8.f * e3;
+  t[5 * st] = e3;
+}
+
+// E[ξ·ldv + o·ld + j] = (A e Aᵀ)[ξ] for the 4×4 dy tile e of tile t0 + j (zero past the output).
+template <int kIsa>
+MGE_TRANSFORM_INLINE void dy_transform4_body(const float* dy, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0, i64 cnt,
+                   float* __restrict v, i64 ld, i64 ldv) {
+  for (i64 j = 0; j < cnt; j += kRun) {
+    const i64 len = std::min(kRun, cnt - j);
+    for (i64 o = 0; o < o_count; ++o) {
+      alignas(64) float e[4][4][kRun];
+      for_runs(tl, t0 + j, len, [&](i64 img, i64 ty, i64 tx0, i64 k0, i64 n) {
+        const float* plane = dy + (img * o_count + o) * oh * ow;
+        for (int a = 0; a < 4; ++a) {
+          float* cols[4] = {e[a][0] + k0, e[a][1] + k0, e[a][2] + k0, e[a][3] + k0};
+          split_row4<4>(plane, oh, ow, 4 * ty + a, 4 * tx0, n, cols);
+        }
+      });
+      alignas(64) float r[4][6][kRun];  // r[a] = (e Aᵀ)[a]: row a transformed along the row
+      for (int a = 0; a < 4; ++a)
+        for (i64 k = 0; k < len; ++k) a4(e[a][0][k], e[a][1][k], e[a][2][k], e[a][3][k], &r[a][0][k], kRun);
+      float* out = v + o * ld + j;
+      for (int q = 0; q < 6; ++q) {
+        alignas(64) float col[6][kRun];
+        for (i64 k = 0; k < len; ++k) a4(r[0][q][k], r[1][q][k], r[2][q][k], r[3][q][k], &col[0][k], kRun);
+        for (int i = 0; i < 6; ++i) {
+          float* __restrict dst = out + (i * 6 + q) * ldv;
+          for (i64 k = 0; k < len; ++k) dst[k] = col[i][k];
+        }
+      }
+    }
+  }
+}
+
+// h = Gᵀ u for one 6-vector.
+inline void gt6(float u0, float u1, float u2, float u3, float u4, float u5, float* h, int st) {
+  const float p = (u1 + u2) / 3.f, m = (u1 - u2) / 3.f;
+  h[0 * st] = u0 + m - (16.f * u3 - u4) / 15.f;
+  h[1 * st] = p - (8.f * u3 + 2.f * u4) / 15.f;
+  h[2 * st] = m - (4.f * u3 - 4.f * u4) / 15.f + u5;
+}
+
+// Per-ISA instances of the F(4×4) transforms (see transform_isa).
+#if defined(MGE_X86_TRANSFORMS)
+#define MGE_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define MGE_AVX2_TARGET __attribute__((target("avx2,fma")))
+#define MGE_TRANSFORM_VARIANTS(name, params, args)                        \
+  MGE_AVX512_TARGET void name##_avx512 params { name##_body<2> args; } \
+  MGE_AVX2_TARGET void name##_avx2 params { name##_body<1> args; }     \
+  void name params {                                                  \
+    switch (transform_isa()) {                                        \
+      case 2:                                                         \
+        return name##_avx512 args;                                    \
+      case 1:                                                         \
+        return name##_avx2 args;                                      \
+      default:                                                        \
+        return name##_body<0> args;                                   \
+    }                                                                 \
+  }
+#else
+#define MGE_TRANSFORM_VARIANTS(name, params, args) \
+  void name params { name##_body<0> args; }
+#endif
+
+MGE_TRANSFORM_VARIANTS(input_transform4,
+                       (const float* x, i64 channels, i64 h, i64 w, i64 ph, i64 pw, const Tiling& tl, i64 t0, i64 cnt,
+                        float* v, i64 ld, i64 ldv),
+                       (x, channels, h, w, ph, pw, tl, t0, cnt, v, ld, ldv))
+MGE_TRANSFORM_VARIANTS(output_transform4,
+                       (const float* m, i64 ld, i64 ldm, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0,
+                        i64 cnt, const Epilogue& ep, float* y),
+                       (m, ld, ldm, o_count, oh, ow, tl, t0, cnt, ep, y))
+MGE_TRANSFORM_VARIANTS(dy_transform4,
+                       (const float* dy, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0, i64 cnt, float* v,
+                        i64 ld, i64 ldv),
+                       (dy, o_count, oh, ow, tl, t0, cnt, v, ld, ldv))
 
 // Runs fn(thread slot, block) over the blocks: split over the pool when there are enough blocks,
 // else on this thread (whose GEMMs then use the pool themselves).
@@ -516,7 +629,7 @@ bool winograd_fits(const ConvParams& p) {
 // 4² map at batch 32) the blocks are too narrow for the per-block filter packing to pay, and
 // im2col's one deep GEMM is faster (measured).
 bool winograd_forward_fits(const ConvParams& p) {
-  return winograd_fits(p) && tiling(p.n, p.oh, p.ow).total >= 256 * std::max(1, num_threads());
+  return winograd_fits(p) && (tiling(p.n, p.oh, p.ow).total >= 256 * std::max(1, num_threads()) || use_f4(p.n, p.oh, p.ow));
 }
 
 bool winograd_filter_fits(const ConvParams& p) {
@@ -539,21 +652,28 @@ void winograd_conv2d_backward_input(const float* dy, const float* w, float* dx, 
 
 void winograd_conv2d_backward_filter(const float* x, const float* dy, float* dw, const ConvParams& p) {
   const i64 c = p.c, o = p.o;
-  const Tiling tl = tiling(p.n, p.oh, p.ow);
-  const i64 T = block_tiles(c, o, tl.total, i64(1) << 18);
+  const int m4 = use_f4(p.n, p.oh, p.ow) && o * c <= kF4FilterMaxOC;
+  const int xis = m4 ? kXi4 : kXi;
+  const Tiling tl = tiling(p.n, p.oh, p.ow, m4 ? 4 : 2);
+  const i64 T = block_tiles(c, o, tl.total, i64(1) << 18, xis);
   const i64 blocks = (tl.total + T - 1) / T;
   const i64 parts = in_parallel_region() ? 1 : std::min<i64>(num_threads(), blocks);
-  const i64 usize = kXi * o * c;
+  const i64 usize = xis * o * c;
   // dU per thread slot, summed at the end.
   std::vector<float> du(static_cast<std::size_t>(parts * usize), 0.f);
   for_blocks(blocks, [&](i64 slot, i64 blk) {
     const i64 t0 = blk * T, cnt = std::min(T, tl.total - t0);
-    float* v = arena(0, static_cast<std::size_t>(kXi * c * T));
-    float* e = arena(1, static_cast<std::size_t>(kXi * o * T));
-    input_transform(x, c, p.h, p.w, p.ph, p.pw, tl, t0, cnt, v, T, c * T);
-    dy_transform(dy, o, p.oh, p.ow, tl, t0, cnt, e, T, o * T);
+    float* v = arena(0, static_cast<std::size_t>(xis * c * T));
+    float* e = arena(1, static_cast<std::size_t>(xis * o * T));
+    if (m4) {
+      input_transform4(x, c, p.h, p.w, p.ph, p.pw, tl, t0, cnt, v, T, c * T);
+      dy_transform4(dy, o, p.oh, p.ow, tl, t0, cnt, e, T, o * T);
+    } else {
+      input_transform(x, c, p.h, p.w, p.ph, p.pw, tl, t0, cnt, v, T, c * T);
+      dy_transform(dy, o, p.oh, p.ow, tl, t0, cnt, e, T, o * T);
+    }
     float* acc = du.data() + slot * usize;
-    for (int xi = 0; xi < kXi; ++xi) {
+    for (int xi = 0; xi < xis; ++xi) {
       Gemm gm;
       gm.trans_b = true;
       gm.m = o;
@@ -574,8 +694,21 @@ void winograd_conv2d_backward_filter(const float* x, const float* dy, float* dw,
     const float* src = du.data() + s * usize;
     for (i64 i = 0; i < usize; ++i) total[i] += src[i];
   }
-  // dg = Gᵀ dU G, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
   const i64 plane = o * c;
+  if (m4) {
+    // dg = Gᵀ dU G
+    for (i64 oc = 0; oc < plane; ++oc) {
+      float hh[3][6];
+      for (int b = 0; b < 6; ++b) {
+        const float* u = total + b * plane + oc;
+        gt6(u[0], u[6 * plane], u[12 * plane], u[18 * plane], u[24 * plane], u[30 * plane], &hh[0][b], 6);
+      }
+      float* g = dw + oc * 9;
+      for (int a = 0; a < 3; ++a) gt6(hh[a][0], hh[a][1], hh[a][2], hh[a][3], hh[a][4], hh[a][5], g + a * 3, 1);
+    }
+    return;
+  }
+  // dg = Gᵀ dU G, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1].
   for (i64 oc = 0; oc < plane; ++oc) {
     float uu[4][4];
     for (int a = 0; a < 4; ++a)
