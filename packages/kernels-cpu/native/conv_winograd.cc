@@ -18,6 +18,10 @@
 #include "gemm.h"
 #include "thread_pool.h"
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 namespace mge {
 namespace {
 
@@ -296,7 +300,7 @@ constexpr i64 kF4FilterMaxOC = 128 * 128;
 // iy, in `taps` arrays (zero outside the image), so the transforms below read every operand with
 // unit stride.
 template <int taps>
-void split_row4(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, float* const* cols) {
+MGE_TRANSFORM_INLINE void split_row4(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, float* const* cols) {
   if (iy < 0 || iy >= h) {
     for (int q = 0; q < taps; ++q) std::fill(cols[q], cols[q] + len, 0.f);
     return;
@@ -312,7 +316,27 @@ void split_row4(const float* plane, i64 h, i64 w, i64 iy, i64 ix0, i64 len, floa
     }
   };
   for (i64 k = 0; k < lo; ++k) checked(k);
-  for (i64 k = lo; k < hi; ++k) {
+  i64 k = lo;
+#if defined(__x86_64__)
+  // Four tiles at a time by 4×4 transposes: columns 0–3 from the tiles' first four values, 4–5 from
+  // the transpose of the same tiles read two columns on (which stays inside tile k + 3's six).
+  for (; k + 4 <= hi; k += 4) {
+    const float* p = row + ix0 + 4 * k;
+    __m128 r0 = _mm_loadu_ps(p), r1 = _mm_loadu_ps(p + 4), r2 = _mm_loadu_ps(p + 8), r3 = _mm_loadu_ps(p + 12);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    _mm_storeu_ps(cols[0] + k, r0);
+    _mm_storeu_ps(cols[1] + k, r1);
+    _mm_storeu_ps(cols[2] + k, r2);
+    _mm_storeu_ps(cols[3] + k, r3);
+    if (taps > 4) {
+      __m128 s0 = _mm_loadu_ps(p + 2), s1 = _mm_loadu_ps(p + 6), s2 = _mm_loadu_ps(p + 10), s3 = _mm_loadu_ps(p + 14);
+      _MM_TRANSPOSE4_PS(s0, s1, s2, s3);
+      _mm_storeu_ps(cols[4] + k, s2);
+      _mm_storeu_ps(cols[5] + k, s3);
+    }
+  }
+#endif
+  for (; k < hi; ++k) {
     const float* p = row + ix0 + 4 * k;
     for (int q = 0; q < taps; ++q) cols[q][k] = p[q];
   }
@@ -364,17 +388,19 @@ MGE_TRANSFORM_INLINE void input_transform4_body(const float* x, i64 channels, i6
 }
 
 // u = G g for one 3-vector, G = [1 0 0; ⅓ ⅓ ⅓; −⅓ ⅓ −⅓; −16/15 −8/15 −4/15; 1/15 −2/15 4/15; 0 0 1].
-inline void g3(float g0, float g1, float g2, float* u, int st) {
+MGE_TRANSFORM_INLINE void g3(float g0, float g1, float g2, float* u, int st) {
   u[0 * st] = g0;
-  u[1 * st] = (g0 + g1 + g2) / 3.f;
-  u[2 * st] = (g1 - g0 - g2) / 3.f;
-  u[3 * st] = -(16.f * g0 + 8.f * g1 + 4.f * g2) / 15.f;
-  u[4 * st] = (g0 - 2.f * g1 + 4.f * g2) / 15.f;
+  constexpr float third = 1.f / 3.f, fifteenth = 1.f / 15.f;
+  u[1 * st] = (g0 + g1 + g2) * third;
+  u[2 * st] = (g1 - g0 - g2) * third;
+  u[3 * st] = -(16.f * g0 + 8.f * g1 + 4.f * g2) * fifteenth;
+  u[4 * st] = (g0 - 2.f * g1 + 4.f * g2) * fifteenth;
   u[5 * st] = g2;
 }
 
 // U[ξ·O·C + o·C + c] = (G g Gᵀ)[ξ], filters read as filter_transform reads them.
-void filter_transform4(const float* w, i64 o_count, i64 c_count, bool transposed_flipped, float* u) {
+template <int kIsa>
+MGE_TRANSFORM_INLINE void filter_transform4_body(const float* w, i64 o_count, i64 c_count, bool transposed_flipped, float* u) {
   const i64 plane = o_count * c_count;
   constexpr i64 kChunk = 64;
   for (i64 o = 0; o < o_count; ++o) {
@@ -539,6 +565,8 @@ MGE_TRANSFORM_VARIANTS(output_transform4,
                        (const float* m, i64 ld, i64 ldm, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0,
                         i64 cnt, const Epilogue& ep, float* y),
                        (m, ld, ldm, o_count, oh, ow, tl, t0, cnt, ep, y))
+MGE_TRANSFORM_VARIANTS(filter_transform4, (const float* w, i64 o_count, i64 c_count, bool transposed_flipped, float* u),
+                       (w, o_count, c_count, transposed_flipped, u))
 MGE_TRANSFORM_VARIANTS(dy_transform4,
                        (const float* dy, i64 o_count, i64 oh, i64 ow, const Tiling& tl, i64 t0, i64 cnt, float* v,
                         i64 ld, i64 ldv),
