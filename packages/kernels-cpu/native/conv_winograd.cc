@@ -1,12 +1,13 @@
-// Winograd F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks"):
-//   y-tile = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A   for every 4×4 input tile d (stride 2) and 2×2 output tile,
-// summed over input channels. With U[ξ] = (G g Gᵀ)[ξ] as an [O, C] matrix and V[ξ] = (Bᵀ d B)[ξ] as a
-// [C, tiles] matrix, the sum over channels is 16 GEMMs M[ξ] = U[ξ]·V[ξ], one per position ξ of the
-// 4×4 transformed tile. Tiles are taken in blocks (across images, so 8×8 and 4×4 feature maps still
-// make wide GEMMs) whose transformed data stays in L2; blocks are split over threads.
+// Winograd F(m×m, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks"), m = 4 or 2:
+//   y-tile = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A   for every (m+2)×(m+2) input tile d (stride m) and m×m
+// output tile, summed over input channels. With U[ξ] = (G g Gᵀ)[ξ] as an [O, C] matrix and
+// V[ξ] = (Bᵀ d B)[ξ] as a [C, tiles] matrix, the sum over channels is one GEMM M[ξ] = U[ξ]·V[ξ] per
+// position ξ of the transformed tile (36 for F(4×4), 16 for F(2×2)). Tiles are taken in blocks
+// (across images, so 8×8 and 4×4 feature maps still make wide GEMMs) whose transformed data stays
+// in L2; blocks are split over threads.
 // The filter gradient is the adjoint: dU[ξ] = Σ_tiles (A dy-tile Aᵀ)[ξ] · V[ξ]ᵀ, dg = Gᵀ dU G.
-// The transforms' coefficients are 0, ±1 and ±½, so the result differs from the direct sum only by
-// float rounding of a few more additions.
+// F(2×2)'s coefficients are 0, ±1 and ±½ (rounding like the direct sum); F(4×4)'s reach 8 and 1/15,
+// so its error is a few 1e-6 of the output's scale (checked against PyTorch goldens and js).
 #include "conv_winograd.h"
 
 #include <algorithm>
@@ -292,9 +293,9 @@ int transform_isa() {
   return 0;
 }
 constexpr i64 kF4MinTiles = 48;  // per thread (measured on ResNet-18/50 shapes)
-// dU is 36·O·C floats per thread: F(4×4) filter gradients up to 2.4 MB (128 × 128 channels) of it;
-// wider layers use F(2×2)'s 16·O·C.
-constexpr i64 kF4FilterMaxOC = 128 * 128;
+// dU is 36·O·C floats per thread slot (transient): F(4×4) filter gradients up to 256 × 256 channels
+// (9.4 MB a slot; 1.3–1.4× F(2×2)'s speed there, measured); wider layers use F(2×2)'s 16·O·C.
+constexpr i64 kF4FilterMaxOC = 256 * 256;
 
 // The columns ix0 + 4k + q (q < taps: 6 for an input tile, 4 for a dy tile) of tile k < len on row
 // iy, in `taps` arrays (zero outside the image), so the transforms below read every operand with
@@ -630,7 +631,9 @@ std::vector<float> transformed_filters(int m4, const float* w, i64 o, i64 c, boo
   return u;
 }
 
-// F(4×4) for the forward and input gradient where it has enough tiles of its own; F(2×2) otherwise.
+// F(4×4) where the layer has enough 4×4 tiles of its own. (In the forward and input gradient that is
+// every layer Winograd takes; their F(2×2) path remains for MGE_CONV_WINOGRAD_F2=1, an A/B knob that
+// test:isa runs the PyTorch goldens under.)
 int use_f4(i64 n, i64 oh, i64 ow) {
 #if !defined(__wasm__)
   static const bool f2_only = std::getenv("MGE_CONV_WINOGRAD_F2") != nullptr;  // developer knob for A/B runs
@@ -661,8 +664,8 @@ bool winograd_forward_fits(const ConvParams& p) {
 }
 
 bool winograd_filter_fits(const ConvParams& p) {
-  // dU is 16·O·C floats per thread: at most 4 MB (256 channels in and out). The 512-channel layers
-  // gain little here (measured) and would hold 16 MB per thread.
+  // dU is 16·O·C (F(2×2)) or 36·O·C (F(4×4)) floats per thread: at most 256 channels in and out. The
+  // 512-channel layers gain little here (measured) and would hold 16–38 MB per thread.
   return winograd_fits(p) && tiling(p.n, p.oh, p.ow).total >= 64 && p.o * p.c <= 256 * 256;
 }
 
