@@ -67,9 +67,14 @@ Tiling tiling(i64 n, i64 oh, i64 ow, i64 m = 2) {
 // among them) is small next to the products, and the block's V and M (16·(C+O)·T floats) stay
 // within a few MB; a multiple of 16 (every micro-kernel's NR divides 32 or 16). The filter gradient
 // reads its V as a transposed operand and wants it closer to L2 (budget: floats; measured).
+// When that leaves fewer blocks than threads (batch-1 inference: ResNet-50's 56² map is 196 tiles),
+// the tiles are shared out so every thread transforms its own block, rather than one thread doing all
+// the transforms between GEMMs split over the pool.
 i64 block_tiles(i64 c, i64 o, i64 total, i64 budget, i64 xis = kXi) {
   i64 t = budget / (xis * (c + o));
   t = std::max<i64>(64, std::min<i64>(256, t)) / 16 * 16;
+  const i64 threads = in_parallel_region() ? 1 : std::max(1, num_threads());
+  if (threads > 1 && (total + t - 1) / t < threads) t = std::max<i64>(16, ((total + threads - 1) / threads + 15) / 16 * 16);
   return std::min(t, total);
 }
 
