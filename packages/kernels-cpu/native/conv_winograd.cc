@@ -297,6 +297,7 @@ int transform_isa() {
 #endif
   return 0;
 }
+
 constexpr i64 kF4MinTiles = 48;  // per thread (measured on ResNet-18/50 shapes)
 // dU is 36·O·C floats per thread slot (transient): F(4×4) filter gradients up to 256 × 256 channels
 // (9.4 MB a slot; 1.3–1.4× F(2×2)'s speed there, measured); wider layers use F(2×2)'s 16·O·C.
@@ -543,7 +544,7 @@ inline void gt6(float u0, float u1, float u2, float u3, float u4, float u5, floa
 
 // Per-ISA instances of the F(4×4) transforms (see transform_isa).
 #if defined(MGE_X86_TRANSFORMS)
-#define MGE_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma")))
+#define MGE_AVX512_TARGET __attribute__((target("avx512f,avx2,fma")))  // what gemm.cc checks for its avx512 path
 #define MGE_AVX2_TARGET __attribute__((target("avx2,fma")))
 #define MGE_TRANSFORM_VARIANTS(name, params, args)                        \
   MGE_AVX512_TARGET void name##_avx512 params { name##_body<2> args; } \
