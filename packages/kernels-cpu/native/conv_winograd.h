@@ -1,6 +1,7 @@
-// 3×3, stride-1 convolutions (ResNet's and VGG's bulk) by Winograd's F(2×2, 3×3): each 2×2 block of
-// outputs costs 16 multiplies per (input, output) channel pair instead of 36, as 16 GEMMs over
-// transformed 4×4 input tiles. conv.cc picks it (winograd_fits) for all three passes.
+// 3×3, stride-1 convolutions (ResNet's and VGG's bulk) by Winograd's minimal filtering: F(4×4, 3×3)
+// (each 4×4 block of outputs costs 36 multiplies per (input, output) channel pair instead of 144, as
+// 36 GEMMs over transformed 6×6 input tiles) where a layer has enough 4×4 tiles, else F(2×2, 3×3)
+// (16 multiplies per 2×2 block instead of 36). conv.cc picks it (winograd_*_fits) for all three passes.
 #pragma once
 #include "ops.h"
 
@@ -9,9 +10,6 @@ namespace mge {
 // True when the Winograd path applies and pays: 3×3 kernel, stride 1, dilation 1, one group, padding ≤ 2,
 // and enough channels and output tiles for its GEMMs to be efficient.
 bool winograd_fits(const ConvParams& p);
-// … and pays for this pass (measured against im2col on ResNet-18/50 shapes).
-bool winograd_forward_fits(const ConvParams& p);  // also the input gradient
-bool winograd_filter_fits(const ConvParams& p);
 // … and pays for this pass (measured against im2col on ResNet-18/50 shapes).
 bool winograd_forward_fits(const ConvParams& p);  // also the input gradient
 bool winograd_filter_fits(const ConvParams& p);
