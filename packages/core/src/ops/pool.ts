@@ -1,3 +1,4 @@
+import { isAttached } from '../autograd/grad-manager.js';
 import { recordOp } from '../autograd/tape.js';
 import type { Pool2dParams, PoolOp } from '../backend.js';
 import { checkInt32Extent } from '../limits.js';
@@ -26,7 +27,8 @@ export function pool2dPrimitive(op: PoolOp, x: Tensor, kernelSize: Pair, stride?
   const p: Pool2dParams = { n, c, h, w, kh, kw, oh, ow, sh, sw, ph, pw };
   const y = runKernel(name, [x], [n, c, oh, ow], 'float32', (k) => k.pool2d(op, x.ref(name), p));
   recordOp([x], y, (dy) => {
-    if (op === 'max' && isReluOutput(x)) {
+    // an attached relu output keeps the pool's own gradient: the user reads it as it is
+    if (op === 'max' && isReluOutput(x) && !isAttached(x)) {
       const backend = getBackend(x.device);
       if (backend.maxPool2dSignBackward && backendHasKernel(backend, 'maxPool2dSignBackward')) {
         const dx = runKernel(name, [x, dy], x.shape, 'float32', (k) => k.maxPool2dSignBackward!(x.ref(name), dy.ref(name), p));

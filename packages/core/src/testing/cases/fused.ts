@@ -125,6 +125,20 @@ export function fusedCases(): Record<string, Case[]> {
     grad: true,
   }));
   pool.push({
+    name: 'an attached relu output under a max pool gets the pool gradient itself, unmasked',
+    inputs: [{ shape: [1, 1, 2, 4], values: [-1, -2, 3, 1, -3, -4, 2, 5] }],
+    run: ([x]) => {
+      const gm = new mge.GradManager().attach([x]);
+      gm.record();
+      const r = mge.relu(mge.fusedConv2d(x, mge.tensor([[[[1]]]], { device: x.device })));
+      gm.attach([r]);
+      gm.backward(mge.sum(mge.mul(mge.pool2dPrimitive('max', r, 2), 3)));
+      return mge.concat([mge.reshape(r.grad as mge.Tensor, [8]), mge.reshape(x.grad as mge.Tensor, [8])]);
+    },
+    // r = [0 0 3 1; 0 0 2 5]: the first window's maximum is a 0 (its first cell), the second's is 5
+    expect: nd([16], [3, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3]),
+  });
+  pool.push({
     name: 'maxPool2d(relu(conv2d + bias)) whose relu output is also used: the two gradients summed, masked once more',
     inputs: [{ shape: [2, 2, 8, 8] }, { shape: [3, 2, 3, 3] }, { shape: [1, 3, 1, 1] }],
     run: ([x, w, b]) => {
