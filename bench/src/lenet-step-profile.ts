@@ -112,7 +112,9 @@ if (process.env.OPS) {
     'upload',
     'scaledAdd',
     'mulSign',
+    'maxPool2dSignBackward',
   ]) {
+    if (!be[m]) continue;
     const f = be[m].bind(be);
     be[m] = (...a: unknown[]) => {
       const t0 = performance.now();

@@ -275,6 +275,11 @@ export interface Backend<Buf = any> {
   scaledAdd?(a: TensorRef<Buf>, b: TensorRef<Buf>, alpha: number, beta: number): Buf;
   /** a·sign(b), a and b float32 of one shape, equal to the kernels sign and mul (relu's gradient). */
   mulSign?(a: TensorRef<Buf>, b: TensorRef<Buf>): Buf;
+  /**
+   * The max pool's gradient times sign(x), equal to mulSign(pool2dBackward('max', x, dy, p), x):
+   * over a relu output x, relu's gradient folded into the pool's (one pass over x instead of two).
+   */
+  maxPool2dSignBackward?(x: TensorRef<Buf>, dy: TensorRef<Buf>, p: Pool2dParams): Buf;
 }
 
 /**

@@ -24,4 +24,5 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   argsort: ['x', 'axis', 'descending'],
   scaledAdd: ['a', 'b', 'alpha', 'beta'],
   mulSign: ['a', 'b'],
+  maxPool2dSignBackward: ['x', 'dy', 'p'],
 };

@@ -902,6 +902,23 @@ void Pool2dBackward(const Napi::CallbackInfo& info) {
                   static_cast<float*>(dx.data), p);
 }
 
+// maxPool2dSignBackward(x, dy, dx, params[12]): the max pool's gradient times sign(x)
+void MaxPool2dSignBackward(const Napi::CallbackInfo& info) {
+  const char* op = "maxPool2dSignBackward";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x"), dy = get_arr(info, 1, op, "dy"), dx = get_arr(info, 2, op, "dx");
+  PoolParams p = read_pool(info, 3, op);
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "dy", dy, kF32);
+  expect_dtype(env, op, "dx", dx, kF32);
+  const i64 xs = checked_size(env, op, "x", {p.n, p.c, p.h, p.w});
+  expect_len(env, op, "x", x, xs);
+  expect_len(env, op, "dy", dy, checked_size(env, op, "dy", {p.n, p.c, p.oh, p.ow}));
+  expect_len(env, op, "dx", dx, xs);
+  max_pool2d_sign_backward(static_cast<const float*>(x.data), static_cast<const float*>(dy.data),
+                           static_cast<float*>(dx.data), p);
+}
+
 // ---- indexing -----------------------------------------------------------------------
 
 // Reads [rank, axis, xShape…, indexShape…] and checks that index fits x outside `axis`.
@@ -1055,6 +1072,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("conv2dBackwardFilter", Napi::Function::New(env, wrap<Conv2dBackwardFilter>));
   exports.Set("pool2d", Napi::Function::New(env, wrap<Pool2d>));
   exports.Set("pool2dBackward", Napi::Function::New(env, wrap<Pool2dBackward>));
+  exports.Set("maxPool2dSignBackward", Napi::Function::New(env, wrap<MaxPool2dSignBackward>));
   exports.Set("gather", Napi::Function::New(env, wrap<Gather>));
   exports.Set("scatterAdd", Napi::Function::New(env, wrap<ScatterAdd>));
   exports.Set("argsort", Napi::Function::New(env, wrap<Argsort>));

@@ -479,6 +479,81 @@ MGE_NO_PCOM void input_block(const float* dy, const float* w, float* dx, i64 c, 
   }
 }
 
+// input_block for two dx rows at once (iy, iy + 1; 32-register ISAs): each dy row read feeds
+// both, with taps ky and ky + 1, so twice the independent sums hide the FMA latency that CB
+// sums alone do not. KW: the filter width when known at compile time, 0: kw.
+template <class S, int NV, int CB, int KW>
+MGE_NO_PCOM void input_rows2(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw_,
+                             i64 oh, i64 ow, i64 c0, i64 x0, i64 iy, const typename S::M* mk, const typename S::M* ms) {
+  using V = typename S::V;
+  constexpr int L = S::L;
+  const i64 kw = KW ? KW : kw_;
+  const i64 kk = kh * kw;
+  V acc0[CB * NV], acc1[CB * NV];
+  MGE_UNROLL
+  for (int k = 0; k < CB * NV; ++k) acc0[k] = acc1[k] = S::zero();
+  // dy rows r reaching row iy (ky0 = iy − r) or row iy + 1 (ky0 + 1), both inside the filter
+  const i64 r0 = iy - kh + 1 > 0 ? iy - kh + 1 : 0, r1 = iy + 1 < oh - 1 ? iy + 1 : oh - 1;
+  for (i64 oc = 0; oc < o; ++oc) {
+    for (i64 r = r0; r <= r1; ++r) {
+      const i64 ky0 = iy - r;
+      const bool top = ky0 >= 0, bottom = ky0 + 1 <= kh - 1;
+      const float* row = dy + (oc * oh + r) * ow + x0;
+      // the first tap row this dy row meets: ky0 for row iy, else ky0 + 1 for row iy + 1
+      const float* wt = w + ((oc * c + c0) * kh + (top ? ky0 : ky0 + 1)) * kw;
+      if (top && bottom) {
+        for (i64 kx = 0; kx < kw; ++kx) {
+          V yv[NV];
+          MGE_UNROLL
+          for (int v = 0; v < NV; ++v) yv[v] = S::load(row - kx + v * L, mk[kx * NV + v]);
+          MGE_UNROLL
+          for (int b = 0; b < CB; ++b) {
+            const V w0 = S::set1(wt[b * kk + kx]), w1 = S::set1(wt[b * kk + kw + kx]);
+            MGE_UNROLL
+            for (int v = 0; v < NV; ++v) {
+              acc0[b * NV + v] = S::fma(w0, yv[v], acc0[b * NV + v]);
+              acc1[b * NV + v] = S::fma(w1, yv[v], acc1[b * NV + v]);
+            }
+          }
+        }
+      } else if (top) {  // written twice: a pointer to either set of sums would put both in memory
+        for (i64 kx = 0; kx < kw; ++kx) {
+          V yv[NV];
+          MGE_UNROLL
+          for (int v = 0; v < NV; ++v) yv[v] = S::load(row - kx + v * L, mk[kx * NV + v]);
+          MGE_UNROLL
+          for (int b = 0; b < CB; ++b) {
+            const V wv = S::set1(wt[b * kk + kx]);
+            MGE_UNROLL
+            for (int v = 0; v < NV; ++v) acc0[b * NV + v] = S::fma(wv, yv[v], acc0[b * NV + v]);
+          }
+        }
+      } else {
+        for (i64 kx = 0; kx < kw; ++kx) {
+          V yv[NV];
+          MGE_UNROLL
+          for (int v = 0; v < NV; ++v) yv[v] = S::load(row - kx + v * L, mk[kx * NV + v]);
+          MGE_UNROLL
+          for (int b = 0; b < CB; ++b) {
+            const V wv = S::set1(wt[b * kk + kx]);
+            MGE_UNROLL
+            for (int v = 0; v < NV; ++v) acc1[b * NV + v] = S::fma(wv, yv[v], acc1[b * NV + v]);
+          }
+        }
+      }
+    }
+  }
+  MGE_UNROLL
+  for (int b = 0; b < CB; ++b) {
+    float* out = dx + ((c0 + b) * h + iy) * wd + x0;
+    MGE_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      S::store(out + v * L, ms[v], acc0[b * NV + v]);
+      S::store(out + wd + v * L, ms[v], acc1[b * NV + v]);
+    }
+  }
+}
+
 template <class S, int NV>
 void input_chunk(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 wd, i64 o, i64 kh, i64 kw, i64 oh,
                  i64 ow, i64 x0) {
@@ -502,6 +577,20 @@ void input_chunk(const float* dy, const float* w, float* dx, i64 c, i64 h, i64 w
   }
   const typename S::M* m = &mk[0].m;  // Mask is standard-layout: its array is one of M
   i64 c0 = 0;
+  if constexpr (S::kRegs >= 32 && NV == 1) {
+    // Two rows × 6 channels (LeNet's second layer): 12 sums, one dy load per 12 FMAs.
+    if (h >= 2) {
+      for (; c0 + 6 <= c; c0 += 6) {
+        i64 iy = 0;
+        if (kw == 5) {
+          for (; iy + 2 <= h; iy += 2) input_rows2<S, 1, 6, 5>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0, x0, iy, m, ms);
+        } else {
+          for (; iy + 2 <= h; iy += 2) input_rows2<S, 1, 6, 0>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0, x0, iy, m, ms);
+        }
+        if (iy < h) input_rows2<S, 1, 6, 0>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0, x0, h - 2, m, ms);  // overlaps
+      }
+    }
+  }
   if constexpr (S::kRegs >= 32 || NV == 1) {
     for (; c0 + 8 <= c; c0 += 8) input_block<S, NV, 8>(dy, w, dx, c, h, wd, o, kh, kw, oh, ow, c0, x0, m, ms);
   }

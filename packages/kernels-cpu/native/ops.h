@@ -56,5 +56,7 @@ struct PoolParams {
 };
 void pool2d(bool is_max, const float* x, float* y, const PoolParams& p);
 void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p);
+// The max pool's gradient times sign(x) (a max pool over a relu output: relu's gradient folded in).
+void max_pool2d_sign_backward(const float* x, const float* dy, float* dx, const PoolParams& p);
 
 }  // namespace mge

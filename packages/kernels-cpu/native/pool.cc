@@ -181,7 +181,37 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
   });
 }
 
-void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p) {
+namespace {
+
+// v·sign(s) as mul_sign computes it: v where s > 0, −v where s < 0, v·s for ±0 and NaN (so that
+// signed zeros and NaNs come out as mul(v, sign(s)) gives them).
+inline float mul_sign1(float v, float s) {
+  const float pos = s > 0 ? v : v * s;
+  return s < 0 ? -v : pos;
+}
+
+#if defined(__SSE2__)
+inline __m128 mul_sign4(__m128 v, __m128 s) {
+  const __m128 zero = _mm_setzero_ps();
+  const __m128 gt = _mm_cmpgt_ps(s, zero), lt = _mm_cmplt_ps(s, zero);
+  const __m128 other = _mm_andnot_ps(_mm_or_ps(gt, lt), _mm_mul_ps(v, s));
+  return _mm_or_ps(_mm_or_ps(_mm_and_ps(gt, v), _mm_and_ps(lt, _mm_xor_ps(v, _mm_set1_ps(-0.f)))), other);
+}
+#endif
+
+// d[i] = d[i]·sign(s[i])
+inline void sign_row(float* d, const float* s, i64 n) {
+  i64 i = 0;
+#if defined(__SSE2__)
+  for (; i + 4 <= n; i += 4) _mm_storeu_ps(d + i, mul_sign4(_mm_loadu_ps(d + i), _mm_loadu_ps(s + i)));
+#endif
+  for (; i < n; ++i) d[i] = mul_sign1(d[i], s[i]);
+}
+
+// The max (or average) pool's gradient; with `sign`, each cell's gradient times sign(x) at that
+// cell, as relu's gradient would multiply it next when x is a relu output — one pass, not two.
+template <bool sign>
+void pool_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p) {
   if (is_max && is_2x2s2(p)) {
     // Windows tile the image, so each input cell is written exactly once: the gradient
     // where the window's first maximum sits, 0 elsewhere (no zero-fill, no scatter).
@@ -201,7 +231,9 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
         bool nan = false;
         i64 ox = 0;
 #if defined(__SSE2__)
-        for (; ox + 4 <= p.ow; ox += 4) {
+        // A last partial group overlaps the previous one (it writes the same values again).
+        for (i64 g4 = 0; p.ow >= 4 && g4 < p.ow; g4 += 4) {
+          const i64 ox = g4 + 4 <= p.ow ? g4 : p.ow - 4;
           const __m128 t0 = _mm_loadu_ps(r0 + 2 * ox), t1 = _mm_loadu_ps(r0 + 2 * ox + 4);
           const __m128 u0 = _mm_loadu_ps(r1 + 2 * ox), u1 = _mm_loadu_ps(r1 + 2 * ox + 4);
           const __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
@@ -214,13 +246,20 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
           const __m128 e2 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(c, a), _mm_cmpgt_ps(c, b)), _mm_cmpge_ps(c, d));
           const __m128 e3 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(d, a), _mm_cmpgt_ps(d, b)), _mm_cmpgt_ps(d, c));
           const __m128 gv = _mm_loadu_ps(gr + ox);
-          const __m128 o0 = _mm_and_ps(e0, gv), o1 = _mm_and_ps(e1, gv);
-          const __m128 o2 = _mm_and_ps(e2, gv), o3 = _mm_and_ps(e3, gv);
+          __m128 o0 = _mm_and_ps(e0, gv), o1 = _mm_and_ps(e1, gv);
+          __m128 o2 = _mm_and_ps(e2, gv), o3 = _mm_and_ps(e3, gv);
+          if (sign) {
+            o0 = mul_sign4(o0, a);
+            o1 = mul_sign4(o1, b);
+            o2 = mul_sign4(o2, c);
+            o3 = mul_sign4(o3, d);
+          }
           _mm_storeu_ps(d0 + 2 * ox, _mm_unpacklo_ps(o0, o1));
           _mm_storeu_ps(d0 + 2 * ox + 4, _mm_unpackhi_ps(o0, o1));
           _mm_storeu_ps(d1 + 2 * ox, _mm_unpacklo_ps(o2, o3));
           _mm_storeu_ps(d1 + 2 * ox + 4, _mm_unpackhi_ps(o2, o3));
         }
+        if (p.ow >= 4) ox = p.ow;
 #elif defined(__aarch64__)
         for (; ox + 4 <= p.ow; ox += 4) {
           const float32x4x2_t t = vld2q_f32(r0 + 2 * ox), u = vld2q_f32(r1 + 2 * ox);
@@ -253,6 +292,10 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
           d0[2 * ox + 1] = e1 ? gv : 0.f;
           d1[2 * ox] = e2 ? gv : 0.f;
           d1[2 * ox + 1] = e3 ? gv : 0.f;
+          if (sign) {
+            sign_row(d0 + 2 * ox, r0 + 2 * ox, 2);
+            sign_row(d1 + 2 * ox, r1 + 2 * ox, 2);
+          }
         }
         if (nan) {
           for (ox = 0; ox < p.ow; ++ox) {
@@ -263,10 +306,20 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
             d1[2 * ox] = k == 2 ? gv : 0.f;
             d1[2 * ox + 1] = k == 3 ? gv : 0.f;
           }
+          if (sign) {
+            sign_row(d0, r0, 2 * p.ow);
+            sign_row(d1, r1, 2 * p.ow);
+          }
         }
-        for (i64 ix = 2 * p.ow; ix < p.w; ++ix) d0[ix] = d1[ix] = 0.f;  // odd width: uncovered column
+        for (i64 ix = 2 * p.ow; ix < p.w; ++ix) {  // odd width: uncovered column
+          d0[ix] = sign ? mul_sign1(0.f, r0[ix]) : 0.f;
+          d1[ix] = sign ? mul_sign1(0.f, r1[ix]) : 0.f;
+        }
       }
-      for (i64 iy = 2 * p.oh; iy < p.h; ++iy) std::memset(dst + iy * p.w, 0, sizeof(float) * p.w);
+      for (i64 iy = 2 * p.oh; iy < p.h; ++iy) {
+        std::memset(dst + iy * p.w, 0, sizeof(float) * p.w);
+        if (sign) sign_row(dst + iy * p.w, src + iy * p.w, p.w);
+      }
     });
     return;
   }
@@ -291,7 +344,18 @@ void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, co
         }
       }
     }
+    if (sign) sign_row(dst, src, p.h * p.w);
   });
+}
+
+}  // namespace
+
+void pool2d_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p) {
+  pool_backward<false>(is_max, x, dy, dx, p);
+}
+
+void max_pool2d_sign_backward(const float* x, const float* dy, float* dx, const PoolParams& p) {
+  pool_backward<true>(true, x, dy, dx, p);
 }
 
 }  // namespace mge

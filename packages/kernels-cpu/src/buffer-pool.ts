@@ -3,7 +3,7 @@ import type { DataArray, DType } from '@mge/core';
 /** Makes a new buffer when the pool has none of the kind; contents may be anything. */
 export type MakeBuffer = (dtype: DType, size: number) => DataArray;
 
-/** Released buffers of one dtype and length; `lastAsked` is when one was last asked for. */
+/** Released buffers of one dtype and length; `lastAsked` is when one was last asked for (in bytes taken). */
 interface Shelf {
   bufs: DataArray[];
   lastAsked: number;
@@ -15,12 +15,17 @@ interface Shelf {
  * almost every output comes from here and nothing new is allocated or page-faulted.
  * When the bound is reached, the shapes asked for least recently make room: buffers of a
  * workload that has ended (training's shapes once inference runs) must not keep the
- * current one from pooling.
+ * current one from pooling. A shape asked for within the last quarter of the bound's worth of
+ * takes is the running workload's own: a small training step's buffers come back from the
+ * garbage collector in a burst of many steps' worth, and turning them away would make the next
+ * steps allocate afresh (and that fresh memory brings the next collection sooner). Such
+ * buffers are kept past the bound, up to twice it.
  */
 export class BufferPool {
   // Keyed by dtype, then by length (numbers, so a lookup builds no string).
   private readonly free: Record<DType, Map<number, Shelf>> = { float32: new Map(), int32: new Map(), bool: new Map() };
   private bytes = 0;
+  /** Bytes handed out so far: the clock of `lastAsked`. */
   private clock = 0;
 
   constructor(
@@ -45,7 +50,8 @@ export class BufferPool {
   /** A buffer of exactly `size` elements with unspecified contents. */
   take(dtype: DType, size: number): DataArray {
     const shelf = this.shelf(dtype, size);
-    shelf.lastAsked = ++this.clock;
+    this.clock += (dtype === 'bool' ? 1 : 4) * size + 1;
+    shelf.lastAsked = this.clock;
     const buf = shelf.bufs.pop();
     if (buf) {
       this.bytes -= buf.byteLength;
@@ -57,10 +63,15 @@ export class BufferPool {
   give(dtype: DType, buf: DataArray): void {
     if (buf.byteLength === 0 || buf.byteLength > this.maxBytes) return; // let the GC have it
     const shelf = this.shelf(dtype, buf.length);
+    const recent = this.clock - this.maxBytes / 4;
     while (this.bytes + buf.byteLength > this.maxBytes) {
       const stale = this.stalest();
-      // Nothing staler than the buffer's own shape: keep what is there, let the GC have this one.
-      if (!stale || stale.lastAsked >= shelf.lastAsked) return;
+      if (!stale || stale.lastAsked >= shelf.lastAsked || stale.lastAsked > recent) {
+        // Nothing staler than the buffer's own shape, or only the running workload's shapes: keep
+        // a recent one up to twice the bound, else let the GC have it.
+        if (shelf.lastAsked > recent && this.bytes + buf.byteLength <= 2 * this.maxBytes) break;
+        return;
+      }
       this.bytes -= (stale.bufs.pop() as DataArray).byteLength;
     }
     shelf.bufs.push(buf);

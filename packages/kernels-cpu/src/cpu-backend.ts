@@ -215,6 +215,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (op in BINARY) return this.binaryCode.has(op);
     if (op === 'scaledAdd') return this.native.scaledAdd !== undefined;
     if (op === 'mulSign') return this.native.mulSign !== undefined;
+    if (op === 'maxPool2dSignBackward') return this.native.maxPool2dSignBackward !== undefined;
     return true;
   }
 
@@ -472,6 +473,19 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const params = this.poolParams(p);
     const out = this.out('float32', p.n * p.c * p.h * p.w) as Float32Array;
     this.native.pool2dBackward(op === 'max' ? 1 : 0, x.buf as Float32Array, dy.buf as Float32Array, out, params);
+    return out;
+  }
+
+  maxPool2dSignBackward(x: Ref, dy: Ref, p: Pool2dParams): DataArray {
+    const kernel = this.native.maxPool2dSignBackward;
+    if (!kernel) {
+      throw new TypeError(
+        'CpuBackend.maxPool2dSignBackward: the addon has no kernel for it (rebuild it: pnpm --filter @mge/kernels-cpu build:native)',
+      );
+    }
+    const params = this.poolParams(p);
+    const out = this.out('float32', p.n * p.c * p.h * p.w) as Float32Array;
+    kernel(x.buf as Float32Array, dy.buf as Float32Array, out, params);
     return out;
   }
 

@@ -86,6 +86,8 @@ export interface NativeAddon {
   depthwiseConv2dBackwardFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, params: Int32Array): void;
   pool2d(isMax: number, x: Float32Array, y: Float32Array, params: Int32Array): void;
   pool2dBackward(isMax: number, x: Float32Array, dy: Float32Array, dx: Float32Array, params: Int32Array): void;
+  /** dx = the max pool's gradient times sign(x); absent from an addon built before it. */
+  maxPool2dSignBackward?(x: Float32Array, dy: Float32Array, dx: Float32Array, params: Int32Array): void;
   gather(x: Arr, index: Int32Array, out: Arr, params: Int32Array): void;
   scatterAdd(x: Arr, index: Int32Array, src: Arr, out: Arr, params: Int32Array): void;
   argsort(descending: number, x: Arr, out: Int32Array, outer: number, len: number, inner: number): void;

@@ -129,6 +129,10 @@ const CONVS: Conv2dParams[] = [
   conv(2, 1, 32, 32, 6, 5),
   conv(2, 3, 36, 36, 13, 5),
   conv(2, 2, 14, 14, 23, 3),
+  // Input gradient two rows × 6 channels at a time (32-register ISAs): odd heights (the last pair
+  // overlaps), a filter width not known at compile time, and channels left over for the other blocks.
+  conv(2, 6, 11, 13, 4, 3),
+  conv(1, 13, 9, 10, 3, 5),
   // Filter gradient vectorised over filters (more lanes filled than by 8- or 10-wide rows), 20 = 16 + 4.
   conv(3, 3, 10, 10, 20, 3),
   { ...conv(2, 3, 9, 11, 4, 3, 1, 1), kh: 2, kw: 4, oh: 10, ow: 10, sh: 1, sw: 1, ph: 1, pw: 1 },

@@ -57,6 +57,10 @@ describe('the addon rejects bad calls with an error', () => {
     const q = i32(1, 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0);
     expect(() => native.pool2d(1, f32(15), f32(4), q)).toThrow(/'x' must have 16/);
     expect(() => native.pool2dBackward(1, f32(16), f32(3), f32(16), q)).toThrow(/'dy' must have 4/);
+    expect(() => native.maxPool2dSignBackward?.(f32(16), f32(4), f32(15), q)).toThrow(
+      /cpu\.maxPool2dSignBackward: argument 'dx' must have 16/,
+    );
+    expect(() => native.maxPool2dSignBackward?.(new Int32Array(16) as never, f32(4), f32(16), q)).toThrow(/'x' must be float32/);
   });
   it('the fused epilogue: bias of the wrong length, dtype or memory, bad relu flags', () => {
     const mp = i32(1, 2, 3, 4, 0, 0, 1, 1); // out [2, 3]: bias needs 3 values

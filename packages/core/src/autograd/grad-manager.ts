@@ -28,6 +28,14 @@ export interface AttachOptions {
 
 let backwarding: GradManager | null = null;
 
+/** Tensors some GradManager has attached (kept after detaching: a conservative answer). */
+const everAttached = new WeakSet<Tensor>();
+
+/** True when a GradManager attached t: its gradient is then the user's to read, as computed. */
+export function isAttached(t: Tensor): boolean {
+  return everAttached.has(t);
+}
+
 /** The GradManager whose backward is running (MegEngine's get_backwarding_grad_manager), else null. */
 export function getBackwardingGradManager(): GradManager | null {
   return backwarding;
@@ -69,6 +77,7 @@ export class GradManager {
       if (this.attachedIds.has(p.id)) continue;
       this.attached.push(p);
       this.attachedIds.add(p.id);
+      everAttached.add(p);
       this.tape?.tracked.add(p.id);
     }
     return this;

@@ -1,4 +1,3 @@
-import { operators } from '../autograd/operators.js';
 import { recordOp } from '../autograd/tape.js';
 import type { Activation, Backend, Conv2dParams, Epilogue, MatmulParams, TensorRef } from '../backend.js';
 import { getBackend } from '../registry.js';
@@ -11,6 +10,7 @@ import { assertFloat, assertRank, assertTensor, commonDevice } from './engine.js
 import { matmulGrads } from './matmul.js';
 import { reshape } from './movement.js';
 import { sum } from './reduce.js';
+import { markReluOutput, reluGrad } from './relu-mask.js';
 
 /*
  * Convolutions and matrix products with their bias and activation fused into the
@@ -93,13 +93,12 @@ abstract class FusedOp implements FusableDeferred {
   fuse(activation: Activation): Tensor {
     const [backend, buf] = this.launch(activation);
     const out = wrap(backend, this.device, buf, this.outShape, 'float32');
+    markReluOutput(out); // relu is the only activation
     const pre = this.result;
     if (pre) {
       // relu of the deferred result: its gradient goes through the result's own history
       // (which may be none, or attached, or an autodiff.Function's), not around it
-      recordOp([pre], out, (dy) => {
-        return [operators().mulSign(dy, out)]; // relu's output is 0 or positive: its sign is the mask
-      });
+      recordOp([pre], out, (dy) => [reluGrad(dy, out)]);
       // Nobody is likely to read the pre-activation now, so its inputs are no longer held:
       // an optimizer step frees the old weights at once. Reading it later still works while
       // its inputs' buffers are alive (buffers never change), and fails clearly otherwise.
@@ -136,7 +135,7 @@ abstract class FusedOp implements FusableDeferred {
 
   private record(out: Tensor, activation: Activation | undefined): void {
     recordOp(this.inputs, out, (dy, needs) => {
-      const dz = activation === 'relu' ? operators().mulSign(dy, out) : dy; // relu's output is 0 or positive: its sign is the mask
+      const dz = activation === 'relu' ? reluGrad(dy, out) : dy;
       const [dx, dw] = this.grads(dz, needs);
       const bias = this.inputs[2];
       return [dx, dw, bias && needs[2] ? this.biasGrad(dz, bias) : null];

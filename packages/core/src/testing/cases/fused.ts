@@ -7,7 +7,7 @@
 import * as mge from '../../index.js';
 import type { Case } from '../harness.js';
 import { map, type Nd, nd, reshape, zip } from '../nd.js';
-import { type ConvArgs, conv2d, matmul } from '../reference-nn.js';
+import { type ConvArgs, conv2d, matmul, pool2d } from '../reference-nn.js';
 
 const relu = (a: Nd) => map(a, (v) => Math.max(v, 0));
 const add = (a: Nd, b: Nd) => zip(a, b, (x, y) => x + y);
@@ -110,6 +110,57 @@ export function fusedCases(): Record<string, Case[]> {
     },
   );
 
+  // A max pool over the fused relu: its gradient kernel applies relu's mask too (maxPool2dSignBackward
+  // where the backend has it), and relu's rule then passes the gradient on as it is.
+  const reluPool = (x: Nd, w: Nd, b: Nd, o: number) => relu(add(conv2d(x, w), perChannel(b, o)));
+  const pool: Case[] = [
+    { x: [2, 1, 9, 9], w: [3, 1, 5, 5], k: 2 }, // 5×5 map: the uncovered last row and column
+    { x: [1, 1, 12, 12], w: [2, 1, 3, 3], k: 2 }, // 10×10 map: four windows at a time, one overlapping group
+    { x: [1, 2, 9, 9], w: [3, 2, 3, 3], k: 3, s: 2 }, // a generic window
+  ].map(({ x, w, k, s }) => ({
+    name: `maxPool2d(relu(conv2d + bias)) x[${x}] w[${w}] k=${k}${s ? ` s=${s}` : ''}`,
+    inputs: [{ shape: x }, { shape: w }, { shape: [1, w[0], 1, 1] }],
+    run: ([xt, wt, bt]) => mge.pool2dPrimitive('max', mge.relu(mge.fusedConv2d(xt, wt, bt)), k, s ?? k),
+    ref: ([xv, wv, bv]) => pool2d('max', reluPool(xv, wv, bv, w[0]), [k, k], [s ?? k, s ?? k], [0, 0]),
+    grad: true,
+  }));
+  pool.push({
+    name: 'an attached relu output under a max pool gets the pool gradient itself, unmasked',
+    inputs: [{ shape: [1, 1, 2, 4], values: [-1, -2, 3, 1, -3, -4, 2, 5] }],
+    run: ([x]) => {
+      const gm = new mge.GradManager().attach([x]);
+      gm.record();
+      const r = mge.relu(mge.fusedConv2d(x, mge.tensor([[[[1]]]], { device: x.device })));
+      gm.attach([r]);
+      gm.backward(mge.sum(mge.mul(mge.pool2dPrimitive('max', r, 2), 3)));
+      return mge.concat([mge.reshape(r.grad as mge.Tensor, [8]), mge.reshape(x.grad as mge.Tensor, [8])]);
+    },
+    // r = [0 0 3 1; 0 0 2 5]: the first window's maximum is a 0 (its first cell), the second's is 5
+    expect: nd([16], [3, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 3]),
+  });
+  pool.push({
+    name: 'maxPool2d(relu(conv2d + bias)) whose relu output is also used: the two gradients summed, masked once more',
+    inputs: [{ shape: [2, 2, 8, 8] }, { shape: [3, 2, 3, 3] }, { shape: [1, 3, 1, 1] }],
+    run: ([x, w, b]) => {
+      const r = mge.relu(mge.fusedConv2d(x, w, b));
+      return mge.add(mge.sum(mge.pool2dPrimitive('max', r, 2), [2, 3]), mge.sum(mge.mul(r, 0.5), [2, 3]));
+    },
+    ref: ([x, w, b]) => {
+      const r = reluPool(x, w, b, 3);
+      const p = pool2d('max', r, [2, 2], [2, 2], [0, 0]);
+      const rows = (a: Nd, f: number) => {
+        const [n, c] = a.shape;
+        const per = a.data.length / (n * c);
+        return nd(
+          [n, c],
+          Array.from({ length: n * c }, (_, i) => f * a.data.slice(i * per, (i + 1) * per).reduce((u, v) => u + v, 0)),
+        );
+      };
+      return add(rows(p, 1), rows(r, 0.5));
+    },
+    grad: true,
+  });
+
   const linear: Case[] = [];
   for (const { m, k, n, grad } of LINEARS) {
     const inputs = [{ shape: [m, k] }, { shape: [n, k] }, { shape: [n] }];
@@ -140,5 +191,5 @@ export function fusedCases(): Record<string, Case[]> {
     ref: ([x, w]) => relu(matmul(x, w, false, true)),
     grad: true,
   });
-  return { 'conv2d epilogue': conv, 'matmul epilogue': linear };
+  return { 'conv2d epilogue': conv, 'max pool over the fused relu': pool, 'matmul epilogue': linear };
 }
