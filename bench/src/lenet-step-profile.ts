@@ -112,6 +112,12 @@ if (process.env.OPS) {
     'upload',
     'scaledAdd',
     'mulSign',
+    'selfAttention',
+    'selfAttentionBackward',
+    'gelu',
+    'geluBackward',
+    'standardize',
+    'standardizeBackward',
   ]) {
     const f = be[m].bind(be);
     be[m] = (...a: unknown[]) => {

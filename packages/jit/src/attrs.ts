@@ -24,4 +24,10 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   argsort: ['x', 'axis', 'descending'],
   scaledAdd: ['a', 'b', 'alpha', 'beta'],
   mulSign: ['a', 'b'],
+  gelu: ['x'],
+  geluBackward: ['x', 'dy'],
+  standardize: ['x', 'p'],
+  standardizeBackward: ['x', 'dy', 'p'],
+  selfAttention: ['qkv', 'p'],
+  selfAttentionBackward: ['qkv', 'dy', 'p'],
 };
