@@ -9,6 +9,7 @@
 #include "attention.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -26,51 +27,110 @@ float* scratch(int which, std::size_t n) {
   return bufs[which].data();
 }
 
-// Row softmax of s (n = seq columns; the first `valid` of them count, the rest become 0),
-// scores taken as s·scale.
+#define MGE_ATTN_CLONES
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
+#undef MGE_ATTN_CLONES
+#define MGE_ATTN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
-void softmax_row(float* s, i64 valid, i64 n, float scale) {
-  // 16 running maxima and sums (the loops vectorise; one scalar chain would not reassociate)
-  constexpr int L = 16;
-  float mx[L], acc[L];
-  for (int l = 0; l < L; ++l) mx[l] = -std::numeric_limits<float>::infinity();
-  i64 j = 0;
-  for (; j + L <= valid; j += L)
-    for (int l = 0; l < L; ++l) {
-      const float v = s[j + l] * scale;
-      mx[l] = v > mx[l] ? v : mx[l];
-    }
-  float m = -std::numeric_limits<float>::infinity();
-  for (; j < valid; ++j) m = std::fmax(m, s[j] * scale);
-  for (int l = 0; l < L; ++l) m = std::fmax(m, mx[l]);
-  for (j = 0; j < valid; ++j) s[j] = exp_f32(s[j] * scale - m);
-  for (int l = 0; l < L; ++l) acc[l] = 0;
-  for (j = 0; j + L <= valid; j += L)
-    for (int l = 0; l < L; ++l) acc[l] += s[j + l];
-  float z = 0;
-  for (; j < valid; ++j) z += s[j];
-  for (int l = 0; l < L; ++l) z += acc[l];
-  const float inv = 1.0f / z;
-  for (j = 0; j < valid; ++j) s[j] *= inv;
-  for (j = valid; j < n; ++j) s[j] = 0;
+
+// always_inline: each ISA clone gets its own vectorised copy of the helpers
+#define MGE_INLINE __attribute__((always_inline)) inline
+
+typedef float V16 __attribute__((vector_size(64)));
+constexpr i64 kBlock = 16;
+
+MGE_INLINE V16 load16(const float* p) {
+  V16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+MGE_INLINE void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
+MGE_INLINE V16 splat(float a) { return V16{} + a; }
+typedef std::int32_t V16i __attribute__((vector_size(64)));
+
+// exp_f32 (vec_math.h) on 16 lanes at once, the same steps written on the vector type.
+MGE_INLINE V16 exp16(V16 x) {
+  const float lo = -87.3365447505531f;
+  V16 xc = x > 88.0f ? splat(88.0f) : x;
+  xc = xc < lo ? splat(lo) : xc;
+  const V16 shifted = xc * 1.44269504088896341f + 12582912.0f;
+  const V16 n = shifted - 12582912.0f;
+  V16 r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  V16 q = splat(1.9875691500e-4f);
+  q = q * r + 1.3981999507e-3f;
+  q = q * r + 8.3334519073e-3f;
+  q = q * r + 4.1665795894e-2f;
+  q = q * r + 1.6666665459e-1f;
+  q = q * r + 5.0000001201e-1f;
+  const V16 y = q * r * r + r + 1.0f;
+  const V16i bits = ((V16i)shifted - 0x4B400000 + 127) << 23;  // vector casts move bits
+  const V16 pow2 = (V16)bits;
+  return x < lo ? V16{} : y * pow2;
 }
 
-// ds = p·(dp − Σ p·dp)·scale over one row (p is 0 past the valid columns, so ds is too).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void softmax_grad_row(const float* p, float* dp, i64 n, float scale) {
-  constexpr int L = 16;
-  float acc[L] = {};
-  i64 j = 0;
-  for (; j + L <= n; j += L)
-    for (int l = 0; l < L; ++l) acc[l] += p[j + l] * dp[j + l];
-  float dot = 0;
-  for (; j < n; ++j) dot += p[j] * dp[j];
-  for (int l = 0; l < L; ++l) dot += acc[l];
-  for (j = 0; j < n; ++j) dp[j] = p[j] * (dp[j] - dot) * scale;
+MGE_INLINE float hsum(V16 v) {
+  float s = 0;
+  for (int l = 0; l < 16; ++l) s += v[l];
+  return s;
+}
+MGE_INLINE float hmax(V16 v) {
+  float m = v[0];
+  for (int l = 1; l < 16; ++l) m = v[l] > m ? v[l] : m;
+  return m;
+}
+
+// p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb.
+MGE_INLINE void softmax_row(float* p, i64 n, i64 nb, float scale) {
+  const float ninf = -std::numeric_limits<float>::infinity();
+  for (i64 j = n; j < nb; ++j) p[j] = ninf;
+  V16 mx = splat(ninf);
+  for (i64 j = 0; j < nb; j += kBlock) {
+    const V16 v = load16(p + j) * scale;
+    store16(p + j, v);
+    mx = v > mx ? v : mx;
+  }
+  const float m = hmax(mx);
+  V16 z{};
+  for (i64 j = 0; j < nb; j += kBlock) {
+    const V16 v = exp16(load16(p + j) - m);
+    store16(p + j, v);
+    z += v;
+  }
+  const float inv = 1.0f / hsum(z);
+  for (i64 j = 0; j < nb; j += kBlock) store16(p + j, load16(p + j) * inv);
+}
+
+MGE_INLINE i64 round_up(i64 n) { return (n + kBlock - 1) / kBlock * kBlock; }
+
+// ds = p·(dp − Σ p·dp)·scale over one row of nb entries (p is 0 past the valid ones, so ds is too).
+MGE_INLINE void softmax_grad_row(const float* p, float* dp, i64 nb, float scale) {
+  V16 dot{};
+  for (i64 j = 0; j < nb; j += kBlock) dot += load16(p + j) * load16(dp + j);
+  const float s = hsum(dot);
+  for (i64 j = 0; j < nb; j += kBlock) store16(dp + j, load16(p + j) * (load16(dp + j) - s) * scale);
+}
+
+// The rows of one head's probabilities: softmax of the q·k products (row stride tp, a multiple of
+// 16 ≥ t), masked and zero past the valid keys of each row, up to t.
+MGE_ATTN_CLONES
+void softmax_rows(float* p, i64 t, i64 tp, bool causal, float scale) {
+  for (i64 i = 0; i < t; ++i) {
+    const i64 n = causal ? i + 1 : t;
+    const i64 nb = round_up(n);
+    softmax_row(p + i * tp, n, nb, scale);
+    for (i64 j = nb; j < t; ++j) p[i * tp + j] = 0;
+  }
+}
+
+MGE_ATTN_CLONES
+void softmax_grad_rows(const float* p, float* dp, i64 t, i64 tp, bool causal, float scale) {
+  for (i64 i = 0; i < t; ++i) {
+    const i64 nb = round_up(causal ? i + 1 : t);
+    for (i64 j = t; j < nb; ++j) dp[i * tp + j] = 0;  // past the GEMM's columns (p is 0 there)
+    softmax_grad_row(p + i * tp, dp + i * tp, nb, scale);
+    for (i64 j = nb; j < t; ++j) dp[i * tp + j] = 0;
+  }
 }
 
 struct Head {
@@ -103,11 +163,11 @@ Gemm product(bool ta, bool tb, i64 m, i64 n, i64 k, const float* a, i64 lda, con
   return g;
 }
 
-// p (T×T) = softmax(q·kᵀ·scale) of one head.
+// p (T×tp) = softmax(q·kᵀ·scale) of one head.
 void probabilities(const Head& hd, const AttentionShape& s, float* p) {
-  const i64 t = s.seq;
-  sgemm(product(false, true, t, t, s.dim, hd.q, hd.ld, hd.k, hd.ld, p, t));
-  for (i64 i = 0; i < t; ++i) softmax_row(p + i * t, s.causal ? i + 1 : t, t, s.scale);
+  const i64 t = s.seq, tp = round_up(t);
+  sgemm(product(false, true, t, t, s.dim, hd.q, hd.ld, hd.k, hd.ld, p, tp));
+  softmax_rows(p, t, tp, s.causal, s.scale);
 }
 
 }  // namespace
@@ -117,10 +177,10 @@ void self_attention(const float* qkv, float* out, const AttentionShape& s) {
   if (s.batch == 0 || t == 0 || s.dim == 0) return;
   parallel_tasks(static_cast<int>(s.batch * s.heads), [&](int task) {
     const Head h = head_of(qkv, s, task);
-    float* p = scratch(0, static_cast<std::size_t>(t * t));
+    float* p = scratch(0, static_cast<std::size_t>(t * round_up(t)));
     probabilities(h, s, p);
     float* o = out + (task / s.heads) * t * hd + (task % s.heads) * s.dim;
-    sgemm(product(false, false, t, s.dim, t, p, t, h.v, h.ld, o, hd));
+    sgemm(product(false, false, t, s.dim, t, p, round_up(t), h.v, h.ld, o, hd));
   });
 }
 
@@ -134,14 +194,15 @@ void self_attention_backward(const float* qkv, const float* dy, float* dqkv, con
     float* dq = dqkv + (h.q - qkv);
     float* dk = dq + hd;
     float* dv = dq + 2 * hd;
-    float* p = scratch(0, static_cast<std::size_t>(t * t));
-    float* dp = scratch(1, static_cast<std::size_t>(t * t));
+    const i64 tp = round_up(t);
+    float* p = scratch(0, static_cast<std::size_t>(t * tp));
+    float* dp = scratch(1, static_cast<std::size_t>(t * tp));
     probabilities(h, s, p);
-    sgemm(product(true, false, t, s.dim, t, p, t, g, hd, dv, h.ld));          // dv = pᵀ·dy
-    sgemm(product(false, true, t, t, s.dim, g, hd, h.v, h.ld, dp, t));        // dp = dy·vᵀ
-    for (i64 i = 0; i < t; ++i) softmax_grad_row(p + i * t, dp + i * t, t, s.scale);
-    sgemm(product(false, false, t, s.dim, t, dp, t, h.k, h.ld, dq, h.ld));    // dq = ds·k
-    sgemm(product(true, false, t, s.dim, t, dp, t, h.q, h.ld, dk, h.ld));     // dk = dsᵀ·q
+    sgemm(product(true, false, t, s.dim, t, p, tp, g, hd, dv, h.ld));         // dv = pᵀ·dy
+    sgemm(product(false, true, t, t, s.dim, g, hd, h.v, h.ld, dp, tp));       // dp = dy·vᵀ
+    softmax_grad_rows(p, dp, t, tp, s.causal, s.scale);
+    sgemm(product(false, false, t, s.dim, t, dp, tp, h.k, h.ld, dq, h.ld));   // dq = ds·k
+    sgemm(product(true, false, t, s.dim, t, dp, tp, h.q, h.ld, dk, h.ld));    // dk = dsᵀ·q
   });
 }
 
