@@ -413,7 +413,8 @@ AttentionShape read_attention(const Napi::CallbackInfo& info, std::size_t i, con
   for (i64 v : {s.batch, s.seq, s.heads, s.dim})
     if (v < 0) fail(env, op, "batch, seq, heads and dim must be non-negative, got " + std::to_string(v));
   checked_size(env, op, "batch·seq·3·heads·dim", {s.batch, s.seq, 3, s.heads, s.dim});
-  checked_size(env, op, "the seq×seq scratch", {s.seq, s.seq});
+  // each thread keeps two seq×seq score blocks: bounded so that they never fail to allocate
+  if (s.seq > 8192) fail(env, op, "seq must be at most 8192 on the cpu backend (two seq×seq scratch blocks per thread), got " + std::to_string(s.seq));
   if (s.batch * s.heads > 2147483647) fail(env, op, "batch·heads must fit in 31 bits");
   if (i + 1 >= info.Length() || !info[i + 1].IsNumber()) fail(env, op, "argument 'scale' must be a number");
   const double scale = info[i + 1].As<Napi::Number>().DoubleValue();

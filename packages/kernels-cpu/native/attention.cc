@@ -111,11 +111,11 @@ MGE_INLINE void softmax_grad_row(const float* p, float* dp, i64 nb, float scale)
   for (i64 j = 0; j < nb; j += kBlock) store16(dp + j, load16(p + j) * (load16(dp + j) - s) * scale);
 }
 
-// The rows of one head's probabilities: softmax of the q·k products (row stride tp, a multiple of
-// 16 ≥ t), masked and zero past the valid keys of each row, up to t.
+// Rows i0..i1 of one head's probabilities: softmax of the q·k products (row stride tp, a multiple
+// of 16 ≥ t), masked and zero past the valid keys of each row, up to t.
 MGE_ATTN_CLONES
-void softmax_rows(float* p, i64 t, i64 tp, bool causal, float scale) {
-  for (i64 i = 0; i < t; ++i) {
+void softmax_rows(float* p, i64 i0, i64 i1, i64 t, i64 tp, bool causal, float scale) {
+  for (i64 i = i0; i < i1; ++i) {
     const i64 n = causal ? i + 1 : t;
     const i64 nb = round_up(n);
     softmax_row(p + i * tp, n, nb, scale);
@@ -124,8 +124,8 @@ void softmax_rows(float* p, i64 t, i64 tp, bool causal, float scale) {
 }
 
 MGE_ATTN_CLONES
-void softmax_grad_rows(const float* p, float* dp, i64 t, i64 tp, bool causal, float scale) {
-  for (i64 i = 0; i < t; ++i) {
+void softmax_grad_rows(const float* p, float* dp, i64 i0, i64 i1, i64 t, i64 tp, bool causal, float scale) {
+  for (i64 i = i0; i < i1; ++i) {
     const i64 nb = round_up(causal ? i + 1 : t);
     for (i64 j = t; j < nb; ++j) dp[i * tp + j] = 0;  // past the GEMM's columns (p is 0 there)
     softmax_grad_row(p + i * tp, dp + i * tp, nb, scale);
@@ -163,46 +163,77 @@ Gemm product(bool ta, bool tb, i64 m, i64 n, i64 k, const float* a, i64 lda, con
   return g;
 }
 
-// p (T×tp) = softmax(q·kᵀ·scale) of one head.
-void probabilities(const Head& hd, const AttentionShape& s, float* p) {
+// Causal heads run in blocks of query rows: the rows of a block see only the keys up to its last
+// row, so the products skip the masked corner (a quarter of the work at two blocks).
+constexpr i64 kCausalRows = 32;
+
+struct RowBlock {
+  i64 r0, r1, keys;
+};
+
+template <class F>
+void for_row_blocks(const AttentionShape& s, F&& body) {
+  const i64 t = s.seq;
+  const i64 rows = s.causal && t > kCausalRows ? kCausalRows : t;
+  for (i64 r0 = 0; r0 < t; r0 += rows) {
+    const i64 r1 = r0 + rows < t ? r0 + rows : t;
+    body(RowBlock{r0, r1, s.causal ? r1 : t});
+  }
+}
+
+// Rows b.r0..b.r1 of p (row stride tp) = softmax(q·kᵀ·scale) of one head, over keys < b.keys.
+void probabilities(const Head& hd, const AttentionShape& s, const RowBlock& b, float* p) {
   const i64 t = s.seq, tp = round_up(t);
-  sgemm(product(false, true, t, t, s.dim, hd.q, hd.ld, hd.k, hd.ld, p, tp));
-  softmax_rows(p, t, tp, s.causal, s.scale);
+  sgemm(product(false, true, b.r1 - b.r0, b.keys, s.dim, hd.q + b.r0 * hd.ld, hd.ld, hd.k, hd.ld, p + b.r0 * tp, tp));
+  softmax_rows(p, b.r0, b.r1, t, tp, s.causal, s.scale);
 }
 
 }  // namespace
 
 void self_attention(const float* qkv, float* out, const AttentionShape& s) {
-  const i64 t = s.seq, hd = s.heads * s.dim;
+  const i64 t = s.seq, hd = s.heads * s.dim, tp = round_up(t);
   if (s.batch == 0 || t == 0 || s.dim == 0) return;
   parallel_tasks(static_cast<int>(s.batch * s.heads), [&](int task) {
     const Head h = head_of(qkv, s, task);
-    float* p = scratch(0, static_cast<std::size_t>(t * round_up(t)));
-    probabilities(h, s, p);
+    float* p = scratch(0, static_cast<std::size_t>(t * tp));
     float* o = out + (task / s.heads) * t * hd + (task % s.heads) * s.dim;
-    sgemm(product(false, false, t, s.dim, t, p, round_up(t), h.v, h.ld, o, hd));
+    for_row_blocks(s, [&](const RowBlock& b) {
+      probabilities(h, s, b, p);
+      sgemm(product(false, false, b.r1 - b.r0, s.dim, b.keys, p + b.r0 * tp, tp, h.v, h.ld, o + b.r0 * hd, hd));
+    });
   });
 }
 
 void self_attention_backward(const float* qkv, const float* dy, float* dqkv, const AttentionShape& s) {
-  const i64 t = s.seq, hd = s.heads * s.dim;
+  const i64 t = s.seq, hd = s.heads * s.dim, tp = round_up(t);
   if (s.batch == 0 || t == 0 || s.dim == 0) return;
   parallel_tasks(static_cast<int>(s.batch * s.heads), [&](int task) {
     const Head h = head_of(qkv, s, task);
-    const i64 off_y = (task / s.heads) * t * hd + (task % s.heads) * s.dim;
-    const float* g = dy + off_y;
+    const float* g = dy + (task / s.heads) * t * hd + (task % s.heads) * s.dim;
     float* dq = dqkv + (h.q - qkv);
     float* dk = dq + hd;
     float* dv = dq + 2 * hd;
-    const i64 tp = round_up(t);
+    // dk and dv gather over the row blocks
+    for (i64 j = 0; j < t; ++j)
+      for (i64 d = 0; d < s.dim; ++d) dk[j * h.ld + d] = dv[j * h.ld + d] = 0;
     float* p = scratch(0, static_cast<std::size_t>(t * tp));
     float* dp = scratch(1, static_cast<std::size_t>(t * tp));
-    probabilities(h, s, p);
-    sgemm(product(true, false, t, s.dim, t, p, tp, g, hd, dv, h.ld));         // dv = pᵀ·dy
-    sgemm(product(false, true, t, t, s.dim, g, hd, h.v, h.ld, dp, tp));       // dp = dy·vᵀ
-    softmax_grad_rows(p, dp, t, tp, s.causal, s.scale);
-    sgemm(product(false, false, t, s.dim, t, dp, tp, h.k, h.ld, dq, h.ld));   // dq = ds·k
-    sgemm(product(true, false, t, s.dim, t, dp, tp, h.q, h.ld, dk, h.ld));    // dk = dsᵀ·q
+    for_row_blocks(s, [&](const RowBlock& b) {
+      const i64 m = b.r1 - b.r0, n = b.keys;
+      float* pb = p + b.r0 * tp;
+      float* dpb = dp + b.r0 * tp;
+      const float* gb = g + b.r0 * hd;
+      probabilities(h, s, b, p);
+      Gemm dvg = product(true, false, n, s.dim, m, pb, tp, gb, hd, dv, h.ld);  // dv += pᵀ·dy
+      dvg.accumulate = true;
+      sgemm(dvg);
+      sgemm(product(false, true, m, n, s.dim, gb, hd, h.v, h.ld, dpb, tp));  // dp = dy·vᵀ
+      softmax_grad_rows(p, dp, b.r0, b.r1, t, tp, s.causal, s.scale);
+      sgemm(product(false, false, m, s.dim, n, dpb, tp, h.k, h.ld, dq + b.r0 * h.ld, h.ld));  // dq = ds·k
+      Gemm dkg = product(true, false, n, s.dim, m, dpb, tp, h.q + b.r0 * h.ld, h.ld, dk, h.ld);  // dk += dsᵀ·q
+      dkg.accumulate = true;
+      sgemm(dkg);
+    });
   });
 }
 

@@ -118,6 +118,14 @@ export function transformerCases(): Record<string, Case[]> {
     grad: true,
   });
 
+  attention.push({
+    name: 'selfAttention gradient qkv[2, 35, 12] heads 2 causal (two blocks of query rows)',
+    inputs: [{ shape: [2, 35, 12] }],
+    run: ([x]) => mge.selfAttention(x, 2, { causal: true }),
+    ref: ([x]) => attentionRef(x, 2, true),
+    grad: true,
+  });
+
   const gelu: Case[] = [
     { name: 'gelu (3, 4)', inputs: [{ shape: [3, 4] }], run: ([x]) => mge.gelu(x), ref: geluRef, grad: true },
     {
