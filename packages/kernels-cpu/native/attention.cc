@@ -1,8 +1,8 @@
 // Self-attention per (batch, head) task: the products run through the GEMM with the packed
 // layout's strides (no transposes copied), the scores of one head live in a T×T scratch of the
 // thread and never reach memory the caller sees.
-// exp_f32's selects vectorise only when the compiler may evaluate both sides (no FP traps
-// are observed anywhere in the addon).
+// exp16's selects vectorise only when the compiler may evaluate both sides (no FP traps are
+// observed anywhere in the addon).
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("no-trapping-math")
 #endif
@@ -15,7 +15,6 @@
 
 #include "gemm.h"
 #include "thread_pool.h"
-#include "vec_math.h"
 
 namespace mge {
 namespace {
