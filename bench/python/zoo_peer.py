@@ -54,12 +54,17 @@ def export(name, weights, out):
 
 def timed_steps(step, steps):
     times = []
+    cpu = 0.0
     for i in range(steps + 2):
         t0 = time.perf_counter()
+        c0 = time.process_time()
         step()
         if i >= 2:
             times.append((time.perf_counter() - t0) * 1000)
+            cpu += time.process_time() - c0
+    # process CPU time per step (all threads): the steadier figure on a shared machine
     return {'medianMs': statistics.median(times), 'minMs': min(times), 'maxMs': max(times), 'runs': len(times),
+            'cpuMsPerStep': cpu * 1000 / len(times),
             'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 

@@ -113,6 +113,12 @@ if (process.env.OPS) {
     'scaledAdd',
     'mulSign',
     'maxPool2dSignBackward',
+    'selfAttention',
+    'selfAttentionBackward',
+    'gelu',
+    'geluBackward',
+    'standardize',
+    'standardizeBackward',
   ]) {
     if (!be[m]) continue;
     const f = be[m].bind(be);

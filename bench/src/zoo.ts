@@ -57,6 +57,28 @@ function trainer(model: Module): (x: Tensor, y: Tensor) => Promise<void> {
   };
 }
 
+/** trainer's step under jit.trace (symbolic: the step is recorded once and replayed). */
+function tracedTrainer(model: Module): (x: Tensor, y: Tensor) => Promise<void> {
+  const gm = new GradManager().attach(model.parameters());
+  const opt = new SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
+  model.train();
+  const step = trace(
+    (x: Tensor, y: Tensor) => {
+      gm.record();
+      const out = model(x) as Tensor;
+      const loss = F.crossEntropy(out.reshape([-1, out.shape[out.ndim - 1]]), y.reshape([-1]));
+      gm.backward(loss);
+      opt.step().clearGrad();
+      return loss;
+    },
+    { symbolic: true },
+  );
+  return async (x, y) => {
+    await step(x, y).data();
+    await yieldToEventLoop();
+  };
+}
+
 function fromTorch(t: Record<string, unknown>): Timing {
   return { medianMs: t.medianMs as number, minMs: t.minMs as number, maxMs: t.maxMs as number, runs: t.runs as number };
 }
@@ -100,6 +122,10 @@ async function trainRows(report: Report, threads: number, quick: boolean): Promi
   const gt = await measure(() => gstep(ids, next), { warmup: 2, minRuns: 5, minTimeMs: quick ? 500 : 2000 });
   const gw = 'char-gpt train step b16×64 tokens';
   report.add({ group: 'zoo', workload: gw, impl: 'mge cpu', timing: gt, value: (gb * 1000) / gt.medianMs, unit: 'seq/s' });
+  // the same step under jit.trace (recorded once, replayed without per-operator dispatch)
+  const tstep = tracedTrainer(new CharGPT({ vocabSize: 96, blockSize: 64 }));
+  const tt = await measure(() => tstep(ids, next), { warmup: 2, minRuns: 5, minTimeMs: quick ? 500 : 2000 });
+  report.add({ group: 'zoo', workload: gw, impl: 'mge cpu traced', timing: tt, value: (gb * 1000) / tt.medianMs, unit: 'seq/s' });
   const gp = torchPeer(report, ['train-gpt', String(threads), String(gb), quick ? '5' : '20']);
   if (gp)
     report.add({

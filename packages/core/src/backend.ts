@@ -123,6 +123,27 @@ export interface ConvEpilogue<Buf = unknown> {
   readonly packed?: Buf;
 }
 
+/**
+ * Multi-head self-attention over a packed projection (core's `selfAttention`): qkv is
+ * [batch, seq, 3, heads, headDim] (queries, keys, values), the output [batch, seq, heads, headDim];
+ * scores q·k·scale, keys after the query masked out when `causal`, softmax over the keys.
+ */
+export interface AttentionParams {
+  batch: number;
+  seq: number;
+  heads: number;
+  headDim: number;
+  causal: boolean;
+  scale: number;
+}
+
+/** Standardisation over the last axis of x viewed as [rows, cols]: (x − mean) / sqrt(var + eps), biased variance. */
+export interface StandardizeParams {
+  rows: number;
+  cols: number;
+  eps: number;
+}
+
 export interface BackendMemory {
   /** Buffers currently handed out to tensors. */
   liveBuffers: number;
@@ -280,6 +301,18 @@ export interface Backend<Buf = any> {
    * over a relu output x, relu's gradient folded into the pool's (one pass over x instead of two).
    */
   maxPool2dSignBackward?(x: TensorRef<Buf>, dy: TensorRef<Buf>, p: Pool2dParams): Buf;
+  /** Exact GELU x·Φ(x), float32. A backend has both gelu methods or neither. */
+  gelu?(x: TensorRef<Buf>): Buf;
+  /** Its gradient dy·(Φ(x) + x·φ(x)). */
+  geluBackward?(x: TensorRef<Buf>, dy: TensorRef<Buf>): Buf;
+  /** Layer norm's standardisation (`StandardizeParams`), float32. A backend has both or neither. */
+  standardize?(x: TensorRef<Buf>, p: StandardizeParams): Buf;
+  /** Its gradient from x and dy, (dy − mean(dy) − y·mean(dy·y)) / sqrt(var + eps), the moments recomputed. */
+  standardizeBackward?(x: TensorRef<Buf>, dy: TensorRef<Buf>, p: StandardizeParams): Buf;
+  /** Self-attention forward (`AttentionParams`): qkv [B, T, 3·H·E] → [B, T, H·E]. A backend has both or neither. */
+  selfAttention?(qkv: TensorRef<Buf>, p: AttentionParams): Buf;
+  /** Its gradient: qkv and dy [B, T, H·E] → dqkv [B, T, 3·H·E] (the scores recomputed, none kept). */
+  selfAttentionBackward?(qkv: TensorRef<Buf>, dy: TensorRef<Buf>, p: AttentionParams): Buf;
 }
 
 /**

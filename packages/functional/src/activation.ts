@@ -2,6 +2,7 @@ import {
   type Axis,
   add,
   astype,
+  gelu as coreGelu,
   logsumexp as coreLogsumexp,
   relu as coreRelu,
   sigmoid as coreSigmoid,
@@ -14,7 +15,7 @@ import {
   Tensor,
   where,
 } from '@mge/core';
-import { Gelu, Softmax } from './hand-grads.js';
+import { Softmax } from './hand-grads.js';
 import { LogSoftmax } from './log-softmax.js';
 
 function check(op: string, x: unknown): asserts x is Tensor {
@@ -44,7 +45,7 @@ export function leakyRelu(inp: Tensor, negativeSlope = 0.01): Tensor {
 /** Exact GELU, x·Φ(x), as MegEngine's F.gelu. */
 export function gelu(inp: Tensor): Tensor {
   check('gelu', inp);
-  return new Gelu().call(inp);
+  return coreGelu(inp);
 }
 
 export function silu(inp: Tensor): Tensor {

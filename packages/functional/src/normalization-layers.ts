@@ -1,17 +1,11 @@
-import { abs, add, clip, concat, div, max, mul, pad, pow, reshape, shapeToString, sqrt, sum, type Tensor } from '@mge/core';
+import { abs, add, clip, concat, div, max, mul, pad, pow, reshape, shapeToString, sqrt, standardize, sum, type Tensor } from '@mge/core';
 import { intArg, positiveArg, rankArg, tensorArg } from './check.js';
-import { Standardize } from './hand-grads.js';
 
 export interface NormOptions {
   affine?: boolean;
   weight?: Tensor | null;
   bias?: Tensor | null;
   eps?: number;
-}
-
-/** (x − mean) / sqrt(var + eps) over `axes`, with the biased variance. */
-function standardize(x: Tensor, axes: number[], eps: number): Tensor {
-  return new Standardize(axes, eps).call(x);
 }
 
 function affineArgs(op: string, o: NormOptions, shape: readonly number[]): [Tensor, Tensor] | null {
@@ -38,8 +32,7 @@ export function layerNorm(inp: Tensor, normalizedShape: number | readonly number
     );
   }
   const eps = positiveArg(op, 'eps', options.eps ?? 1e-5);
-  const axes = ns.map((_, i) => inp.ndim - ns.length + i);
-  const y = standardize(inp, axes, eps);
+  const y = standardize(inp, ns.length, eps);
   const wb = affineArgs(op, options, ns);
   return wb ? add(mul(y, wb[0]), wb[1]) : y;
 }
@@ -52,7 +45,7 @@ export function groupNorm(inp: Tensor, numGroups: number, options: NormOptions =
   const [n, c] = inp.shape;
   if (c % g !== 0) throw new Error(`${op}: argument 'numGroups' (${g}) must divide the channels (${c}) of inp ${shapeToString(inp.shape)}`);
   const eps = positiveArg(op, 'eps', options.eps ?? 1e-5);
-  const y = reshape(standardize(reshape(inp, [n, g, -1]), [2], eps), inp.shape);
+  const y = reshape(standardize(reshape(inp, [n, g, -1]), 1, eps), inp.shape);
   const wb = affineArgs(op, options, [1, c, ...inp.shape.slice(2).map(() => 1)]);
   return wb ? add(mul(y, wb[0]), wb[1]) : y;
 }

@@ -25,4 +25,10 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   scaledAdd: ['a', 'b', 'alpha', 'beta'],
   mulSign: ['a', 'b'],
   maxPool2dSignBackward: ['x', 'dy', 'p'],
+  gelu: ['x'],
+  geluBackward: ['x', 'dy'],
+  standardize: ['x', 'p'],
+  standardizeBackward: ['x', 'dy', 'p'],
+  selfAttention: ['qkv', 'p'],
+  selfAttentionBackward: ['qkv', 'dy', 'p'],
 };

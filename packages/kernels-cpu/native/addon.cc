@@ -11,7 +11,10 @@
 #include <vector>
 
 #include "depthwise.h"
+#include "attention.h"
 #include "fused_elementwise.h"
+#include "gelu.h"
+#include "layernorm.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "memory.h"
@@ -401,6 +404,133 @@ void ScaledAdd(const Napi::CallbackInfo& info) {
 void MulSign(const Napi::CallbackInfo& info) {
   const F32Operands o = get_f32_operands(info, "mulSign");
   mul_sign(o.a, o.b, o.out, o.n);
+}
+
+// The self-attention passes' shape: params = [batch, seq, heads, dim, causal], then the scale.
+AttentionShape read_attention(const Napi::CallbackInfo& info, std::size_t i, const char* op) {
+  Napi::Env env = info.Env();
+  Params pr = get_params(info, i, op, 5);
+  AttentionShape s{pr.v[0], pr.v[1], pr.v[2], pr.v[3], pr.v[4] != 0, 0.0f};
+  for (i64 v : {s.batch, s.seq, s.heads, s.dim})
+    if (v < 0) fail(env, op, "batch, seq, heads and dim must be non-negative, got " + std::to_string(v));
+  checked_size(env, op, "batch·seq·3·heads·dim", {s.batch, s.seq, 3, s.heads, s.dim});
+  // each thread keeps two seq×seq score blocks: bounded so that they never fail to allocate
+  if (s.seq > 8192) fail(env, op, "seq must be at most 8192 on the cpu backend (two seq×seq scratch blocks per thread), got " + std::to_string(s.seq));
+  if (s.batch * s.heads > 2147483647) fail(env, op, "batch·heads must fit in 31 bits");
+  if (i + 1 >= info.Length() || !info[i + 1].IsNumber()) fail(env, op, "argument 'scale' must be a number");
+  const double scale = info[i + 1].As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(scale)) fail(env, op, "argument 'scale' must be finite, got " + std::to_string(scale));
+  s.scale = static_cast<float>(scale);
+  return s;
+}
+
+// selfAttention(qkv, out, params, scale): qkv [B, T, 3, H, E] → out [B, T, H, E]
+void SelfAttention(const Napi::CallbackInfo& info) {
+  const char* op = "selfAttention";
+  Napi::Env env = info.Env();
+  Arr qkv = get_arr(info, 0, op, "qkv");
+  Arr out = get_arr(info, 1, op, "out");
+  const AttentionShape s = read_attention(info, 2, op);
+  expect_dtype(env, op, "qkv", qkv, kF32);
+  expect_dtype(env, op, "out", out, kF32);
+  expect_len(env, op, "qkv", qkv, s.batch * s.seq * 3 * s.heads * s.dim);
+  expect_len(env, op, "out", out, s.batch * s.seq * s.heads * s.dim);
+  self_attention(static_cast<const float*>(qkv.data), static_cast<float*>(out.data), s);
+}
+
+// selfAttentionBackward(qkv, dy, dqkv, params, scale)
+void SelfAttentionBackward(const Napi::CallbackInfo& info) {
+  const char* op = "selfAttentionBackward";
+  Napi::Env env = info.Env();
+  Arr qkv = get_arr(info, 0, op, "qkv");
+  Arr dy = get_arr(info, 1, op, "dy");
+  Arr dqkv = get_arr(info, 2, op, "dqkv");
+  const AttentionShape s = read_attention(info, 3, op);
+  expect_dtype(env, op, "qkv", qkv, kF32);
+  expect_dtype(env, op, "dy", dy, kF32);
+  expect_dtype(env, op, "dqkv", dqkv, kF32);
+  expect_len(env, op, "qkv", qkv, s.batch * s.seq * 3 * s.heads * s.dim);
+  expect_len(env, op, "dy", dy, s.batch * s.seq * s.heads * s.dim);
+  expect_len(env, op, "dqkv", dqkv, s.batch * s.seq * 3 * s.heads * s.dim);
+  self_attention_backward(static_cast<const float*>(qkv.data), static_cast<const float*>(dy.data),
+                          static_cast<float*>(dqkv.data), s);
+}
+
+// gelu(x, y): y = x·Φ(x), float32 of one length
+void Gelu(const Napi::CallbackInfo& info) {
+  const char* op = "gelu";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr y = get_arr(info, 1, op, "y");
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "y", y, kF32);
+  expect_len(env, op, "y", y, x.length);
+  gelu(static_cast<const float*>(x.data), static_cast<float*>(y.data), x.length);
+}
+
+// geluBackward(x, dy, dx)
+void GeluBackward(const Napi::CallbackInfo& info) {
+  const char* op = "geluBackward";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr dy = get_arr(info, 1, op, "dy");
+  Arr dx = get_arr(info, 2, op, "dx");
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "dy", dy, kF32);
+  expect_dtype(env, op, "dx", dx, kF32);
+  expect_len(env, op, "dy", dy, x.length);
+  expect_len(env, op, "dx", dx, x.length);
+  gelu_backward(static_cast<const float*>(x.data), static_cast<const float*>(dy.data), static_cast<float*>(dx.data),
+                x.length);
+}
+
+// The standardisation's row count, row length and eps, from arguments i, i+1, i+2; the arrays
+// must hold rows·cols elements.
+struct RowsShape {
+  i64 rows, cols;
+  float eps;
+};
+RowsShape read_rows(const Napi::CallbackInfo& info, std::size_t i, const char* op, i64 length) {
+  Napi::Env env = info.Env();
+  const i64 rows = get_int(info, i, op, "rows");
+  const i64 cols = get_int(info, i + 1, op, "cols");
+  if (rows < 0 || cols < 0) fail(env, op, "rows and cols must be non-negative, got " + std::to_string(rows) + " and " + std::to_string(cols));
+  if (checked_size(env, op, "rows·cols", {rows, cols}) != length)
+    fail(env, op, "rows·cols (" + std::to_string(rows) + "·" + std::to_string(cols) + ") must equal the length of x, " + std::to_string(length));
+  if (i + 2 >= info.Length() || !info[i + 2].IsNumber()) fail(env, op, "argument 'eps' must be a number");
+  const double eps = info[i + 2].As<Napi::Number>().DoubleValue();
+  if (!(eps > 0) || !std::isfinite(eps)) fail(env, op, "argument 'eps' must be a positive finite number, got " + std::to_string(eps));
+  return {rows, cols, static_cast<float>(eps)};
+}
+
+// standardize(x, y, rows, cols, eps)
+void Standardize(const Napi::CallbackInfo& info) {
+  const char* op = "standardize";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr y = get_arr(info, 1, op, "y");
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "y", y, kF32);
+  expect_len(env, op, "y", y, x.length);
+  const RowsShape r = read_rows(info, 2, op, x.length);
+  standardize(static_cast<const float*>(x.data), static_cast<float*>(y.data), r.rows, r.cols, r.eps);
+}
+
+// standardizeBackward(x, dy, dx, rows, cols, eps)
+void StandardizeBackward(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeBackward";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr dy = get_arr(info, 1, op, "dy");
+  Arr dx = get_arr(info, 2, op, "dx");
+  expect_dtype(env, op, "x", x, kF32);
+  expect_dtype(env, op, "dy", dy, kF32);
+  expect_dtype(env, op, "dx", dx, kF32);
+  expect_len(env, op, "dy", dy, x.length);
+  expect_len(env, op, "dx", dx, x.length);
+  const RowsShape r = read_rows(info, 3, op, x.length);
+  standardize_backward(static_cast<const float*>(x.data), static_cast<const float*>(dy.data),
+                       static_cast<float*>(dx.data), r.rows, r.cols, r.eps);
 }
 
 void Where(const Napi::CallbackInfo& info) {
@@ -1059,6 +1189,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, wrap<Binary>));
   exports.Set("where", Napi::Function::New(env, wrap<Where>));
   exports.Set("scaledAdd", Napi::Function::New(env, wrap<ScaledAdd>));
+  exports.Set("gelu", Napi::Function::New(env, wrap<Gelu>));
+  exports.Set("geluBackward", Napi::Function::New(env, wrap<GeluBackward>));
+  exports.Set("standardize", Napi::Function::New(env, wrap<Standardize>));
+  exports.Set("standardizeBackward", Napi::Function::New(env, wrap<StandardizeBackward>));
+  exports.Set("selfAttention", Napi::Function::New(env, wrap<SelfAttention>));
+  exports.Set("selfAttentionBackward", Napi::Function::New(env, wrap<SelfAttentionBackward>));
   exports.Set("mulSign", Napi::Function::New(env, wrap<MulSign>));
   exports.Set("cast", Napi::Function::New(env, wrap<Cast>));
   exports.Set("reduce", Napi::Function::New(env, wrap<Reduce>));

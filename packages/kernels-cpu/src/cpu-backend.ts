@@ -1,6 +1,7 @@
 import { Buffer, constants } from 'node:buffer';
 import {
   type ArgReduceOp,
+  type AttentionParams,
   type Backend,
   type BackendMemory,
   type BackendTraits,
@@ -19,6 +20,7 @@ import {
   type Pool2dParams,
   type PoolOp,
   type ReduceOp,
+  type StandardizeParams,
   sizeOf,
   type TensorRef,
   UNARY,
@@ -36,6 +38,9 @@ function describe(buf: unknown): string {
   if (ArrayBuffer.isView(buf)) return `${buf.constructor.name} of ${(buf as DataArray).length} elements`;
   return buf === null ? 'null' : typeof buf;
 }
+
+/** What an error about a kernel missing from an older build tells the user to do. */
+const REBUILD = 'rebuild it: pnpm --filter @mge/kernels-cpu build:native';
 
 /** The addon's activation codes (native/epilogue.h `Act`). */
 const ACTIVATION_CODES = { none: 0, relu: 1, relu6: 2, hardswish: 3 } as const;
@@ -216,6 +221,9 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (op === 'scaledAdd') return this.native.scaledAdd !== undefined;
     if (op === 'mulSign') return this.native.mulSign !== undefined;
     if (op === 'maxPool2dSignBackward') return this.native.maxPool2dSignBackward !== undefined;
+    if (op === 'selfAttention') return this.native.selfAttention !== undefined;
+    if (op === 'gelu') return this.native.gelu !== undefined;
+    if (op === 'standardize') return this.native.standardize !== undefined;
     return true;
   }
 
@@ -278,6 +286,58 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const out = this.out('float32', a.buf.length);
     kernel(a.buf as Float32Array, b.buf as Float32Array, out as Float32Array);
     return out;
+  }
+
+  gelu(x: Ref): DataArray {
+    const kernel = this.native.gelu;
+    if (!kernel) throw new TypeError(`CpuBackend.gelu: the addon has no gelu kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, out as Float32Array);
+    return out;
+  }
+
+  geluBackward(x: Ref, dy: Ref): DataArray {
+    const kernel = this.native.geluBackward;
+    if (!kernel) throw new TypeError(`CpuBackend.geluBackward: the addon has no gelu kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, dy.buf as Float32Array, out as Float32Array);
+    return out;
+  }
+
+  standardize(x: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardize;
+    if (!kernel) throw new TypeError(`CpuBackend.standardize: the addon has no standardize kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeBackward(x: Ref, dy: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeBackward;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeBackward: the addon has no standardize kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  selfAttention(qkv: Ref, p: AttentionParams): DataArray {
+    const kernel = this.native.selfAttention;
+    if (!kernel) throw new TypeError(`CpuBackend.selfAttention: the addon has no selfAttention kernel (${REBUILD})`);
+    const out = this.out('float32', p.batch * p.seq * p.heads * p.headDim);
+    kernel(qkv.buf as Float32Array, out as Float32Array, this.attentionParams(p), p.scale);
+    return out;
+  }
+
+  selfAttentionBackward(qkv: Ref, dy: Ref, p: AttentionParams): DataArray {
+    const kernel = this.native.selfAttentionBackward;
+    if (!kernel) throw new TypeError(`CpuBackend.selfAttentionBackward: the addon has no selfAttention kernel (${REBUILD})`);
+    const out = this.out('float32', qkv.buf.length);
+    kernel(qkv.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, this.attentionParams(p), p.scale);
+    return out;
+  }
+
+  private attentionParams(p: AttentionParams): Int32Array {
+    return this.p.start().pushAll([p.batch, p.seq, p.heads, p.headDim, p.causal ? 1 : 0]).array;
   }
 
   cast(x: Ref, dtype: DType): DataArray {

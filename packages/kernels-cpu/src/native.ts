@@ -41,6 +41,15 @@ export interface NativeAddon {
   scaledAdd?(a: Float32Array, b: Float32Array, out: Float32Array, alpha: number, beta: number): void;
   /** out = a·sign(b) (float32, one length); absent from an addon built before it. */
   mulSign?(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** y = x·Φ(x); absent from an addon built before it (likewise the three below). */
+  gelu?(x: Float32Array, y: Float32Array): void;
+  geluBackward?(x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** (x − mean) / sqrt(var + eps) over rows of `cols` elements. */
+  standardize?(x: Float32Array, y: Float32Array, rows: number, cols: number, eps: number): void;
+  standardizeBackward?(x: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void;
+  /** params [batch, seq, heads, dim, causal]; absent from an addon built before it. */
+  selfAttention?(qkv: Float32Array, out: Float32Array, params: Int32Array, scale: number): void;
+  selfAttentionBackward?(qkv: Float32Array, dy: Float32Array, dqkv: Float32Array, params: Int32Array, scale: number): void;
   cast(x: Arr, out: Arr): void;
   reduce(op: number, x: Arr, out: Arr, params: Int32Array): void;
   argReduce(isMax: number, x: Arr, out: Int32Array, outer: number, len: number, inner: number): void;

@@ -28,6 +28,24 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.binary(0, f32(6), f32(6), f32(6), i32(99))).toThrow(/rank/);
     expect(() => native.where(f32(6) as never, f32(6), f32(6), f32(6), i32(1, 6, 6, 6, 6))).toThrow(/cond/);
   });
+  it('selfAttention, gelu and standardize: lengths, shapes, scale, eps, seq bound', () => {
+    const sa = native.selfAttention!;
+    const sab = native.selfAttentionBackward!;
+    const p = i32(2, 3, 2, 4, 1); // batch 2, seq 3, 2 heads of 4: qkv 144, out 48
+    expect(() => sa(f32(143), f32(48), p, 0.5)).toThrow(/cpu\.selfAttention: argument 'qkv' must have 144 elements, got 143/);
+    expect(() => sa(f32(144), f32(47), p, 0.5)).toThrow(/'out' must have 48/);
+    expect(() => sa(f32(144), f32(48), i32(2, 3, 2), 0.5)).toThrow(/params/);
+    expect(() => sa(f32(144), f32(48), i32(2, -3, 2, 4, 1), 0.5)).toThrow(/non-negative/);
+    expect(() => sa(f32(144), f32(48), p, Number.NaN)).toThrow(/'scale' must be finite/);
+    expect(() => sa(f32(0), f32(0), i32(0, 9000, 1, 1, 1), 1)).toThrow(/seq must be at most 8192/);
+    expect(() => sab(f32(144), f32(48), f32(143), p, 0.5)).toThrow(/'dqkv' must have 144/);
+    expect(() => sab(f32(144), f32(47), f32(144), p, 0.5)).toThrow(/'dy' must have 48/);
+    expect(() => native.gelu!(f32(5), f32(4))).toThrow(/cpu\.gelu: argument 'y' must have 5/);
+    expect(() => native.geluBackward!(f32(5), f32(5), f32(4))).toThrow(/'dx' must have 5/);
+    expect(() => native.standardize!(f32(6), f32(6), 4, 2, 1e-5)).toThrow(/rows·cols \(4·2\) must equal the length of x, 6/);
+    expect(() => native.standardize!(f32(6), f32(6), 3, 2, 0)).toThrow(/'eps' must be a positive finite number/);
+    expect(() => native.standardizeBackward!(f32(6), f32(5), f32(6), 3, 2, 1e-5)).toThrow(/'dy' must have 6/);
+  });
   it('strided: views that reach outside x', () => {
     expect(() => native.strided(f32(10), f32(5), 6, i32(1, 5, 1))).toThrow(/reaches elements \[6, 10\]/);
     expect(() => native.strided(f32(10), f32(5), 3, i32(1, 5, -1))).toThrow(/reaches elements \[-1, 3\]/);

@@ -384,6 +384,27 @@ function emit(b: Builder, node: GraphNode): void {
     case 'gather':
       b.node('GatherElements', [at(0), at(1)], out, { axis: number(node, 'axis') });
       return;
+    case 'gelu': {
+      // x·(1 + erf(x/√2))/2 (ONNX's own Gelu arrives with opset 20)
+      const f = (v: number) => b.constant('c', [], 'float32', [v]);
+      const cdf2 = b.temp('Add', [b.temp('Erf', [b.temp('Mul', [at(0), f(Math.SQRT1_2)])]), f(1)]);
+      b.node('Mul', [b.temp('Mul', [at(0), f(0.5)]), cdf2], out);
+      return;
+    }
+    case 'standardize': {
+      // LayerNormalization over the trailing axes holding `cols` elements, scale 1, no bias
+      const p = params<{ cols: number; eps: number }>(node, ['cols', 'eps']);
+      const shape = shapeOf(0);
+      let axis = shape.length;
+      for (let size = 1; axis > 0 && size < p.cols; ) size *= shape[--axis];
+      const tail = shape.slice(axis);
+      const ones = b.constant('ones', tail, 'float32', new Float32Array(p.cols).fill(1));
+      b.node('LayerNormalization', [at(0), ones], out, { axis, epsilon: p.eps });
+      return;
+    }
+    case 'selfAttention':
+      emitSelfAttention(b, node, at(0), out);
+      return;
     default:
       throw unsupported(node);
   }
@@ -472,6 +493,32 @@ function emitMatmul(
   }
   if (activation === 'relu') y = finalShape ? b.node('Relu', [y], out) : b.temp('Relu', [y]);
   if (y !== out) b.reshape(y, outShape, out);
+}
+
+/** core's selfAttention as ONNX operators: split the heads, softmax(q·kᵀ·scale (+ mask))·v, join them. */
+function emitSelfAttention(b: Builder, node: GraphNode, qkv: string, out: string): void {
+  const p = params<{ batch: number; seq: number; heads: number; headDim: number; scale: number }>(node, [
+    'batch',
+    'seq',
+    'heads',
+    'headDim',
+    'scale',
+  ]);
+  const { batch, seq: t, heads: h, headDim: e } = p;
+  const causal = ((node.attrs as Record<string, unknown>).p as { causal?: unknown }).causal === true;
+  const parts = b.temp('Transpose', [b.reshape(qkv, [batch, t, 3, h, e])], { perm: [2, 0, 3, 1, 4] });
+  const [q, k, v] = [0, 1, 2].map((i) => b.temp('Gather', [parts, b.constant('index', [], 'int64', [i])], { axis: 0 }));
+  let scores = b.temp('Mul', [
+    b.temp('MatMul', [q, b.temp('Transpose', [k], { perm: [0, 1, 3, 2] })]),
+    b.constant('scale', [], 'float32', [p.scale]),
+  ]);
+  if (causal) {
+    const mask = new Float32Array(t * t);
+    for (let i = 0; i < t; i++) for (let j = i + 1; j < t; j++) mask[i * t + j] = Number.NEGATIVE_INFINITY;
+    scores = b.temp('Add', [scores, b.constant('mask', [t, t], 'float32', mask)]);
+  }
+  const y = b.temp('MatMul', [b.temp('Softmax', [scores], { axis: -1 }), v]);
+  b.reshape(b.temp('Transpose', [y], { perm: [0, 2, 1, 3] }), [batch, t, h * e], out);
 }
 
 function unsupported(node: GraphNode): Error {

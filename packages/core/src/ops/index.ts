@@ -1,3 +1,4 @@
+export { type SelfAttentionOptions, selfAttention } from './attention.js';
 export * from './binary.js';
 export * from './cast.js';
 export * from './conv.js';
@@ -5,11 +6,13 @@ export * from './conv-transpose.js';
 export * from './creation.js';
 export { type FusableDeferred, fusedConv2d, fusedLinear } from './fused.js';
 export { mulSign, scaledAdd } from './fused-elementwise.js';
+export { gelu } from './gelu.js';
 export * from './indexing.js';
 export * from './matmul.js';
 export * from './movement.js';
 export * from './pool.js';
 export * from './reduce.js';
 export { asTensor, type TensorLike } from './scalar.js';
+export { standardize } from './standardize.js';
 export * from './unary.js';
 export * from './where.js';

@@ -27,6 +27,7 @@ import { matmulCases } from './cases/matmul.js';
 import { movementCases } from './cases/movement.js';
 import { poolCases } from './cases/pool.js';
 import { reductionCases } from './cases/reductions.js';
+import { transformerCases } from './cases/transformer.js';
 import { type Case, DEFAULT_TOLERANCE, GRAD_TOLERANCE, type RunOptions, runCase, type Tolerance } from './harness.js';
 
 export { DEFAULT_TOLERANCE, GRAD_TOLERANCE, type Tolerance } from './harness.js';
@@ -54,6 +55,7 @@ export function conformanceCases(): Record<string, Record<string, Case[]>> {
     pooling: poolCases(),
     'gather, scatter and sort': indexingCases(),
     autograd: autogradCases(),
+    transformer: transformerCases(),
   };
 }
 
