@@ -44,10 +44,14 @@ extern "C" void mge_sgemm_kernel_avx512_14x32(int64_t kc, const float* ap, const
 }
 
 // The FMA peak of this path: iters steps of 12 independent FMA chains; 384 flops per step.
+// Each chain starts from its own value: chains that start equal compute equal values, and GCC
+// merges them into one latency-bound chain (which then reports 1.5× the real peak).
 extern "C" void mge_fma_loop_avx512(int64_t iters, float* out) {
   const __m512 m = _mm512_set1_ps(0.999999f), d = _mm512_set1_ps(1e-7f);
-  __m512 a0 = _mm512_set1_ps(1.f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0;
-  __m512 a10 = a0, a11 = a0;
+  __m512 a0 = _mm512_set1_ps(1.f), a1 = _mm512_set1_ps(1.01f), a2 = _mm512_set1_ps(1.02f);
+  __m512 a3 = _mm512_set1_ps(1.03f), a4 = _mm512_set1_ps(1.04f), a5 = _mm512_set1_ps(1.05f);
+  __m512 a6 = _mm512_set1_ps(1.06f), a7 = _mm512_set1_ps(1.07f), a8 = _mm512_set1_ps(1.08f);
+  __m512 a9 = _mm512_set1_ps(1.09f), a10 = _mm512_set1_ps(1.10f), a11 = _mm512_set1_ps(1.11f);
   for (int64_t i = 0; i < iters; ++i) {
     a0 = _mm512_fmadd_ps(a0, m, d);
     a1 = _mm512_fmadd_ps(a1, m, d);
