@@ -9,11 +9,12 @@
 
 namespace {
 
-inline void store_row(float* row, __m256 lo, __m256 hi, int accumulate) {
-  if (accumulate) {
-    lo = _mm256_add_ps(lo, _mm256_loadu_ps(row));
-    hi = _mm256_add_ps(hi, _mm256_loadu_ps(row + 8));
-  }
+inline void add_row(const float* row, __m256& lo, __m256& hi) {
+  lo = _mm256_add_ps(lo, _mm256_loadu_ps(row));
+  hi = _mm256_add_ps(hi, _mm256_loadu_ps(row + 8));
+}
+
+inline void store_row(float* row, __m256 lo, __m256 hi) {
   _mm256_storeu_ps(row, lo);
   _mm256_storeu_ps(row + 8, hi);
 }
@@ -66,12 +67,21 @@ extern "C" void mge_sgemm_kernel_avx2_6x16(int64_t kc, const float* ap, const fl
   }
   if (p < kc) MGE_AVX2_STEP(0);
 #undef MGE_AVX2_STEP
-  store_row(c + 0 * ldc, c00, c01, accumulate);
-  store_row(c + 1 * ldc, c10, c11, accumulate);
-  store_row(c + 2 * ldc, c20, c21, accumulate);
-  store_row(c + 3 * ldc, c30, c31, accumulate);
-  store_row(c + 4 * ldc, c40, c41, accumulate);
-  store_row(c + 5 * ldc, c50, c51, accumulate);
+  // Every load of C before the first store (see gemm_kernel_avx512.cc: 4K-aliased rows).
+  if (accumulate) {
+    add_row(c + 0 * ldc, c00, c01);
+    add_row(c + 1 * ldc, c10, c11);
+    add_row(c + 2 * ldc, c20, c21);
+    add_row(c + 3 * ldc, c30, c31);
+    add_row(c + 4 * ldc, c40, c41);
+    add_row(c + 5 * ldc, c50, c51);
+  }
+  store_row(c + 0 * ldc, c00, c01);
+  store_row(c + 1 * ldc, c10, c11);
+  store_row(c + 2 * ldc, c20, c21);
+  store_row(c + 3 * ldc, c30, c31);
+  store_row(c + 4 * ldc, c40, c41);
+  store_row(c + 5 * ldc, c50, c51);
 }
 
 // The FMA peak of this path: iters steps of 10 independent FMA chains (two ports × latency 4–5
