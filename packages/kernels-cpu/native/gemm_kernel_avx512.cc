@@ -69,6 +69,61 @@ extern "C" void mge_sgemm_kernel_avx512_14x32(int64_t kc, const float* ap, const
 #undef MGE_ROWS
 }
 
+namespace {
+
+// The last, partial panel of A (R < 14 rows; the packed panel keeps its 14-float stride): only
+// R rows of FMAs, stored straight to C. An output of 64 channels is 4 full panels and one of 8
+// rows, which the full kernel would compute as 14 (8.6 % of all FMAs wasted; 43 % at 16 rows).
+template <int R>
+void rows_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int accumulate) {
+  constexpr int AS = 14;
+  __m512 acc[R][2];
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_load_ps(bp);
+    const __m512 b1 = _mm512_load_ps(bp + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < R; ++i) {
+      const __m512 av = _mm512_set1_ps(ap[i]);
+      acc[i][0] = _mm512_fmadd_ps(av, b0, acc[i][0]);
+      acc[i][1] = _mm512_fmadd_ps(av, b1, acc[i][1]);
+    }
+    ap += AS;
+    bp += 32;
+  }
+  if (accumulate) {
+    for (int i = 0; i < R; ++i) {
+      acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_loadu_ps(c + i * ldc));
+      acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_loadu_ps(c + i * ldc + 16));
+    }
+  }
+  for (int i = 0; i < R; ++i) {
+    _mm512_storeu_ps(c + i * ldc, acc[i][0]);
+    _mm512_storeu_ps(c + i * ldc + 16, acc[i][1]);
+  }
+}
+
+}  // namespace
+
+extern "C" void mge_sgemm_kernel_avx512_rows(int64_t rows, int64_t kc, const float* ap, const float* bp, float* c,
+                                             int64_t ldc, int accumulate) {
+  switch (rows) {
+    case 1: return rows_kernel<1>(kc, ap, bp, c, ldc, accumulate);
+    case 2: return rows_kernel<2>(kc, ap, bp, c, ldc, accumulate);
+    case 3: return rows_kernel<3>(kc, ap, bp, c, ldc, accumulate);
+    case 4: return rows_kernel<4>(kc, ap, bp, c, ldc, accumulate);
+    case 5: return rows_kernel<5>(kc, ap, bp, c, ldc, accumulate);
+    case 6: return rows_kernel<6>(kc, ap, bp, c, ldc, accumulate);
+    case 7: return rows_kernel<7>(kc, ap, bp, c, ldc, accumulate);
+    case 8: return rows_kernel<8>(kc, ap, bp, c, ldc, accumulate);
+    case 9: return rows_kernel<9>(kc, ap, bp, c, ldc, accumulate);
+    case 10: return rows_kernel<10>(kc, ap, bp, c, ldc, accumulate);
+    case 11: return rows_kernel<11>(kc, ap, bp, c, ldc, accumulate);
+    case 12: return rows_kernel<12>(kc, ap, bp, c, ldc, accumulate);
+    default: return rows_kernel<13>(kc, ap, bp, c, ldc, accumulate);
+  }
+}
+
 // The FMA peak of this path: iters steps of 12 independent FMA chains; 384 flops per step.
 // Each chain starts from its own value: chains that start equal compute equal values, and GCC
 // merges them into one latency-bound chain (which then reports 1.5× the real peak).
