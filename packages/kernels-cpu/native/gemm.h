@@ -32,6 +32,9 @@ bool set_gemm_isa(const char* name);
 // MR×NR tile from packed panels (A: kc×MR, column of MR per k; B: kc×NR) and
 // stores it to c (row stride ldc), adding to c when accumulate != 0.
 using MicroKernel = void (*)(i64 kc, const float* ap, const float* bp, float* c, i64 ldc, int accumulate);
+// Optional companion for the last, partial panel of A: the same tile for only `rows` (< MR) rows,
+// reading the zero-padded MR-tall panel and storing rows × NR of C directly.
+using RowsKernel = void (*)(i64 rows, i64 kc, const float* ap, const float* bp, float* c, i64 ldc, int accumulate);
 
 // One ISA's direct convolutions (conv_direct.h instantiated by conv_direct_<isa>.cc); see conv.cc
 // for when they apply. Null members: the ISA has none (the portable path uses im2col GEMMs).
@@ -69,6 +72,10 @@ const ConvDirect& conv_direct();
 extern "C" {
 void mge_sgemm_kernel_avx512_14x32(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
                                    int accumulate);
+void mge_sgemm_kernel_avx512_rows(std::int64_t rows, std::int64_t kc, const float* ap, const float* bp, float* c,
+                                  std::int64_t ldc, int accumulate);
+void mge_sgemm_kernel_avx2_rows(std::int64_t rows, std::int64_t kc, const float* ap, const float* bp, float* c,
+                                std::int64_t ldc, int accumulate);
 void mge_sgemm_kernel_avx2_6x16(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
                                 int accumulate);
 void mge_sgemm_kernel_neon_8x12(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
