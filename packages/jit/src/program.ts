@@ -1,4 +1,4 @@
-import { _trace, type Backend, getBackend, reshape, type Tensor } from '@mge/core';
+import { _trace, type Backend, type DType, getBackend, reshape, type Tensor } from '@mge/core';
 import { type FusedStep, lower } from './fuse.js';
 import type { KernelStep, Recording, ResetStep, Step } from './recording.js';
 import { TraceError } from './recording.js';
@@ -12,6 +12,8 @@ interface RunKernel {
   readonly fn: (...args: unknown[]) => unknown;
   /** Values whose last reader is this step (or that nobody reads): released right after it. */
   readonly frees: number[];
+  /** The output's buffer in the plan (see BufferPlan), or null: the backend allocates it. */
+  planned: unknown;
 }
 interface RunFused {
   readonly type: 'fused';
@@ -20,6 +22,7 @@ interface RunFused {
   /** The input buffers, filled at each run. */
   readonly ins: unknown[];
   readonly frees: number[];
+  planned: unknown;
 }
 interface RunReset {
   readonly type: 'reset';
@@ -40,6 +43,10 @@ export class Program {
   private readonly bufs: unknown[];
   /** Outside tensors captured as constants: their buffer at trace time, held. */
   private readonly frozen = new Map<number, unknown>();
+  /** Where each planned intermediate lives; its buffers are made at the first replay. */
+  private readonly plan: BufferPlan;
+  /** By value id: true while the value's buffer is the plan's (not released to the backend). */
+  private readonly inPlan: boolean[];
 
   constructor(
     readonly recording: Recording,
@@ -56,6 +63,7 @@ export class Program {
     const { values } = recording;
     const steps: (Step | FusedStep)[] = lower(recording, outputs, { symbolic, inference });
     this.bufs = new Array(values.length).fill(null);
+    this.inPlan = new Array(values.length).fill(false);
     const escapes = new Set<number>(outputs);
     for (const s of steps) if (s.type === 'reset') escapes.add(s.value);
     const last = new Array<number>(values.length).fill(-1);
@@ -73,11 +81,11 @@ export class Program {
       }
       const backend = getBackend(s.device);
       if (s.type === 'fused') {
-        this.run.push({ type: 'fused', step: s, backend, ins: new Array(s.reads.length).fill(null), frees: freesAt[i] });
+        this.run.push({ type: 'fused', step: s, backend, ins: new Array(s.reads.length).fill(null), frees: freesAt[i], planned: null });
         return;
       }
       const method = (backend as unknown as Record<string, (...a: unknown[]) => unknown>)[s.method];
-      this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i] });
+      this.run.push({ type: 'kernel', step: s, backend, fn: method.bind(backend), frees: freesAt[i], planned: null });
     });
     this.fusedSteps = steps.filter((s) => s.type === 'fused' || (s.type === 'kernel' && s.method === 'elementwiseProgram')).length;
     // the most bytes of intermediate buffers alive at once: what a backend's pool must keep for
@@ -92,7 +100,8 @@ export class Program {
       peak.set(d, Math.max(peak.get(d) ?? 0, live.get(d) ?? 0));
       for (const f of freesAt[i]) live.set(d, (live.get(d) ?? 0) - bytes(f));
     });
-    for (const [d, b] of peak) getBackend(d).reserve?.(b);
+    for (const [d, b] of peak) if (!planned(getBackend(d))) getBackend(d).reserve?.(b);
+    this.plan = planBuffers(steps, values, freesAt, (id) => !escapes.has(id) && values[id].kind === 'op');
     if (captured) {
       for (const v of values) {
         if ((v.kind === 'param' || v.kind === 'const') && v.tensor) {
@@ -108,7 +117,8 @@ export class Program {
   constBuf(id: number): unknown {
     const frozen = this.frozen.get(id);
     if (frozen !== undefined) return frozen;
-    const t = this.recording.values[id].tensor as Tensor;
+    const v = this.recording.values[id];
+    const t = (v.readFrom ?? v.tensor) as Tensor;
     const s = t.storage as unknown as { released: boolean; buf: unknown };
     if (s.released) {
       throw new TraceError(
@@ -118,10 +128,39 @@ export class Program {
     return s.buf;
   }
 
+  /** How many steps write into planned buffers (0 before the first replay). */
+  get plannedSteps(): number {
+    let n = 0;
+    for (const r of this.run) if (r.type !== 'reset' && r.planned !== null) n++;
+    return n;
+  }
+
+  /** Bytes of the planned buffers (0 before the first replay, or on backends that do not plan). */
+  get plannedBytes(): number {
+    return this.plan.made ? this.plan.bytes : 0;
+  }
+
+  /** Makes the plan's buffers once and gives each planned step its output view. */
+  private makePlan(): void {
+    const plan = this.plan;
+    plan.made = true;
+    const slots = plan.slots.map((s) => s.backend.planBuffer?.(s.dtype, s.length));
+    for (const r of this.run) {
+      if (r.type === 'reset') continue;
+      const a = plan.at.get(r.step.out);
+      const slot = a && slots[a.slot];
+      if (!a || !slot) continue;
+      r.planned = a.length === (slot as { length: number }).length ? slot : (slot as Float32Array).subarray(0, a.length);
+      this.inPlan[r.step.out] = true;
+    }
+  }
+
   /** Runs the steps on the inputs' buffers; returns a tensor for each output value. */
   execute(inputs: readonly Tensor[]): Tensor[] {
     const { values, inputs: inputIds } = this.recording;
     const bufs = this.bufs;
+    const inPlan = this.inPlan;
+    if (!this.plan.made) this.makePlan();
     for (let i = 0; i < inputIds.length; i++) bufs[inputIds[i]] = inputs[i].storage.buf;
     const wrapped = new Map<number, Tensor>();
     const tensorOf = (id: number): Tensor => {
@@ -145,6 +184,7 @@ export class Program {
           const kind = values[v].kind;
           r.ins[i] = kind === 'op' || kind === 'input' ? bufs[v] : this.constBuf(v);
         }
+        if (r.planned !== null) r.backend.planOutput?.(r.planned);
         bufs[out] = r.step.run(r.ins);
       } else {
         const { refs, reads, out } = r.step;
@@ -153,10 +193,18 @@ export class Program {
           const kind = values[v].kind;
           refs[i].buf = kind === 'op' || kind === 'input' ? bufs[v] : this.constBuf(v);
         }
+        if (r.planned !== null) r.backend.planOutput?.(r.planned);
         bufs[out] = r.fn(...r.step.args);
       }
+      if (r.planned !== null && bufs[r.step.out] !== r.planned) {
+        // the kernel made its output elsewhere (an output of another kind came first): this
+        // step leaves the plan, and its buffer is released as any other
+        r.backend.planOutput?.(null);
+        r.planned = null;
+        inPlan[r.step.out] = false;
+      }
       for (const f of r.frees) {
-        r.backend.release(bufs[f]);
+        if (!inPlan[f]) r.backend.release(bufs[f]);
         bufs[f] = null;
       }
     }
@@ -176,4 +224,79 @@ export class Program {
     bufs.fill(null);
     return result;
   }
+}
+
+/** Whether a backend can run a replay on planned buffers. */
+const planned = (b: Backend) => typeof b.planBuffer === 'function' && typeof b.planOutput === 'function';
+
+/** One buffer of a plan: every value assigned to it is dead before the next one is made. */
+interface Slot {
+  backend: Backend;
+  dtype: DType;
+  length: number;
+  /** Bytes per element. */
+  width: number;
+}
+
+interface BufferPlan {
+  slots: Slot[];
+  /** By value id: its slot and length (a view of that many elements when the slot is longer). */
+  at: Map<number, { slot: number; length: number }>;
+  bytes: number;
+  made: boolean;
+}
+
+/**
+ * Liveness-based buffer reuse, planned once from the recording: walking the steps in order,
+ * each intermediate value takes a free slot of its dtype (the smallest one that holds
+ * it, else the largest free one, grown), and its slot is free again once its last reader has
+ * run — so a replay needs about the peak of live intermediates, held for the program's life,
+ * and allocates nothing per step. Values that escape the step (results, gradients left on
+ * parameters, in-place updates) are not planned: the caller keeps them.
+ */
+function planBuffers(
+  steps: readonly (Step | FusedStep)[],
+  values: Recording['values'],
+  freesAt: readonly number[][],
+  plannable: (id: number) => boolean,
+): BufferPlan {
+  const slots: Slot[] = [];
+  const at = new Map<number, { slot: number; length: number }>();
+  const free: number[] = [];
+  steps.forEach((s, i) => {
+    if (s.type === 'reset') return;
+    const backend = getBackend(s.device);
+    const v = values[s.out];
+    if (planned(backend) && plannable(s.out)) {
+      const width = v.dtype === 'bool' ? 1 : 4;
+      const length = v.shape.reduce((a, b) => a * b, 1);
+      if (length > 0) {
+        let best = -1;
+        let largest = -1;
+        for (let k = 0; k < free.length; k++) {
+          const slot = slots[free[k]];
+          if (slot.backend !== backend || slot.dtype !== v.dtype) continue;
+          if (slot.length >= length && (best < 0 || slot.length < slots[free[best]].length)) best = k;
+          if (largest < 0 || slot.length > slots[free[largest]].length) largest = k;
+        }
+        const k = best >= 0 ? best : largest;
+        let id: number;
+        if (k >= 0) {
+          id = free[k];
+          free.splice(k, 1);
+          slots[id].length = Math.max(slots[id].length, length);
+        } else {
+          id = slots.length;
+          slots.push({ backend, dtype: v.dtype, length, width });
+        }
+        at.set(s.out, { slot: id, length });
+      }
+    }
+    for (const f of freesAt[i]) {
+      const a = at.get(f);
+      if (a) free.push(a.slot);
+    }
+  });
+  const bytes = slots.reduce((n, s) => n + s.length * s.width, 0);
+  return { slots, at, bytes, made: false };
 }

@@ -136,6 +136,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   // ---- memory -------------------------------------------------------------
 
   private out(dtype: DType, size: number): DataArray {
+    const planned = this.pool.planned(dtype, size);
+    if (planned) return planned;
     const buf = this.pool.take(dtype, size);
     this.live.add(buf);
     if (this.buffersCollected) return this.counted.add(buf);
@@ -199,6 +201,20 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   reserve(bytes: number): void {
     if (!(bytes >= 0)) throw new RangeError(`CpuBackend.reserve: argument 'bytes' expected a non-negative number, got ${bytes}`);
     this.pool.reserve(bytes);
+  }
+
+  planBuffer(dtype: DType, length: number): DataArray {
+    if (!Number.isInteger(length) || length < 1 || length > this.maxElements(dtype)) {
+      throw new RangeError(
+        `CpuBackend.planBuffer: argument 'length' expected an integer in [1, ${this.maxElements(dtype)}], got ${length}`,
+      );
+    }
+    const ab = Buffer.allocUnsafeSlow(dtype === 'bool' ? length : length * 4).buffer;
+    return dtype === 'float32' ? new Float32Array(ab) : dtype === 'int32' ? new Int32Array(ab) : new Uint8Array(ab);
+  }
+
+  planOutput(buf: DataArray | null): void {
+    this.pool.plan(buf);
   }
 
   /** Drops every pooled buffer and frees the native cache (memory the GC already returned). */
