@@ -65,6 +65,7 @@ console.log(
     liveMiB: mib(m.liveBytes),
     pooledMiB: mib(m.pooledBytes),
     loss,
+    ...(mode === 'traced' && { planMiB: mib((step as ReturnType<typeof trace>).stats?.plannedBytes ?? 0) }),
     seconds: (performance.now() - t0) / 1000,
   }),
 );

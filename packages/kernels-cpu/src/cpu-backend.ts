@@ -209,6 +209,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
         `CpuBackend.planBuffer: argument 'length' expected an integer in [1, ${this.maxElements(dtype)}], got ${length}`,
       );
     }
+    // the pool holds what the recording calls released: the very intermediates the plan now holds
+    this.pool.clear();
     const ab = Buffer.allocUnsafeSlow(dtype === 'bool' ? length : length * 4).buffer;
     return dtype === 'float32' ? new Float32Array(ab) : dtype === 'int32' ? new Int32Array(ab) : new Uint8Array(ab);
   }
