@@ -99,7 +99,10 @@ export class Recorder implements _trace.OpRecorder {
     // [1, C, 1, 1]) is that tensor: a replay reads its buffer of the moment, which an optimizer
     // step (traced or not) replaces
     const base = t.viewOf;
-    const src = t.id >= this.firstNewId && base && base.id < this.firstNewId && !base.isDisposed && base.storage === t.storage && base.size === t.size ? base : t;
+    const src =
+      t.id >= this.firstNewId && base && base.id < this.firstNewId && !base.isDisposed && base.storage === t.storage && base.size === t.size
+        ? base
+        : t;
     const id = this.add({
       shape: t.shape,
       dtype: t.dtype,
