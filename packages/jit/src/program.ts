@@ -247,12 +247,13 @@ interface BufferPlan {
 }
 
 /**
- * Liveness-based buffer reuse, planned once from the recording: walking the steps in order,
- * each intermediate value takes a free slot of its dtype (the smallest one that holds
- * it, else the largest free one, grown), and its slot is free again once its last reader has
- * run — so a replay needs about the peak of live intermediates, held for the program's life,
- * and allocates nothing per step. Values that escape the step (results, gradients left on
- * parameters, in-place updates) are not planned: the caller keeps them.
+ * Liveness-based buffer reuse, planned once from the recording. Each intermediate lives from the
+ * step that makes it to its last reader; taking the values largest first, each goes to the first
+ * slot of its backend and dtype whose values' lifetimes do not overlap its own (the slot was made
+ * for a value at least as large), else to a new slot — greedy by size, which comes close to the
+ * peak of live intermediates. A replay then holds those slots for the program's life and allocates
+ * nothing per step. Values that escape the step (results, gradients left on parameters, in-place
+ * updates) are not planned: the caller keeps them.
  */
 function planBuffers(
   steps: readonly (Step | FusedStep)[],
@@ -260,43 +261,40 @@ function planBuffers(
   freesAt: readonly number[][],
   plannable: (id: number) => boolean,
 ): BufferPlan {
-  const slots: Slot[] = [];
-  const at = new Map<number, { slot: number; length: number }>();
-  const free: number[] = [];
+  const lives: { id: number; backend: Backend; dtype: DType; length: number; from: number; to: number }[] = [];
+  const byId = new Map<number, (typeof lives)[number]>();
   steps.forEach((s, i) => {
     if (s.type === 'reset') return;
     const backend = getBackend(s.device);
     const v = values[s.out];
-    if (planned(backend) && plannable(s.out)) {
-      const width = v.dtype === 'bool' ? 1 : 4;
-      const length = v.shape.reduce((a, b) => a * b, 1);
-      if (length > 0) {
-        let best = -1;
-        let largest = -1;
-        for (let k = 0; k < free.length; k++) {
-          const slot = slots[free[k]];
-          if (slot.backend !== backend || slot.dtype !== v.dtype) continue;
-          if (slot.length >= length && (best < 0 || slot.length < slots[free[best]].length)) best = k;
-          if (largest < 0 || slot.length > slots[free[largest]].length) largest = k;
-        }
-        const k = best >= 0 ? best : largest;
-        let id: number;
-        if (k >= 0) {
-          id = free[k];
-          free.splice(k, 1);
-          slots[id].length = Math.max(slots[id].length, length);
-        } else {
-          id = slots.length;
-          slots.push({ backend, dtype: v.dtype, length, width });
-        }
-        at.set(s.out, { slot: id, length });
-      }
+    const length = v.shape.reduce((a, b) => a * b, 1);
+    if (planned(backend) && plannable(s.out) && length > 0) {
+      const life = { id: s.out, backend, dtype: v.dtype, length, from: i, to: i };
+      lives.push(life);
+      byId.set(s.out, life);
     }
     for (const f of freesAt[i]) {
-      const a = at.get(f);
-      if (a) free.push(a.slot);
+      const life = byId.get(f);
+      if (life) life.to = i;
     }
   });
+  lives.sort((a, b) => b.length - a.length || a.from - b.from);
+  const slots: Slot[] = [];
+  const taken: { from: number; to: number }[][] = [];
+  const at = new Map<number, { slot: number; length: number }>();
+  for (const life of lives) {
+    let id = slots.findIndex(
+      (slot, k) =>
+        slot.backend === life.backend && slot.dtype === life.dtype && taken[k].every((t) => t.to < life.from || t.from > life.to),
+    );
+    if (id < 0) {
+      id = slots.length;
+      slots.push({ backend: life.backend, dtype: life.dtype, length: life.length, width: life.dtype === 'bool' ? 1 : 4 });
+      taken.push([]);
+    }
+    taken[id].push({ from: life.from, to: life.to });
+    at.set(life.id, { slot: id, length: life.length });
+  }
   const bytes = slots.reduce((n, s) => n + s.length * s.width, 0);
   return { slots, at, bytes, made: false };
 }
