@@ -5,6 +5,7 @@ onnxruntime-node peer, GEMM peak and per-layer-kind GFLOP/s. Prints one JSON obj
   zoo_peer.py export <model> <weights.bin> <out.onnx>
   zoo_peer.py train-resnet18 <threads> <batch> <steps>
   zoo_peer.py train-gpt <threads> <batch> <steps>
+  zoo_peer.py train-resnet50 <threads> <batch> <steps>   (224² input)
   zoo_peer.py layers <threads>
 """
 import json
@@ -53,6 +54,8 @@ def export(name, weights, out):
 
 
 def timed_steps(step, steps):
+    with open('/proc/self/statm') as f:  # RSS before the first step (the loaded libraries and model)
+        loaded_rss = int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE') / 2 ** 20
     times = []
     cpu = 0.0
     for i in range(steps + 2):
@@ -63,7 +66,7 @@ def timed_steps(step, steps):
             times.append((time.perf_counter() - t0) * 1000)
             cpu += time.process_time() - c0
     # process CPU time per step (all threads): the steadier figure on a shared machine
-    return {'medianMs': statistics.median(times), 'minMs': min(times), 'maxMs': max(times), 'runs': len(times),
+    return {'loadedRssMiB': loaded_rss, 'medianMs': statistics.median(times), 'minMs': min(times), 'maxMs': max(times), 'runs': len(times),
             'cpuMsPerStep': cpu * 1000 / len(times),
             'peakRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -126,6 +129,9 @@ def main():
         if cmd == 'train-resnet18':
             b, steps = int(sys.argv[3]), int(sys.argv[4])
             r = train(torch_zoo.resnet18(stem='cifar', numClasses=10), torch.randn(b, 3, 32, 32), torch.randint(0, 10, (b,)), steps)
+        elif cmd == 'train-resnet50':
+            b, steps = int(sys.argv[3]), int(sys.argv[4])
+            r = train(torch_zoo.resnet50(), torch.randn(b, 3, 224, 224), torch.randint(0, 1000, (b,)), steps)
         elif cmd == 'train-gpt':
             b, steps = int(sys.argv[3]), int(sys.argv[4])
             r = train(torch_zoo.CharGPT(96, 64, 64, 4, 2), torch.randint(0, 96, (b, 64)), torch.randint(0, 96, (b, 64)), steps)

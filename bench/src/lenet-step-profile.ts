@@ -71,7 +71,7 @@ function stepOf(separate = false): (x: Tensor, y: Tensor) => Tensor {
 // on a shared machine the CPU time is the steadier of the two.
 async function run(traced: boolean, separate = false): Promise<[number, number]> {
   const plain = stepOf(separate);
-  const step = traced ? trace(plain) : plain;
+  const step = traced ? trace(plain, { symbolic: process.env.SYMBOLIC === '1' }) : plain;
   for (let i = 0; i < (resnet || gpt ? 3 : 20); i++) await step(x, y).data();
   const times: number[] = [];
   const c0 = process.cpuUsage();

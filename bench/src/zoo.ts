@@ -20,7 +20,8 @@ import { labels, yieldToEventLoop } from './lenet-trainer.js';
 import type { Report } from './report.js';
 import { measure, randomFloats, type Timing } from './stats.js';
 
-const PEER = join(dirname(dirname(fileURLToPath(import.meta.url))), 'python', 'zoo_peer.py');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PEER = join(dirname(HERE), 'python', 'zoo_peer.py');
 const PYTHON = '/usr/bin/python3';
 
 /** Runs the PyTorch peer; null (with a note saying why) when torch is not installed or it fails. */
@@ -92,7 +93,6 @@ async function trainRows(report: Report, threads: number, quick: boolean): Promi
   const t = await measure(() => step(x, y), slowOpts(quick));
   const w = 'resnet18 (cifar) train step 32² b32';
   report.add({ group: 'zoo', workload: w, impl: 'mge cpu', timing: t, value: (b * 1000) / t.medianMs, unit: 'img/s' });
-  const ourRss = process.resourceUsage().maxRSS / 1024;
   const pt = torchPeer(report, ['train-resnet18', String(threads), String(b), quick ? '2' : '3']);
   if (pt)
     report.add({
@@ -103,10 +103,8 @@ async function trainRows(report: Report, threads: number, quick: boolean): Promi
       value: (b * 1000) / (pt.medianMs as number),
       unit: 'img/s',
     });
-  const peerRss = pt
-    ? ` vs PyTorch ${(pt.peakRssMiB as number).toFixed(0)} MiB (its own process) → ${(ourRss / (pt.peakRssMiB as number)).toFixed(2)}×`
-    : '';
-  report.note(`peak RSS of the bench process after ResNet-18 b32 training: ${ourRss.toFixed(0)} MiB${peerRss}`);
+  rssRow(report, 'resnet18', quick ? 6 : 12, pt);
+  rssRow(report, 'resnet50', quick ? 3 : 6, torchPeer(report, ['train-resnet50', String(threads), '16', quick ? '2' : '4']));
 
   const gb = 16;
   const gpt = new CharGPT({ vocabSize: 96, blockSize: 64 });
@@ -136,6 +134,40 @@ async function trainRows(report: Report, threads: number, quick: boolean): Promi
       value: (gb * 1000) / (gp.medianMs as number),
       unit: 'seq/s',
     });
+}
+
+/**
+ * Peak RSS of our training loop (src/rss-train.ts, eager and traced, each in a process of its
+ * own as the PyTorch peer is) next to PyTorch's: ResNet-18 (CIFAR, b32) or ResNet-50 (224², b16).
+ */
+function rssRow(report: Report, model: 'resnet18' | 'resnet50', steps: number, pt: Record<string, unknown> | null): void {
+  const label = model === 'resnet18' ? 'ResNet-18 (CIFAR) b32' : 'ResNet-50 224² b16';
+  for (const mode of ['eager', 'traced']) {
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(HERE, 'rss-train.ts'), model, String(steps), mode],
+      {
+        cwd: dirname(HERE),
+        encoding: 'utf8',
+        env: { ...process.env, MGE_QUIET: '1' },
+        maxBuffer: 1 << 24,
+      },
+    );
+    const line = r.stdout.trim().split('\n').pop() ?? '';
+    if (r.status !== 0 || !line.startsWith('{')) {
+      report.note(
+        `peak RSS, ${label} training (${mode}): the loop failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`,
+      );
+      continue;
+    }
+    const ours = JSON.parse(line) as { peakRss: number; loadedRss: number; rss: number[] };
+    const peer = pt
+      ? `; PyTorch ${(pt.peakRssMiB as number).toFixed(0)} MiB (${(pt.loadedRssMiB as number).toFixed(0)} before its first step) → ${(ours.peakRss / (pt.peakRssMiB as number)).toFixed(2)}× (target ≤ 1×)`
+      : '';
+    report.note(
+      `peak RSS, ${label} training, ${steps} steps (${mode}): ${ours.peakRss.toFixed(0)} MiB (${ours.loadedRss.toFixed(0)} before the first step, ${ours.rss.at(-1)?.toFixed(0)} at the end)${peer}`,
+    );
+  }
 }
 
 /** Our weights in the peer's format: u32 header length, JSON [{name, shape, offset}], float32 data. */

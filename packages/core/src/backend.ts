@@ -198,6 +198,16 @@ export interface Backend<Buf = any> {
    */
   beginReplay?(): void;
   endReplay?(): void;
+   * Optional, with `planOutput`: a buffer for a replay's buffer plan (jit.trace), held by the plan
+   * for as long as it lives and never released to the backend; `length` elements of `dtype`.
+   */
+  planBuffer?(dtype: DType, length: number): Buf;
+  /**
+   * Optional: the next method call that makes an output of `buf`'s dtype and length returns `buf`
+   * (a planned buffer of `planBuffer`, or a view of one) instead of taking one from the backend's
+   * memory; null cancels. A replay sets it before each step, so a planned step allocates nothing.
+   */
+  planOutput?(buf: Buf | null): void;
 
   /**
    * Optional: false for a primitive (an elementwise operator's name or a method name) this

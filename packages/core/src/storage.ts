@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
+import { opRecorder } from './trace-hook.js';
 
 interface Held {
   backend: Backend;
@@ -65,7 +66,10 @@ export function reclaimCollected(): void {
       const held = heldById[id];
       heldById[id] = undefined;
       freeIds.push(id);
-      if (held) held.backend.release(held.buf);
+      if (held) {
+        held.backend.release(held.buf);
+        opRecorder()?.released?.(held.buf);
+      }
     }
     if (n < drained.length) return;
   }
@@ -111,5 +115,6 @@ export class Storage {
     if (this.watchId >= 0) heldById[this.watchId] = null;
     else if (!this.backend.buffersCollected) finalizer.unregister(this);
     this.backend.release(this.buf);
+    opRecorder()?.released?.(this.buf);
   }
 }

@@ -43,6 +43,11 @@ export class Tensor {
    * on webgpu read them here instead of waiting for the device.
    */
   hostValues: DataArray | null = null;
+  /**
+   * @internal The tensor a reshape view was made from (the first one, through views of views):
+   * a trace replays a view of a parameter by reading the parameter's current buffer.
+   */
+  viewOf: Tensor | null = null;
   /** This tensor was disposed (its buffer may live on in views that were not). */
   private disposed = false;
   shape: readonly number[];
@@ -237,6 +242,7 @@ export function view(t: Tensor, shape: readonly number[]): Tensor {
   t.ref('reshape');
   const v = new Tensor(t.storage, shape, t.dtype);
   v.hostValues = t.hostValues;
+  v.viewOf = t.viewOf ?? t;
   return v;
 }
 

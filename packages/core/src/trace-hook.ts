@@ -31,6 +31,11 @@ export interface OpRecorder {
   read(t: Tensor, how: string): void;
   /** Random numbers were drawn on the host (`op` names the generator): a replay would repeat them. */
   random(op: string): void;
+  /**
+   * Optional: a buffer went back to its backend (its tensors were disposed or collected), which
+   * may hand it out again for a new tensor: the recorder must stop taking it for the old value.
+   */
+  released?(buf: unknown): void;
 }
 
 let current: OpRecorder | null = null;

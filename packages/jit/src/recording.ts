@@ -11,6 +11,8 @@ export interface RecValue {
   kind: 'input' | 'param' | 'const' | 'op';
   /** The outside tensor, read afresh at every replay (a param's buffer changes with each update). */
   readonly tensor?: Tensor;
+  /** For a reshape of an outside tensor made inside the function: that tensor, whose buffer a replay reads. */
+  readonly readFrom?: Tensor;
   /** The index of the trace input. */
   readonly input?: number;
 }
@@ -93,16 +95,25 @@ export class Recorder implements _trace.OpRecorder {
   private outsideValue(t: Tensor): number {
     const seen = this.outside.get(t);
     if (seen !== undefined && this.byBuf.get(t.storage.buf) === seen) return seen;
+    // a reshape made inside the function of a tensor from outside (BatchNorm's weight as
+    // [1, C, 1, 1]) is that tensor: a replay reads its buffer of the moment, which an optimizer
+    // step (traced or not) replaces
+    const base = t.viewOf;
+    const src =
+      t.id >= this.firstNewId && base && base.id < this.firstNewId && !base.isDisposed && base.storage === t.storage && base.size === t.size
+        ? base
+        : t;
     const id = this.add({
       shape: t.shape,
       dtype: t.dtype,
       device: t.device,
-      kind: t instanceof Parameter ? 'param' : 'const',
+      kind: src instanceof Parameter ? 'param' : 'const',
       tensor: t,
+      ...(src !== t && { readFrom: src }),
     });
     this.outside.set(t, id);
     this.byBuf.set(t.storage.buf, id);
-    if (t.id >= this.firstNewId) {
+    if (src === t && t.id >= this.firstNewId) {
       // made by the traced function and possibly disposed by it (tidy): keep its buffer
       const s = t.storage as unknown as { refs: number };
       s.refs++;
@@ -119,6 +130,14 @@ export class Recorder implements _trace.OpRecorder {
     const out = this.add({ shape: call.shape, dtype: call.dtype, device: call.device, kind: 'op' });
     this.byBuf.set(call.out, out);
     this.steps.push({ type: 'kernel', op: call.op, method: call.method, device: call.device, args, refs, reads, out });
+  }
+
+  /**
+   * A buffer freed during the recording may come back from the backend for a new tensor (an
+   * uploaded constant): from now on it is not the old value's.
+   */
+  released(buf: unknown): void {
+    this.byBuf.delete(buf);
   }
 
   reset(target: Tensor, value: Tensor): void {

@@ -44,8 +44,12 @@ export interface Traced<A extends unknown[], R> {
   graph(names?: NamedTensors): Promise<Graph>;
   /** How many times the function has been recorded (one per input signature). */
   readonly traceCount: number;
-  /** The latest trace's program: recorded kernel steps, and the fused loops that replace some (symbolic). */
-  readonly stats: { steps: number; fusedLoops: number } | null;
+  /**
+   * The latest trace's program: recorded kernel steps, the fused loops that replace some
+   * (symbolic), and the steps whose outputs go to planned buffers (`plannedBytes` of them, made
+   * at the first replay on backends that plan; the other steps' outputs come from the backend).
+   */
+  readonly stats: { steps: number; fusedLoops: number; plannedSteps: number; plannedBytes: number } | null;
 }
 
 /** Something with named parameters and buffers (a Module), for readable names in a graph. */
@@ -282,7 +286,13 @@ export function trace<A extends unknown[], R>(fn: (...args: A) => R, options: Tr
   }) as Traced<A, R>;
   Object.defineProperty(traced, 'traceCount', { get: () => traceCount });
   Object.defineProperty(traced, 'stats', {
-    get: () => latest && { steps: latest.program.recording.steps.length, fusedLoops: latest.program.fusedSteps },
+    get: () =>
+      latest && {
+        steps: latest.program.recording.steps.length,
+        fusedLoops: latest.program.fusedSteps,
+        plannedSteps: latest.program.plannedSteps,
+        plannedBytes: latest.program.plannedBytes,
+      },
   });
   traced.graph = async (names?: NamedTensors) => {
     if (!latest) throw new TraceError('trace: graph() needs one call of the traced function first, to record it');

@@ -1,6 +1,7 @@
 import { GradManager, Parameter, random, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
-import { LeNet } from '@mge/models-zoo';
+import { BasicBlock, LeNet } from '@mge/models-zoo';
+import * as M from '@mge/module';
 import { Adam, SGD } from '@mge/optimizer';
 import { expect } from 'vitest';
 import { trace } from '../src/index.js';
@@ -70,4 +71,30 @@ export function expectAdamStepCountReported(): void {
   });
   step(tensor([1, 1]));
   expect(() => step(tensor([1, 1]))).toThrow(/read the constant .* on the first call and .* on the second/);
+}
+
+/** A ResNet in miniature (conv-BN-relu stem, a basic block, a strided block with a projection, pool, fc) and its training step. */
+export function smallResNetStep(seed: number) {
+  random.seed(seed);
+  const model = new M.Sequential(
+    new M.Conv2d(3, 4, 3, { padding: 1, bias: false }),
+    new M.BatchNorm2d(4),
+    new M.ReLU(),
+    new BasicBlock(4, 4),
+    new BasicBlock(4, 8, 2),
+    new M.AdaptiveAvgPool2d(1),
+    new M.Flatten(),
+    new M.Linear(8, 10),
+  );
+  model.train();
+  const gm = new GradManager().attach(model.parameters());
+  const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 });
+  const step = (x: Tensor, y: Tensor): Tensor => {
+    gm.record();
+    const loss = F.crossEntropy(model(x) as Tensor, y);
+    gm.backward(loss);
+    opt.step().clearGrad();
+    return loss;
+  };
+  return { model, step };
 }

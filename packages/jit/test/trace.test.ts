@@ -63,6 +63,16 @@ describe('trace', () => {
     expect(() => g(tensor([1, 2, 3]))).toThrow(/input args\[0\] was T\[2\]float32@js, now T\[3\]float32@js/);
   });
 
+  it("reads a parameter's current value through a reshape made inside the function", async () => {
+    setDefaultDevice('js');
+    const w = new Parameter(tensor([1, 2]));
+    const f = trace((x: Tensor) => x.mul(w.reshape([2, 1])).sum(1));
+    const x = tensor([[1], [1]]);
+    for (let i = 0; i < 3; i++) f(x);
+    w.setValue(tensor([3, 5])); // an optimizer step outside the traced function
+    expect(await f(x).numpy()).toEqual([3, 5]);
+  });
+
   it('reports data-dependent control flow', () => {
     setDefaultDevice('js');
     const f = trace((x: Tensor) => (x.sum().item() > 0 ? x : x.neg()));

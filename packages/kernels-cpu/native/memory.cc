@@ -5,9 +5,25 @@
 #include <mutex>
 #include <new>
 #include <vector>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace mge {
 namespace {
+
+#if defined(__GLIBC__)
+// Tensor buffers are ArrayBuffers from malloc. glibc raises its mmap threshold (up to 32 MiB)
+// each time a mapped block is freed, after which activation-sized buffers come from the heap,
+// where a freed block in the middle cannot go back to the OS and a training loop's RSS creeps
+// up. A fixed threshold keeps every block of 1 MiB or more mapped: freed is returned. Steady
+// state is unaffected (the backend's pool reuses those buffers without asking malloc).
+const bool kMallocTuned = [] {
+  const char* v = std::getenv("MGE_MMAP_THRESHOLD_KB");
+  const long long kb = v ? std::atoll(v) : 1024;
+  return kb > 0 && mallopt(M_MMAP_THRESHOLD, static_cast<int>(kb << 10)) == 1;
+}();
+#endif
 
 std::size_t cache_limit() {
   static std::size_t limit = [] {
@@ -79,6 +95,10 @@ void mem_trim() {
     for (void* p : kv.second) std::free(p);
   c.blocks.clear();
   c.bytes = 0;
+#if defined(__GLIBC__)
+  (void)kMallocTuned;
+  malloc_trim(0);  // and the heap's free pages
+#endif
 }
 
 }  // namespace mge

@@ -27,6 +27,8 @@ export class BufferPool {
   private bytes = 0;
   /** Bytes handed out so far: the clock of `lastAsked`. */
   private clock = 0;
+  /** A replay's planned buffer for the next output (see `plan`). */
+  private next: DataArray | null = null;
 
   constructor(
     private maxBytes: number,
@@ -76,6 +78,23 @@ export class BufferPool {
     }
     shelf.bufs.push(buf);
     this.bytes += buf.byteLength;
+  }
+
+  /**
+   * The buffer the next `planned` call of its dtype and length returns (a replay's buffer plan:
+   * jit/program.ts). Planned buffers are the plan's own: never pooled, never counted live.
+   */
+  plan(buf: DataArray | null): void {
+    this.next = buf;
+  }
+
+  /** The planned buffer when it fits an output of `dtype` and `size` elements, else null; either way the plan is used up. */
+  planned(dtype: DType, size: number): DataArray | null {
+    const p = this.next;
+    if (p === null) return null;
+    this.next = null;
+    const kind = p instanceof Float32Array ? 'float32' : p instanceof Int32Array ? 'int32' : 'bool';
+    return kind === dtype && p.length === size ? p : null;
   }
 
   /** Keeps at least `bytes` from now on (a replayed step's buffers). */

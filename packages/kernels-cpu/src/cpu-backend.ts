@@ -141,6 +141,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   // ---- memory -------------------------------------------------------------
 
   private out(dtype: DType, size: number): DataArray {
+    const planned = this.pool.planned(dtype, size);
+    if (planned) return planned;
     const buf = this.pool.take(dtype, size);
     this.live.add(buf);
     if (this.buffersCollected) return this.counted.add(buf);
@@ -204,6 +206,22 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   reserve(bytes: number): void {
     if (!(bytes >= 0)) throw new RangeError(`CpuBackend.reserve: argument 'bytes' expected a non-negative number, got ${bytes}`);
     this.pool.reserve(bytes);
+  }
+
+  planBuffer(dtype: DType, length: number): DataArray {
+    if (!Number.isInteger(length) || length < 1 || length > this.maxElements(dtype)) {
+      throw new RangeError(
+        `CpuBackend.planBuffer: argument 'length' expected an integer in [1, ${this.maxElements(dtype)}], got ${length}`,
+      );
+    }
+    // the pool holds what the recording calls released: the very intermediates the plan now holds
+    this.pool.clear();
+    const ab = Buffer.allocUnsafeSlow(dtype === 'bool' ? length : length * 4).buffer;
+    return dtype === 'float32' ? new Float32Array(ab) : dtype === 'int32' ? new Int32Array(ab) : new Uint8Array(ab);
+  }
+
+  planOutput(buf: DataArray | null): void {
+    this.pool.plan(buf);
   }
 
   /** Drops every pooled buffer and frees the native cache (memory the GC already returned). */

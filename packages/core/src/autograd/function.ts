@@ -1,7 +1,7 @@
 import { shapesEqual, shapeToString } from '../shape.js';
 import { Tensor, view } from '../tensor.js';
 import { trackCreated, trackInScope } from '../tidy.js';
-import { noGrad, recordOp } from './tape.js';
+import { type GradRule, noGrad, recordOp } from './tape.js';
 
 /**
  * MegEngine's autodiff.Function: an operator whose gradient is written by hand, for
@@ -49,28 +49,42 @@ export abstract class AutodiffFunction {
     // like any operator's result, the result (and what it needs) belongs to an enclosing tidy()
     for (const t of internal) trackInScope(t);
     if (made.has(y)) trackInScope(y);
-    // the rule keeps the inputs' shapes, not the inputs: backward reads only what forward saved,
-    // so an input nothing else needs (batch norm's pre-normalisation activation) is not held
-    const inputShapes = inputs.map((x) => x.shape);
-    let pending = recordOp(inputs, y, (dy) => {
-      const g = this.backward(dy);
-      const grads = Array.isArray(g) ? g : [g];
-      if (grads.length !== inputShapes.length) {
-        throw new Error(`${name}.backward must return ${inputShapes.length} gradient(s), one per input, got ${grads.length}`);
-      }
-      grads.forEach((gi, i) => {
-        if (gi !== null && gi !== undefined && !(gi instanceof Tensor && shapesEqual(gi.shape, inputShapes[i]))) {
-          throw new Error(
-            `${name}.backward: the gradient of input ${i} must be null or a Tensor of shape ${shapeToString(inputShapes[i])}, got ${gi instanceof Tensor ? shapeToString(gi.shape) : typeof gi}`,
-          );
-        }
-      });
-      if (--pending === 0) for (const t of internal) if (!grads.includes(t)) t.dispose();
-      return grads;
-    });
-    if (pending === 0) for (const t of internal) t.dispose(); // nothing recorded the call: backward will never need them
+    const pending = { n: 0 };
+    pending.n = recordOp(inputs, y, functionGrad(this, name, inputs, internal, pending));
+    if (pending.n === 0) for (const t of internal) t.dispose(); // nothing recorded the call: backward will never need them
     return y;
   }
+}
+
+/**
+ * The rule of one call: it keeps the inputs' shapes, not the inputs (backward reads only what
+ * forward saved, so an input nothing else needs — batch norm's pre-normalisation activation —
+ * is freed after the forward pass). Made outside `call`, whose context holds the inputs.
+ */
+function functionGrad(
+  fn: AutodiffFunction,
+  name: string,
+  inputs: readonly Tensor[],
+  internal: readonly Tensor[],
+  pending: { n: number },
+): GradRule {
+  const inputShapes = inputs.map((x) => x.shape);
+  return (dy) => {
+    const g = fn.backward(dy);
+    const grads = Array.isArray(g) ? g : [g];
+    if (grads.length !== inputShapes.length) {
+      throw new Error(`${name}.backward must return ${inputShapes.length} gradient(s), one per input, got ${grads.length}`);
+    }
+    grads.forEach((gi, i) => {
+      if (gi !== null && gi !== undefined && !(gi instanceof Tensor && shapesEqual(gi.shape, inputShapes[i]))) {
+        throw new Error(
+          `${name}.backward: the gradient of input ${i} must be null or a Tensor of shape ${shapeToString(inputShapes[i])}, got ${gi instanceof Tensor ? shapeToString(gi.shape) : typeof gi}`,
+        );
+      }
+    });
+    if (--pending.n === 0) for (const t of internal) if (!grads.includes(t)) t.dispose();
+    return grads;
+  };
 }
 
 /** The tensors an object keeps in its own properties (directly or in arrays). */

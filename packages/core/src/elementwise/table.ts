@@ -80,6 +80,11 @@ export interface UnaryRow<Name extends string = string> {
   readonly approx?: boolean;
   /** dx from x, y = op(x) and dy, in core's operators; absent: not differentiable (zero or bool). */
   readonly grad?: (o: OpsNamespace, x: Tensor, y: Tensor, dy: Tensor) => Tensor;
+  /**
+   * Which of x and y `grad` reads: autograd keeps only those until backward (relu's gradient
+   * needs its output, not the input, which can then be freed after the forward pass).
+   */
+  readonly gradReads?: readonly ('x' | 'y')[];
   /** A default composed from other operators, used on a backend that has no kernel for this row. */
   readonly compose?: (o: OpsNamespace, x: Tensor) => Tensor;
   /** WGSL expression of `v` (f32; i32 for `signed` rows unless `wgslInt`; u32 0/1 for `logical`). */
@@ -106,6 +111,8 @@ export interface BinaryRow<Name extends string = string> {
   readonly approx?: boolean;
   /** [da, db] before summing over broadcast axes (core does that). */
   readonly grad?: (o: OpsNamespace, a: Tensor, b: Tensor, y: Tensor, dy: Tensor) => [Tensor | null, Tensor | null];
+  /** Which of a, b and y `grad` reads (the others are not kept for backward; add keeps none). */
+  readonly gradReads?: readonly ('a' | 'b' | 'y')[];
   readonly compose?: (o: OpsNamespace, a: Tensor, b: Tensor) => Tensor;
   /** WGSL expression of `x` and `y` (f32), `wgslInt` for i32 (and u32 bools); comparisons give bool. */
   readonly wgsl?: string;
@@ -138,6 +145,7 @@ export const UNARY_TABLE = [
     dtype: 'signed',
     js: (x) => -x,
     ref: (x) => 0 - x,
+    gradReads: [],
     grad: (o, _x, _y, dy) => o.neg(dy),
     wgsl: '-v',
     cpp: '-v',
@@ -148,6 +156,7 @@ export const UNARY_TABLE = [
     dtype: 'signed',
     js: Math.abs,
     ref: (x) => (x < 0 ? -x : x),
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.mul(dy, o.sign(x)),
     wgsl: 'abs(v)',
     cpp: 'std::fabs(v)',
@@ -159,6 +168,7 @@ export const UNARY_TABLE = [
     dtype: 'signed',
     js: sign,
     ref: Math.sign,
+    gradReads: ['x'],
     grad: (o, x) => o.zerosLike(x),
     wgsl: 'select(sign(v), v, isnan_(v))',
     wgslInt: 'sign(v)',
@@ -171,6 +181,7 @@ export const UNARY_TABLE = [
     js: Math.exp,
     ref: (x) => Math.E ** x,
     approx: true,
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.mul(dy, y),
     wgsl: 'exp(v)',
     cpp: 'std::exp(v)',
@@ -182,6 +193,7 @@ export const UNARY_TABLE = [
     js: Math.log,
     domain: 'positive',
     approx: true,
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.div(dy, x),
     wgsl: `select(log(v), select(${NAN}, -asf(0x7f800000u), v == 0.0), v <= 0.0 || isnan_(v))`,
     cpp: 'std::log(v)',
@@ -194,6 +206,7 @@ export const UNARY_TABLE = [
     ref: (x) => x ** 0.5,
     domain: 'positive',
     approx: true,
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.div(dy, o.mul(y, 2)),
     wgsl: `select(sqrt(v), ${NAN}, v < 0.0)`,
     cpp: 'std::sqrt(v)',
@@ -204,6 +217,7 @@ export const UNARY_TABLE = [
     js: sigmoid,
     ref: (x) => 1 / (1 + Math.exp(-x)),
     approx: true,
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.mul(dy, o.mul(y, o.sub(1, y))),
     // exp of a negative argument only, so nothing overflows
     wgsl: 'sigmoid_(v)',
@@ -220,6 +234,7 @@ fn sigmoid_(x: f32) -> f32 {
     dtype: 'float',
     js: Math.tanh,
     approx: true,
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.mul(dy, o.sub(1, o.mul(y, y))),
     wgsl: 'tanh_(v)',
     // Some drivers compute tanh from exp(2x) and overflow to NaN past |x| ≈ 44.
@@ -236,6 +251,7 @@ fn tanh_(x: f32) -> f32 {
     js: (x) => Math.max(x, 0), // NaN passes through
     ref: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
     // relu's output is 0 or positive, so its sign is the 0/1 mask: one pass, no bool→float cast
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.mulSign(dy, y),
     wgsl: 'select(v, 0.0, v < 0.0)',
     cpp: 'v < 0 ? 0.f : v',
@@ -244,6 +260,7 @@ fn tanh_(x: f32) -> f32 {
     name: 'floor',
     dtype: 'rounding',
     js: Math.floor,
+    gradReads: ['x'],
     grad: (o, x) => o.zerosLike(x),
     wgsl: 'floor(v)',
     cpp: 'std::floor(v)',
@@ -252,6 +269,7 @@ fn tanh_(x: f32) -> f32 {
     name: 'ceil',
     dtype: 'rounding',
     js: Math.ceil,
+    gradReads: ['x'],
     grad: (o, x) => o.zerosLike(x),
     wgsl: 'ceil(v)',
     cpp: 'std::ceil(v)',
@@ -261,6 +279,7 @@ fn tanh_(x: f32) -> f32 {
     dtype: 'rounding',
     js: roundHalfEven,
     ref: roundHalfEvenRef,
+    gradReads: ['x'],
     grad: (o, x) => o.zerosLike(x),
     // WGSL's round and C's nearbyint (default rounding mode) are half-to-even, as NumPy's round.
     wgsl: 'round(v)',
@@ -271,6 +290,7 @@ fn tanh_(x: f32) -> f32 {
     dtype: 'float',
     js: Math.sin,
     approx: true,
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.mul(dy, o.cos(x)),
     wgsl: 'sinq(v, 0)',
     // WGSL only promises sin/cos to 2^-11 absolute (SwiftShader is that coarse), so reduce
@@ -306,6 +326,7 @@ fn sinq(x: f32, q: i32) -> f32 {
     dtype: 'float',
     js: Math.cos,
     approx: true,
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.neg(o.mul(dy, o.sin(x))),
     wgsl: 'sinq(v, 1)',
     cpp: 'std::cos(v)',
@@ -318,6 +339,7 @@ fn sinq(x: f32, q: i32) -> f32 {
     ref: erfSeries,
     domain: 'unit',
     approx: true,
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.mul(dy, o.mul(o.exp(o.neg(o.mul(x, x))), TWO_OVER_SQRT_PI)),
     wgsl: 'erf_(v)',
     // Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), odd extension.
@@ -345,6 +367,7 @@ fn erf_(x: f32) -> f32 {
     ref: (x) => (Math.abs(x) < 1e-4 ? x - (x * x) / 2 + (x * x * x) / 3 : Math.log(1 + x)),
     domain: 'positive',
     approx: true,
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.div(dy, o.add(x, 1)),
     wgsl: 'log1p_(v)',
     wgslFns: WGSL_LOG1P,
@@ -357,6 +380,7 @@ fn erf_(x: f32) -> f32 {
     js: Math.expm1,
     ref: (x) => (Math.abs(x) < 1e-4 ? x + (x * x) / 2 + (x * x * x) / 6 : Math.exp(x) - 1),
     approx: true,
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.mul(dy, o.add(y, 1)),
     wgsl: 'expm1_(v)',
     // exp(x) − 1 cancels near 0; there the Taylor series (to x^8/8!, < 1e-9 off for |x| < 0.35)
@@ -377,6 +401,7 @@ fn expm1_(x: f32) -> f32 {
     ref: (x) => Math.sin(x) / Math.cos(x),
     domain: 'unit',
     approx: true,
+    gradReads: ['y'],
     grad: (o, _x, y, dy) => o.mul(dy, o.add(o.mul(y, y), 1)),
     wgsl: 'sinq(v, 0) / sinq(v, 1)',
     cpp: 'std::tan(v)',
@@ -388,6 +413,7 @@ fn expm1_(x: f32) -> f32 {
     js: softplus,
     ref: (x) => (x > 30 ? x : Math.log1p(Math.exp(x))),
     approx: true,
+    gradReads: ['x'],
     grad: (o, x, _y, dy) => o.mul(dy, o.sigmoid(x)),
     compose: (o, x) => o.add(o.relu(x), o.log1p(o.exp(o.neg(o.abs(x))))),
     // log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, no cancellation
@@ -403,6 +429,7 @@ export const BINARY_TABLE = [
     name: 'add',
     dtype: 'arith',
     js: (a, b) => a + b,
+    gradReads: [],
     grad: (_o, _a, _b, _y, dy) => [dy, dy],
     wgsl: 'x + y',
     cpp: 'x + y',
@@ -412,6 +439,7 @@ export const BINARY_TABLE = [
     name: 'sub',
     dtype: 'arith',
     js: (a, b) => a - b,
+    gradReads: [],
     grad: (o, _a, _b, _y, dy) => [dy, o.neg(dy)],
     wgsl: 'x - y',
     cpp: 'x - y',
@@ -423,6 +451,7 @@ export const BINARY_TABLE = [
     js: (a, b) => a * b,
     jsInt: Math.imul,
     refInt: (a, b) => Number(BigInt.asIntN(32, BigInt(a) * BigInt(b))),
+    gradReads: ['a', 'b'],
     grad: (o, a, b, _y, dy) => [o.mul(dy, b), o.mul(dy, a)],
     wgsl: 'x * y',
     cpp: 'x * y',
@@ -433,6 +462,7 @@ export const BINARY_TABLE = [
     name: 'div',
     dtype: 'float',
     js: (a, b) => a / b,
+    gradReads: ['b', 'y'],
     grad: (o, _a, b, y, dy) => {
       const da = o.div(dy, b);
       return [da, o.neg(o.mul(da, y))];
@@ -451,6 +481,7 @@ export const BINARY_TABLE = [
     ref: (a, b) => a ** b,
     refInt: ipowWrap,
     approx: true,
+    gradReads: ['a', 'b', 'y'],
     grad: (o, a, b, y, dy) => [o.mul(dy, o.mul(b, o.pow(a, o.sub(b, 1)))), o.mul(dy, o.mul(y, o.log(a)))],
     wgsl: 'pow_f(x, y)',
     wgslInt: 'pow_i(x, y)',
@@ -498,6 +529,7 @@ fn pow_i(a: i32, b: i32) -> i32 {
     js: Math.max, // NaN-propagating, as np.maximum
     // biome-ignore lint/complexity/useMathMinMax: the reference stays independent of the implementation
     ref: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a > b ? a : b),
+    gradReads: ['a', 'b'],
     grad: (o, a, b, _y, dy) => {
       const m = o.astype(o.ge(a, b), 'float32');
       return [o.mul(dy, m), o.mul(dy, o.sub(1, m))];
@@ -513,6 +545,7 @@ fn pow_i(a: i32, b: i32) -> i32 {
     js: Math.min,
     // biome-ignore lint/complexity/useMathMinMax: the reference stays independent of the implementation
     ref: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : a < b ? a : b),
+    gradReads: ['a', 'b'],
     grad: (o, a, b, _y, dy) => {
       const m = o.astype(o.le(a, b), 'float32');
       return [o.mul(dy, m), o.mul(dy, o.sub(1, m))];

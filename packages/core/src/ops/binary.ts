@@ -1,5 +1,5 @@
 import { operators } from '../autograd/operators.js';
-import { noGrad, recordOp } from '../autograd/tape.js';
+import { type GradRule, noGrad, recordOp } from '../autograd/tape.js';
 import { type DType, promoteTypes } from '../dtype.js';
 import { BINARY, BINARY_OPS, type BinaryOp, type BinaryRow } from '../elementwise/table.js';
 import { getBackend } from '../registry.js';
@@ -44,15 +44,27 @@ export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
     if (!compose) throw missingKernel(op, backend);
     out = noGrad(() => compose(operators(), a, b));
   }
-  const rule = row.grad;
-  if (rule && dtype === 'float32') {
-    recordOp([a, b], out, (dy) => {
-      const o = operators();
-      const [da, db] = rule(o, a, b, out, dy);
-      return [da && o.sumTo(da, a.shape), db && o.sumTo(db, b.shape)];
-    });
-  }
+  if (row.grad && dtype === 'float32') recordOp([a, b], out, binaryGrad(row, a, b, out));
   return out;
+}
+
+/**
+ * The row's gradient rule holding only what it reads (add: nothing but the shapes), made
+ * outside `binary` so that the closure does not share that call's context, which holds both inputs.
+ */
+function binaryGrad(row: BinaryRow, a: Tensor, b: Tensor, out: Tensor): GradRule {
+  const rule = row.grad as NonNullable<BinaryRow['grad']>;
+  const reads = row.gradReads;
+  const sa = !reads || reads.includes('a') ? a : null;
+  const sb = !reads || reads.includes('b') ? b : null;
+  const sy = !reads || reads.includes('y') ? out : null;
+  const aShape = a.shape;
+  const bShape = b.shape;
+  return (dy) => {
+    const o = operators();
+    const [da, db] = rule(o, sa as Tensor, sb as Tensor, sy as Tensor, dy);
+    return [da && o.sumTo(da, aShape), db && o.sumTo(db, bShape)];
+  };
 }
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);

@@ -86,6 +86,7 @@ abstract class FusedOp implements FusableDeferred {
 
   compute(): Storage {
     const [backend, buf] = this.launch(undefined);
+    this.result = null; // the gradient rule holds this op: it must not hold the computed result too
     this.dispose();
     return new Storage(backend, this.device, buf, 'float32', sizeOf(this.outShape));
   }
@@ -134,8 +135,9 @@ abstract class FusedOp implements FusableDeferred {
   }
 
   private record(out: Tensor, activation: Activation | undefined): void {
+    const y = activation === 'relu' ? out : null; // only relu's gradient reads the output: else it is not held
     recordOp(this.inputs, out, (dy, needs) => {
-      const dz = activation === 'relu' ? reluGrad(dy, out) : dy;
+      const dz = y ? reluGrad(dy, y) : dy;
       const [dx, dw] = this.grads(dz, needs);
       const bias = this.inputs[2];
       return [dx, dw, bias && needs[2] ? this.biasGrad(dz, bias) : null];

@@ -1,5 +1,5 @@
 import { operators } from '../autograd/operators.js';
-import { noGrad, recordOp } from '../autograd/tape.js';
+import { type GradRule, noGrad, recordOp } from '../autograd/tape.js';
 import type { Activation, Backend } from '../backend.js';
 import { UNARY, UNARY_OPS, type UnaryOp, type UnaryRow } from '../elementwise/table.js';
 import { getBackend } from '../registry.js';
@@ -35,9 +35,20 @@ export function unary(op: UnaryOp, x: Tensor): Tensor {
   const y = backendHasKernel(backend, op)
     ? runKernel(op, [inp], inp.shape, inp.dtype, (k) => k.unary(op, inp.ref(op)))
     : composed(row, inp, backend);
-  const rule = row.grad;
-  if (rule && inp.dtype === 'float32') recordOp([inp], y, (dy) => [rule(operators(), inp, y, dy)]);
+  if (row.grad && inp.dtype === 'float32') recordOp([inp], y, unaryGrad(row, inp, y));
   return y;
+}
+
+/**
+ * The row's gradient rule holding only what it reads (relu: its output), made outside
+ * `unary` so that the closure does not share that call's context, which holds the input.
+ */
+function unaryGrad(row: UnaryRow, x: Tensor, y: Tensor): GradRule {
+  const rule = row.grad as NonNullable<UnaryRow['grad']>;
+  const reads = row.gradReads;
+  const sx = !reads || reads.includes('x') ? x : null;
+  const sy = !reads || reads.includes('y') ? y : null;
+  return (dy) => [rule(operators(), sx as Tensor, sy as Tensor, dy)];
 }
 
 /**
