@@ -198,6 +198,8 @@ export interface Backend<Buf = any> {
    */
   beginReplay?(): void;
   endReplay?(): void;
+
+  /**
    * Optional, with `planOutput`: a buffer for a replay's buffer plan (jit.trace), held by the plan
    * for as long as it lives and never released to the backend; `length` elements of `dtype`.
    */
