@@ -100,20 +100,23 @@ describe('SyncBatchNorm', () => {
   });
 
   /**
-   * At lr 0.01 the 2-rank run and the single process drift apart (7e-3 after 20 steps), and so
-   * does one process from itself when only the order of the samples inside each batch is reversed
-   * (6e-3): with batches of 4 and 2×2 feature maps in the last stage, the 20 BatchNorm layers divide
-   * by small batch deviations, so float rounding differences (a few ulps after step 1, from summing
-   * 2 + 2 samples instead of 4) grow: 4e-7 after 1 step, 3e-6 after 10, 2e-4 after 15, 7e-3 after 20. The drift is that amplification of
-   * rounding, not an error of SyncBatchNorm: after one step the runs agree to rounding, and after 20
-   * the 2-rank run is as close to the single process as the single process with reversed batches is.
+   * At lr 0.01 the 2-rank run and the single process drift apart, and so does one process from
+   * itself when only the order of the samples inside each batch is reversed: with batches of 4 and
+   * 2×2 feature maps in the last stage, the 20 BatchNorm layers divide by small batch deviations, so
+   * float rounding differences (a few ulps after step 1, from summing 2 + 2 samples instead of 4)
+   * grow: about 4e-7 after 1 step and 2–3e-6 after 10. Past step 10 the growth is chaotic: one
+   * rounding difference or another takes a last-stage running variance on a different path, so at
+   * step 20 either run may be ahead of the other by 2× to 200× depending on the GEMM's summation
+   * order (measured on two kernel builds, 2026-12-08). The test therefore compares at step 10, where
+   * the drift is still the smooth amplification of rounding: the 2-rank run stays within 4× of the
+   * single process with reversed batches, which an error in SyncBatchNorm would not.
    */
-  it('ResNet-18 with SyncBatchNorm at lr 0.01: agrees to rounding after 1 step, and drifts no more than one process with another summation order', {
+  it('ResNet-18 with SyncBatchNorm at lr 0.01: agrees to rounding after 1 step, and after 10 drifts no more than one process with another summation order', {
     timeout: 240_000,
   }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'mge-syncbn-'));
     try {
-      const env = { MGE_RESNET_LR: '0.01', MGE_RESNET_DUMP: '1,20' };
+      const env = { MGE_RESNET_LR: '0.01', MGE_RESNET_DUMP: '1,10' };
       const ddp = mpirun('resnet.ts', ['ddp', dir], 2, 120_000, env);
       expect(ddp.stderr).not.toMatch(/uncaught/);
       expect(ddp.status).toBe(0);
@@ -126,10 +129,10 @@ describe('SyncBatchNorm', () => {
         [`resnet-0-${step}.bin`, `resnet-single-${step}.bin`, `resnet-single-reversed-${step}.bin`].map((f) => read(dir, f));
       const [ddp1, one1] = at(1);
       expect(maxDiff(ddp1, one1)).toBeLessThanOrEqual(1e-6);
-      const [ddp20, one20, reversed20] = at(20);
-      const rounding = maxDiff(reversed20, one20);
-      expect(rounding).toBeGreaterThan(1e-4);
-      expect(maxDiff(ddp20, one20)).toBeLessThanOrEqual(4 * rounding);
+      const [ddp10, one10, reversed10] = at(10);
+      const rounding = maxDiff(reversed10, one10);
+      expect(rounding).toBeGreaterThan(1e-7); // the reversed order did change the sums
+      expect(maxDiff(ddp10, one10)).toBeLessThanOrEqual(4 * rounding);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
