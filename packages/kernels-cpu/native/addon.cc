@@ -885,23 +885,30 @@ void DepthwiseConv2dBackwardFilter(const Napi::CallbackInfo& info) {
                                    static_cast<float*>(dw.data), p);
 }
 
+// A [rows, cols] float32 weight checked and packed once by `pack` into `packed_length(rows, cols)`
+// floats: the shared body of packPointwise and packLinear.
+Napi::Value PackWeight(const Napi::CallbackInfo& info, const char* op, const char* rows_name, const char* cols_name,
+                       i64 (*packed_length)(i64, i64), void (*pack)(const float*, i64, i64, float*)) {
+  Napi::Env env = info.Env();
+  Arr w = get_arr(info, 0, op, "w");
+  const i64 r = get_int(info, 1, op, rows_name), c = get_int(info, 2, op, cols_name);
+  if (r < 1 || c < 1 || r > 2147483647 || c > 2147483647) {
+    fail(env, op, std::string("arguments '") + rows_name + "' and '" + cols_name + "' must be in [1, 2^31 - 1], got " + rows_name +
+                      " " + std::to_string(r) + " and " + cols_name + " " + std::to_string(c));
+  }
+  expect_dtype(env, op, "w", w, kF32);
+  expect_len(env, op, "w", w, checked_size(env, op, "w", {r, c}));
+  const i64 len = packed_length(r, c);
+  checked_size(env, op, "the packed weight", {len, 4});
+  Napi::Float32Array packed = Napi::Float32Array::New(env, static_cast<std::size_t>(len));
+  pack(static_cast<const float*>(w.data), r, c, packed.Data());
+  return packed;
+}
+
 // packPointwise(w, o, c) → the [o, c] filter of a 1×1 convolution packed for pointwiseConv2d
 // (the register tile's row panels of the ISA in use), made once per traced inference layer.
 Napi::Value PackPointwise(const Napi::CallbackInfo& info) {
-  const char* op = "packPointwise";
-  Napi::Env env = info.Env();
-  Arr w = get_arr(info, 0, op, "w");
-  const i64 o = get_int(info, 1, op, "o"), c = get_int(info, 2, op, "c");
-  if (o < 1 || c < 1 || o > 2147483647 || c > 2147483647) {
-    fail(env, op, "arguments 'o' and 'c' must be in [1, 2^31 - 1], got o " + std::to_string(o) + " and c " + std::to_string(c));
-  }
-  expect_dtype(env, op, "w", w, kF32);
-  expect_len(env, op, "w", w, checked_size(env, op, "w", {o, c}));
-  const i64 len = pointwise_packed_length(o, c);
-  checked_size(env, op, "the packed filter", {len, 4});
-  Napi::Float32Array packed = Napi::Float32Array::New(env, static_cast<std::size_t>(len));
-  pointwise_pack(static_cast<const float*>(w.data), o, c, packed.Data());
-  return packed;
+  return PackWeight(info, "packPointwise", "o", "c", pointwise_packed_length, pointwise_pack);
 }
 
 // pointwiseConv2d(x, packed, y, params[16], bias?, activation?, residual?) → whether it ran: a
@@ -942,20 +949,7 @@ Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
 
 // packLinear(w, n, k) → a linear layer's [n, k] weight packed for linearPacked.
 Napi::Value PackLinear(const Napi::CallbackInfo& info) {
-  const char* op = "packLinear";
-  Napi::Env env = info.Env();
-  Arr w = get_arr(info, 0, op, "w");
-  const i64 n = get_int(info, 1, op, "n"), k = get_int(info, 2, op, "k");
-  if (n < 1 || k < 1 || n > 2147483647 || k > 2147483647) {
-    fail(env, op, "arguments 'n' and 'k' must be in [1, 2^31 - 1], got n " + std::to_string(n) + " and k " + std::to_string(k));
-  }
-  expect_dtype(env, op, "w", w, kF32);
-  expect_len(env, op, "w", w, checked_size(env, op, "w", {n, k}));
-  const i64 len = linear_packed_length(n, k);
-  checked_size(env, op, "the packed weight", {len, 4});
-  Napi::Float32Array packed = Napi::Float32Array::New(env, static_cast<std::size_t>(len));
-  linear_pack(static_cast<const float*>(w.data), n, k, packed.Data());
-  return packed;
+  return PackWeight(info, "packLinear", "n", "k", linear_packed_length, linear_pack);
 }
 
 // linearPacked(x, packed, y, m, n, k, bias?, relu?) → whether it ran: y [m, n] = x [m, k] · wᵀ

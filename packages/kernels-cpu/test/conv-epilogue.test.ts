@@ -6,7 +6,7 @@
 import type { Conv2dParams, ConvEpilogue, DataArray, TensorRef } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../src/native.js';
-import { cpu, expectClose, js, randomPair } from './helpers.js';
+import { cpu, epilogueReference, expectClose, js, randomPair } from './helpers.js';
 
 function conv(n: number, c: number, h: number, o: number, k: number, s: number, groups = 1): Conv2dParams {
   const p = (k - 1) >> 1;
@@ -26,29 +26,6 @@ const CASES: [string, Conv2dParams][] = [
 
 type Act = NonNullable<ConvEpilogue['activation']>;
 const ACTS: (Act | undefined)[] = [undefined, 'relu', 'relu6', 'hardswish'];
-
-/** act(conv + bias + residual) on js, one kernel at a time as the traced ops run them. */
-function reference(x: TensorRef, w: TensorRef, p: Conv2dParams, bias?: TensorRef, residual?: TensorRef, act?: Act): DataArray {
-  const shape = [p.n, p.o, p.oh, p.ow];
-  const ref = (buf: unknown, s = shape) => ({ buf, shape: s, dtype: 'float32' as const });
-  const scalar = (v: number) => ref(js.upload(Float32Array.of(v)), [1, 1, 1, 1]);
-  let y = js.conv2d(x as never, w as never, p, bias ? { bias: bias as never } : undefined) as unknown;
-  if (residual) y = js.binary('add', ref(y) as never, residual as never, shape);
-  const relu6 = (v: unknown) =>
-    js.binary('minimum', ref(js.binary('maximum', ref(v) as never, scalar(0) as never, shape)) as never, scalar(6) as never, shape);
-  if (act === 'relu') y = js.unary('relu', ref(y) as never);
-  if (act === 'relu6') y = relu6(y);
-  if (act === 'hardswish') {
-    const h = js.binary(
-      'mul',
-      ref(relu6(js.binary('add', ref(y) as never, scalar(3) as never, shape))) as never,
-      scalar(1 / 6) as never,
-      shape,
-    );
-    y = js.binary('mul', ref(y) as never, ref(h) as never, shape);
-  }
-  return y as DataArray;
-}
 
 describe('cpu conv2dEpilogue', () => {
   let seed = 500;
@@ -70,7 +47,7 @@ describe('cpu conv2dEpilogue', () => {
           residual: withRes ? r.c : undefined,
           activation,
         });
-        const want = reference(x.j, w.j, p, withBias ? b.j : undefined, withRes ? r.j : undefined, activation);
+        const want = epilogueReference(x.j, w.j, p, withBias ? b.j : undefined, withRes ? r.j : undefined, activation);
         expectClose(cpu.readSync(got, 'float32', size), want, 1e-4, 1e-4, `${activation} bias ${withBias} residual ${withRes}`);
       }
     }
