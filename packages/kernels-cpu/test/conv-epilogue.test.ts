@@ -3,10 +3,10 @@
 // elementwise kernels that compute the same thing one by one — on every convolution path:
 // direct (LeNet-sized), im2col GEMM at batch 1 and batched (through scratch memory),
 // pointwise, banded, and depthwise at stride 1 and 2.
-import type { Conv2dParams, ConvEpilogue, DataArray, TensorRef } from '@mge/core';
+import type { Conv2dParams, ConvEpilogue } from '@mge/core';
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../src/native.js';
-import { cpu, epilogueReference, expectClose, js, randomPair } from './helpers.js';
+import { cpu, epilogueReference, expectClose, randomPair } from './helpers.js';
 
 function conv(n: number, c: number, h: number, o: number, k: number, s: number, groups = 1): Conv2dParams {
   const p = (k - 1) >> 1;
