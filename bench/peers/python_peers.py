@@ -85,6 +85,10 @@ def bench_sgemm(n, quick):
     tc = torch.empty((n, n))
     for threads in (1, 2):
         torch.set_num_threads(threads)
+        # Debian's torch runs mm on the system BLAS (OpenBLAS), whose own thread count
+        # torch.set_num_threads does not set: without this its "1 thread" row ran on 2
+        if lib is not None:
+            lib.openblas_set_num_threads(threads)
         t = measure(lambda: torch.mm(ta, tb, out=tc), quick)
         impl = f"PyTorch {torch.__version__.split('+')[0]} mm ({threads} thread{'s' if threads > 1 else ''})"
         rows.append(row(workload, impl, t, flops / (t["medianMs"] * 1e6), "GFLOP/s"))
