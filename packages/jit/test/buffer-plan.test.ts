@@ -7,7 +7,7 @@ import '@mge/kernels-cpu';
 import { getBackend, random, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { trace } from '../src/index.js';
-import { maxRelDiff, smallResNetStep } from './helpers.js';
+import { expectTracedMatchesEager, smallResNetStep } from './helpers.js';
 
 afterAll(() => setDefaultDevice('js'));
 
@@ -26,27 +26,11 @@ function images(n: number, seed: number): [Tensor, Tensor] {
 describe('buffer plan (cpu)', () => {
   it('a traced ResNet-shaped training step gives the eager parameters after 100 steps (1e-5)', async () => {
     setDefaultDevice('cpu');
-    const eager = smallResNetStep(5);
-    const traced = smallResNetStep(5);
-    const step = trace(traced.step);
-    for (let i = 0; i < 100; i++) {
-      const [x, y] = images(4, i);
-      const le = await eager.step(x, y).data();
-      const lt = await step(x, y).data();
-      expect(Math.abs(le[0] - lt[0])).toBeLessThan(1e-5);
-    }
-    expect(step.traceCount).toBe(1);
-    const pe = [...eager.model.parameters()];
-    const pt = [...traced.model.parameters()];
-    for (let i = 0; i < pe.length; i++) {
-      expect(maxRelDiff((await pt[i].data()) as Float32Array, (await pe[i].data()) as Float32Array)).toBeLessThan(1e-5);
-    }
-    // running statistics are updated in place too
-    const be = [...eager.model.buffers()];
-    const bt = [...traced.model.buffers()];
-    for (let i = 0; i < be.length; i++) {
-      expect(maxRelDiff((await bt[i].data()) as Float32Array, (await be[i].data()) as Float32Array)).toBeLessThan(1e-5);
-    }
+    await expectTracedMatchesEager(
+      () => smallResNetStep(5),
+      (i) => images(4, i),
+      100,
+    );
   });
 
   it('plans most outputs once, and a replay takes backend memory only for what leaves the step', async () => {

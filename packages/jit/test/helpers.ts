@@ -36,27 +36,48 @@ export function maxRelDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
+/** A model and its training step, as `lenetStep` and `smallResNetStep` make them. */
+export interface TrainingStep {
+  model: M.Module;
+  step: (x: Tensor, y: Tensor) => Tensor;
+}
+
 /**
- * Trains two LeNets from the same seed, one eagerly and one through `trace`, for `steps` batches of
- * `n` on `device`: the losses agree at every step and the parameters at the end (1e-5), and the
- * step was traced once.
+ * Trains two copies from one seed (`make`), one eagerly and one through `trace`, on `steps`
+ * batches from `batchAt`: the losses agree at every step and the parameters and buffers (running
+ * statistics) at the end (1e-5), and the step was traced once.
  */
-export async function expectTracedLeNetMatchesEager(device: string, steps: number, n: number, symbolic = false): Promise<void> {
-  const eager = lenetStep(3);
-  const traced = lenetStep(3);
+export async function expectTracedMatchesEager(
+  make: () => TrainingStep,
+  batchAt: (i: number) => [Tensor, Tensor],
+  steps: number,
+  symbolic = false,
+): Promise<void> {
+  const eager = make();
+  const traced = make();
   const step = trace(traced.step, { symbolic });
   for (let i = 0; i < steps; i++) {
-    const [x, y] = batch(n, i, device);
+    const [x, y] = batchAt(i);
     const le = await eager.step(x, y).data();
     const lt = await step(x, y).data();
     expect(Math.abs(le[0] - lt[0])).toBeLessThan(1e-5);
   }
   expect(step.traceCount).toBe(1);
-  const pe = [...eager.model.parameters()];
-  const pt = [...traced.model.parameters()];
-  for (let i = 0; i < pe.length; i++) {
-    expect(maxRelDiff((await pt[i].data()) as Float32Array, (await pe[i].data()) as Float32Array)).toBeLessThan(1e-5);
+  const te = [...eager.model.parameters(), ...eager.model.buffers()];
+  const tt = [...traced.model.parameters(), ...traced.model.buffers()];
+  for (let i = 0; i < te.length; i++) {
+    expect(maxRelDiff((await tt[i].data()) as Float32Array, (await te[i].data()) as Float32Array)).toBeLessThan(1e-5);
   }
+}
+
+/** `expectTracedMatchesEager` for LeNets from seed 3 on batches of `n` on `device`. */
+export async function expectTracedLeNetMatchesEager(device: string, steps: number, n: number, symbolic = false): Promise<void> {
+  await expectTracedMatchesEager(
+    () => lenetStep(3),
+    (i) => batch(n, i, device),
+    steps,
+    symbolic,
+  );
 }
 
 /** Adam's bias correction reads a host step count that changes every call: the second call must say so. */

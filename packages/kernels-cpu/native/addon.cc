@@ -370,23 +370,25 @@ void Binary(const Napi::CallbackInfo& info) {
          out.data, s.rank, s.dims[2]);
 }
 
-// The fused float32 passes' operands: a, b and out, float32 arrays of one length.
+// Two float32 inputs and a float32 output of one length, arguments 0, 1 and 2 (named as the
+// operator's signature names them in errors): the fused passes and the elementwise gradients.
 struct F32Operands {
   const float* a;
   const float* b;
   float* out;
   i64 n;
 };
-F32Operands get_f32_operands(const Napi::CallbackInfo& info, const char* op) {
+F32Operands get_f32_operands(const Napi::CallbackInfo& info, const char* op, const char* a_name = "a", const char* b_name = "b",
+                             const char* out_name = "out") {
   Napi::Env env = info.Env();
-  Arr a = get_arr(info, 0, op, "a");
-  Arr b = get_arr(info, 1, op, "b");
-  Arr out = get_arr(info, 2, op, "out");
-  expect_dtype(env, op, "a", a, kF32);
-  expect_dtype(env, op, "b", b, kF32);
-  expect_dtype(env, op, "out", out, kF32);
-  expect_len(env, op, "b", b, a.length);
-  expect_len(env, op, "out", out, a.length);
+  Arr a = get_arr(info, 0, op, a_name);
+  Arr b = get_arr(info, 1, op, b_name);
+  Arr out = get_arr(info, 2, op, out_name);
+  expect_dtype(env, op, a_name, a, kF32);
+  expect_dtype(env, op, b_name, b, kF32);
+  expect_dtype(env, op, out_name, out, kF32);
+  expect_len(env, op, b_name, b, a.length);
+  expect_len(env, op, out_name, out, a.length);
   return {static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(out.data), a.length};
 }
 
@@ -470,18 +472,8 @@ void Gelu(const Napi::CallbackInfo& info) {
 
 // geluBackward(x, dy, dx)
 void GeluBackward(const Napi::CallbackInfo& info) {
-  const char* op = "geluBackward";
-  Napi::Env env = info.Env();
-  Arr x = get_arr(info, 0, op, "x");
-  Arr dy = get_arr(info, 1, op, "dy");
-  Arr dx = get_arr(info, 2, op, "dx");
-  expect_dtype(env, op, "x", x, kF32);
-  expect_dtype(env, op, "dy", dy, kF32);
-  expect_dtype(env, op, "dx", dx, kF32);
-  expect_len(env, op, "dy", dy, x.length);
-  expect_len(env, op, "dx", dx, x.length);
-  gelu_backward(static_cast<const float*>(x.data), static_cast<const float*>(dy.data), static_cast<float*>(dx.data),
-                x.length);
+  const F32Operands o = get_f32_operands(info, "geluBackward", "x", "dy", "dx");
+  gelu_backward(o.a, o.b, o.out, o.n);
 }
 
 // The standardisation's row count, row length and eps, from arguments i, i+1, i+2; the arrays
@@ -519,18 +511,9 @@ void Standardize(const Napi::CallbackInfo& info) {
 // standardizeBackward(x, dy, dx, rows, cols, eps)
 void StandardizeBackward(const Napi::CallbackInfo& info) {
   const char* op = "standardizeBackward";
-  Napi::Env env = info.Env();
-  Arr x = get_arr(info, 0, op, "x");
-  Arr dy = get_arr(info, 1, op, "dy");
-  Arr dx = get_arr(info, 2, op, "dx");
-  expect_dtype(env, op, "x", x, kF32);
-  expect_dtype(env, op, "dy", dy, kF32);
-  expect_dtype(env, op, "dx", dx, kF32);
-  expect_len(env, op, "dy", dy, x.length);
-  expect_len(env, op, "dx", dx, x.length);
-  const RowsShape r = read_rows(info, 3, op, x.length);
-  standardize_backward(static_cast<const float*>(x.data), static_cast<const float*>(dy.data),
-                       static_cast<float*>(dx.data), r.rows, r.cols, r.eps);
+  const F32Operands o = get_f32_operands(info, op, "x", "dy", "dx");
+  const RowsShape r = read_rows(info, 3, op, o.n);
+  standardize_backward(o.a, o.b, o.out, r.rows, r.cols, r.eps);
 }
 
 void Where(const Napi::CallbackInfo& info) {
