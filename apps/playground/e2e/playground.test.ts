@@ -35,8 +35,9 @@ describe('playground in chromium', () => {
   it('loads with at most 2 MB transferred on a cold cache (packed digits, compressed text and wasm)', async () => {
     // The page opened in beforeAll is this server's first client, in a fresh browser context (an
     // empty HTTP cache), so every byte it loaded went through the server. Wait until the network
-    // is quiet so that the training worker's own fetches (its wasm module) count too.
-    await w.page.waitForLoadState('networkidle');
+    // is quiet so that the training worker's own fetches (its wasm module) count too. Beside
+    // another package's tests the page can take over 30 s (playwright's default) to settle.
+    await w.page.waitForLoadState('networkidle', { timeout: 90_000 });
     const total = server.sent.reduce((a, r) => a + r.bytes, 0);
     const detail = server.sent.map((r) => `${r.path} ${r.bytes}`).join(', ');
     console.info(`cold load: ${total} bytes of response bodies (${detail})`);
