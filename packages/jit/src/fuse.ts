@@ -16,7 +16,7 @@ import type { KernelStep, Recording, RecValue, Step } from './recording.js';
  * Backends where a generated JS loop beats their own kernels one by one. Not cpu: its native
  * kernels (SIMD, threads) ran a 6-operator chain over 2M elements in 120–154 ms against the
  * fused JS loop's 314–369 ms (same run, 2 threads). A backend with the optional
- * `elementwiseProgram` (cpu) gets the chain as one program of table operators instead.
+ * `elementwiseProgram` (cpu, webgpu) gets the chain as one program of table operators instead.
  */
 const FUSE_ON = new Set(['js']);
 

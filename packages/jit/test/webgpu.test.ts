@@ -50,6 +50,24 @@ describe.skipIf(!gpu)('trace on webgpu', () => {
     }
   });
 
+  it('with symbolic, elementwise chains run as one generated kernel each: the LeNet step still gives the eager parameters', async () => {
+    setDefaultDevice('webgpu');
+    const stats = (getBackend('webgpu') as unknown as { runtime: { stats: { dispatches: number } } }).runtime.stats;
+    const chain = (x: Tensor, s: Tensor) => x.mul(s).add(0.5).relu().mul(x).sub(s).exp();
+    const step = trace(chain, { symbolic: true });
+    const x = tensor([1, -2, 3, 0.25, -0.5]);
+    const s = tensor([0.75]);
+    const want = await chain(x, s).data();
+    for (let i = 0; i < 3; i++) await step(x, s).data();
+    expect(step.stats?.fusedLoops).toBe(1);
+    const before = stats.dispatches;
+    const out = step(x, s);
+    expect(stats.dispatches - before).toBe(1);
+    const got = await out.data();
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-6 * Math.abs(want[i]));
+    await expectTracedLeNetMatchesEager('webgpu', 8, 2, true);
+  });
+
   it("reports Adam's changing bias correction at the second call", () => {
     setDefaultDevice('webgpu');
     expectAdamStepCountReported();

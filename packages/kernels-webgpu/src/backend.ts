@@ -7,6 +7,7 @@ import type {
   Conv2dParams,
   DataArray,
   DType,
+  ElementwiseInstr,
   Epilogue,
   MatmulParams,
   Pool2dParams,
@@ -41,6 +42,7 @@ import {
 import { argsortKernel, gatherKernel, scatterAddKernel } from './kernels/indexing.js';
 import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
+import { checkProgram, programKernel, programKey } from './kernels/program.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource, WANTED_DYNAMIC_STORAGE_BINDINGS } from './runtime.js';
@@ -323,6 +325,67 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const out = this.runtime.acquire(n, 'int32');
     this.run(argReduceKernel(op, x.dtype), [xb, out], [n, len, inner], n);
     return out;
+  }
+
+  /** Kernels of fused elementwise programs (kernels/program.ts), by program and which inputs are single values. */
+  private readonly programs = new WeakMap<readonly ElementwiseInstr[], Map<string, KernelSource>>();
+
+  /**
+   * A jit-fused elementwise chain as one dispatch. Past the device's storage bindings per shader
+   * stage (inputs + output) the instructions run one kernel each, with the same results.
+   */
+  elementwiseProgram(program: readonly ElementwiseInstr[], inputs: readonly Ref[], size: number): GpuBuffer {
+    if (!Number.isInteger(size) || size < 0) {
+      throw new RangeError(`webgpu.elementwiseProgram: argument 'size' must be a non-negative integer, got ${size}`);
+    }
+    if (!Array.isArray(inputs)) throw new TypeError(`webgpu.elementwiseProgram: argument 'inputs' must be an array, got ${typeof inputs}`);
+    const bufs = inputs.map((r, k) => bufOf('elementwiseProgram', r, `inputs[${k}]`));
+    const scalar = inputs.map((r, k) => {
+      const n = sizeOf(r.shape);
+      if (r.dtype !== 'float32' || (n !== size && n !== 1)) {
+        throw new TypeError(`webgpu.elementwiseProgram: inputs[${k}] must be float32 of ${size} elements or of 1, got ${r.dtype} of ${n}`);
+      }
+      return n === 1 && size !== 1;
+    });
+    let kernels = this.programs.get(program);
+    if (!kernels) {
+      kernels = new Map();
+      this.programs.set(program, kernels);
+    }
+    const sig = scalar.map((s) => (s ? 's' : 'v')).join('');
+    let k = kernels.get(sig);
+    if (!k) {
+      checkProgram(program, inputs.length);
+      k = programKernel(programKey(program, scalar), program, scalar);
+      kernels.set(sig, k);
+    }
+    if (inputs.length + 1 > (this.runtime.device.limits.maxStorageBuffersPerShaderStage ?? 8)) {
+      return this.programUnfused(program, inputs, scalar, size);
+    }
+    const out = this.runtime.acquire(size, 'float32');
+    this.run(k, [...bufs, out], [size], size);
+    return out;
+  }
+
+  private programUnfused(
+    program: readonly ElementwiseInstr[],
+    inputs: readonly Ref[],
+    scalar: readonly boolean[],
+    size: number,
+  ): GpuBuffer {
+    const results: GpuBuffer[] = [];
+    const ref = (a: number): Ref =>
+      a >= 0
+        ? { buf: results[a], shape: [size], dtype: 'float32' }
+        : { buf: inputs[-1 - a].buf, shape: [scalar[-1 - a] ? 1 : size], dtype: 'float32' };
+    program.forEach((ins, j) => {
+      results[j] =
+        ins.kind === 'unary'
+          ? this.unary(ins.op as UnaryOp, ref(ins.args[0]))
+          : this.binary(ins.op as BinaryOp, ref(ins.args[0]), ref(ins.args[1]), [size]);
+    });
+    for (let j = 0; j < results.length - 1; j++) this.runtime.pool.release(results[j]);
+    return results[results.length - 1];
   }
 
   // ---- movement -----------------------------------------------------------------

@@ -7,7 +7,7 @@ import { elementwiseMain, type GpuDType, offsetsFromIndex, PARAMS, storage, wgsl
  * core's operator table (each once; unused ones cost nothing once compiled).
  * Bit tests because WGSL lets compilers assume floats are finite, so x != x may fold to false.
  */
-const MATH = [
+export const MATH = [
   /* wgsl */ `
 fn isnan_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 fn isinf_(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }`,
@@ -41,7 +41,8 @@ ${elementwiseMain(`  let v = X[i];\n  Y[i] = ${unaryExpr(op, t)};`)}`,
   };
 }
 
-function binaryExpr(op: BinaryOp, t: string): string {
+/** The row's WGSL expression of `x` and `y` for element type `t` (comparisons as u32 0/1). */
+export function binaryExpr(op: BinaryOp, t: string): string {
   const row = BINARY[op];
   const e = (t === 'f32' ? row.wgsl : (row.wgslInt ?? row.wgsl)) ?? noKernel(op);
   return row.dtype === 'compare' || row.dtype === 'logical' ? `select(0u, 1u, ${e})` : e;
