@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark in one process, sequentially, on the same synthetic
 // data; prints a table with medians, spread and our ratio to each peer, and writes
-// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,zoo-infer,indexing,jit, --memory [--steps=N]
+// bench/results.json. Flags: --quick (fewer runs), --only=sgemm,conv,lenet,zoo,zoo-infer,indexing,jit,jit-webgpu, --memory [--steps=N]
 // [--devices=js,cpu,webgpu] (RSS over N steps of the README's synchronous training loop on each
 // device, default 20,000; only that mode unless --only is given too).
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { benchLenet } from './lenet.js';
 import { benchMemory } from './memory.js';
 import { Report } from './report.js';
 import { benchSgemm } from './sgemm.js';
+import { benchJitWebgpu } from './webgpu/jit-step.js';
 import { benchZoo, benchZooInference } from './zoo.js';
 
 const args = process.argv.slice(2);
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   if (only?.has('zoo-infer')) await benchZooInference(report, quick);
   if (want('indexing')) await benchIndexing(report, quick);
   if (want('jit')) await benchJit(report, quick);
+  // minutes on a software adapter (lavapipe): only when asked for
+  if (only?.has('jit-webgpu')) await benchJitWebgpu(report, quick);
   if (memory) await benchMemory(report, memorySteps, memoryDevices);
 
   const table = report.table((impl) => impl.startsWith('mge cpu'));
@@ -84,9 +87,11 @@ async function main(): Promise<void> {
           ? `results-zoo-infer-${info.threads}t.json`
           : only?.size === 1 && only.has('jit')
             ? 'results-jit.json'
-            : only?.size === 1 && only.has('conv')
-              ? 'results-conv.json'
-              : 'results.json';
+            : only?.size === 1 && only.has('jit-webgpu')
+              ? 'results-jit-webgpu.json'
+              : only?.size === 1 && only.has('conv')
+                ? 'results-conv.json'
+                : 'results.json';
   const out = join(dirname(dirname(fileURLToPath(import.meta.url))), file);
   writeFileSync(
     out,
