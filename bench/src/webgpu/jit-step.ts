@@ -30,6 +30,7 @@ export async function benchJitWebgpu(report: Report, quick: boolean): Promise<vo
       `webgpu LeNet b64 traced vs eager, round ${i + 1}: wall ${x.eagerMs.toFixed(0)} / ${x.tracedMs.toFixed(0)} ms = ${x.speedup.toFixed(2)}×, CPU time (lavapipe's threads included) ${x.eagerCpuMs.toFixed(0)} / ${x.tracedCpuMs.toFixed(0)} ms = ${x.cpuSpeedup.toFixed(2)}×`,
     );
   }
+  for (const line of report.ratios('mge webgpu traced', 'mge webgpu')) report.note(line);
   report.note(`webgpu traced step: ${r.dispatches} dispatches in ${r.submits} submit(s), ${r.fusedLoops} fused elementwise programs`);
 }
 

@@ -1,6 +1,8 @@
 // Where a LeNet training step's time goes on webgpu (MegEngine's network-building guide
 // examples): every dispatch is submitted and waited for on its own, and its wall time, less an
-// empty submit-and-wait measured the same way, is summed by kernel and grid. Node (Dawn) only.
+// empty submit-and-wait measured the same way, is summed by kernel and grid, with the process's
+// CPU time (lavapipe runs kernels on this process's threads; steadier than wall time on a shared
+// machine). Node (Dawn) only.
 //   tsx --conditions=source src/webgpu/step-profile.ts [batch=64] [traced=0|1]
 import { GradManager, getBackend, random, ready, setDefaultDevice, type Tensor, tensor } from '@mge/core';
 import * as F from '@mge/functional';
@@ -51,31 +53,43 @@ wait();
 const t = performance.now();
 for (let i = 0; i < 20; i++) wait();
 const empty = (performance.now() - t) / 20;
-const rows = new Map<string, { n: number; ms: number }>();
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const c = cpuMs();
+for (let i = 0; i < 20; i++) wait();
+const emptyCpu = (cpuMs() - c) / 20;
+const rows = new Map<string, { n: number; ms: number; cpu: number }>();
 let depth = 0;
 rt.dispatch = (k, bufs, params, groups) => {
   if (depth > 0) return original(k, bufs, params, groups);
   depth++;
   wait();
+  const c0 = cpuMs();
   const t0 = performance.now();
   original(k, bufs, params, groups);
   wait();
   const ms = performance.now() - t0 - empty;
+  const cpu = cpuMs() - c0 - emptyCpu;
   depth--;
   const key = `${k.key} [${groups.join('×')}]`;
-  const r = rows.get(key) ?? { n: 0, ms: 0 };
+  const r = rows.get(key) ?? { n: 0, ms: 0, cpu: 0 };
   r.n++;
   r.ms += ms;
+  r.cpu += cpu;
   rows.set(key, r);
 };
 const t1 = performance.now();
 await step(x, y).data();
 const wall = performance.now() - t1;
 rt.dispatch = original;
-const sorted = [...rows].sort((p, q) => q[1].ms - p[1].ms);
+const sorted = [...rows].sort((p, q) => q[1].cpu - p[1].cpu);
 const total = sorted.reduce((s, [, r]) => s + r.ms, 0);
+const totalCpu = sorted.reduce((s, [, r]) => s + r.cpu, 0);
 console.log(
-  `batch ${b} ${tracedArg === '1' ? 'traced' : 'eager'}: ${sorted.reduce((s, [, r]) => s + r.n, 0)} dispatches, kernel time ${total.toFixed(0)} ms (empty submit ${empty.toFixed(2)} ms, profiled wall ${wall.toFixed(0)} ms)`,
+  `batch ${b} ${tracedArg === '1' ? 'traced' : 'eager'}: ${sorted.reduce((s, [, r]) => s + r.n, 0)} dispatches, kernel time ${total.toFixed(0)} ms wall, ${totalCpu.toFixed(0)} ms CPU (empty submit ${empty.toFixed(2)} ms, profiled wall ${wall.toFixed(0)} ms)`,
 );
-for (const [k, r] of sorted) console.log(`${r.ms.toFixed(1).padStart(8)} ms ${String(r.n).padStart(4)}×  ${k}`);
+for (const [k, r] of sorted)
+  console.log(`${r.cpu.toFixed(1).padStart(8)} ms CPU ${r.ms.toFixed(1).padStart(8)} ms wall ${String(r.n).padStart(4)}×  ${k}`);
 process.exit(0);
