@@ -154,7 +154,11 @@ export class Program {
       const a = plan.at.get(r.step.out);
       const slot = a && slots[a.slot];
       if (!a || !slot) continue;
-      r.planned = a.length === (slot as { length: number }).length ? slot : (slot as Float32Array).subarray(0, a.length);
+      r.planned = a.length === plan.slots[a.slot].length ? slot : r.backend.planView?.(slot, a.length);
+      if (r.planned === undefined) {
+        r.planned = null;
+        continue;
+      }
       this.inPlan[r.step.out] = true;
     }
   }
@@ -259,7 +263,8 @@ interface BufferPlan {
  * step that makes it to its last reader; taking the values largest first, each goes to the first
  * slot of its backend and dtype whose values' lifetimes do not overlap its own (the slot was made
  * for a value at least as large), else to a new slot — greedy by size, which comes close to the
- * peak of live intermediates. A replay then holds those slots for the program's life and allocates
+ * peak of live intermediates (a backend without `planView` shares a slot only among values of its
+ * length). A replay then holds those slots for the program's life and allocates
  * nothing per step. Values that escape the step (results, gradients left on parameters, in-place
  * updates) are not planned: the caller keeps them.
  */
@@ -293,7 +298,10 @@ function planBuffers(
   for (const life of lives) {
     let id = slots.findIndex(
       (slot, k) =>
-        slot.backend === life.backend && slot.dtype === life.dtype && taken[k].every((t) => t.to < life.from || t.from > life.to),
+        slot.backend === life.backend &&
+        slot.dtype === life.dtype &&
+        (slot.length === life.length || typeof life.backend.planView === 'function') &&
+        taken[k].every((t) => t.to < life.from || t.from > life.to),
     );
     if (id < 0) {
       id = slots.length;

@@ -42,6 +42,7 @@ import { argsortKernel, gatherKernel, scatterAddKernel } from './kernels/indexin
 import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
+import { GpuPlan } from './plan.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource, WANTED_DYNAMIC_STORAGE_BINDINGS } from './runtime.js';
 
@@ -550,6 +551,26 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const out = this.runtime.acquire(n, 'int32');
     if (n > 0) this.run(argsortKernel(x.dtype), [xb, out], [n, x.shape[axis], sizeOf(x.shape.slice(axis + 1)), descending ? 1 : 0], n);
     return out;
+  }
+
+  // ---- a replay's buffer plan (jit.trace; see plan.ts) ------------------------
+
+  /** Made at the first planned buffer. */
+  private planned: GpuPlan | undefined;
+
+  planBuffer(dtype: DType, length: number): GpuBuffer {
+    this.planned ??= new GpuPlan(this.runtime);
+    return this.planned.buffer(dtype, length, this.maxElements(dtype));
+  }
+
+  planView(buf: GpuBuffer, length: number): GpuBuffer {
+    this.planned ??= new GpuPlan(this.runtime);
+    return this.planned.view(buf, length);
+  }
+
+  planOutput(buf: GpuBuffer | null): void {
+    this.planned ??= new GpuPlan(this.runtime);
+    this.planned.output(buf);
   }
 }
 
