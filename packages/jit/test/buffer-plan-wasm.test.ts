@@ -6,7 +6,7 @@ import { getBackend, random, ready, setDefaultDevice, tensor } from '@mge/core';
 import '@mge/kernels-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batch, expectTracedLeNetMatchesEager, expectTracedMatchesEager, lenetStep, smallResNetStep } from './helpers.js';
-import { expectPlannedReplay } from './plan-checks.js';
+import { expectPlanFreedWithProgram, expectPlannedReplay } from './plan-checks.js';
 
 await ready(['wasm']);
 
@@ -67,5 +67,15 @@ describe('buffer plan (wasm)', () => {
       p.restore();
     }
     expect((getBackend('wasm') as unknown as WasmInternals).plannedBytes).toBeGreaterThan(0);
+  });
+
+  it('gives the planned blocks back to the module when the traced function is collected', async () => {
+    setDefaultDevice('wasm');
+    const b = getBackend('wasm') as unknown as WasmInternals;
+    await expectPlanFreedWithProgram(
+      () => lenetStep(4),
+      batch(2, 2, 'wasm'),
+      () => b.plannedBytes,
+    );
   });
 });

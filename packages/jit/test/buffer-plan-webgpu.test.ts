@@ -7,7 +7,7 @@ import { getBackend, ready, setDefaultDevice } from '@mge/core';
 import '@mge/kernels-webgpu';
 import { afterAll, describe, it } from 'vitest';
 import { batch, expectTracedLeNetMatchesEager, lenetStep } from './helpers.js';
-import { expectPlannedReplay } from './plan-checks.js';
+import { expectPlanFreedWithProgram, expectPlannedReplay } from './plan-checks.js';
 
 /** The webgpu device, or why there is none: skipped here, a failure under CI=true (the CI installs lavapipe). */
 async function webgpu(): Promise<boolean> {
@@ -26,6 +26,7 @@ const gpu = await webgpu();
 afterAll(() => setDefaultDevice('js'));
 
 interface GpuInternals {
+  plannedBytes: number;
   runtime: {
     pool: { acquire: (...a: unknown[]) => unknown; liveBuffers: number };
     arena: { carvedBytes: number };
@@ -57,5 +58,15 @@ describe.skipIf(!gpu)('buffer plan (webgpu)', () => {
     } finally {
       pool.acquire = acquire;
     }
+  });
+
+  it('gives the planned blocks back to the pool when the traced function is collected', async () => {
+    setDefaultDevice('webgpu');
+    const b = getBackend('webgpu') as unknown as GpuInternals;
+    await expectPlanFreedWithProgram(
+      () => lenetStep(4),
+      batch(2, 2, 'webgpu'),
+      () => b.plannedBytes,
+    );
   });
 });

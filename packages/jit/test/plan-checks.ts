@@ -53,3 +53,38 @@ export async function expectPlannedReplay(
   expect(counts.every((c) => c === counts[0])).toBe(true);
   expect(counts[0]).toBeLessThanOrEqual(stats.steps - stats.plannedSteps);
 }
+
+/**
+ * Traces `make().step`, runs it until its plan is made, drops it, and collects: `plannedBytes`
+ * (what the backend holds for plans) goes back to where it was.
+ */
+export async function expectPlanFreedWithProgram(
+  make: () => TrainingStep,
+  [x, y]: [Tensor, Tensor],
+  plannedBytes: () => number,
+): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('expectPlanFreedWithProgram needs node --expose-gc (vitest.shared.ts sets it)');
+  // plans of earlier tests' traced functions go first, so they are not taken for this one's
+  for (let i = 0, last = -1, same = 0; i < 100 && same < 3; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+    same = plannedBytes() === last ? same + 1 : 0;
+    last = plannedBytes();
+  }
+  const before = plannedBytes();
+  await (async () => {
+    const step = trace(make().step);
+    for (let i = 0; i < 3; i++) {
+      const loss = step(x, y);
+      await loss.data();
+      loss.dispose();
+    }
+    expect(plannedBytes()).toBeGreaterThan(before);
+  })();
+  for (let i = 0; i < 100 && plannedBytes() > before; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(plannedBytes()).toBeLessThanOrEqual(before);
+}

@@ -572,6 +572,11 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     this.planned ??= new GpuPlan(this.runtime);
     this.planned.output(buf);
   }
+
+  /** Bytes of arena blocks held by replays' buffer plans. */
+  get plannedBytes(): number {
+    return this.planned?.bytes ?? 0;
+  }
 }
 
 export interface WebGpuOptions {

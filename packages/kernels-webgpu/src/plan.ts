@@ -30,10 +30,17 @@ class PlannedGpuBuffer extends GpuBuffer {
 export class GpuPlan {
   private readonly held = new WeakSet<GpuBuffer>();
   private readonly freed: FinalizationRegistry<GpuBuffer>;
+  /** Bytes of planned blocks not yet given back to the pool. */
+  bytes = 0;
 
   constructor(private readonly runtime: GpuRuntime) {
-    // after destroy() the pool only forgets it again
-    this.freed = new FinalizationRegistry((block) => runtime.pool.release(block));
+    this.freed = new FinalizationRegistry((block) => {
+      // the views carried the dispatches' batch numbers: until the block is next written by a
+      // kernel, no upload (queue.writeBuffer) may take it (after destroy() the pool only forgets it)
+      block.lastBatch = Number.MAX_SAFE_INTEGER;
+      this.bytes -= block.capacity;
+      runtime.pool.release(block);
+    });
   }
 
   buffer(dtype: DType, length: number, maxElements: number): GpuBuffer {
@@ -44,6 +51,7 @@ export class GpuPlan {
     const block = this.runtime.acquire(length, dtype);
     const buf = new PlannedGpuBuffer(block, dtype, length, block.bytes, null);
     this.held.add(buf);
+    this.bytes += block.capacity;
     this.freed.register(buf, block);
     return buf;
   }
