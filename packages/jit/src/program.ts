@@ -165,7 +165,13 @@ export class Program {
 
   /** Runs the steps on the inputs' buffers; returns a tensor for each output value. */
   execute(inputs: readonly Tensor[]): Tensor[] {
-    return inReplay(this.batching, () => this.executeSteps(inputs));
+    try {
+      return inReplay(this.batching, () => this.executeSteps(inputs));
+    } catch (e) {
+      // a step that threw before taking its planned output must not hand it to the next eager op
+      for (const s of this.plan.slots) s.backend.planOutput?.(null);
+      throw e;
+    }
   }
 
   private executeSteps(inputs: readonly Tensor[]): Tensor[] {

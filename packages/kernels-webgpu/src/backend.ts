@@ -42,7 +42,7 @@ import { argsortKernel, gatherKernel, scatterAddKernel } from './kernels/indexin
 import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './kernels/layout.js';
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
-import { GpuPlan } from './plan.js';
+import { GpuPlan, isPlanned } from './plan.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource, WANTED_DYNAMIC_STORAGE_BINDINGS } from './runtime.js';
 
@@ -157,6 +157,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
 
   release(buf: GpuBuffer): void {
     if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.release: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
+    if (isPlanned(buf)) throw new Error("webgpu.release: argument 'buf' belongs to a replay's buffer plan, which keeps it");
     this.runtime.pool.release(buf);
   }
 

@@ -75,3 +75,8 @@ export class GpuPlan {
     this.runtime.nextPlanned = buf;
   }
 }
+
+/** Whether `buf` is a planned buffer or a view of one (the plan keeps it: never released to the pool). */
+export function isPlanned(buf: GpuBuffer): boolean {
+  return buf instanceof PlannedGpuBuffer;
+}
