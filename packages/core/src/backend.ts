@@ -210,6 +210,12 @@ export interface Backend<Buf = any> {
    * memory; null cancels. A replay sets it before each step, so a planned step allocates nothing.
    */
   planOutput?(buf: Buf | null): void;
+  /**
+   * Optional, with `planBuffer`: a view of the first `length` elements of a planned buffer, so
+   * values smaller than a planned buffer can share it. Without it a planned buffer is shared only by
+   * values of its own length and dtype.
+   */
+  planView?(buf: Buf, length: number): Buf;
 
   /**
    * Optional: false for a primitive (an elementwise operator's name or a method name) this

@@ -154,14 +154,24 @@ export class Program {
       const a = plan.at.get(r.step.out);
       const slot = a && slots[a.slot];
       if (!a || !slot) continue;
-      r.planned = a.length === (slot as { length: number }).length ? slot : (slot as Float32Array).subarray(0, a.length);
+      r.planned = a.length === plan.slots[a.slot].length ? slot : r.backend.planView?.(slot, a.length);
+      if (r.planned === undefined) {
+        r.planned = null;
+        continue;
+      }
       this.inPlan[r.step.out] = true;
     }
   }
 
   /** Runs the steps on the inputs' buffers; returns a tensor for each output value. */
   execute(inputs: readonly Tensor[]): Tensor[] {
-    return inReplay(this.batching, () => this.executeSteps(inputs));
+    try {
+      return inReplay(this.batching, () => this.executeSteps(inputs));
+    } catch (e) {
+      // a step that threw before taking its planned output must not hand it to the next eager op
+      for (const s of this.plan.slots) s.backend.planOutput?.(null);
+      throw e;
+    }
   }
 
   private executeSteps(inputs: readonly Tensor[]): Tensor[] {
@@ -259,7 +269,8 @@ interface BufferPlan {
  * step that makes it to its last reader; taking the values largest first, each goes to the first
  * slot of its backend and dtype whose values' lifetimes do not overlap its own (the slot was made
  * for a value at least as large), else to a new slot — greedy by size, which comes close to the
- * peak of live intermediates. A replay then holds those slots for the program's life and allocates
+ * peak of live intermediates (a backend without `planView` shares a slot only among values of its
+ * length). A replay then holds those slots for the program's life and allocates
  * nothing per step. Values that escape the step (results, gradients left on parameters, in-place
  * updates) are not planned: the caller keeps them.
  */
@@ -293,7 +304,10 @@ function planBuffers(
   for (const life of lives) {
     let id = slots.findIndex(
       (slot, k) =>
-        slot.backend === life.backend && slot.dtype === life.dtype && taken[k].every((t) => t.to < life.from || t.from > life.to),
+        slot.backend === life.backend &&
+        slot.dtype === life.dtype &&
+        (slot.length === life.length || typeof life.backend.planView === 'function') &&
+        taken[k].every((t) => t.to < life.from || t.from > life.to),
     );
     if (id < 0) {
       id = slots.length;

@@ -600,6 +600,16 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     this.native.topk(descending ? 1 : 0, x.buf, out, outer, x.shape[axis], inner, k);
     return out;
   }
+
+  /** A replay's view of the first `length` elements of a planned buffer (it shares the memory). */
+  planView(buf: DataArray, length: number): DataArray {
+    if (!ArrayBuffer.isView(buf) || !Number.isInteger(length) || length < 1 || length > buf.length) {
+      throw new RangeError(
+        `CpuBackend.planView: expected a planned buffer and a length in [1, its length], got ${ArrayBuffer.isView(buf) ? buf.length : typeof buf} and ${length}`,
+      );
+    }
+    return buf.subarray(0, length);
+  }
 }
 
 /**

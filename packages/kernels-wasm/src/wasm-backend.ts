@@ -21,6 +21,7 @@ import {
   type UnaryOp,
 } from '@mge/core';
 import type { KernelExports } from './module.js';
+import { WasmPlan } from './plan.js';
 
 /**
  * A tensor's storage in the module's linear memory. Core never looks inside; it holds the
@@ -147,6 +148,8 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   }
 
   private out(dtype: DType, size: number): WasmBuffer {
+    const planned = this.planned?.take(dtype, size);
+    if (planned) return planned;
     const bytes = size * elemSize(dtype);
     const buf = new WasmBuffer(bytes === 0 ? 0 : this.malloc(bytes), size, dtype);
     this.live.add(buf);
@@ -157,7 +160,7 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
   /** Checks that a tensor argument is a live buffer of this backend matching its shape and dtype. */
   private arg(op: string, name: string, ref: Ref, dtype?: DType): number {
     const buf = ref.buf;
-    if (!(buf instanceof WasmBuffer) || !this.live.has(buf)) {
+    if (!(buf instanceof WasmBuffer) || (!this.live.has(buf) && !this.planned?.holds(buf))) {
       throw new TypeError(`WasmBackend.${op}: argument '${name}' expected a live wasm buffer, got ${describe(buf)}`);
     }
     if (buf.dtype !== ref.dtype || (dtype !== undefined && buf.dtype !== dtype)) {
@@ -485,5 +488,37 @@ export class WasmBackend implements Backend<WasmBuffer>, BackendTraits {
     const out = this.out('float32', p.n * p.c * p.h * p.w);
     this.k.mge_pool2d_backward(op === 'max' ? 1 : 0, x.buf.ptr, dy.buf.ptr, out.ptr, params);
     return out;
+  }
+
+  // ---- a replay's buffer plan (jit.trace; see plan.ts) ----------------------
+
+  /** Made at the first planned buffer. */
+  private planned: WasmPlan | undefined;
+
+  planBuffer(dtype: DType, length: number): WasmBuffer {
+    this.planned ??= new WasmPlan(
+      (ptr, length, dtype) => new WasmBuffer(ptr, length, dtype),
+      (bytes) => this.malloc(bytes),
+      (ptr) => this.k.mge_free(ptr),
+    );
+    return this.planned.buffer(dtype, length, Math.floor(2 ** 32 / elemSize(dtype)) - 1);
+  }
+
+  planView(buf: WasmBuffer, length: number): WasmBuffer {
+    if (!this.planned) throw new TypeError('WasmBackend.planView: no planned buffer was made (call planBuffer first)');
+    return this.planned.view(buf, length);
+  }
+
+  planOutput(buf: WasmBuffer | null): void {
+    if (!this.planned) {
+      if (buf === null) return;
+      throw new TypeError('WasmBackend.planOutput: no planned buffer was made (call planBuffer first)');
+    }
+    this.planned.output(buf);
+  }
+
+  /** Bytes of module memory held by replays' buffer plans. */
+  get plannedBytes(): number {
+    return this.planned?.bytes ?? 0;
   }
 }

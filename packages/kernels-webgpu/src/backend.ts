@@ -44,6 +44,7 @@ import { concatPieceKernel, type MoveElem, padKernel, stridedKernel } from './ke
 import { pool2dBackwardKernel, pool2dKernel } from './kernels/pool.js';
 import { checkProgram, programKernel, programKey } from './kernels/program.js';
 import { argReduceKernel, reduceKernel } from './kernels/reduce.js';
+import { GpuPlan, isPlanned } from './plan.js';
 import { NO_ADAPTER, probeAdapter } from './probe.js';
 import { f32Bits, GpuRuntime, type KernelSource, WANTED_DYNAMIC_STORAGE_BINDINGS } from './runtime.js';
 
@@ -158,6 +159,7 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
 
   release(buf: GpuBuffer): void {
     if (!(buf instanceof GpuBuffer)) throw new TypeError(`webgpu.release: argument 'buf' must be a webgpu buffer, got ${typeof buf}`);
+    if (isPlanned(buf)) throw new Error("webgpu.release: argument 'buf' belongs to a replay's buffer plan, which keeps it");
     this.runtime.pool.release(buf);
   }
 
@@ -613,6 +615,31 @@ export class WebGpuBackend implements Backend<GpuBuffer>, BackendTraits {
     const out = this.runtime.acquire(n, 'int32');
     if (n > 0) this.run(argsortKernel(x.dtype), [xb, out], [n, x.shape[axis], sizeOf(x.shape.slice(axis + 1)), descending ? 1 : 0], n);
     return out;
+  }
+
+  // ---- a replay's buffer plan (jit.trace; see plan.ts) ------------------------
+
+  /** Made at the first planned buffer. */
+  private planned: GpuPlan | undefined;
+
+  planBuffer(dtype: DType, length: number): GpuBuffer {
+    this.planned ??= new GpuPlan(this.runtime);
+    return this.planned.buffer(dtype, length, this.maxElements(dtype));
+  }
+
+  planView(buf: GpuBuffer, length: number): GpuBuffer {
+    this.planned ??= new GpuPlan(this.runtime);
+    return this.planned.view(buf, length);
+  }
+
+  planOutput(buf: GpuBuffer | null): void {
+    this.planned ??= new GpuPlan(this.runtime);
+    this.planned.output(buf);
+  }
+
+  /** Bytes of arena blocks held by replays' buffer plans. */
+  get plannedBytes(): number {
+    return this.planned?.bytes ?? 0;
   }
 }
 

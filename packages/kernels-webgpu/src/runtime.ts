@@ -183,8 +183,17 @@ export class GpuRuntime {
   /** A buffer for `elements` values of `dtype`; `forCpuWrite` when queue.writeBuffer will fill it. */
   acquire(elements: number, dtype: DType, forCpuWrite = false): GpuBuffer {
     this.assertAlive('allocate');
-    return this.pool.acquire(elements * this.bytesPer(dtype), this.submittedBatch, forCpuWrite);
+    const bytes = elements * this.bytesPer(dtype);
+    const planned = this.nextPlanned;
+    if (planned !== null) {
+      // a replay's planned output (plan.ts): taken by the next acquire if it fits, else dropped
+      this.nextPlanned = null;
+      if (!forCpuWrite && planned.bytes === bytes) return planned;
+    }
+    return this.pool.acquire(bytes, this.submittedBatch, forCpuWrite);
   }
+  /** The buffer the next `acquire` returns (a replay's buffer plan: plan.ts). */
+  nextPlanned: GpuBuffer | null = null;
 
   write(buf: GpuBuffer, data: ArrayBufferView): void {
     if (data.byteLength > 0) this.device.queue.writeBuffer(buf.buffer, buf.offset, data.buffer, data.byteOffset, data.byteLength);
