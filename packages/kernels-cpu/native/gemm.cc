@@ -58,16 +58,20 @@ struct KernelInfo {
 
 const KernelInfo kPortable{"portable", portable_kernel, kPortMR, kPortNR, 256, 128, 4096, {nullptr, nullptr, nullptr}, nullptr, 0, nullptr};
 #if defined(__x86_64__)
-const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 4096, MGE_CONV_DIRECT(avx2), mge_fma_loop_avx2, 160,
+// nc: the packed B block (kc × nc floats) is written by pack_b and read back by the micro-kernels,
+// so it is sized to stay in a 2 MB L2 beside the A block and C (1 MB at kc 256). Wider blocks
+// sent those reads to L3: a conv-shaped 64×3136×576 product went from 52 to 75 GFLOP/s on AVX2
+// and from 58 to 97–112 on AVX-512 (Sapphire Rapids) when nc went from 4096 to 1024.
+const KernelInfo kAvx2{"avx2", mge_sgemm_kernel_avx2_6x16, 6, 16, 256, 144, 1024, MGE_CONV_DIRECT(avx2), mge_fma_loop_avx2, 160,
                      mge_sgemm_kernel_avx2_rows};
-// AVX-512 does twice AVX2's FMAs per byte of C, so its K blocks are deeper: every K block is one
-// more pass of loads and stores over C, and that traffic costs more than the L1 residency of the
-// (now 64 KB) B panel gains: 1024³ +3–5 % over kc 256 / mc 168 on Sapphire Rapids.
-const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 512, 112, 4096, MGE_CONV_DIRECT(avx512), mge_fma_loop_avx512, 384,
+// AVX-512: with tensors on huge pages (memory.cc) and nc 1024, kc 256, 384 and 512 measured
+// alike on 1024³ (Sapphire Rapids), and kc 256 keeps the B block at 1 MB.
+const KernelInfo kAvx512{"avx512", mge_sgemm_kernel_avx512_14x32, 14, 32, 256, 112, 1024, MGE_CONV_DIRECT(avx512), mge_fma_loop_avx512, 384,
                        mge_sgemm_kernel_avx512_rows};
 #endif
 #if defined(__aarch64__)
-const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon), mge_fma_loop_neon, 96, nullptr};
+const KernelInfo kNeon{"neon", mge_sgemm_kernel_neon_8x12, 8, 12, 256, 128, 4096, MGE_CONV_DIRECT(neon), mge_fma_loop_neon, 96,
+                    mge_sgemm_kernel_neon_rows};
 #endif
 #if defined(__wasm_simd128__)
 const KernelInfo kWasmSimd{"wasm-simd128", mge_sgemm_kernel_wasm_6x8, 6, 8, 256, 120, 2048, MGE_CONV_DIRECT(wasm), nullptr, 0, nullptr};
@@ -343,10 +347,17 @@ inline void tile(const KernelInfo& kd, const Gemm& g, i64 kc, const float* ap, c
   if (last) apply_epilogue(g.ep, c, g.ldc, i0, j0, rows, cols);
 }
 
+// The depth of the K blocks: K split into equal blocks of about KC. A K just above KC is one
+// block (up to 1.5 KC deep) rather than KC plus a sliver that costs one more pass over C.
+i64 k_block(i64 k, i64 KC) {
+  const i64 blocks = std::max<i64>(1, (k + KC / 2) / KC);
+  return ((k + blocks - 1) / blocks + 1) / 2 * 2;
+}
+
 // C[m0:m1, n0:n1] on the calling thread.
 void gemm_block(const Gemm& g, const KernelInfo& kd, i64 m0, i64 m1, i64 n0, i64 n1) {
   const int mr = kd.mr, nr = kd.nr;
-  const i64 KC = kd.kc, MC = kd.mc, NC = kd.nc;
+  const i64 KC = k_block(g.k, kd.kc), MC = kd.mc, NC = kd.nc;
   float* bpack = scratch(0, static_cast<std::size_t>(KC * (std::min<i64>(NC, n1 - n0) + nr)));
   float* apack = scratch(1, static_cast<std::size_t>(KC * (std::min<i64>(MC, m1 - m0) + mr)));
   for (i64 jc = n0; jc < n1; jc += NC) {
@@ -414,7 +425,7 @@ void gemm_parallel(const Gemm& g, const KernelInfo& kd, int threads) {
     return;
   }
   const int mr = kd.mr, nr = kd.nr;
-  const i64 KC = kd.kc;
+  const i64 KC = k_block(g.k, kd.kc);
   const i64 mpanels = (g.m + mr - 1) / mr, npanels = (g.n + nr - 1) / nr;
   const i64 arow = mpanels * mr, bcol = npanels * nr;  // floats per k in the packed copies
   float* apack = scratch(0, static_cast<std::size_t>(arow * g.k));

@@ -78,6 +78,8 @@ void mge_sgemm_kernel_avx2_rows(std::int64_t rows, std::int64_t kc, const float*
                                 std::int64_t ldc, int accumulate);
 void mge_sgemm_kernel_avx2_6x16(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
                                 int accumulate);
+void mge_sgemm_kernel_neon_rows(std::int64_t rows, std::int64_t kc, const float* ap, const float* bp, float* c,
+                                std::int64_t ldc, int accumulate);
 void mge_sgemm_kernel_neon_8x12(std::int64_t kc, const float* ap, const float* bp, float* c, std::int64_t ldc,
                                 int accumulate);
 void mge_fma_loop_avx512(std::int64_t iters, float* out);

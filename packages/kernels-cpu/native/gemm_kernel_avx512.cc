@@ -14,12 +14,6 @@ namespace {
 extern "C" void mge_sgemm_kernel_avx512_14x32(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc,
                                               int accumulate) {
   constexpr int MR = 14;
-  // The tile of C is written (and read, when accumulating) after the loop: start fetching it now
-  // so its misses overlap the FMAs instead of following them.
-  for (int i = 0; i < MR; ++i) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
-  }
   // The 28 sums are named variables (see gemm_kernel_avx2.cc): as an array GCC kept them in
   // registers inside the loop but went through the stack for every one of them after it.
 #define MGE_DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = _mm512_setzero_ps();
@@ -41,7 +35,24 @@ extern "C" void mge_sgemm_kernel_avx512_14x32(int64_t kc, const float* ap, const
     const __m512 b1 = _mm512_load_ps(bp + (boff) + 16); \
     MGE_ROWS(MGE_FMA)                                 \
   }
+  // The tile of C is written (and read, when accumulating) after the loop, so its lines are
+  // fetched during the loop: one row per iteration of the first 14, not all 28 lines at once. A
+  // burst of 28 misses holds the line-fill buffers the A and B loads of the first steps need
+  // (1024³: +3 % on Sapphire Rapids).
   int64_t p = 0;
+  int i = 0;
+  for (; p + 2 <= kc && i < MR; p += 2, ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+    MGE_STEP(0, 0)
+    MGE_STEP(MR, 32)
+    ap += 2 * MR;
+    bp += 64;
+  }
+  for (; i < MR; ++i) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + 31), _MM_HINT_T0);
+  }
   for (; p + 2 <= kc; p += 2) {
     MGE_STEP(0, 0)
     MGE_STEP(MR, 32)

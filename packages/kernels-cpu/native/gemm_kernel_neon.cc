@@ -54,6 +54,49 @@ extern "C" void mge_sgemm_kernel_neon_8x12(int64_t kc, const float* ap, const fl
   store_row(c + 7 * ldc, c70, c71, c72, accumulate);
 }
 
+namespace {
+
+// The last, partial panel of A (R < 8 rows; the packed panel keeps its 8-float stride): only R
+// rows of FMAs, stored straight to C, where the full kernel would compute 8 rows into a scratch
+// tile (an output of 20 channels wastes 1/6 of its FMAs that way). Fully unrolled over R, so the
+// sums stay in registers (scripts/check-asm.mjs checks the aarch64 object too).
+template <int R>
+void rows_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int accumulate) {
+  constexpr int AS = 8;
+  float32x4_t acc[R][3];
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) acc[i][0] = acc[i][1] = acc[i][2] = vdupq_n_f32(0.f);
+  for (int64_t p = 0; p < kc; ++p) {
+    const float32x4_t b0 = vld1q_f32(bp), b1 = vld1q_f32(bp + 4), b2 = vld1q_f32(bp + 8);
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) {
+      const float a = ap[i];
+      acc[i][0] = vfmaq_n_f32(acc[i][0], b0, a);
+      acc[i][1] = vfmaq_n_f32(acc[i][1], b1, a);
+      acc[i][2] = vfmaq_n_f32(acc[i][2], b2, a);
+    }
+    ap += AS;
+    bp += 12;
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) store_row(c + i * ldc, acc[i][0], acc[i][1], acc[i][2], accumulate);
+}
+
+}  // namespace
+
+extern "C" void mge_sgemm_kernel_neon_rows(int64_t rows, int64_t kc, const float* ap, const float* bp, float* c,
+                                           int64_t ldc, int accumulate) {
+  switch (rows) {
+    case 1: return rows_kernel<1>(kc, ap, bp, c, ldc, accumulate);
+    case 2: return rows_kernel<2>(kc, ap, bp, c, ldc, accumulate);
+    case 3: return rows_kernel<3>(kc, ap, bp, c, ldc, accumulate);
+    case 4: return rows_kernel<4>(kc, ap, bp, c, ldc, accumulate);
+    case 5: return rows_kernel<5>(kc, ap, bp, c, ldc, accumulate);
+    case 6: return rows_kernel<6>(kc, ap, bp, c, ldc, accumulate);
+    default: return rows_kernel<7>(kc, ap, bp, c, ldc, accumulate);
+  }
+}
+
 // The FMA peak of this path: iters steps of 12 independent FMA chains; 96 flops per step.
 extern "C" void mge_fma_loop_neon(int64_t iters, float* out) {
   const float32x4_t m = vdupq_n_f32(0.999999f), d = vdupq_n_f32(1e-7f);

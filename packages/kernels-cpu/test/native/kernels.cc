@@ -240,6 +240,8 @@ int main(int argc, char** argv) {
       // Partial panels of A at full panel width (the rows kernels), over several K blocks.
       test_gemm(20, 64, 1100, false, false, acc);
       test_gemm(64, 96, 600, true, false, acc);
+      test_gemm(7, 48, 300, false, false, acc);
+      test_gemm(17, 96, 520, false, true, acc);
     }
     // LeNet's layers and rows of 1–4 and partial vectors of 4, 8 and 16 lanes.
     for (const auto& p : {conv(3, 1, 32, 32, 6, 5), conv(3, 6, 14, 14, 16, 5), conv(2, 2, 12, 12, 5, 5),
