@@ -161,6 +161,7 @@
         "native/grouped.cc",
         "native/pointwise.cc",
         "native/pool.cc",
+        "native/pool_max.cc",
         "native/indexing.cc",
         "native/topk.cc",
         "native/elementwise_program.cc",

@@ -20,6 +20,7 @@
 #include "memory.h"
 #include "ops.h"
 #include "pointwise.h"
+#include "pool_max.h"
 #include "elementwise_program.h"
 #include "thread_pool.h"
 #include "topk.h"
@@ -988,7 +989,9 @@ void Pool2d(const Napi::CallbackInfo& info) {
   expect_dtype(env, op, "y", y, kF32);
   expect_len(env, op, "x", x, checked_size(env, op, "x", {p.n, p.c, p.h, p.w}));
   expect_len(env, op, "y", y, checked_size(env, op, "y", {p.n, p.c, p.oh, p.ow}));
-  pool2d(is_max, static_cast<const float*>(x.data), static_cast<float*>(y.data), p);
+  const float* xd = static_cast<const float*>(x.data);
+  float* yd = static_cast<float*>(y.data);
+  if (!(is_max && max_pool2d_rows(xd, yd, p))) pool2d(is_max, xd, yd, p);
 }
 
 // pool2dBackward(isMax, x, dy, dx, params[12])
