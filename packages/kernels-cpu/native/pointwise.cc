@@ -12,6 +12,10 @@
 #include "pointwise_simd.h"
 #include "thread_pool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 MGE_POINTWISE_ENTRY(portable)
 
 namespace mge {
@@ -209,6 +213,87 @@ void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 
       }
     });
   }
+}
+
+// d[i] = s[i·stride] for i < n.
+inline void gather_strided(const float* s, i64 stride, float* d, i64 n) {
+  if (stride == 1) {
+    std::memcpy(d, s, sizeof(float) * n);
+    return;
+  }
+  i64 i = 0;
+#if defined(__SSE2__)
+  if (stride == 2)
+    for (; i + 4 <= n - 1; i += 4) {
+      // 8 floats from s + 2i: the last one read is s[2i + 7] ≤ s[2(n − 1)], inside the row
+      const __m128 a = _mm_loadu_ps(s + 2 * i), b = _mm_loadu_ps(s + 2 * i + 4);
+      _mm_storeu_ps(d + i, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    }
+#endif
+  for (; i < n; ++i) d[i] = s[i * stride];
+}
+
+// A spatial convolution with few input channels (a network's stem: 3 channels, 3×3 or 7×7) as
+// the same tile over one output row at a time: the row's patches (c·kh·kw rows of ow columns,
+// zero where the window leaves the image) are gathered into a per-thread buffer that stays in
+// L1, and the tile reads them where they lie, writing the output row of every channel with the
+// epilogue applied. A whole-image im2col would be a pass over a matrix c·kh·kw times the output
+// before the GEMM starts.
+void rowconv_conv2d(const float* x, const float* packed, float* y, const ConvParams& p, const Epilogue& ep) {
+  if (p.n == 0 || p.oh == 0 || p.ow == 0 || p.o == 0) return;
+  const Kernel& k = kernel();
+  const Act act = ep.act != Act::kNone ? ep.act : (ep.relu ? Act::kRelu : Act::kNone);
+  const i64 K = p.c * p.kh * p.kw, ohw = p.oh * p.ow;
+  const i64 npanels = (p.ow + k.nr - 1) / k.nr, ldp = npanels * k.nr;
+  const i64 mpanels = (p.o + k.mr - 1) / k.mr;
+  const float* a0 = packed + kHeader;
+  const Layer L{&k, a0, x, y, K, ohw, p.o, &ep, static_cast<int>(act)};
+  auto row = [&](i64 img, i64 oy, float* P) {
+    const float* xi = x + img * p.c * p.h * p.w;
+    for (i64 ci = 0; ci < p.c; ++ci)
+      for (i64 ky = 0; ky < p.kh; ++ky) {
+        const i64 iy = oy * p.sh - p.ph + ky * p.dh;
+        for (i64 kx = 0; kx < p.kw; ++kx) {
+          float* d = P + ((ci * p.kh + ky) * p.kw + kx) * ldp;
+          if (iy < 0 || iy >= p.h) {
+            std::memset(d, 0, sizeof(float) * ldp);
+            continue;
+          }
+          const float* src = xi + (ci * p.h + iy) * p.w;
+          const i64 x0 = kx * p.dw - p.pw;
+          // columns [lo, hi) read the image; the rest of the padded row is zero
+          const i64 lo = std::min(p.ow, x0 >= 0 ? 0 : (-x0 + p.sw - 1) / p.sw);
+          const i64 hi = std::max(lo, std::min(p.ow, x0 >= p.w ? 0 : (p.w - 1 - x0) / p.sw + 1));
+          std::memset(d, 0, sizeof(float) * lo);
+          std::memset(d + hi, 0, sizeof(float) * (ldp - hi));
+          gather_strided(src + x0 + lo * p.sw, p.sw, d + lo, hi - lo);
+        }
+      }
+    float* yi = y + img * p.o * ohw + oy * p.ow;
+    for (i64 pc = 0; pc < K; pc += k.kc) {
+      const i64 kc = std::min(k.kc, K - pc);
+      const bool last = pc + kc >= K;
+      for (i64 jp = 0; jp < npanels; ++jp) {
+        const int cols = static_cast<int>(std::min<i64>(k.nr, p.ow - jp * k.nr));
+        for (i64 ip = 0; ip < mpanels; ++ip) {
+          const int rows = static_cast<int>(std::min<i64>(k.mr, p.o - ip * k.mr));
+          float* c = yi + ip * k.mr * ohw + jp * k.nr;
+          mge_pw::Finish fin{ep.bias ? ep.bias + ip * k.mr : nullptr, ep.residual ? ep.residual + (c - ep.out) : nullptr,
+                             L.act};
+          k.direct(kc, a0 + ip * k.mr * K + pc * k.mr, P + pc * ldp + jp * k.nr, ldp, c, ohw, rows, cols, pc > 0 ? 1 : 0,
+                   last ? &fin : nullptr);
+        }
+      }
+    }
+  };
+  const i64 rows = p.n * p.oh;
+  const bool split = !in_parallel_region() && p.n * p.o * K * ohw >= kParallelMacs && num_threads() > 1;
+  auto body = [&](i64 b, i64 e) {
+    float* P = bscratch(static_cast<std::size_t>(K * ldp));
+    for (i64 r = b; r < e; ++r) row(r / p.oh, r % p.oh, P);
+  };
+  if (!split) body(0, rows);
+  else parallel_for(rows, std::max<i64>(1, rows / (8 * num_threads())), body);
 }
 
 i64 linear_packed_length(i64 n, i64 k) {

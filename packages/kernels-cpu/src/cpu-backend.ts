@@ -499,11 +499,12 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   /**
    * 1×1, stride-1, unpadded, ungrouped convolutions get their filter packed once into the
    * register tile's panels (native/pointwise.cc): their GEMM then packs only x, and applies the
-   * epilogue in registers.
+   * epilogue in registers. Stems (ungrouped, at most 4 input channels) get the same panels of
+   * their [o, c·kh·kw] filter, and run one output row of patches at a time through that tile.
    */
   prepackConv2d(w: Ref, p: Conv2dParams): DataArray | null {
-    if (!this.native.packPointwise || !isPointwise(p) || p.o * p.c === 0) return null;
-    return this.native.packPointwise(w.buf as Float32Array, p.o, p.c);
+    if (!this.native.packPointwise || !(isPointwise(p) || isStem(p)) || p.o * p.c === 0) return null;
+    return this.native.packPointwise(w.buf as Float32Array, p.o, p.c * p.kh * p.kw);
   }
 
   conv2dEpilogue(x: Ref, w: Ref, p: Conv2dParams, epilogue: ConvEpilogue<DataArray>): DataArray {
@@ -608,6 +609,11 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
  */
 function isDepthwise(p: Conv2dParams): boolean {
   return p.groups === p.c && p.c > 1;
+}
+
+/** A network's stem: an ungrouped spatial convolution of few input channels (the packed row path). */
+function isStem(p: Conv2dParams): boolean {
+  return p.groups === 1 && p.c <= 4 && p.kh * p.kw > 1;
 }
 
 /** A 1×1 convolution that is a plain GEMM per image (the packed-filter path). */
