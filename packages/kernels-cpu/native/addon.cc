@@ -896,8 +896,8 @@ Napi::Value PackPointwise(const Napi::CallbackInfo& info) {
 }
 
 // pointwiseConv2d(x, packed, y, params[16], bias?, activation?, residual?) → whether it ran: an
-// ungrouped conv2d with its [o, c·kh·kw] filter from packPointwise (1×1 stride-1 unpadded as a
-// GEMM per image, any other geometry by output rows of patches). false (nothing
+// ungrouped conv2d with its [o, c·kh·kw] filter from packPointwise (1×1 unpadded as a GEMM per
+// image, of the sampled pixels when strided; any other geometry by output rows of patches). false (nothing
 // written) when the filter was packed for another ISA's tile (after setGemmIsa): pack it again.
 Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   const char* op = "pointwiseConv2d";
@@ -906,6 +906,9 @@ Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   ConvParams p = read_conv(info, 3, op);
   // 1×1 stride-1 unpadded: a GEMM per image; any other ungrouped geometry: output rows of patches
   const bool gemm = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0 && p.oh == p.h && p.ow == p.w;
+  // strided 1×1 unpadded with every sampled pixel inside the image: gathered, then that GEMM
+  const bool sampled = !gemm && p.kh == 1 && p.kw == 1 && p.ph == 0 && p.pw == 0 && p.oh > 0 && p.ow > 0 &&
+                       (p.oh - 1) * p.sh < p.h && (p.ow - 1) * p.sw < p.w;
   if (p.groups != 1) fail(env, op, "expected an ungrouped convolution, got groups " + std::to_string(p.groups));
   const i64 kdim = checked_size(env, op, "the filter", {p.c, p.kh, p.kw});
   const i64 xs = checked_size(env, op, "x", {p.n, p.c, p.h, p.w});
@@ -927,6 +930,9 @@ Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   if (gemm)
     pointwise_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data),
                      p.n, p.c, p.h * p.w, p.o, ep);
+  else if (sampled)
+    pointwise_conv2d_strided(static_cast<const float*>(x.data), static_cast<const float*>(packed.data),
+                             static_cast<float*>(y.data), p, ep);
   else
     rowconv_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data), p, ep);
   return Napi::Boolean::New(env, true);

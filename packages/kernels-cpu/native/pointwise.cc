@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include "gemm.h"
 #include "pointwise_simd.h"
@@ -48,7 +49,7 @@ const Kernel& kernel() {
 
 // Header of a packed filter: magic, tile id, o, c (as int32 bit patterns), then zeros.
 constexpr i64 kHeader = 16;
-constexpr std::int32_t kMagic = 0x3150474d;        // "MGP1"
+constexpr std::int32_t kMagic = 0x3250474d;        // "MGP2" (K-block-major panels)
 constexpr std::int32_t kLinearMagic = 0x3156474d;  // "MGV1"
 
 std::int32_t header_int(const float* h, int i) {
@@ -94,6 +95,12 @@ void pack_x(const float* x, i64 hw, int nr, i64 p0, i64 kc, i64 j0, i64 j1, floa
   }
 }
 
+// Offset in a packed filter (o rows, c columns) of row panel ip's K block starting at pc.
+inline i64 panel_offset(const Kernel& k, i64 o, i64 c, i64 ip, i64 pc) {
+  const i64 mpad = (o + k.mr - 1) / k.mr * k.mr;
+  return pc * mpad + ip * k.mr * std::min(k.kc, c - pc);
+}
+
 struct Layer {
   const Kernel* k;
   const float* a;  // packed panels, past the header
@@ -120,7 +127,7 @@ void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0
       float* c = y + ip * k.mr * L.hw + jp * k.nr;
       mge_pw::Finish fin{L.ep->bias ? L.ep->bias + ip * k.mr : nullptr,
                          L.ep->residual ? L.ep->residual + (c - L.ep->out) : nullptr, L.act};
-      const float* a = L.a + ip * k.mr * L.c + pc * k.mr;
+      const float* a = L.a + panel_offset(k, L.o, L.c, ip, pc);
       if (bp) k.fn(kc, a, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
       else k.direct(kc, a, b, L.hw, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
     }
@@ -131,6 +138,9 @@ void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0
 constexpr i64 kParallelMacs = i64(1) << 18;
 // Column panels per task when the split is over N.
 constexpr i64 kTaskPanels = 8;
+// The row path's bands (rowconv_conv2d): columns wanted, and the patches' cap in floats.
+constexpr i64 kBandCols = 96;
+constexpr i64 kBandFloats = i64(1) << 18;
 
 }  // namespace
 
@@ -146,15 +156,20 @@ void pointwise_pack(const float* w, i64 o, i64 c, float* dst) {
   set_header_int(dst, 1, k.id);
   set_header_int(dst, 2, static_cast<std::int32_t>(o));
   set_header_int(dst, 3, static_cast<std::int32_t>(c));
+  // K-block-major (panel_offset): a layer's sweep over the row panels of one K block reads
+  // the filter as one sequential stream, which the prefetchers follow from memory
   float* a = dst + kHeader;
-  for (i64 i0 = 0; i0 < o; i0 += k.mr) {
-    const i64 rows = std::min<i64>(k.mr, o - i0);
-    for (i64 p = 0; p < c; ++p) {
-      float* d = a + p * k.mr;
-      for (i64 i = 0; i < rows; ++i) d[i] = w[(i0 + i) * c + p];
-      for (i64 i = rows; i < k.mr; ++i) d[i] = 0.f;
+  for (i64 pc = 0; pc < c; pc += k.kc) {
+    const i64 kc = std::min(k.kc, c - pc);
+    for (i64 i0 = 0; i0 < o; i0 += k.mr) {
+      const i64 rows = std::min<i64>(k.mr, o - i0);
+      for (i64 p = 0; p < kc; ++p) {
+        float* d = a + p * k.mr;
+        for (i64 i = 0; i < rows; ++i) d[i] = w[(i0 + i) * c + pc + p];
+        for (i64 i = rows; i < k.mr; ++i) d[i] = 0.f;
+      }
+      a += k.mr * kc;
     }
-    a += k.mr * c;
   }
 }
 
@@ -244,56 +259,106 @@ void rowconv_conv2d(const float* x, const float* packed, float* y, const ConvPar
   const Kernel& k = kernel();
   const Act act = ep.act != Act::kNone ? ep.act : (ep.relu ? Act::kRelu : Act::kNone);
   const i64 K = p.c * p.kh * p.kw, ohw = p.oh * p.ow;
-  const i64 npanels = (p.ow + k.nr - 1) / k.nr, ldp = npanels * k.nr;
+  // A band of R output rows: about kBandCols columns when the map allows (a 7² map is one band
+  // of 49), with its patches (K × R·ow floats) within kBandFloats (L2).
+  const i64 want = std::max<i64>(1, (kBandCols + p.ow - 1) / p.ow);
+  const i64 fit = std::max<i64>(1, kBandFloats / std::max<i64>(1, K * p.ow));
+  // Among band heights up to twice that (and the cap), the cheapest: the tile's columns, padded
+  // to its width, plus one panel's worth per band for streaming the filter again.
+  i64 R = 1, best = -1;
+  for (i64 r = 1; r <= std::min(p.oh, std::min(2 * want, fit)); ++r) {
+    i64 cost = 0;
+    for (i64 oy = 0; oy < p.oh; oy += r) cost += (std::min(r, p.oh - oy) * p.ow + k.nr - 1) / k.nr * k.nr + k.nr;
+    if (best < 0 || cost < best) {
+      best = cost;
+      R = r;
+    }
+  }
+  const i64 bands = (p.oh + R - 1) / R;
+  const i64 maxcols = R * p.ow;
+  const i64 ldp = (maxcols + k.nr - 1) / k.nr * k.nr;
   const i64 mpanels = (p.o + k.mr - 1) / k.mr;
   const float* a0 = packed + kHeader;
-  const Layer L{&k, a0, x, y, K, ohw, p.o, &ep, static_cast<int>(act)};
-  auto row = [&](i64 img, i64 oy, float* P) {
+  // patches of output rows [oy0, oy1) of image img, then row panels [ip0, ip1) of the output
+  auto band = [&](i64 img, i64 oy0, i64 oy1, i64 ip0, i64 ip1, float* P) {
     const float* xi = x + img * p.c * p.h * p.w;
+    const i64 cols = (oy1 - oy0) * p.ow;
     for (i64 ci = 0; ci < p.c; ++ci)
-      for (i64 ky = 0; ky < p.kh; ++ky) {
-        const i64 iy = oy * p.sh - p.ph + ky * p.dh;
+      for (i64 ky = 0; ky < p.kh; ++ky)
         for (i64 kx = 0; kx < p.kw; ++kx) {
-          float* d = P + ((ci * p.kh + ky) * p.kw + kx) * ldp;
-          if (iy < 0 || iy >= p.h) {
-            std::memset(d, 0, sizeof(float) * ldp);
-            continue;
-          }
-          const float* src = xi + (ci * p.h + iy) * p.w;
+          float* d0 = P + ((ci * p.kh + ky) * p.kw + kx) * ldp;
           const i64 x0 = kx * p.dw - p.pw;
-          // columns [lo, hi) read the image; the rest of the padded row is zero
+          // columns [lo, hi) of an output row read the image; the rest is zero
           const i64 lo = std::min(p.ow, x0 >= 0 ? 0 : (-x0 + p.sw - 1) / p.sw);
           const i64 hi = std::max(lo, std::min(p.ow, x0 >= p.w ? 0 : (p.w - 1 - x0) / p.sw + 1));
-          std::memset(d, 0, sizeof(float) * lo);
-          std::memset(d + hi, 0, sizeof(float) * (ldp - hi));
-          gather_strided(src + x0 + lo * p.sw, p.sw, d + lo, hi - lo);
+          for (i64 oy = oy0; oy < oy1; ++oy) {
+            float* d = d0 + (oy - oy0) * p.ow;
+            const i64 iy = oy * p.sh - p.ph + ky * p.dh;
+            if (iy < 0 || iy >= p.h) {
+              std::memset(d, 0, sizeof(float) * p.ow);
+              continue;
+            }
+            std::memset(d, 0, sizeof(float) * lo);
+            std::memset(d + hi, 0, sizeof(float) * (p.ow - hi));
+            gather_strided(xi + (ci * p.h + iy) * p.w + x0 + lo * p.sw, p.sw, d + lo, hi - lo);
+          }
+          std::memset(d0 + cols, 0, sizeof(float) * (ldp - cols));
         }
-      }
-    float* yi = y + img * p.o * ohw + oy * p.ow;
+    float* yi = y + img * p.o * ohw + oy0 * p.ow;
+    const i64 npanels = (cols + k.nr - 1) / k.nr;
     for (i64 pc = 0; pc < K; pc += k.kc) {
       const i64 kc = std::min(k.kc, K - pc);
       const bool last = pc + kc >= K;
       for (i64 jp = 0; jp < npanels; ++jp) {
-        const int cols = static_cast<int>(std::min<i64>(k.nr, p.ow - jp * k.nr));
-        for (i64 ip = 0; ip < mpanels; ++ip) {
+        const int nc = static_cast<int>(std::min<i64>(k.nr, cols - jp * k.nr));
+        for (i64 ip = ip0; ip < ip1; ++ip) {
           const int rows = static_cast<int>(std::min<i64>(k.mr, p.o - ip * k.mr));
           float* c = yi + ip * k.mr * ohw + jp * k.nr;
           mge_pw::Finish fin{ep.bias ? ep.bias + ip * k.mr : nullptr, ep.residual ? ep.residual + (c - ep.out) : nullptr,
-                             L.act};
-          k.direct(kc, a0 + ip * k.mr * K + pc * k.mr, P + pc * ldp + jp * k.nr, ldp, c, ohw, rows, cols, pc > 0 ? 1 : 0,
-                   last ? &fin : nullptr);
+                             static_cast<int>(act)};
+          k.direct(kc, a0 + panel_offset(k, p.o, K, ip, pc), P + pc * ldp + jp * k.nr, ldp, c, ohw, rows, nc,
+                   pc > 0 ? 1 : 0, last ? &fin : nullptr);
         }
       }
     }
   };
-  const i64 rows = p.n * p.oh;
-  const bool split = !in_parallel_region() && p.n * p.o * K * ohw >= kParallelMacs && num_threads() > 1;
-  auto body = [&](i64 b, i64 e) {
+  const int threads = in_parallel_region() || p.n * p.o * K * ohw < kParallelMacs ? 1 : num_threads();
+  // Tasks: bands, and when there are fewer bands than threads (small maps at batch 1), row-panel
+  // chunks of each band too (each gathers the band's patches itself: a small pass beside its GEMM).
+  const i64 nb = p.n * bands;
+  const i64 mchunks = nb >= 2 * threads ? 1 : std::min<i64>(mpanels, (2 * threads + nb - 1) / nb);
+  auto task = [&](i64 t) {
+    const i64 b = t / mchunks, m = t % mchunks;
+    const i64 img = b / bands, oy0 = (b % bands) * R;
     float* P = bscratch(static_cast<std::size_t>(K * ldp));
-    for (i64 r = b; r < e; ++r) row(r / p.oh, r % p.oh, P);
+    band(img, oy0, std::min(p.oh, oy0 + R), mpanels * m / mchunks, mpanels * (m + 1) / mchunks, P);
   };
-  if (!split) body(0, rows);
-  else parallel_for(rows, std::max<i64>(1, rows / (8 * num_threads())), body);
+  const i64 tasks = nb * mchunks;
+  if (threads == 1) {
+    for (i64 t = 0; t < tasks; ++t) task(t);
+  } else {
+    parallel_for(tasks, 1, [&](i64 b, i64 e) {
+      for (i64 t = b; t < e; ++t) task(t);
+    });
+  }
+}
+
+// A strided 1×1 convolution (ResNet's downsampling shortcuts): the sampled pixels gathered into
+// a contiguous [n, c, oh·ow] buffer, then the GEMM of pointwise_conv2d. The buffer is kept per
+// thread for the next call (a fresh one past glibc's mmap threshold would fault in every page).
+void pointwise_conv2d_strided(const float* x, const float* packed, float* y, const ConvParams& p, const Epilogue& ep) {
+  const i64 ohw = p.oh * p.ow, planes = p.n * p.c;
+  thread_local std::vector<float> sub;
+  sub.resize(static_cast<std::size_t>(planes * ohw));
+  float* s = sub.data();
+  auto body = [&](i64 b, i64 e) {
+    for (i64 pl = b; pl < e; ++pl)
+      for (i64 oy = 0; oy < p.oh; ++oy)
+        gather_strided(x + (pl * p.h + oy * p.sh) * p.w, p.sw, s + pl * ohw + oy * p.ow, p.ow);
+  };
+  if (in_parallel_region() || planes * ohw < (i64(1) << 16)) body(0, planes);
+  else parallel_for(planes, std::max<i64>(1, (i64(1) << 14) / std::max<i64>(1, ohw)), body);
+  pointwise_conv2d(s, packed, y, p.n, p.c, ohw, p.o, ep);
 }
 
 i64 linear_packed_length(i64 n, i64 k) {

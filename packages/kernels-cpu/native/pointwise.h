@@ -61,6 +61,10 @@ void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 
 // by pointwise_pack: y = ep(conv(x, w)), one output row of patches at a time through the same tile.
 void rowconv_conv2d(const float* x, const float* packed, float* y, const ConvParams& p, const Epilogue& ep);
 
+// A 1×1, unpadded, ungrouped convolution of any stride (every sampled pixel inside the image),
+// filter from pointwise_pack: the sampled pixels gathered, then pointwise_conv2d.
+void pointwise_conv2d_strided(const float* x, const float* packed, float* y, const ConvParams& p, const Epilogue& ep);
+
 // Linear layers for inference with the weight packed once: y [m, n] = relu?(x [m, k] · w [n, k]ᵀ
 // + bias), the weight laid out in blocks of output features (k rows of the block's width), so a
 // row of x meets it as one sequential stream at full vector width; blocks are split over threads.

@@ -129,6 +129,9 @@ inline void tile_impl(i64 kc, const float* ap, const float* bp, i64 ldb, float* 
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) acc[i][v] = S::fma(a, b[v], acc[i][v]);
     }
+    // the filter streams from memory once per layer (at batch 1 each weight meets few columns):
+    // fetch it well ahead of the broadcasts
+    __builtin_prefetch(ap + 16 * MR);
     ap += MR;
     bp += step;
   }

@@ -35,12 +35,17 @@ function stem(n: number, c: number, h: number, w: number, o: number, k: number, 
   return { n, c, h, w, o, kh: k, kw: k, oh, ow, sh: s, sw: s, ph: pad, pw: pad, dh: d, dw: d, groups: 1 };
 }
 
-// Stems: few input channels, spatial windows, run by output rows of patches through the tile.
+// Stems, small maps and strided maps (patches of bands of output rows through the tile) and
+// strided 1×1 layers (the sampled pixels gathered, then the GEMM).
 const STEMS: [string, Conv2dParams][] = [
   ['3×3/2 pad 1, 3 → 13 channels, 37×35 (MobileNet/ShuffleNet stem)', stem(1, 3, 37, 35, 13, 3, 2, 1)],
   ['7×7/2 pad 3, 3 → 5 channels, K 147 past one block (ResNet stem)', stem(2, 3, 23, 21, 5, 7, 2, 3)],
   ['5×5/1 pad 2, dilation 2, 1 → 4 channels, 9×40', stem(1, 1, 9, 40, 4, 5, 1, 2, 2)],
   ['3×3/1 unpadded, 4 → 30 channels, 70×6 (threaded rows)', stem(1, 4, 70, 6, 30, 3, 1, 0)],
+  ['3×3/1 pad 1, 60 → 30 channels, 7² (one band, K over blocks: a ResNet tail)', stem(1, 60, 7, 7, 30, 3, 1, 1)],
+  ['3×3/2 pad 1, 20 → 26 channels, 27×27 → 14², batch 2 (bands of 8 rows)', stem(2, 20, 27, 27, 26, 3, 2, 1)],
+  ['1×1/2, 40 → 20 channels, 15×14 (a downsampling shortcut)', stem(2, 40, 15, 14, 20, 1, 2, 0)],
+  ['1×1/3×1, 300 → 7 channels, 10×9 (gathered, K over two blocks)', { ...pointwise(1, 300, 10, 9, 7), sh: 3, oh: 4 }],
 ];
 
 describe('cpu prepacked 1×1 convolution', () => {
@@ -73,16 +78,19 @@ describe('cpu prepacked 1×1 convolution', () => {
     });
   }
 
-  it('is offered for 1×1, stride-1, unpadded, ungrouped layers and ungrouped stems of at most 4 channels only', () => {
+  it('is offered for 1×1 unpadded ungrouped layers, ungrouped stems, small maps and strided maps up to 28² only', () => {
     const s = randomPair('float32', [4, 3, 3, 3], 'normal', 5);
     expect(cpu.prepackConv2d(s.c, stem(1, 3, 9, 9, 4, 3, 2, 1))).toBeInstanceOf(Float32Array);
     const wide = randomPair('float32', [4, 5, 3, 3], 'normal', 6);
-    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 9, 9, 4, 3, 2, 1))).toBeNull();
+    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 9, 9, 4, 3, 2, 1))).toBeInstanceOf(Float32Array);
+    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 40, 40, 4, 3, 1, 1))).toBeNull();
+    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 80, 80, 4, 3, 2, 1))).toBeNull();
     const dw = randomPair('float32', [4, 1, 3, 3], 'normal', 7);
     expect(cpu.prepackConv2d(dw.c, { ...stem(1, 4, 9, 9, 4, 3, 2, 1), groups: 4 })).toBeNull();
     const w = randomPair('float32', [4, 6, 1, 1], 'normal', 1);
     expect(cpu.prepackConv2d(w.c, pointwise(1, 6, 5, 5, 4))).toBeInstanceOf(Float32Array);
-    expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), sh: 2, sw: 2, oh: 3, ow: 3 })).toBeNull();
+    expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), sh: 2, sw: 2, oh: 3, ow: 3 })).toBeInstanceOf(Float32Array);
+    expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), sh: 2, sw: 2, ph: 1, pw: 1, oh: 4, ow: 4 })).toBeNull();
     expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), ph: 1, pw: 1, oh: 7, ow: 7 })).toBeNull();
     const g = randomPair('float32', [4, 3, 1, 1], 'normal', 2);
     expect(cpu.prepackConv2d(g.c, { ...pointwise(1, 6, 5, 5, 4), groups: 2 })).toBeNull();
