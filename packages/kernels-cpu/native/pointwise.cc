@@ -119,18 +119,26 @@ void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0
   const bool last = pc + kc >= L.c;
   float* y = L.y + img * L.o * L.hw;
   const float* x = L.x + (img * L.c + pc) * L.hw;
-  for (i64 jp = jp0; jp < jp1; ++jp) {
+  auto one = [&](i64 ip, i64 jp) {
     const float* b = bp ? bp + (jp - jp0) * k.nr * kc : x + jp * k.nr;
     const int cols = static_cast<int>(std::min<i64>(k.nr, L.hw - jp * k.nr));
-    for (i64 ip = ip0; ip < ip1; ++ip) {
-      const int rows = static_cast<int>(std::min<i64>(k.mr, L.o - ip * k.mr));
-      float* c = y + ip * k.mr * L.hw + jp * k.nr;
-      mge_pw::Finish fin{L.ep->bias ? L.ep->bias + ip * k.mr : nullptr,
-                         L.ep->residual ? L.ep->residual + (c - L.ep->out) : nullptr, L.act};
-      const float* a = L.a + panel_offset(k, L.o, L.c, ip, pc);
-      if (bp) k.fn(kc, a, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
-      else k.direct(kc, a, b, L.hw, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
-    }
+    const int rows = static_cast<int>(std::min<i64>(k.mr, L.o - ip * k.mr));
+    float* c = y + ip * k.mr * L.hw + jp * k.nr;
+    mge_pw::Finish fin{L.ep->bias ? L.ep->bias + ip * k.mr : nullptr,
+                       L.ep->residual ? L.ep->residual + (c - L.ep->out) : nullptr, L.act};
+    const float* a = L.a + panel_offset(k, L.o, L.c, ip, pc);
+    if (bp) k.fn(kc, a, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
+    else k.direct(kc, a, b, L.hw, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
+  };
+  if (bp) {
+    // Packed columns (large maps): a row panel sweeps the block's columns, so each output (and
+    // residual) row is written as one contiguous run the prefetchers follow, page after page,
+    // rather than 32 floats in each of MR pages per tile. The block's packed x stays in L2.
+    for (i64 ip = ip0; ip < ip1; ++ip)
+      for (i64 jp = jp0; jp < jp1; ++jp) one(ip, jp);
+  } else {
+    for (i64 jp = jp0; jp < jp1; ++jp)
+      for (i64 ip = ip0; ip < ip1; ++ip) one(ip, jp);
   }
 }
 
@@ -309,10 +317,11 @@ void rowconv_conv2d(const float* x, const float* packed, float* y, const ConvPar
     for (i64 pc = 0; pc < K; pc += k.kc) {
       const i64 kc = std::min(k.kc, K - pc);
       const bool last = pc + kc >= K;
-      for (i64 jp = 0; jp < npanels; ++jp) {
-        const int nc = static_cast<int>(std::min<i64>(k.nr, cols - jp * k.nr));
-        for (i64 ip = ip0; ip < ip1; ++ip) {
-          const int rows = static_cast<int>(std::min<i64>(k.mr, p.o - ip * k.mr));
+      // a row panel sweeps the band's columns: contiguous output rows (see run_block)
+      for (i64 ip = ip0; ip < ip1; ++ip) {
+        const int rows = static_cast<int>(std::min<i64>(k.mr, p.o - ip * k.mr));
+        for (i64 jp = 0; jp < npanels; ++jp) {
+          const int nc = static_cast<int>(std::min<i64>(k.nr, cols - jp * k.nr));
           float* c = yi + ip * k.mr * ohw + jp * k.nr;
           mge_pw::Finish fin{ep.bias ? ep.bias + ip * k.mr : nullptr, ep.residual ? ep.residual + (c - ep.out) : nullptr,
                              static_cast<int>(act)};
