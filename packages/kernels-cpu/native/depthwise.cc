@@ -7,6 +7,10 @@
 #include "gemm.h"
 #include "thread_pool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #if defined(__x86_64__)
 extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
 extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
@@ -163,7 +167,16 @@ MGE_CLONES void copy_strided(float* __restrict dst, const float* __restrict src,
     return;
   }
   if (s == 2) {
-    for (i64 j = 0; j < n; ++j) dst[j] = src[2 * j];
+    i64 j = 0;
+#if defined(__SSE2__)
+    // the even lanes of two vectors; the last value read, src[2j + 7] with j + 4 ≤ n − 1, is
+    // at most src[2(n − 1)], inside the row
+    for (; j + 4 <= n - 1; j += 4) {
+      const __m128 a = _mm_loadu_ps(src + 2 * j), b = _mm_loadu_ps(src + 2 * j + 4);
+      _mm_storeu_ps(dst + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    }
+#endif
+    for (; j < n; ++j) dst[j] = src[2 * j];
     return;
   }
   for (i64 j = 0; j < n; ++j) dst[j] = src[j * s];

@@ -130,16 +130,11 @@ void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0
     if (bp) k.fn(kc, a, b, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
     else k.direct(kc, a, b, L.hw, c, L.hw, rows, cols, pc > 0 ? 1 : 0, last ? &fin : nullptr);
   };
-  if (bp) {
-    // Packed columns (large maps): a row panel sweeps the block's columns, so each output (and
-    // residual) row is written as one contiguous run the prefetchers follow, page after page,
-    // rather than 32 floats in each of MR pages per tile. The block's packed x stays in L2.
-    for (i64 ip = ip0; ip < ip1; ++ip)
-      for (i64 jp = jp0; jp < jp1; ++jp) one(ip, jp);
-  } else {
-    for (i64 jp = jp0; jp < jp1; ++jp)
-      for (i64 ip = ip0; ip < ip1; ++ip) one(ip, jp);
-  }
+  // A row panel sweeps the block's columns, so each output (and residual) row is written as one
+  // contiguous run the prefetchers follow, page after page, rather than 32 floats in each of MR
+  // pages per tile. The block's columns of x (packed or not) stay in L2, the row panel in L1.
+  for (i64 ip = ip0; ip < ip1; ++ip)
+    for (i64 jp = jp0; jp < jp1; ++jp) one(ip, jp);
 }
 
 // Below this many multiply-adds a second thread costs more than it saves.
