@@ -330,7 +330,8 @@ void rowconv_conv2d(const float* x, const float* packed, float* y, const ConvPar
   // Tasks: bands, and when there are fewer bands than threads (small maps at batch 1), row-panel
   // chunks of each band too (each gathers the band's patches itself: a small pass beside its GEMM).
   const i64 nb = p.n * bands;
-  const i64 mchunks = nb >= 2 * threads ? 1 : std::min<i64>(mpanels, (2 * threads + nb - 1) / nb);
+  // (one band: one chunk per thread, so each thread gathers the patches once)
+  const i64 mchunks = nb >= 2 * threads ? 1 : std::min<i64>(mpanels, nb == 1 ? threads : (2 * threads + nb - 1) / nb);
   auto task = [&](i64 t) {
     const i64 b = t / mchunks, m = t % mchunks;
     const i64 img = b / bands, oy0 = (b % bands) * R;
