@@ -83,7 +83,8 @@
       "sources": [
         "native/gemm_kernel_avx512.cc",
         "native/conv_direct_avx512.cc",
-        "native/pointwise_avx512.cc"
+        "native/pointwise_avx512.cc",
+        "native/depthwise_small_avx512.cc"
       ],
       "cflags": [
         "-mavx512f",
@@ -101,7 +102,8 @@
             "sources!": [
               "native/gemm_kernel_avx512.cc",
               "native/conv_direct_avx512.cc",
-              "native/pointwise_avx512.cc"
+              "native/pointwise_avx512.cc",
+              "native/depthwise_small_avx512.cc"
             ],
             "cflags!": [
               "-mavx512f",
