@@ -84,7 +84,7 @@
         "native/gemm_kernel_avx512.cc",
         "native/conv_direct_avx512.cc",
         "native/pointwise_avx512.cc",
-        "native/depthwise_small_avx512.cc"
+        "native/depthwise3x3_avx512.cc"
       ],
       "cflags": [
         "-mavx512f",
@@ -103,7 +103,7 @@
               "native/gemm_kernel_avx512.cc",
               "native/conv_direct_avx512.cc",
               "native/pointwise_avx512.cc",
-              "native/depthwise_small_avx512.cc"
+              "native/depthwise3x3_avx512.cc"
             ],
             "cflags!": [
               "-mavx512f",

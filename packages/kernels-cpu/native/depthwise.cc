@@ -13,8 +13,8 @@
 
 #if defined(__x86_64__)
 extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
-// depthwise_small_avx512.cc: 3×3, padding 1, planes up to 16 outputs wide
-extern "C" void mge_depthwise3x3_small_avx512(const float*, std::int64_t, std::int64_t, const float*, float*, std::int64_t,
+// depthwise3x3_avx512.cc: 3×3, padding 1, stride 1 or 2, by rows of 16 outputs
+extern "C" void mge_depthwise3x3_avx512(const float*, std::int64_t, std::int64_t, const float*, float*, std::int64_t,
                                               std::int64_t, int, float, int);
 extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
 extern "C" void mge_depthwise_dots_avx512(float*, std::int64_t, const float*, const float* const*, std::int64_t);
@@ -285,12 +285,12 @@ void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams
   // addresses) comes before it, so then both are a pass over each finished plane.
   const Act act = ep.act != Act::kNone ? ep.act : (ep.relu ? Act::kRelu : Act::kNone);
   const int in_taps = ep.residual ? 0 : static_cast<int>(act);
-  // 3×3 pad-1 planes up to 16 outputs wide: one vector per output row, no plane layout (AVX-512)
+  // 3×3 pad-1, stride 1 or 2: 16 outputs of a row per vector, no plane layout (AVX-512)
   bool small = false;
 #if defined(__x86_64__)
   const bool geometry = p.kh == 3 && p.kw == 3 && p.ph == 1 && p.pw == 1 && p.dh == 1 && p.dw == 1 && p.h >= 1 && p.w >= 1;
-  const bool s1 = p.sh == 1 && p.sw == 1 && p.oh == p.h && p.ow == p.w && p.w <= 16;
-  const bool s2 = p.sh == 2 && p.sw == 2 && p.w <= 32 && p.oh == (p.h - 1) / 2 + 1 && p.ow == (p.w - 1) / 2 + 1;
+  const bool s1 = p.sh == 1 && p.sw == 1 && p.oh == p.h && p.ow == p.w;
+  const bool s2 = p.sh == 2 && p.sw == 2 && p.oh == (p.h - 1) / 2 + 1 && p.ow == (p.w - 1) / 2 + 1;
   small = geometry && (s1 || s2) && fn == mge_depthwise_taps_avx512;
 #endif
   parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
@@ -302,7 +302,7 @@ void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams
       const float bias = ep.bias ? ep.bias[oc] : 0.f;
 #if defined(__x86_64__)
       if (small)
-        mge_depthwise3x3_small_avx512(xp, p.h, p.w, w + oc * 9, y + i * p.oh * p.ow, p.oh, p.ow, static_cast<int>(p.sh), bias,
+        mge_depthwise3x3_avx512(xp, p.h, p.w, w + oc * 9, y + i * p.oh * p.ow, p.oh, p.ow, static_cast<int>(p.sh), bias,
                                       in_taps);
       else
 #endif
