@@ -141,6 +141,8 @@ void run_block(const Layer& L, i64 img, i64 pc, i64 kc, const float* bp, i64 ip0
 constexpr i64 kParallelMacs = i64(1) << 18;
 // Column panels per task when the split is over N.
 constexpr i64 kTaskPanels = 8;
+// Floats of packed x per column block and K block (512 KB: in L2 beside the filter's panels).
+constexpr i64 kBlockFloats = i64(1) << 17;
 // The row path's bands (rowconv_conv2d): columns wanted, and the patches' cap in floats.
 constexpr i64 kBandCols = 96;
 constexpr i64 kBandFloats = i64(1) << 18;
@@ -199,9 +201,16 @@ void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 
   const Layer L{&k, packed + kHeader, x, y, c, hw, o, &ep, static_cast<int>(act)};
   const i64 mpanels = (o + k.mr - 1) / k.mr, npanels = (hw + k.nr - 1) / k.nr;
   const int threads = in_parallel_region() || n * o * c * hw < kParallelMacs ? 1 : num_threads();
-  // Column blocks of at most kTaskPanels panels, evenly sized, as many as a multiple of the threads.
-  i64 cblocks = (npanels + kTaskPanels - 1) / kTaskPanels;
-  if (threads > 1) cblocks = std::min(npanels, (cblocks + threads - 1) / threads * threads);
+  // Column blocks as wide as keep a K block of packed x within kBlockFloats (L2), at least
+  // kTaskPanels panels: a row panel's sweep then writes each output row in runs of 1–32 KB, which
+  // the prefetchers follow, where 256-column blocks left 1 KB runs in as many rows as the layer
+  // has channels. Evenly sized, at least two per thread, a multiple of the threads.
+  const i64 per = std::max<i64>(kTaskPanels, kBlockFloats / (std::min(k.kc, c) * k.nr));
+  i64 cblocks = (npanels + per - 1) / per;
+  if (threads > 1) {
+    cblocks = std::max(cblocks, std::min<i64>(npanels, 2 * threads));
+    cblocks = std::min(npanels, (cblocks + threads - 1) / threads * threads);
+  }
   if (threads == 1 || n * cblocks >= 2 * threads) {
     // Split over images and column blocks: each task packs its own columns of x, K block by K block.
     const i64 tasks = n * cblocks;
