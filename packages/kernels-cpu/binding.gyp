@@ -83,7 +83,8 @@
       "sources": [
         "native/gemm_kernel_avx512.cc",
         "native/conv_direct_avx512.cc",
-        "native/pointwise_avx512.cc"
+        "native/pointwise_avx512.cc",
+        "native/depthwise3x3_avx512.cc"
       ],
       "cflags": [
         "-mavx512f",
@@ -101,7 +102,8 @@
             "sources!": [
               "native/gemm_kernel_avx512.cc",
               "native/conv_direct_avx512.cc",
-              "native/pointwise_avx512.cc"
+              "native/pointwise_avx512.cc",
+              "native/depthwise3x3_avx512.cc"
             ],
             "cflags!": [
               "-mavx512f",
@@ -161,6 +163,7 @@
         "native/grouped.cc",
         "native/pointwise.cc",
         "native/pool.cc",
+        "native/pool_max.cc",
         "native/indexing.cc",
         "native/topk.cc",
         "native/elementwise_program.cc",

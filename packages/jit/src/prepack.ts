@@ -4,8 +4,8 @@ import type { KernelStep, Recording, RecValue, Step } from './recording.js';
 /*
  * Constant weights prepared once (trace's optimizeForInference, whose weights are frozen), on
  * backends with the optional `prepackConv2d` / `prepackMatmul`, as onnxruntime does at session
- * creation. cpu: 1×1 convolution filters packed into its GEMM tile's panels, linear weights
- * into blocks of output features. A convolution so prepared becomes a `conv2dEpilogue` step
+ * creation. cpu: 1×1, stem and small-map convolution filters packed into its GEMM tile's
+ * panels, linear weights into blocks of output features. A convolution so prepared becomes a `conv2dEpilogue` step
  * (the epilogue that carries the prepared weight), a matmul keeps its method; a replay never
  * packs them again.
  */

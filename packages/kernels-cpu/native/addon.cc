@@ -20,6 +20,7 @@
 #include "memory.h"
 #include "ops.h"
 #include "pointwise.h"
+#include "pool_max.h"
 #include "elementwise_program.h"
 #include "thread_pool.h"
 #include "topk.h"
@@ -894,21 +895,22 @@ Napi::Value PackPointwise(const Napi::CallbackInfo& info) {
   return PackWeight(info, "packPointwise", "o", "c", pointwise_packed_length, pointwise_pack);
 }
 
-// pointwiseConv2d(x, packed, y, params[16], bias?, activation?, residual?) → whether it ran: a
-// 1×1, stride-1, unpadded, ungrouped conv2d with the filter from packPointwise. false (nothing
+// pointwiseConv2d(x, packed, y, params[16], bias?, activation?, residual?) → whether it ran: an
+// ungrouped conv2d with its [o, c·kh·kw] filter from packPointwise (1×1 unpadded as a GEMM per
+// image, of the sampled pixels when strided; any other geometry by output rows of patches). false (nothing
 // written) when the filter was packed for another ISA's tile (after setGemmIsa): pack it again.
 Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   const char* op = "pointwiseConv2d";
   Napi::Env env = info.Env();
   Arr x = get_arr(info, 0, op, "x"), packed = get_arr(info, 1, op, "packed"), y = get_arr(info, 2, op, "y");
   ConvParams p = read_conv(info, 3, op);
-  if (p.kh != 1 || p.kw != 1 || p.sh != 1 || p.sw != 1 || p.ph != 0 || p.pw != 0 || p.groups != 1 || p.oh != p.h ||
-      p.ow != p.w) {
-    fail(env, op, "expected a 1×1, stride-1, unpadded, ungrouped convolution with oh = h and ow = w, got kernel " +
-                      std::to_string(p.kh) + "×" + std::to_string(p.kw) + ", stride " + std::to_string(p.sh) + "×" +
-                      std::to_string(p.sw) + ", padding " + std::to_string(p.ph) + "×" + std::to_string(p.pw) +
-                      ", groups " + std::to_string(p.groups));
-  }
+  // 1×1 stride-1 unpadded: a GEMM per image; any other ungrouped geometry: output rows of patches
+  const bool gemm = p.kh == 1 && p.kw == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0 && p.oh == p.h && p.ow == p.w;
+  // strided 1×1 unpadded with every sampled pixel inside the image: gathered, then that GEMM
+  const bool sampled = !gemm && p.kh == 1 && p.kw == 1 && p.ph == 0 && p.pw == 0 && p.oh > 0 && p.ow > 0 &&
+                       (p.oh - 1) * p.sh < p.h && (p.ow - 1) * p.sw < p.w;
+  if (p.groups != 1) fail(env, op, "expected an ungrouped convolution, got groups " + std::to_string(p.groups));
+  const i64 kdim = checked_size(env, op, "the filter", {p.c, p.kh, p.kw});
   const i64 xs = checked_size(env, op, "x", {p.n, p.c, p.h, p.w});
   const i64 ys = checked_size(env, op, "y", {p.n, p.o, p.oh, p.ow});
   expect_dtype(env, op, "x", x, kF32);
@@ -916,8 +918,8 @@ Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   expect_dtype(env, op, "packed", packed, kF32);
   expect_len(env, op, "x", x, xs);
   expect_len(env, op, "y", y, ys);
-  const int ok = pointwise_packed_check(static_cast<const float*>(packed.data), packed.length, p.o, p.c);
-  if (ok < 0) fail(env, op, "argument 'packed' is not a filter of " + std::to_string(p.o) + "×" + std::to_string(p.c) + " made by packPointwise");
+  const int ok = pointwise_packed_check(static_cast<const float*>(packed.data), packed.length, p.o, kdim);
+  if (ok < 0) fail(env, op, "argument 'packed' is not a filter of " + std::to_string(p.o) + "×" + std::to_string(kdim) + " made by packPointwise");
   if (ok == 0) return Napi::Boolean::New(env, false);
   const char* x0 = static_cast<const char*>(x.data);
   const char* y0 = static_cast<const char*>(y.data);
@@ -925,8 +927,14 @@ Napi::Value PointwiseConv2d(const Napi::CallbackInfo& info) {
   if (xs > 0 && ys > 0 && x0 < y0 + ys * 4 && y0 < x0 + xs * 4) fail(env, op, "argument 'x' must not share memory with the output");
   if (ys > 0 && p0 < y0 + ys * 4 && y0 < p0 + packed.length * 4) fail(env, op, "argument 'packed' must not share memory with the output");
   const Epilogue ep = get_epilogue(info, 4, op, p.o, y);
-  pointwise_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data),
-                   p.n, p.c, p.h * p.w, p.o, ep);
+  if (gemm)
+    pointwise_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data),
+                     p.n, p.c, p.h * p.w, p.o, ep);
+  else if (sampled)
+    pointwise_conv2d_strided(static_cast<const float*>(x.data), static_cast<const float*>(packed.data),
+                             static_cast<float*>(y.data), p, ep);
+  else
+    rowconv_conv2d(static_cast<const float*>(x.data), static_cast<const float*>(packed.data), static_cast<float*>(y.data), p, ep);
   return Napi::Boolean::New(env, true);
 }
 
@@ -988,7 +996,9 @@ void Pool2d(const Napi::CallbackInfo& info) {
   expect_dtype(env, op, "y", y, kF32);
   expect_len(env, op, "x", x, checked_size(env, op, "x", {p.n, p.c, p.h, p.w}));
   expect_len(env, op, "y", y, checked_size(env, op, "y", {p.n, p.c, p.oh, p.ow}));
-  pool2d(is_max, static_cast<const float*>(x.data), static_cast<float*>(y.data), p);
+  const float* xd = static_cast<const float*>(x.data);
+  float* yd = static_cast<float*>(y.data);
+  if (!(is_max && max_pool2d_rows(xd, yd, p))) pool2d(is_max, xd, yd, p);
 }
 
 // pool2dBackward(isMax, x, dy, dx, params[12])

@@ -7,8 +7,15 @@
 #include "gemm.h"
 #include "thread_pool.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #if defined(__x86_64__)
 extern "C" void mge_depthwise_taps_avx512(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
+// depthwise3x3_avx512.cc: 3×3, padding 1, stride 1 or 2, by rows of 16 outputs
+extern "C" void mge_depthwise3x3_avx512(const float*, std::int64_t, std::int64_t, const float*, float*, std::int64_t,
+                                              std::int64_t, int, float, int);
 extern "C" void mge_depthwise_taps_avx2(float*, std::int64_t, const float* const*, const float*, std::int64_t, float, int, int);
 extern "C" void mge_depthwise_dots_avx512(float*, std::int64_t, const float*, const float* const*, std::int64_t);
 extern "C" void mge_depthwise_dots_avx2(float*, std::int64_t, const float*, const float* const*, std::int64_t);
@@ -163,7 +170,16 @@ MGE_CLONES void copy_strided(float* __restrict dst, const float* __restrict src,
     return;
   }
   if (s == 2) {
-    for (i64 j = 0; j < n; ++j) dst[j] = src[2 * j];
+    i64 j = 0;
+#if defined(__SSE2__)
+    // the even lanes of two vectors; the last value read, src[2j + 7] with j + 4 ≤ n − 1, is
+    // at most src[2(n − 1)], inside the row
+    for (; j + 4 <= n - 1; j += 4) {
+      const __m128 a = _mm_loadu_ps(src + 2 * j), b = _mm_loadu_ps(src + 2 * j + 4);
+      _mm_storeu_ps(dst + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+    }
+#endif
+    for (; j < n; ++j) dst[j] = src[2 * j];
     return;
   }
   for (i64 j = 0; j < n; ++j) dst[j] = src[j * s];
@@ -269,13 +285,28 @@ void depthwise_conv2d(const float* x, const float* w, float* y, const ConvParams
   // addresses) comes before it, so then both are a pass over each finished plane.
   const Act act = ep.act != Act::kNone ? ep.act : (ep.relu ? Act::kRelu : Act::kNone);
   const int in_taps = ep.residual ? 0 : static_cast<int>(act);
+  // 3×3 pad-1, stride 1 or 2: 16 outputs of a row per vector, no plane layout (AVX-512)
+  bool small = false;
+#if defined(__x86_64__)
+  const bool geometry = p.kh == 3 && p.kw == 3 && p.ph == 1 && p.pw == 1 && p.dh == 1 && p.dw == 1 && p.h >= 1 && p.w >= 1;
+  const bool s1 = p.sh == 1 && p.sw == 1 && p.oh == p.h && p.ow == p.w;
+  const bool s2 = p.sh == 2 && p.sw == 2 && p.oh == (p.h - 1) / 2 + 1 && p.ow == (p.w - 1) / 2 + 1;
+  small = geometry && (s1 || s2) && fn == mge_depthwise_taps_avx512;
+#endif
   parallel_for(p.n * p.o, grain_for(p.oh * p.ow * p.kh * p.kw), [&](i64 begin, i64 end) {
     PlaneLayout plane(p.h, p.w, p.kh, p.kw, p.sh, p.sw, p.dh, p.dw, p.ph, p.pw, p.oh, p.ow, fn);
-    plane.init();
+    if (!small) plane.init();
     for (i64 i = begin; i < end; ++i) {
       const i64 b = i / p.o, oc = i % p.o, ic = oc / mult;
-      plane.run(x + (b * p.c + ic) * p.h * p.w, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, ep.bias ? ep.bias[oc] : 0.f,
-                in_taps, false);
+      const float* xp = x + (b * p.c + ic) * p.h * p.w;
+      const float bias = ep.bias ? ep.bias[oc] : 0.f;
+#if defined(__x86_64__)
+      if (small)
+        mge_depthwise3x3_avx512(xp, p.h, p.w, w + oc * 9, y + i * p.oh * p.ow, p.oh, p.ow, static_cast<int>(p.sh), bias,
+                                      in_taps);
+      else
+#endif
+        plane.run(xp, w + oc * p.kh * p.kw, y + i * p.oh * p.ow, bias, in_taps, false);
       if (ep.residual) apply_epilogue(ep.without_bias(), y + i * p.oh * p.ow, p.oh * p.ow, 0, 0, 1, p.oh * p.ow);
     }
   });

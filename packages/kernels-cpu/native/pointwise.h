@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "epilogue.h"
+#include "ops.h"
 
 namespace mge_pw {
 
@@ -55,6 +56,14 @@ int pointwise_packed_check(const float* packed, i64 len, i64 o, i64 c);
 // y [n, o, hw] = ep(packed · x [n, c, hw]); ep.bias (o values) is per output channel and
 // ep.residual is read at y's addresses (epilogue.h).
 void pointwise_conv2d(const float* x, const float* packed, float* y, i64 n, i64 c, i64 hw, i64 o, const Epilogue& ep);
+
+// A spatial, ungrouped convolution (stems: few input channels) with its [o, c·kh·kw] filter packed
+// by pointwise_pack: y = ep(conv(x, w)), one output row of patches at a time through the same tile.
+void rowconv_conv2d(const float* x, const float* packed, float* y, const ConvParams& p, const Epilogue& ep);
+
+// A 1×1, unpadded, ungrouped convolution of any stride (every sampled pixel inside the image),
+// filter from pointwise_pack: the sampled pixels gathered, then pointwise_conv2d.
+void pointwise_conv2d_strided(const float* x, const float* packed, float* y, const ConvParams& p, const Epilogue& ep);
 
 // Linear layers for inference with the weight packed once: y [m, n] = relu?(x [m, k] · w [n, k]ᵀ
 // + bias), the weight laid out in blocks of output features (k rows of the block's width), so a

@@ -37,6 +37,7 @@ function build(cxx, arch, extra) {
           ['conv_direct_avx2.cc', ['-mavx2', '-mfma']],
           ['gemm_kernel_avx512.cc', ['-mavx512f', '-mavx512vl', '-mavx512dq', '-mavx512bw', '-mavx2', '-mfma']],
           ['conv_direct_avx512.cc', ['-mavx512f', '-mavx512vl', '-mavx512dq', '-mavx512bw', '-mavx2', '-mfma']],
+          ['depthwise3x3_avx512.cc', ['-mavx512f', '-mavx512vl', '-mavx512dq', '-mavx512bw', '-mavx2', '-mfma']],
         ]
       : [
           ['gemm_kernel_neon.cc', []],

@@ -499,11 +499,13 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
   /**
    * 1×1, stride-1, unpadded, ungrouped convolutions get their filter packed once into the
    * register tile's panels (native/pointwise.cc): their GEMM then packs only x, and applies the
-   * epilogue in registers.
+   * epilogue in registers; strided ones gather the sampled pixels first. Stems, small maps and strided layers (isRowConv) get the same
+   * panels of their [o, c·kh·kw] filter, and run a band of output rows of patches at a time
+   * through that tile.
    */
   prepackConv2d(w: Ref, p: Conv2dParams): DataArray | null {
-    if (!this.native.packPointwise || !isPointwise(p) || p.o * p.c === 0) return null;
-    return this.native.packPointwise(w.buf as Float32Array, p.o, p.c);
+    if (!this.native.packPointwise || !(isPointwise(p) || isSampled1x1(p) || isRowConv(p)) || p.o * p.c === 0) return null;
+    return this.native.packPointwise(w.buf as Float32Array, p.o, p.c * p.kh * p.kw);
   }
 
   conv2dEpilogue(x: Ref, w: Ref, p: Conv2dParams, epilogue: ConvEpilogue<DataArray>): DataArray {
@@ -618,6 +620,32 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
  */
 function isDepthwise(p: Conv2dParams): boolean {
   return p.groups === p.c && p.c > 1;
+}
+
+/** A strided 1×1, unpadded, ungrouped convolution (a downsampling shortcut): a GEMM of the sampled pixels. */
+function isSampled1x1(p: Conv2dParams): boolean {
+  return (
+    p.kh === 1 &&
+    p.kw === 1 &&
+    p.ph === 0 &&
+    p.pw === 0 &&
+    p.groups === 1 &&
+    p.oh > 0 &&
+    p.ow > 0 &&
+    (p.oh - 1) * p.sh < p.h &&
+    (p.ow - 1) * p.sw < p.w
+  );
+}
+
+/**
+ * An ungrouped spatial convolution for the packed row path (patches of a band of output rows,
+ * then the 1×1 tile): a network's stem (few input channels), a small map (ResNet's 7² and 14²
+ * layers, where Winograd's tiles overhang the map), a strided layer up to 28².
+ */
+function isRowConv(p: Conv2dParams): boolean {
+  if (p.groups !== 1 || p.kh * p.kw === 1) return false;
+  const map = p.oh * p.ow;
+  return p.c <= 4 || map <= 196 || (Math.max(p.sh, p.sw) > 1 && map <= 784);
 }
 
 /** A 1×1 convolution that is a plain GEMM per image (the packed-filter path). */

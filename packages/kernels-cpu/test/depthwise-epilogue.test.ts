@@ -18,6 +18,12 @@ const CASES: [string, Conv2dParams][] = [
   ['13×11, stride 2 (flattened)', depthwise(1, 3, 13, 11, 2)],
   ['4×70, stride 1 (row by row)', depthwise(1, 3, 4, 70, 1)],
   ['5×131, stride 2 (row by row)', depthwise(1, 2, 5, 131, 2)],
+  // AVX-512's small-plane kernel (one vector per output row): full-width rows, a 32-wide input
+  // row at stride 2, and a single pixel
+  ['16×16, stride 1 (small planes)', depthwise(1, 3, 16, 16, 1)],
+  ['9×32, stride 2 (small planes, two input vectors)', depthwise(2, 2, 9, 32, 2)],
+  ['1×1, stride 2 (small planes)', depthwise(1, 2, 1, 1, 2)],
+  ['2×1, stride 1 (small planes)', depthwise(1, 2, 2, 1, 1)],
 ];
 
 describe('cpu depthwise conv2dEpilogue on every ISA path', () => {

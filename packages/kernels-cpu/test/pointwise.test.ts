@@ -29,15 +29,34 @@ const CASES: [string, Conv2dParams][] = [
   ['one output channel, one pixel', pointwise(2, 5, 1, 1, 1)],
 ];
 
+function stem(n: number, c: number, h: number, w: number, o: number, k: number, s: number, pad: number, d = 1): Conv2dParams {
+  const oh = Math.floor((h + 2 * pad - d * (k - 1) - 1) / s) + 1;
+  const ow = Math.floor((w + 2 * pad - d * (k - 1) - 1) / s) + 1;
+  return { n, c, h, w, o, kh: k, kw: k, oh, ow, sh: s, sw: s, ph: pad, pw: pad, dh: d, dw: d, groups: 1 };
+}
+
+// Stems, small maps and strided maps (patches of bands of output rows through the tile) and
+// strided 1×1 layers (the sampled pixels gathered, then the GEMM).
+const STEMS: [string, Conv2dParams][] = [
+  ['3×3/2 pad 1, 3 → 13 channels, 37×35 (MobileNet/ShuffleNet stem)', stem(1, 3, 37, 35, 13, 3, 2, 1)],
+  ['7×7/2 pad 3, 3 → 5 channels, K 147 past one block (ResNet stem)', stem(2, 3, 23, 21, 5, 7, 2, 3)],
+  ['5×5/1 pad 2, dilation 2, 1 → 4 channels, 9×40', stem(1, 1, 9, 40, 4, 5, 1, 2, 2)],
+  ['3×3/1 unpadded, 4 → 30 channels, 70×6 (threaded rows)', stem(1, 4, 70, 6, 30, 3, 1, 0)],
+  ['3×3/1 pad 1, 60 → 30 channels, 7² (one band, K over blocks: a ResNet tail)', stem(1, 60, 7, 7, 30, 3, 1, 1)],
+  ['3×3/2 pad 1, 20 → 26 channels, 27×27 → 14², batch 2 (bands of 8 rows)', stem(2, 20, 27, 27, 26, 3, 2, 1)],
+  ['1×1/2, 40 → 20 channels, 15×14 (a downsampling shortcut)', stem(2, 40, 15, 14, 20, 1, 2, 0)],
+  ['1×1/3×1, 300 → 7 channels, 10×9 (gathered, K over two blocks)', { ...pointwise(1, 300, 10, 9, 7), sh: 3, oh: 4 }],
+];
+
 describe('cpu prepacked 1×1 convolution', () => {
   restoreIsaAfterAll();
   let seed = 900;
   for (const [isa, threads] of ISA_RUNS) {
-    it.each(CASES)(`${isa}, ${threads} thread(s): %s, every epilogue, equals conv then the elementwise ops`, (_name, p) => {
+    it.each([...CASES, ...STEMS])(`${isa}, ${threads} thread(s): %s, every epilogue, equals conv then the elementwise ops`, (_name, p) => {
       setGemmIsa(isa);
       setNumThreads(threads);
       const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', seed++);
-      const w = randomPair('float32', [p.o, p.c, 1, 1], 'normal', seed++);
+      const w = randomPair('float32', [p.o, p.c, p.kh, p.kw], 'normal', seed++);
       const b = randomPair('float32', [p.o], 'normal', seed++);
       const r = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', seed++);
       const packed = cpu.prepackConv2d(w.c, p);
@@ -59,10 +78,19 @@ describe('cpu prepacked 1×1 convolution', () => {
     });
   }
 
-  it('is offered for 1×1, stride-1, unpadded, ungrouped layers only', () => {
+  it('is offered for 1×1 unpadded ungrouped layers, ungrouped stems, small maps and strided maps up to 28² only', () => {
+    const s = randomPair('float32', [4, 3, 3, 3], 'normal', 5);
+    expect(cpu.prepackConv2d(s.c, stem(1, 3, 9, 9, 4, 3, 2, 1))).toBeInstanceOf(Float32Array);
+    const wide = randomPair('float32', [4, 5, 3, 3], 'normal', 6);
+    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 9, 9, 4, 3, 2, 1))).toBeInstanceOf(Float32Array);
+    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 40, 40, 4, 3, 1, 1))).toBeNull();
+    expect(cpu.prepackConv2d(wide.c, stem(1, 5, 80, 80, 4, 3, 2, 1))).toBeNull();
+    const dw = randomPair('float32', [4, 1, 3, 3], 'normal', 7);
+    expect(cpu.prepackConv2d(dw.c, { ...stem(1, 4, 9, 9, 4, 3, 2, 1), groups: 4 })).toBeNull();
     const w = randomPair('float32', [4, 6, 1, 1], 'normal', 1);
     expect(cpu.prepackConv2d(w.c, pointwise(1, 6, 5, 5, 4))).toBeInstanceOf(Float32Array);
-    expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), sh: 2, sw: 2, oh: 3, ow: 3 })).toBeNull();
+    expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), sh: 2, sw: 2, oh: 3, ow: 3 })).toBeInstanceOf(Float32Array);
+    expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), sh: 2, sw: 2, ph: 1, pw: 1, oh: 4, ow: 4 })).toBeNull();
     expect(cpu.prepackConv2d(w.c, { ...pointwise(1, 6, 5, 5, 4), ph: 1, pw: 1, oh: 7, ow: 7 })).toBeNull();
     const g = randomPair('float32', [4, 3, 1, 1], 'normal', 2);
     expect(cpu.prepackConv2d(g.c, { ...pointwise(1, 6, 5, 5, 4), groups: 2 })).toBeNull();
@@ -95,11 +123,10 @@ describe('cpu prepacked 1×1 convolution', () => {
       /pointwiseConv2d: argument 'packed' is not a filter of 2×3 made by packPointwise/,
     );
     expect(() => run(x, pack(new Float32Array(9), 3, 3), y, params, null, 0, null)).toThrow(/not a filter of 2×3/);
-    const strided = Int32Array.from(params);
-    strided[9] = 2;
-    expect(() => run(x, packed, y, strided, null, 0, null)).toThrow(
-      /pointwiseConv2d: expected a 1×1, stride-1, unpadded, ungrouped convolution/,
-    );
+    const grouped = Int32Array.from(params);
+    grouped[1] = 2;
+    grouped[15] = 2;
+    expect(() => run(x, packed, y, grouped, null, 0, null)).toThrow(/pointwiseConv2d: expected an ungrouped convolution, got groups 2/);
     expect(() => run(x, packed, new Float32Array(7), params, null, 0, null)).toThrow(/pointwiseConv2d.*'y'/);
     expect(() => run(x, packed, y, params, null, 5, null)).toThrow(/pointwiseConv2d: argument 'activation' must be 0/);
     expect(() => run(x, packed, y, params, null, 0, y.subarray(0))).toThrow(/residual/);
