@@ -126,6 +126,21 @@ export function transformerCases(): Record<string, Case[]> {
     grad: true,
   });
 
+  // heads of 16 and 32 lanes: the cpu backend's GEMM-free path (groups of 4 rows and keys, tails)
+  for (const [b, t, h, e, causal] of [
+    [1, 21, 2, 16, true],
+    [2, 6, 1, 32, false],
+    [1, 18, 1, 32, true],
+  ] as [number, number, number, number, boolean][]) {
+    attention.push({
+      name: `selfAttention gradient qkv[${b}, ${t}, ${3 * h * e}] heads ${h}${causal ? ' causal' : ''} (${e}-lane heads)`,
+      inputs: [{ shape: [b, t, 3 * h * e] }],
+      run: ([x]) => mge.selfAttention(x, h, { causal }),
+      ref: ([x]) => attentionRef(x, h, causal),
+      grad: true,
+    });
+  }
+
   const gelu: Case[] = [
     { name: 'gelu (3, 4)', inputs: [{ shape: [3, 4] }], run: ([x]) => mge.gelu(x), ref: geluRef, grad: true },
     {
