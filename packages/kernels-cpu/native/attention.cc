@@ -85,13 +85,15 @@ MGE_INLINE float hmax(V16 v) {
   return v[0];
 }
 
-// p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb.
+// p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb. The
+// masked lanes are set in registers: scalar stores under the vector loads would stall them.
 MGE_INLINE void softmax_row(float* p, i64 n, i64 nb, float scale) {
   const float ninf = -std::numeric_limits<float>::infinity();
-  for (i64 j = n; j < nb; ++j) p[j] = ninf;
+  const V16i lane{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   V16 mx = splat(ninf);
   for (i64 j = 0; j < nb; j += kBlock) {
-    const V16 v = load16(p + j) * scale;
+    V16 v = load16(p + j) * scale;
+    if (j + kBlock > n) v = lane + static_cast<std::int32_t>(j) < static_cast<std::int32_t>(n) ? v : splat(ninf);
     store16(p + j, v);
     mx = v > mx ? v : mx;
   }
@@ -124,7 +126,7 @@ void softmax_rows(float* p, i64 i0, i64 i1, i64 t, i64 tp, bool causal, float sc
     const i64 n = causal ? i + 1 : t;
     const i64 nb = round_up(n);
     softmax_row(p + i * tp, n, nb, scale);
-    for (i64 j = nb; j < t; ++j) p[i * tp + j] = 0;
+    for (i64 j = nb; j < t; j += kBlock) store16(p + i * tp + j, V16{});  // up to tp at most
   }
 }
 
@@ -134,7 +136,7 @@ void softmax_grad_rows(const float* p, float* dp, i64 i0, i64 i1, i64 t, i64 tp,
     const i64 nb = round_up(causal ? i + 1 : t);
     for (i64 j = t; j < nb; ++j) dp[i * tp + j] = 0;  // past the GEMM's columns (p is 0 there)
     softmax_grad_row(p + i * tp, dp + i * tp, nb, scale);
-    for (i64 j = nb; j < t; ++j) dp[i * tp + j] = 0;
+    for (i64 j = nb; j < t; j += kBlock) store16(dp + i * tp + j, V16{});
   }
 }
 
