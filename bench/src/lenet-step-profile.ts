@@ -119,6 +119,9 @@ if (process.env.OPS) {
     'geluBackward',
     'standardize',
     'standardizeBackward',
+    'standardizeAffine',
+    'standardizeAffineBackward',
+    'standardizeWeightGrad',
   ]) {
     if (!be[m]) continue;
     const f = be[m].bind(be);

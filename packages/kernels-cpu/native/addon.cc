@@ -516,6 +516,57 @@ void StandardizeBackward(const Napi::CallbackInfo& info) {
   standardize_backward(o.a, o.b, o.out, r.rows, r.cols, r.eps);
 }
 
+// standardizeAffine(x, w, b, y, rows, cols, eps): y = x̂·w + b, w and b of cols values
+void StandardizeAffine(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeAffine";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr w = get_arr(info, 1, op, "weight");
+  Arr b = get_arr(info, 2, op, "bias");
+  Arr y = get_arr(info, 3, op, "y");
+  for (const auto& [name, a] : {std::pair<const char*, const Arr*>{"x", &x}, {"weight", &w}, {"bias", &b}, {"y", &y}})
+    expect_dtype(env, op, name, *a, kF32);
+  expect_len(env, op, "y", y, x.length);
+  const RowsShape r = read_rows(info, 4, op, x.length);
+  expect_len(env, op, "weight", w, r.cols);
+  expect_len(env, op, "bias", b, r.cols);
+  standardize_affine(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<const float*>(b.data),
+                     static_cast<float*>(y.data), r.rows, r.cols, r.eps);
+}
+
+// standardizeAffineBackward(x, w, dy, dx, rows, cols, eps)
+void StandardizeAffineBackward(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeAffineBackward";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr w = get_arr(info, 1, op, "weight");
+  Arr dy = get_arr(info, 2, op, "dy");
+  Arr dx = get_arr(info, 3, op, "dx");
+  for (const auto& [name, a] : {std::pair<const char*, const Arr*>{"x", &x}, {"weight", &w}, {"dy", &dy}, {"dx", &dx}})
+    expect_dtype(env, op, name, *a, kF32);
+  expect_len(env, op, "dy", dy, x.length);
+  expect_len(env, op, "dx", dx, x.length);
+  const RowsShape r = read_rows(info, 4, op, x.length);
+  expect_len(env, op, "weight", w, r.cols);
+  standardize_affine_backward(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<const float*>(dy.data),
+                              static_cast<float*>(dx.data), r.rows, r.cols, r.eps);
+}
+
+// standardizeWeightGrad(x, dy, dw, rows, cols, eps): dw (cols values) = Σ over rows of dy·x̂
+void StandardizeWeightGrad(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeWeightGrad";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr dy = get_arr(info, 1, op, "dy");
+  Arr dw = get_arr(info, 2, op, "dw");
+  for (const auto& [name, a] : {std::pair<const char*, const Arr*>{"x", &x}, {"dy", &dy}, {"dw", &dw}}) expect_dtype(env, op, name, *a, kF32);
+  expect_len(env, op, "dy", dy, x.length);
+  const RowsShape r = read_rows(info, 3, op, x.length);
+  expect_len(env, op, "dw", dw, r.cols);
+  standardize_weight_grad(static_cast<const float*>(x.data), static_cast<const float*>(dy.data), static_cast<float*>(dw.data), r.rows,
+                          r.cols, r.eps);
+}
+
 void Where(const Napi::CallbackInfo& info) {
   const char* op = "where";
   Napi::Env env = info.Env();
@@ -1170,6 +1221,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("geluBackward", Napi::Function::New(env, wrap<GeluBackward>));
   exports.Set("standardize", Napi::Function::New(env, wrap<Standardize>));
   exports.Set("standardizeBackward", Napi::Function::New(env, wrap<StandardizeBackward>));
+  exports.Set("standardizeAffine", Napi::Function::New(env, wrap<StandardizeAffine>));
+  exports.Set("standardizeAffineBackward", Napi::Function::New(env, wrap<StandardizeAffineBackward>));
+  exports.Set("standardizeWeightGrad", Napi::Function::New(env, wrap<StandardizeWeightGrad>));
   exports.Set("selfAttention", Napi::Function::New(env, wrap<SelfAttention>));
   exports.Set("selfAttentionBackward", Napi::Function::New(env, wrap<SelfAttentionBackward>));
   exports.Set("mulSign", Napi::Function::New(env, wrap<MulSign>));

@@ -15,6 +15,7 @@
 
 #include "gemm.h"
 #include "thread_pool.h"
+#include "vec16.h"
 
 namespace mge {
 namespace {
@@ -32,20 +33,7 @@ float* scratch(int which, std::size_t n) {
 #define MGE_ATTN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 
-// always_inline: each ISA clone gets its own vectorised copy of the helpers
-#define MGE_INLINE __attribute__((always_inline)) inline
-
-typedef float V16 __attribute__((vector_size(64)));
 constexpr i64 kBlock = 16;
-
-MGE_INLINE V16 load16(const float* p) {
-  V16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-MGE_INLINE void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
-MGE_INLINE V16 splat(float a) { return V16{} + a; }
-typedef std::int32_t V16i __attribute__((vector_size(64)));
 
 // exp_f32 (vec_math.h) on 16 lanes at once, the same steps written on the vector type.
 MGE_INLINE V16 exp16(V16 x) {
@@ -66,23 +54,6 @@ MGE_INLINE V16 exp16(V16 x) {
   const V16i bits = ((V16i)shifted - 0x4B400000 + 127) << 23;  // vector casts move bits
   const V16 pow2 = (V16)bits;
   return x < lo ? V16{} : y * pow2;
-}
-
-// Horizontal sum and max by halving (four vector steps, not fifteen scalar ones).
-MGE_INLINE V16 swap_halves(V16 v, int w) {
-  const V16i lane{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  return __builtin_shuffle(v, lane ^ w);
-}
-MGE_INLINE float hsum(V16 v) {
-  for (int w = 8; w >= 1; w >>= 1) v += swap_halves(v, w);
-  return v[0];
-}
-MGE_INLINE float hmax(V16 v) {
-  for (int w = 8; w >= 1; w >>= 1) {
-    const V16 u = swap_halves(v, w);
-    v = u > v ? u : v;
-  }
-  return v[0];
 }
 
 // p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb. The

@@ -242,6 +242,7 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (op === 'selfAttention') return this.native.selfAttention !== undefined;
     if (op === 'gelu') return this.native.gelu !== undefined;
     if (op === 'standardize') return this.native.standardize !== undefined;
+    if (op === 'standardizeAffine') return this.native.standardizeAffine !== undefined;
     return true;
   }
 
@@ -334,6 +335,30 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     const kernel = this.native.standardizeBackward;
     if (!kernel) throw new TypeError(`CpuBackend.standardizeBackward: the addon has no standardize kernel (${REBUILD})`);
     const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeAffine(x: Ref, weight: Ref, bias: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeAffine;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeAffine: the addon has no standardizeAffine kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, weight.buf as Float32Array, bias.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeAffineBackward(x: Ref, weight: Ref, dy: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeAffineBackward;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeAffineBackward: the addon has no standardizeAffine kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, weight.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeWeightGrad(x: Ref, dy: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeWeightGrad;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeWeightGrad: the addon has no standardizeAffine kernel (${REBUILD})`);
+    const out = this.out('float32', p.cols);
     kernel(x.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
     return out;
   }

@@ -28,7 +28,7 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.binary(0, f32(6), f32(6), f32(6), i32(99))).toThrow(/rank/);
     expect(() => native.where(f32(6) as never, f32(6), f32(6), f32(6), i32(1, 6, 6, 6, 6))).toThrow(/cond/);
   });
-  it('selfAttention, gelu and standardize: lengths, shapes, scale, eps, seq bound', () => {
+  it('selfAttention, gelu, standardize and standardizeAffine: lengths, shapes, scale, eps, seq bound', () => {
     const sa = native.selfAttention!;
     const sab = native.selfAttentionBackward!;
     const p = i32(2, 3, 2, 4, 1); // batch 2, seq 3, 2 heads of 4: qkv 144, out 48
@@ -45,6 +45,16 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.standardize!(f32(6), f32(6), 4, 2, 1e-5)).toThrow(/rows·cols \(4·2\) must equal the length of x, 6/);
     expect(() => native.standardize!(f32(6), f32(6), 3, 2, 0)).toThrow(/'eps' must be a positive finite number/);
     expect(() => native.standardizeBackward!(f32(6), f32(5), f32(6), 3, 2, 1e-5)).toThrow(/'dy' must have 6/);
+    const sa2 = native.standardizeAffine!;
+    expect(() => sa2(f32(6), f32(2), f32(2), f32(6), 4, 2, 1e-5)).toThrow(/cpu\.standardizeAffine: rows·cols \(4·2\)/);
+    expect(() => sa2(f32(6), f32(3), f32(2), f32(6), 3, 2, 1e-5)).toThrow(/'weight' must have 2/);
+    expect(() => sa2(f32(6), f32(2), f32(1), f32(6), 3, 2, 1e-5)).toThrow(/'bias' must have 2/);
+    expect(() => sa2(f32(6), f32(2), f32(2), f32(5), 3, 2, 1e-5)).toThrow(/'y' must have 6/);
+    expect(() => sa2(f32(6), i32(1, 1) as never, f32(2), f32(6), 3, 2, 1e-5)).toThrow(/weight/);
+    expect(() => native.standardizeAffineBackward!(f32(6), f32(2), f32(5), f32(6), 3, 2, 1e-5)).toThrow(/'dy' must have 6/);
+    expect(() => native.standardizeAffineBackward!(f32(6), f32(4), f32(6), f32(6), 3, 2, 1e-5)).toThrow(/'weight' must have 2/);
+    expect(() => native.standardizeWeightGrad!(f32(6), f32(6), f32(3), 3, 2, 1e-5)).toThrow(/'dw' must have 2/);
+    expect(() => native.standardizeWeightGrad!(f32(6), f32(6), f32(2), 3, 2, Number.NaN)).toThrow(/'eps'/);
   });
   it('strided: views that reach outside x', () => {
     expect(() => native.strided(f32(10), f32(5), 6, i32(1, 5, 1))).toThrow(/reaches elements \[6, 10\]/);

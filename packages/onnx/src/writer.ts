@@ -402,6 +402,15 @@ function emit(b: Builder, node: GraphNode): void {
       b.node('LayerNormalization', [at(0), ones], out, { axis, epsilon: p.eps });
       return;
     }
+    case 'standardizeAffine': {
+      // LayerNormalization over the trailing axes holding `cols` elements, which weight and bias are shaped like
+      const p = params<{ cols: number; eps: number }>(node, ['cols', 'eps']);
+      const shape = shapeOf(0);
+      const axis = shape.length - shapeOf(1).length;
+      if (shapeOf(1).reduce((n, d) => n * d, 1) !== p.cols) throw unsupported(node);
+      b.node('LayerNormalization', [at(0), at(1), at(2)], out, { axis, epsilon: p.eps });
+      return;
+    }
     case 'selfAttention':
       emitSelfAttention(b, node, at(0), out);
       return;

@@ -13,6 +13,6 @@ export * from './movement.js';
 export * from './pool.js';
 export * from './reduce.js';
 export { asTensor, type TensorLike } from './scalar.js';
-export { standardize } from './standardize.js';
+export { standardize, standardizeAffine } from './standardize.js';
 export * from './unary.js';
 export * from './where.js';

@@ -187,5 +187,28 @@ export function transformerCases(): Record<string, Case[]> {
     ref: ([x]) => standardizeRef(x, 40, 1e-3),
     grad: true,
   });
+  // layer norm with weight and bias (one kernel where the backend has standardizeAffine)
+  const affineRef = (x: Nd, w: Nd, b: Nd, eps: number): Nd => {
+    const cols = w.data.length;
+    const y = standardizeRef(x, cols, eps);
+    return { ...y, data: y.data.map((v, i) => v * w.data[i % cols] + b.data[i % cols]) };
+  };
+  for (const [shape, axes, eps, xGrad] of [
+    [[3, 5], 1, 1e-5, true],
+    [[2, 3, 4], 2, 1e-5, true],
+    [[6, 40], 1, 1e-3, true],
+    // wide rows: the weight gradient split over threads by columns
+    [[300, 256], 1, 1e-5, false],
+  ] as [number[], number, number, boolean][]) {
+    const tail = shape.slice(shape.length - axes);
+    standardize.push({
+      name: `standardizeAffine [${shape}] over ${axes} trailing axes${xGrad ? '' : ' (weight and bias gradients)'}`,
+      inputs: [{ shape, grad: xGrad }, { shape: tail }, { shape: tail }],
+      run: ([x, w, b]) => mge.standardizeAffine(x, axes, eps, w, b),
+      ref: ([x, w, b]) => affineRef(x, w, b, eps),
+      grad: true,
+      tolerance: xGrad ? undefined : WIDE,
+    });
+  }
   return { selfAttention: attention, gelu, standardize };
 }
