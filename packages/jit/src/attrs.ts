@@ -32,6 +32,8 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   standardizeAffine: ['x', 'weight', 'bias', 'p'],
   standardizeAffineBackward: ['x', 'weight', 'dy', 'p'],
   standardizeWeightGrad: ['x', 'dy', 'p'],
+  softmaxCrossEntropy: ['logits', 'labels', 'p'],
+  softmaxCrossEntropyBackward: ['logits', 'labels', 'dloss', 'p'],
   selfAttention: ['qkv', 'p'],
   selfAttentionBackward: ['qkv', 'dy', 'p'],
 };

@@ -59,6 +59,16 @@ export interface NativeAddon {
     eps: number,
   ): void;
   standardizeWeightGrad?(x: Float32Array, dy: Float32Array, dw: Float32Array, rows: number, cols: number, eps: number): void;
+  /** Per-row −log softmax(logits)[label] and its gradient; absent from an addon built before them. */
+  softmaxCrossEntropy?(logits: Float32Array, labels: Int32Array, loss: Float32Array, rows: number, cols: number): void;
+  softmaxCrossEntropyBackward?(
+    logits: Float32Array,
+    labels: Int32Array,
+    dloss: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
   /** params [batch, seq, heads, dim, causal]; absent from an addon built before it. */
   selfAttention?(qkv: Float32Array, out: Float32Array, params: Int32Array, scale: number): void;
   selfAttentionBackward?(qkv: Float32Array, dy: Float32Array, dqkv: Float32Array, params: Int32Array, scale: number): void;

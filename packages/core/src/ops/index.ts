@@ -4,6 +4,7 @@ export * from './cast.js';
 export * from './conv.js';
 export * from './conv-transpose.js';
 export * from './creation.js';
+export { softmaxCrossEntropy } from './cross-entropy.js';
 export { type FusableDeferred, fusedConv2d, fusedLinear } from './fused.js';
 export { mulSign, scaledAdd } from './fused-elementwise.js';
 export { gelu } from './gelu.js';

@@ -210,5 +210,47 @@ export function transformerCases(): Record<string, Case[]> {
       tolerance: xGrad ? undefined : WIDE,
     });
   }
-  return { selfAttention: attention, gelu, standardize };
+  // softmax cross-entropy over (rows, classes) with int32 labels; the logits' gradient checked
+  const ceRef = (x: Nd, labels: Nd): Nd => {
+    const [rows, cols] = x.shape;
+    const out = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) m = Math.max(m, x.data[r * cols + j]);
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.exp(x.data[r * cols + j] - m);
+      out[r] = Math.log(s) + m - x.data[r * cols + labels.data[r]];
+    }
+    return { shape: [rows], dtype: 'float32', data: out };
+  };
+  const crossEntropy: Case[] = [];
+  for (const [rows, cols] of [
+    [4, 5],
+    [3, 1],
+    [7, 37],
+    [40, 300],
+  ]) {
+    crossEntropy.push({
+      name: `softmaxCrossEntropy logits [${rows}, ${cols}]`,
+      inputs: [
+        { shape: [rows, cols], grad: rows * cols <= 300 },
+        { shape: [rows], dtype: 'int32', values: Array.from({ length: rows }, (_, r) => (r * 7 + 3) % cols) },
+      ],
+      run: ([x, l]) => mge.softmaxCrossEntropy(x, l),
+      ref: ([x, l]) => ceRef(x, l),
+      grad: rows * cols <= 300,
+      tolerance: rows * cols <= 300 ? undefined : WIDE,
+    });
+  }
+  crossEntropy.push({
+    name: 'softmaxCrossEntropy: logits of ±60 (the shift by the row max)',
+    inputs: [
+      { shape: [2, 3], values: [60, -60, 0, -60, 60, 59] },
+      { shape: [2], dtype: 'int32', values: [0, 2] },
+    ],
+    run: ([x, l]) => mge.softmaxCrossEntropy(x, l),
+    ref: ([x, l]) => ceRef(x, l),
+    grad: true,
+  });
+  return { selfAttention: attention, gelu, standardize, softmaxCrossEntropy: crossEntropy };
 }
