@@ -35,27 +35,6 @@ float* scratch(int which, std::size_t n) {
 
 constexpr i64 kBlock = 16;
 
-// exp_f32 (vec_math.h) on 16 lanes at once, the same steps written on the vector type.
-MGE_INLINE V16 exp16(V16 x) {
-  const float lo = -87.3365447505531f;
-  V16 xc = x > 88.0f ? splat(88.0f) : x;
-  xc = xc < lo ? splat(lo) : xc;
-  const V16 shifted = xc * 1.44269504088896341f + 12582912.0f;
-  const V16 n = shifted - 12582912.0f;
-  V16 r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  V16 q = splat(1.9875691500e-4f);
-  q = q * r + 1.3981999507e-3f;
-  q = q * r + 8.3334519073e-3f;
-  q = q * r + 4.1665795894e-2f;
-  q = q * r + 1.6666665459e-1f;
-  q = q * r + 5.0000001201e-1f;
-  const V16 y = q * r * r + r + 1.0f;
-  const V16i bits = ((V16i)shifted - 0x4B400000 + 127) << 23;  // vector casts move bits
-  const V16 pow2 = (V16)bits;
-  return x < lo ? V16{} : y * pow2;
-}
-
 // p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb. The
 // masked lanes are set in registers: scalar stores under the vector loads would stall them.
 MGE_INLINE void softmax_row(float* p, i64 n, i64 nb, float scale) {
