@@ -122,6 +122,8 @@ if (process.env.OPS) {
     'standardizeAffine',
     'standardizeAffineBackward',
     'standardizeWeightGrad',
+    'softmaxCrossEntropy',
+    'softmaxCrossEntropyBackward',
   ]) {
     if (!be[m]) continue;
     const f = be[m].bind(be);
