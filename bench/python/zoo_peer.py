@@ -119,12 +119,23 @@ LAYERS = {
 }
 
 
+def set_blas_threads(n):
+    """Debian's torch runs Linear's products on the system OpenBLAS, whose thread count
+    torch.set_num_threads leaves alone (at 1 thread its idle workers spin on the second core)."""
+    import ctypes
+    try:
+        ctypes.CDLL('libopenblas.so.0').openblas_set_num_threads(n)
+    except (OSError, AttributeError):
+        pass
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == 'export':
         r = export(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         torch.set_num_threads(int(sys.argv[2]))
+        set_blas_threads(int(sys.argv[2]))
         torch.manual_seed(0)
         if cmd == 'train-resnet18':
             b, steps = int(sys.argv[3]), int(sys.argv[4])

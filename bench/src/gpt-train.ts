@@ -5,7 +5,8 @@
 //   pnpm --filter @mge/bench exec tsx --expose-gc --conditions=source src/gpt-train.ts [rounds] [steps]
 // MGE_NUM_THREADS sets both sides' threads; MGE_CPU_ISA=avx2 the GEMM's ISA path. AB=1 instead
 // compares, in one process and alternated, the eager step with the transformer kernels
-// (selfAttention, gelu, standardize) against the same step composed from the other operators.
+// (selfAttention, gelu, standardize, standardizeAffine, softmaxCrossEntropy; AB_OPS=a,b to pick)
+// against the same step composed from the other operators.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,7 +79,7 @@ function torch(): { medianMs: number; cpuMsPerStep: number } | null {
 if (process.env.AB) {
   const be = getBackend('cpu');
   const has = be.hasKernel!.bind(be);
-  const FUSED = new Set(['selfAttention', 'gelu', 'standardize']);
+  const FUSED = new Set((process.env.AB_OPS ?? 'selfAttention,gelu,standardize,standardizeAffine,softmaxCrossEntropy').split(','));
   for (let r = 0; r < rounds; r++) {
     be.hasKernel = has;
     const [fw, fc] = await ours(false);

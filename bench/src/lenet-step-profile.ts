@@ -119,6 +119,11 @@ if (process.env.OPS) {
     'geluBackward',
     'standardize',
     'standardizeBackward',
+    'standardizeAffine',
+    'standardizeAffineBackward',
+    'standardizeWeightGrad',
+    'softmaxCrossEntropy',
+    'softmaxCrossEntropyBackward',
   ]) {
     if (!be[m]) continue;
     const f = be[m].bind(be);

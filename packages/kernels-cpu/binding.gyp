@@ -155,6 +155,7 @@
         "native/fused_elementwise.cc",
         "native/gelu.cc",
         "native/layernorm.cc",
+        "native/cross_entropy.cc",
         "native/reduce.cc",
         "native/layout.cc",
         "native/conv.cc",

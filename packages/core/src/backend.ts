@@ -144,6 +144,12 @@ export interface StandardizeParams {
   eps: number;
 }
 
+/** Rows of logits (rows × cols, row-major) with one int32 label per row (softmaxCrossEntropy). */
+export interface SoftmaxRowsParams {
+  rows: number;
+  cols: number;
+}
+
 export interface BackendMemory {
   /** Buffers currently handed out to tensors. */
   liveBuffers: number;
@@ -327,6 +333,22 @@ export interface Backend<Buf = any> {
   standardize?(x: TensorRef<Buf>, p: StandardizeParams): Buf;
   /** Its gradient from x and dy, (dy − mean(dy) − y·mean(dy·y)) / sqrt(var + eps), the moments recomputed. */
   standardizeBackward?(x: TensorRef<Buf>, dy: TensorRef<Buf>, p: StandardizeParams): Buf;
+  /**
+   * Layer norm with its affine step, x̂·weight + bias (x̂ = the standardisation, weight and bias of
+   * `cols` values), float32. A backend has all three standardizeAffine methods or none.
+   */
+  standardizeAffine?(x: TensorRef<Buf>, weight: TensorRef<Buf>, bias: TensorRef<Buf>, p: StandardizeParams): Buf;
+  /** Its gradient for x: standardizeBackward of dy·weight, the moments recomputed. */
+  standardizeAffineBackward?(x: TensorRef<Buf>, weight: TensorRef<Buf>, dy: TensorRef<Buf>, p: StandardizeParams): Buf;
+  /** Its gradient for weight: Σ over the rows of dy·x̂ (`cols` values), the moments recomputed. */
+  standardizeWeightGrad?(x: TensorRef<Buf>, dy: TensorRef<Buf>, p: StandardizeParams): Buf;
+  /**
+   * Per row, −log softmax(logits)[label] (`SoftmaxRowsParams`; float32 logits, int32 labels, a
+   * label outside [0, cols) gives NaN). A backend has both or neither.
+   */
+  softmaxCrossEntropy?(logits: TensorRef<Buf>, labels: TensorRef<Buf>, p: SoftmaxRowsParams): Buf;
+  /** Its gradient (softmax − onehot(label))·dloss per row, the softmax recomputed. */
+  softmaxCrossEntropyBackward?(logits: TensorRef<Buf>, labels: TensorRef<Buf>, dloss: TensorRef<Buf>, p: SoftmaxRowsParams): Buf;
   /** Self-attention forward (`AttentionParams`): qkv [B, T, 3·H·E] → [B, T, H·E]. A backend has both or neither. */
   selfAttention?(qkv: TensorRef<Buf>, p: AttentionParams): Buf;
   /** Its gradient: qkv and dy [B, T, H·E] → dqkv [B, T, 3·H·E] (the scores recomputed, none kept). */

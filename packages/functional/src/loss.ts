@@ -11,6 +11,7 @@ import {
   neg,
   normalizeAxis,
   shapeToString,
+  softmaxCrossEntropy,
   sub,
   sum,
   Tensor,
@@ -19,7 +20,7 @@ import {
 } from '@mge/core';
 import { softplus } from './activation.js';
 import { logSoftmaxValues } from './log-softmax.js';
-import { oneHotAlong } from './onehot.js';
+import { checkLabels, oneHotAlong } from './onehot.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -53,6 +54,14 @@ export function crossEntropy(pred: Tensor, label: Tensor, options: CrossEntropyO
   if (pred.ndim < 1) throw new Error(`${op}: argument 'pred' must be at least 1-d, got ${shapeToString(pred.shape)}`);
   const axis = normalizeAxis(op, options.axis ?? 1, pred.ndim);
   if (!(labelSmooth >= 0 && labelSmooth <= 1)) throw new RangeError(`${op}: option 'labelSmooth' must be in [0, 1], got ${labelSmooth}`);
+  if (withLogits && labelSmooth === 0 && pred.dtype === 'float32' && label.dtype === 'int32' && axis === pred.ndim - 1) {
+    // class indices along the last axis: core's softmaxCrossEntropy over (rows, classes), no one-hot
+    const rows = pred.shape.slice(0, -1);
+    if (label.ndim === rows.length && label.shape.every((d, i) => d === rows[i]) && checkLabels(op, label, pred.shape[axis])) {
+      const loss = softmaxCrossEntropy(pred.reshape([-1, pred.shape[axis]]), label.reshape([-1])).reshape(rows);
+      return reduce(op, loss, reduction);
+    }
+  }
   let target = oneHotAlong(op, pred, label, axis);
   if (labelSmooth > 0) target = add(mul(target, 1 - labelSmooth), labelSmooth / pred.shape[axis]);
   // A class with target 0 never enters the sum: 0·log(0) and 0·(−∞) would be NaN.

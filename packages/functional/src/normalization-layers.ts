@@ -1,4 +1,21 @@
-import { abs, add, clip, concat, div, max, mul, pad, pow, reshape, shapeToString, sqrt, standardize, sum, type Tensor } from '@mge/core';
+import {
+  abs,
+  add,
+  clip,
+  concat,
+  div,
+  max,
+  mul,
+  pad,
+  pow,
+  reshape,
+  shapeToString,
+  sqrt,
+  standardize,
+  standardizeAffine,
+  sum,
+  type Tensor,
+} from '@mge/core';
 import { intArg, positiveArg, rankArg, tensorArg } from './check.js';
 
 export interface NormOptions {
@@ -32,9 +49,8 @@ export function layerNorm(inp: Tensor, normalizedShape: number | readonly number
     );
   }
   const eps = positiveArg(op, 'eps', options.eps ?? 1e-5);
-  const y = standardize(inp, ns.length, eps);
   const wb = affineArgs(op, options, ns);
-  return wb ? add(mul(y, wb[0]), wb[1]) : y;
+  return wb ? standardizeAffine(inp, ns.length, eps, wb[0], wb[1]) : standardize(inp, ns.length, eps);
 }
 
 /** MegEngine's F.group_norm over (N, C, ...): channels split into numGroups groups; weight and bias are (C,). */

@@ -29,6 +29,11 @@ export const METHOD_PARAMS: Readonly<Record<string, readonly string[]>> = {
   geluBackward: ['x', 'dy'],
   standardize: ['x', 'p'],
   standardizeBackward: ['x', 'dy', 'p'],
+  standardizeAffine: ['x', 'weight', 'bias', 'p'],
+  standardizeAffineBackward: ['x', 'weight', 'dy', 'p'],
+  standardizeWeightGrad: ['x', 'dy', 'p'],
+  softmaxCrossEntropy: ['logits', 'labels', 'p'],
+  softmaxCrossEntropyBackward: ['logits', 'labels', 'dloss', 'p'],
   selfAttention: ['qkv', 'p'],
   selfAttentionBackward: ['qkv', 'dy', 'p'],
 };

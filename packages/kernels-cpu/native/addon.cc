@@ -15,6 +15,7 @@
 #include "fused_elementwise.h"
 #include "gelu.h"
 #include "layernorm.h"
+#include "cross_entropy.h"
 #include "gemm.h"
 #include "indexing.h"
 #include "memory.h"
@@ -515,6 +516,104 @@ void StandardizeBackward(const Napi::CallbackInfo& info) {
   const F32Operands o = get_f32_operands(info, op, "x", "dy", "dx");
   const RowsShape r = read_rows(info, 3, op, o.n);
   standardize_backward(o.a, o.b, o.out, r.rows, r.cols, r.eps);
+}
+
+// standardizeAffine(x, w, b, y, rows, cols, eps): y = x̂·w + b, w and b of cols values
+void StandardizeAffine(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeAffine";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr w = get_arr(info, 1, op, "weight");
+  Arr b = get_arr(info, 2, op, "bias");
+  Arr y = get_arr(info, 3, op, "y");
+  for (const auto& [name, a] : {std::pair<const char*, const Arr*>{"x", &x}, {"weight", &w}, {"bias", &b}, {"y", &y}})
+    expect_dtype(env, op, name, *a, kF32);
+  expect_len(env, op, "y", y, x.length);
+  const RowsShape r = read_rows(info, 4, op, x.length);
+  expect_len(env, op, "weight", w, r.cols);
+  expect_len(env, op, "bias", b, r.cols);
+  standardize_affine(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<const float*>(b.data),
+                     static_cast<float*>(y.data), r.rows, r.cols, r.eps);
+}
+
+// standardizeAffineBackward(x, w, dy, dx, rows, cols, eps)
+void StandardizeAffineBackward(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeAffineBackward";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr w = get_arr(info, 1, op, "weight");
+  Arr dy = get_arr(info, 2, op, "dy");
+  Arr dx = get_arr(info, 3, op, "dx");
+  for (const auto& [name, a] : {std::pair<const char*, const Arr*>{"x", &x}, {"weight", &w}, {"dy", &dy}, {"dx", &dx}})
+    expect_dtype(env, op, name, *a, kF32);
+  expect_len(env, op, "dy", dy, x.length);
+  expect_len(env, op, "dx", dx, x.length);
+  const RowsShape r = read_rows(info, 4, op, x.length);
+  expect_len(env, op, "weight", w, r.cols);
+  standardize_affine_backward(static_cast<const float*>(x.data), static_cast<const float*>(w.data), static_cast<const float*>(dy.data),
+                              static_cast<float*>(dx.data), r.rows, r.cols, r.eps);
+}
+
+// standardizeWeightGrad(x, dy, dw, rows, cols, eps): dw (cols values) = Σ over rows of dy·x̂
+void StandardizeWeightGrad(const Napi::CallbackInfo& info) {
+  const char* op = "standardizeWeightGrad";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "x");
+  Arr dy = get_arr(info, 1, op, "dy");
+  Arr dw = get_arr(info, 2, op, "dw");
+  for (const auto& [name, a] : {std::pair<const char*, const Arr*>{"x", &x}, {"dy", &dy}, {"dw", &dw}}) expect_dtype(env, op, name, *a, kF32);
+  expect_len(env, op, "dy", dy, x.length);
+  const RowsShape r = read_rows(info, 3, op, x.length);
+  expect_len(env, op, "dw", dw, r.cols);
+  standardize_weight_grad(static_cast<const float*>(x.data), static_cast<const float*>(dy.data), static_cast<float*>(dw.data), r.rows,
+                          r.cols, r.eps);
+}
+
+// The rows and classes of softmaxCrossEntropy from arguments i, i+1: logits hold rows·cols values,
+// labels rows.
+std::pair<i64, i64> read_softmax_rows(const Napi::CallbackInfo& info, std::size_t i, const char* op, const Arr& x, const Arr& labels) {
+  Napi::Env env = info.Env();
+  const i64 rows = get_int(info, i, op, "rows");
+  const i64 cols = get_int(info, i + 1, op, "cols");
+  if (rows < 0 || cols < 1) fail(env, op, "rows must be non-negative and cols positive, got " + std::to_string(rows) + " and " + std::to_string(cols));
+  if (checked_size(env, op, "rows·cols", {rows, cols}) != x.length)
+    fail(env, op, "rows·cols (" + std::to_string(rows) + "·" + std::to_string(cols) + ") must equal the length of logits, " + std::to_string(x.length));
+  expect_dtype(env, op, "labels", labels, kI32);
+  expect_len(env, op, "labels", labels, rows);
+  return {rows, cols};
+}
+
+// softmaxCrossEntropy(logits, labels, loss, rows, cols)
+void SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  const char* op = "softmaxCrossEntropy";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "logits");
+  Arr labels = get_arr(info, 1, op, "labels");
+  Arr loss = get_arr(info, 2, op, "loss");
+  expect_dtype(env, op, "logits", x, kF32);
+  expect_dtype(env, op, "loss", loss, kF32);
+  const auto [rows, cols] = read_softmax_rows(info, 3, op, x, labels);
+  expect_len(env, op, "loss", loss, rows);
+  softmax_cross_entropy(static_cast<const float*>(x.data), static_cast<const std::int32_t*>(labels.data), static_cast<float*>(loss.data),
+                        rows, cols);
+}
+
+// softmaxCrossEntropyBackward(logits, labels, dloss, dx, rows, cols)
+void SoftmaxCrossEntropyBackward(const Napi::CallbackInfo& info) {
+  const char* op = "softmaxCrossEntropyBackward";
+  Napi::Env env = info.Env();
+  Arr x = get_arr(info, 0, op, "logits");
+  Arr labels = get_arr(info, 1, op, "labels");
+  Arr dloss = get_arr(info, 2, op, "dloss");
+  Arr dx = get_arr(info, 3, op, "dx");
+  expect_dtype(env, op, "logits", x, kF32);
+  expect_dtype(env, op, "dloss", dloss, kF32);
+  expect_dtype(env, op, "dx", dx, kF32);
+  const auto [rows, cols] = read_softmax_rows(info, 4, op, x, labels);
+  expect_len(env, op, "dloss", dloss, rows);
+  expect_len(env, op, "dx", dx, x.length);
+  softmax_cross_entropy_backward(static_cast<const float*>(x.data), static_cast<const std::int32_t*>(labels.data),
+                                 static_cast<const float*>(dloss.data), static_cast<float*>(dx.data), rows, cols);
 }
 
 void Where(const Napi::CallbackInfo& info) {
@@ -1180,6 +1279,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("geluBackward", Napi::Function::New(env, wrap<GeluBackward>));
   exports.Set("standardize", Napi::Function::New(env, wrap<Standardize>));
   exports.Set("standardizeBackward", Napi::Function::New(env, wrap<StandardizeBackward>));
+  exports.Set("standardizeAffine", Napi::Function::New(env, wrap<StandardizeAffine>));
+  exports.Set("standardizeAffineBackward", Napi::Function::New(env, wrap<StandardizeAffineBackward>));
+  exports.Set("standardizeWeightGrad", Napi::Function::New(env, wrap<StandardizeWeightGrad>));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, wrap<SoftmaxCrossEntropy>));
+  exports.Set("softmaxCrossEntropyBackward", Napi::Function::New(env, wrap<SoftmaxCrossEntropyBackward>));
   exports.Set("selfAttention", Napi::Function::New(env, wrap<SelfAttention>));
   exports.Set("selfAttentionBackward", Napi::Function::New(env, wrap<SelfAttentionBackward>));
   exports.Set("mulSign", Napi::Function::New(env, wrap<MulSign>));

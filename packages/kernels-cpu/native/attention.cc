@@ -15,13 +15,14 @@
 
 #include "gemm.h"
 #include "thread_pool.h"
+#include "vec16.h"
 
 namespace mge {
 namespace {
 
 // Scratch of the calling thread, grown on demand (tasks run on the pool's threads).
 float* scratch(int which, std::size_t n) {
-  thread_local std::vector<float> bufs[2];
+  thread_local std::vector<float> bufs[4];
   if (bufs[which].size() < n) bufs[which].resize(n);
   return bufs[which].data();
 }
@@ -32,60 +33,17 @@ float* scratch(int which, std::size_t n) {
 #define MGE_ATTN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 
-// always_inline: each ISA clone gets its own vectorised copy of the helpers
-#define MGE_INLINE __attribute__((always_inline)) inline
-
-typedef float V16 __attribute__((vector_size(64)));
 constexpr i64 kBlock = 16;
 
-MGE_INLINE V16 load16(const float* p) {
-  V16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-MGE_INLINE void store16(float* p, V16 v) { std::memcpy(p, &v, sizeof v); }
-MGE_INLINE V16 splat(float a) { return V16{} + a; }
-typedef std::int32_t V16i __attribute__((vector_size(64)));
-
-// exp_f32 (vec_math.h) on 16 lanes at once, the same steps written on the vector type.
-MGE_INLINE V16 exp16(V16 x) {
-  const float lo = -87.3365447505531f;
-  V16 xc = x > 88.0f ? splat(88.0f) : x;
-  xc = xc < lo ? splat(lo) : xc;
-  const V16 shifted = xc * 1.44269504088896341f + 12582912.0f;
-  const V16 n = shifted - 12582912.0f;
-  V16 r = xc - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  V16 q = splat(1.9875691500e-4f);
-  q = q * r + 1.3981999507e-3f;
-  q = q * r + 8.3334519073e-3f;
-  q = q * r + 4.1665795894e-2f;
-  q = q * r + 1.6666665459e-1f;
-  q = q * r + 5.0000001201e-1f;
-  const V16 y = q * r * r + r + 1.0f;
-  const V16i bits = ((V16i)shifted - 0x4B400000 + 127) << 23;  // vector casts move bits
-  const V16 pow2 = (V16)bits;
-  return x < lo ? V16{} : y * pow2;
-}
-
-MGE_INLINE float hsum(V16 v) {
-  float s = 0;
-  for (int l = 0; l < 16; ++l) s += v[l];
-  return s;
-}
-MGE_INLINE float hmax(V16 v) {
-  float m = v[0];
-  for (int l = 1; l < 16; ++l) m = v[l] > m ? v[l] : m;
-  return m;
-}
-
-// p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb.
+// p[0..nb) = softmax(s·scale) over the first n entries of a row, 0 for the rest up to nb. The
+// masked lanes are set in registers: scalar stores under the vector loads would stall them.
 MGE_INLINE void softmax_row(float* p, i64 n, i64 nb, float scale) {
   const float ninf = -std::numeric_limits<float>::infinity();
-  for (i64 j = n; j < nb; ++j) p[j] = ninf;
+  const V16i lane{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
   V16 mx = splat(ninf);
   for (i64 j = 0; j < nb; j += kBlock) {
-    const V16 v = load16(p + j) * scale;
+    V16 v = load16(p + j) * scale;
+    if (j + kBlock > n) v = lane + static_cast<std::int32_t>(j) < static_cast<std::int32_t>(n) ? v : splat(ninf);
     store16(p + j, v);
     mx = v > mx ? v : mx;
   }
@@ -118,7 +76,7 @@ void softmax_rows(float* p, i64 i0, i64 i1, i64 t, i64 tp, bool causal, float sc
     const i64 n = causal ? i + 1 : t;
     const i64 nb = round_up(n);
     softmax_row(p + i * tp, n, nb, scale);
-    for (i64 j = nb; j < t; ++j) p[i * tp + j] = 0;
+    for (i64 j = nb; j < t; j += kBlock) store16(p + i * tp + j, V16{});  // up to tp at most
   }
 }
 
@@ -128,7 +86,7 @@ void softmax_grad_rows(const float* p, float* dp, i64 i0, i64 i1, i64 t, i64 tp,
     const i64 nb = round_up(causal ? i + 1 : t);
     for (i64 j = t; j < nb; ++j) dp[i * tp + j] = 0;  // past the GEMM's columns (p is 0 there)
     softmax_grad_row(p + i * tp, dp + i * tp, nb, scale);
-    for (i64 j = nb; j < t; ++j) dp[i * tp + j] = 0;
+    for (i64 j = nb; j < t; j += kBlock) store16(dp + i * tp + j, V16{});
   }
 }
 
@@ -187,6 +145,128 @@ void probabilities(const Head& hd, const AttentionShape& s, const RowBlock& b, f
   softmax_rows(p, b.r0, b.r1, t, tp, s.causal, s.scale);
 }
 
+// Heads of 16 or 32 lanes run without the GEMM: at that width packing the operands costs as
+// much as the products, so every product below keeps a 16-lane block of a row in registers and
+// reads its other operand straight from qkv (or a transposed copy of k / v per head).
+constexpr i64 kGroup = 4;  // rows (or keys) that share each loaded vector
+
+bool direct_head(const AttentionShape& s) { return s.dim == 16 || s.dim == 32; }
+
+// dst[d·tp + j] = src[j·ld + d] for j < t, 0 for t ≤ j < tp.
+MGE_INLINE void transpose_head(const float* src, i64 ld, i64 t, i64 tp, i64 dim, float* dst) {
+  for (i64 d = 0; d < dim; ++d) {
+    float* row = dst + d * tp;
+    for (i64 j = 0; j < t; ++j) row[j] = src[j * ld + d];
+    for (i64 j = t; j < tp; ++j) row[j] = 0;
+  }
+}
+
+// out[r·tp + j] = a_r · bt[·, j] for the rows r < rows (a_r at a + r·lda, dim long) and the
+// columns j < cols (a multiple of 16), bt holding the other operand transposed (row stride tp).
+MGE_INLINE void rows_times_t(const float* a, i64 lda, i64 rows, const float* bt, i64 tp, i64 cols, i64 dim, float* out) {
+  for (i64 j = 0; j < cols; j += kBlock) {
+    V16 acc[kGroup] = {};
+    for (i64 d = 0; d < dim; ++d) {
+      const V16 kv = load16(bt + d * tp + j);
+      for (i64 r = 0; r < kGroup; ++r)
+        if (r < rows) acc[r] += a[r * lda + d] * kv;
+    }
+    for (i64 r = 0; r < rows; ++r) store16(out + r * tp + j, acc[r]);
+  }
+}
+
+// out_r = Σ_{j < n} w[r·tp + j] · b_j for the rows r < rows (b_j at b + j·ldb, D·16 long).
+template <int D>
+MGE_INLINE void weights_times(const float* w, i64 tp, i64 rows, i64 n, const float* b, i64 ldb, float* out, i64 ldo) {
+  V16 acc[kGroup][D] = {};
+  for (i64 j = 0; j < n; ++j) {
+    V16 bv[D];
+    for (int e = 0; e < D; ++e) bv[e] = load16(b + j * ldb + e * kBlock);
+    for (i64 r = 0; r < kGroup; ++r) {
+      if (r >= rows) continue;
+      const float x = w[r * tp + j];
+      for (int e = 0; e < D; ++e) acc[r][e] += x * bv[e];
+    }
+  }
+  for (i64 r = 0; r < rows; ++r)
+    for (int e = 0; e < D; ++e) store16(out + r * ldo + e * kBlock, acc[r][e]);
+}
+
+// out_j = Σ_{i0(j) ≤ i < t} w[i·tp + j] · b_i for the keys j < keys (the transposed product; under a
+// causal mask w is 0 above the diagonal, so rows before the key are skipped).
+template <int D>
+MGE_INLINE void weights_t_times(const float* w, i64 tp, i64 t, bool causal, const float* b, i64 ldb, float* out, i64 ldo) {
+  for (i64 j0 = 0; j0 < t; j0 += kGroup) {
+    const i64 cols = t - j0 < kGroup ? t - j0 : kGroup;
+    V16 acc[kGroup][D] = {};
+    for (i64 i = causal ? j0 : 0; i < t; ++i) {
+      V16 bv[D];
+      for (int e = 0; e < D; ++e) bv[e] = load16(b + i * ldb + e * kBlock);
+      for (i64 c = 0; c < kGroup; ++c) {
+        if (c >= cols) continue;
+        const float x = w[i * tp + j0 + c];
+        for (int e = 0; e < D; ++e) acc[c][e] += x * bv[e];
+      }
+    }
+    for (i64 c = 0; c < cols; ++c)
+      for (int e = 0; e < D; ++e) store16(out + (j0 + c) * ldo + e * kBlock, acc[c][e]);
+  }
+}
+
+// Rows i0..i0+rows of the probabilities (row stride tp) from q and the transposed keys.
+MGE_INLINE void direct_probabilities(const Head& h, const AttentionShape& s, const float* kt, i64 i0, i64 rows, float* p) {
+  const i64 t = s.seq, tp = round_up(t);
+  const i64 cols = s.causal ? round_up(i0 + rows) : tp;
+  rows_times_t(h.q + i0 * h.ld, h.ld, rows, kt, tp, cols, s.dim, p + i0 * tp);
+  softmax_rows(p, i0, i0 + rows, t, tp, s.causal, s.scale);
+}
+
+template <int D>
+MGE_INLINE void direct_forward(const Head& h, const AttentionShape& s, float* o, i64 ldo) {
+  const i64 t = s.seq, tp = round_up(t);
+  float* kt = scratch(2, static_cast<std::size_t>(s.dim * tp));
+  float* p = scratch(0, static_cast<std::size_t>(t * tp));
+  transpose_head(h.k, h.ld, t, tp, s.dim, kt);
+  for (i64 i0 = 0; i0 < t; i0 += kGroup) {
+    const i64 rows = t - i0 < kGroup ? t - i0 : kGroup;
+    direct_probabilities(h, s, kt, i0, rows, p);
+    weights_times<D>(p + i0 * tp, tp, rows, s.causal ? i0 + rows : t, h.v, h.ld, o + i0 * ldo, ldo);
+  }
+}
+
+template <int D>
+MGE_INLINE void direct_backward(const Head& h, const AttentionShape& s, const float* g, i64 ldg, float* dq, float* dk, float* dv) {
+  const i64 t = s.seq, tp = round_up(t);
+  float* kt = scratch(2, static_cast<std::size_t>(s.dim * tp));
+  float* vt = scratch(3, static_cast<std::size_t>(s.dim * tp));
+  float* p = scratch(0, static_cast<std::size_t>(t * tp));
+  float* ds = scratch(1, static_cast<std::size_t>(t * tp));
+  transpose_head(h.k, h.ld, t, tp, s.dim, kt);
+  transpose_head(h.v, h.ld, t, tp, s.dim, vt);
+  for (i64 i0 = 0; i0 < t; i0 += kGroup) {
+    const i64 rows = t - i0 < kGroup ? t - i0 : kGroup;
+    direct_probabilities(h, s, kt, i0, rows, p);
+    const i64 cols = s.causal ? round_up(i0 + rows) : tp;
+    rows_times_t(g + i0 * ldg, ldg, rows, vt, tp, cols, s.dim, ds + i0 * tp);  // dp = dy·vᵀ
+    softmax_grad_rows(p, ds, i0, i0 + rows, t, tp, s.causal, s.scale);
+    weights_times<D>(ds + i0 * tp, tp, rows, s.causal ? i0 + rows : t, h.k, h.ld, dq + i0 * h.ld, h.ld);  // dq = ds·k
+  }
+  weights_t_times<D>(p, tp, t, s.causal, g, ldg, dv, h.ld);     // dv = pᵀ·dy
+  weights_t_times<D>(ds, tp, t, s.causal, h.q, h.ld, dk, h.ld);  // dk = dsᵀ·q
+}
+
+MGE_ATTN_CLONES
+void direct_forward_head(const Head& h, const AttentionShape& s, float* o, i64 ldo) {
+  if (s.dim == 16) direct_forward<1>(h, s, o, ldo);
+  else direct_forward<2>(h, s, o, ldo);
+}
+
+MGE_ATTN_CLONES
+void direct_backward_head(const Head& h, const AttentionShape& s, const float* g, i64 ldg, float* dq, float* dk, float* dv) {
+  if (s.dim == 16) direct_backward<1>(h, s, g, ldg, dq, dk, dv);
+  else direct_backward<2>(h, s, g, ldg, dq, dk, dv);
+}
+
 }  // namespace
 
 void self_attention(const float* qkv, float* out, const AttentionShape& s) {
@@ -196,6 +276,7 @@ void self_attention(const float* qkv, float* out, const AttentionShape& s) {
     const Head h = head_of(qkv, s, task);
     float* p = scratch(0, static_cast<std::size_t>(t * tp));
     float* o = out + (task / s.heads) * t * hd + (task % s.heads) * s.dim;
+    if (direct_head(s)) return direct_forward_head(h, s, o, hd);
     for_row_blocks(s, [&](const RowBlock& b) {
       probabilities(h, s, b, p);
       sgemm(product(false, false, b.r1 - b.r0, s.dim, b.keys, p + b.r0 * tp, tp, h.v, h.ld, o + b.r0 * hd, hd));
@@ -212,6 +293,7 @@ void self_attention_backward(const float* qkv, const float* dy, float* dqkv, con
     float* dq = dqkv + (h.q - qkv);
     float* dk = dq + hd;
     float* dv = dq + 2 * hd;
+    if (direct_head(s)) return direct_backward_head(h, s, g, hd, dq, dk, dv);
     // dk and dv gather over the row blocks
     for (i64 j = 0; j < t; ++j)
       for (i64 d = 0; d < s.dim; ++d) dk[j * h.ld + d] = dv[j * h.ld + d] = 0;

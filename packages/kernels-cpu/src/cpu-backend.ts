@@ -20,6 +20,7 @@ import {
   type Pool2dParams,
   type PoolOp,
   type ReduceOp,
+  type SoftmaxRowsParams,
   type StandardizeParams,
   sizeOf,
   type TensorRef,
@@ -242,6 +243,8 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (op === 'selfAttention') return this.native.selfAttention !== undefined;
     if (op === 'gelu') return this.native.gelu !== undefined;
     if (op === 'standardize') return this.native.standardize !== undefined;
+    if (op === 'standardizeAffine') return this.native.standardizeAffine !== undefined;
+    if (op === 'softmaxCrossEntropy') return this.native.softmaxCrossEntropy !== undefined;
     return true;
   }
 
@@ -335,6 +338,46 @@ export class CpuBackend implements Backend<DataArray>, BackendTraits {
     if (!kernel) throw new TypeError(`CpuBackend.standardizeBackward: the addon has no standardize kernel (${REBUILD})`);
     const out = this.out('float32', x.buf.length);
     kernel(x.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeAffine(x: Ref, weight: Ref, bias: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeAffine;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeAffine: the addon has no standardizeAffine kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, weight.buf as Float32Array, bias.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeAffineBackward(x: Ref, weight: Ref, dy: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeAffineBackward;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeAffineBackward: the addon has no standardizeAffine kernel (${REBUILD})`);
+    const out = this.out('float32', x.buf.length);
+    kernel(x.buf as Float32Array, weight.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  standardizeWeightGrad(x: Ref, dy: Ref, p: StandardizeParams): DataArray {
+    const kernel = this.native.standardizeWeightGrad;
+    if (!kernel) throw new TypeError(`CpuBackend.standardizeWeightGrad: the addon has no standardizeAffine kernel (${REBUILD})`);
+    const out = this.out('float32', p.cols);
+    kernel(x.buf as Float32Array, dy.buf as Float32Array, out as Float32Array, p.rows, p.cols, p.eps);
+    return out;
+  }
+
+  softmaxCrossEntropy(logits: Ref, labels: Ref, p: SoftmaxRowsParams): DataArray {
+    const kernel = this.native.softmaxCrossEntropy;
+    if (!kernel) throw new TypeError(`CpuBackend.softmaxCrossEntropy: the addon has no softmaxCrossEntropy kernel (${REBUILD})`);
+    const out = this.out('float32', p.rows);
+    kernel(logits.buf as Float32Array, labels.buf as Int32Array, out as Float32Array, p.rows, p.cols);
+    return out;
+  }
+
+  softmaxCrossEntropyBackward(logits: Ref, labels: Ref, dloss: Ref, p: SoftmaxRowsParams): DataArray {
+    const kernel = this.native.softmaxCrossEntropyBackward;
+    if (!kernel) throw new TypeError(`CpuBackend.softmaxCrossEntropyBackward: the addon has no softmaxCrossEntropy kernel (${REBUILD})`);
+    const out = this.out('float32', logits.buf.length);
+    kernel(logits.buf as Float32Array, labels.buf as Int32Array, dloss.buf as Float32Array, out as Float32Array, p.rows, p.cols);
     return out;
   }
 

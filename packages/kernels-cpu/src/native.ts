@@ -47,6 +47,28 @@ export interface NativeAddon {
   /** (x − mean) / sqrt(var + eps) over rows of `cols` elements. */
   standardize?(x: Float32Array, y: Float32Array, rows: number, cols: number, eps: number): void;
   standardizeBackward?(x: Float32Array, dy: Float32Array, dx: Float32Array, rows: number, cols: number, eps: number): void;
+  /** y = x̂·w + b (w, b of `cols` values) and its x and w gradients; absent from an addon built before them. */
+  standardizeAffine?(x: Float32Array, w: Float32Array, b: Float32Array, y: Float32Array, rows: number, cols: number, eps: number): void;
+  standardizeAffineBackward?(
+    x: Float32Array,
+    w: Float32Array,
+    dy: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
+  standardizeWeightGrad?(x: Float32Array, dy: Float32Array, dw: Float32Array, rows: number, cols: number, eps: number): void;
+  /** Per-row −log softmax(logits)[label] and its gradient; absent from an addon built before them. */
+  softmaxCrossEntropy?(logits: Float32Array, labels: Int32Array, loss: Float32Array, rows: number, cols: number): void;
+  softmaxCrossEntropyBackward?(
+    logits: Float32Array,
+    labels: Int32Array,
+    dloss: Float32Array,
+    dx: Float32Array,
+    rows: number,
+    cols: number,
+  ): void;
   /** params [batch, seq, heads, dim, causal]; absent from an addon built before it. */
   selfAttention?(qkv: Float32Array, out: Float32Array, params: Int32Array, scale: number): void;
   selfAttentionBackward?(qkv: Float32Array, dy: Float32Array, dqkv: Float32Array, params: Int32Array, scale: number): void;

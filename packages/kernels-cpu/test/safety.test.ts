@@ -28,7 +28,7 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.binary(0, f32(6), f32(6), f32(6), i32(99))).toThrow(/rank/);
     expect(() => native.where(f32(6) as never, f32(6), f32(6), f32(6), i32(1, 6, 6, 6, 6))).toThrow(/cond/);
   });
-  it('selfAttention, gelu and standardize: lengths, shapes, scale, eps, seq bound', () => {
+  it('selfAttention, gelu, standardize(Affine) and softmaxCrossEntropy: lengths, shapes, scale, eps, seq bound', () => {
     const sa = native.selfAttention!;
     const sab = native.selfAttentionBackward!;
     const p = i32(2, 3, 2, 4, 1); // batch 2, seq 3, 2 heads of 4: qkv 144, out 48
@@ -45,6 +45,27 @@ describe('the addon rejects bad calls with an error', () => {
     expect(() => native.standardize!(f32(6), f32(6), 4, 2, 1e-5)).toThrow(/rows·cols \(4·2\) must equal the length of x, 6/);
     expect(() => native.standardize!(f32(6), f32(6), 3, 2, 0)).toThrow(/'eps' must be a positive finite number/);
     expect(() => native.standardizeBackward!(f32(6), f32(5), f32(6), 3, 2, 1e-5)).toThrow(/'dy' must have 6/);
+    const sa2 = native.standardizeAffine!;
+    expect(() => sa2(f32(6), f32(2), f32(2), f32(6), 4, 2, 1e-5)).toThrow(/cpu\.standardizeAffine: rows·cols \(4·2\)/);
+    expect(() => sa2(f32(6), f32(3), f32(2), f32(6), 3, 2, 1e-5)).toThrow(/'weight' must have 2/);
+    expect(() => sa2(f32(6), f32(2), f32(1), f32(6), 3, 2, 1e-5)).toThrow(/'bias' must have 2/);
+    expect(() => sa2(f32(6), f32(2), f32(2), f32(5), 3, 2, 1e-5)).toThrow(/'y' must have 6/);
+    expect(() => sa2(f32(6), i32(1, 1) as never, f32(2), f32(6), 3, 2, 1e-5)).toThrow(/weight/);
+    expect(() => native.standardizeAffineBackward!(f32(6), f32(2), f32(5), f32(6), 3, 2, 1e-5)).toThrow(/'dy' must have 6/);
+    expect(() => native.standardizeAffineBackward!(f32(6), f32(4), f32(6), f32(6), 3, 2, 1e-5)).toThrow(/'weight' must have 2/);
+    expect(() => native.standardizeWeightGrad!(f32(6), f32(6), f32(3), 3, 2, 1e-5)).toThrow(/'dw' must have 2/);
+    expect(() => native.standardizeWeightGrad!(f32(6), f32(6), f32(2), 3, 2, Number.NaN)).toThrow(/'eps'/);
+    const ce = native.softmaxCrossEntropy!;
+    expect(() => ce(f32(6), i32(0, 1), f32(2), 3, 2)).toThrow(/cpu\.softmaxCrossEntropy: argument 'labels' must have 3/);
+    expect(() => ce(f32(6), i32(0, 1, 1), f32(2), 3, 2)).toThrow(/'loss' must have 3/);
+    expect(() => ce(f32(6), f32(3) as never, f32(3), 3, 2)).toThrow(/labels/);
+    expect(() => ce(f32(6), i32(0, 1, 1), f32(3), 2, 2)).toThrow(/rows·cols \(2·2\) must equal the length of logits, 6/);
+    expect(() => ce(f32(0), i32(), f32(0), 0, 0)).toThrow(/cols positive/);
+    expect(() => native.softmaxCrossEntropyBackward!(f32(6), i32(0, 1, 1), f32(3), f32(5), 3, 2)).toThrow(/'dx' must have 6/);
+    // labels outside the classes give NaN, never a read outside the row
+    const loss = f32(3);
+    ce(f32(6), i32(0, 2, -1), loss, 3, 2);
+    expect(Number.isNaN(loss[1]) && Number.isNaN(loss[2]) && Number.isFinite(loss[0])).toBe(true);
   });
   it('strided: views that reach outside x', () => {
     expect(() => native.strided(f32(10), f32(5), 6, i32(1, 5, 1))).toThrow(/reaches elements \[6, 10\]/);

@@ -402,6 +402,26 @@ function emit(b: Builder, node: GraphNode): void {
       b.node('LayerNormalization', [at(0), ones], out, { axis, epsilon: p.eps });
       return;
     }
+    case 'standardizeAffine': {
+      // LayerNormalization over the trailing axes holding `cols` elements, which weight and bias are shaped like
+      const p = params<{ cols: number; eps: number }>(node, ['cols', 'eps']);
+      const shape = shapeOf(0);
+      const axis = shape.length - shapeOf(1).length;
+      if (shapeOf(1).reduce((n, d) => n * d, 1) !== p.cols) throw unsupported(node);
+      b.node('LayerNormalization', [at(0), at(1), at(2)], out, { axis, epsilon: p.eps });
+      return;
+    }
+    case 'softmaxCrossEntropy': {
+      // log Σ exp over the classes (shifted by the row max) − the label's logit, per row
+      const rows = shapeOf(0)[0];
+      const axes = b.constant('axes', [1], 'int64', [1]);
+      const m = b.temp('ReduceMax', [at(0)], { axes: [1], keepdims: 1 });
+      const sumExp = b.temp('ReduceSum', [b.temp('Exp', [b.temp('Sub', [at(0), m])]), axes], { keepdims: 1 });
+      const lse = b.temp('Add', [b.temp('Log', [sumExp]), m]);
+      const picked = b.temp('GatherElements', [at(0), b.reshape(at(1), [rows, 1])], { axis: 1 });
+      b.reshape(b.temp('Sub', [lse, picked]), [rows], out);
+      return;
+    }
     case 'selfAttention':
       emitSelfAttention(b, node, at(0), out);
       return;

@@ -70,6 +70,13 @@ describe('traced functional operators through ONNX', () => {
     );
   });
 
+  it('crossEntropy over the last axis with int32 labels (softmaxCrossEntropy)', async () => {
+    core.setDefaultDevice('cpu');
+    const x = core.mul(rand([5, 7], 11), 4);
+    const labels = core.tensor([0, 6, 3, 2, 6], { dtype: 'int32' });
+    await checkTraced((t, l) => F.crossEntropy(t, l, { reduction: 'none' }), [x, labels]);
+  });
+
   it('conv with groups, stride, dilation; batchNorm inference; avg, max and adaptive pools; pad; flip', async () => {
     core.setDefaultDevice('cpu');
     const x = rand([2, 4, 11, 11], 5);

@@ -126,6 +126,21 @@ export function transformerCases(): Record<string, Case[]> {
     grad: true,
   });
 
+  // heads of 16 and 32 lanes: the cpu backend's GEMM-free path (groups of 4 rows and keys, tails)
+  for (const [b, t, h, e, causal] of [
+    [1, 21, 2, 16, true],
+    [2, 6, 1, 32, false],
+    [1, 18, 1, 32, true],
+  ] as [number, number, number, number, boolean][]) {
+    attention.push({
+      name: `selfAttention gradient qkv[${b}, ${t}, ${3 * h * e}] heads ${h}${causal ? ' causal' : ''} (${e}-lane heads)`,
+      inputs: [{ shape: [b, t, 3 * h * e] }],
+      run: ([x]) => mge.selfAttention(x, h, { causal }),
+      ref: ([x]) => attentionRef(x, h, causal),
+      grad: true,
+    });
+  }
+
   const gelu: Case[] = [
     { name: 'gelu (3, 4)', inputs: [{ shape: [3, 4] }], run: ([x]) => mge.gelu(x), ref: geluRef, grad: true },
     {
@@ -172,5 +187,70 @@ export function transformerCases(): Record<string, Case[]> {
     ref: ([x]) => standardizeRef(x, 40, 1e-3),
     grad: true,
   });
-  return { selfAttention: attention, gelu, standardize };
+  // layer norm with weight and bias (one kernel where the backend has standardizeAffine)
+  const affineRef = (x: Nd, w: Nd, b: Nd, eps: number): Nd => {
+    const cols = w.data.length;
+    const y = standardizeRef(x, cols, eps);
+    return { ...y, data: y.data.map((v, i) => v * w.data[i % cols] + b.data[i % cols]) };
+  };
+  for (const [shape, axes, eps, xGrad] of [
+    [[3, 5], 1, 1e-5, true],
+    [[2, 3, 4], 2, 1e-5, true],
+    [[6, 40], 1, 1e-3, true],
+    // wide rows: the weight gradient split over threads by columns
+    [[300, 256], 1, 1e-5, false],
+  ] as [number[], number, number, boolean][]) {
+    const tail = shape.slice(shape.length - axes);
+    standardize.push({
+      name: `standardizeAffine [${shape}] over ${axes} trailing axes${xGrad ? '' : ' (weight and bias gradients)'}`,
+      inputs: [{ shape, grad: xGrad }, { shape: tail }, { shape: tail }],
+      run: ([x, w, b]) => mge.standardizeAffine(x, axes, eps, w, b),
+      ref: ([x, w, b]) => affineRef(x, w, b, eps),
+      grad: true,
+      tolerance: xGrad ? undefined : WIDE,
+    });
+  }
+  // softmax cross-entropy over (rows, classes) with int32 labels; the logits' gradient checked
+  const ceRef = (x: Nd, labels: Nd): Nd => {
+    const [rows, cols] = x.shape;
+    const out = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) m = Math.max(m, x.data[r * cols + j]);
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.exp(x.data[r * cols + j] - m);
+      out[r] = Math.log(s) + m - x.data[r * cols + labels.data[r]];
+    }
+    return { shape: [rows], dtype: 'float32', data: out };
+  };
+  const crossEntropy: Case[] = [];
+  for (const [rows, cols] of [
+    [4, 5],
+    [3, 1],
+    [7, 37],
+    [40, 300],
+  ]) {
+    crossEntropy.push({
+      name: `softmaxCrossEntropy logits [${rows}, ${cols}]`,
+      inputs: [
+        { shape: [rows, cols], grad: rows * cols <= 300 },
+        { shape: [rows], dtype: 'int32', values: Array.from({ length: rows }, (_, r) => (r * 7 + 3) % cols) },
+      ],
+      run: ([x, l]) => mge.softmaxCrossEntropy(x, l),
+      ref: ([x, l]) => ceRef(x, l),
+      grad: rows * cols <= 300,
+      tolerance: rows * cols <= 300 ? undefined : WIDE,
+    });
+  }
+  crossEntropy.push({
+    name: 'softmaxCrossEntropy: logits of ±60 (the shift by the row max)',
+    inputs: [
+      { shape: [2, 3], values: [60, -60, 0, -60, 60, 59] },
+      { shape: [2], dtype: 'int32', values: [0, 2] },
+    ],
+    run: ([x, l]) => mge.softmaxCrossEntropy(x, l),
+    ref: ([x, l]) => ceRef(x, l),
+    grad: true,
+  });
+  return { selfAttention: attention, gelu, standardize, softmaxCrossEntropy: crossEntropy };
 }
