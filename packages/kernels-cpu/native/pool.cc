@@ -4,11 +4,18 @@
 #include <cmath>
 #include <cstring>
 
+#include "gemm.h"
 #include "ops.h"
 #include "thread_pool.h"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define MGE_POOL_AVX2 1
+// The AVX2 functions below pass vectors only between themselves, inlined.
+#pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -197,6 +204,73 @@ inline __m128 mul_sign4(__m128 v, __m128 s) {
   const __m128 other = _mm_andnot_ps(_mm_or_ps(gt, lt), _mm_mul_ps(v, s));
   return _mm_or_ps(_mm_or_ps(_mm_and_ps(gt, v), _mm_and_ps(lt, _mm_xor_ps(v, _mm_set1_ps(-0.f)))), other);
 }
+
+// mul_sign4 for s that is not NaN (rows with a NaN are redone by the callers): v·s where s is
+// ±0, else v with its sign flipped by s's sign bit.
+inline __m128 mul_sign4_num(__m128 v, __m128 s) {
+  const __m128 zero = _mm_cmpeq_ps(s, _mm_setzero_ps());
+  const __m128 flipped = _mm_xor_ps(v, _mm_and_ps(s, _mm_set1_ps(-0.f)));
+  return _mm_or_ps(_mm_and_ps(zero, _mm_mul_ps(v, s)), _mm_andnot_ps(zero, flipped));
+}
+#endif
+
+#if defined(MGE_POOL_AVX2)
+// The 2×2 stride-2 max pool's gradient (times sign(x) with `sign`) for output columns
+// [0, ow) of one output row, eight windows at a time; ow ≥ 8 (a last partial group overlaps the
+// previous one and writes the same values again). Returns whether the rows hold a NaN (the
+// caller then redoes them with the scalar NaN rule). Used on the AVX2 and AVX-512 paths: the
+// pass is bound by memory at these widths.
+//
+// shuffle_ps of two 8-float loads puts even (or odd) columns of windows 0,1,4,5 | 2,3,6,7 in
+// its lanes; unpacklo/hi of two such vectors restore the loads' layout, so only dy needs the
+// same permutation (64-bit pairs 0,2,1,3).
+__attribute__((target("avx2"))) inline __m256 mul_sign8_num(__m256 v, __m256 s) {
+  const __m256 zero = _mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_EQ_OQ);
+  return _mm256_blendv_ps(_mm256_xor_ps(v, _mm256_and_ps(s, _mm256_set1_ps(-0.f))), _mm256_mul_ps(v, s), zero);
+}
+
+template <bool sign>
+__attribute__((target("avx2"))) bool pool2x2_row_avx2(const float* r0, const float* r1, const float* gr, float* d0,
+                                                      float* d1, i64 ow) {
+  __m256 nan = _mm256_setzero_ps();
+  for (i64 g8 = 0; g8 < ow; g8 += 8) {
+    const i64 ox = g8 + 8 <= ow ? g8 : ow - 8;
+    const __m256 t0 = _mm256_loadu_ps(r0 + 2 * ox), t1 = _mm256_loadu_ps(r0 + 2 * ox + 8);
+    const __m256 u0 = _mm256_loadu_ps(r1 + 2 * ox), u1 = _mm256_loadu_ps(r1 + 2 * ox + 8);
+    const __m256 a = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 b = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+    const __m256 c = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 d = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+    nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
+    // Without NaNs, x > y is !(y >= x): six comparisons decide the first maximum.
+    const __m256 ab = _mm256_cmp_ps(a, b, _CMP_GE_OQ), ac = _mm256_cmp_ps(a, c, _CMP_GE_OQ);
+    const __m256 ad = _mm256_cmp_ps(a, d, _CMP_GE_OQ), bc = _mm256_cmp_ps(b, c, _CMP_GE_OQ);
+    const __m256 bd = _mm256_cmp_ps(b, d, _CMP_GE_OQ), cd = _mm256_cmp_ps(c, d, _CMP_GE_OQ);
+    const __m256 gv = _mm256_add_ps(_mm256_setzero_ps(), _mm256_castpd_ps(_mm256_permute4x64_pd(
+                                                             _mm256_castps_pd(_mm256_loadu_ps(gr + ox)), _MM_SHUFFLE(3, 1, 2, 0))));
+    __m256 o0 = _mm256_and_ps(_mm256_and_ps(ab, _mm256_and_ps(ac, ad)), gv);
+    __m256 o1 = _mm256_andnot_ps(ab, _mm256_and_ps(_mm256_and_ps(bc, bd), gv));
+    __m256 o2 = _mm256_andnot_ps(_mm256_or_ps(ac, bc), _mm256_and_ps(cd, gv));
+    __m256 o3 = _mm256_andnot_ps(_mm256_or_ps(_mm256_or_ps(ad, bd), cd), gv);
+    if (sign) {
+      o0 = mul_sign8_num(o0, a);
+      o1 = mul_sign8_num(o1, b);
+      o2 = mul_sign8_num(o2, c);
+      o3 = mul_sign8_num(o3, d);
+    }
+    _mm256_storeu_ps(d0 + 2 * ox, _mm256_unpacklo_ps(o0, o1));
+    _mm256_storeu_ps(d0 + 2 * ox + 8, _mm256_unpackhi_ps(o0, o1));
+    _mm256_storeu_ps(d1 + 2 * ox, _mm256_unpacklo_ps(o2, o3));
+    _mm256_storeu_ps(d1 + 2 * ox + 8, _mm256_unpackhi_ps(o2, o3));
+  }
+  return _mm256_movemask_ps(nan) != 0;
+}
+
+inline bool pool_avx2() {
+  static const bool ok = __builtin_cpu_supports("avx2");
+  const char* isa = gemm_isa();
+  return ok && (std::strcmp(isa, "avx2") == 0 || std::strcmp(isa, "avx512") == 0);
+}
 #endif
 
 // d[i] = d[i]·sign(s[i])
@@ -214,7 +288,11 @@ template <bool sign>
 void pool_backward(bool is_max, const float* x, const float* dy, float* dx, const PoolParams& p) {
   if (is_max && is_2x2s2(p)) {
     // Windows tile the image, so each input cell is written exactly once: the gradient
-    // where the window's first maximum sits, 0 elsewhere (no zero-fill, no scatter).
+    // where the window's first maximum sits, 0 elsewhere (no zero-fill, no scatter). The
+    // gradient is added to +0 as the scattering form (and PyTorch) add it, so −0 comes out +0.
+#if defined(MGE_POOL_AVX2)
+    const bool wide = p.ow >= 8 && pool_avx2();
+#endif
     for_planes(p, [&](i64 plane) {
       const float* src = x + plane * p.h * p.w;
       const float* g = dy + plane * p.oh * p.ow;
@@ -230,9 +308,16 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
         // first_max4's NaN rule.
         bool nan = false;
         i64 ox = 0;
+#if defined(MGE_POOL_AVX2)
+        if (wide) {
+          nan = pool2x2_row_avx2<sign>(r0, r1, gr, d0, d1, p.ow);
+          ox = p.ow;
+        }
+#endif
 #if defined(__SSE2__)
         // A last partial group overlaps the previous one (it writes the same values again).
-        for (i64 g4 = 0; p.ow >= 4 && g4 < p.ow; g4 += 4) {
+        const bool narrow = p.ow >= 4 && ox == 0;
+        for (i64 g4 = 0; narrow && g4 < p.ow; g4 += 4) {
           const i64 ox = g4 + 4 <= p.ow ? g4 : p.ow - 4;
           const __m128 t0 = _mm_loadu_ps(r0 + 2 * ox), t1 = _mm_loadu_ps(r0 + 2 * ox + 4);
           const __m128 u0 = _mm_loadu_ps(r1 + 2 * ox), u1 = _mm_loadu_ps(r1 + 2 * ox + 4);
@@ -241,18 +326,20 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
           const __m128 c = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
           const __m128 d = _mm_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
           nan |= _mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, d))) != 0;
-          const __m128 e0 = _mm_and_ps(_mm_and_ps(_mm_cmpge_ps(a, b), _mm_cmpge_ps(a, c)), _mm_cmpge_ps(a, d));
-          const __m128 e1 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(b, a), _mm_cmpge_ps(b, c)), _mm_cmpge_ps(b, d));
-          const __m128 e2 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(c, a), _mm_cmpgt_ps(c, b)), _mm_cmpge_ps(c, d));
-          const __m128 e3 = _mm_and_ps(_mm_and_ps(_mm_cmpgt_ps(d, a), _mm_cmpgt_ps(d, b)), _mm_cmpgt_ps(d, c));
-          const __m128 gv = _mm_loadu_ps(gr + ox);
-          __m128 o0 = _mm_and_ps(e0, gv), o1 = _mm_and_ps(e1, gv);
-          __m128 o2 = _mm_and_ps(e2, gv), o3 = _mm_and_ps(e3, gv);
+          // Without NaNs (a row with one is redone below), x > y is !(y >= x): six comparisons
+          // decide the first maximum.
+          const __m128 ab = _mm_cmpge_ps(a, b), ac = _mm_cmpge_ps(a, c), ad = _mm_cmpge_ps(a, d);
+          const __m128 bc = _mm_cmpge_ps(b, c), bd = _mm_cmpge_ps(b, d), cd = _mm_cmpge_ps(c, d);
+          const __m128 gv = _mm_add_ps(_mm_setzero_ps(), _mm_loadu_ps(gr + ox));
+          __m128 o0 = _mm_and_ps(_mm_and_ps(ab, _mm_and_ps(ac, ad)), gv);
+          __m128 o1 = _mm_andnot_ps(ab, _mm_and_ps(_mm_and_ps(bc, bd), gv));
+          __m128 o2 = _mm_andnot_ps(_mm_or_ps(ac, bc), _mm_and_ps(cd, gv));
+          __m128 o3 = _mm_andnot_ps(_mm_or_ps(_mm_or_ps(ad, bd), cd), gv);
           if (sign) {
-            o0 = mul_sign4(o0, a);
-            o1 = mul_sign4(o1, b);
-            o2 = mul_sign4(o2, c);
-            o3 = mul_sign4(o3, d);
+            o0 = mul_sign4_num(o0, a);
+            o1 = mul_sign4_num(o1, b);
+            o2 = mul_sign4_num(o2, c);
+            o3 = mul_sign4_num(o3, d);
           }
           _mm_storeu_ps(d0 + 2 * ox, _mm_unpacklo_ps(o0, o1));
           _mm_storeu_ps(d0 + 2 * ox + 4, _mm_unpackhi_ps(o0, o1));
@@ -260,7 +347,8 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
           _mm_storeu_ps(d1 + 2 * ox + 4, _mm_unpackhi_ps(o2, o3));
         }
         if (p.ow >= 4) ox = p.ow;
-#elif defined(__aarch64__)
+#endif
+#if defined(__aarch64__)
         for (; ox + 4 <= p.ow; ox += 4) {
           const float32x4x2_t t = vld2q_f32(r0 + 2 * ox), u = vld2q_f32(r1 + 2 * ox);
           const float32x4_t a = t.val[0], b = t.val[1], c = u.val[0], d = u.val[1];
@@ -270,7 +358,7 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
           const uint32x4_t e1 = vandq_u32(vandq_u32(vcgtq_f32(b, a), vcgeq_f32(b, c)), vcgeq_f32(b, d));
           const uint32x4_t e2 = vandq_u32(vandq_u32(vcgtq_f32(c, a), vcgtq_f32(c, b)), vcgeq_f32(c, d));
           const uint32x4_t e3 = vandq_u32(vandq_u32(vcgtq_f32(d, a), vcgtq_f32(d, b)), vcgtq_f32(d, c));
-          const uint32x4_t gv = vreinterpretq_u32_f32(vld1q_f32(gr + ox));
+          const uint32x4_t gv = vreinterpretq_u32_f32(vaddq_f32(vdupq_n_f32(0.f), vld1q_f32(gr + ox)));
           float32x4x2_t top, bottom;  // vst2q interleaves the even and odd columns back
           top.val[0] = vreinterpretq_f32_u32(vandq_u32(e0, gv));
           top.val[1] = vreinterpretq_f32_u32(vandq_u32(e1, gv));
@@ -287,7 +375,7 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
           const bool e1 = (b > a) & (b >= c) & (b >= d);
           const bool e2 = (c > a) & (c > b) & (c >= d);
           const bool e3 = (d > a) & (d > b) & (d > c);
-          const float gv = gr[ox];
+          const float gv = 0.f + gr[ox];
           d0[2 * ox] = e0 ? gv : 0.f;
           d0[2 * ox + 1] = e1 ? gv : 0.f;
           d1[2 * ox] = e2 ? gv : 0.f;
@@ -300,7 +388,7 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
         if (nan) {
           for (ox = 0; ox < p.ow; ++ox) {
             const int k = first_max4(r0[2 * ox], r0[2 * ox + 1], r1[2 * ox], r1[2 * ox + 1]);
-            const float gv = gr[ox];
+            const float gv = 0.f + gr[ox];
             d0[2 * ox] = k == 0 ? gv : 0.f;
             d0[2 * ox + 1] = k == 1 ? gv : 0.f;
             d1[2 * ox] = k == 2 ? gv : 0.f;

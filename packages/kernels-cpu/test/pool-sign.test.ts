@@ -1,6 +1,7 @@
 import type { Pool2dParams } from '@mge/core';
 import { describe, expect, it } from 'vitest';
-import { cpu, randomPair } from './helpers.js';
+import { setGemmIsa } from '../src/index.js';
+import { cpu, ISAS, js, pair, randomPair, restoreIsaAfterAll } from './helpers.js';
 
 function pool(n: number, c: number, h: number, w: number, k: number, s: number, pad = 0): Pool2dParams {
   const oh = Math.floor((h + 2 * pad - k) / s) + 1;
@@ -35,4 +36,46 @@ describe('maxPool2dSignBackward', () => {
       }
     }
   });
+});
+
+// The 2×2/2 gradient's vector paths (four windows with SSE2, eight with AVX2 on the avx2 and avx512
+// paths, an overlapping last group) against the js backend, bit for bit: signed zeros, ±Inf and
+// NaN in the gradient, ties, and inputs with and without NaN (a NaN sends its row to the scalar rule).
+describe('2×2 max pool gradient on every ISA path', () => {
+  restoreIsaAfterAll();
+  const specials = [0, -0, 0.5, -0.5, 2.5, -2.5, 1e30, -1e30, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 7, -7];
+  const data = (n: number, seed: number, nan: boolean): Float32Array => {
+    const out = new Float32Array(n);
+    let s = seed;
+    for (let i = 0; i < n; i++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      out[i] = nan && s % 97 === 0 ? Number.NaN : specials[(s >>> 8) % specials.length];
+    }
+    return out;
+  };
+  for (const isa of ISAS) {
+    it(`equals the js backend on the ${isa} path`, () => {
+      expect(setGemmIsa(isa)).toBe(true);
+      let seed = 7;
+      for (const p of [pool(2, 3, 19, 23, 2, 2), pool(3, 16, 10, 10, 2, 2), pool(2, 6, 28, 28, 2, 2), pool(1, 2, 6, 34, 2, 2)]) {
+        for (const nan of [false, true]) {
+          const size = p.n * p.c * p.h * p.w;
+          const x = pair('float32', [p.n, p.c, p.h, p.w], data(size, seed++, nan));
+          const dy = pair('float32', [p.n, p.c, p.oh, p.ow], data(p.n * p.c * p.oh * p.ow, seed++, true));
+          const g = js.pool2dBackward('max', x.j, dy.j, p);
+          const want = [g, js.mulSign!({ buf: g, shape: x.j.shape, dtype: 'float32' }, x.j)];
+          const got = [cpu.pool2dBackward('max', x.c, dy.c, p), cpu.maxPool2dSignBackward(x.c, dy.c, p)];
+          for (let k = 0; k < 2; k++) {
+            const a = cpu.readSync(got[k], 'float32', size);
+            const b = js.readSync(want[k], 'float32', size);
+            let bad = -1;
+            for (let i = 0; i < size && bad < 0; i++) if (!Object.is(a[i], b[i])) bad = i;
+            expect(bad < 0 ? 'equal' : `${k ? 'sign ' : ''}${JSON.stringify(p)} nan ${nan} element ${bad}: ${a[bad]} vs ${b[bad]}`).toBe(
+              'equal',
+            );
+          }
+        }
+      }
+    });
+  }
 });
