@@ -91,10 +91,45 @@ inline int first_max4(float a, float b, float c, float d) {
   return best;
 }
 
+#if defined(MGE_POOL_AVX2)
+// The AVX2 forms below run on the avx2 and avx512 paths (MGE_CPU_ISA): these passes are bound by
+// memory at LeNet's widths, so eight lanes are as good as sixteen.
+inline bool pool_avx2() {
+  static const bool ok = __builtin_cpu_supports("avx2");
+  const char* isa = gemm_isa();
+  return ok && (std::strcmp(isa, "avx2") == 0 || std::strcmp(isa, "avx512") == 0);
+}
+
+// One output row of the 2×2 stride-2 max pool, eight windows at a time (ow ≥ 8; a last partial
+// group overlaps the previous one). The same pairing as the SSE2 loop keeps the first maximum;
+// returns whether the rows hold a NaN (the caller then redoes the row with the scalar rule).
+// shuffle_ps of two 8-float loads holds windows 0,1,4,5 | 2,3,6,7; a 64-bit permute restores
+// their order.
+__attribute__((target("avx2"))) bool max_pool2x2_row_avx2(const float* r0, const float* r1, float* o, i64 ow) {
+  __m256 nan = _mm256_setzero_ps();
+  for (i64 g8 = 0; g8 < ow; g8 += 8) {
+    const i64 ox = g8 + 8 <= ow ? g8 : ow - 8;
+    const __m256 t0 = _mm256_loadu_ps(r0 + 2 * ox), t1 = _mm256_loadu_ps(r0 + 2 * ox + 8);
+    const __m256 u0 = _mm256_loadu_ps(r1 + 2 * ox), u1 = _mm256_loadu_ps(r1 + 2 * ox + 8);
+    const __m256 a = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 b = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+    const __m256 c = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+    const __m256 d = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+    nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
+    const __m256 m = _mm256_max_ps(_mm256_max_ps(d, c), _mm256_max_ps(b, a));
+    _mm256_storeu_ps(o + ox, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), _MM_SHUFFLE(3, 1, 2, 0))));
+  }
+  return _mm256_movemask_ps(nan) != 0;
+}
+#endif
+
 }  // namespace
 
 void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
   if (is_max && is_2x2s2(p)) {
+#if defined(MGE_POOL_AVX2)
+    const bool wide = p.ow >= 8 && pool_avx2();
+#endif
     for_planes(p, [&](i64 plane) {
       const float* src = x + plane * p.h * p.w;
       float* dst = y + plane * p.oh * p.ow;
@@ -103,6 +138,9 @@ void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
         const float* r1 = r0 + p.w;
         float* o = dst + oy * p.ow;
         i64 ox = 0;
+#if defined(MGE_POOL_AVX2)
+        if (wide && !max_pool2x2_row_avx2(r0, r1, o, p.ow)) continue;
+#endif
 #if defined(__wasm_simd128__)
         // WebAssembly's pmax(a, b) is `a < b ? b : a`: the scalar loop's first-maximum rule, one
         // instruction, where the SSE2 masks below would be emulated. A group holding a NaN (its sum
@@ -266,11 +304,6 @@ __attribute__((target("avx2"))) bool pool2x2_row_avx2(const float* r0, const flo
   return _mm256_movemask_ps(nan) != 0;
 }
 
-inline bool pool_avx2() {
-  static const bool ok = __builtin_cpu_supports("avx2");
-  const char* isa = gemm_isa();
-  return ok && (std::strcmp(isa, "avx2") == 0 || std::strcmp(isa, "avx512") == 0);
-}
 #endif
 
 // d[i] = d[i]·sign(s[i])

@@ -38,10 +38,10 @@ describe('maxPool2dSignBackward', () => {
   });
 });
 
-// The 2×2/2 gradient's vector paths (four windows with SSE2, eight with AVX2 on the avx2 and avx512
+// The 2×2/2 max pool's and its gradient's vector paths (four windows with SSE2, eight with AVX2 on the avx2 and avx512
 // paths, an overlapping last group) against the js backend, bit for bit: signed zeros, ±Inf and
 // NaN in the gradient, ties, and inputs with and without NaN (a NaN sends its row to the scalar rule).
-describe('2×2 max pool gradient on every ISA path', () => {
+describe('2×2 max pool and its gradient on every ISA path', () => {
   restoreIsaAfterAll();
   const specials = [0, -0, 0.5, -0.5, 2.5, -2.5, 1e30, -1e30, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 7, -7];
   const data = (n: number, seed: number, nan: boolean): Float32Array => {
@@ -62,6 +62,12 @@ describe('2×2 max pool gradient on every ISA path', () => {
           const size = p.n * p.c * p.h * p.w;
           const x = pair('float32', [p.n, p.c, p.h, p.w], data(size, seed++, nan));
           const dy = pair('float32', [p.n, p.c, p.oh, p.ow], data(p.n * p.c * p.oh * p.ow, seed++, true));
+          const ny = p.n * p.c * p.oh * p.ow;
+          const yc = cpu.readSync(cpu.pool2d('max', x.c, p), 'float32', ny);
+          const yj = js.readSync(js.pool2d('max', x.j, p), 'float32', ny);
+          let badY = -1;
+          for (let i = 0; i < ny && badY < 0; i++) if (!Object.is(yc[i], yj[i])) badY = i;
+          expect(badY < 0 ? 'equal' : `forward ${JSON.stringify(p)} nan ${nan} element ${badY}: ${yc[badY]} vs ${yj[badY]}`).toBe('equal');
           const g = js.pool2dBackward('max', x.j, dy.j, p);
           const want = [g, js.mulSign!({ buf: g, shape: x.j.shape, dtype: 'float32' }, x.j)];
           const got = [cpu.pool2dBackward('max', x.c, dy.c, p), cpu.maxPool2dSignBackward(x.c, dy.c, p)];
