@@ -29,15 +29,32 @@ export function asTensor(op: string, x: TensorLike, like: Tensor | undefined, ar
  * device buffer would cost an upload and a finaliser, so they are made once.
  * They never carry gradients and are never handed to users.
  */
-const scalars = new Map<string, Tensor>();
+// By device, then dtype, then value: looked up without building a string key per use (a number's
+// string form costs more than the lookup). A Map key treats −0 as 0, so −0 has its own key.
+const scalars = new Map<string, Map<DType, Map<number | boolean | string, Tensor>>>();
+let cached = 0;
 const MAX_SCALARS = 1024;
 
 function cachedScalar(x: number | boolean, dtype: DType, device = getDefaultDevice()): Tensor {
-  const key = `${device}|${dtype}|${Object.is(x, -0) ? '-0' : String(x)}`;
-  const hit = scalars.get(key);
+  let byDType = scalars.get(device);
+  if (!byDType) {
+    byDType = new Map();
+    scalars.set(device, byDType);
+  }
+  let byValue = byDType.get(dtype);
+  if (!byValue) {
+    byValue = new Map();
+    byDType.set(dtype, byValue);
+  }
+  const key = Object.is(x, -0) ? '-0' : x;
+  const hit = byValue.get(key);
   if (hit && !hit.isDisposed) return hit;
-  if (scalars.size >= MAX_SCALARS) scalars.clear();
+  if (cached >= MAX_SCALARS) {
+    for (const d of scalars.values()) for (const v of d.values()) v.clear();
+    cached = 0;
+  }
   const t = keep(full([], x, { dtype, device }));
-  scalars.set(key, t);
+  if (!hit) cached++;
+  byValue.set(key, t);
   return t;
 }
