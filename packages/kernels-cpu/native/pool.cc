@@ -100,25 +100,50 @@ inline bool pool_avx2() {
   return ok && (std::strcmp(isa, "avx2") == 0 || std::strcmp(isa, "avx512") == 0);
 }
 
-// One output row of the 2×2 stride-2 max pool, eight windows at a time (ow ≥ 8; a last partial
-// group overlaps the previous one). The same pairing as the SSE2 loop keeps the first maximum;
-// returns whether the rows hold a NaN (the caller then redoes the row with the scalar rule).
-// shuffle_ps of two 8-float loads holds windows 0,1,4,5 | 2,3,6,7; a 64-bit permute restores
-// their order.
+// Lanes [0, n) of an AVX2 mask (n ≤ 0: none).
+__attribute__((target("avx2"))) inline __m256i lanes_below(i64 n) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+// Eight 2×2 windows from output column ox: the even and odd columns of both input rows. PART: a
+// row of 4–7 windows, ox = 0, the columns past 2·ow masked off (read as 0, never touched).
+// shuffle_ps of two 8-float loads holds windows 0,1,4,5 | 2,3,6,7.
+template <bool PART>
+__attribute__((target("avx2"))) inline void load_windows(const float* r0, const float* r1, i64 ox, i64 ow, __m256* a,
+                                                         __m256* b, __m256* c, __m256* d) {
+  const __m256 t0 = _mm256_loadu_ps(r0 + 2 * ox), u0 = _mm256_loadu_ps(r1 + 2 * ox);
+  const __m256 t1 = PART ? _mm256_maskload_ps(r0 + 8, lanes_below(2 * ow - 8)) : _mm256_loadu_ps(r0 + 2 * ox + 8);
+  const __m256 u1 = PART ? _mm256_maskload_ps(r1 + 8, lanes_below(2 * ow - 8)) : _mm256_loadu_ps(r1 + 2 * ox + 8);
+  *a = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+  *b = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+  *c = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
+  *d = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+// Window order ↔ the shuffled order (64-bit pairs 0,2,1,3; its own inverse).
+__attribute__((target("avx2"))) inline __m256 swap_pairs(__m256 v) {
+  return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// Eight windows of the 2×2 stride-2 max pool from ox: the same pairing as the SSE2 loop keeps
+// the first maximum. Returns the lanes holding a NaN.
+template <bool PART>
+__attribute__((target("avx2"))) inline __m256 max_pool_group(const float* r0, const float* r1, float* o, i64 ox, i64 ow) {
+  __m256 a, b, c, d;
+  load_windows<PART>(r0, r1, ox, ow, &a, &b, &c, &d);
+  const __m256 m = swap_pairs(_mm256_max_ps(_mm256_max_ps(d, c), _mm256_max_ps(b, a)));
+  if (PART) _mm256_maskstore_ps(o, lanes_below(ow), m);
+  else _mm256_storeu_ps(o + ox, m);
+  return _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q));
+}
+
+// One output row of the 2×2 stride-2 max pool (ow ≥ 4), eight windows at a time: a last partial
+// group overlaps the previous one, a row of fewer than eight is one masked group. Returns whether
+// the rows hold a NaN (the caller then redoes the row with the scalar rule).
 __attribute__((target("avx2"))) bool max_pool2x2_row_avx2(const float* r0, const float* r1, float* o, i64 ow) {
+  if (ow < 8) return _mm256_movemask_ps(max_pool_group<true>(r0, r1, o, 0, ow)) != 0;
   __m256 nan = _mm256_setzero_ps();
-  for (i64 g8 = 0; g8 < ow; g8 += 8) {
-    const i64 ox = g8 + 8 <= ow ? g8 : ow - 8;
-    const __m256 t0 = _mm256_loadu_ps(r0 + 2 * ox), t1 = _mm256_loadu_ps(r0 + 2 * ox + 8);
-    const __m256 u0 = _mm256_loadu_ps(r1 + 2 * ox), u1 = _mm256_loadu_ps(r1 + 2 * ox + 8);
-    const __m256 a = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 b = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
-    const __m256 c = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 d = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
-    nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
-    const __m256 m = _mm256_max_ps(_mm256_max_ps(d, c), _mm256_max_ps(b, a));
-    _mm256_storeu_ps(o + ox, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(m), _MM_SHUFFLE(3, 1, 2, 0))));
-  }
+  for (i64 g8 = 0; g8 < ow; g8 += 8) nan = _mm256_or_ps(nan, max_pool_group<false>(r0, r1, o, g8 + 8 <= ow ? g8 : ow - 8, ow));
   return _mm256_movemask_ps(nan) != 0;
 }
 #endif
@@ -128,7 +153,7 @@ __attribute__((target("avx2"))) bool max_pool2x2_row_avx2(const float* r0, const
 void pool2d(bool is_max, const float* x, float* y, const PoolParams& p) {
   if (is_max && is_2x2s2(p)) {
 #if defined(MGE_POOL_AVX2)
-    const bool wide = p.ow >= 8 && pool_avx2();
+    const bool wide = p.ow >= 4 && pool_avx2();
 #endif
     for_planes(p, [&](i64 plane) {
       const float* src = x + plane * p.h * p.w;
@@ -253,54 +278,57 @@ inline __m128 mul_sign4_num(__m128 v, __m128 s) {
 #endif
 
 #if defined(MGE_POOL_AVX2)
-// The 2×2 stride-2 max pool's gradient (times sign(x) with `sign`) for output columns
-// [0, ow) of one output row, eight windows at a time; ow ≥ 8 (a last partial group overlaps the
-// previous one and writes the same values again). Returns whether the rows hold a NaN (the
-// caller then redoes them with the scalar NaN rule). Used on the AVX2 and AVX-512 paths: the
-// pass is bound by memory at these widths.
-//
-// shuffle_ps of two 8-float loads puts even (or odd) columns of windows 0,1,4,5 | 2,3,6,7 in
-// its lanes; unpacklo/hi of two such vectors restore the loads' layout, so only dy needs the
-// same permutation (64-bit pairs 0,2,1,3).
+// The 2×2 stride-2 max pool's gradient (times sign(x) with `sign`) for output columns [0, ow) of
+// one output row (ow ≥ 4), eight windows at a time as the forward pass groups them. Returns
+// whether the rows hold a NaN (the caller then redoes them with the scalar NaN rule).
 __attribute__((target("avx2"))) inline __m256 mul_sign8_num(__m256 v, __m256 s) {
   const __m256 zero = _mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_EQ_OQ);
   return _mm256_blendv_ps(_mm256_xor_ps(v, _mm256_and_ps(s, _mm256_set1_ps(-0.f))), _mm256_mul_ps(v, s), zero);
 }
 
+// Eight windows' gradient from ox (PART as in load_windows); returns the lanes holding a NaN.
+// unpacklo/hi of two shuffled vectors restore the loads' layout, so only dy needs swap_pairs.
+template <bool sign, bool PART>
+__attribute__((target("avx2"))) inline __m256 pool_grad_group(const float* r0, const float* r1, const float* gr, float* d0,
+                                                              float* d1, i64 ox, i64 ow) {
+  __m256 a, b, c, d;
+  load_windows<PART>(r0, r1, ox, ow, &a, &b, &c, &d);
+  // Without NaNs, x > y is !(y >= x): six comparisons decide the first maximum.
+  const __m256 ab = _mm256_cmp_ps(a, b, _CMP_GE_OQ), ac = _mm256_cmp_ps(a, c, _CMP_GE_OQ);
+  const __m256 ad = _mm256_cmp_ps(a, d, _CMP_GE_OQ), bc = _mm256_cmp_ps(b, c, _CMP_GE_OQ);
+  const __m256 bd = _mm256_cmp_ps(b, d, _CMP_GE_OQ), cd = _mm256_cmp_ps(c, d, _CMP_GE_OQ);
+  const __m256 g = PART ? _mm256_maskload_ps(gr, lanes_below(ow)) : _mm256_loadu_ps(gr + ox);
+  const __m256 gv = _mm256_add_ps(_mm256_setzero_ps(), swap_pairs(g));
+  __m256 o0 = _mm256_and_ps(_mm256_and_ps(ab, _mm256_and_ps(ac, ad)), gv);
+  __m256 o1 = _mm256_andnot_ps(ab, _mm256_and_ps(_mm256_and_ps(bc, bd), gv));
+  __m256 o2 = _mm256_andnot_ps(_mm256_or_ps(ac, bc), _mm256_and_ps(cd, gv));
+  __m256 o3 = _mm256_andnot_ps(_mm256_or_ps(_mm256_or_ps(ad, bd), cd), gv);
+  if (sign) {
+    o0 = mul_sign8_num(o0, a);
+    o1 = mul_sign8_num(o1, b);
+    o2 = mul_sign8_num(o2, c);
+    o3 = mul_sign8_num(o3, d);
+  }
+  _mm256_storeu_ps(d0 + 2 * ox, _mm256_unpacklo_ps(o0, o1));
+  _mm256_storeu_ps(d1 + 2 * ox, _mm256_unpacklo_ps(o2, o3));
+  if (PART) {
+    const __m256i hi = lanes_below(2 * ow - 8);
+    _mm256_maskstore_ps(d0 + 8, hi, _mm256_unpackhi_ps(o0, o1));
+    _mm256_maskstore_ps(d1 + 8, hi, _mm256_unpackhi_ps(o2, o3));
+  } else {
+    _mm256_storeu_ps(d0 + 2 * ox + 8, _mm256_unpackhi_ps(o0, o1));
+    _mm256_storeu_ps(d1 + 2 * ox + 8, _mm256_unpackhi_ps(o2, o3));
+  }
+  return _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q));
+}
+
 template <bool sign>
 __attribute__((target("avx2"))) bool pool2x2_row_avx2(const float* r0, const float* r1, const float* gr, float* d0,
                                                       float* d1, i64 ow) {
+  if (ow < 8) return _mm256_movemask_ps(pool_grad_group<sign, true>(r0, r1, gr, d0, d1, 0, ow)) != 0;
   __m256 nan = _mm256_setzero_ps();
-  for (i64 g8 = 0; g8 < ow; g8 += 8) {
-    const i64 ox = g8 + 8 <= ow ? g8 : ow - 8;
-    const __m256 t0 = _mm256_loadu_ps(r0 + 2 * ox), t1 = _mm256_loadu_ps(r0 + 2 * ox + 8);
-    const __m256 u0 = _mm256_loadu_ps(r1 + 2 * ox), u1 = _mm256_loadu_ps(r1 + 2 * ox + 8);
-    const __m256 a = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 b = _mm256_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
-    const __m256 c = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(2, 0, 2, 0));
-    const __m256 d = _mm256_shuffle_ps(u0, u1, _MM_SHUFFLE(3, 1, 3, 1));
-    nan = _mm256_or_ps(nan, _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q)));
-    // Without NaNs, x > y is !(y >= x): six comparisons decide the first maximum.
-    const __m256 ab = _mm256_cmp_ps(a, b, _CMP_GE_OQ), ac = _mm256_cmp_ps(a, c, _CMP_GE_OQ);
-    const __m256 ad = _mm256_cmp_ps(a, d, _CMP_GE_OQ), bc = _mm256_cmp_ps(b, c, _CMP_GE_OQ);
-    const __m256 bd = _mm256_cmp_ps(b, d, _CMP_GE_OQ), cd = _mm256_cmp_ps(c, d, _CMP_GE_OQ);
-    const __m256 gv = _mm256_add_ps(_mm256_setzero_ps(), _mm256_castpd_ps(_mm256_permute4x64_pd(
-                                                             _mm256_castps_pd(_mm256_loadu_ps(gr + ox)), _MM_SHUFFLE(3, 1, 2, 0))));
-    __m256 o0 = _mm256_and_ps(_mm256_and_ps(ab, _mm256_and_ps(ac, ad)), gv);
-    __m256 o1 = _mm256_andnot_ps(ab, _mm256_and_ps(_mm256_and_ps(bc, bd), gv));
-    __m256 o2 = _mm256_andnot_ps(_mm256_or_ps(ac, bc), _mm256_and_ps(cd, gv));
-    __m256 o3 = _mm256_andnot_ps(_mm256_or_ps(_mm256_or_ps(ad, bd), cd), gv);
-    if (sign) {
-      o0 = mul_sign8_num(o0, a);
-      o1 = mul_sign8_num(o1, b);
-      o2 = mul_sign8_num(o2, c);
-      o3 = mul_sign8_num(o3, d);
-    }
-    _mm256_storeu_ps(d0 + 2 * ox, _mm256_unpacklo_ps(o0, o1));
-    _mm256_storeu_ps(d0 + 2 * ox + 8, _mm256_unpackhi_ps(o0, o1));
-    _mm256_storeu_ps(d1 + 2 * ox, _mm256_unpacklo_ps(o2, o3));
-    _mm256_storeu_ps(d1 + 2 * ox + 8, _mm256_unpackhi_ps(o2, o3));
-  }
+  for (i64 g8 = 0; g8 < ow; g8 += 8)
+    nan = _mm256_or_ps(nan, pool_grad_group<sign, false>(r0, r1, gr, d0, d1, g8 + 8 <= ow ? g8 : ow - 8, ow));
   return _mm256_movemask_ps(nan) != 0;
 }
 
@@ -324,7 +352,7 @@ void pool_backward(bool is_max, const float* x, const float* dy, float* dx, cons
     // where the window's first maximum sits, 0 elsewhere (no zero-fill, no scatter). The
     // gradient is added to +0 as the scattering form (and PyTorch) add it, so −0 comes out +0.
 #if defined(MGE_POOL_AVX2)
-    const bool wide = p.ow >= 8 && pool_avx2();
+    const bool wide = p.ow >= 4 && pool_avx2();
 #endif
     for_planes(p, [&](i64 plane) {
       const float* src = x + plane * p.h * p.w;
