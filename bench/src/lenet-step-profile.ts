@@ -86,7 +86,13 @@ async function run(traced: boolean, separate = false): Promise<[number, number]>
   return [times[times.length >> 1], (c.user + c.system) / 1000 / steps];
 }
 
-// OPS=1: time every backend call of the eager step, by method, operator and output size.
+// OPS=1: time every backend call of the eager step, by method, operator and output size; OPS=cpu:
+// by process CPU time instead of wall time (the steadier figure on a loaded machine, at 1 thread).
+const cpuClock = (): number => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+const clock = process.env.OPS === 'cpu' ? cpuClock : () => performance.now();
 if (process.env.OPS) {
   const be = getBackend('cpu') as unknown as Record<string, (...a: unknown[]) => unknown>;
   const stats = new Map<string, [number, number]>();
@@ -128,12 +134,12 @@ if (process.env.OPS) {
     if (!be[m]) continue;
     const f = be[m].bind(be);
     be[m] = (...a: unknown[]) => {
-      const t0 = performance.now();
+      const t0 = clock();
       const r = f(...a) as { length: number };
       const k = `${m}${typeof a[0] === 'string' ? ` ${a[0]}` : ''} ${r.length}`;
       const e = stats.get(k) ?? [0, 0];
       e[0]++;
-      e[1] += performance.now() - t0;
+      e[1] += clock() - t0;
       stats.set(k, e);
       return r;
     };
@@ -142,9 +148,9 @@ if (process.env.OPS) {
   for (let i = 0; i < (resnet || gpt ? 2 : 50); i++) await plain(x, y).data();
   stats.clear();
   const n = resnet ? 3 : gpt ? 10 : 200;
-  const t0 = performance.now();
+  const t0 = clock();
   for (let i = 0; i < n; i++) await plain(x, y).data();
-  const total = (performance.now() - t0) / n;
+  const total = (clock() - t0) / n;
   let sum = 0;
   let calls = 0;
   for (const [k, [c, t]] of [...stats].sort((a, b) => b[1][1] - a[1][1])) {
