@@ -731,7 +731,10 @@ void forward_with(int m4, const float* x, const float* u, float* y, i64 n, i64 c
                   i64 ph, i64 pw, const Epilogue& ep) {
   const int xis = m4 ? kXi4 : kXi;
   const Tiling tl = tiling(n, oh, ow, m4 ? 4 : 2);
-  const i64 T = block_tiles(c, o, tl.total, i64(1) << 20, xis);
+  // 64-channel layers (ResNet-18's 32² stage) in blocks of 64 tiles (V and M 1.2 MB, within L2): 7–8 %
+  // faster there than 224-tile blocks (measured, 1 thread); wider layers keep the larger budget.
+  const i64 budget = c + o <= 128 ? i64(1) << 18 : i64(1) << 20;
+  const i64 T = block_tiles(c, o, tl.total, budget, xis);
   const i64 blocks = (tl.total + T - 1) / T;
   for_blocks(blocks, [&](i64, i64 blk) {
     const i64 t0 = blk * T, cnt = std::min(T, tl.total - t0);
