@@ -6,6 +6,7 @@
 // Batches are split over threads (each image's GEMM then runs on one thread);
 // a single image uses the threaded GEMM instead.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -118,6 +119,10 @@ const float* image_cols(const float* x, const Geometry& g, const ConvParams& p, 
 // images (LeNet's 28×28 or 10×10 outputs) still make GEMMs with thousands of columns.
 constexpr i64 kScratchFloats = i64(1) << 22;  // 16 MB per scratch matrix
 constexpr i64 kTargetCols = 2048;
+// … but a deep column matrix (ResNet's stride-2 3×3 layers: C·9 = 576–2304 rows) is kept to about
+// L2's size, so im2col's writes are still in cache when the GEMM packs them, down to kMinCols columns.
+constexpr i64 kColsBudget = i64(1) << 19;  // floats (2 MB)
+constexpr i64 kMinCols = 512;
 
 i64 sub_batch(const Geometry& g, i64 images, bool deep) {
   const i64 per_image = std::max<i64>(1, g.ckk * g.ohow);
@@ -127,6 +132,8 @@ i64 sub_batch(const Geometry& g, i64 images, bool deep) {
   // images: x and dy are then the GEMM's operands as they lie, each image adding to dW.
   const bool wide = g.ohow * 4 >= kTargetCols;
   i64 nb = deep && !(g.pointwise && wide) ? images : wide ? 1 : (kTargetCols + g.ohow - 1) / std::max<i64>(1, g.ohow);
+  if (!deep && !wide)
+    nb = std::min(nb, std::max((kMinCols + g.ohow - 1) / std::max<i64>(1, g.ohow), kColsBudget / per_image));
   nb = std::min(nb, std::max<i64>(1, kScratchFloats / per_image));
   return std::max<i64>(1, std::min(nb, images));
 }

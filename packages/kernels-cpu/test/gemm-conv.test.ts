@@ -149,6 +149,10 @@ const CONVS: Conv2dParams[] = [
   conv(40, 24, 6, 6, 16, 3, 1, 1),
   // … its filter gradient alone (≥ 64 tiles; forward and input gradient through im2col).
   conv(4, 16, 8, 8, 16, 3, 1, 1),
+  // Few tiles, ≥ 128 channels, batch > 1: one block of every tile, phases shared over the threads.
+  // F(2×2) on small maps (4 tiles an image; 16 with edge tiles and padding 2). (F(4×4)'s case is below.)
+  conv(20, 128, 4, 4, 130, 3, 1, 1),
+  conv(8, 129, 5, 5, 128, 3, 1, 2),
   // 1×1 with ≥ 512 outputs per image: the filter gradient adds one image's product at a time.
   conv(3, 8, 24, 24, 16, 1),
 ];
@@ -160,6 +164,46 @@ describe('conv2d and its gradients match the js backend', () => {
       setNumThreads(threads);
       let seed = 1;
       for (const p of CONVS) seed = expectConvMatchesJs(p, seed);
+    });
+  }
+});
+
+// F(4×4) as one block of every tile (96 tiles with edge tiles, 128 channels): its rounding error is
+// a few 1e-6 of the tensor's largest value, so the bound here is relative to that, not per element.
+describe('a few-tile wide Winograd F(4×4) layer matches the js backend', () => {
+  const p = conv(24, 128, 7, 7, 128, 3, 1, 1);
+  const scaled = (got: ArrayLike<number>, want: Float32Array, what: string) => {
+    const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    expect(worst / scale, what).toBeLessThan(2e-5);
+    expect(scale, what).toBeGreaterThan(1);
+  };
+  for (const [isa, threads] of ISA_RUNS) {
+    it(`forward (bias, relu), backward input, backward filter (${isa}, ${threads} thread(s))`, () => {
+      expect(setGemmIsa(isa)).toBe(true);
+      setNumThreads(threads);
+      const x = randomPair('float32', [p.n, p.c, p.h, p.w], 'normal', 7);
+      const w = randomPair('float32', [p.o, p.c, 3, 3], 'normal', 8);
+      const dy = randomPair('float32', [p.n, p.o, p.oh, p.ow], 'normal', 9);
+      const b = randomPair('float32', [p.o], 'normal', 10);
+      const ysize = p.n * p.o * p.oh * p.ow;
+      scaled(cpu.readSync(cpu.conv2d(x.c, w.c, p), 'float32', ysize), js.conv2d(x.j, w.j, p) as Float32Array, 'fwd');
+      scaled(
+        cpu.readSync(cpu.conv2d(x.c, w.c, p, { bias: b.c, activation: 'relu' }), 'float32', ysize),
+        js.conv2d(x.j, w.j, p, { bias: b.j, activation: 'relu' }) as Float32Array,
+        'fwd bias relu',
+      );
+      scaled(
+        cpu.readSync(cpu.conv2dBackwardInput(dy.c, w.c, p), 'float32', p.n * p.c * p.h * p.w),
+        js.conv2dBackwardInput(dy.j, w.j, p) as Float32Array,
+        'bwd input',
+      );
+      scaled(
+        cpu.readSync(cpu.conv2dBackwardFilter(x.c, dy.c, p), 'float32', p.o * p.c * 9),
+        js.conv2dBackwardFilter(x.j, dy.j, p) as Float32Array,
+        'bwd filter',
+      );
     });
   }
 });
