@@ -61,11 +61,13 @@ export async function benchMemory(report: Report, stepsAll: number, devices: rea
         encoding: 'utf8',
         env: { ...process.env, MGE_QUIET: '1' },
         maxBuffer: 1 << 24,
+        // the loop's progress (a line per sample) shows as it runs: a webgpu run takes hours
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
-      report.note(`memory: ${device}: the loop failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      report.note(`memory: ${device}: the loop failed (exit ${r.status}, signal ${r.signal}; its messages are above)`);
       continue;
     }
     const res = JSON.parse(line) as LoopResult;
