@@ -72,7 +72,7 @@ export class GpuRuntime {
   /** Bind groups by layout, chunks and windows of their operands. */
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly maxDynamicStorage: number;
-  /** Cached bind groups before the cache starts over (a bound for shapes that never repeat; tests lower it). */
+  /** Cached bind groups kept, the least recently used dropped first (a bound for shapes that never repeat; tests lower it). */
   bindGroupCacheLimit = 4096;
   readonly arena: Arena;
   readonly pool: BufferPool;
