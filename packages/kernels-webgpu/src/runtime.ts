@@ -1,7 +1,7 @@
 import type { DType } from '@mge/core';
 import { Arena } from './arena.js';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
-import { canPump, pumpStats, pumpUntil, type WaitEstimate } from './dawn-events.js';
+import { canPump, pollDawn, pumpStats, pumpUntil, type WaitEstimate } from './dawn-events.js';
 import { elementwiseMain, PARAM_SLOT_BYTES, PARAM_WORDS, PARAMS, storage, toF16Storage, WG } from './wgsl.js';
 
 /** New bind groups in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
@@ -102,6 +102,8 @@ export class GpuRuntime {
    */
   private readonly throttle = canPump();
   private readonly inFlight: GPUBuffer[] = [];
+  /** Dispatches of each batch in `inFlight`: how much work a synchronous read waits for. */
+  private readonly inFlightDispatches: number[] = [];
   /** How long recent throttling waits and synchronous reads took: the next one sleeps through most of it before polling. */
   private readonly throttleWait: WaitEstimate = { ms: 0 };
   private readonly readWait: WaitEstimate = { ms: 0 };
@@ -384,11 +386,13 @@ export class GpuRuntime {
     this.stats.submits++;
     if (scoped) this.watch('validation', 'running a batch of kernels');
     this.encoder = undefined;
+    const dispatches = this.slot;
     this.slot = 0;
     this.submittedBatch = this.batch;
     this.batch++;
     if (fence) {
       this.inFlight.push(fence);
+      this.inFlightDispatches.push(Math.max(1, dispatches));
       // Its settling is observed through mapState; the rejection of a lost device carries nothing more.
       fence.mapAsync(1 /* GPUMapMode.READ */, 0, 4).catch(() => undefined);
     }
@@ -406,16 +410,21 @@ export class GpuRuntime {
       const target = this.inFlight[this.inFlight.length - 2];
       // A lost device rejects the mapping, which ends the wait too; the next operation reports the loss.
       pumpUntil(() => target.mapState !== 'pending', 'waiting for queued kernels', undefined, this.throttleWait);
-      // Batches finish in order: the target's mapping settles with every earlier one's.
-      while (this.inFlight.length > 1 && this.inFlight[0].mapState !== 'pending') {
-        const done = this.inFlight.shift() as GPUBuffer;
-        if (done.mapState === 'mapped') done.unmap();
-        this.freeFences.push(done);
-      }
+      this.retireFences();
     }
     const fence = this.freeFences.pop() ?? this.device.createBuffer({ size: 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     encoder.copyBufferToBuffer(this.params, 0, fence, 0, 4);
     return fence;
+  }
+
+  /** Takes the fences of finished batches off `inFlight` (batches finish in order) for reuse. */
+  private retireFences(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0].mapState !== 'pending') {
+      const done = this.inFlight.shift() as GPUBuffer;
+      this.inFlightDispatches.shift();
+      if (done.mapState === 'mapped') done.unmap();
+      this.freeFences.push(done);
+    }
   }
 
   /**
@@ -485,7 +494,14 @@ export class GpuRuntime {
     this.flush();
     // A failed mapping leaves the buffer unmapped, checked below; the rejection itself carries nothing more.
     staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes).catch(() => undefined);
-    pumpUntil(() => staging.mapState !== 'pending', 'read', undefined, this.readWait);
+    // A read waits for every queued batch, so its expected time is per dispatch still queued
+    // (after one poll, so that batches finished while nothing polled do not count): a small
+    // read after a long step must not sleep as long as the step.
+    pollDawn();
+    this.retireFences();
+    let queued = 0;
+    for (const d of this.inFlightDispatches) queued += d;
+    pumpUntil(() => staging.mapState !== 'pending', 'read', undefined, this.readWait, Math.max(1, queued));
     if (staging.mapState !== 'mapped') {
       this.assertAlive('read');
       this.throwRecorded('read');
