@@ -17,13 +17,26 @@ export interface Block {
 /** The first chunk's size; each later one doubles, up to the cap. */
 const FIRST_CHUNK_BYTES = 4 * 2 ** 20;
 const MAX_CHUNK_BYTES = 256 * 2 ** 20;
+/**
+ * Blocks up to this size come from chunks of their own (the first 2 MiB). Carved beside large
+ * blocks, the small ones of a size class ended up spread over every chunk the workload's warm-up
+ * went through, and which of them a kernel got varied with the collector's timing: each new mix
+ * of chunks was a new bind group (LeNet b64: ~0.2 a step, still growing after 1,500 steps).
+ */
+const SMALL_BLOCK_BYTES = 64 * 2 ** 10;
+const FIRST_SMALL_CHUNK_BYTES = 2 * 2 ** 20;
+
+/** Where blocks of one kind are carved: its current chunk and first free byte. */
+interface Region {
+  current: number;
+  top: number;
+  nextBytes: number;
+}
 
 export class Arena {
   private readonly chunks: GPUBuffer[] = [];
-  /** The chunk blocks are carved from, and its first free byte. */
-  private current = -1;
-  private top = 0;
-  private nextBytes = FIRST_CHUNK_BYTES;
+  private readonly small: Region;
+  private readonly large: Region;
   private readonly cap: number;
   /** Bytes handed out as blocks so far (they are pooled for reuse, never returned). */
   carvedBytes = 0;
@@ -39,7 +52,8 @@ export class Arena {
     maxBytes: number,
   ) {
     this.cap = Math.max(Math.min(MAX_CHUNK_BYTES, maxBytes), 16);
-    this.nextBytes = Math.min(FIRST_CHUNK_BYTES, this.cap);
+    this.small = { current: -1, top: 0, nextBytes: Math.min(FIRST_SMALL_CHUNK_BYTES, this.cap) };
+    this.large = { current: -1, top: 0, nextBytes: Math.min(FIRST_CHUNK_BYTES, this.cap) };
   }
 
   /** Bytes of GPU memory held by the chunks. */
@@ -57,16 +71,17 @@ export class Arena {
   carve(bytes: number): Block {
     const size = Math.ceil(bytes / this.align) * this.align;
     this.carvedBytes += size;
+    const r = size <= SMALL_BLOCK_BYTES ? this.small : this.large;
     // Blocks of a quarter of a chunk or more get a chunk of their own, so large tensors do not strand the rest.
-    if (size * 4 > this.nextBytes) return { buffer: this.newChunk(size), offset: 0, chunk: this.chunks.length - 1 };
-    if (this.current < 0 || this.top + size > this.chunks[this.current].size) {
-      this.newChunk(this.nextBytes);
-      this.current = this.chunks.length - 1;
-      this.top = 0;
-      this.nextBytes = Math.min(this.nextBytes * 2, this.cap);
+    if (size * 4 > r.nextBytes) return { buffer: this.newChunk(size), offset: 0, chunk: this.chunks.length - 1 };
+    if (r.current < 0 || r.top + size > this.chunks[r.current].size) {
+      this.newChunk(r.nextBytes);
+      r.current = this.chunks.length - 1;
+      r.top = 0;
+      r.nextBytes = Math.min(r.nextBytes * 2, this.cap);
     }
-    const block = { buffer: this.chunks[this.current], offset: this.top, chunk: this.current };
-    this.top += size;
+    const block = { buffer: this.chunks[r.current], offset: r.top, chunk: r.current };
+    r.top += size;
     return block;
   }
 
@@ -79,6 +94,7 @@ export class Arena {
   destroy(): void {
     for (const c of this.chunks) c.destroy();
     this.chunks.length = 0;
-    this.current = -1;
+    this.small.current = -1;
+    this.large.current = -1;
   }
 }

@@ -67,17 +67,16 @@ export class BufferPool {
     const list = this.free.get(cls);
     let buf: GpuBuffer | undefined;
     if (list && list.length > 0) {
-      if (!forCpuWrite) {
-        // The block in the lowest chunk: which chunk serves a role then varies less from step to
-        // step (collected tensors come back in varying order), so fewer chunk combinations, and
-        // bind groups, are ever made.
-        let best = list.length - 1;
-        for (let i = list.length - 2; i >= 0 && list[best].chunk > 0; i--) if (list[i].chunk < list[best].chunk) best = i;
-        buf = best === list.length - 1 ? list.pop() : list.splice(best, 1)[0];
-      } else {
-        const i = list.findIndex((b) => b.lastBatch <= submittedBatch);
-        if (i >= 0) buf = list.splice(i, 1)[0];
+      // The block in the lowest chunk: which chunk serves a role then varies less from step to
+      // step (collected tensors come back in varying order), so fewer chunk combinations, and
+      // bind groups, are ever made. An upload takes only a block no unsubmitted batch uses.
+      let best = -1;
+      for (let i = list.length - 1; i >= 0; i--) {
+        const b = list[i];
+        if ((!forCpuWrite || b.lastBatch <= submittedBatch) && (best < 0 || b.chunk < list[best].chunk)) best = i;
+        if (best >= 0 && list[best].chunk === 0) break;
       }
+      if (best >= 0) buf = best === list.length - 1 ? list.pop() : list.splice(best, 1)[0];
     }
     if (buf) {
       this.pooledBytes -= cls;

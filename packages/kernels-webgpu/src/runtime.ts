@@ -1,7 +1,7 @@
 import type { DType } from '@mge/core';
 import { Arena } from './arena.js';
 import { BufferPool, type GpuBuffer, StagingPool, USAGE } from './buffer-pool.js';
-import { canPump, pumpUntil } from './dawn-events.js';
+import { canPump, pollDawn, pumpStats, pumpUntil, type WaitEstimate } from './dawn-events.js';
 import { elementwiseMain, PARAM_SLOT_BYTES, PARAM_WORDS, PARAMS, storage, toF16Storage, WG } from './wgsl.js';
 
 /** New bind groups in one task (no turn of the event loop) before Node users are warned that Dawn's memory grows. */
@@ -14,8 +14,8 @@ export const WANTED_DYNAMIC_STORAGE_BINDINGS = 8;
 /** Error-scope promises left pending (see flush) before batches run without a scope of their own. */
 const MAX_PENDING_SCOPES = 64;
 
-/** Submitted batches the GPU may still be running before a submit waits (Node only, see GpuRuntime.throttle). */
-const MAX_BATCHES_IN_FLIGHT = 3;
+/** Submitted batches the GPU may still be running before a submit waits until one is left (Node only, see GpuRuntime.nextFence). */
+const MAX_BATCHES_IN_FLIGHT = 4;
 
 /** The most dispatches a replay's single command buffer holds (its parameter block is this many slots). */
 const MAX_REPLAY_SLOTS = 2048;
@@ -63,6 +63,8 @@ export interface RuntimeStats {
 }
 
 export class GpuRuntime {
+  /** Synchronous waits on the GPU and their polls (Node). */
+  readonly pumpStats = pumpStats;
   readonly stats: RuntimeStats = { dispatches: 0, submits: 0, pipelines: 0, buffersCreated: 0, bindGroups: 0 };
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   /** Explicit layouts by storage-binding count (shared by every kernel with that count), and their pipeline layouts. */
@@ -70,7 +72,7 @@ export class GpuRuntime {
   /** Bind groups by layout, chunks and windows of their operands. */
   private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly maxDynamicStorage: number;
-  /** Cached bind groups before the cache starts over (a bound for shapes that never repeat; tests lower it). */
+  /** Cached bind groups kept, the least recently used dropped first (a bound for shapes that never repeat; tests lower it). */
   bindGroupCacheLimit = 4096;
   readonly arena: Arena;
   readonly pool: BufferPool;
@@ -100,6 +102,11 @@ export class GpuRuntime {
    */
   private readonly throttle = canPump();
   private readonly inFlight: GPUBuffer[] = [];
+  /** Dispatches of each batch in `inFlight`: how much work a synchronous read waits for. */
+  private readonly inFlightDispatches: number[] = [];
+  /** How long recent throttling waits and synchronous reads took: the next one sleeps through most of it before polling. */
+  private readonly throttleWait: WaitEstimate = { ms: 0 };
+  private readonly readWait: WaitEstimate = { ms: 0 };
   private readonly freeFences: GPUBuffer[] = [];
   private readonly pendingScopes: Promise<void>[] = [];
   /** Bind groups made since the event loop last turned (Node only; see noteBindGroupWithoutTurn). */
@@ -247,8 +254,15 @@ export class GpuRuntime {
       cacheKey = `${buffers.length}`;
       for (const b of buffers) cacheKey += `|${b.chunk}:${b.capacity}`;
       const hit = this.bindGroups.get(cacheKey);
-      if (hit) return hit;
-      if (this.bindGroups.size >= this.bindGroupCacheLimit) this.bindGroups.clear();
+      if (hit) {
+        // Least recently used last: the Map's order is the eviction order.
+        this.bindGroups.delete(cacheKey);
+        this.bindGroups.set(cacheKey, hit);
+        return hit;
+      }
+      // Only the least recently used goes: clearing the whole cache made every kernel of the next
+      // step make its bind group again, and Dawn for Node frees the dropped ones only when the loop turns.
+      if (this.bindGroups.size >= this.bindGroupCacheLimit) this.bindGroups.delete(this.bindGroups.keys().next().value as string);
     }
     this.noteBindGroupWithoutTurn(key);
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.params, offset: 0, size: PARAM_SLOT_BYTES } }];
@@ -381,28 +395,45 @@ export class GpuRuntime {
     this.stats.submits++;
     if (scoped) this.watch('validation', 'running a batch of kernels');
     this.encoder = undefined;
+    const dispatches = this.slot;
     this.slot = 0;
     this.submittedBatch = this.batch;
     this.batch++;
     if (fence) {
       this.inFlight.push(fence);
+      this.inFlightDispatches.push(Math.max(1, dispatches));
       // Its settling is observed through mapState; the rejection of a lost device carries nothing more.
       fence.mapAsync(1 /* GPUMapMode.READ */, 0, 4).catch(() => undefined);
     }
   }
 
-  /** A fence buffer for the batch `encoder` ends: waits for the oldest batch first when too many are queued. */
+  /**
+   * A fence buffer for the batch `encoder` ends. Once MAX_BATCHES_IN_FLIGHT batches are queued,
+   * waits until one is left: every poll of a synchronous wait leaves a native callback behind
+   * until the event loop turns (see dawn-events.ts), so waits are rare (one per
+   * MAX_BATCHES_IN_FLIGHT − 1 submits) and start by sleeping through most of the time the
+   * previous waits took.
+   */
   private nextFence(encoder: GPUCommandEncoder): GPUBuffer {
-    while (this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) {
-      const oldest = this.inFlight.shift() as GPUBuffer;
+    if (this.inFlight.length >= MAX_BATCHES_IN_FLIGHT) {
+      const target = this.inFlight[this.inFlight.length - 2];
       // A lost device rejects the mapping, which ends the wait too; the next operation reports the loss.
-      pumpUntil(() => oldest.mapState !== 'pending', 'waiting for queued kernels');
-      if (oldest.mapState === 'mapped') oldest.unmap();
-      this.freeFences.push(oldest);
+      pumpUntil(() => target.mapState !== 'pending', 'waiting for queued kernels', undefined, this.throttleWait);
+      this.retireFences();
     }
     const fence = this.freeFences.pop() ?? this.device.createBuffer({ size: 4, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     encoder.copyBufferToBuffer(this.params, 0, fence, 0, 4);
     return fence;
+  }
+
+  /** Takes the fences of finished batches off `inFlight` (batches finish in order) for reuse. */
+  private retireFences(): void {
+    while (this.inFlight.length > 0 && this.inFlight[0].mapState !== 'pending') {
+      const done = this.inFlight.shift() as GPUBuffer;
+      this.inFlightDispatches.shift();
+      if (done.mapState === 'mapped') done.unmap();
+      this.freeFences.push(done);
+    }
   }
 
   /**
@@ -472,7 +503,14 @@ export class GpuRuntime {
     this.flush();
     // A failed mapping leaves the buffer unmapped, checked below; the rejection itself carries nothing more.
     staging.mapAsync(1 /* GPUMapMode.READ */, 0, bytes).catch(() => undefined);
-    pumpUntil(() => staging.mapState !== 'pending', 'read');
+    // A read waits for every queued batch, so its expected time is per dispatch still queued
+    // (after one poll, so that batches finished while nothing polled do not count): a small
+    // read after a long step must not sleep as long as the step.
+    pollDawn();
+    this.retireFences();
+    let queued = 0;
+    for (const d of this.inFlightDispatches) queued += d;
+    pumpUntil(() => staging.mapState !== 'pending', 'read', undefined, this.readWait, Math.max(1, queued));
     if (staging.mapState !== 'mapped') {
       this.assertAlive('read');
       this.throwRecorded('read');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Arena } from '../src/arena.js';
 import { createWebGpuBackend } from '../src/backend.js';
-import { sizeClass } from '../src/buffer-pool.js';
+import { BufferPool, sizeClass } from '../src/buffer-pool.js';
 import { DISPATCHES_PER_BATCH } from '../src/runtime.js';
 import { gpuForTests } from './setup.js';
 
@@ -9,6 +10,38 @@ const { backend: gpu } = await gpuForTests();
 describe('size classes', () => {
   it('round up to quarter steps of powers of two', () => {
     expect([1, 16, 17, 64, 65, 1024, 1025, 1280, 1281, 2047].map(sizeClass)).toEqual([16, 16, 32, 64, 80, 1024, 1280, 1280, 1536, 2048]);
+  });
+});
+
+// Which chunk a kernel's operand lies in is part of its bind group's cache key: blocks of a size
+// class spread over many chunks made new bind groups for thousands of steps (LeNet b64, ~0.2 a step).
+describe('arena and pool keep size classes in few chunks', () => {
+  const fakeChunk = (bytes: number) => ({ size: bytes, destroy: () => undefined }) as unknown as GPUBuffer;
+
+  it('small blocks share chunks of their own, whatever large blocks are carved between them', () => {
+    const arena = new Arena(fakeChunk, 256, 2 ** 30);
+    const small: number[] = [];
+    const large: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      small.push(arena.carve(sizeClass(256 + 64 * i)).chunk, arena.carve(16).chunk);
+      large.push(arena.carve(sizeClass(300_000)).chunk);
+    }
+    expect(new Set(small).size).toBe(1);
+    expect(new Set(large).has(small[0])).toBe(false);
+    expect(new Set(large).size).toBeGreaterThan(1); // 12 MB of large blocks: 4, 8 MiB chunks
+  });
+
+  it('hands out the free block of the lowest chunk, uploads included (among blocks no unsubmitted batch uses)', () => {
+    const arena = new Arena(fakeChunk, 256, 2 ** 30);
+    const pool = new BufferPool((bytes) => arena.carve(bytes));
+    const bytes = 1_310_720; // over a quarter of the first large chunk: each block gets a chunk of its own
+    const bufs = [0, 1, 2].map(() => pool.acquire(bytes, 0, false));
+    expect(bufs.map((b) => b.chunk)).toEqual([0, 1, 2]);
+    bufs[0].lastBatch = 5; // read by a batch not yet submitted
+    for (const b of [bufs[2], bufs[0], bufs[1]]) pool.release(b);
+    expect(pool.acquire(bytes, 4, true).chunk).toBe(1);
+    expect(pool.acquire(bytes, 4, false).chunk).toBe(0);
+    expect(pool.acquire(bytes, 4, true).chunk).toBe(2);
   });
 });
 
