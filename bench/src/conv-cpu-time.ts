@@ -6,9 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Conv2dParams, getBackend } from '@mge/core';
+import { getBackend } from '@mge/core';
 import { cpuInfo } from '@mge/kernels-cpu';
-import { randomFloats } from './stats.js';
+import { squareConv } from './conv.js';
 
 // name, batch, in channels, side, out channels, kernel, stride, padding, uses per step.
 type Row = [string, number, number, number, number, number, number, number, number];
@@ -46,28 +46,7 @@ function cpuMs(fn: () => void): number {
 
 const ours: Record<string, number[]> = {};
 for (const [name, n, c, side, o, k, s, pad] of rows) {
-  const out = Math.floor((side + 2 * pad - k) / s) + 1;
-  const p: Conv2dParams = {
-    n,
-    c,
-    h: side,
-    w: side,
-    o,
-    kh: k,
-    kw: k,
-    oh: out,
-    ow: out,
-    sh: s,
-    sw: s,
-    ph: pad,
-    pw: pad,
-    dh: 1,
-    dw: 1,
-    groups: 1,
-  };
-  const xr = { buf: be.upload(randomFloats(n * c * side * side, 1)), shape: [n, c, side, side], dtype: 'float32' as const };
-  const wr = { buf: be.upload(randomFloats(o * c * k * k, 2)), shape: [o, c, k, k], dtype: 'float32' as const };
-  const dyr = { buf: be.upload(randomFloats(n * o * out * out, 3)), shape: [n, o, out, out], dtype: 'float32' as const };
+  const { p, xr, wr, dyr } = squareConv(be, n, c, side, o, k, s, pad);
   ours[name] = [
     cpuMs(() => be.release(be.conv2d(xr, wr, p))),
     cpuMs(() => be.release(be.conv2dBackwardInput(dyr, wr, p))),

@@ -65,29 +65,8 @@ async function benchResnetConvs(report: Report, quick: boolean): Promise<void> {
   const opts: MeasureOptions = { warmup: 1, minRuns: 5, minTimeMs: quick ? 300 : 1000 };
   const ours = new Map<string, number[]>();
   for (const [name, n, c, side, o, k, s, pad] of RESNET_LAYERS) {
-    const out = Math.floor((side + 2 * pad - k) / s) + 1;
-    const p: Conv2dParams = {
-      n,
-      c,
-      h: side,
-      w: side,
-      o,
-      kh: k,
-      kw: k,
-      oh: out,
-      ow: out,
-      sh: s,
-      sw: s,
-      ph: pad,
-      pw: pad,
-      dh: 1,
-      dw: 1,
-      groups: 1,
-    };
+    const { p, out, xr, wr, dyr } = squareConv(be, n, c, side, o, k, s, pad);
     const flops = 2 * n * o * c * k * k * out * out;
-    const xr = { buf: be.upload(randomFloats(n * c * side * side, 1)), shape: [n, c, side, side], dtype: 'float32' as const };
-    const wr = { buf: be.upload(randomFloats(o * c * k * k, 2)), shape: [o, c, k, k], dtype: 'float32' as const };
-    const dyr = { buf: be.upload(randomFloats(n * o * out * out, 3)), shape: [n, o, out, out], dtype: 'float32' as const };
     const runs = [
       () => be.release(be.conv2d(xr, wr, p)),
       () => be.release(be.conv2dBackwardInput(dyr, wr, p)),
@@ -144,6 +123,33 @@ async function benchResnetConvs(report: Report, quick: boolean): Promise<void> {
       );
     }
   }
+}
+
+/** A square convolution layer's parameters and random operands (x, w, dy) on backend `be`. */
+export function squareConv(be: Backend, n: number, c: number, side: number, o: number, k: number, s: number, pad: number) {
+  const out = Math.floor((side + 2 * pad - k) / s) + 1;
+  const p: Conv2dParams = {
+    n,
+    c,
+    h: side,
+    w: side,
+    o,
+    kh: k,
+    kw: k,
+    oh: out,
+    ow: out,
+    sh: s,
+    sw: s,
+    ph: pad,
+    pw: pad,
+    dh: 1,
+    dw: 1,
+    groups: 1,
+  };
+  const xr = { buf: be.upload(randomFloats(n * c * side * side, 1)), shape: [n, c, side, side], dtype: 'float32' as const };
+  const wr = { buf: be.upload(randomFloats(o * c * k * k, 2)), shape: [o, c, k, k], dtype: 'float32' as const };
+  const dyr = { buf: be.upload(randomFloats(n * o * out * out, 3)), shape: [n, o, out, out], dtype: 'float32' as const };
+  return { p, out, xr, wr, dyr };
 }
 
 export async function benchConv(report: Report, quick: boolean): Promise<void> {

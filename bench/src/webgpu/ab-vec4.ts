@@ -8,26 +8,16 @@
 import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../../../chromium.js';
+import { bundlePage } from './bundle-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const rounds = Number(process.argv[2] ?? 11);
 if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`bench:ab-vec4: rounds must be a positive integer, got ${process.argv[2]}`);
 const only = (process.argv[3] ?? 'LeNet,matmul').split(',');
 
-const built = await esbuild.build({
-  entryPoints: [join(here, 'ab-vec4-page.ts')],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  conditions: ['source'],
-  write: false,
-  logLevel: 'warning',
-});
-const js = built.outputFiles[0].text;
+const js = await bundlePage(join(here, 'ab-vec4-page.ts'));
 const server = createServer((req, res) => {
   if (req.url === '/ab.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
   else res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><script type="module" src="/ab.js"></script>');

@@ -5,9 +5,9 @@ import { createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../../../chromium.js';
+import { bundlePage } from './bundle-page.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const [batch, steps, rounds] = [64, 5, 3].map((d, i) => {
@@ -16,17 +16,7 @@ const [batch, steps, rounds] = [64, 5, 3].map((d, i) => {
     throw new Error(`jit-browser: argument ${i + 1} must be a positive integer, got ${process.argv[2 + i]}`);
   return v;
 });
-const built = await esbuild.build({
-  entryPoints: [join(here, 'jit-page.ts')],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  conditions: ['source'],
-  write: false,
-  logLevel: 'warning',
-});
-const js = built.outputFiles[0].text;
+const js = await bundlePage(join(here, 'jit-page.ts'));
 const html = '<!doctype html><meta charset="utf-8"><title>mge jit webgpu bench</title><script type="module" src="/bench.js"></script>';
 const server = createServer((req, res) => {
   if (req.url === '/bench.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);

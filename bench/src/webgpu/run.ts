@@ -21,9 +21,9 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { chromiumLaunchOptions } from '../../../chromium.js';
+import { bundlePage } from './bundle-page.js';
 import { type BenchConfig, DEFAULT_CONFIG, measure } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,17 +64,7 @@ interface BrowserReport {
 }
 
 async function browserRun(): Promise<BrowserReport> {
-  const built = await esbuild.build({
-    entryPoints: [join(here, 'page.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['source'],
-    write: false,
-    logLevel: 'warning',
-  });
-  const js = built.outputFiles[0].text;
+  const js = await bundlePage(join(here, 'page.ts'));
   const html = '<!doctype html><meta charset="utf-8"><title>mge browser bench</title><script type="module" src="/bench.js"></script>';
   // The two WebAssembly modules: ours (kernels-wasm resolves it next to the bundle, /wasm/…) and
   // tfjs-backend-wasm's (setWasmPaths('/tfjs/') in the page).

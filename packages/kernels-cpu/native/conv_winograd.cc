@@ -714,6 +714,37 @@ MGE_TRANSFORM_VARIANTS(dy_transform4,
 
 // Runs fn(thread slot, block) over the blocks: split over the pool when there are enough blocks,
 // else on this thread (whose GEMMs then use the pool themselves).
+// The products of the transform points: one GEMM shape, point xi's A, B and C starting xi steps
+// further along their buffers.
+struct PointGemms {
+  i64 m, n, k;
+  const float* a;
+  i64 lda, a_step;
+  const float* b;
+  i64 ldb, b_step;
+  float* c;
+  i64 ldc, c_step;
+  bool trans_b = false, accumulate = false;
+
+  void run(i64 x0, i64 x1) const {
+    Gemm g;
+    g.trans_b = trans_b;
+    g.accumulate = accumulate;
+    g.m = m;
+    g.n = n;
+    g.k = k;
+    g.lda = lda;
+    g.ldb = ldb;
+    g.ldc = ldc;
+    for (i64 xi = x0; xi < x1; ++xi) {
+      g.a = a + xi * a_step;
+      g.b = b + xi * b_step;
+      g.c = c + xi * c_step;
+      sgemm(g);
+    }
+  }
+};
+
 template <class F>
 void for_blocks(i64 blocks, F&& fn) {
   const i64 parts = in_parallel_region() ? 1 : std::min<i64>(num_threads(), blocks);
@@ -744,19 +775,8 @@ void forward_with(int m4, const float* x, const float* u, float* y, i64 n, i64 c
       input_transform4(x, c, h, w, ph, pw, tl, t0, cnt, v, T, c * T);
     else
       input_transform(x, c, h, w, ph, pw, tl, t0, cnt, v, T, c * T);
-    for (int xi = 0; xi < xis; ++xi) {
-      Gemm gm;
-      gm.m = o;
-      gm.n = cnt;
-      gm.k = c;
-      gm.a = u + xi * o * c;
-      gm.lda = c;
-      gm.b = v + xi * c * T;
-      gm.ldb = T;
-      gm.c = mm + xi * o * T;
-      gm.ldc = T;
-      sgemm(gm);
-    }
+    const PointGemms pg{o, cnt, c, u, c, o * c, v, T, c * T, mm, T, o * T};
+    pg.run(0, xis);
     if (m4)
       output_transform4(mm, T, o * T, o, oh, ow, tl, t0, cnt, ep, y);
     else
@@ -834,21 +854,8 @@ void forward_one_block(int m4, const float* x, const float* u, float* y, i64 n, 
     else
       input_transform(x, c, h, w, ph, pw, tl, t0, cnt, v + t0, T, c * T);
   });
-  split_range(xis, [&](i64 x0, i64 x1) {
-    for (i64 xi = x0; xi < x1; ++xi) {
-      Gemm gm;
-      gm.m = o;
-      gm.n = T;
-      gm.k = c;
-      gm.a = u + xi * o * c;
-      gm.lda = c;
-      gm.b = v + xi * c * T;
-      gm.ldb = T;
-      gm.c = mm + xi * o * T;
-      gm.ldc = T;
-      sgemm(gm);
-    }
-  });
+  const PointGemms pg{o, T, c, u, c, o * c, v, T, c * T, mm, T, o * T};
+  split_range(xis, [&](i64 x0, i64 x1) { pg.run(x0, x1); });
   split_range(n, [&](i64 i0, i64 i1) {
     const i64 t0 = i0 * P, cnt = (i1 - i0) * P;
     if (m4)
@@ -933,22 +940,8 @@ void backward_filter_one_block(int m4, const float* x, const float* dy, float* d
       dy_transform(dy, o, p.oh, p.ow, tl, t0, cnt, e + t0, T, o * T);
     }
   });
-  split_range(xis, [&](i64 x0, i64 x1) {
-    for (i64 xi = x0; xi < x1; ++xi) {
-      Gemm gm;
-      gm.trans_b = true;
-      gm.m = o;
-      gm.n = c;
-      gm.k = T;
-      gm.a = e + xi * o * T;
-      gm.lda = T;
-      gm.b = v + xi * c * T;
-      gm.ldb = T;
-      gm.c = du + xi * plane;
-      gm.ldc = c;
-      sgemm(gm);
-    }
-  });
+  const PointGemms pg{o, c, T, e, T, o * T, v, T, c * T, du, c, plane, true};
+  split_range(xis, [&](i64 x0, i64 x1) { pg.run(x0, x1); });
   split_range(plane, [&](i64 oc0, i64 oc1) { filters_from_du(m4, du, plane, dw, oc0, oc1); });
 }
 
@@ -1019,21 +1012,8 @@ void winograd_conv2d_backward_filter(const float* x, const float* dy, float* dw,
       dy_transform(dy, o, p.oh, p.ow, tl, t0, cnt, e, T, o * T);
     }
     float* acc = du.data() + slot * usize;
-    for (int xi = 0; xi < xis; ++xi) {
-      Gemm gm;
-      gm.trans_b = true;
-      gm.m = o;
-      gm.n = c;
-      gm.k = cnt;
-      gm.a = e + xi * o * T;
-      gm.lda = T;
-      gm.b = v + xi * c * T;
-      gm.ldb = T;
-      gm.c = acc + xi * o * c;
-      gm.ldc = c;
-      gm.accumulate = true;
-      sgemm(gm);
-    }
+    const PointGemms pg{o, c, cnt, e, T, o * T, v, T, c * T, acc, c, o * c, true, true};
+    pg.run(0, xis);
   });
   float* total = du.data();
   for (i64 s = 1; s < parts; ++s) {
