@@ -1,12 +1,12 @@
 /**
  * The replay's buffer plan on webgpu: intermediates live in arena blocks planned once, a replay
- * takes buffers only for what leaves the step, and training matches the eager step. Small
- * (LeNet at batch 2): software WebGPU is slow.
+ * takes buffers only for what leaves the step (that a planned traced step trains as the eager one
+ * does is webgpu.test.ts's). Small (LeNet at batch 2): software WebGPU is slow.
  */
 import { getBackend, ready, setDefaultDevice } from '@mge/core';
 import '@mge/kernels-webgpu';
 import { afterAll, describe, it } from 'vitest';
-import { batch, expectTracedLeNetMatchesEager, lenetStep } from './helpers.js';
+import { batch, lenetStep } from './helpers.js';
 import { expectPlanFreedWithProgram, expectPlannedReplay } from './plan-checks.js';
 
 /** The webgpu device, or why there is none: skipped here, a failure under CI=true (the CI installs lavapipe). */
@@ -34,11 +34,6 @@ interface GpuInternals {
 }
 
 describe.skipIf(!gpu)('buffer plan (webgpu)', () => {
-  it('a traced LeNet training step gives the eager parameters after 6 steps (1e-5)', async () => {
-    setDefaultDevice('webgpu');
-    await expectTracedLeNetMatchesEager('webgpu', 6, 2);
-  });
-
   it('plans most steps once; a replay takes arena blocks only for what leaves the step, the same every time', async () => {
     setDefaultDevice('webgpu');
     const { pool, arena } = (getBackend('webgpu') as unknown as GpuInternals).runtime;
